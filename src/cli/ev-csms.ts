@@ -1,0 +1,115 @@
+/** `ev-csms`: runs the CSMS. Every config key is a flag; flags win over the environment. */
+import { Command, Option } from 'commander';
+import { ConfigError, ENV_NAMES, configSchema, kebab, loadConfig, type CsmsConfigInput } from '../csms/config.ts';
+import { isCsmsError } from '../csms/domain/errors.ts';
+import { createCsms, type CsmsInfo } from '../csms/server.ts';
+
+const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
+  host: 'interface to listen on',
+  port: 'REST API, web pages and Socket.io port (0 = any free port)',
+  ocppPort: 'OCPP WebSocket port for chargers (0 = any free port)',
+  dbPath: 'SQLite database file (":memory:" for a throw-away one)',
+  enableRabbitmq: 'use the RabbitMQ pipeline and push live updates over Socket.io',
+  rabbitmqUrl: 'RabbitMQ connection URL',
+  jwtSecret: 'secret that signs API tokens (random per process if unset)',
+  jwtExpiresIn: 'token lifetime, e.g. 12h',
+  adminEmail: 'email of the admin account created at first start',
+  adminPassword: 'its password (a random one is printed once if unset)',
+  ocppAutoRegister: 'accept chargers whose identity is not registered',
+  ocppStrict: 'reject charger payloads that break the OCPP 1.6 schemas',
+  ocppCallTimeoutMs: 'how long a command waits for the charger',
+  ocppHeartbeatIntervalS: 'heartbeat interval sent in BootNotification.conf',
+  ocppPingIntervalS: 'WebSocket ping interval to detect dead chargers (0 = off)',
+  ocppMaxFrameBytes: 'largest frame accepted from a charger',
+  ocppMaxQueuedCalls: 'CALLs queued per charger before excess ones are refused',
+  ocppRateLimitPerSecond: 'CALLs per second accepted from one charger',
+  messageLogRetention: 'OCPP message log rows kept per charge point',
+  minStartBalance: 'wallet balance (minor units) needed beyond the session fee to start',
+  pollActiveSessionMs: 'polling interval of the active-session page',
+  pollDetailMs: 'polling interval of detail pages',
+  pollListMs: 'polling interval of list pages',
+  logLevel: 'fatal | error | warn | info | debug | trace | silent',
+  nodeId: 'name of this node (default: host, pid and a random suffix)',
+  demo: 'seed a demo station, charge points, tariff and customer on an empty database',
+};
+
+function serveCommand(): Command {
+  const cmd = new Command('serve').description('start the CSMS: OCPP gateway, processor, REST API and web pages');
+  for (const key of Object.keys(configSchema.shape) as (keyof typeof ENV_NAMES)[]) {
+    const isBool = key === 'enableRabbitmq' || key === 'ocppAutoRegister' || key === 'ocppStrict' || key === 'demo';
+    const flag = isBool ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
+    cmd.addOption(new Option(flag, `${DESCRIPTIONS[key] ?? key} (env ${ENV_NAMES[key]})`));
+  }
+  cmd.option('--dashboard', 'show a live terminal view of the server (arrives with the simulator)');
+  cmd.action(async (flags: Record<string, unknown>) => {
+    const overrides: Record<string, unknown> = {};
+    for (const key of Object.keys(ENV_NAMES)) {
+      const v = flags[key];
+      if (v !== undefined) overrides[key] = v === true ? 'true' : v;
+    }
+    const config = loadConfig(overrides as CsmsConfigInput);
+    const csms = createCsms(config);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      process.stdout.write(`\n${signal}: draining and stopping…\n`);
+      await csms.close();
+      process.stdout.write('stopped.\n');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+    const info = await csms.start();
+    process.stdout.write(banner(info));
+  });
+  return cmd;
+}
+
+function banner(info: CsmsInfo): string {
+  const lines = [
+    '',
+    `ev-csms is running (${info.mode === 'embedded' ? 'embedded broker, pages poll the REST API' : 'RabbitMQ, live updates over Socket.io'})`,
+    `  REST API      ${info.httpUrl}/api   (OpenAPI: ${info.httpUrl}/docs)`,
+    `  OCPP 1.6J     ${info.ocppUrl}/{chargePointId}   (subprotocol ocpp1.6)`,
+    `  health        ${info.httpUrl}/health, ${info.httpUrl}/ready`,
+    `  admin         ${info.admin.email}${info.admin.generatedPassword ? `  password: ${info.admin.generatedPassword}  (shown once: set ADMIN_PASSWORD to choose your own)` : ''}`,
+  ];
+  if (info.demo) {
+    lines.push(`  demo          customer ${info.demo.customerEmail} / ${info.demo.customerPassword}, idTag ${info.demo.idTag}`);
+    lines.push(`                chargers ${info.demo.chargePointIds.join(', ')} → ${info.ocppUrl}/${info.demo.chargePointIds[0]}`);
+  }
+  lines.push('  Ctrl-C stops it.', '');
+  return lines.join('\n');
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 2 bad usage or config, 1 failure). */
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('ev-csms')
+    .description('EV charging station management system (OCPP 1.6J)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.addCommand(serveCommand());
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`ev-csms: ${err.message}\n`);
+      return 2;
+    }
+    if (isCsmsError(err)) {
+      process.stderr.write(`ev-csms: ${err.code}: ${err.message}\n`);
+      return err.code === 'CSMS_ERR_CONFIG' ? 2 : 1;
+    }
+    const exitCode = (err as { exitCode?: number; code?: string }).exitCode;
+    if (exitCode !== undefined) return exitCode === 0 ? 0 : 2;
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      process.stderr.write(`ev-csms: port already in use (${e.message}); pick another with --port / --ocpp-port or 0 for any\n`);
+      return 1;
+    }
+    process.stderr.write(`ev-csms: ${e.message ?? String(err)}\n`);
+    return 1;
+  }
+}

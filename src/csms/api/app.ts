@@ -1,0 +1,95 @@
+/**
+ * The REST API: builds the Fastify instance with its plugins, validation, the one error handler,
+ * the ETag hooks and every route. It does not listen; server.ts decides where and when.
+ */
+import fastifyJwt from '@fastify/jwt';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import Fastify, { type FastifyInstance, type FastifySchema } from 'fastify';
+import { CsmsError } from '../domain/errors.ts';
+import { callerKey, guard, jwtSecretFor, authRoutes } from './auth.ts';
+import type { ApiContext, ApiDeps } from './context.ts';
+import { errorHandler, notFoundHandler } from './error-handler.ts';
+import { createEtags } from './etag.ts';
+import { createPublisher } from './outcomes.ts';
+import { chargerRoutes } from './routes/charger.ts';
+import { cmsCustomerRoutes } from './routes/cms-customers.ts';
+import { cmsPointRoutes } from './routes/cms-points.ts';
+import { cmsSessionRoutes } from './routes/cms-sessions.ts';
+import { cmsStationRoutes } from './routes/cms-stations.ts';
+import { cmsTariffRoutes } from './routes/cms-tariffs.ts';
+import { configRoutes } from './routes/config.ts';
+import { healthRoutes } from './routes/health.ts';
+import { userChargingRoutes } from './routes/user-charging.ts';
+import { userRoutes } from './routes/user.ts';
+
+export type { ApiDeps } from './context.ts';
+export { ensureAdmin } from './auth.ts';
+
+/**
+ * Two validators: query strings and params arrive as text and must be coerced ("5" → 5), but a
+ * JSON body must already have the right types: a top-up of "100" or 1.5 is refused, not guessed.
+ */
+function createValidators() {
+  const options = { useDefaults: true, allErrors: false, strict: false } as const;
+  const coercing = new Ajv({ ...options, coerceTypes: 'array' });
+  const exact = new Ajv({ ...options, coerceTypes: false });
+  addFormats.default(coercing);
+  addFormats.default(exact);
+  return ({ schema, httpPart }: { schema: FastifySchema; httpPart?: string }) =>
+    (httpPart === 'body' ? exact : coercing).compile(schema as object);
+}
+
+/** Builds the API on the given adapters; call `listen` on the result (or `inject` in tests). */
+export function createApi(deps: ApiDeps): FastifyInstance {
+  const app = (deps.logger
+    ? Fastify({ loggerInstance: deps.logger, bodyLimit: 256 * 1024 })
+    : Fastify({ logger: false, bodyLimit: 256 * 1024 })) as unknown as FastifyInstance;
+
+  app.setValidatorCompiler(createValidators());
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  app.register(fastifyJwt, { secret: jwtSecretFor(deps.config) });
+  // Only routes that opt in (login) are limited; the error is thrown, so it reaches errorHandler.
+  app.register(fastifyRateLimit, { global: false, errorResponseBuilder: () => new CsmsError('CSMS_ERR_RATE_LIMITED') });
+  app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'ev-csms REST API', version: '1.0.0', description: 'Customer app, CMS and charger commands of the ev-csms OCPP 1.6J CSMS. Errors: docs/errors.md.' },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      tags: [
+        { name: 'auth' }, { name: 'customer' }, { name: 'charger', description: 'OCPP commands (admin)' },
+        { name: 'cms', description: 'Back office (admin)' }, { name: 'config' }, { name: 'health' },
+      ],
+    },
+  });
+  app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  const etags = createEtags(deps.store, callerKey);
+  app.addHook('onSend', etags.onSend);
+
+  const ctx: ApiContext = {
+    ...deps,
+    etags,
+    publish: createPublisher(deps.broker, app.log),
+    customerOnly: guard(deps.store, 'customer'),
+    adminOnly: guard(deps.store, 'admin'),
+    now: () => deps.clock.now().toISOString(),
+  };
+
+  // Routes go in plugins so that they load after @fastify/swagger and show up in /docs/json.
+  app.register(healthRoutes, ctx);
+  app.register(configRoutes, ctx);
+  app.register(authRoutes, { store: deps.store, config: deps.config });
+  app.register(userRoutes, { ...ctx, prefix: '/api/user' });
+  app.register(userChargingRoutes, { ...ctx, prefix: '/api/user' });
+  app.register(chargerRoutes, { ...ctx, prefix: '/api/charger' });
+  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsSessionRoutes]) {
+    app.register(routes, { ...ctx, prefix: '/api/cms' });
+  }
+  return app;
+}

@@ -1,0 +1,156 @@
+/**
+ * Who is calling: JWT bearer tokens (`sub` = user id, `role`), the role guards, login with a
+ * per IP+email rate limit, customer self-registration and the first-start admin account.
+ * The stored user, not the token, is the authority: a deleted or blocked account's token stops
+ * working at once, and a changed role applies on the next request.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { CsmsConfig } from '../config.ts';
+import { CsmsError } from '../domain/errors.ts';
+import type { Store } from '../domain/ports.ts';
+import { hashPassword, randomPassword, verifyPassword } from '../domain/secrets.ts';
+import type { Role, User } from '../domain/types.ts';
+import { body, emailSchema, errors, nameSchema, obj, passwordSchema, userSchema } from './schemas.ts';
+
+/** What our tokens carry. */
+export interface TokenClaims {
+  sub: string;
+  role: Role;
+}
+
+const callers = new WeakMap<FastifyRequest, User>();
+
+/** The authenticated user of a request that passed a guard. */
+export function currentUser(request: FastifyRequest): User {
+  const user = callers.get(request);
+  if (!user) throw new CsmsError('CSMS_ERR_UNAUTHORIZED');
+  return user;
+}
+
+/** The user id of the caller, or `anon` before/without authentication (ETag input). */
+export function callerKey(request: FastifyRequest): string {
+  return String(callers.get(request)?.id ?? 'anon');
+}
+
+/** Emails compare case-insensitively everywhere; stored lower-case. */
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** The secret that signs tokens; unset, tokens die with the process, which is acceptable for a demo. */
+export function jwtSecretFor(config: CsmsConfig): string {
+  return config.jwtSecret ?? randomBytes(32).toString('hex');
+}
+
+/** Route hook that requires a valid token of an existing, unblocked user with one of `roles`. */
+export function guard(store: Store, ...roles: Role[]): onRequestHookHandler {
+  return async function authenticate(request) {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw new CsmsError('CSMS_ERR_UNAUTHORIZED', 'no bearer token');
+    let claims: TokenClaims;
+    try {
+      claims = request.server.jwt.verify<TokenClaims>(match[1]);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? '';
+      throw new CsmsError('CSMS_ERR_UNAUTHORIZED', code.includes('EXPIRED') ? 'token expired' : 'invalid token');
+    }
+    const id = Number(claims.sub);
+    const user = Number.isSafeInteger(id) ? store.users.get(id) : null;
+    if (!user) throw new CsmsError('CSMS_ERR_UNAUTHORIZED', 'the account no longer exists');
+    if (user.blocked) throw new CsmsError('CSMS_ERR_ACCOUNT_BLOCKED');
+    if (roles.length > 0 && !roles.includes(user.role)) throw new CsmsError('CSMS_ERR_FORBIDDEN', `requires role ${roles.join(' or ')}`);
+    callers.set(request, user);
+  };
+}
+
+/** A public view of a user (the store's User already omits the password hash). */
+export function publicUser(u: User): User {
+  return { id: u.id, email: u.email, name: u.name, role: u.role, idTag: u.idTag, blocked: u.blocked, createdAt: u.createdAt };
+}
+
+/** A fresh idTag no one has: 16 upper-case hex characters (OCPP allows 20). */
+export function uniqueIdTag(store: Store): string {
+  for (let i = 0; i < 10; i++) {
+    const tag = randomBytes(8).toString('hex').toUpperCase();
+    if (!store.users.findByIdTag(tag)) return tag;
+  }
+  throw new CsmsError('CSMS_ERR_INTERNAL', 'could not allocate an idTag');
+}
+
+/** Creates the admin account from the config if it is missing; returns a generated password once. */
+export async function ensureAdmin(store: Store, config: CsmsConfig): Promise<{ email: string; generatedPassword: string | null }> {
+  const email = normalizeEmail(config.adminEmail);
+  if (store.users.findByEmail(email)) return { email, generatedPassword: null };
+  const generated = config.adminPassword ? null : randomPassword();
+  const passwordHash = await hashPassword(config.adminPassword ?? generated!);
+  store.users.create({ email, name: 'Administrator', passwordHash, role: 'admin', idTag: null });
+  return { email, generatedPassword: generated };
+}
+
+export interface AuthRoutesOptions {
+  store: Store;
+  config: CsmsConfig;
+}
+
+const tokenResponse = obj({ token: { type: 'string' }, user: userSchema });
+
+/** Login attempts allowed per IP+email and minute. */
+export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
+
+/** POST /api/auth/login and POST /api/user/register. */
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { store, config }) => {
+  const sign = (u: User) => app.jwt.sign({ sub: String(u.id), role: u.role } satisfies TokenClaims, { expiresIn: config.jwtExpiresIn });
+  // Compared against when the email is unknown, so both cases take as long (no account probing).
+  let dummyHash: Promise<string> | null = null;
+
+  app.post<{ Body: { email: string; password: string } }>('/api/auth/login', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Exchange email and password for a bearer token',
+      body: body({ email: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 200 } }, ['email', 'password']),
+      response: { 200: tokenResponse, ...errors(400, 401, 403, 429) },
+    },
+    config: {
+      rateLimit: {
+        max: LOGIN_ATTEMPTS_PER_MINUTE,
+        timeWindow: 60_000,
+        // preHandler, not onRequest: the key needs the parsed body's email.
+        hook: 'preHandler',
+        keyGenerator: (req: FastifyRequest) => `${req.ip}|${normalizeEmail(String((req.body as { email?: unknown })?.email ?? ''))}`,
+      },
+    },
+  }, async (request) => {
+    const { email, password } = request.body;
+    const user = store.users.findByEmail(normalizeEmail(email));
+    if (!user) {
+      dummyHash ??= hashPassword(randomPassword());
+      await verifyPassword(password, await dummyHash);
+      throw new CsmsError('CSMS_ERR_BAD_CREDENTIALS');
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) throw new CsmsError('CSMS_ERR_BAD_CREDENTIALS');
+    if (user.blocked) throw new CsmsError('CSMS_ERR_ACCOUNT_BLOCKED');
+    return { token: sign(user), user: publicUser(user) };
+  });
+
+  app.post<{ Body: { email: string; password: string; name: string } }>('/api/user/register', {
+    schema: {
+      tags: ['auth'],
+      summary: 'Create a customer account (with its own idTag) and log in',
+      body: body({ email: emailSchema, password: passwordSchema, name: nameSchema }, ['email', 'password', 'name']),
+      response: { 201: tokenResponse, ...errors(400, 409) },
+    },
+  }, async (request, reply) => {
+    const email = normalizeEmail(request.body.email);
+    if (store.users.findByEmail(email)) throw new CsmsError('CSMS_ERR_EMAIL_TAKEN');
+    const passwordHash = await hashPassword(request.body.password);
+    const user = store.transaction(() => {
+      // Checked again inside the transaction: another registration may have won while we hashed.
+      if (store.users.findByEmail(email)) throw new CsmsError('CSMS_ERR_EMAIL_TAKEN');
+      return store.users.create({ email, name: request.body.name.trim(), passwordHash, role: 'customer', idTag: uniqueIdTag(store) });
+    });
+    reply.code(201);
+    return { token: sign(user), user: publicUser(user) };
+  });
+};

@@ -1,0 +1,32 @@
+/**
+ * What createApi needs from the composition root, and what every route plugin gets from createApi.
+ */
+import type { FastifyBaseLogger, onRequestHookHandler } from 'fastify';
+import type { CsmsConfig } from '../config.ts';
+import type { Charging } from '../domain/charging.ts';
+import type { Broker, Clock, CommandSender, Store } from '../domain/ports.ts';
+import type { Etags } from './etag.ts';
+import type { Publish } from './outcomes.ts';
+
+/** The adapters and services the REST API is built on; server.ts wires them. */
+export interface ApiDeps {
+  config: CsmsConfig;
+  store: Store;
+  charging: Charging;
+  commands: CommandSender;
+  broker: Broker;
+  clock: Clock;
+  /** A pino logger to use, or false for none (the default). */
+  logger?: FastifyBaseLogger | false;
+  readiness(): { database: boolean; broker: { ok: boolean; detail: string } };
+}
+
+/** Passed to each route plugin as its options. */
+export interface ApiContext extends ApiDeps {
+  publish: Publish;
+  etags: Etags;
+  /** onRequest hooks: a valid token of a customer / of an admin. */
+  customerOnly: onRequestHookHandler;
+  adminOnly: onRequestHookHandler;
+  now(): string;
+}

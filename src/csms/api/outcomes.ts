@@ -1,0 +1,79 @@
+/**
+ * Commands to chargers: how a CommandOutcome becomes an HTTP answer, and the `command.result`
+ * notification that lets the customer's page update without polling (design notes points 22–23).
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { CsmsError } from '../domain/errors.ts';
+import { notify } from '../domain/notifications.ts';
+import type { Broker, CommandOutcome } from '../domain/ports.ts';
+import type { Notification } from '../domain/types.ts';
+
+/**
+ * Throws the CsmsError for an outcome without a charger answer: not connected (503), no answer in
+ * time (504) or a CALLERROR (502). Returns the outcome when the charger answered.
+ */
+export function requireAnswer(outcome: CommandOutcome, chargePointId: string): CommandOutcome {
+  const data = { commandId: outcome.commandId };
+  switch (outcome.status) {
+    case 'answered':
+      return outcome;
+    case 'offline':
+      throw new CsmsError('CSMS_ERR_CHARGER_OFFLINE', chargePointId, data);
+    case 'error':
+      throw new CsmsError('CSMS_ERR_CHARGER_ERROR', chargePointId, { ...data, error: outcome.response });
+    default:
+      // 'timeout', or a 'pending' that the sender gave up on: either way no answer arrived.
+      throw new CsmsError('CSMS_ERR_COMMAND_TIMEOUT', chargePointId, data);
+  }
+}
+
+/** The `status` field of a charger's answer (Accepted, Rejected, Unlocked…), if it has one. */
+export function answerStatus(response: unknown): string | null {
+  const status = (response as { status?: unknown } | null)?.status;
+  return typeof status === 'string' ? status : null;
+}
+
+/** Remote start/stop on behalf of a customer: only Accepted counts; anything else is a refusal. */
+export function requireAccepted(outcome: CommandOutcome, chargePointId: string): { status: 'Accepted'; commandId: string } {
+  requireAnswer(outcome, chargePointId);
+  const status = answerStatus(outcome.response);
+  if (status !== 'Accepted') {
+    throw new CsmsError('CSMS_ERR_CHARGER_REJECTED', `${chargePointId} answered ${status ?? 'without a status'}`, { commandId: outcome.commandId, response: outcome.response });
+  }
+  return { status: 'Accepted', commandId: outcome.commandId };
+}
+
+/**
+ * The `command.result` for the customer who asked. The command sender already announces every
+ * outcome to the charge point's CMS room; this one goes to the customer's own room only.
+ */
+export function customerCommandNotification(
+  customerId: number,
+  action: string,
+  chargePointId: string,
+  outcome: CommandOutcome,
+  at: string,
+  extra: Record<string, unknown> = {},
+): Notification {
+  return notify(
+    'command.result',
+    { commandId: outcome.commandId, action, chargePointId, status: outcome.status, answer: answerStatus(outcome.response), ...extra },
+    at,
+    [customerId],
+  );
+}
+
+/** Publishes without failing the request: the write already happened, a lost push only costs a poll. */
+export function createPublisher(broker: Broker, log: FastifyBaseLogger) {
+  return function publish(notifications: Notification | Notification[]): void {
+    for (const n of Array.isArray(notifications) ? notifications : [notifications]) {
+      try {
+        broker.publishNotification(n);
+      } catch (err) {
+        log.warn({ err, type: n.type }, 'notification not published');
+      }
+    }
+  };
+}
+
+export type Publish = ReturnType<typeof createPublisher>;

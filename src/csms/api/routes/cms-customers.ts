@@ -1,0 +1,100 @@
+/**
+ * CMS: customer accounts. Admin accounts are not customers here: their ids answer 404, so this
+ * page cannot block or delete an administrator.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { CsmsError } from '../../domain/errors.ts';
+import { CMS_ROOMS, notify } from '../../domain/notifications.ts';
+import type { UserPatch } from '../../domain/ports.ts';
+import { hashPassword } from '../../domain/secrets.ts';
+import type { User } from '../../domain/types.ts';
+import { normalizeEmail, publicUser, uniqueIdTag } from '../auth.ts';
+import type { ApiContext } from '../context.ts';
+import { body, emailSchema, errors, idParams, idTagSchema, list, nameSchema, obj, pageFields, passwordSchema, userSchema } from '../schemas.ts';
+
+interface CustomerBody {
+  email: string;
+  password: string;
+  name: string;
+  idTag?: string | null;
+  blocked?: boolean;
+}
+
+const customerSchema = obj({ ...(userSchema as { properties: object }).properties, balanceMinor: { type: 'integer' } });
+const customerInput = { email: emailSchema, password: passwordSchema, name: nameSchema, idTag: { anyOf: [idTagSchema, { type: 'null' }] }, blocked: { type: 'boolean' } };
+
+/** /api/cms/customers CRUD. */
+export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
+  const { store, etags, publish } = ctx;
+  const tags = ['cms'];
+  const security = [{ bearerAuth: [] }];
+  const read = { onRequest: [ctx.adminOnly, etags.check()] };
+
+  const customer = (id: number): User => {
+    const u = store.users.get(id);
+    if (!u || u.role !== 'customer') throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${id}`);
+    return u;
+  };
+  const view = (u: User) => ({ ...publicUser(u), balanceMinor: store.wallet.balance(u.id) });
+  // The customer's own room too: a blocked customer's open page should learn it at once.
+  const announce = (type: 'customer.created' | 'customer.updated', id: number, data: Record<string, unknown>) =>
+    publish(notify(type, { customerId: id, ...data }, ctx.now(), [id], [CMS_ROOMS.dashboard]));
+
+  app.get<{ Querystring: { q?: string; limit: number; offset: number } }>('/customers', {
+    ...read,
+    schema: {
+      tags, security, summary: 'Customers with balances; `q` searches email and name (total counts all customers)',
+      querystring: { type: 'object', additionalProperties: false, properties: { q: { type: 'string', maxLength: 100 }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } } },
+      response: { 200: list(customerSchema, pageFields), ...errors(400, 401, 403) },
+    },
+  }, async (request) => {
+    const { q, limit, offset } = request.query;
+    const items = store.users.list({ role: 'customer', q, limit, offset }).map(view);
+    return { items, total: store.users.count({ role: 'customer' }), limit, offset };
+  });
+
+  app.get<{ Params: { id: number } }>('/customers/:id', {
+    ...read,
+    schema: { tags, security, summary: 'One customer with balance', params: idParams, response: { 200: customerSchema, ...errors(400, 401, 403, 404) } },
+  }, async (request) => view(customer(request.params.id)));
+
+  app.post<{ Body: CustomerBody }>('/customers', {
+    onRequest: ctx.adminOnly,
+    schema: { tags, security, summary: 'Create a customer (idTag generated when absent)', body: body(customerInput, ['email', 'password', 'name']), response: { 201: customerSchema, ...errors(400, 401, 403, 409) } },
+  }, async (request, reply) => {
+    const { email, password, name, idTag, blocked } = request.body;
+    const passwordHash = await hashPassword(password);
+    const u = store.transaction(() => {
+      const created = store.users.create({ email: normalizeEmail(email), name: name.trim(), passwordHash, role: 'customer', idTag: idTag ?? uniqueIdTag(store) });
+      return blocked ? store.users.update(created.id, { blocked: true })! : created;
+    });
+    announce('customer.created', u.id, { customer: publicUser(u) });
+    reply.code(201);
+    return view(u);
+  });
+
+  app.put<{ Params: { id: number }; Body: Partial<CustomerBody> }>('/customers/:id', {
+    onRequest: ctx.adminOnly,
+    schema: { tags, security, summary: 'Change name, email, idTag, password or blocked', params: idParams, body: body(customerInput), response: { 200: customerSchema, ...errors(400, 401, 403, 404, 409) } },
+  }, async (request) => {
+    const { email, password, ...rest } = request.body;
+    customer(request.params.id);
+    const patch: UserPatch = { ...rest, ...(email !== undefined ? { email: normalizeEmail(email) } : {}) };
+    if (password !== undefined) patch.passwordHash = await hashPassword(password);
+    const u = store.users.update(request.params.id, patch);
+    if (!u) throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${request.params.id}`);
+    announce('customer.updated', u.id, { customer: publicUser(u) });
+    return view(u);
+  });
+
+  app.delete<{ Params: { id: number } }>('/customers/:id', {
+    onRequest: ctx.adminOnly,
+    schema: { tags, security, summary: 'Delete a customer without an active session', params: idParams, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 409) } },
+  }, async (request, reply) => {
+    customer(request.params.id);
+    if (!store.users.delete(request.params.id)) throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${request.params.id}`);
+    // NotificationType has no customer.deleted; customer.updated with `deleted` says it.
+    announce('customer.updated', request.params.id, { deleted: true });
+    reply.code(204).send();
+  });
+};

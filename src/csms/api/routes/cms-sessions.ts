@@ -1,0 +1,56 @@
+/** CMS: all charging sessions (filtered, with a total for paging) and the dashboard figures. */
+import type { FastifyPluginAsync } from 'fastify';
+import type { SessionFilter } from '../../domain/ports.ts';
+import type { ApiContext } from '../context.ts';
+import { errors, list, obj, pageFields, sessionViewSchema } from '../schemas.ts';
+
+const int = { type: 'integer' };
+
+const dashboardSchema = obj({
+  stations: int,
+  stationsOnline: int,
+  chargePoints: int,
+  chargePointsOnline: int,
+  connectorsByStatus: { type: 'object', additionalProperties: int },
+  activeSessions: int,
+  energyWhToday: int,
+  energyWhTotal: int,
+  revenueMinorToday: int,
+  revenueMinorTotal: int,
+  customers: int,
+});
+
+const sessionQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: ['active', 'completed'] },
+    chargePointId: { type: 'string', minLength: 1, maxLength: 48 },
+    customerId: { type: 'integer', minimum: 1 },
+    from: { type: 'string', format: 'date-time', description: 'Sessions started at or after this time' },
+    to: { type: 'string', format: 'date-time', description: 'Sessions started before this time' },
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+    offset: { type: 'integer', minimum: 0, default: 0 },
+  },
+};
+
+/** GET /api/cms/sessions and GET /api/cms/dashboard. */
+export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
+  const { store, charging, etags } = ctx;
+  const tags = ['cms'];
+  const security = [{ bearerAuth: [] }];
+
+  app.get<{ Querystring: SessionFilter & { limit: number; offset: number } }>('/sessions', {
+    onRequest: [ctx.adminOnly, etags.check()],
+    schema: { tags, security, summary: 'Charging sessions, newest first, with filters', querystring: sessionQuery, response: { 200: list(sessionViewSchema, pageFields), ...errors(400, 401, 403) } },
+  }, async (request) => {
+    const { limit, offset, ...filter } = request.query;
+    return { items: store.sessions.list({ ...filter, limit, offset }).map(charging.view), total: store.sessions.count(filter), limit, offset };
+  });
+
+  app.get('/dashboard', {
+    // "Today" rolls over at midnight without any write, so the date is part of the tag.
+    onRequest: [ctx.adminOnly, etags.check(() => ctx.now().slice(0, 10))],
+    schema: { tags, security, summary: 'Counts, energy and revenue for the CMS dashboard', response: { 200: dashboardSchema, ...errors(401, 403) } },
+  }, async () => store.dashboardStats(ctx.now()));
+};

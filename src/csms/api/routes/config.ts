@@ -1,0 +1,25 @@
+/**
+ * GET /api/config: what the pages need to know before they start, chiefly whether to listen on
+ * Socket.io (ENABLE_RABBITMQ=true) or fall back to polling, and how often.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ApiContext } from '../context.ts';
+import { obj } from '../schemas.ts';
+
+const configBody = obj({
+  ENABLE_RABBITMQ: { type: 'boolean' },
+  realtime: { type: 'string', enum: ['socket.io', 'polling'] },
+  pollIntervalsMs: obj({ activeSession: { type: 'integer' }, detail: { type: 'integer' }, list: { type: 'integer' } }),
+});
+
+/** GET /api/config (public, no token). */
+export const configRoutes: FastifyPluginAsync<ApiContext> = async (app, { config, etags }) => {
+  app.get('/api/config', {
+    onRequest: etags.check(),
+    schema: { tags: ['config'], summary: 'Realtime mode and polling intervals for the web pages', response: { 200: configBody } },
+  }, async () => ({
+    ENABLE_RABBITMQ: config.enableRabbitmq,
+    realtime: config.enableRabbitmq ? ('socket.io' as const) : ('polling' as const),
+    pollIntervalsMs: { activeSession: config.pollActiveSessionMs, detail: config.pollDetailMs, list: config.pollListMs },
+  }));
+};

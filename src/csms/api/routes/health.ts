@@ -1,0 +1,39 @@
+/**
+ * Liveness and readiness for orchestrators and load balancers: /health says the process answers,
+ * /ready says whether it can do its job (database reachable, broker connected).
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import type { ApiContext } from '../context.ts';
+import { obj } from '../schemas.ts';
+
+const readyBody = obj({
+  status: { type: 'string', enum: ['ready', 'degraded', 'not-ready'] },
+  database: { type: 'boolean' },
+  broker: obj({ ok: { type: 'boolean' }, detail: { type: 'string' } }),
+});
+
+/** GET /health and GET /ready. */
+export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
+  app.get('/health', {
+    schema: { tags: ['health'], summary: 'Liveness: 200 while the process runs', response: { 200: obj({ status: { type: 'string', enum: ['ok'] } }) } },
+  }, async () => ({ status: 'ok' as const }));
+
+  app.get('/ready', {
+    schema: { tags: ['health'], summary: 'Readiness: 200 when the database and the broker are usable, else 503', response: { 200: readyBody, 503: readyBody } },
+  }, async (_request, reply) => {
+    let database = false;
+    let broker = { ok: false, detail: 'unknown' };
+    try {
+      const r = ctx.readiness();
+      database = r.database;
+      broker = r.broker;
+    } catch (err) {
+      // A probe that throws is a failed probe, not a 500: the answer must stay machine-readable.
+      broker = { ok: false, detail: `readiness check failed: ${(err as Error).message}` };
+    }
+    // Without a broker the API still serves reads and CMS writes: degraded, not down.
+    const status = database && broker.ok ? 'ready' : database ? 'degraded' : 'not-ready';
+    reply.code(status === 'ready' ? 200 : 503);
+    return { status, database, broker };
+  });
+};

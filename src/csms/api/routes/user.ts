@@ -1,0 +1,137 @@
+/**
+ * The customer's own pages: profile, where to charge, sessions and wallet. Every read is scoped to
+ * the caller: another customer's session is "not found", never forbidden, so ids cannot be probed.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { CsmsError } from '../../domain/errors.ts';
+import type { Store } from '../../domain/ports.ts';
+import type { ChargePoint, SessionStatus } from '../../domain/types.ts';
+import { currentUser, publicUser } from '../auth.ts';
+import type { ApiContext } from '../context.ts';
+import { toValidationError } from '../error-handler.ts';
+import {
+  body, cpParams, errors, idParams, list, obj, pageFields, pageQuery,
+  publicChargePointSchema, sessionViewSchema, stationSchema, userSchema, walletEntrySchema,
+} from '../schemas.ts';
+
+/** Largest single top-up, in minor units: a typo guard, not a business limit. */
+export const MAX_TOPUP_MINOR = 1_000_000;
+
+/** A charge point as customers see it; connector 0 (the whole charger) is not something to plug into. */
+export function publicPoint(store: Store, cp: ChargePoint) {
+  return {
+    id: cp.id,
+    stationId: cp.stationId,
+    vendor: cp.vendor,
+    model: cp.model,
+    online: cp.online,
+    connectors: store.chargePoints.connectors(cp.id).filter((c) => c.connectorId > 0),
+    tariff: store.tariffs.forChargePoint(cp.id),
+  };
+}
+
+const stationWithPoints = obj({
+  ...(stationSchema as { properties: Record<string, Record<string, unknown>> }).properties,
+  chargePoints: { type: 'array', items: publicChargePointSchema },
+  connectorsAvailable: { type: 'integer' },
+});
+
+const sessionsQuery = {
+  ...pageQuery,
+  properties: { ...(pageQuery.properties as object), status: { type: 'string', enum: ['active', 'completed'] } },
+};
+
+/** GET/POST /api/user/* except charging start/stop (user-charging.ts) and register (auth.ts). */
+export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
+  const { store, charging, etags, publish } = ctx;
+  const read = { onRequest: [ctx.customerOnly, etags.check()] };
+  const tags = ['customer'];
+  const security = [{ bearerAuth: [] }];
+
+  app.get('/me', {
+    ...read,
+    schema: { tags, security, summary: 'The caller\'s account and wallet balance', response: { 200: obj({ ...(userSchema as { properties: object }).properties, balanceMinor: { type: 'integer' } }), ...errors(401, 403) } },
+  }, async (request) => {
+    const me = currentUser(request);
+    return { ...publicUser(me), balanceMinor: store.wallet.balance(me.id) };
+  });
+
+  app.get('/stations', {
+    ...read,
+    schema: { tags, security, summary: 'Stations with their charge points and live connector availability', response: { 200: list(stationWithPoints), ...errors(401, 403) } },
+  }, async () => ({
+    items: store.stations.list({ limit: 1000 }).map((s) => {
+      const chargePoints = store.chargePoints.list({ stationId: s.id, limit: 1000 }).map((cp) => publicPoint(store, cp));
+      const connectorsAvailable = chargePoints
+        .filter((cp) => cp.online)
+        .reduce((n, cp) => n + cp.connectors.filter((c) => c.status === 'Available').length, 0);
+      return { ...s, chargePoints, connectorsAvailable };
+    }),
+  }));
+
+  app.get<{ Params: { chargePointId: string } }>('/chargers/:chargePointId', {
+    ...read,
+    schema: { tags, security, summary: 'One charge point with its connectors and tariff', params: cpParams, response: { 200: publicChargePointSchema, ...errors(401, 403, 404) } },
+  }, async (request) => {
+    const cp = store.chargePoints.get(request.params.chargePointId);
+    if (!cp) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', request.params.chargePointId);
+    return publicPoint(store, cp);
+  });
+
+  app.get<{ Querystring: { limit: number; offset: number; status?: SessionStatus } }>('/sessions', {
+    ...read,
+    schema: { tags, security, summary: 'The caller\'s charging history, newest first', querystring: sessionsQuery, response: { 200: list(sessionViewSchema, pageFields), ...errors(400, 401, 403) } },
+  }, async (request) => {
+    const { limit, offset, status } = request.query;
+    const filter = { customerId: currentUser(request).id, status };
+    return { items: store.sessions.list({ ...filter, limit, offset }).map(charging.view), total: store.sessions.count(filter), limit, offset };
+  });
+
+  app.get('/sessions/active', {
+    ...read,
+    schema: { tags, security, summary: 'The caller\'s running sessions with live energy, power and cost', response: { 200: list(sessionViewSchema), ...errors(401, 403) } },
+  }, async (request) => ({ items: store.sessions.activeForCustomer(currentUser(request).id).map(charging.view) }));
+
+  app.get<{ Params: { id: number } }>('/sessions/:id', {
+    ...read,
+    schema: { tags, security, summary: 'One of the caller\'s sessions', params: idParams, response: { 200: sessionViewSchema, ...errors(400, 401, 403, 404) } },
+  }, async (request) => {
+    const session = store.sessions.get(request.params.id);
+    if (!session || session.customerId !== currentUser(request).id) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
+    return charging.view(session);
+  });
+
+  app.get('/wallet', {
+    ...read,
+    schema: { tags, security, summary: 'Wallet balance in minor units', response: { 200: obj({ balanceMinor: { type: 'integer' } }), ...errors(401, 403) } },
+  }, async (request) => ({ balanceMinor: store.wallet.balance(currentUser(request).id) }));
+
+  app.get<{ Querystring: { limit: number; offset: number } }>('/wallet/transactions', {
+    ...read,
+    schema: { tags, security, summary: 'Wallet ledger, newest first', querystring: pageQuery, response: { 200: list(walletEntrySchema, { limit: { type: 'integer' }, offset: { type: 'integer' } }), ...errors(400, 401, 403) } },
+  }, async (request) => {
+    const { limit, offset } = request.query;
+    return { items: store.wallet.list(currentUser(request).id, { limit, offset }), limit, offset };
+  });
+
+  app.post<{ Body: { amount: number } }>('/wallet/topup', {
+    onRequest: ctx.customerOnly,
+    // The amount gets its own error code (CSMS_ERR_BAD_AMOUNT), so the handler sees the verdict.
+    attachValidation: true,
+    schema: {
+      tags, security, summary: 'Add money to the wallet (integer minor units)',
+      body: body({ amount: { type: 'integer', minimum: 1, maximum: MAX_TOPUP_MINOR } }, ['amount']),
+      response: { 200: obj({ balanceMinor: { type: 'integer' }, entry: walletEntrySchema }), ...errors(400, 401, 403) },
+    },
+  }, async (request) => {
+    if (request.validationError) {
+      const invalid = toValidationError(request.validationError);
+      if (invalid.data?.field !== 'body.amount') throw invalid;
+      const amount = (request.body as { amount?: unknown } | undefined)?.amount;
+      throw new CsmsError('CSMS_ERR_BAD_AMOUNT', `${JSON.stringify(amount) ?? 'missing'}: an integer from 1 to ${MAX_TOPUP_MINOR}`, { field: 'body.amount', max: MAX_TOPUP_MINOR });
+    }
+    const { entry, balance, notifications } = charging.topUp(currentUser(request).id, request.body.amount);
+    publish(notifications);
+    return { balanceMinor: balance, entry };
+  });
+};

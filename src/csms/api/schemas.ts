@@ -1,0 +1,204 @@
+/**
+ * JSON Schemas shared by the routes. They validate requests, shape responses (fast-json-stringify
+ * drops any property not listed, so a secret such as a password hash cannot leak by accident) and
+ * feed the OpenAPI document at /docs/json.
+ */
+
+type Schema = Record<string, unknown>;
+
+const str = { type: 'string' } as const;
+const int = { type: 'integer' } as const;
+const bool = { type: 'boolean' } as const;
+const nullable = (type: string): Schema => ({ type: [type, 'null'] });
+/** Any JSON value (charger payloads, command requests). */
+export const anyValue: Schema = {};
+
+/** An object schema whose listed properties are all required. */
+export function obj(properties: Record<string, Schema>, optional: string[] = []): Schema {
+  return {
+    type: 'object',
+    properties,
+    required: Object.keys(properties).filter((k) => !optional.includes(k)),
+  };
+}
+
+/** A request body: unknown fields are refused rather than silently ignored. */
+export function body(properties: Record<string, Schema>, required: string[] = []): Schema {
+  return { type: 'object', additionalProperties: false, properties, required };
+}
+
+/** A list response; `extra` adds paging fields such as `total`. */
+export function list(item: Schema, extra: Record<string, Schema> = {}): Schema {
+  return obj({ items: { type: 'array', items: item }, ...extra }, Object.keys(extra));
+}
+
+export const errorBody = obj({
+  error: obj({ code: str, message: str, data: { type: 'object', additionalProperties: true } }, ['data']),
+});
+
+/** Error responses a route can give, for the OpenAPI document. */
+export function errors(...statuses: number[]): Record<number, Schema> {
+  return Object.fromEntries(statuses.map((s) => [s, errorBody]));
+}
+
+export const pageQuery: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
+    offset: { type: 'integer', minimum: 0, default: 0 },
+  },
+};
+
+export const pageFields = { total: int, limit: int, offset: int };
+
+export const idParams: Schema = obj({ id: { type: 'integer', minimum: 1 } });
+
+/** OCPP identities go into URLs percent-encoded; a slash would break the OCPP endpoint path. */
+export const chargePointIdSchema: Schema = { type: 'string', minLength: 1, maxLength: 48, pattern: '^[^/]+$' };
+
+export const cpParams: Schema = obj({ chargePointId: chargePointIdSchema });
+
+export const emailSchema: Schema = { type: 'string', format: 'email', maxLength: 254 };
+export const passwordSchema: Schema = { type: 'string', minLength: 8, maxLength: 200 };
+export const nameSchema: Schema = { type: 'string', minLength: 1, maxLength: 100 };
+/** OCPP 1.6 IdToken: CiString20Type. */
+export const idTagSchema: Schema = { type: 'string', minLength: 1, maxLength: 20 };
+
+export const userSchema = obj({
+  id: int,
+  email: str,
+  name: str,
+  role: { type: 'string', enum: ['customer', 'admin'] },
+  idTag: nullable('string'),
+  blocked: bool,
+  createdAt: str,
+});
+
+export const stationSchema = obj({
+  id: int,
+  name: str,
+  address: str,
+  latitude: nullable('number'),
+  longitude: nullable('number'),
+  createdAt: str,
+  updatedAt: str,
+});
+
+export const connectorSchema = obj({
+  chargePointId: str,
+  connectorId: int,
+  status: str,
+  errorCode: str,
+  info: nullable('string'),
+  updatedAt: str,
+});
+
+export const tariffSchema = obj({
+  id: int,
+  name: str,
+  currency: str,
+  pricePerKwh: int,
+  pricePerMinute: int,
+  sessionFee: int,
+  createdAt: str,
+  updatedAt: str,
+});
+
+export const chargePointSchema = obj({
+  id: str,
+  stationId: nullable('integer'),
+  tariffId: nullable('integer'),
+  vendor: nullable('string'),
+  model: nullable('string'),
+  serialNumber: nullable('string'),
+  firmwareVersion: nullable('string'),
+  registrationStatus: str,
+  lenient: bool,
+  hasAuthKey: bool,
+  online: bool,
+  lastSeenAt: nullable('string'),
+  lastBootAt: nullable('string'),
+  createdAt: str,
+  updatedAt: str,
+});
+
+/** What a customer sees of a charge point: no serial numbers, auth or registration internals. */
+export const publicChargePointSchema = obj({
+  id: str,
+  stationId: nullable('integer'),
+  vendor: nullable('string'),
+  model: nullable('string'),
+  online: bool,
+  connectors: { type: 'array', items: connectorSchema },
+  tariff: { anyOf: [tariffSchema, { type: 'null' }] },
+});
+
+const sessionFields = {
+  id: int,
+  chargePointId: str,
+  connectorId: int,
+  customerId: nullable('integer'),
+  idTag: str,
+  tariffId: nullable('integer'),
+  status: { type: 'string', enum: ['active', 'completed'] },
+  meterStart: int,
+  meterLast: int,
+  meterStop: nullable('integer'),
+  energyWh: int,
+  powerW: int,
+  costMinor: int,
+  currency: str,
+  startedAt: str,
+  stoppedAt: nullable('string'),
+  lastMeterAt: nullable('string'),
+  stopReason: nullable('string'),
+};
+
+export const sessionSchema = obj(sessionFields);
+
+/** A session with what is derived while it runs (charging.view). */
+export const sessionViewSchema = obj({
+  ...sessionFields,
+  durationS: int,
+  tariff: {
+    anyOf: [obj({ id: int, name: str, currency: str, pricePerKwh: int, pricePerMinute: int, sessionFee: int }), { type: 'null' }],
+  },
+});
+
+export const walletEntrySchema = obj({
+  id: int,
+  customerId: int,
+  amountMinor: int,
+  kind: { type: 'string', enum: ['topup', 'charge', 'adjustment'] },
+  sessionId: nullable('integer'),
+  note: nullable('string'),
+  createdAt: str,
+});
+
+export const commandRecordSchema = obj({
+  id: str,
+  chargePointId: str,
+  action: str,
+  request: anyValue,
+  status: str,
+  response: anyValue,
+  requestedBy: nullable('string'),
+  createdAt: str,
+  answeredAt: nullable('string'),
+});
+
+export const messageLogSchema = obj({
+  id: int,
+  chargePointId: str,
+  direction: { type: 'string', enum: ['in', 'out'] },
+  messageType: int,
+  action: nullable('string'),
+  messageId: nullable('string'),
+  payload: anyValue,
+  latencyMs: nullable('integer'),
+  createdAt: str,
+});
+
+/** Admin command answer: the outcome and the charger's own response payload. */
+export const commandResultSchema = obj({ commandId: str, status: str, response: anyValue });

@@ -1,0 +1,121 @@
+/**
+ * The one place that reads process.env. Environment and CLI flags map onto one zod schema;
+ * the result is frozen and passed down: createCsms(config).
+ */
+import { z } from 'zod';
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', ''])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const configSchema = z.object({
+  host: z.string().default('0.0.0.0'),
+  /** REST API, web pages and Socket.io. 0 picks a free port. */
+  port: port.default(3000),
+  /** OCPP WebSocket endpoint for chargers. 0 picks a free port. */
+  ocppPort: port.default(9000),
+  dbPath: z.string().min(1).default('./data/csms.db'),
+  enableRabbitmq: bool.default(false),
+  rabbitmqUrl: z.string().default('amqp://guest:guest@127.0.0.1:5672'),
+  /** Signs the API's tokens. Unset: a random secret per process (tokens die with a restart). */
+  jwtSecret: z.string().min(16, 'JWT_SECRET must be at least 16 characters').optional(),
+  jwtExpiresIn: z.string().default('12h'),
+  adminEmail: z.string().email().default('admin@ev-csms.local'),
+  /** Unset: a random password is generated and printed once, at the first start. */
+  adminPassword: z.string().min(8, 'ADMIN_PASSWORD must be at least 8 characters').optional(),
+  ocppAutoRegister: bool.default(false),
+  /** Strict schema validation of charger payloads; a charger can be made lenient on its own. */
+  ocppStrict: bool.default(true),
+  ocppCallTimeoutMs: z.coerce.number().int().positive().default(30_000),
+  ocppHeartbeatIntervalS: z.coerce.number().int().positive().default(300),
+  ocppPingIntervalS: z.coerce.number().int().min(0).default(60),
+  ocppMaxFrameBytes: z.coerce.number().int().min(1024).default(65_536),
+  ocppMaxQueuedCalls: z.coerce.number().int().positive().default(50),
+  ocppRateLimitPerSecond: z.coerce.number().int().positive().default(200),
+  /** OCPP message log rows kept per charge point. */
+  messageLogRetention: z.coerce.number().int().min(10).default(1000),
+  /** Minimum wallet balance (minor units) to start a session, on top of the tariff's session fee. */
+  minStartBalance: z.coerce.number().int().min(0).default(100),
+  pollActiveSessionMs: z.coerce.number().int().positive().default(1000),
+  pollDetailMs: z.coerce.number().int().positive().default(3000),
+  pollListMs: z.coerce.number().int().positive().default(10_000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  nodeId: z.string().optional(),
+  /** Seeds a demo station, charge points, tariff and customer on an empty database. */
+  demo: bool.default(false),
+});
+
+export type CsmsConfig = Readonly<z.output<typeof configSchema>>;
+export type CsmsConfigInput = z.input<typeof configSchema>;
+
+/** Environment variable for each config key; CLI flags use the kebab-case key instead. */
+export const ENV_NAMES: Record<keyof z.output<typeof configSchema>, string> = {
+  host: 'HOST',
+  port: 'PORT',
+  ocppPort: 'OCPP_PORT',
+  dbPath: 'DB_PATH',
+  enableRabbitmq: 'ENABLE_RABBITMQ',
+  rabbitmqUrl: 'RABBITMQ_URL',
+  jwtSecret: 'JWT_SECRET',
+  jwtExpiresIn: 'JWT_EXPIRES_IN',
+  adminEmail: 'ADMIN_EMAIL',
+  adminPassword: 'ADMIN_PASSWORD',
+  ocppAutoRegister: 'OCPP_AUTO_REGISTER',
+  ocppStrict: 'OCPP_STRICT',
+  ocppCallTimeoutMs: 'OCPP_CALL_TIMEOUT_MS',
+  ocppHeartbeatIntervalS: 'OCPP_HEARTBEAT_INTERVAL_S',
+  ocppPingIntervalS: 'OCPP_PING_INTERVAL_S',
+  ocppMaxFrameBytes: 'OCPP_MAX_FRAME_BYTES',
+  ocppMaxQueuedCalls: 'OCPP_MAX_QUEUED_CALLS',
+  ocppRateLimitPerSecond: 'OCPP_RATE_LIMIT_PER_SECOND',
+  messageLogRetention: 'MESSAGE_LOG_RETENTION',
+  minStartBalance: 'MIN_START_BALANCE',
+  pollActiveSessionMs: 'POLL_ACTIVE_SESSION_MS',
+  pollDetailMs: 'POLL_DETAIL_MS',
+  pollListMs: 'POLL_LIST_MS',
+  logLevel: 'LOG_LEVEL',
+  nodeId: 'NODE_ID',
+  demo: 'CSMS_DEMO',
+};
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Builds the config: defaults < environment < explicit overrides (CLI flags, tests).
+ * Throws ConfigError naming the variable or flag of every bad value.
+ */
+export function loadConfig(overrides: CsmsConfigInput = {}, env: NodeJS.ProcessEnv = process.env): CsmsConfig {
+  const fromEnv: Record<string, unknown> = {};
+  for (const [key, name] of Object.entries(ENV_NAMES)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') fromEnv[key] = value;
+  }
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const parsed = configSchema.safeParse({ ...fromEnv, ...defined });
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const key = String(i.path[0] ?? '');
+        const source = key in defined ? `--${kebab(key)}` : (ENV_NAMES as Record<string, string>)[key] ?? key;
+        return `${source}: ${i.message}`;
+      }),
+    );
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Config for tests and the simulator's embedded target: ephemeral ports, in-memory database. */
+export function testConfig(overrides: CsmsConfigInput = {}): CsmsConfig {
+  return loadConfig({ port: 0, ocppPort: 0, dbPath: ':memory:', logLevel: 'silent', host: '127.0.0.1', jwtSecret: 'test-secret-test-secret', adminPassword: 'admin-password', ...overrides }, {});
+}
+
+export function kebab(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

@@ -1,0 +1,61 @@
+/**
+ * Every error the CSMS can report, in one list (like fastify's FST_ERR_*).
+ * Adapters translate: the API to HTTP status + JSON body, the gateway to a CALLERROR,
+ * the CLI to an exit code. `docs/errors.md` documents each code; a test keeps them in step.
+ */
+export const ERRORS = {
+  CSMS_ERR_VALIDATION: { status: 400, message: 'The request is invalid' },
+  CSMS_ERR_BAD_AMOUNT: { status: 400, message: 'Amount must be a positive integer in minor units' },
+  CSMS_ERR_UNAUTHORIZED: { status: 401, message: 'Missing or invalid token' },
+  CSMS_ERR_BAD_CREDENTIALS: { status: 401, message: 'Email or password is wrong' },
+  CSMS_ERR_INSUFFICIENT_BALANCE: { status: 402, message: 'Wallet balance is too low to start charging' },
+  CSMS_ERR_FORBIDDEN: { status: 403, message: 'This account may not do that' },
+  CSMS_ERR_ACCOUNT_BLOCKED: { status: 403, message: 'This account is blocked' },
+  CSMS_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
+  CSMS_ERR_SESSION_NOT_FOUND: { status: 404, message: 'Charging session not found' },
+  CSMS_ERR_CHARGER_NOT_FOUND: { status: 404, message: 'Charge point not found' },
+  CSMS_ERR_CONNECTOR_NOT_FOUND: { status: 404, message: 'Connector not found' },
+  CSMS_ERR_EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists' },
+  CSMS_ERR_ID_TAG_TAKEN: { status: 409, message: 'This idTag is already assigned' },
+  CSMS_ERR_CONFLICT: { status: 409, message: 'The resource already exists' },
+  CSMS_ERR_IN_USE: { status: 409, message: 'The resource is still referenced and cannot be deleted' },
+  CSMS_ERR_SESSION_ACTIVE: { status: 409, message: 'The customer already has an active session' },
+  CSMS_ERR_SESSION_NOT_ACTIVE: { status: 409, message: 'The session is not active' },
+  CSMS_ERR_CONNECTOR_UNAVAILABLE: { status: 409, message: 'The connector is not available' },
+  CSMS_ERR_RATE_LIMITED: { status: 429, message: 'Too many attempts, try again later' },
+  CSMS_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  CSMS_ERR_CHARGER_OFFLINE: { status: 503, message: 'The charge point is not connected' },
+  CSMS_ERR_CHARGER_REJECTED: { status: 502, message: 'The charge point rejected the command' },
+  CSMS_ERR_CHARGER_ERROR: { status: 502, message: 'The charge point answered with a CALLERROR' },
+  CSMS_ERR_NOT_READY: { status: 503, message: 'A dependency is not ready' },
+  CSMS_ERR_BROKER_UNAVAILABLE: { status: 503, message: 'The message broker is not reachable' },
+  CSMS_ERR_COMMAND_TIMEOUT: { status: 504, message: 'The charge point did not answer in time' },
+  CSMS_ERR_CONFIG: { status: 500, message: 'The configuration is invalid' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type CsmsErrorCode = keyof typeof ERRORS;
+
+/** A failure with a stable code; `detail` says what exactly went wrong for this request. */
+export class CsmsError extends Error {
+  readonly code: CsmsErrorCode;
+  readonly status: number;
+  readonly detail?: string;
+  readonly data?: Record<string, unknown>;
+
+  constructor(code: CsmsErrorCode, detail?: string, data?: Record<string, unknown>) {
+    super(detail ? `${ERRORS[code].message}: ${detail}` : ERRORS[code].message);
+    this.name = 'CsmsError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.detail = detail;
+    this.data = data;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { error: { code: this.code, message: this.message, ...(this.data ? { data: this.data } : {}) } };
+  }
+}
+
+export function isCsmsError(err: unknown): err is CsmsError {
+  return err instanceof CsmsError;
+}

@@ -1,0 +1,281 @@
+/**
+ * The interfaces the domain needs from the outside world. Adapters implement them
+ * (store/ for Store, broker/ for Broker, gateway/ for CommandSender); server.ts wires them.
+ */
+import type {
+  ChargePoint,
+  CommandRecord,
+  CommandStatus,
+  Connector,
+  Notification,
+  OcppEvent,
+  OcppMessageLogEntry,
+  RegistrationStatus,
+  Role,
+  Session,
+  SessionStatus,
+  Station,
+  Tariff,
+  User,
+  UserWithSecret,
+  WalletEntry,
+  WalletEntryKind,
+} from './types.ts';
+
+export interface Page {
+  limit?: number;
+  offset?: number;
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  passwordHash: string;
+  role: Role;
+  idTag?: string | null;
+}
+
+export interface UserPatch {
+  name?: string;
+  email?: string;
+  passwordHash?: string;
+  idTag?: string | null;
+  blocked?: boolean;
+}
+
+export interface UserRepo {
+  create(user: NewUser): User;
+  get(id: number): User | null;
+  findByEmail(email: string): UserWithSecret | null;
+  findByIdTag(idTag: string): User | null;
+  list(filter: { role?: Role; q?: string } & Page): User[];
+  count(filter: { role?: Role }): number;
+  update(id: number, patch: UserPatch): User | null;
+  delete(id: number): boolean;
+}
+
+export interface StationInput {
+  name: string;
+  address?: string;
+  latitude?: number | null;
+  longitude?: number | null;
+}
+
+export interface StationRepo {
+  create(input: StationInput): Station;
+  get(id: number): Station | null;
+  list(page?: Page): Station[];
+  update(id: number, patch: Partial<StationInput>): Station | null;
+  /** Throws CsmsError CSMS_ERR_IN_USE while charge points belong to it. */
+  delete(id: number): boolean;
+}
+
+export interface ChargePointInput {
+  id: string;
+  stationId?: number | null;
+  tariffId?: number | null;
+  lenient?: boolean;
+  /** Salted hash of the Basic-auth AuthorizationKey (domain/secrets.ts); null clears it. */
+  authKeyHash?: string | null;
+  registrationStatus?: RegistrationStatus;
+  /** Connector ids to create up front (1..n); StatusNotification adds any others it sees. */
+  connectors?: number;
+}
+
+export interface BootInfo {
+  vendor: string;
+  model: string;
+  serialNumber: string | null;
+  firmwareVersion: string | null;
+}
+
+export interface ChargePointRepo {
+  create(input: ChargePointInput): ChargePoint;
+  get(id: string): ChargePoint | null;
+  list(filter?: { stationId?: number } & Page): ChargePoint[];
+  update(id: string, patch: Partial<Omit<ChargePointInput, 'id'>>): ChargePoint | null;
+  delete(id: string): boolean;
+  authKeyHash(id: string): string | null;
+  recordBoot(id: string, info: BootInfo, status: RegistrationStatus, at: string): void;
+  setOnline(id: string, online: boolean, at: string): void;
+  /** Marks every charge point offline (at start-up: nothing is connected yet). */
+  setAllOffline(): void;
+  touch(id: string, at: string): void;
+  connectors(id: string): Connector[];
+  upsertConnector(c: Omit<Connector, 'updatedAt'>, at: string): void;
+}
+
+export interface TariffInput {
+  name: string;
+  currency: string;
+  pricePerKwh: number;
+  pricePerMinute?: number;
+  sessionFee?: number;
+}
+
+export interface TariffRepo {
+  create(input: TariffInput): Tariff;
+  get(id: number): Tariff | null;
+  list(page?: Page): Tariff[];
+  update(id: number, patch: Partial<TariffInput>): Tariff | null;
+  delete(id: number): boolean;
+  /** The charge point's own tariff, else the lowest-id tariff, else null (free charging). */
+  forChargePoint(chargePointId: string): Tariff | null;
+}
+
+export interface NewSession {
+  chargePointId: string;
+  connectorId: number;
+  idTag: string;
+  customerId: number | null;
+  tariffId: number | null;
+  currency: string;
+  meterStart: number;
+  /** The charger's StartTransaction timestamp. */
+  startedAt: string;
+}
+
+export interface SessionFilter extends Page {
+  customerId?: number;
+  chargePointId?: string;
+  status?: SessionStatus;
+  from?: string;
+  to?: string;
+}
+
+export interface SessionRepo {
+  /**
+   * Creates the session, or returns the existing one for a retried StartTransaction
+   * (same charge point, connector, idTag, timestamp and meterStart).
+   */
+  start(input: NewSession): { session: Session; created: boolean };
+  get(id: number): Session | null;
+  activeOnConnector(chargePointId: string, connectorId: number): Session | null;
+  activeForCustomer(customerId: number): Session[];
+  list(filter: SessionFilter): Session[];
+  count(filter: SessionFilter): number;
+  updateProgress(id: number, p: { meterLast: number; energyWh: number; powerW: number; costMinor: number; lastMeterAt: string }): void;
+  /** Completes an active session; false if it was already completed (a retried StopTransaction). */
+  complete(id: number, p: { meterStop: number; energyWh: number; costMinor: number; stoppedAt: string; reason: string | null }): boolean;
+  addMeterSamples(sessionId: number | null, chargePointId: string, connectorId: number, samples: import('./types.ts').MeterSample[]): void;
+  meterSamples(sessionId: number, page?: Page): import('./types.ts').MeterSample[];
+}
+
+export interface WalletRepo {
+  balance(customerId: number): number;
+  /** Returns null when a `charge` for this session already exists: the debit happens once. */
+  add(entry: { customerId: number; amountMinor: number; kind: WalletEntryKind; sessionId?: number | null; note?: string | null; createdAt: string }): WalletEntry | null;
+  list(customerId: number, page?: Page): WalletEntry[];
+}
+
+export interface MessageLogRepo {
+  insertMany(entries: Omit<OcppMessageLogEntry, 'id'>[]): void;
+  /** Newest first; `afterId` returns only entries newer than that id (the polling cursor). */
+  list(chargePointId: string, opts?: { limit?: number; afterId?: number }): OcppMessageLogEntry[];
+  /** Keeps at most `keepPerChargePoint` entries per charge point. */
+  prune(keepPerChargePoint: number): number;
+}
+
+export interface CommandRepo {
+  create(rec: Omit<CommandRecord, 'status' | 'response' | 'answeredAt'>): CommandRecord;
+  finish(id: string, status: CommandStatus, response: unknown, at: string): void;
+  get(id: string): CommandRecord | null;
+  list(chargePointId: string, page?: Page): CommandRecord[];
+}
+
+export interface ProcessedEventRepo {
+  /** Records the event id; false if it was already processed (a redelivery). */
+  claim(eventId: string, at: string): boolean;
+  prune(olderThan: string): number;
+}
+
+export interface DashboardStats {
+  stations: number;
+  stationsOnline: number;
+  chargePoints: number;
+  chargePointsOnline: number;
+  connectorsByStatus: Record<string, number>;
+  activeSessions: number;
+  energyWhToday: number;
+  energyWhTotal: number;
+  revenueMinorToday: number;
+  revenueMinorTotal: number;
+  customers: number;
+}
+
+/** Everything the CSMS persists. One SQLite file in production, `:memory:` in tests. */
+export interface Store {
+  users: UserRepo;
+  stations: StationRepo;
+  chargePoints: ChargePointRepo;
+  tariffs: TariffRepo;
+  sessions: SessionRepo;
+  wallet: WalletRepo;
+  messages: MessageLogRepo;
+  commands: CommandRepo;
+  events: ProcessedEventRepo;
+  dashboardStats(now: string): DashboardStats;
+  /** Runs fn in one transaction (nested calls join the outer one). */
+  transaction<T>(fn: () => T): T;
+  /** A monotonically increasing number that changes whenever any row changes: a cheap ETag source. */
+  changeCounter(): number;
+  ping(): boolean;
+}
+
+export interface Delivery<T> {
+  body: T;
+  /** True when the broker says this may have been delivered before. */
+  redelivered: boolean;
+  /** How many times processing this delivery has failed so far. */
+  attempts: number;
+}
+
+export interface BatchOutcome {
+  failed: { delivery: Delivery<OcppEvent>; error: unknown }[];
+}
+
+export interface DeadLetter {
+  event: OcppEvent;
+  error: string;
+  attempts: number;
+  at: string;
+}
+
+/** Where the gateway and routes publish, and the processor and notifier consume. */
+export interface Broker {
+  readonly kind: 'memory' | 'rabbitmq';
+  start(): Promise<void>;
+  close(): Promise<void>;
+  /** Never throws and never drops: an accepted event is kept until a consumer has it. */
+  publishEvent(event: OcppEvent): void;
+  /**
+   * The handler gets batches; the batch is acknowledged when the returned promise resolves, except
+   * the deliveries it reports as failed: those are retried a bounded number of times, then dead-lettered.
+   * A rejected promise means nothing was done: the whole batch comes again.
+   */
+  consumeEvents(handler: (batch: Delivery<OcppEvent>[]) => Promise<BatchOutcome>): void;
+  publishNotification(n: Notification): void;
+  consumeNotifications(handler: (n: Notification) => void): void;
+  /** Events accepted but not yet processed (for /ready and the dashboard). */
+  backlog(): number;
+  /** Events that kept failing, for an admin to inspect and replay. */
+  deadLetters(): Promise<DeadLetter[]>;
+  replayDeadLetters(): Promise<number>;
+  health(): { ok: boolean; detail: string };
+}
+
+/** Sends a command to a charger and waits for its answer (or a timeout). */
+export interface CommandSender {
+  send(chargePointId: string, action: string, payload: Record<string, unknown>, opts?: { requestedBy?: string; timeoutMs?: number }): Promise<CommandOutcome>;
+  isConnected(chargePointId: string): boolean;
+}
+
+export interface CommandOutcome {
+  commandId: string;
+  status: CommandStatus;
+  response: unknown;
+}
+
+export interface Clock {
+  now(): Date;
+}

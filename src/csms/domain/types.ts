@@ -1,0 +1,241 @@
+/**
+ * The CSMS's vocabulary: what the store keeps, what flows through the broker, what the API shows.
+ * Money is always an integer in minor units (cents); energy is integer Wh; times are ISO 8601 strings.
+ */
+
+export type Role = 'customer' | 'admin';
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  idTag: string | null;
+  blocked: boolean;
+  createdAt: string;
+}
+
+/** The password hash never leaves the store except for login. */
+export interface UserWithSecret extends User {
+  passwordHash: string;
+}
+
+export interface Station {
+  id: number;
+  name: string;
+  address: string;
+  latitude: number | null;
+  longitude: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type RegistrationStatus = 'Unknown' | 'Accepted' | 'Pending' | 'Rejected';
+
+export interface ChargePoint {
+  id: string;
+  stationId: number | null;
+  tariffId: number | null;
+  vendor: string | null;
+  model: string | null;
+  serialNumber: string | null;
+  firmwareVersion: string | null;
+  registrationStatus: RegistrationStatus;
+  /** Accepts out-of-enum values from this charger (log and accept) instead of answering with a CALLERROR. */
+  lenient: boolean;
+  hasAuthKey: boolean;
+  online: boolean;
+  lastSeenAt: string | null;
+  lastBootAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Connector {
+  chargePointId: string;
+  connectorId: number;
+  status: string;
+  errorCode: string;
+  info: string | null;
+  updatedAt: string;
+}
+
+export interface Tariff {
+  id: number;
+  name: string;
+  currency: string;
+  /** Minor units per kWh. */
+  pricePerKwh: number;
+  /** Minor units per started minute of charging. */
+  pricePerMinute: number;
+  /** Minor units, charged once per session. */
+  sessionFee: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SessionStatus = 'active' | 'completed';
+
+export interface Session {
+  id: number;
+  chargePointId: string;
+  connectorId: number;
+  customerId: number | null;
+  idTag: string;
+  tariffId: number | null;
+  status: SessionStatus;
+  meterStart: number;
+  meterLast: number;
+  meterStop: number | null;
+  energyWh: number;
+  powerW: number;
+  costMinor: number;
+  currency: string;
+  startedAt: string;
+  stoppedAt: string | null;
+  lastMeterAt: string | null;
+  stopReason: string | null;
+}
+
+export type WalletEntryKind = 'topup' | 'charge' | 'adjustment';
+
+export interface WalletEntry {
+  id: number;
+  customerId: number;
+  amountMinor: number;
+  kind: WalletEntryKind;
+  sessionId: number | null;
+  note: string | null;
+  createdAt: string;
+}
+
+export interface MeterSample {
+  timestamp: string;
+  measurand: string;
+  value: number;
+  unit: string;
+  phase: string | null;
+  context: string | null;
+}
+
+export type CommandStatus = 'pending' | 'answered' | 'error' | 'timeout' | 'offline';
+
+export interface CommandRecord {
+  id: string;
+  chargePointId: string;
+  action: string;
+  request: unknown;
+  status: CommandStatus;
+  response: unknown;
+  requestedBy: string | null;
+  createdAt: string;
+  answeredAt: string | null;
+}
+
+export type Direction = 'in' | 'out';
+
+export interface OcppMessageLogEntry {
+  id: number;
+  chargePointId: string;
+  direction: Direction;
+  messageType: 2 | 3 | 4 | 0;
+  action: string | null;
+  messageId: string | null;
+  payload: unknown;
+  latencyMs: number | null;
+  createdAt: string;
+}
+
+/**
+ * One thing a charger did, as the gateway accepted it. `eventId` is minted at the gateway;
+ * a redelivered event with the same id changes nothing (brokers deliver at least once).
+ */
+export type OcppEvent =
+  | OcppCallEvent
+  | OcppAnswerEvent
+  | OcppInvalidEvent
+  | OcppConnectionEvent;
+
+interface EventBase {
+  eventId: string;
+  chargePointId: string;
+  nodeId: string;
+  /** ISO time the gateway received the frame. */
+  receivedAt: string;
+}
+
+/** A CALL from the charger together with the answer we sent. */
+export interface OcppCallEvent extends EventBase {
+  kind: 'call';
+  action: string;
+  messageId: string;
+  request: unknown;
+  /** Our CALLRESULT payload, or null when we answered with a CALLERROR. */
+  response: unknown;
+  error: { code: string; description: string } | null;
+  /** Out-of-schema values accepted because the charger is lenient. */
+  warnings?: string[];
+}
+
+/** The charger's CALLRESULT or CALLERROR to a command we sent (points 16 and 17). */
+export interface OcppAnswerEvent extends EventBase {
+  kind: 'callresult' | 'callerror';
+  action: string | null;
+  messageId: string;
+  request: unknown;
+  payload: unknown;
+  error: { code: string; description: string; details: unknown } | null;
+  latencyMs: number | null;
+  commandId: string | null;
+}
+
+/** A frame we could not accept, and the answer (if any) we sent back. */
+export interface OcppInvalidEvent extends EventBase {
+  kind: 'invalid';
+  raw: string;
+  reason: string;
+  answer: unknown;
+}
+
+export interface OcppConnectionEvent extends EventBase {
+  kind: 'connected' | 'disconnected';
+  remoteAddress: string | null;
+  reason: string | null;
+}
+
+export type NotificationType =
+  | 'charging.started'
+  | 'charging.stopped'
+  | 'meter.values'
+  | 'session.updated'
+  | 'charger.status'
+  | 'connector.status'
+  | 'station.status'
+  | 'wallet.updated'
+  | 'wallet.transaction'
+  | 'ocpp.message'
+  | 'command.result'
+  | 'station.created'
+  | 'station.updated'
+  | 'station.deleted'
+  | 'point.created'
+  | 'point.updated'
+  | 'point.deleted'
+  | 'tariff.created'
+  | 'tariff.updated'
+  | 'tariff.deleted'
+  | 'customer.created'
+  | 'customer.updated'
+  | 'dashboard.stats';
+
+/** What the processor (or a route) tells the outside world; the notifier maps it to rooms. */
+export interface Notification {
+  id: string;
+  type: NotificationType;
+  data: Record<string, unknown>;
+  timestamp: string;
+  /** Customer ids that must receive it in their own room. */
+  recipients: number[];
+  /** Rooms besides the customers' (e.g. `cms:points`, `cms:point:CP-1`). */
+  rooms: string[];
+}

@@ -1,0 +1,14 @@
+/** What the gateway keeps per connected charger; small, because there are thousands. */
+export interface ChargerState {
+  readonly identity: string;
+  /** J §5.4 / JE §3.10: registration is kept per identity, across reconnects. */
+  accepted: boolean;
+  connectedAt: number;
+  lastPongAt: number;
+  /** CALLs from the charger by message id, until we have answered them (to publish request+answer as one event). */
+  readonly inFlight: Map<string, { action: string; request: unknown; receivedAt: string }>;
+}
+
+export function createChargerState(identity: string, accepted: boolean, now: number): ChargerState {
+  return { identity, accepted, connectedAt: now, lastPongAt: now, inFlight: new Map() };
+}

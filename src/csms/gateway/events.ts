@@ -1,0 +1,86 @@
+/**
+ * Turns the frames of one charger connection into OCPP events for the broker. A CALL and the answer
+ * we sent become one event (so the processor sees request and response together); the charger's
+ * answers to our commands and frames we could not accept become events of their own.
+ */
+import { randomUUID } from 'node:crypto';
+import type { OcppMessageInfo, OcppProtocolErrorInfo } from '../../ocpp/index.ts';
+import type { Broker, Clock } from '../domain/ports.ts';
+import type { ChargerState } from './charger-state.ts';
+
+export interface EventPublisherDeps {
+  broker: Broker;
+  clock: Clock;
+  nodeId: string;
+}
+
+export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDeps) {
+  const now = () => clock.now().toISOString();
+  return {
+    /** The connection's onMessage hook: pairs our answers with the CALL they answer. */
+    onMessage(state: ChargerState, info: OcppMessageInfo): void {
+      if (info.messageType === 0) return; // reported through onProtocolError with the reason
+      if (info.direction === 'in') {
+        if (info.messageType === 2) {
+          state.inFlight.set(info.messageId!, { action: info.action!, request: info.payload, receivedAt: now() });
+          return;
+        }
+        // Points 16–17: the charger's CALLRESULT / CALLERROR to one of our commands.
+        broker.publishEvent({
+          eventId: randomUUID(),
+          chargePointId: state.identity,
+          nodeId,
+          receivedAt: now(),
+          kind: info.messageType === 3 ? 'callresult' : 'callerror',
+          action: info.action,
+          messageId: info.messageId!,
+          request: null,
+          payload: info.messageType === 3 ? info.payload : null,
+          error: info.error ? { ...info.error, details: info.payload } : null,
+          latencyMs: info.latencyMs,
+          commandId: null,
+        });
+        return;
+      }
+      if (info.messageType === 2) return; // our command: logged with its answer
+      const call = info.messageId === null ? undefined : state.inFlight.get(info.messageId);
+      // No CALL to pair with: the answer to a malformed frame, reported through onProtocolError.
+      if (!call) return;
+      state.inFlight.delete(info.messageId!);
+      broker.publishEvent({
+        eventId: randomUUID(),
+        chargePointId: state.identity,
+        nodeId,
+        receivedAt: call.receivedAt,
+        kind: 'call',
+        action: call.action,
+        messageId: info.messageId!,
+        request: call.request,
+        response: info.messageType === 3 ? info.payload : null,
+        error: info.messageType === 4 ? (info.error ?? { code: 'GenericError', description: '' }) : null,
+      });
+    },
+
+    /** Frames we could not accept: logged with the reason, so an admin can see what the charger sent. */
+    onProtocolError(state: ChargerState, info: OcppProtocolErrorInfo): void {
+      if (info.kind === 'invalid-own-response' || info.kind === 'socket-error') return;
+      if (info.kind === 'invalid-request' || info.kind === 'overload') return; // answered with a CALLERROR: logged by onMessage
+      broker.publishEvent({
+        eventId: randomUUID(),
+        chargePointId: state.identity,
+        nodeId,
+        receivedAt: now(),
+        kind: 'invalid',
+        raw: (info.raw ?? '').slice(0, 2000),
+        reason: `${info.kind}: ${info.reason}`,
+        answer: info.code && info.messageId ? [4, info.messageId, info.code, info.reason, {}] : null,
+      });
+    },
+
+    connection(state: ChargerState, kind: 'connected' | 'disconnected', remoteAddress: string | null, reason: string | null): void {
+      broker.publishEvent({ eventId: randomUUID(), chargePointId: state.identity, nodeId, receivedAt: now(), kind, remoteAddress, reason });
+    },
+  };
+}
+
+export type EventPublisher = ReturnType<typeof createEventPublisher>;

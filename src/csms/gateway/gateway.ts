@@ -1,0 +1,204 @@
+/**
+ * The OCPP 1.6J WebSocket gateway: `ws://HOST:OCPP_PORT/ocpp/{chargePointId}`. It checks identity
+ * and credentials before the upgrade, insists on the `ocpp1.6` subprotocol, answers every CALL
+ * (synchronously where the answer needs the database), and publishes what happened to the broker.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createOcppConnection, type ChargePointToCsms, type CsmsToChargePoint, type OcppConnection } from '../../ocpp/index.ts';
+import type { CsmsConfig } from '../config.ts';
+import type { Charging } from '../domain/charging.ts';
+import type { Broker, Clock, CommandSender, Store } from '../domain/ports.ts';
+import { createChargerState, type ChargerState } from './charger-state.ts';
+import { createCommandSender } from './commands.ts';
+import { createEventPublisher } from './events.ts';
+import { createHandlers, otherActions } from './handlers/index.ts';
+import { decideUpgrade } from './upgrade.ts';
+
+export interface GatewayDeps {
+  config: CsmsConfig;
+  store: Store;
+  charging: Charging;
+  broker: Broker;
+  clock: Clock;
+  logger: Logger;
+  nodeId: string;
+}
+
+type ChargerConnection = OcppConnection<ChargePointToCsms, CsmsToChargePoint, ChargerState>;
+
+const SUBPROTOCOL = 'ocpp1.6';
+/** Close code for a connection replaced by a newer one of the same identity (4000–4999: private use). */
+export const CLOSE_REPLACED = 4000;
+
+export interface GatewayStats {
+  connected: number;
+  accepted: number;
+  rejectedUpgrades: number;
+  replaced: number;
+}
+
+export function createGateway(deps: GatewayDeps) {
+  const { config, store, logger } = deps;
+  const connections = new Map<string, ChargerConnection>();
+  const handlers = createHandlers(deps);
+  const events = createEventPublisher(deps);
+  const stats: GatewayStats = { connected: 0, accepted: 0, rejectedUpgrades: 0, replaced: 0 };
+  let http: Server | null = null;
+  let wss: WebSocketServer | null = null;
+  let pingTimer: NodeJS.Timeout | null = null;
+
+  const commands: CommandSender = createCommandSender({
+    store,
+    broker: deps.broker,
+    clock: deps.clock,
+    defaultTimeoutMs: config.ocppCallTimeoutMs,
+    connectionOf: (id) => connections.get(id),
+  });
+
+  function refuse(socket: Duplex, status: number, reason: string): void {
+    stats.rejectedUpgrades++;
+    const text = status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Bad Request';
+    const extra = status === 401 ? 'WWW-Authenticate: Basic realm="ocpp"\r\n' : '';
+    socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
+  }
+
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    let decision;
+    try {
+      decision = decideUpgrade(req, store, config.ocppAutoRegister);
+    } catch (err) {
+      logger.error({ err }, 'upgrade check failed');
+      return refuse(socket, 400, 'internal error');
+    }
+    if (!decision.ok) {
+      logger.info({ url: req.url, status: decision.status }, decision.reason);
+      return refuse(socket, decision.status, decision.reason);
+    }
+    const { identity, autoRegistered } = decision;
+    wss!.handleUpgrade(req, socket, head, (ws) => {
+      // J §3: with no common subprotocol the handshake completes without one; then we close at once.
+      if (ws.protocol !== SUBPROTOCOL) {
+        logger.info({ identity, offered: req.headers['sec-websocket-protocol'] ?? null }, 'no ocpp1.6 subprotocol: closing');
+        ws.close(1002, 'subprotocol ocpp1.6 required');
+        return;
+      }
+      if (autoRegistered && !store.chargePoints.get(identity)) {
+        store.chargePoints.create({ id: identity, registrationStatus: 'Accepted' });
+        logger.info({ identity }, 'charge point auto-registered');
+      }
+      attach(identity, ws, req.socket.remoteAddress ?? null);
+    });
+  }
+
+  function attach(identity: string, ws: WebSocket, remoteAddress: string | null): void {
+    const point = store.chargePoints.get(identity);
+    const state = createChargerState(identity, point?.registrationStatus === 'Accepted' && point.lastBootAt !== null, Date.now());
+    const conn = createOcppConnection<ChargePointToCsms, CsmsToChargePoint, ChargerState>(ws, {
+      context: state,
+      handlers,
+      onCall: otherActions,
+      lenient: !config.ocppStrict || (point?.lenient ?? false),
+      callTimeoutMs: config.ocppCallTimeoutMs,
+      maxQueuedCalls: config.ocppMaxQueuedCalls,
+      rateLimit: { perSecond: config.ocppRateLimitPerSecond, burst: config.ocppRateLimitPerSecond * 2 },
+      onMessage: (info) => events.onMessage(state, info),
+      onProtocolError: (info) => {
+        logger.debug({ identity, ...info }, 'protocol error');
+        events.onProtocolError(state, info);
+      },
+      onHandlerError: (err, action, messageId) => logger.error({ err, identity, action, messageId }, 'handler failed'),
+    });
+    // Last connection wins: a charger that reconnects before its old socket died replaces it.
+    const previous = connections.get(identity);
+    if (previous) {
+      stats.replaced++;
+      previous.close(CLOSE_REPLACED, 'replaced by a new connection');
+    }
+    connections.set(identity, conn);
+    stats.connected = connections.size;
+    stats.accepted++;
+    ws.on('pong', () => {
+      state.lastPongAt = Date.now();
+    });
+    ws.on('close', (code, reason) => {
+      if (connections.get(identity) === conn) {
+        connections.delete(identity);
+        stats.connected = connections.size;
+        events.connection(state, 'disconnected', remoteAddress, `${code} ${reason.toString()}`.trim());
+      }
+    });
+    events.connection(state, 'connected', remoteAddress, null);
+  }
+
+  /** One timer for all connections: a charger that missed a whole ping interval is gone. */
+  function pingAll(): void {
+    const deadline = Date.now() - config.ocppPingIntervalS * 1000 * 2;
+    for (const conn of connections.values()) {
+      if (conn.context.lastPongAt < deadline) {
+        conn.socket.terminate();
+        continue;
+      }
+      try {
+        conn.socket.ping();
+      } catch {
+        conn.socket.terminate();
+      }
+    }
+  }
+
+  return {
+    commands,
+    stats,
+    connectedIds: () => [...connections.keys()],
+    isConnected: (id: string) => connections.has(id),
+
+    async listen(port: number, host: string): Promise<number> {
+      wss = new WebSocketServer({
+        noServer: true,
+        maxPayload: config.ocppMaxFrameBytes,
+        perMessageDeflate: false,
+        handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+      });
+      http = createServer((_req, res) => {
+        res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
+        res.end('OCPP 1.6J endpoint: connect a WebSocket to /ocpp/{chargePointId} with subprotocol ocpp1.6\n');
+      });
+      http.on('upgrade', onUpgrade);
+      await new Promise<void>((resolve, reject) => {
+        http!.once('error', reject);
+        http!.listen(port, host, () => resolve());
+      });
+      if (config.ocppPingIntervalS > 0) {
+        pingTimer = setInterval(pingAll, config.ocppPingIntervalS * 1000);
+        pingTimer.unref();
+      }
+      const address = http.address();
+      return typeof address === 'object' && address ? address.port : port;
+    },
+
+    /** Stops accepting, then closes every charger connection (chargers reconnect elsewhere). */
+    async close(): Promise<void> {
+      if (pingTimer) clearInterval(pingTimer);
+      pingTimer = null;
+      for (const [identity, conn] of connections) {
+        connections.delete(identity);
+        events.connection(conn.context, 'disconnected', null, '1001 server shutting down');
+        conn.close(1001, 'server shutting down');
+      }
+      stats.connected = 0;
+      await new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
+      if (http) {
+        http.closeAllConnections?.();
+        await new Promise<void>((resolve) => http!.close(() => resolve()));
+      }
+      wss = null;
+      http = null;
+    },
+  };
+}
+
+export type Gateway = ReturnType<typeof createGateway>;

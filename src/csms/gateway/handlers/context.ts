@@ -1,0 +1,11 @@
+import type { CsmsConfig } from '../../config.ts';
+import type { Charging } from '../../domain/charging.ts';
+import type { Clock, Store } from '../../domain/ports.ts';
+
+/** What the per-action handlers may use; they answer synchronously what must be answered now. */
+export interface HandlerDeps {
+  config: CsmsConfig;
+  store: Store;
+  charging: Charging;
+  clock: Clock;
+}

@@ -1,0 +1,123 @@
+/**
+ * What one accepted OCPP event changes: sessions, meter values, billing, charger and connector
+ * state, the message log. Runs inside the processor's transaction; returns the notifications to send
+ * once that transaction has committed.
+ */
+import type { Charging, MeterValuesRequest, StatusRequest, StopRequest } from '../domain/charging.ts';
+import { CMS_ROOMS, notify, pointRoom, sessionNotifications } from '../domain/notifications.ts';
+import type { Store } from '../domain/ports.ts';
+import type { Notification, OcppAnswerEvent, OcppCallEvent, OcppEvent, OcppMessageLogEntry, RegistrationStatus } from '../domain/types.ts';
+
+/** Room every authenticated client is in: availability is public, sessions and wallets are not. */
+export const PUBLIC_STATIONS_ROOM = 'public:stations';
+
+export interface ApplyContext {
+  store: Store;
+  charging: Charging;
+  now: string;
+  log: Omit<OcppMessageLogEntry, 'id'>[];
+  notes: Notification[];
+}
+
+const pointRooms = (cp: string) => [CMS_ROOMS.points, CMS_ROOMS.dashboard, pointRoom(cp)];
+
+export function applyEvent(ev: OcppEvent, ctx: ApplyContext): void {
+  switch (ev.kind) {
+    case 'call':
+      return applyCall(ev, ctx);
+    case 'callresult':
+    case 'callerror':
+      return applyAnswer(ev, ctx);
+    case 'invalid':
+      ctx.log.push({ chargePointId: ev.chargePointId, direction: 'in', messageType: 0, action: null, messageId: null, payload: { raw: ev.raw, reason: ev.reason }, latencyMs: null, createdAt: ev.receivedAt });
+      if (ev.answer) ctx.log.push({ chargePointId: ev.chargePointId, direction: 'out', messageType: 4, action: null, messageId: null, payload: ev.answer, latencyMs: null, createdAt: ev.receivedAt });
+      return;
+    case 'connected':
+    case 'disconnected': {
+      const online = ev.kind === 'connected';
+      if (!ctx.store.chargePoints.get(ev.chargePointId)) return;
+      ctx.store.chargePoints.setOnline(ev.chargePointId, online, ev.receivedAt);
+      chargerStatus(ev.chargePointId, ctx, { online, reason: ev.reason });
+      return;
+    }
+  }
+}
+
+function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
+  const { store, charging } = ctx;
+  const cp = ev.chargePointId;
+  ctx.log.push(
+    { chargePointId: cp, direction: 'in', messageType: 2, action: ev.action, messageId: ev.messageId, payload: ev.request, latencyMs: null, createdAt: ev.receivedAt },
+    { chargePointId: cp, direction: 'out', messageType: ev.error ? 4 : 3, action: ev.action, messageId: ev.messageId, payload: ev.error ?? ev.response, latencyMs: null, createdAt: ev.receivedAt },
+  );
+  ctx.notes.push(notify('ocpp.message', { chargePointId: cp, action: ev.action, messageId: ev.messageId, request: ev.request, response: ev.error ?? ev.response, at: ev.receivedAt }, ctx.now, [], [pointRoom(cp)]));
+  if (ev.error) return;
+  if (store.chargePoints.get(cp)) store.chargePoints.touch(cp, ev.receivedAt);
+  const req = ev.request as Record<string, unknown>;
+  const res = ev.response as Record<string, unknown>;
+  switch (ev.action) {
+    case 'BootNotification': {
+      if (!store.chargePoints.get(cp)) return;
+      store.chargePoints.recordBoot(cp, {
+        vendor: String(req.chargePointVendor),
+        model: String(req.chargePointModel),
+        serialNumber: (req.chargePointSerialNumber as string) ?? (req.chargeBoxSerialNumber as string) ?? null,
+        firmwareVersion: (req.firmwareVersion as string) ?? null,
+      }, res.status as RegistrationStatus, ev.receivedAt);
+      chargerStatus(cp, ctx, { online: true, booted: true });
+      return;
+    }
+    case 'StartTransaction': {
+      const status = (res.idTagInfo as { status: string }).status;
+      const session = store.sessions.get(res.transactionId as number);
+      if (session && status === 'Accepted') ctx.notes.push(...sessionNotifications('charging.started', session, ctx.now));
+      return;
+    }
+    case 'StopTransaction': {
+      ctx.notes.push(...charging.stopTransaction(cp, req as unknown as StopRequest).notifications);
+      return;
+    }
+    case 'MeterValues': {
+      ctx.notes.push(...charging.applyMeterValues(cp, req as unknown as MeterValuesRequest).notifications);
+      return;
+    }
+    case 'StatusNotification': {
+      const s = req as unknown as StatusRequest;
+      if (!store.chargePoints.get(cp)) return;
+      const at = s.timestamp ?? ev.receivedAt;
+      store.chargePoints.upsertConnector({ chargePointId: cp, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode, info: s.info ?? null }, at);
+      const active = store.sessions.activeOnConnector(cp, s.connectorId);
+      const recipients = active?.customerId != null ? [active.customerId] : [];
+      const data = { chargePointId: cp, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode, info: s.info ?? null, at };
+      ctx.notes.push(notify('connector.status', data, ctx.now, recipients, [...pointRooms(cp), PUBLIC_STATIONS_ROOM]));
+      if (s.connectorId === 0) chargerStatus(cp, ctx, { status: s.status, errorCode: s.errorCode });
+      return;
+    }
+    default:
+      return; // Heartbeat, Authorize, DataTransfer: logged above, nothing else to keep.
+  }
+}
+
+function applyAnswer(ev: OcppAnswerEvent, ctx: ApplyContext): void {
+  ctx.log.push({
+    chargePointId: ev.chargePointId,
+    direction: 'in',
+    messageType: ev.kind === 'callresult' ? 3 : 4,
+    action: ev.action,
+    messageId: ev.messageId,
+    payload: ev.error ?? ev.payload,
+    latencyMs: ev.latencyMs,
+    createdAt: ev.receivedAt,
+  });
+  ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, action: ev.action, messageId: ev.messageId, response: ev.error ?? ev.payload, at: ev.receivedAt }, ctx.now, [], [pointRoom(ev.chargePointId)]));
+}
+
+function chargerStatus(cp: string, ctx: ApplyContext, data: Record<string, unknown>): void {
+  const point = ctx.store.chargePoints.get(cp);
+  const payload = { chargePointId: cp, stationId: point?.stationId ?? null, online: point?.online ?? false, registrationStatus: point?.registrationStatus, ...data };
+  ctx.notes.push(notify('charger.status', payload, ctx.now, [], [...pointRooms(cp), PUBLIC_STATIONS_ROOM]));
+  if (point?.stationId != null) {
+    const online = ctx.store.chargePoints.list({ stationId: point.stationId }).some((p) => p.online);
+    ctx.notes.push(notify('station.status', { stationId: point.stationId, online }, ctx.now, [], [CMS_ROOMS.stations, CMS_ROOMS.dashboard, PUBLIC_STATIONS_ROOM]));
+  }
+}

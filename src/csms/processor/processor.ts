@@ -1,0 +1,105 @@
+/**
+ * The OCPP message processor: consumes event batches from the broker, applies each in one SQLite
+ * transaction per batch (a savepoint per event, so one poison event fails alone), and publishes
+ * notifications only after the commit. Idempotent: a redelivered event id is skipped.
+ */
+import type { Charging } from '../domain/charging.ts';
+import { CMS_ROOMS, notify } from '../domain/notifications.ts';
+import type { BatchOutcome, Broker, Clock, Delivery, Store } from '../domain/ports.ts';
+import type { Notification, OcppEvent, OcppMessageLogEntry } from '../domain/types.ts';
+import { applyEvent } from './apply-event.ts';
+
+export interface ProcessorOptions {
+  store: Store;
+  charging: Charging;
+  broker: Broker;
+  clock: Clock;
+  /** OCPP message log rows kept per charge point. */
+  messageLogRetention: number;
+  /** How often dashboard.stats is pushed to the CMS dashboard room (when something changed). */
+  statsIntervalMs?: number;
+  onError?: (err: unknown, event: OcppEvent) => void;
+}
+
+export interface ProcessorStats {
+  processed: number;
+  duplicates: number;
+  failed: number;
+}
+
+export function createProcessor(opts: ProcessorOptions) {
+  const { store, charging, broker, clock } = opts;
+  const stats: ProcessorStats = { processed: 0, duplicates: 0, failed: 0 };
+  const timers: NodeJS.Timeout[] = [];
+  let lastStatsVersion = -1;
+
+  async function handle(batch: Delivery<OcppEvent>[]): Promise<BatchOutcome> {
+    const now = clock.now().toISOString();
+    const notes: Notification[] = [];
+    const log: Omit<OcppMessageLogEntry, 'id'>[] = [];
+    const failed: BatchOutcome['failed'] = [];
+    store.transaction(() => {
+      for (const delivery of batch) {
+        const ev = delivery.body;
+        const mark = { notes: notes.length, log: log.length };
+        try {
+          store.transaction(() => {
+            if (!store.events.claim(ev.eventId, now)) {
+              stats.duplicates++;
+              return;
+            }
+            applyEvent(ev, { store, charging, now, log, notes });
+            stats.processed++;
+          });
+        } catch (error) {
+          // The savepoint rolled back this event only; drop what it had queued and report it.
+          notes.length = mark.notes;
+          log.length = mark.log;
+          stats.failed++;
+          failed.push({ delivery, error });
+          opts.onError?.(error, ev);
+        }
+      }
+      if (log.length > 0) store.messages.insertMany(log);
+    });
+    for (const n of notes) broker.publishNotification(n);
+    return { failed };
+  }
+
+  function pushStats(): void {
+    const version = store.changeCounter();
+    if (version === lastStatsVersion) return;
+    lastStatsVersion = version;
+    const now = clock.now().toISOString();
+    broker.publishNotification(notify('dashboard.stats', { ...store.dashboardStats(now) }, now, [], [CMS_ROOMS.dashboard]));
+  }
+
+  return {
+    stats,
+    /** Exposed for tests and the RabbitMQ consumer: processes one batch exactly as the broker would hand it over. */
+    handle,
+    start(): void {
+      broker.consumeEvents(handle);
+      const every = (ms: number, fn: () => void) => {
+        const t = setInterval(() => {
+          try {
+            fn();
+          } catch {
+            // Housekeeping must never take the processor down; the next tick tries again.
+          }
+        }, ms);
+        t.unref();
+        timers.push(t);
+      };
+      every(opts.statsIntervalMs ?? 5000, pushStats);
+      every(10_000, () => store.messages.prune(opts.messageLogRetention));
+      every(3_600_000, () => store.events.prune(new Date(clock.now().getTime() - 7 * 86_400_000).toISOString()));
+    },
+    close(): void {
+      for (const t of timers) clearInterval(t);
+      timers.length = 0;
+    },
+  };
+}
+
+export type Processor = ReturnType<typeof createProcessor>;

@@ -1,0 +1,131 @@
+/**
+ * Composition root: the only module that wires adapters together. Start reading here.
+ *
+ *   charger → gateway → broker → processor → store
+ *                                    ↓
+ *                              notifications → (notifier, issue 3) → browser
+ *   browser → api → store / commands → gateway → charger
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import pino, { type Logger } from 'pino';
+import { createApi, ensureAdmin } from './api/app.ts';
+import { createMemoryBroker } from './broker/memory.ts';
+import type { CsmsConfig } from './config.ts';
+import { createCharging } from './domain/charging.ts';
+import { CsmsError } from './domain/errors.ts';
+import type { Broker, Clock } from './domain/ports.ts';
+import { seedDemo, type DemoInfo } from './demo.ts';
+import { createGateway, type Gateway } from './gateway/gateway.ts';
+import { createProcessor, type Processor } from './processor/processor.ts';
+import { createSqliteStore, type SqliteStore } from './store/index.ts';
+
+export interface CsmsInfo {
+  nodeId: string;
+  httpPort: number;
+  ocppPort: number;
+  httpUrl: string;
+  ocppUrl: string;
+  mode: 'rabbitmq' | 'embedded';
+  admin: { email: string; generatedPassword: string | null };
+  demo: DemoInfo | null;
+}
+
+export interface CsmsOptions {
+  logger?: Logger;
+  clock?: Clock;
+}
+
+const systemClock: Clock = { now: () => new Date() };
+
+/** Builds a CSMS from one config object; nothing opens until start(). */
+export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { node: config.nodeId } });
+  const clock = options.clock ?? systemClock;
+  const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  let store: SqliteStore | null = null;
+  let broker: Broker | null = null;
+  let processor: Processor | null = null;
+  let gateway: Gateway | null = null;
+  let api: ReturnType<typeof createApi> | null = null;
+  let info: CsmsInfo | null = null;
+
+  return {
+    get info(): CsmsInfo {
+      if (!info) throw new CsmsError('CSMS_ERR_NOT_READY', 'the CSMS has not started');
+      return info;
+    },
+    /** Internals for tests, benchmarks and the server dashboard; null before start(). */
+    get parts() {
+      return { store, broker, processor, gateway, api, logger };
+    },
+
+    async start(): Promise<CsmsInfo> {
+      if (config.enableRabbitmq) {
+        throw new CsmsError('CSMS_ERR_CONFIG', 'ENABLE_RABBITMQ=true: the RabbitMQ pipeline is not available in this build yet; run with ENABLE_RABBITMQ=false');
+      }
+      store = createSqliteStore(config.dbPath);
+      store.chargePoints.setAllOffline();
+      broker = createMemoryBroker({ onError: (err) => logger.error({ err }, 'event processing failed') });
+      await broker.start();
+      const charging = createCharging({ store, clock, minStartBalance: config.minStartBalance });
+      processor = createProcessor({
+        store,
+        charging,
+        broker,
+        clock,
+        messageLogRetention: config.messageLogRetention,
+        onError: (err, event) => logger.error({ err, eventId: event.eventId, kind: event.kind }, 'event failed'),
+      });
+      processor.start();
+      const demo = config.demo ? await seedDemo(store, clock) : null;
+      gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId });
+      const ocppPort = await gateway.listen(config.ocppPort, config.host);
+      const admin = await ensureAdmin(store, config);
+      const readyStore = store;
+      const readyBroker = broker;
+      api = createApi({
+        config,
+        store,
+        charging,
+        commands: gateway.commands,
+        broker,
+        clock,
+        logger: logger.child({ component: 'api' }),
+        readiness: () => ({ database: readyStore.ping(), broker: readyBroker.health() }),
+      });
+      await api.listen({ port: config.port, host: config.host });
+      const address = api.server.address();
+      const httpPort = typeof address === 'object' && address ? address.port : config.port;
+      const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+      info = {
+        nodeId,
+        httpPort,
+        ocppPort,
+        httpUrl: `http://${shownHost}:${httpPort}`,
+        ocppUrl: `ws://${shownHost}:${ocppPort}/ocpp`,
+        mode: 'embedded',
+        admin,
+        demo,
+      };
+      logger.info({ httpPort, ocppPort, mode: info.mode, db: config.dbPath }, 'ev-csms started');
+      return info;
+    },
+
+    /** Stops accepting, drains what was accepted, then closes the database. Safe to call twice. */
+    async close(): Promise<void> {
+      await api?.close();
+      await gateway?.close();
+      await broker?.close();
+      processor?.close();
+      store?.close();
+      api = null;
+      gateway = null;
+      broker = null;
+      processor = null;
+      store = null;
+    },
+  };
+}
+
+export type Csms = ReturnType<typeof createCsms>;

@@ -1,0 +1,91 @@
+/** The OCPP message log: every frame in and out, per charge point, pruned to a fixed depth. */
+import type { MessageLogRepo } from '../domain/ports.ts';
+import type { Direction, OcppMessageLogEntry } from '../domain/types.ts';
+import { fromJson, toJson, type RepoContext } from './sql-helpers.ts';
+
+interface MessageRow {
+  id: number;
+  charge_point_id: string;
+  direction: Direction;
+  message_type: 2 | 3 | 4 | 0;
+  action: string | null;
+  message_id: string | null;
+  payload: string | null;
+  latency_ms: number | null;
+  created_at: string;
+}
+
+function toEntry(row: MessageRow): OcppMessageLogEntry {
+  return {
+    id: row.id,
+    chargePointId: row.charge_point_id,
+    direction: row.direction,
+    messageType: row.message_type,
+    action: row.action,
+    messageId: row.message_id,
+    payload: fromJson(row.payload),
+    latencyMs: row.latency_ms,
+    createdAt: row.created_at,
+  };
+}
+
+const DEFAULT_LIST_LIMIT = 100;
+
+/**
+ * The SQLite MessageLogRepo.
+ *
+ * prune() runs every few seconds, so it must not scan the whole log each time. The repository
+ * counts, per charge point, the rows it may hold: one GROUP BY on the first prune, then +n on
+ * each insert. Only charge points over the limit are visited, each with an O(keep) index walk to
+ * find the cut-off id and a range delete below it. Rows another process inserts are pruned by
+ * that process; an overestimate here only costs one index walk.
+ */
+export function createMessageLogRepo({ db, tx }: RepoContext): MessageLogRepo {
+  const insert = db.prepare<[string, Direction, number, string | null, string | null, string | null, number | null, string]>(
+    `INSERT INTO ocpp_messages (charge_point_id, direction, message_type, action, message_id, payload, latency_ms, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const list = db.prepare<[string, number, number], MessageRow>(
+    `SELECT * FROM ocpp_messages WHERE charge_point_id = ? AND id > ? ORDER BY id DESC LIMIT ?`,
+  );
+  const countAll = db.prepare<[], { cp: string; n: number }>(
+    'SELECT charge_point_id AS cp, COUNT(*) AS n FROM ocpp_messages GROUP BY charge_point_id',
+  );
+  const cutoff = db.prepare<[string, number], { id: number }>(
+    'SELECT id FROM ocpp_messages WHERE charge_point_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?',
+  );
+  const deleteUpTo = db.prepare<[string, number]>('DELETE FROM ocpp_messages WHERE charge_point_id = ? AND id <= ?');
+
+  /** Upper bound of rows per charge point; null until the first prune has counted them. */
+  let counts: Map<string, number> | null = null;
+
+  return {
+    insertMany(entries) {
+      if (entries.length === 0) return;
+      tx(() => {
+        for (const e of entries) {
+          insert.run(e.chargePointId, e.direction, e.messageType, e.action, e.messageId, toJson(e.payload), e.latencyMs, e.createdAt);
+        }
+      });
+      if (counts) for (const e of entries) counts.set(e.chargePointId, (counts.get(e.chargePointId) ?? 0) + 1);
+    },
+    list(chargePointId, opts = {}) {
+      return list.all(chargePointId, opts.afterId ?? 0, opts.limit ?? DEFAULT_LIST_LIMIT).map(toEntry);
+    },
+    prune(keepPerChargePoint) {
+      const keep = Math.max(0, Math.floor(keepPerChargePoint));
+      return tx(() => {
+        counts ??= new Map(countAll.all().map((r) => [r.cp, r.n]));
+        let deleted = 0;
+        for (const [cp, n] of counts) {
+          if (n <= keep) continue;
+          const last = cutoff.get(cp, keep);
+          if (last) deleted += deleteUpTo.run(cp, last.id).changes;
+          if (keep === 0) counts.delete(cp);
+          else counts.set(cp, keep);
+        }
+        return deleted;
+      });
+    },
+  };
+}

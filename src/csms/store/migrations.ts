@@ -1,0 +1,188 @@
+/**
+ * The schema, as an ordered list of migrations. Migration i brings `PRAGMA user_version` from i
+ * to i + 1; released entries are never edited, new changes are appended.
+ *
+ * Money columns are INTEGER minor units with a typeof() check, so a float can never slip in.
+ * Foreign keys guard configuration (stations, charge points, tariffs, connectors, wallet owners);
+ * history (sessions, meter values, the message log, commands) keeps a plain charge point id so it
+ * outlives a deleted charger and high-volume inserts skip the parent lookup.
+ */
+import type { Database } from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ('customer', 'admin')),
+    -- OCPP idTag is a CiString20: compared case-insensitively.
+    id_tag TEXT UNIQUE COLLATE NOCASE,
+    blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX users_role ON users (role);
+
+  CREATE TABLE stations (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    address TEXT NOT NULL DEFAULT '',
+    latitude REAL,
+    longitude REAL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE tariffs (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    price_per_kwh INTEGER NOT NULL CHECK (typeof(price_per_kwh) = 'integer' AND price_per_kwh >= 0),
+    price_per_minute INTEGER NOT NULL DEFAULT 0 CHECK (typeof(price_per_minute) = 'integer' AND price_per_minute >= 0),
+    session_fee INTEGER NOT NULL DEFAULT 0 CHECK (typeof(session_fee) = 'integer' AND session_fee >= 0),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE charge_points (
+    id TEXT PRIMARY KEY,
+    station_id INTEGER REFERENCES stations (id),
+    tariff_id INTEGER REFERENCES tariffs (id),
+    vendor TEXT,
+    model TEXT,
+    serial_number TEXT,
+    firmware_version TEXT,
+    registration_status TEXT NOT NULL DEFAULT 'Unknown',
+    lenient INTEGER NOT NULL DEFAULT 0 CHECK (lenient IN (0, 1)),
+    auth_key_hash TEXT,
+    online INTEGER NOT NULL DEFAULT 0 CHECK (online IN (0, 1)),
+    last_seen_at TEXT,
+    last_boot_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX charge_points_station ON charge_points (station_id);
+  CREATE INDEX charge_points_tariff ON charge_points (tariff_id);
+
+  CREATE TABLE connectors (
+    charge_point_id TEXT NOT NULL REFERENCES charge_points (id) ON DELETE CASCADE,
+    connector_id INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    error_code TEXT NOT NULL,
+    info TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (charge_point_id, connector_id)
+  ) WITHOUT ROWID;
+
+  -- id is the OCPP transactionId. A retried StartTransaction hits the start key and gets the same id.
+  CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    charge_point_id TEXT NOT NULL,
+    connector_id INTEGER NOT NULL,
+    customer_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    id_tag TEXT NOT NULL,
+    tariff_id INTEGER REFERENCES tariffs (id) ON DELETE SET NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'completed')),
+    meter_start INTEGER NOT NULL,
+    meter_last INTEGER NOT NULL,
+    meter_stop INTEGER,
+    energy_wh INTEGER NOT NULL DEFAULT 0,
+    power_w REAL NOT NULL DEFAULT 0,
+    cost_minor INTEGER NOT NULL DEFAULT 0 CHECK (typeof(cost_minor) = 'integer'),
+    currency TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    stopped_at TEXT,
+    last_meter_at TEXT,
+    stop_reason TEXT,
+    CONSTRAINT sessions_start_key UNIQUE (charge_point_id, connector_id, id_tag, started_at, meter_start)
+  );
+  CREATE INDEX sessions_customer ON sessions (customer_id, status);
+  CREATE INDEX sessions_status ON sessions (status);
+  CREATE INDEX sessions_started ON sessions (started_at);
+  CREATE INDEX sessions_active_connector ON sessions (charge_point_id, connector_id) WHERE status = 'active';
+
+  CREATE TABLE meter_values (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER,
+    charge_point_id TEXT NOT NULL,
+    connector_id INTEGER NOT NULL,
+    timestamp TEXT NOT NULL,
+    measurand TEXT NOT NULL,
+    value REAL NOT NULL,
+    unit TEXT NOT NULL,
+    phase TEXT,
+    context TEXT
+  );
+  CREATE INDEX meter_values_session ON meter_values (session_id, timestamp) WHERE session_id IS NOT NULL;
+
+  -- The balance is SUM(amount_minor); charges are negative. The partial unique index makes the
+  -- debit for a session happen exactly once, whatever the broker redelivers.
+  CREATE TABLE wallet_entries (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    amount_minor INTEGER NOT NULL CHECK (typeof(amount_minor) = 'integer'),
+    kind TEXT NOT NULL CHECK (kind IN ('topup', 'charge', 'adjustment')),
+    session_id INTEGER REFERENCES sessions (id),
+    note TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX wallet_entries_customer ON wallet_entries (customer_id);
+  CREATE INDEX wallet_entries_kind_created ON wallet_entries (kind, created_at);
+  CREATE UNIQUE INDEX wallet_entries_charge_once ON wallet_entries (session_id) WHERE kind = 'charge';
+
+  CREATE TABLE ocpp_messages (
+    id INTEGER PRIMARY KEY,
+    charge_point_id TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    message_type INTEGER NOT NULL,
+    action TEXT,
+    message_id TEXT,
+    payload TEXT,
+    latency_ms REAL,
+    created_at TEXT NOT NULL
+  );
+  -- Serves newest-first paging, the afterId cursor and pruning (rowid is the index's last column).
+  CREATE INDEX ocpp_messages_charge_point ON ocpp_messages (charge_point_id);
+
+  CREATE TABLE commands (
+    id TEXT PRIMARY KEY,
+    charge_point_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    request TEXT,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'answered', 'error', 'timeout', 'offline')),
+    response TEXT,
+    requested_by TEXT,
+    created_at TEXT NOT NULL,
+    answered_at TEXT
+  );
+  CREATE INDEX commands_charge_point ON commands (charge_point_id, created_at);
+
+  CREATE TABLE processed_events (
+    event_id TEXT PRIMARY KEY,
+    processed_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX processed_events_at ON processed_events (processed_at);
+  `,
+];
+
+/**
+ * Applies the migrations this database has not seen yet, each in its own IMMEDIATE transaction
+ * together with its user_version bump. Re-reading the version inside the write lock makes two
+ * processes opening the same file at once apply each migration exactly once.
+ * Returns the resulting schema version.
+ */
+export function migrate(db: Database, migrations: readonly string[] = MIGRATIONS): number {
+  const version = (): number => db.pragma('user_version', { simple: true }) as number;
+  const applyNext = db.transaction((): boolean => {
+    const current = version();
+    if (current >= migrations.length) return false;
+    db.exec(migrations[current]);
+    db.pragma(`user_version = ${current + 1}`);
+    return true;
+  });
+  while (applyNext.immediate()) {
+    // keep going until the database is current
+  }
+  return version();
+}

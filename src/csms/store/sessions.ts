@@ -1,0 +1,212 @@
+/** Charging sessions (id = OCPP transactionId) and the meter samples recorded for them. */
+import type { NewSession, Page, SessionFilter, SessionRepo } from '../domain/ports.ts';
+import type { MeterSample, Session, SessionStatus } from '../domain/types.ts';
+import { createStatementCache, pageParams, type RepoContext } from './sql-helpers.ts';
+
+interface SessionRow {
+  id: number;
+  charge_point_id: string;
+  connector_id: number;
+  customer_id: number | null;
+  id_tag: string;
+  tariff_id: number | null;
+  status: SessionStatus;
+  meter_start: number;
+  meter_last: number;
+  meter_stop: number | null;
+  energy_wh: number;
+  power_w: number;
+  cost_minor: number;
+  currency: string;
+  started_at: string;
+  stopped_at: string | null;
+  last_meter_at: string | null;
+  stop_reason: string | null;
+}
+
+interface MeterRow {
+  timestamp: string;
+  measurand: string;
+  value: number;
+  unit: string;
+  phase: string | null;
+  context: string | null;
+}
+
+function toSession(row: SessionRow): Session {
+  return {
+    id: row.id,
+    chargePointId: row.charge_point_id,
+    connectorId: row.connector_id,
+    customerId: row.customer_id,
+    idTag: row.id_tag,
+    tariffId: row.tariff_id,
+    status: row.status,
+    meterStart: row.meter_start,
+    meterLast: row.meter_last,
+    meterStop: row.meter_stop,
+    energyWh: row.energy_wh,
+    powerW: row.power_w,
+    costMinor: row.cost_minor,
+    currency: row.currency,
+    startedAt: row.started_at,
+    stoppedAt: row.stopped_at,
+    lastMeterAt: row.last_meter_at,
+    stopReason: row.stop_reason,
+  };
+}
+
+/** WHERE clause and parameters for a session filter; `from`/`to` bound started_at as [from, to). */
+function where(filter: SessionFilter): { sql: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter.customerId !== undefined) {
+    clauses.push('customer_id = @customerId');
+    params.customerId = filter.customerId;
+  }
+  if (filter.chargePointId !== undefined) {
+    clauses.push('charge_point_id = @chargePointId');
+    params.chargePointId = filter.chargePointId;
+  }
+  if (filter.status !== undefined) {
+    clauses.push('status = @status');
+    params.status = filter.status;
+  }
+  if (filter.from !== undefined) {
+    clauses.push('started_at >= @from');
+    params.from = filter.from;
+  }
+  if (filter.to !== undefined) {
+    clauses.push('started_at < @to');
+    params.to = filter.to;
+  }
+  return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/**
+ * The SQLite SessionRepo. Progress updates only touch active sessions, so a MeterValues that
+ * arrives after StopTransaction cannot rewrite a finished bill.
+ */
+export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
+  const cached = createStatementCache(db);
+  // DO NOTHING (not OR IGNORE) so only the start key is forgiven, never a NOT NULL or CHECK failure.
+  const insert = db.prepare(
+    `INSERT INTO sessions (charge_point_id, connector_id, customer_id, id_tag, tariff_id, status,
+       meter_start, meter_last, currency, started_at)
+     VALUES (@chargePointId, @connectorId, @customerId, @idTag, @tariffId, 'active',
+       @meterStart, @meterStart, @currency, @startedAt)
+     ON CONFLICT DO NOTHING RETURNING *`,
+  );
+  const byStartKey = db.prepare(
+    `SELECT * FROM sessions WHERE charge_point_id = @chargePointId AND connector_id = @connectorId
+     AND id_tag = @idTag AND started_at = @startedAt AND meter_start = @meterStart`,
+  );
+  const byId = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE id = ?');
+  const activeOnConnector = db.prepare<[string, number], SessionRow>(
+    `SELECT * FROM sessions WHERE charge_point_id = ? AND connector_id = ? AND status = 'active'
+     ORDER BY id DESC LIMIT 1`,
+  );
+  const activeForCustomer = db.prepare<[number], SessionRow>(
+    `SELECT * FROM sessions WHERE customer_id = ? AND status = 'active' ORDER BY id`,
+  );
+  const updateProgress = db.prepare(
+    `UPDATE sessions SET meter_last = @meterLast, energy_wh = @energyWh, power_w = @powerW,
+     cost_minor = @costMinor, last_meter_at = @lastMeterAt WHERE id = @id AND status = 'active'`,
+  );
+  const complete = db.prepare(
+    `UPDATE sessions SET status = 'completed', meter_stop = @meterStop, meter_last = @meterStop,
+     energy_wh = @energyWh, power_w = 0, cost_minor = @costMinor, stopped_at = @stoppedAt, stop_reason = @reason
+     WHERE id = @id AND status = 'active'`,
+  );
+  const insertSample = db.prepare<[number | null, string, number, string, string, number, string, string | null, string | null]>(
+    `INSERT INTO meter_values (session_id, charge_point_id, connector_id, timestamp, measurand, value, unit, phase, context)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const samples = db.prepare<[number, number, number], MeterRow>(
+    `SELECT timestamp, measurand, value, unit, phase, context FROM meter_values
+     WHERE session_id = ? ORDER BY timestamp, id LIMIT ? OFFSET ?`,
+  );
+
+  return {
+    start(input: NewSession) {
+      return tx(() => {
+        const params = {
+          chargePointId: input.chargePointId,
+          connectorId: input.connectorId,
+          customerId: input.customerId,
+          idTag: input.idTag,
+          tariffId: input.tariffId,
+          meterStart: input.meterStart,
+          currency: input.currency,
+          startedAt: input.startedAt,
+        };
+        const created = insert.get(params) as SessionRow | undefined;
+        if (created) return { session: toSession(created), created: true };
+        const existing = byStartKey.get({
+          chargePointId: input.chargePointId,
+          connectorId: input.connectorId,
+          idTag: input.idTag,
+          startedAt: input.startedAt,
+          meterStart: input.meterStart,
+        }) as SessionRow;
+        return { session: toSession(existing), created: false };
+      });
+    },
+    get(id) {
+      const row = byId.get(id);
+      return row ? toSession(row) : null;
+    },
+    activeOnConnector(chargePointId, connectorId) {
+      const row = activeOnConnector.get(chargePointId, connectorId);
+      return row ? toSession(row) : null;
+    },
+    activeForCustomer(customerId) {
+      return activeForCustomer.all(customerId).map(toSession);
+    },
+    list(filter) {
+      const { sql, params } = where(filter);
+      const rows = cached(`SELECT * FROM sessions ${sql} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all({
+        ...params,
+        ...pageParams(filter),
+      }) as SessionRow[];
+      return rows.map(toSession);
+    },
+    count(filter) {
+      const { sql, params } = where(filter);
+      return (cached(`SELECT COUNT(*) AS n FROM sessions ${sql}`).get(params) as { n: number }).n;
+    },
+    updateProgress(id, p) {
+      updateProgress.run({
+        id,
+        meterLast: p.meterLast,
+        energyWh: p.energyWh,
+        powerW: p.powerW,
+        costMinor: p.costMinor,
+        lastMeterAt: p.lastMeterAt,
+      });
+    },
+    complete(id, p) {
+      const result = complete.run({
+        id,
+        meterStop: p.meterStop,
+        energyWh: p.energyWh,
+        costMinor: p.costMinor,
+        stoppedAt: p.stoppedAt,
+        reason: p.reason,
+      });
+      return result.changes > 0;
+    },
+    addMeterSamples(sessionId, chargePointId, connectorId, list: MeterSample[]) {
+      if (list.length === 0) return;
+      tx(() => {
+        for (const s of list) {
+          insertSample.run(sessionId, chargePointId, connectorId, s.timestamp, s.measurand, s.value, s.unit, s.phase, s.context);
+        }
+      });
+    },
+    meterSamples(sessionId, page?: Page) {
+      const { limit, offset } = pageParams(page);
+      return samples.all(sessionId, limit, offset);
+    },
+  };
+}

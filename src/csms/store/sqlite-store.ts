@@ -1,0 +1,110 @@
+/**
+ * Opens the SQLite file and assembles the Store port from the repositories. One connection per
+ * process; WAL lets readers run beside the single writer, and busy_timeout lets a second server
+ * process share the file.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { CsmsError } from '../domain/errors.ts';
+import type { Store } from '../domain/ports.ts';
+import { createChargePointRepo } from './charge-points.ts';
+import { createCommandRepo } from './commands.ts';
+import { createDashboardStats } from './dashboard.ts';
+import { createMessageLogRepo } from './message-log.ts';
+import { MIGRATIONS, migrate } from './migrations.ts';
+import { createProcessedEventRepo } from './processed-events.ts';
+import { createSessionRepo } from './sessions.ts';
+import type { RepoContext } from './sql-helpers.ts';
+import { createStationRepo } from './stations.ts';
+import { createTariffRepo } from './tariffs.ts';
+import { createUserRepo } from './users.ts';
+import { createWalletRepo } from './wallet.ts';
+
+export interface SqliteStoreOptions {
+  /** Clock for created_at / updated_at columns; tests pass a fixed one. */
+  now?: () => Date;
+  /** How long a write waits for another process's lock before SQLITE_BUSY (ms). */
+  busyTimeoutMs?: number;
+}
+
+/** The Store plus what only its owner (server.ts, tests) needs. */
+export interface SqliteStore extends Store {
+  readonly db: Database;
+  /** Copies the WAL into the database file; PASSIVE never waits for readers. */
+  checkpoint(mode?: 'PASSIVE' | 'TRUNCATE'): void;
+  close(): void;
+}
+
+function isMemory(path: string): boolean {
+  return path === ':memory:' || path === '' || path.startsWith('file::memory:');
+}
+
+/** Opens (creating if needed) and migrates the database at `path`; `:memory:` for tests. */
+export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
+  if (!isMemory(path)) mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path);
+  try {
+    db.pragma(`busy_timeout = ${Math.floor(opts.busyTimeoutMs ?? 5000)}`);
+    db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a power loss may drop the last commits but never corrupts the file.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    // The default 2 MB page cache thrashes once the message log and meter index outgrow it.
+    db.pragma('cache_size = -32768');
+    const version = migrate(db);
+    if (version > MIGRATIONS.length) {
+      throw new CsmsError('CSMS_ERR_CONFIG', `database schema v${version} is newer than this build (v${MIGRATIONS.length})`);
+    }
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+
+  // One wrapper for every call. IMMEDIATE takes the write lock up front: a deferred transaction
+  // that later upgrades to a writer fails with SQLITE_BUSY (no busy wait) when another process
+  // wrote in between. Nested calls become savepoints of the outer transaction.
+  const runInTx = db.transaction((fn: () => unknown) => fn());
+  const tx = <T>(fn: () => T): T => runInTx.immediate(fn) as T;
+  const now = opts.now ?? (() => new Date());
+  const ctx: RepoContext = { db, tx, now: () => now().toISOString() };
+
+  // total_changes() counts this connection's row changes; data_version moves when another
+  // connection commits. Both only grow, so their sum changes whenever any data does.
+  const changes = db.prepare<[], { n: number }>(
+    'SELECT total_changes() + (SELECT data_version FROM pragma_data_version) AS n',
+  );
+  const ping = db.prepare<[], { ok: number }>('SELECT 1 AS ok');
+
+  return {
+    db,
+    users: createUserRepo(ctx),
+    stations: createStationRepo(ctx),
+    chargePoints: createChargePointRepo(ctx),
+    tariffs: createTariffRepo(ctx),
+    sessions: createSessionRepo(ctx),
+    wallet: createWalletRepo(ctx),
+    messages: createMessageLogRepo(ctx),
+    commands: createCommandRepo(ctx),
+    events: createProcessedEventRepo(ctx),
+    dashboardStats: createDashboardStats(db),
+    transaction: tx,
+    changeCounter: () => changes.get()!.n,
+    ping() {
+      try {
+        return db.open && ping.get()!.ok === 1;
+      } catch {
+        return false;
+      }
+    },
+    checkpoint(mode = 'PASSIVE') {
+      db.pragma(`wal_checkpoint(${mode})`);
+    },
+    close() {
+      if (!db.open) return;
+      // Lets SQLite refresh statistics the planner uses; cheap when nothing changed.
+      db.pragma('optimize');
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+/** Stations: named sites that group charge points. */
+import { CsmsError } from '../domain/errors.ts';
+import type { StationInput, StationRepo } from '../domain/ports.ts';
+import type { Station } from '../domain/types.ts';
+import { pageParams, type RepoContext } from './sql-helpers.ts';
+
+interface StationRow {
+  id: number;
+  name: string;
+  address: string;
+  latitude: number | null;
+  longitude: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function toStation(row: StationRow): Station {
+  return {
+    id: row.id,
+    name: row.name,
+    address: row.address,
+    latitude: row.latitude,
+    longitude: row.longitude,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The SQLite StationRepo; delete refuses while charge points belong to the station. */
+export function createStationRepo({ db, now, tx }: RepoContext): StationRepo {
+  const insert = db.prepare<[string, string, number | null, number | null, string, string], StationRow>(
+    `INSERT INTO stations (name, address, latitude, longitude, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+  );
+  const byId = db.prepare<[number], StationRow>('SELECT * FROM stations WHERE id = ?');
+  const list = db.prepare<[number, number], StationRow>('SELECT * FROM stations ORDER BY id LIMIT ? OFFSET ?');
+  const update = db.prepare<[string, string, number | null, number | null, string, number], StationRow>(
+    `UPDATE stations SET name = ?, address = ?, latitude = ?, longitude = ?, updated_at = ?
+     WHERE id = ? RETURNING *`,
+  );
+  const pointCount = db.prepare<[number], { n: number }>(
+    'SELECT COUNT(*) AS n FROM charge_points WHERE station_id = ?',
+  );
+  const remove = db.prepare<[number]>('DELETE FROM stations WHERE id = ?');
+
+  return {
+    create(input) {
+      const at = now();
+      return toStation(
+        insert.get(input.name, input.address ?? '', input.latitude ?? null, input.longitude ?? null, at, at)!,
+      );
+    },
+    get(id) {
+      const row = byId.get(id);
+      return row ? toStation(row) : null;
+    },
+    list(page) {
+      const { limit, offset } = pageParams(page);
+      return list.all(limit, offset).map(toStation);
+    },
+    update(id, patch: Partial<StationInput>) {
+      return tx(() => {
+        const row = byId.get(id);
+        if (!row) return null;
+        const updated = update.get(
+          patch.name ?? row.name,
+          patch.address ?? row.address,
+          patch.latitude !== undefined ? patch.latitude : row.latitude,
+          patch.longitude !== undefined ? patch.longitude : row.longitude,
+          now(),
+          id,
+        );
+        return toStation(updated!);
+      });
+    },
+    delete(id) {
+      return tx(() => {
+        const points = pointCount.get(id)!.n;
+        if (points > 0) {
+          throw new CsmsError('CSMS_ERR_IN_USE', `station ${id} still has ${points} charge point(s)`, { points });
+        }
+        return remove.run(id).changes > 0;
+      });
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/** Tariffs: integer minor-unit prices per kWh, per started minute and per session. */
+import { CsmsError } from '../domain/errors.ts';
+import type { TariffInput, TariffRepo } from '../domain/ports.ts';
+import type { Tariff } from '../domain/types.ts';
+import { pageParams, type RepoContext } from './sql-helpers.ts';
+
+interface TariffRow {
+  id: number;
+  name: string;
+  currency: string;
+  price_per_kwh: number;
+  price_per_minute: number;
+  session_fee: number;
+  created_at: string;
+  updated_at: string;
+}
+
+function toTariff(row: TariffRow): Tariff {
+  return {
+    id: row.id,
+    name: row.name,
+    currency: row.currency,
+    pricePerKwh: row.price_per_kwh,
+    pricePerMinute: row.price_per_minute,
+    sessionFee: row.session_fee,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The schema has the same check; this one gives the API a readable error instead of a SqliteError. */
+function assertPrices(t: { pricePerKwh: number; pricePerMinute: number; sessionFee: number }): void {
+  for (const [field, value] of Object.entries(t)) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new CsmsError('CSMS_ERR_VALIDATION', `${field} must be a non-negative integer in minor units`);
+    }
+  }
+}
+
+/**
+ * The SQLite TariffRepo. Deleting a tariff that charge points use throws CSMS_ERR_IN_USE rather
+ * than silently moving those chargers to the fallback tariff (a price change nobody asked for);
+ * past sessions keep their cost and currency and only lose the link (ON DELETE SET NULL).
+ */
+export function createTariffRepo({ db, now, tx }: RepoContext): TariffRepo {
+  const insert = db.prepare<[string, string, number, number, number, string, string], TariffRow>(
+    `INSERT INTO tariffs (name, currency, price_per_kwh, price_per_minute, session_fee, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+  );
+  const byId = db.prepare<[number], TariffRow>('SELECT * FROM tariffs WHERE id = ?');
+  const list = db.prepare<[number, number], TariffRow>('SELECT * FROM tariffs ORDER BY id LIMIT ? OFFSET ?');
+  const update = db.prepare<[string, string, number, number, number, string, number], TariffRow>(
+    `UPDATE tariffs SET name = ?, currency = ?, price_per_kwh = ?, price_per_minute = ?, session_fee = ?,
+     updated_at = ? WHERE id = ? RETURNING *`,
+  );
+  const pointCount = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM charge_points WHERE tariff_id = ?');
+  const remove = db.prepare<[number]>('DELETE FROM tariffs WHERE id = ?');
+  const forChargePoint = db.prepare<[string], TariffRow>(
+    `SELECT * FROM tariffs WHERE id = COALESCE(
+       (SELECT tariff_id FROM charge_points WHERE id = ?),
+       (SELECT MIN(id) FROM tariffs))`,
+  );
+
+  return {
+    create(input) {
+      const prices = {
+        pricePerKwh: input.pricePerKwh,
+        pricePerMinute: input.pricePerMinute ?? 0,
+        sessionFee: input.sessionFee ?? 0,
+      };
+      assertPrices(prices);
+      const at = now();
+      const row = insert.get(input.name, input.currency, prices.pricePerKwh, prices.pricePerMinute, prices.sessionFee, at, at);
+      return toTariff(row!);
+    },
+    get(id) {
+      const row = byId.get(id);
+      return row ? toTariff(row) : null;
+    },
+    list(page) {
+      const { limit, offset } = pageParams(page);
+      return list.all(limit, offset).map(toTariff);
+    },
+    update(id, patch: Partial<TariffInput>) {
+      return tx(() => {
+        const row = byId.get(id);
+        if (!row) return null;
+        const prices = {
+          pricePerKwh: patch.pricePerKwh ?? row.price_per_kwh,
+          pricePerMinute: patch.pricePerMinute ?? row.price_per_minute,
+          sessionFee: patch.sessionFee ?? row.session_fee,
+        };
+        assertPrices(prices);
+        const updated = update.get(
+          patch.name ?? row.name,
+          patch.currency ?? row.currency,
+          prices.pricePerKwh,
+          prices.pricePerMinute,
+          prices.sessionFee,
+          now(),
+          id,
+        );
+        return toTariff(updated!);
+      });
+    },
+    delete(id) {
+      return tx(() => {
+        const points = pointCount.get(id)!.n;
+        if (points > 0) {
+          throw new CsmsError('CSMS_ERR_IN_USE', `tariff ${id} is used by ${points} charge point(s)`, { points });
+        }
+        return remove.run(id).changes > 0;
+      });
+    },
+    forChargePoint(chargePointId) {
+      const row = forChargePoint.get(chargePointId);
+      return row ? toTariff(row) : null;
+    },
+  };
+}

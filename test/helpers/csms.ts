@@ -1,0 +1,101 @@
+/**
+ * Starts a real CSMS (real sockets on port 0, real SQLite) for a test, and tracks what the test opens
+ * so that `close()` ends all of it.
+ */
+import { connectOcpp, type ConnectOcppOptions, type OcppConnection, type ActionMap } from '../../src/ocpp/index.ts';
+import { testConfig, type CsmsConfigInput } from '../../src/csms/config.ts';
+import { hashAuthKey, hashPassword } from '../../src/csms/domain/secrets.ts';
+import type { ChargePointInput, TariffInput } from '../../src/csms/domain/ports.ts';
+import { createCsms, type Csms, type CsmsInfo } from '../../src/csms/server.ts';
+
+export interface TestCsms {
+  csms: Csms;
+  info: CsmsInfo;
+  store: NonNullable<Csms['parts']['store']>;
+  /** fetch against the REST API; `token` adds a Bearer header. */
+  api(path: string, init?: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> }): Promise<Response>;
+  connect<In extends ActionMap = any>(identity: string, options?: ConnectOcppOptions<In>): Promise<OcppConnection<In, any, unknown>>;
+  /** Resolves once every accepted event has been processed. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startCsms(overrides: CsmsConfigInput = {}): Promise<TestCsms> {
+  const csms = createCsms(testConfig(overrides));
+  const info = await csms.start();
+  const sockets: OcppConnection<any, any, unknown>[] = [];
+  const store = csms.parts.store!;
+  return {
+    csms,
+    info,
+    store,
+    async api(path, init = {}) {
+      const headers: Record<string, string> = { ...(init.headers ?? {}) };
+      if (init.token) headers.authorization = `Bearer ${init.token}`;
+      if (init.body !== undefined) headers['content-type'] = 'application/json';
+      return fetch(`${info.httpUrl}${path}`, { method: init.method ?? (init.body === undefined ? 'GET' : 'POST'), headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+    },
+    async connect(identity, options) {
+      const conn = await connectOcpp(info.ocppUrl, identity, options as ConnectOcppOptions<any>);
+      sockets.push(conn);
+      return conn as any;
+    },
+    async settle() {
+      const broker = csms.parts.broker!;
+      for (let i = 0; i < 500; i++) {
+        await new Promise((r) => setImmediate(r));
+        if (broker.backlog() === 0) {
+          await new Promise((r) => setTimeout(r, 5));
+          if (broker.backlog() === 0) return;
+        }
+      }
+      throw new Error(`events still pending: ${broker.backlog()}`);
+    },
+    async close() {
+      for (const s of sockets) s.close();
+      await csms.close();
+    },
+  };
+}
+
+export function aChargePoint(store: TestCsms['store'], overrides: Partial<ChargePointInput> & { authKey?: string | Buffer } = {}) {
+  const { authKey, ...rest } = overrides;
+  return store.chargePoints.create({ id: `CP-${Math.random().toString(36).slice(2, 8)}`, connectors: 2, registrationStatus: 'Accepted', ...rest, ...(authKey !== undefined && { authKeyHash: hashAuthKey(authKey) }) });
+}
+
+export function aTariffIn(store: TestCsms['store'], overrides: Partial<TariffInput> = {}) {
+  return store.tariffs.create({ name: 'Test tariff', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 0, sessionFee: 0, ...overrides });
+}
+
+let customerSeq = 0;
+/** A customer with an idTag and (optionally) a wallet credit; password is `password-123`. */
+export async function aCustomer(store: TestCsms['store'], overrides: { idTag?: string; balance?: number; email?: string; blocked?: boolean } = {}) {
+  customerSeq++;
+  const user = store.users.create({
+    email: overrides.email ?? `customer${customerSeq}-${Math.random().toString(36).slice(2, 6)}@test.local`,
+    name: `Customer ${customerSeq}`,
+    passwordHash: await hashPassword('password-123'),
+    role: 'customer',
+    idTag: overrides.idTag ?? `TAG${customerSeq}${Math.random().toString(36).slice(2, 6).toUpperCase()}`,
+  });
+  if (overrides.balance) store.wallet.add({ customerId: user.id, amountMinor: overrides.balance, kind: 'topup', createdAt: new Date().toISOString() });
+  if (overrides.blocked) store.users.update(user.id, { blocked: true });
+  return store.users.get(user.id)!;
+}
+
+/** Logs in over the real API and returns the token. */
+export async function login(t: TestCsms, email: string, password: string): Promise<string> {
+  const res = await t.api('/api/auth/login', { body: { email, password } });
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+export async function waitFor<T>(fn: () => T | undefined | null | false, timeoutMs = 3000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('waitFor timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
