@@ -50,8 +50,6 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     // NORMAL in WAL mode: a power loss may drop the last commits but never corrupts the file.
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    // The default 2 MB page cache thrashes once the message log and meter index outgrow it.
-    db.pragma('cache_size = -32768');
     const version = migrate(db);
     if (version > MIGRATIONS.length) {
       throw new CsmsError('CSMS_ERR_CONFIG', `database schema v${version} is newer than this build (v${MIGRATIONS.length})`);

@@ -1,0 +1,203 @@
+/**
+ * MeterValues through the embedded pipeline: gateway → memory broker → processor → SQLite.
+ *
+ *   npx tsx bench/meter-values.ts --mode rate --rate 2000     reply latency at a fixed offered rate
+ *   npx tsx bench/meter-values.ts --mode max                  highest sustained processed rate
+ *
+ * The CSMS runs in a child process (its own event loop); this process plays 1,000 chargers over raw
+ * `ws`, each with a running transaction, never more than one CALL outstanding per charger (J §4.1.1).
+ * Latency counts from the *scheduled* send time, so a slow server cannot hide its delay behind our
+ * queue. Measures a warm-up, then a measured window (defaults 10 s + 60 s).
+ */
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+
+const { values: args } = parseArgs({
+  options: {
+    mode: { type: 'string', default: 'rate' },
+    rate: { type: 'string', default: '2000' },
+    chargers: { type: 'string', default: '1000' },
+    warmup: { type: 'string', default: '10' },
+    duration: { type: 'string', default: '60' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const CHARGERS = Number(args.chargers);
+const RATE = Number(args.rate);
+const WARMUP_S = Number(args.warmup);
+const DURATION_S = Number(args.duration);
+const MODE = args.mode as 'rate' | 'max';
+
+interface Charger {
+  ws: WebSocket;
+  transactionId: number;
+  meterWh: number;
+  seq: number;
+  /** Scheduled send times of MeterValues waiting for the outstanding CALL to be answered. */
+  backlog: number[];
+  inFlight: { id: string; scheduledAt: number; resolve?: (frame: unknown[]) => void } | null;
+}
+
+const latencies: number[] = [];
+let measuring = false;
+let replies = 0;
+let errors = 0;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function callRaw(c: Charger, action: string, payload: unknown): Promise<unknown[]> {
+  return new Promise((resolve) => {
+    const id = `s${c.seq++}`;
+    c.inFlight = { id, scheduledAt: performance.now(), resolve };
+    c.ws.send(JSON.stringify([2, id, action, payload]));
+  });
+}
+
+function sendMeter(c: Charger, scheduledAt: number): void {
+  c.meterWh += 10;
+  const id = `m${c.seq++}`;
+  c.inFlight = { id, scheduledAt };
+  c.ws.send(
+    `[2,"${id}","MeterValues",{"connectorId":1,"transactionId":${c.transactionId},"meterValue":[{"timestamp":"${new Date().toISOString()}","sampledValue":[{"value":"${c.meterWh}","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7400","measurand":"Power.Active.Import","unit":"W"}]}]}]`,
+  );
+}
+
+function onReply(c: Charger, frame: unknown[]): void {
+  const call = c.inFlight;
+  if (!call || frame[1] !== call.id) return;
+  c.inFlight = null;
+  if (call.resolve) return call.resolve(frame);
+  if (frame[0] !== 3) errors++;
+  replies++;
+  if (measuring) latencies.push(performance.now() - call.scheduledAt);
+  if (MODE === 'max') sendMeter(c, performance.now());
+  else if (c.backlog.length > 0) sendMeter(c, c.backlog.shift()!);
+}
+
+async function connectAll(ocppUrl: string): Promise<Charger[]> {
+  const out: Charger[] = [];
+  for (let i = 0; i < CHARGERS; i += 100) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(100, CHARGERS - i) }, (_, k) => {
+        const ws = new WebSocket(`${ocppUrl}/BENCH-${i + k}`, ['ocpp1.6'], { perMessageDeflate: false });
+        const c: Charger = { ws, transactionId: 0, meterWh: 0, seq: 0, backlog: [], inFlight: null };
+        ws.on('message', (data) => onReply(c, JSON.parse(data.toString()) as unknown[]));
+        return new Promise<Charger>((resolve, reject) => {
+          ws.once('open', () => resolve(c));
+          ws.once('error', reject);
+        });
+      }),
+    );
+    out.push(...batch);
+  }
+  await Promise.all(out.map((c) => callRaw(c, 'BootNotification', { chargePointVendor: 'bench', chargePointModel: 'b1' })));
+  await Promise.all(
+    out.map(async (c, i) => {
+      const res = await callRaw(c, 'StartTransaction', { connectorId: 1, idTag: `BT${i}`, meterStart: 0, timestamp: new Date().toISOString() });
+      c.transactionId = (res[2] as { transactionId: number }).transactionId;
+    }),
+  );
+  return out;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ev-bench-'));
+  const child = fork(new URL('./support/csms-process.ts', import.meta.url).pathname, {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, CHARGERS: String(CHARGERS), DB_PATH: join(dir, 'bench.db') },
+  });
+  const messages: ((m: any) => void)[] = [];
+  child.on('message', (m) => messages.shift()?.(m));
+  const next = () => new Promise<any>((resolve) => messages.push(resolve));
+  const ready = await next();
+  const stats = async () => {
+    child.send({ type: 'stats' });
+    return next();
+  };
+  const chargers = await connectAll(ready.ocppUrl);
+  log(`${chargers.length} chargers connected, booted, each with a running transaction`);
+
+  let timer: NodeJS.Timeout | null = null;
+  if (MODE === 'max') {
+    for (const c of chargers) sendMeter(c, performance.now());
+  } else {
+    // Open loop: every 5 ms, schedule what the offered rate says is due, round-robin over chargers.
+    let due = 0;
+    let cursor = 0;
+    let last = performance.now();
+    timer = setInterval(() => {
+      const now = performance.now();
+      due += ((now - last) * RATE) / 1000;
+      last = now;
+      while (due >= 1) {
+        due -= 1;
+        const c = chargers[cursor++ % chargers.length];
+        if (c.inFlight) c.backlog.push(now);
+        else sendMeter(c, now);
+      }
+    }, 5);
+  }
+
+  await sleep(WARMUP_S * 1000);
+  await stats();
+  const before = await stats();
+  const t0 = performance.now();
+  const replies0 = replies;
+  measuring = true;
+  const samples: { at: number; processed: number; backlog: number; cpuPct: number; rssMb: number }[] = [];
+  for (let s = 0; s < DURATION_S; s += 5) {
+    await sleep(Math.min(5, DURATION_S - s) * 1000);
+    const st = await stats();
+    samples.push({ at: (performance.now() - t0) / 1000, processed: st.processed, backlog: st.backlog, cpuPct: st.cpuPct, rssMb: st.rssMb });
+    log(`t=${samples.at(-1)!.at.toFixed(0)}s replies/s=${((replies - replies0) / ((performance.now() - t0) / 1000)).toFixed(0)} backlog=${st.backlog} csms cpu=${st.cpuPct.toFixed(0)}% rss=${st.rssMb.toFixed(0)}MB`);
+  }
+  measuring = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  const after = samples.at(-1)!;
+  if (timer) clearInterval(timer);
+  latencies.sort((a, b) => a - b);
+  const result = {
+    mode: MODE,
+    chargers: CHARGERS,
+    offeredRate: MODE === 'rate' ? RATE : null,
+    measuredSeconds: Number(elapsed.toFixed(1)),
+    replyRate: Math.round((replies - replies0) / elapsed),
+    processedRate: Math.round((after.processed - before.processed) / elapsed),
+    backlogAtEnd: after.backlog,
+    replyP50Ms: Number(percentile(latencies, 50).toFixed(2)),
+    replyP99Ms: Number(percentile(latencies, 99).toFixed(2)),
+    replyMaxMs: Number(latencies.at(-1)?.toFixed(2)),
+    errors,
+    csmsCpuPctMedian: median(samples.map((s) => s.cpuPct)),
+    csmsRssMbMax: Math.round(Math.max(...samples.map((s) => s.rssMb))),
+  };
+  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else console.table(result);
+  for (const c of chargers) c.ws.terminate();
+  child.send({ type: 'stop' });
+  await new Promise((r) => child.once('exit', r));
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.floor(s.length / 2)]);
+}
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+function log(line: string): void {
+  if (!args.json) process.stderr.write(`${line}\n`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

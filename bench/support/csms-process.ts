@@ -1,0 +1,46 @@
+/**
+ * The CSMS under test, in its own process so the load generator does not share its event loop.
+ * Seeds `CHARGERS` charge points and customers (one idTag each, with credit), starts, and reports its
+ * ports and, on request, its counters over IPC.
+ */
+import { loadConfig } from '../../src/csms/config.ts';
+import { createCsms } from '../../src/csms/server.ts';
+
+const chargers = Number(process.env.CHARGERS ?? 1000);
+const dbPath = process.env.DB_PATH!;
+const config = loadConfig({ port: 0, ocppPort: 0, host: '127.0.0.1', dbPath, logLevel: 'warn', jwtSecret: 'bench-secret-bench-secret', adminPassword: 'bench-password', ocppPingIntervalS: 0, ocppRateLimitPerSecond: 1000, ocppMaxQueuedCalls: 1000 }, {});
+const csms = createCsms(config);
+
+async function main(): Promise<void> {
+  const info = await csms.start();
+  const store = csms.parts.store!;
+  store.transaction(() => {
+    const tariff = store.tariffs.create({ name: 'bench', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 1, sessionFee: 10 });
+    for (let i = 0; i < chargers; i++) {
+      const id = `BENCH-${i}`;
+      if (store.chargePoints.get(id)) continue;
+      store.chargePoints.create({ id, tariffId: tariff.id, connectors: 1, registrationStatus: 'Accepted' });
+      const user = store.users.create({ email: `bench${i}@bench.local`, name: `Bench ${i}`, passwordHash: 'x', role: 'customer', idTag: `BT${i}` });
+      store.wallet.add({ customerId: user.id, amountMinor: 10_000_000, kind: 'topup', createdAt: new Date().toISOString() });
+    }
+  });
+  let lastCpu = process.cpuUsage();
+  let lastAt = performance.now();
+  process.on('message', (msg: { type: string }) => {
+    if (msg.type === 'stats') {
+      const cpu = process.cpuUsage(lastCpu);
+      const now = performance.now();
+      const cpuPct = ((cpu.user + cpu.system) / 1000 / (now - lastAt)) * 100;
+      lastCpu = process.cpuUsage();
+      lastAt = now;
+      process.send!({ type: 'stats', processed: csms.parts.processor!.stats.processed, failed: csms.parts.processor!.stats.failed, backlog: csms.parts.broker!.backlog(), rssMb: process.memoryUsage().rss / 1e6, cpuPct });
+    }
+    if (msg.type === 'stop') void csms.close().then(() => process.exit(0));
+  });
+  process.send!({ type: 'ready', ocppUrl: info.ocppUrl });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
