@@ -38,6 +38,7 @@ export interface OcppMessageInfo {
   raw?: string;
 }
 
+/** What went wrong, for `onProtocolError`; none of these closes the connection. */
 export type ProtocolErrorKind =
   | 'invalid-frame'
   | 'ignored-frame'
@@ -58,11 +59,13 @@ export interface OcppProtocolErrorInfo {
   raw?: string;
 }
 
+/** Per-call options of `call()`. */
 export interface CallOptions {
   /** Default: the connection's `callTimeoutMs`. Counted from when the CALL is sent, not queued. */
   timeoutMs?: number;
 }
 
+/** Options of `createOcppConnection`; hooks cost nothing when absent. */
 export interface OcppConnectionOptions<In extends ActionMap = ActionMap, Ctx = unknown> {
   /** Schema-validate both directions (default true). Outgoing payloads are always checked strictly. */
   validate?: boolean;

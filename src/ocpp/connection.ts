@@ -229,7 +229,7 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
       const call = this.inQueue[0];
       const outcome = this.dispatch(call);
       if (outcome !== null && typeof (outcome as Promise<object>).then === 'function') {
-        this.inQueue.shift();
+        this.busy = true;
         (outcome as Promise<object>).then(this.onHandlerDone, this.onHandlerFailed);
         return;
       }

@@ -2,6 +2,7 @@ import type { OcppErrorCode } from './errors.ts';
 
 /** OCPP-J message type numbers (J §4.1.3). */
 export const MessageType = { CALL: 2, CALLRESULT: 3, CALLERROR: 4 } as const;
+/** 2, 3 or 4. */
 export type MessageTypeNumber = (typeof MessageType)[keyof typeof MessageType];
 
 /** JE §3.1: a message id is a string of at most 36 characters. */

@@ -3,7 +3,7 @@ import {
   OcppError, OcppTimeoutError, connectOcpp, type OcppMessageInfo, type OcppProtocolErrorInfo,
 } from '../../src/ocpp/index.ts';
 import { aBootNotification, aMeterValues, aRemoteStartTransaction, aStartTransaction } from '../../src/ocpp/builders.ts';
-import { closeAll, connectRaw, deferred, startServer, track } from './helpers.ts';
+import { closeAll, connectRaw, startServer, track } from './helpers.ts';
 
 afterEach(closeAll);
 

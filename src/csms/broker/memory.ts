@@ -16,7 +16,7 @@ export interface MemoryBrokerOptions {
 }
 
 export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
-  const batchSize = opts.batchSize ?? 500;
+  const batchSize = opts.batchSize ?? 200;
   const maxAttempts = opts.maxAttempts ?? 3;
   const retryDelayMs = opts.retryDelayMs ?? 200;
   let queue: Delivery<OcppEvent>[] = [];
@@ -70,6 +70,8 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
           for (const d of batch) retryLater(d, err);
         }
         inFlight = 0;
+        // Let sockets have a turn between batches: a long backlog must not hold up chargers' replies.
+        if (queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       draining = false;

@@ -1,6 +1,7 @@
 /**
  * A real REST API for a test: SQLite in memory, the real Charging service, the embedded broker and
- * the real OCPP gateway as CommandSender (not listening: every charger is offline), on port 0.
+ * the real OCPP gateway as CommandSender (listening only for `live` tests: otherwise every charger
+ * is offline), on port 0.
  */
 import pino from 'pino';
 import { createApi, ensureAdmin } from '../../../src/csms/api/app.ts';
@@ -24,7 +25,8 @@ export interface CallInit {
   headers?: Record<string, string>;
 }
 
-export async function startApi(overrides: CsmsConfigInput = {}) {
+/** `live: true` also opens the gateway's OCPP endpoint, so a test can connect a real charger. */
+export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: boolean } = {}) {
   const config = testConfig({ adminPassword: ADMIN_PASSWORD, ...overrides });
   const store = createSqliteStore(':memory:');
   const clock = { now: () => new Date() };
@@ -34,6 +36,7 @@ export async function startApi(overrides: CsmsConfigInput = {}) {
   const notifications: Notification[] = [];
   broker.consumeNotifications((n) => notifications.push(n));
   const gateway = createGateway({ config, store, charging, broker, clock, logger: pino({ level: 'silent' }), nodeId: 'test' });
+  const ocppPort = opts.live ? await gateway.listen(0, '127.0.0.1') : 0;
   await ensureAdmin(store, config);
   const app = createApi({
     config, store, charging, broker, clock,
@@ -71,6 +74,7 @@ export async function startApi(overrides: CsmsConfigInput = {}) {
 
   return {
     app, store, broker, config, base, notifications, call, login, customer,
+    ocppUrl: `ws://127.0.0.1:${ocppPort}/ocpp`,
     adminToken: await login(config.adminEmail, ADMIN_PASSWORD),
     async close() {
       await app.close();
