@@ -18,6 +18,7 @@ import type { Broker, Clock } from './domain/ports.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
 import { createGateway, type Gateway } from './gateway/gateway.ts';
 import { createProcessor, type Processor } from './processor/processor.ts';
+import { startCheckpointer, type Checkpointer } from './store/checkpointer.ts';
 import { createSqliteStore, type SqliteStore } from './store/index.ts';
 
 export interface CsmsInfo {
@@ -44,6 +45,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   const clock = options.clock ?? systemClock;
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   let store: SqliteStore | null = null;
+  let checkpointer: Checkpointer | null = null;
   let broker: Broker | null = null;
   let processor: Processor | null = null;
   let gateway: Gateway | null = null;
@@ -65,6 +67,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         throw new CsmsError('CSMS_ERR_CONFIG', 'ENABLE_RABBITMQ=true: the RabbitMQ pipeline is not available in this build yet; run with ENABLE_RABBITMQ=false');
       }
       store = createSqliteStore(config.dbPath);
+      if (config.dbPath !== ':memory:') checkpointer = startCheckpointer(store.db, config.dbPath);
       store.chargePoints.setAllOffline();
       broker = createMemoryBroker({ onError: (err) => logger.error({ err }, 'event processing failed') });
       await broker.start();
@@ -118,7 +121,9 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       await gateway?.close();
       await broker?.close();
       processor?.close();
+      await checkpointer?.stop();
       store?.close();
+      checkpointer = null;
       api = null;
       gateway = null;
       broker = null;

@@ -115,7 +115,7 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
           tariffId: tariff?.id ?? null,
           currency: tariff?.currency ?? 'EUR',
           meterStart: req.meterStart,
-          startedAt: req.timestamp,
+          startedAt: iso(req.timestamp),
         });
         if (!created) {
           // A retransmission: same id and, if it was refused, the same refusal.
@@ -126,11 +126,11 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
         }
         if (idTagInfo.status !== 'Accepted') {
           // Refused: the row keeps the id stable for retries; the charger will stop it.
-          store.sessions.complete(session.id, { meterStop: req.meterStart, energyWh: 0, costMinor: 0, stoppedAt: req.timestamp, reason: `Refused:${idTagInfo.status}` });
+          store.sessions.complete(session.id, { meterStop: req.meterStart, energyWh: 0, costMinor: 0, stoppedAt: iso(req.timestamp), reason: `Refused:${idTagInfo.status}` });
           return { transactionId: session.id, idTagInfo, session: store.sessions.get(session.id)!, created, notifications: [] };
         }
-        const fee = computeCostMinor(tariff, 0, req.timestamp, req.timestamp);
-        if (fee !== 0) store.sessions.updateProgress(session.id, { meterLast: req.meterStart, energyWh: 0, powerW: 0, costMinor: fee, lastMeterAt: req.timestamp });
+        const fee = computeCostMinor(tariff, 0, session.startedAt, session.startedAt);
+        if (fee !== 0) store.sessions.updateProgress(session.id, { meterLast: req.meterStart, energyWh: 0, powerW: 0, costMinor: fee, lastMeterAt: session.startedAt });
         const started = store.sessions.get(session.id)!;
         return { transactionId: session.id, idTagInfo, session: started, created, notifications: sessionNotifications('charging.started', started, now()) };
       });
@@ -150,7 +150,7 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
       // Energy never goes backwards: a late or reordered sample must not lower the bill.
       const meterLast = reading.energyWh === null ? own.meterLast : Math.max(own.meterLast, Math.round(reading.energyWh));
       const energyWh = Math.max(0, meterLast - own.meterStart);
-      const at = reading.at ?? now();
+      const at = reading.at ? iso(reading.at) : now();
       const tariff = own.tariffId === null ? null : store.tariffs.get(own.tariffId);
       const costMinor = computeCostMinor(tariff, energyWh, own.startedAt, at);
       const powerW = reading.powerW === null ? own.powerW : Math.round(reading.powerW);
@@ -175,8 +175,9 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
         const meterStop = Math.max(req.meterStop, session.meterStart);
         const energyWh = meterStop - session.meterStart;
         const tariff = session.tariffId === null ? null : store.tariffs.get(session.tariffId);
-        const costMinor = computeCostMinor(tariff, energyWh, session.startedAt, req.timestamp);
-        if (!store.sessions.complete(session.id, { meterStop, energyWh, costMinor, stoppedAt: req.timestamp, reason: req.reason ?? null })) {
+        const stoppedAt = iso(req.timestamp);
+        const costMinor = computeCostMinor(tariff, energyWh, session.startedAt, stoppedAt);
+        if (!store.sessions.complete(session.id, { meterStop, energyWh, costMinor, stoppedAt, reason: req.reason ?? null })) {
           return { session: store.sessions.get(session.id), charge: null, notifications: [] };
         }
         const done = store.sessions.get(session.id)!;
@@ -240,6 +241,15 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
       };
     },
   };
+}
+
+/**
+ * Charger timestamps in one spelling (UTC, milliseconds), so the store can compare them as strings.
+ * The schema guarantees a date-time; a lenient charger's odd value is kept as it came.
+ */
+function iso(timestamp: string): string {
+  const ms = Date.parse(timestamp);
+  return Number.isNaN(ms) ? timestamp : new Date(ms).toISOString();
 }
 
 function walletNotifications(customerId: number, entry: WalletEntry, balance: number, at: string): Notification[] {

@@ -226,6 +226,7 @@ export type NotificationType =
   | 'tariff.deleted'
   | 'customer.created'
   | 'customer.updated'
+  | 'customer.deleted'
   | 'dashboard.stats';
 
 /** What the processor (or a route) tells the outside world; the notifier maps it to rooms. */

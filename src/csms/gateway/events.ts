@@ -3,7 +3,7 @@
  * we sent become one event (so the processor sees request and response together); the charger's
  * answers to our commands and frames we could not accept become events of their own.
  */
-import { randomUUID } from 'node:crypto';
+import { newEventId } from './event-id.ts';
 import type { OcppMessageInfo, OcppProtocolErrorInfo } from '../../ocpp/index.ts';
 import type { Broker, Clock } from '../domain/ports.ts';
 import type { ChargerState } from './charger-state.ts';
@@ -27,7 +27,7 @@ export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDe
         }
         // Points 16–17: the charger's CALLRESULT / CALLERROR to one of our commands.
         broker.publishEvent({
-          eventId: randomUUID(),
+          eventId: newEventId(),
           chargePointId: state.identity,
           nodeId,
           receivedAt: now(),
@@ -48,7 +48,7 @@ export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDe
       if (!call) return;
       state.inFlight.delete(info.messageId!);
       broker.publishEvent({
-        eventId: randomUUID(),
+        eventId: newEventId(),
         chargePointId: state.identity,
         nodeId,
         receivedAt: call.receivedAt,
@@ -66,7 +66,7 @@ export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDe
       if (info.kind === 'invalid-own-response' || info.kind === 'socket-error') return;
       if (info.kind === 'invalid-request' || info.kind === 'overload') return; // answered with a CALLERROR: logged by onMessage
       broker.publishEvent({
-        eventId: randomUUID(),
+        eventId: newEventId(),
         chargePointId: state.identity,
         nodeId,
         receivedAt: now(),
@@ -78,7 +78,7 @@ export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDe
     },
 
     connection(state: ChargerState, kind: 'connected' | 'disconnected', remoteAddress: string | null, reason: string | null): void {
-      broker.publishEvent({ eventId: randomUUID(), chargePointId: state.identity, nodeId, receivedAt: now(), kind, remoteAddress, reason });
+      broker.publishEvent({ eventId: newEventId(), chargePointId: state.identity, nodeId, receivedAt: now(), kind, remoteAddress, reason });
     },
   };
 }

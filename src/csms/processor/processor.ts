@@ -9,6 +9,9 @@ import type { BatchOutcome, Broker, Clock, Delivery, Store } from '../domain/por
 import type { Notification, OcppEvent, OcppMessageLogEntry } from '../domain/types.ts';
 import { applyEvent } from './apply-event.ts';
 
+/** How long processed event ids are remembered for deduplication. */
+export const DEDUP_WINDOW_MS = 3_600_000;
+
 export interface ProcessorOptions {
   store: Store;
   charging: Charging;
@@ -93,7 +96,10 @@ export function createProcessor(opts: ProcessorOptions) {
       };
       every(opts.statsIntervalMs ?? 5000, pushStats);
       every(10_000, () => store.messages.prune(opts.messageLogRetention));
-      every(3_600_000, () => store.events.prune(new Date(clock.now().getTime() - 7 * 86_400_000).toISOString()));
+      // Redeliveries come from deliveries that were processed but not yet acknowledged: the newest
+      // few hundred. An hour of ids covers a consumer restart with room to spare, and keeps the
+      // table small at thousands of events a second.
+      every(60_000, () => store.events.prune(new Date(clock.now().getTime() - DEDUP_WINDOW_MS).toISOString()));
     },
     close(): void {
       for (const t of timers) clearInterval(t);

@@ -37,7 +37,7 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
   };
   const view = (u: User) => ({ ...publicUser(u), balanceMinor: store.wallet.balance(u.id) });
   // The customer's own room too: a blocked customer's open page should learn it at once.
-  const announce = (type: 'customer.created' | 'customer.updated', id: number, data: Record<string, unknown>) =>
+  const announce = (type: 'customer.created' | 'customer.updated' | 'customer.deleted', id: number, data: Record<string, unknown>) =>
     publish(notify(type, { customerId: id, ...data }, ctx.now(), [id], [CMS_ROOMS.dashboard]));
 
   app.get<{ Querystring: { q?: string; limit: number; offset: number } }>('/customers', {
@@ -93,8 +93,7 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
   }, async (request, reply) => {
     customer(request.params.id);
     if (!store.users.delete(request.params.id)) throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${request.params.id}`);
-    // NotificationType has no customer.deleted; customer.updated with `deleted` says it.
-    announce('customer.updated', request.params.id, { deleted: true });
+    announce('customer.deleted', request.params.id, {});
     reply.code(204).send();
   });
 };
