@@ -10,6 +10,10 @@ import type { Notification, OcppEvent } from '../domain/types.ts';
 export interface MemoryBrokerOptions {
   /** Largest batch handed to the event consumer at once. */
   batchSize?: number;
+  /** Backlog at which publishers are asked to wait (see Broker.pressure). */
+  highWater?: number;
+  /** Backlog under which they may go on. */
+  lowWater?: number;
   maxAttempts?: number;
   retryDelayMs?: number;
   onError?: (err: unknown) => void;
@@ -19,6 +23,9 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   const batchSize = opts.batchSize ?? 200;
   const maxAttempts = opts.maxAttempts ?? 3;
   const retryDelayMs = opts.retryDelayMs ?? 200;
+  const highWater = opts.highWater ?? 5000;
+  const lowWater = opts.lowWater ?? 1000;
+  let relief: { promise: Promise<void>; resolve: () => void } | null = null;
   let queue: Delivery<OcppEvent>[] = [];
   const dead: DeadLetter[] = [];
   const retryTimers = new Set<NodeJS.Timeout>();
@@ -70,6 +77,10 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
           for (const d of batch) retryLater(d, err);
         }
         inFlight = 0;
+        if (relief && queue.length < lowWater) {
+          relief.resolve();
+          relief = null;
+        }
         // Let sockets have a turn between batches: a long backlog must not hold up chargers' replies.
         if (queue.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
@@ -95,6 +106,8 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
         });
       }
       closed = true;
+      relief?.resolve();
+      relief = null;
       for (const t of retryTimers) clearTimeout(t);
       retryTimers.clear();
     },
@@ -120,6 +133,14 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
     },
     backlog() {
       return queue.length + inFlight + retryTimers.size;
+    },
+    pressure() {
+      if (relief) return relief.promise;
+      if (queue.length < highWater || closed) return null;
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      relief = { promise, resolve };
+      return promise;
     },
     async deadLetters() {
       return [...dead];

@@ -258,6 +258,12 @@ export interface Broker {
   consumeNotifications(handler: (n: Notification) => void): void;
   /** Events accepted but not yet processed (for /ready and the dashboard). */
   backlog(): number;
+  /**
+   * Backpressure: null while there is room; otherwise a promise that resolves once the backlog has
+   * drained below its low-water mark. The gateway holds its answers on it, so chargers slow down
+   * instead of the backlog growing without bound.
+   */
+  pressure(): Promise<void> | null;
   /** Events that kept failing, for an admin to inspect and replay. */
   deadLetters(): Promise<DeadLetter[]>;
   replayDeadLetters(): Promise<number>;

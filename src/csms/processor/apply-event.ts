@@ -17,6 +17,19 @@ export interface ApplyContext {
   now: string;
   log: Omit<OcppMessageLogEntry, 'id'>[];
   notes: Notification[];
+  /** Charge point → epoch ms of its last last_seen_at write (throttles a write per message). */
+  seen: Map<string, number>;
+}
+
+const SEEN_WRITE_INTERVAL_MS = 5000;
+
+/** Records a sign of life, at most every few seconds per charge point. */
+function touch(cp: string, at: string, ctx: ApplyContext): void {
+  const ms = Date.parse(at);
+  const last = ctx.seen.get(cp);
+  if (last !== undefined && ms - last < SEEN_WRITE_INTERVAL_MS) return;
+  ctx.seen.set(cp, ms);
+  ctx.store.chargePoints.touch(cp, at);
 }
 
 const pointRooms = (cp: string) => [CMS_ROOMS.points, CMS_ROOMS.dashboard, pointRoom(cp)];
@@ -52,7 +65,7 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
   );
   ctx.notes.push(notify('ocpp.message', { chargePointId: cp, action: ev.action, messageId: ev.messageId, request: ev.request, response: ev.error ?? ev.response, at: ev.receivedAt }, ctx.now, [], [pointRoom(cp)]));
   if (ev.error) return;
-  if (store.chargePoints.get(cp)) store.chargePoints.touch(cp, ev.receivedAt);
+  touch(cp, ev.receivedAt, ctx);
   const req = ev.request as Record<string, unknown>;
   const res = ev.response as Record<string, unknown>;
   switch (ev.action) {

@@ -35,11 +35,25 @@ export function createProcessor(opts: ProcessorOptions) {
   const stats: ProcessorStats = { processed: 0, duplicates: 0, failed: 0 };
   const timers: NodeJS.Timeout[] = [];
   let lastStatsVersion = -1;
+  /** When each charge point's last_seen_at was last written: once every few seconds is enough. */
+  const seen = new Map<string, number>();
 
-  async function handle(batch: Delivery<OcppEvent>[]): Promise<BatchOutcome> {
-    const now = clock.now().toISOString();
-    const notes: Notification[] = [];
-    const log: Omit<OcppMessageLogEntry, 'id'>[] = [];
+  /** Applies the batch in one transaction; throws if any event fails (nothing is then kept). */
+  function applyAll(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[]): number {
+    let duplicates = 0;
+    store.transaction(() => {
+      for (const { body } of batch) {
+        if (!store.events.claim(body.eventId, now)) duplicates++;
+        else applyEvent(body, { store, charging, now, log, notes, seen });
+      }
+      if (log.length > 0) store.messages.insertMany(log);
+    });
+    return duplicates;
+  }
+
+  /** The slow path once a batch failed: a savepoint per event, so a poison event fails alone. */
+  function applyOneByOne(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[]): { duplicates: number; failed: BatchOutcome['failed'] } {
+    let duplicates = 0;
     const failed: BatchOutcome['failed'] = [];
     store.transaction(() => {
       for (const delivery of batch) {
@@ -47,24 +61,39 @@ export function createProcessor(opts: ProcessorOptions) {
         const mark = { notes: notes.length, log: log.length };
         try {
           store.transaction(() => {
-            if (!store.events.claim(ev.eventId, now)) {
-              stats.duplicates++;
-              return;
-            }
-            applyEvent(ev, { store, charging, now, log, notes });
-            stats.processed++;
+            if (!store.events.claim(ev.eventId, now)) duplicates++;
+            else applyEvent(ev, { store, charging, now, log, notes, seen });
           });
         } catch (error) {
           // The savepoint rolled back this event only; drop what it had queued and report it.
           notes.length = mark.notes;
           log.length = mark.log;
-          stats.failed++;
           failed.push({ delivery, error });
           opts.onError?.(error, ev);
         }
       }
       if (log.length > 0) store.messages.insertMany(log);
     });
+    return { duplicates, failed };
+  }
+
+  async function handle(batch: Delivery<OcppEvent>[]): Promise<BatchOutcome> {
+    const now = clock.now().toISOString();
+    let notes: Notification[] = [];
+    let log: Omit<OcppMessageLogEntry, 'id'>[] = [];
+    let failed: BatchOutcome['failed'] = [];
+    let duplicates: number;
+    try {
+      duplicates = applyAll(batch, now, notes, log);
+    } catch {
+      notes = [];
+      log = [];
+      seen.clear();
+      ({ duplicates, failed } = applyOneByOne(batch, now, notes, log));
+    }
+    stats.duplicates += duplicates;
+    stats.failed += failed.length;
+    stats.processed += batch.length - duplicates - failed.length;
     for (const n of notes) broker.publishNotification(n);
     return { failed };
   }

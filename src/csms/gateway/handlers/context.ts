@@ -1,6 +1,6 @@
 import type { CsmsConfig } from '../../config.ts';
 import type { Charging } from '../../domain/charging.ts';
-import type { Clock, Store } from '../../domain/ports.ts';
+import type { Broker, Clock, Store } from '../../domain/ports.ts';
 
 /** What the per-action handlers may use; they answer synchronously what must be answered now. */
 export interface HandlerDeps {
@@ -8,4 +8,5 @@ export interface HandlerDeps {
   store: Store;
   charging: Charging;
   clock: Clock;
+  broker: Broker;
 }

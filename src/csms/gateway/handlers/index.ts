@@ -21,17 +21,29 @@ function requireAccepted<H extends AnyHandler>(handler: H): H {
   }) as H;
 }
 
+/**
+ * When the pipeline is saturated the answer waits until it has drained: the charger's next CALL
+ * waits with it (one outstanding CALL, J §4.1.1), which is how chargers feel backpressure.
+ */
+function whenDrained<H extends AnyHandler>(deps: HandlerDeps, handler: H): H {
+  return ((payload: unknown, ctx: CallContext<ChargerState>) => {
+    const pressure = deps.broker.pressure();
+    return pressure ? pressure.then(() => handler(payload, ctx)) : handler(payload, ctx);
+  }) as H;
+}
+
 /** One handler per Core action the charger may send, shared by every connection. */
 export function createHandlers(deps: HandlerDeps): HandlerMap<ChargePointToCsms, ChargerState> {
+  const wrap = <H extends AnyHandler>(h: H): H => whenDrained(deps, requireAccepted(h));
   return {
-    BootNotification: bootNotification(deps),
-    Heartbeat: requireAccepted(heartbeat(deps)),
-    Authorize: requireAccepted(authorize(deps)),
-    StartTransaction: requireAccepted(startTransaction(deps)),
-    StopTransaction: requireAccepted(stopTransaction(deps)),
-    StatusNotification: requireAccepted(emptyAnswer),
-    MeterValues: requireAccepted(emptyAnswer),
-    DataTransfer: requireAccepted(dataTransfer),
+    BootNotification: whenDrained(deps, bootNotification(deps)),
+    Heartbeat: wrap(heartbeat(deps)),
+    Authorize: wrap(authorize(deps)),
+    StartTransaction: wrap(startTransaction(deps)),
+    StopTransaction: wrap(stopTransaction(deps)),
+    StatusNotification: wrap(emptyAnswer),
+    MeterValues: wrap(emptyAnswer),
+    DataTransfer: wrap(dataTransfer),
   };
 }
 
