@@ -152,6 +152,7 @@ export interface OcppMessageLogEntry {
  */
 export type OcppEvent =
   | OcppCallEvent
+  | OcppCommandEvent
   | OcppAnswerEvent
   | OcppInvalidEvent
   | OcppConnectionEvent;
@@ -175,6 +176,14 @@ export interface OcppCallEvent extends EventBase {
   error: { code: string; description: string } | null;
   /** Out-of-schema values accepted because the charger is lenient. */
   warnings?: string[];
+}
+
+/** A CALL we sent to the charger (a command), logged when it leaves. */
+export interface OcppCommandEvent extends EventBase {
+  kind: 'command';
+  action: string;
+  messageId: string;
+  payload: unknown;
 }
 
 /** The charger's CALLRESULT or CALLERROR to a command we sent (points 16 and 17). */

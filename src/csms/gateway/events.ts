@@ -42,7 +42,10 @@ export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDe
         });
         return;
       }
-      if (info.messageType === 2) return; // our command: logged with its answer
+      if (info.messageType === 2) {
+        broker.publishEvent({ eventId: newEventId(), chargePointId: state.identity, nodeId, receivedAt: now(), kind: 'command', action: info.action!, messageId: info.messageId!, payload: info.payload });
+        return;
+      }
       const call = info.messageId === null ? undefined : state.inFlight.get(info.messageId);
       // No CALL to pair with: the answer to a malformed frame, reported through onProtocolError.
       if (!call) return;

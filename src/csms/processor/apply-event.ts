@@ -41,6 +41,10 @@ export function applyEvent(ev: OcppEvent, ctx: ApplyContext): void {
     case 'callresult':
     case 'callerror':
       return applyAnswer(ev, ctx);
+    case 'command':
+      ctx.log.push({ chargePointId: ev.chargePointId, direction: 'out', messageType: 2, action: ev.action, messageId: ev.messageId, payload: ev.payload, latencyMs: null, createdAt: ev.receivedAt });
+      ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'out', action: ev.action, messageId: ev.messageId, request: ev.payload, at: ev.receivedAt }, ctx.now, [], [pointRoom(ev.chargePointId)]));
+      return;
     case 'invalid':
       ctx.log.push({ chargePointId: ev.chargePointId, direction: 'in', messageType: 0, action: null, messageId: null, payload: { raw: ev.raw, reason: ev.reason }, latencyMs: null, createdAt: ev.receivedAt });
       if (ev.answer) ctx.log.push({ chargePointId: ev.chargePointId, direction: 'out', messageType: 4, action: null, messageId: null, payload: ev.answer, latencyMs: null, createdAt: ev.receivedAt });

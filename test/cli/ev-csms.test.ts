@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ENV_NAMES, kebab } from '../../src/csms/config.ts';
+
+const BIN = new URL('../../bin/ev-csms.js', import.meta.url).pathname;
+
+function run(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+  return { child, exited, out: () => stdout, err: () => stderr };
+}
+
+describe('ev-csms CLI', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('serve --help lists a flag for every configuration key', async () => {
+    const p = run(['serve', '--help']);
+    expect(await p.exited).toBe(0);
+    for (const [key, env] of Object.entries(ENV_NAMES)) {
+      expect(p.out()).toContain(`--${kebab(key)}`);
+      expect(p.out()).toContain(env);
+    }
+  });
+
+  it('a bad value stops with exit 2 and names the flag or variable', async () => {
+    const flag = run(['serve', '--port', 'abc']);
+    expect(await flag.exited).toBe(2);
+    expect(flag.err()).toMatch(/--port/);
+    const env = run(['serve'], { OCPP_PORT: '70000' });
+    expect(await env.exited).toBe(2);
+    expect(env.err()).toMatch(/OCPP_PORT/);
+  });
+
+  it('serves on ports chosen by the OS, prints them, answers /health and stops cleanly on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ev-cli-'));
+    dirs.push(dir);
+    const p = run(['serve', '--port', '0', '--ocpp-port', '0', '--host', '127.0.0.1', '--db-path', join(dir, 'csms.db'), '--demo']);
+    const deadline = Date.now() + 15_000;
+    while (!/REST API\s+(\S+)\/api/.test(p.out()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const http = /REST API\s+(\S+)\/api/.exec(p.out())?.[1];
+    expect(http, p.err()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(p.out()).toMatch(/OCPP 1\.6J\s+ws:\/\/127\.0\.0\.1:\d+\/ocpp/);
+    expect(p.out()).toMatch(/password: \S+/);
+    const health = await fetch(`${http}/health`);
+    expect(health.status).toBe(200);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    expect(p.out()).toContain('stopped.');
+  });
+});

@@ -1,0 +1,69 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryBroker } from '../../../src/csms/broker/memory.ts';
+import { createCharging } from '../../../src/csms/domain/charging.ts';
+import type { Broker } from '../../../src/csms/domain/ports.ts';
+import type { Notification, OcppCallEvent } from '../../../src/csms/domain/types.ts';
+import { createProcessor, type Processor } from '../../../src/csms/processor/processor.ts';
+import { createSqliteStore, type SqliteStore } from '../../../src/csms/store/index.ts';
+
+let seq = 0;
+function aCallEvent(overrides: Partial<OcppCallEvent> = {}): OcppCallEvent {
+  seq++;
+  return { eventId: `e-${seq}`, chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'call', action: 'Heartbeat', messageId: `m-${seq}`, request: {}, response: { currentTime: new Date().toISOString() }, error: null, ...overrides };
+}
+
+describe('processor', () => {
+  let store: SqliteStore;
+  let broker: Broker;
+  let processor: Processor;
+  const published: Notification[] = [];
+  beforeEach(() => {
+    store = createSqliteStore(':memory:');
+    store.chargePoints.create({ id: 'CP-P', connectors: 1, registrationStatus: 'Accepted' });
+    broker = createMemoryBroker();
+    broker.consumeNotifications((n) => published.push(n));
+    const clock = { now: () => new Date() };
+    processor = createProcessor({ store, charging: createCharging({ store, clock, minStartBalance: 0 }), broker, clock, messageLogRetention: 100 });
+    published.length = 0;
+  });
+  afterEach(async () => {
+    processor.close();
+    await broker.close();
+    store.close();
+  });
+
+  it('fails a poison event alone: the rest of its batch is applied and announced', async () => {
+    const good = aCallEvent({ action: 'StatusNotification', request: { connectorId: 1, errorCode: 'NoError', status: 'Charging' }, response: {} });
+    const poison = aCallEvent({ action: 'BootNotification', request: null });
+    const outcome = await processor.handle([good, poison].map((body) => ({ body, redelivered: false, attempts: 0 })));
+    expect(outcome.failed.map((f) => f.delivery.body.eventId)).toEqual([poison.eventId]);
+    expect(store.chargePoints.connectors('CP-P').find((c) => c.connectorId === 1)?.status).toBe('Charging');
+    expect(published.some((n) => n.type === 'connector.status')).toBe(true);
+    // The poison event was rolled back, claim included: a retry will try it again.
+    expect(store.events.claim(poison.eventId, new Date().toISOString())).toBe(true);
+    expect(processor.stats).toMatchObject({ processed: 1, failed: 1 });
+  });
+
+  it('publishes notifications only after the batch committed, with the rooms they belong to', async () => {
+    await processor.handle([{ body: aCallEvent({ action: 'StatusNotification', request: { connectorId: 1, errorCode: 'NoError', status: 'Faulted' }, response: {} }), redelivered: false, attempts: 0 }]);
+    const status = published.find((n) => n.type === 'connector.status')!;
+    expect(status.rooms).toEqual(expect.arrayContaining(['cms:points', 'cms:dashboard', 'cms:point:CP-P']));
+    expect(status.data).toMatchObject({ chargePointId: 'CP-P', connectorId: 1, status: 'Faulted' });
+  });
+
+  it('logs both directions of a CALL, a command we sent, and the charger\'s answer', async () => {
+    await processor.handle([
+      { body: aCallEvent({ messageId: 'hb-1' }), redelivered: false, attempts: 0 },
+      { body: { eventId: 'c-1', chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'command', action: 'Reset', messageId: 'cmd-1', payload: { type: 'Soft' } }, redelivered: false, attempts: 0 },
+      { body: { eventId: 'c-2', chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'callresult', action: 'Reset', messageId: 'cmd-1', request: null, payload: { status: 'Accepted' }, error: null, latencyMs: 12, commandId: null }, redelivered: false, attempts: 0 },
+    ]);
+    const rows = store.messages.list('CP-P', { limit: 10 }).map((m) => [m.direction, m.messageType, m.action, m.messageId]);
+    expect(rows).toEqual(expect.arrayContaining([
+      ['in', 2, 'Heartbeat', 'hb-1'],
+      ['out', 3, 'Heartbeat', 'hb-1'],
+      ['out', 2, 'Reset', 'cmd-1'],
+      ['in', 3, 'Reset', 'cmd-1'],
+    ]));
+    expect(rows).toHaveLength(4);
+  });
+});
