@@ -196,7 +196,7 @@ export const messageLogSchema = obj({
   action: nullable('string'),
   messageId: nullable('string'),
   payload: anyValue,
-  latencyMs: nullable('integer'),
+  latencyMs: nullable('number'),
   createdAt: str,
 });
 
