@@ -142,6 +142,9 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       relief = { promise, resolve };
       return promise;
     },
+    publishAudit() {
+      // One node, one database: the command audit table and the notifications are the trail.
+    },
     async deadLetters() {
       return [...dead];
     },

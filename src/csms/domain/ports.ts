@@ -103,6 +103,11 @@ export interface ChargePointRepo {
   touch(id: string, at: string): void;
   connectors(id: string): Connector[];
   upsertConnector(c: Omit<Connector, 'updatedAt'>, at: string): void;
+  /** Which CSMS node holds the charger's WebSocket (commands are routed there); written at connect. */
+  setNode(id: string, nodeId: string): void;
+  /** Clears the node, but only if it is still `nodeId` (a newer connection elsewhere wins). */
+  clearNode(id: string, nodeId: string): void;
+  nodeOf(id: string): string | null;
 }
 
 export interface TariffInput {
@@ -183,6 +188,26 @@ export interface CommandRepo {
   list(chargePointId: string, page?: Page): CommandRecord[];
 }
 
+export interface OutboxItem {
+  id: number;
+  exchange: string;
+  routingKey: string;
+  /** The message body as it will be published (JSON text). */
+  body: string;
+  createdAt: string;
+}
+
+/**
+ * Messages accepted while the broker was away or slow, kept in SQLite until the broker confirms
+ * them. Each node relays its own rows, oldest first.
+ */
+export interface OutboxRepo {
+  add(nodeId: string, items: { exchange: string; routingKey: string; body: string }[], at: string): void;
+  take(nodeId: string, limit: number): OutboxItem[];
+  remove(ids: number[]): void;
+  count(nodeId?: string): number;
+}
+
 export interface ProcessedEventRepo {
   /** Records the event id; false if it was already processed (a redelivery). */
   claim(eventId: string, at: string): boolean;
@@ -214,6 +239,7 @@ export interface Store {
   messages: MessageLogRepo;
   commands: CommandRepo;
   events: ProcessedEventRepo;
+  outbox: OutboxRepo;
   dashboardStats(now: string): DashboardStats;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
@@ -267,6 +293,13 @@ export interface Broker {
   /** Events that kept failing, for an admin to inspect and replay. */
   deadLetters(): Promise<DeadLetter[]>;
   replayDeadLetters(): Promise<number>;
+  /**
+   * Audit trail (design points 18–21 and 24–29): commands sent to chargers and their results,
+   * CMS changes. `topic` is dotted, e.g. `command.result.Reset`, `cms.station.created`.
+   */
+  publishAudit(topic: string, data: Record<string, unknown>): void;
+  /** Routes commands to the node that holds a charger; absent when there is only one node. */
+  readonly commands?: CommandRouter;
   health(): { ok: boolean; detail: string };
 }
 
@@ -274,6 +307,21 @@ export interface Broker {
 export interface CommandSender {
   send(chargePointId: string, action: string, payload: Record<string, unknown>, opts?: { requestedBy?: string; timeoutMs?: number }): Promise<CommandOutcome>;
   isConnected(chargePointId: string): boolean;
+}
+
+export interface RemoteCommand {
+  chargePointId: string;
+  action: string;
+  payload: Record<string, unknown>;
+  requestedBy: string | null;
+  timeoutMs: number;
+}
+
+export interface CommandRouter {
+  /** Sends the command to the node holding the charger and resolves with its outcome (or a timeout). */
+  forward(nodeId: string, cmd: RemoteCommand): Promise<CommandOutcome>;
+  /** Serves the commands other nodes forward to this one. */
+  serve(handler: (cmd: RemoteCommand) => Promise<CommandOutcome>): void;
 }
 
 export interface CommandOutcome {

@@ -124,7 +124,7 @@ export function createProcessor(opts: ProcessorOptions) {
         timers.push(t);
       };
       every(opts.statsIntervalMs ?? 5000, pushStats);
-      every(10_000, () => store.messages.prune(opts.messageLogRetention));
+      every(1000, () => store.messages.prune(opts.messageLogRetention));
       // Redeliveries come from deliveries that were processed but not yet acknowledged: the newest
       // few hundred. An hour of ids covers a consumer restart with room to spare, and keeps the
       // table small at thousands of events a second.

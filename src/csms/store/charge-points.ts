@@ -99,6 +99,9 @@ export function createChargePointRepo({ db, now, tx }: RepoContext): ChargePoint
   const setOnline = db.prepare<[0 | 1, string, string]>('UPDATE charge_points SET online = ?, last_seen_at = ? WHERE id = ?');
   const setAllOffline = db.prepare('UPDATE charge_points SET online = 0 WHERE online = 1');
   const touch = db.prepare<[string, string]>('UPDATE charge_points SET last_seen_at = ? WHERE id = ?');
+  const setNode = db.prepare<[string, string]>('UPDATE charge_points SET node_id = ? WHERE id = ?');
+  const clearNode = db.prepare<[string, string]>('UPDATE charge_points SET node_id = NULL WHERE id = ? AND node_id = ?');
+  const nodeOf = db.prepare<[string], { node_id: string | null }>('SELECT node_id FROM charge_points WHERE id = ?');
   const connectors = db.prepare<[string], ConnectorRow>(
     'SELECT * FROM connectors WHERE charge_point_id = ? ORDER BY connector_id',
   );
@@ -206,6 +209,15 @@ export function createChargePointRepo({ db, now, tx }: RepoContext): ChargePoint
     },
     touch(id, at) {
       touch.run(at, id);
+    },
+    setNode(id, nodeId) {
+      setNode.run(nodeId, id);
+    },
+    clearNode(id, nodeId) {
+      clearNode.run(id, nodeId);
+    },
+    nodeOf(id) {
+      return nodeOf.get(id)?.node_id ?? null;
     },
     connectors(id) {
       return connectors.all(id).map(toConnector);

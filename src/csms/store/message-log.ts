@@ -40,6 +40,9 @@ const DEFAULT_LIST_LIMIT = 100;
  * find the cut-off id and a range delete below it. Rows another process inserts are pruned by
  * that process; an overestimate here only costs one index walk.
  */
+/** Charge points cut back per prune() call. */
+const PRUNE_BUDGET = 50;
+
 export function createMessageLogRepo({ db, tx }: RepoContext): MessageLogRepo {
   const insert = db.prepare<[string, Direction, number, string | null, string | null, string | null, number | null, string]>(
     `INSERT INTO ocpp_messages (charge_point_id, direction, message_type, action, message_id, payload, latency_ms, created_at)
@@ -74,11 +77,16 @@ export function createMessageLogRepo({ db, tx }: RepoContext): MessageLogRepo {
     },
     prune(keepPerChargePoint) {
       const keep = Math.max(0, Math.floor(keepPerChargePoint));
+      // Slack and a budget keep each call short (it runs on the event loop, between replies):
+      // a charge point is cut back only once it is 10% over, and at most PRUNE_BUDGET per call.
+      const trigger = keep + Math.max(1, Math.ceil(keep / 10));
       return tx(() => {
         counts ??= new Map(countAll.all().map((r) => [r.cp, r.n]));
         let deleted = 0;
+        let visited = 0;
         for (const [cp, n] of counts) {
-          if (n <= keep) continue;
+          if (n < trigger) continue;
+          if (visited++ >= PRUNE_BUDGET) break;
           const last = cutoff.get(cp, keep);
           if (last) deleted += deleteUpTo.run(cp, last.id).changes;
           if (keep === 0) counts.delete(cp);

@@ -164,6 +164,20 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX processed_events_at ON processed_events (processed_at);
   `,
+  // 2: several nodes on one broker: where each charger is connected, and the durable outbox.
+  `
+  ALTER TABLE charge_points ADD COLUMN node_id TEXT;
+
+  CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    node_id TEXT NOT NULL,
+    exchange TEXT NOT NULL,
+    routing_key TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX outbox_node ON outbox (node_id, id);
+  `,
 ];
 
 /**

@@ -13,6 +13,7 @@ import { createCommandRepo } from './commands.ts';
 import { createDashboardStats } from './dashboard.ts';
 import { createMessageLogRepo } from './message-log.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
+import { createOutboxRepo } from './outbox.ts';
 import { createProcessedEventRepo } from './processed-events.ts';
 import { createSessionRepo } from './sessions.ts';
 import type { RepoContext } from './sql-helpers.ts';
@@ -85,6 +86,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     messages: createMessageLogRepo(ctx),
     commands: createCommandRepo(ctx),
     events: createProcessedEventRepo(ctx),
+    outbox: createOutboxRepo(ctx),
     dashboardStats: createDashboardStats(db),
     transaction: tx,
     changeCounter: () => changes.get()!.n,

@@ -49,6 +49,16 @@ describe('message log', () => {
     expect(countFor('CP-1') + countFor('CP-2')).toBe(0);
   });
 
+  it('cuts a charge point back only once it is 10% over, and at most 50 charge points per call', () => {
+    store.messages.insertMany(Array.from({ length: 10 }, () => aLogEntry()));
+    expect(store.messages.prune(10)).toBe(0);
+    store.messages.insertMany([aLogEntry()]);
+    expect(store.messages.prune(10)).toBe(1);
+    store.messages.insertMany(Array.from({ length: 60 }, (_, i) => [aLogEntry({ chargePointId: `M-${i}` }), aLogEntry({ chargePointId: `M-${i}` })]).flat());
+    expect(store.messages.prune(1)).toBe(9 + 49); // CP-1 down to one row, then 49 more charge points
+    expect(store.messages.prune(1)).toBe(11);
+  });
+
   it('prunes rows written by another store on the first pass', () => {
     store.messages.insertMany(Array.from({ length: 5 }, () => aLogEntry()));
     store.db.prepare(`INSERT INTO ocpp_messages (charge_point_id, direction, message_type, created_at) VALUES ('CP-9', 'in', 2, 't')`).run();
