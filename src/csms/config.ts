@@ -19,6 +19,14 @@ export const configSchema = z.object({
   dbPath: z.string().min(1).default('./data/csms.db'),
   enableRabbitmq: bool.default(false),
   rabbitmqUrl: z.string().default('amqp://guest:guest@127.0.0.1:5672'),
+  /** Prefix of every exchange and queue name: several deployments (or tests) can share a broker. */
+  rabbitmqNamespace: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only').default('csms'),
+  /** Unacknowledged OCPP events per processor. */
+  rabbitmqPrefetch: z.coerce.number().int().positive().default(200),
+  /** Attempts to process an event before it goes to the dead-letter queue. */
+  processingMaxAttempts: z.coerce.number().int().min(1).default(5),
+  /** Delay before a failed event is tried again (grows with each attempt). */
+  processingRetryDelayMs: z.coerce.number().int().min(10).default(1000),
   /** Signs the API's tokens. Unset: a random secret per process (tokens die with a restart). */
   jwtSecret: z.string().min(16, 'JWT_SECRET must be at least 16 characters').optional(),
   jwtExpiresIn: z.string().default('12h'),
@@ -58,6 +66,10 @@ export const ENV_NAMES: Record<keyof z.output<typeof configSchema>, string> = {
   dbPath: 'DB_PATH',
   enableRabbitmq: 'ENABLE_RABBITMQ',
   rabbitmqUrl: 'RABBITMQ_URL',
+  rabbitmqNamespace: 'RABBITMQ_NAMESPACE',
+  rabbitmqPrefetch: 'RABBITMQ_PREFETCH',
+  processingMaxAttempts: 'PROCESSING_MAX_ATTEMPTS',
+  processingRetryDelayMs: 'PROCESSING_RETRY_DELAY_MS',
   jwtSecret: 'JWT_SECRET',
   jwtExpiresIn: 'JWT_EXPIRES_IN',
   adminEmail: 'ADMIN_EMAIL',
