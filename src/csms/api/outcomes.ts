@@ -63,11 +63,15 @@ export function customerCommandNotification(
   );
 }
 
+/** CMS changes that also go to the audit trail (design notes points 24–29). */
+const AUDITED = /^(station|point|tariff|customer)\./;
+
 /** Publishes without failing the request: the write already happened, a lost push only costs a poll. */
 export function createPublisher(broker: Broker, log: FastifyBaseLogger) {
   return function publish(notifications: Notification | Notification[]): void {
     for (const n of Array.isArray(notifications) ? notifications : [notifications]) {
       try {
+        if (AUDITED.test(n.type)) broker.publishAudit(`cms.${n.type}`, { ...n.data, at: n.timestamp });
         broker.publishNotification(n);
       } catch (err) {
         log.warn({ err, type: n.type }, 'notification not published');

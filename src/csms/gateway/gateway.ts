@@ -54,6 +54,7 @@ export function createGateway(deps: GatewayDeps) {
     store,
     broker: deps.broker,
     clock: deps.clock,
+    nodeId: deps.nodeId,
     defaultTimeoutMs: config.ocppCallTimeoutMs,
     connectionOf: (id) => connections.get(id),
   });
@@ -119,6 +120,8 @@ export function createGateway(deps: GatewayDeps) {
       previous.close(CLOSE_REPLACED, 'replaced by a new connection');
     }
     connections.set(identity, conn);
+    // Synchronous, so a command arriving at any node right after the handshake finds this one.
+    store.chargePoints.setNode(identity, deps.nodeId);
     stats.connected = connections.size;
     stats.accepted++;
     ws.on('pong', () => {
@@ -127,6 +130,7 @@ export function createGateway(deps: GatewayDeps) {
     ws.on('close', (code, reason) => {
       if (connections.get(identity) === conn) {
         connections.delete(identity);
+        store.chargePoints.clearNode(identity, deps.nodeId);
         stats.connected = connections.size;
         events.connection(state, 'disconnected', remoteAddress, `${code} ${reason.toString()}`.trim());
       }
@@ -186,6 +190,7 @@ export function createGateway(deps: GatewayDeps) {
       pingTimer = null;
       for (const [identity, conn] of connections) {
         connections.delete(identity);
+        store.chargePoints.clearNode(identity, deps.nodeId);
         events.connection(conn.context, 'disconnected', null, '1001 server shutting down');
         conn.close(1001, 'server shutting down');
       }

@@ -53,6 +53,9 @@ export function applyEvent(ev: OcppEvent, ctx: ApplyContext): void {
     case 'disconnected': {
       const online = ev.kind === 'connected';
       if (!ctx.store.chargePoints.get(ev.chargePointId)) return;
+      // A charger that moved to another node is still online: its old node's goodbye is stale.
+      const holder = ctx.store.chargePoints.nodeOf(ev.chargePointId);
+      if (!online && holder !== null && holder !== ev.nodeId) return;
       ctx.store.chargePoints.setOnline(ev.chargePointId, online, ev.receivedAt);
       chargerStatus(ev.chargePointId, ctx, { online, reason: ev.reason });
       return;
