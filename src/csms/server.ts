@@ -11,12 +11,14 @@ import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { createApi, ensureAdmin } from './api/app.ts';
 import { createMemoryBroker } from './broker/memory.ts';
+import { createRabbitBroker } from './broker/rabbitmq/index.ts';
 import type { CsmsConfig } from './config.ts';
 import { createCharging } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
 import type { Broker, Clock } from './domain/ports.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
 import { createGateway, type Gateway } from './gateway/gateway.ts';
+import { createNotifier, type Notifier } from './notifier/notifier.ts';
 import { createProcessor, type Processor } from './processor/processor.ts';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer.ts';
 import { createSqliteStore, type SqliteStore } from './store/index.ts';
@@ -50,6 +52,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   let processor: Processor | null = null;
   let gateway: Gateway | null = null;
   let api: ReturnType<typeof createApi> | null = null;
+  let notifier: Notifier | null = null;
   let info: CsmsInfo | null = null;
 
   return {
@@ -59,17 +62,26 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     },
     /** Internals for tests, benchmarks and the server dashboard; null before start(). */
     get parts() {
-      return { store, broker, processor, gateway, api, logger };
+      return { store, broker, processor, gateway, api, notifier, logger };
     },
 
     async start(): Promise<CsmsInfo> {
-      if (config.enableRabbitmq) {
-        throw new CsmsError('CSMS_ERR_CONFIG', 'ENABLE_RABBITMQ=true: the RabbitMQ pipeline is not available in this build yet; run with ENABLE_RABBITMQ=false');
-      }
       store = createSqliteStore(config.dbPath);
       if (config.dbPath !== ':memory:') checkpointer = startCheckpointer(store.db, config.dbPath);
-      store.chargePoints.setAllOffline();
-      broker = createMemoryBroker({ onError: (err) => logger.error({ err }, 'event processing failed') });
+      // One node owns every connection in embedded mode; with a shared broker, other nodes may hold some.
+      if (!config.enableRabbitmq) store.chargePoints.setAllOffline();
+      broker = config.enableRabbitmq
+        ? createRabbitBroker({
+            url: config.rabbitmqUrl,
+            namespace: config.rabbitmqNamespace,
+            nodeId,
+            outbox: store.outbox,
+            prefetch: config.rabbitmqPrefetch,
+            maxAttempts: config.processingMaxAttempts,
+            retryDelayMs: config.processingRetryDelayMs,
+            logger: logger.child({ component: 'rabbitmq' }),
+          })
+        : createMemoryBroker({ maxAttempts: config.processingMaxAttempts, retryDelayMs: config.processingRetryDelayMs, onError: (err) => logger.error({ err }, 'event processing failed') });
       await broker.start();
       const charging = createCharging({ store, clock, minStartBalance: config.minStartBalance });
       processor = createProcessor({
@@ -98,6 +110,24 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         readiness: () => ({ database: readyStore.ping(), broker: readyBroker.health() }),
       });
       await api.listen({ port: config.port, host: config.host });
+      if (config.enableRabbitmq) {
+        const app = api;
+        notifier = createNotifier({
+          httpServer: app.server,
+          verifyToken: (token) => {
+            try {
+              const claims = app.jwt.verify<{ sub: string; role: string }>(token);
+              return { sub: String(claims.sub), role: claims.role };
+            } catch {
+              return null;
+            }
+          },
+          store,
+          broker,
+          logger: logger.child({ component: 'notifier' }),
+        });
+        notifier.start();
+      }
       const address = api.server.address();
       const httpPort = typeof address === 'object' && address ? address.port : config.port;
       const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
@@ -107,7 +137,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         ocppPort,
         httpUrl: `http://${shownHost}:${httpPort}`,
         ocppUrl: `ws://${shownHost}:${ocppPort}/ocpp`,
-        mode: 'embedded',
+        mode: config.enableRabbitmq ? 'rabbitmq' : 'embedded',
         admin,
         demo,
       };
@@ -117,6 +147,8 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
 
     /** Stops accepting, drains what was accepted, then closes the database. Safe to call twice. */
     async close(): Promise<void> {
+      // Open sockets would keep the HTTP server from closing: the notifier goes first.
+      await notifier?.close();
       await api?.close();
       await gateway?.close();
       await broker?.close();
@@ -125,6 +157,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       store?.close();
       checkpointer = null;
       api = null;
+      notifier = null;
       gateway = null;
       broker = null;
       processor = null;

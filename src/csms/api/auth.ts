@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { CsmsConfig } from '../config.ts';
-import { CsmsError } from '../domain/errors.ts';
+import { CsmsError, isCsmsError } from '../domain/errors.ts';
 import type { Store } from '../domain/ports.ts';
 import { hashPassword, randomPassword, verifyPassword } from '../domain/secrets.ts';
 import type { Role, User } from '../domain/types.ts';
@@ -85,7 +85,13 @@ export async function ensureAdmin(store: Store, config: CsmsConfig): Promise<{ e
   if (store.users.findByEmail(email)) return { email, generatedPassword: null };
   const generated = config.adminPassword ? null : randomPassword();
   const passwordHash = await hashPassword(config.adminPassword ?? generated!);
-  store.users.create({ email, name: 'Administrator', passwordHash, role: 'admin', idTag: null });
+  try {
+    store.users.create({ email, name: 'Administrator', passwordHash, role: 'admin', idTag: null });
+  } catch (err) {
+    // Another node sharing the database created it while we hashed: theirs stands.
+    if (isCsmsError(err) && err.code === 'CSMS_ERR_EMAIL_TAKEN') return { email, generatedPassword: null };
+    throw err;
+  }
   return { email, generatedPassword: generated };
 }
 

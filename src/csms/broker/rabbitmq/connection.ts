@@ -3,13 +3,15 @@
  * and a connect timeout, runs the `up` handlers (topology, channels, consumers) after every connect,
  * and reconnects with jittered exponential backoff when the connection or its set-up fails.
  */
-import { connect, type ChannelModel } from 'amqplib';
+import { connect, type ChannelModel, type ConfirmChannel } from 'amqplib';
 import type { Logger } from 'pino';
 import { CsmsError } from '../../domain/errors.ts';
 
 export interface ConnectionOptions {
   url: string;
   logger: Logger;
+  /** The connection's name on the broker, e.g. `ev-csms/<nodeId>`. */
+  name?: string;
   /** Seconds; dead peers are noticed after about two of them. */
   heartbeatS?: number;
   connectTimeoutMs?: number;
@@ -51,8 +53,13 @@ export function redact(url: string): string {
 }
 
 /** Connects once, with Nagle off (PERFORMANCE.md: it adds 13–23 ms to the median). */
-export async function connectOnce(url: string, opts: { heartbeatS?: number; connectTimeoutMs?: number } = {}): Promise<ChannelModel> {
-  return connect(parseAmqpUrl(url, opts.heartbeatS ?? 10), { noDelay: true, timeout: opts.connectTimeoutMs ?? 5000 });
+export async function connectOnce(url: string, opts: { heartbeatS?: number; connectTimeoutMs?: number; name?: string } = {}): Promise<ChannelModel> {
+  return connect(parseAmqpUrl(url, opts.heartbeatS ?? 10), {
+    noDelay: true,
+    timeout: opts.connectTimeoutMs ?? 5000,
+    // Shown by `rabbitmqctl list_connections client_properties` and the management UI.
+    clientProperties: opts.name ? { connection_name: opts.name } : undefined,
+  });
 }
 
 export function createRabbitConnection(opts: ConnectionOptions): RabbitConnection {
@@ -164,4 +171,16 @@ export function createRabbitConnection(opts: ConnectionOptions): RabbitConnectio
       lost(m, new Error(reason));
     },
   };
+}
+
+/** Opens a short-lived confirm channel, runs `fn`, closes the channel (topology, dead letters). */
+export async function withChannel<T>(model: ChannelModel, fn: (ch: ConfirmChannel) => Promise<T>): Promise<T> {
+  const ch = await model.createConfirmChannel();
+  // A channel error (e.g. a queue that does not exist) surfaces as the rejected operation.
+  ch.on('error', () => {});
+  try {
+    return await fn(ch);
+  } finally {
+    await ch.close().catch(() => {});
+  }
 }

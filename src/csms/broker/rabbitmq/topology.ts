@@ -98,6 +98,8 @@ export function eventRoutingKey(e: OcppEvent): string {
       return `ocpp.connection.${e.kind}`;
     case 'invalid':
       return 'ocpp.invalid';
+    default:
+      return `ocpp.other.${word((e as { kind?: string }).kind)}`;
   }
 }
 

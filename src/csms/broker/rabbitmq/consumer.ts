@@ -1,0 +1,239 @@
+/**
+ * The event consumer (design point 4): deliveries that arrive in the same tick form one batch (up to
+ * the prefetch), handed to the processor one batch at a time. A batch is acknowledged only after the
+ * handler's promise resolved, i.e. after its SQLite commit. A failed delivery is republished to the
+ * retry queue (TTL = retryDelayMs × attempts) or, after maxAttempts, to the dead-letter queue; the
+ * original is acknowledged only once that copy is confirmed, so a failure is never lost and never
+ * blocks the deliveries behind it.
+ */
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Logger } from 'pino';
+import type { BatchOutcome, Delivery } from '../../domain/ports.ts';
+import type { OcppEvent } from '../../domain/types.ts';
+import type { ConfirmPublisher } from './publisher.ts';
+import { HEADERS, type Topology } from './topology.ts';
+
+export type EventHandler = (batch: Delivery<OcppEvent>[]) => Promise<BatchOutcome>;
+
+interface Item {
+  ch: Channel;
+  msg: ConsumeMessage;
+}
+
+export interface ConsumerStats {
+  delivered: number;
+  acked: number;
+  retried: number;
+  deadLettered: number;
+  batches: number;
+}
+
+export interface EventConsumerOptions {
+  topology: Topology;
+  publisher: ConfirmPublisher;
+  prefetch: number;
+  maxAttempts: number;
+  retryDelayMs: number;
+  logger: Logger;
+  /** The broker cancelled our consumer (its queue was deleted): the owner reconnects and re-declares. */
+  onCancelled?: () => void;
+}
+
+export function attemptsOf(msg: { properties: { headers?: Record<string, unknown> } }): number {
+  const n = Number(msg.properties.headers?.[HEADERS.attempts] ?? 0);
+  return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
+}
+
+/** Headers for a republished copy: ours updated, RabbitMQ's dead-lettering history dropped. */
+export function carriedHeaders(msg: ConsumeMessage | { properties: { headers?: Record<string, unknown> }; fields: { routingKey: string } }, extra: Record<string, unknown>): Record<string, unknown> {
+  const { 'x-death': _death, 'x-first-death-exchange': _e, 'x-first-death-queue': _q, 'x-first-death-reason': _r, 'x-last-death-exchange': _le, 'x-last-death-queue': _lq, 'x-last-death-reason': _lr, ...rest } = msg.properties.headers ?? {};
+  return { ...rest, [HEADERS.routingKey]: rest[HEADERS.routingKey] ?? msg.fields.routingKey, ...extra };
+}
+
+function describe(error: unknown): string {
+  const m = error instanceof Error ? error.message : String(error);
+  return m.length > 1000 ? `${m.slice(0, 1000)}…` : m;
+}
+
+export function createEventConsumer(opts: EventConsumerOptions) {
+  const { topology: t, publisher, logger } = opts;
+  const stats: ConsumerStats = { delivered: 0, acked: 0, retried: 0, deadLettered: 0, batches: 0 };
+  let handler: EventHandler | null = null;
+  let ch: Channel | null = null;
+  let consumerTag: string | null = null;
+  let pending: Item[] = [];
+  /** Failed deliveries whose retry / dead-letter copy is not yet confirmed: not acknowledged yet. */
+  const held = new Set<Item>();
+  let inFlight = 0;
+  let draining: Promise<void> | null = null;
+  let scheduled = false;
+  let stopping = false;
+  let heldWaiters: (() => void)[] = [];
+
+  function current(item: Item): boolean {
+    return item.ch === ch;
+  }
+
+  function release(item: Item): void {
+    held.delete(item);
+    if (held.size === 0) {
+      for (const w of heldWaiters.splice(0)) w();
+    }
+  }
+
+  /** Republishes a failed delivery to the retry or the dead-letter queue, then acks the original. */
+  function fail(item: Item, attempts: number, error: unknown): void {
+    const next = attempts + 1;
+    const dead = next >= opts.maxAttempts;
+    const headers = carriedHeaders(item.msg, dead ? { [HEADERS.attempts]: next, [HEADERS.error]: describe(error), [HEADERS.failedAt]: new Date().toISOString() } : { [HEADERS.attempts]: next });
+    held.add(item);
+    const sent = publisher.publish(
+      { exchange: '', routingKey: dead ? t.queues.dead : t.queues.retry, body: item.msg.content, headers, expiration: dead ? undefined : opts.retryDelayMs * next },
+      (o) => {
+        if (current(item)) {
+          if (o === 'ack') {
+            item.ch.ack(item.msg);
+            if (dead) stats.deadLettered++;
+            else stats.retried++;
+          } else {
+            // The copy is not safe: put the original back (it stays at its attempt count).
+            item.ch.nack(item.msg, false, true);
+          }
+        }
+        release(item);
+      },
+    );
+    if (!sent) {
+      if (current(item)) item.ch.nack(item.msg, false, true);
+      release(item);
+      return;
+    }
+    if (dead) logger.warn({ routingKey: item.msg.fields.routingKey, attempts: next, error: describe(error) }, 'event dead-lettered');
+  }
+
+  function schedule(): void {
+    if (scheduled || !handler) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      if (!draining) draining = drain().finally(() => (draining = null));
+    });
+  }
+
+  async function drain(): Promise<void> {
+    while (pending.length > 0 && handler) {
+      const items = pending.splice(0, opts.prefetch).filter(current);
+      if (items.length === 0) continue;
+      const byDelivery = new Map<Delivery<OcppEvent>, Item>();
+      const batch: Delivery<OcppEvent>[] = [];
+      for (const item of items) {
+        const attempts = attemptsOf(item.msg);
+        let body: OcppEvent;
+        try {
+          body = JSON.parse(item.msg.content.toString('utf8')) as OcppEvent;
+        } catch (err) {
+          // Poison that cannot even be parsed: straight to the dead letters.
+          fail(item, opts.maxAttempts, err);
+          continue;
+        }
+        const d: Delivery<OcppEvent> = { body, redelivered: item.msg.fields.redelivered || attempts > 0, attempts };
+        byDelivery.set(d, item);
+        batch.push(d);
+      }
+      if (batch.length === 0) continue;
+      inFlight = batch.length;
+      stats.batches++;
+      let failed: BatchOutcome['failed'];
+      try {
+        failed = (await handler(batch)).failed;
+      } catch (err) {
+        // Nothing was committed: every delivery of the batch failed once.
+        logger.error({ err, size: batch.length }, 'event batch failed');
+        failed = batch.map((delivery) => ({ delivery, error: err }));
+      }
+      inFlight = 0;
+      const failedItems = new Set<Item>();
+      for (const f of failed) {
+        const item = byDelivery.get(f.delivery);
+        if (!item || failedItems.has(item)) continue;
+        failedItems.add(item);
+        fail(item, f.delivery.attempts, f.error);
+      }
+      ack([...byDelivery.values()].filter((i) => !failedItems.has(i)));
+      // Let sockets have a turn between batches.
+      if (pending.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  function ack(items: Item[]): void {
+    const live = items.filter(current);
+    if (live.length === 0) return;
+    // One frame for the whole batch, unless some earlier delivery still waits for its retry copy
+    // (ack "all up to" would take it along before its copy is safe).
+    if (held.size === 0 && live.length === items.length) live[live.length - 1]!.ch.ack(live[live.length - 1]!.msg, true);
+    else for (const i of live) i.ch.ack(i.msg);
+    stats.acked += live.length;
+  }
+
+  return {
+    stats,
+    setHandler(h: EventHandler): void {
+      handler = h;
+    },
+    hasHandler: () => handler !== null,
+    /** Starts consuming on a fresh channel (after every connect). */
+    async attach(channel: Channel): Promise<void> {
+      if (stopping) return;
+      ch = channel;
+      await channel.prefetch(opts.prefetch);
+      const ok = await channel.consume(
+        t.queues.events,
+        (msg) => {
+          if (!msg) {
+            logger.warn('the broker cancelled the event consumer (queue deleted?)');
+            opts.onCancelled?.();
+            return;
+          }
+          stats.delivered++;
+          pending.push({ ch: channel, msg });
+          schedule();
+        },
+        { noAck: false },
+      );
+      consumerTag = ok.consumerTag;
+    },
+    /** The channel is gone: unacknowledged deliveries come again from the broker. */
+    detach(): void {
+      ch = null;
+      consumerTag = null;
+      pending = [];
+    },
+    /** Deliveries handed to the handler right now. */
+    inFlight: () => inFlight + pending.length + held.size,
+    /** Stops consuming, finishes the batch in progress and acknowledges it; the rest goes back to the queue. */
+    async stop(timeoutMs = 5000): Promise<void> {
+      stopping = true;
+      const channel = ch;
+      if (channel && consumerTag) {
+        await channel.cancel(consumerTag).catch(() => {});
+        consumerTag = null;
+      }
+      // Deliveries not yet handed over go back now, so another node can take them at once.
+      const notStarted = pending.filter(current);
+      pending = [];
+      for (const i of notStarted) i.ch.nack(i.msg, false, true);
+      await draining;
+      if (held.size > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, timeoutMs);
+          heldWaiters.push(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+    },
+  };
+}
+
+export type EventConsumer = ReturnType<typeof createEventConsumer>;

@@ -1,0 +1,72 @@
+/**
+ * Reading and replaying the dead-letter queue; used by the broker (admin API) and `ev-csms dlq`.
+ * Listing takes messages with basic.get and puts them all back with one nack(requeue): RabbitMQ
+ * requeues them at their original positions, and if we die half-way the channel's close does the same.
+ */
+import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
+import type { DeadLetter } from '../../domain/ports.ts';
+import type { OcppEvent } from '../../domain/types.ts';
+import { attemptsOf, carriedHeaders } from './consumer.ts';
+import { HEADERS, type Topology } from './topology.ts';
+
+export const DEFAULT_LIST_LIMIT = 10_000;
+const REPLAY_BATCH = 200;
+
+/** A dead-lettered message as the admin sees it; an unreadable body becomes an `invalid` event. */
+export function toDeadLetter(msg: GetMessage): DeadLetter {
+  const h = msg.properties.headers ?? {};
+  const text = msg.content.toString('utf8');
+  let event: OcppEvent;
+  try {
+    event = JSON.parse(text) as OcppEvent;
+  } catch {
+    event = { kind: 'invalid', eventId: String(msg.properties.messageId ?? ''), chargePointId: '', nodeId: '', receivedAt: '', raw: text.slice(0, 2000), reason: 'unreadable broker message', answer: null };
+  }
+  const at = h[HEADERS.failedAt];
+  return { event, error: String(h[HEADERS.error] ?? ''), attempts: attemptsOf(msg), at: typeof at === 'string' ? at : '' };
+}
+
+/** Oldest first, at most `limit`; every message stays in the queue. */
+export async function listDeadLetters(ch: Channel, t: Topology, limit = DEFAULT_LIST_LIMIT): Promise<DeadLetter[]> {
+  const out: DeadLetter[] = [];
+  let last: GetMessage | null = null;
+  try {
+    while (out.length < limit) {
+      const msg = await ch.get(t.queues.dead, { noAck: false });
+      if (!msg) break;
+      last = msg;
+      out.push(toDeadLetter(msg));
+    }
+  } finally {
+    if (last) ch.nack(last, true, true);
+  }
+  return out;
+}
+
+/**
+ * Moves the dead letters back to the work queue with their attempts reset; returns how many moved.
+ * Each copy is confirmed before its original is acknowledged. Letters that die again meanwhile wait
+ * for the next replay (only the count present at the start is moved).
+ */
+export async function replayDeadLetters(ch: ConfirmChannel, t: Topology): Promise<number> {
+  const { messageCount } = await ch.checkQueue(t.queues.dead);
+  let moved = 0;
+  while (moved < messageCount) {
+    let last: GetMessage | null = null;
+    let n = 0;
+    while (n < REPLAY_BATCH && moved + n < messageCount) {
+      const msg = await ch.get(t.queues.dead, { noAck: false });
+      if (!msg) break;
+      const { [HEADERS.attempts]: _a, [HEADERS.error]: _e, [HEADERS.failedAt]: _f, ...headers } = carriedHeaders(msg, {});
+      ch.publish('', t.queues.events, msg.content, { persistent: true, contentType: msg.properties.contentType, messageId: msg.properties.messageId, headers });
+      last = msg;
+      n++;
+    }
+    if (!last) break;
+    // Throws if the broker refused any copy: then nothing of this batch is acknowledged (the channel's close requeues it).
+    await ch.waitForConfirms();
+    ch.ack(last, true);
+    moved += n;
+  }
+  return moved;
+}

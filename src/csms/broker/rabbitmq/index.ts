@@ -1,0 +1,311 @@
+/**
+ * The RabbitMQ broker (ENABLE_RABBITMQ=true): the same contract as broker/memory.ts over a real
+ * broker, so several CSMS nodes share one event queue, every node sees every notification, and
+ * commands reach the node that holds a charger. The CSMS keeps serving chargers while the broker is
+ * away: accepted events wait in the SQLite outbox and are relayed, in order, once it is back.
+ */
+import type { Channel, ChannelModel } from 'amqplib';
+import type { Logger } from 'pino';
+import { CsmsError } from '../../domain/errors.ts';
+import type { Broker, OutboxRepo } from '../../domain/ports.ts';
+import type { Notification } from '../../domain/types.ts';
+import { createCommandRouter } from './commands.ts';
+import { createRabbitConnection, parseAmqpUrl, withChannel } from './connection.ts';
+import { createEventConsumer } from './consumer.ts';
+import { listDeadLetters, replayDeadLetters } from './dead-letters.ts';
+import { createOutboxRelay } from './outbox.ts';
+import { createConfirmPublisher } from './publisher.ts';
+import { assertNotificationQueue, assertTopology, auditRoutingKey, eventRoutingKey, notificationRoutingKey, topology } from './topology.ts';
+
+export interface RabbitBrokerOptions {
+  url: string;
+  namespace: string;
+  nodeId: string;
+  outbox: OutboxRepo;
+  prefetch: number;
+  maxAttempts: number;
+  retryDelayMs: number;
+  logger: Logger;
+  /** Unconfirmed + not-yet-written messages at which publishers are asked to wait (default 10,000)… */
+  highWater?: number;
+  /** …until they drop below this (default 2,000). */
+  lowWater?: number;
+  /** Work-queue depth at which publishers are asked to wait (default 50,000), until below a fifth of it. */
+  queueHighWater?: number;
+  /** How often the queue depths are read for backlog() and pressure() (default 2 s). */
+  depthIntervalMs?: number;
+  /** Longest wait for confirms and in-flight batches in close() (default 5 s). */
+  drainTimeoutMs?: number;
+}
+
+export type RabbitBroker = ReturnType<typeof createRabbitBroker>;
+
+export function createRabbitBroker(opts: RabbitBrokerOptions) {
+  const { nodeId, logger } = opts;
+  const t = topology(opts.namespace);
+  const highWater = opts.highWater ?? 10_000;
+  const lowWater = opts.lowWater ?? 2_000;
+  const queueHighWater = opts.queueHighWater ?? 50_000;
+  const drainMs = opts.drainTimeoutMs ?? 5000;
+  const conn = createRabbitConnection({ url: opts.url, logger, name: `ev-csms/${nodeId}` });
+  const publisher = createConfirmPublisher({
+    logger,
+    idPrefix: nodeId,
+    onReturn: (msg) => logger.warn({ exchange: msg.fields.exchange, routingKey: msg.fields.routingKey }, 'message returned unroutable'),
+  });
+  const relay = createOutboxRelay({ publisher, outbox: opts.outbox, nodeId, logger, onProgress: checkRelief, onUnroutable: reassert });
+  const consumer = createEventConsumer({ topology: t, publisher, prefetch: opts.prefetch, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs, logger, onCancelled: () => conn.drop('event consumer cancelled by the broker') });
+  const commands = createCommandRouter({ topology: t, nodeId, logger });
+  const notificationHandlers: ((n: Notification) => void)[] = [];
+  const counters = { notificationsSent: 0, notificationsDropped: 0, notificationsReceived: 0, returned: 0 };
+  /** This connection's channels, closed in this order: consumers first, the publisher last. */
+  let channels: { consumer?: Channel; commands?: Channel; notify?: Channel; admin?: Channel; publisher?: Channel } = {};
+  let notifyConsuming = false;
+  let up = false;
+  let closing = false;
+  let closed = false;
+  let depth = { events: 0, retry: 0 };
+  let depthTimer: NodeJS.Timeout | null = null;
+  let relief: { promise: Promise<void>; resolve: () => void } | null = null;
+  let reasserting = false;
+
+  function checkRelief(): void {
+    if (!relief) return;
+    if (!up || closed || (relay.inMemory() < lowWater && depth.events < queueHighWater / 5)) {
+      relief.resolve();
+      relief = null;
+    }
+  }
+
+  /** An unexpected channel close (a channel error) resets the whole connection: simple and complete. */
+  function watch<C extends Channel>(ch: C, name: string): C {
+    ch.on('error', (err: Error) => logger.warn({ err: err.message, channel: name }, 'rabbitmq channel error'));
+    ch.on('close', () => {
+      if (closing || channels[name as keyof typeof channels] !== ch) return;
+      if (name === 'admin') {
+        channels.admin = undefined;
+        return;
+      }
+      conn.drop(`${name} channel closed`);
+    });
+    return ch;
+  }
+
+  async function adminChannel(model: ChannelModel): Promise<Channel> {
+    if (!channels.admin) channels.admin = watch(await model.createChannel(), 'admin');
+    return channels.admin;
+  }
+
+  async function readDepth(): Promise<void> {
+    const model = conn.current();
+    if (!model) return;
+    try {
+      const ch = await adminChannel(model);
+      const [events, retry] = await Promise.all([ch.checkQueue(t.queues.events), ch.checkQueue(t.queues.retry)]);
+      depth = { events: events.messageCount, retry: retry.messageCount };
+    } catch (err) {
+      logger.debug({ err }, 'queue depth check failed');
+    }
+    checkRelief();
+  }
+
+  function reassert(): void {
+    counters.returned++;
+    const model = conn.current();
+    if (!model || reasserting) return;
+    reasserting = true;
+    withChannel(model, (ch) => assertTopology(ch, t))
+      .then(() => relay.up())
+      .catch((err) => logger.error({ err }, 'could not re-declare the topology'))
+      .finally(() => (reasserting = false));
+  }
+
+  async function startNotifications(ch: Channel): Promise<void> {
+    if (notifyConsuming || notificationHandlers.length === 0) return;
+    notifyConsuming = true;
+    const q = await assertNotificationQueue(ch, t, nodeId);
+    await ch.consume(q, (msg) => {
+      if (!msg) return;
+      let n: Notification;
+      try {
+        n = JSON.parse(msg.content.toString('utf8')) as Notification;
+      } catch {
+        return;
+      }
+      counters.notificationsReceived++;
+      for (const h of notificationHandlers) {
+        try {
+          h(n);
+        } catch (err) {
+          logger.error({ err, type: n.type }, 'notification handler failed');
+        }
+      }
+    }, { noAck: true });
+  }
+
+  async function startConsumer(model: ChannelModel): Promise<void> {
+    if (!consumer.hasHandler() || channels.consumer || closing) return;
+    const ch = watch(await model.createChannel(), 'consumer');
+    channels.consumer = ch;
+    await consumer.attach(ch);
+  }
+
+  conn.onUp(async (model) => {
+    channels = {};
+    notifyConsuming = false;
+    await withChannel(model, (ch) => assertTopology(ch, t));
+    const pub = watch(await model.createConfirmChannel(), 'publisher');
+    channels.publisher = pub;
+    publisher.attach(pub);
+    channels.notify = watch(await model.createChannel(), 'notify');
+    await startNotifications(channels.notify);
+    channels.commands = watch(await commands.attach(model), 'commands');
+    await startConsumer(model);
+    up = true;
+    relay.up();
+    void readDepth();
+    depthTimer = setInterval(() => void readDepth(), opts.depthIntervalMs ?? 2000);
+    depthTimer.unref();
+  });
+
+  conn.onDown(() => {
+    up = false;
+    if (depthTimer) clearInterval(depthTimer);
+    depthTimer = null;
+    channels = {};
+    notifyConsuming = false;
+    publisher.detach();
+    consumer.detach();
+    commands.detach();
+    // Never hold chargers while the broker is away: the SQLite outbox is the buffer then.
+    checkRelief();
+  });
+
+  const broker = {
+    kind: 'rabbitmq' as const,
+    commands: commands.router,
+
+    async start(): Promise<void> {
+      parseAmqpUrl(opts.url);
+      closing = false;
+      closed = false;
+      relay.start();
+      await conn.start();
+      if (!up) logger.warn({ outbox: relay.waiting() }, 'rabbitmq unreachable at start: running degraded, events go to the outbox');
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closing = true;
+      // 1. Stop consuming; finish and acknowledge the batch in progress.
+      await consumer.stop(drainMs);
+      await commands.drain(Math.min(drainMs, 2000));
+      // 2. No more direct publishing; wait for outstanding confirms, park the rest in the outbox.
+      relay.halt();
+      await publisher.idle(drainMs);
+      publisher.detach();
+      await relay.stop();
+      // 3. Channels before the connection, or the last acks are lost (PERFORMANCE.md).
+      for (const ch of [channels.consumer, channels.commands, channels.notify, channels.admin, channels.publisher]) {
+        await ch?.close().catch(() => {});
+      }
+      await conn.close();
+      relay.flush();
+      closed = true;
+      checkRelief();
+    },
+
+    publishEvent(event) {
+      try {
+        relay.send({ exchange: t.exchanges.ocpp, routingKey: eventRoutingKey(event), body: JSON.stringify(event) });
+      } catch (err) {
+        // Only an unserialisable event can get here; there is nothing that could be kept.
+        logger.error({ err, eventId: event?.eventId }, 'event could not be serialised');
+      }
+    },
+
+    consumeEvents(handler) {
+      consumer.setHandler(handler);
+      const model = conn.current();
+      if (model) startConsumer(model).catch((err) => conn.drop(`event consumer failed: ${(err as Error).message}`));
+    },
+
+    /** Best effort: a notification is never the only copy of anything (clients refetch over REST). */
+    publishNotification(n) {
+      const ch = channels.notify;
+      if (!ch || closing) {
+        counters.notificationsDropped++;
+        logger.debug({ type: n.type }, 'notification dropped: broker unreachable');
+        return;
+      }
+      try {
+        ch.publish(t.exchanges.notifications, notificationRoutingKey(n), Buffer.from(JSON.stringify(n)), { contentType: 'application/json' });
+        counters.notificationsSent++;
+      } catch {
+        counters.notificationsDropped++;
+      }
+    },
+
+    consumeNotifications(handler) {
+      notificationHandlers.push(handler);
+      const ch = channels.notify;
+      if (ch) startNotifications(ch).catch((err) => conn.drop(`notification consumer failed: ${(err as Error).message}`));
+    },
+
+    backlog() {
+      return relay.waiting() + relay.unconfirmed() + consumer.inFlight() + (up ? depth.events + depth.retry : 0);
+    },
+
+    pressure() {
+      if (relief) return relief.promise;
+      if (!up || closed || (relay.inMemory() < highWater && depth.events < queueHighWater)) return null;
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      relief = { promise, resolve };
+      return promise;
+    },
+
+    async deadLetters() {
+      const model = conn.current();
+      if (!model) throw new CsmsError('CSMS_ERR_BROKER_UNAVAILABLE', 'cannot read the dead-letter queue');
+      return withChannel(model, (ch) => listDeadLetters(ch, t));
+    },
+
+    async replayDeadLetters() {
+      const model = conn.current();
+      if (!model) throw new CsmsError('CSMS_ERR_BROKER_UNAVAILABLE', 'cannot replay the dead-letter queue');
+      return withChannel(model, (ch) => replayDeadLetters(ch, t));
+    },
+
+    publishAudit(topic, data) {
+      try {
+        relay.send({ exchange: t.exchanges.audit, routingKey: auditRoutingKey(topic), body: JSON.stringify({ topic, node: nodeId, at: new Date().toISOString(), data }) });
+      } catch (err) {
+        logger.error({ err, topic }, 'audit entry could not be serialised');
+      }
+    },
+
+    health() {
+      if (closed) return { ok: false, detail: 'closed' };
+      if (!up) return { ok: false, detail: `degraded: broker unreachable, ${relay.waiting()} in outbox` };
+      return { ok: true, detail: 'rabbitmq' };
+    },
+
+    /** Counters for the dashboard, the benchmarks and the tests. */
+    stats() {
+      return {
+        connected: up,
+        outbox: relay.waiting(),
+        unconfirmed: relay.unconfirmed(),
+        queueDepth: depth.events,
+        retryDepth: depth.retry,
+        publish: { ...relay.stats },
+        consume: { ...consumer.stats },
+        commands: { ...commands.stats },
+        ...counters,
+      };
+    },
+  } satisfies Broker & { stats(): unknown };
+
+  return broker;
+}

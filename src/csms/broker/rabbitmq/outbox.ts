@@ -1,0 +1,219 @@
+/**
+ * "Never drop an accepted message": direct publishing while the broker is up and this node's outbox
+ * is empty; otherwise (broker away, or rows still waiting, to keep their order) messages go to the
+ * SQLite outbox. A nack, a return or a lost channel moves unconfirmed messages there too. Once the
+ * broker is back, the relay publishes the rows oldest first and deletes them only once confirmed.
+ */
+import type { Logger } from 'pino';
+import type { OutboxRepo } from '../../domain/ports.ts';
+import type { ConfirmPublisher, Outcome } from './publisher.ts';
+
+export interface OutboxMessage {
+  exchange: string;
+  routingKey: string;
+  body: string;
+}
+
+export interface OutboxRelayOptions {
+  publisher: ConfirmPublisher;
+  outbox: OutboxRepo;
+  nodeId: string;
+  logger: Logger;
+  /** Rows published per relay round (one confirm wait per round). */
+  batchSize?: number;
+  /** Pause after a round in which the broker refused something (nack, return). */
+  retryDelayMs?: number;
+  /** Called when the in-memory count drops (for backpressure relief). */
+  onProgress?: () => void;
+  /** Called when a message came back unroutable (the topology may have been deleted). */
+  onUnroutable?: () => void;
+}
+
+export interface OutboxStats {
+  direct: number;
+  confirmed: number;
+  parked: number;
+  relayed: number;
+  refused: number;
+}
+
+export function createOutboxRelay(opts: OutboxRelayOptions) {
+  const { publisher, outbox, nodeId, logger } = opts;
+  const batchSize = opts.batchSize ?? 500;
+  const retryDelayMs = opts.retryDelayMs ?? 1000;
+  const stats: OutboxStats = { direct: 0, confirmed: 0, parked: 0, relayed: 0, refused: 0 };
+  /** Parked messages not yet written to SQLite (written once per tick, in one transaction). */
+  let buffer: OutboxMessage[] = [];
+  let flushScheduled = false;
+  let flushTimer: NodeJS.Timeout | null = null;
+  /** Rows of this node in SQLite, kept in step with our own add/remove (only this node touches them). */
+  let rows = 0;
+  let unconfirmed = 0;
+  let relaying: Promise<void> | null = null;
+  let relayTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
+
+  function refreshCount(): void {
+    try {
+      rows = outbox.count(nodeId);
+    } catch (err) {
+      logger.error({ err }, 'outbox count failed');
+    }
+  }
+
+  function park(msg: OutboxMessage): void {
+    stats.parked++;
+    buffer.push(msg);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
+  }
+
+  /** Writes the buffer to SQLite; on failure it stays in memory and is tried again shortly. */
+  function flush(): boolean {
+    flushScheduled = false;
+    if (buffer.length === 0) return true;
+    const items = buffer;
+    try {
+      outbox.add(nodeId, items, new Date().toISOString());
+    } catch (err) {
+      logger.error({ err, kept: items.length }, 'outbox write failed; keeping messages in memory');
+      if (!flushTimer && !stopped) {
+        flushTimer = setTimeout(() => {
+          flushTimer = null;
+          flush();
+        }, 1000);
+        flushTimer.unref();
+      }
+      return false;
+    }
+    buffer = [];
+    rows += items.length;
+    kick();
+    return true;
+  }
+
+  function onDirectSettled(msg: OutboxMessage, o: Outcome): void {
+    unconfirmed--;
+    if (o === 'ack') stats.confirmed++;
+    else {
+      if (o !== 'closed') {
+        stats.refused++;
+        logger.warn({ exchange: msg.exchange, routingKey: msg.routingKey, outcome: o }, 'broker did not take the message; kept in the outbox');
+      }
+      if (o === 'returned') opts.onUnroutable?.();
+      park(msg);
+    }
+    opts.onProgress?.();
+  }
+
+  function scheduleRelay(delay: number): void {
+    if (relayTimer || stopped) return;
+    relayTimer = setTimeout(() => {
+      relayTimer = null;
+      kick();
+    }, delay);
+    relayTimer.unref();
+  }
+
+  /** Starts the relay if there is anything to relay and a channel to relay on. */
+  function kick(): void {
+    if (relaying || stopped || !publisher.ready() || (rows === 0 && buffer.length === 0)) return;
+    relaying = relay().finally(() => {
+      relaying = null;
+    });
+  }
+
+  async function relay(): Promise<void> {
+    for (;;) {
+      // What was parked before now goes behind the rows already waiting: order is kept.
+      if (!flush()) return;
+      if (!publisher.ready() || stopped) return;
+      let batch;
+      try {
+        batch = outbox.take(nodeId, batchSize);
+      } catch (err) {
+        logger.error({ err }, 'outbox read failed');
+        scheduleRelay(retryDelayMs);
+        return;
+      }
+      if (batch.length === 0) {
+        // Synchronously back to direct publishing: nothing can slip in between.
+        rows = 0;
+        return;
+      }
+      const outcomes = await Promise.all(
+        batch.map((row) => new Promise<Outcome>((resolve) => {
+          if (!publisher.publish(row, resolve)) resolve('closed');
+        })),
+      );
+      const done = batch.filter((_, i) => outcomes[i] === 'ack').map((r) => r.id);
+      try {
+        if (done.length > 0) outbox.remove(done);
+        rows = Math.max(0, rows - done.length);
+        stats.relayed += done.length;
+      } catch (err) {
+        // Published but not removed: they will be published again (the processor deduplicates by event id).
+        logger.error({ err }, 'outbox remove failed');
+      }
+      if (done.length < batch.length) {
+        const refused = outcomes.filter((o) => o === 'nack' || o === 'returned').length;
+        stats.refused += refused;
+        if (outcomes.includes('returned')) opts.onUnroutable?.();
+        if (refused > 0) logger.warn({ refused, kept: batch.length - done.length }, 'broker refused outbox messages; retrying later');
+        scheduleRelay(retryDelayMs);
+        return;
+      }
+      if (done.length > 0) logger.debug({ relayed: done.length, left: rows }, 'outbox relayed');
+    }
+  }
+
+  return {
+    stats,
+    /** Never throws: publishes directly or parks the message in the outbox. */
+    send(msg: OutboxMessage): void {
+      if (!stopped && publisher.ready() && rows === 0 && buffer.length === 0 && !relaying) {
+        unconfirmed++;
+        if (publisher.publish(msg, (o) => onDirectSettled(msg, o))) {
+          stats.direct++;
+          return;
+        }
+        unconfirmed--;
+      }
+      park(msg);
+    },
+    /** The broker is (back) up: relay what waits. */
+    up(): void {
+      refreshCount();
+      kick();
+    },
+    /** Messages held in this process: unconfirmed plus not yet written to SQLite. */
+    inMemory: () => unconfirmed + buffer.length,
+    unconfirmed: () => unconfirmed,
+    /** This node's rows in SQLite plus the buffer on its way there. */
+    waiting: () => rows + buffer.length,
+    start(): void {
+      stopped = false;
+      refreshCount();
+    },
+    /** From now on every message is parked (close() is under way). */
+    halt(): void {
+      stopped = true;
+    },
+    /** Stops relaying and writes everything held in memory to SQLite. */
+    async stop(): Promise<void> {
+      stopped = true;
+      if (relayTimer) clearTimeout(relayTimer);
+      relayTimer = null;
+      await relaying;
+      flush();
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = null;
+    },
+    /** After stop(): a last synchronous write of anything parked since (e.g. settled as 'closed'). */
+    flush,
+  };
+}
+
+export type OutboxRelay = ReturnType<typeof createOutboxRelay>;

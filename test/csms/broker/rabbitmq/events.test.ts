@@ -1,0 +1,231 @@
+import { afterEach, expect, it } from 'vitest';
+import { topology } from '../../../../src/csms/broker/rabbitmq/topology.ts';
+import type { Delivery } from '../../../../src/csms/domain/ports.ts';
+import type { OcppEvent } from '../../../../src/csms/domain/types.ts';
+import { aRabbitBroker, closeTestBrokers, deleteNamespace, describeRabbit, RABBIT_URL, uniqueNamespace } from '../../../helpers/rabbit.ts';
+import { anEvent, depth, sleep, until, withRawChannel } from './fixtures.ts';
+
+describeRabbit('rabbitmq broker: OCPP events', () => {
+  let ns = '';
+  afterEach(async () => {
+    await closeTestBrokers();
+    if (ns) await deleteNamespace(RABBIT_URL, ns);
+    ns = '';
+  });
+
+  it('hands published events to the consumer in order and in batches, acks them, redelivers nothing after close', async () => {
+    ns = uniqueNamespace();
+    const broker = aRabbitBroker(ns, { prefetch: 100 });
+    await broker.start();
+    expect(broker.health()).toEqual({ ok: true, detail: 'rabbitmq' });
+    const batches: Delivery<OcppEvent>[][] = [];
+    broker.consumeEvents(async (batch) => {
+      batches.push(batch);
+      return { failed: [] };
+    });
+    const events = Array.from({ length: 500 }, () => anEvent());
+    for (const e of events) broker.publishEvent(e);
+    await until(() => batches.flat().length >= 500, 10_000, 'all events');
+    await broker.close();
+
+    const seen = batches.flat();
+    expect(seen.map((d) => d.body)).toEqual(events);
+    expect(seen.every((d) => !d.redelivered && d.attempts === 0)).toBe(true);
+    expect(Math.max(...batches.map((b) => b.length))).toBeGreaterThan(1);
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(100);
+    expect(broker.stats().consume.acked).toBe(500);
+    // Every ack reached the broker before the connection closed: nothing is ready or unacked.
+    const q = await withRawChannel((ch) => ch.checkQueue(topology(ns).queues.events));
+    expect(q.messageCount).toBe(0);
+    // And nothing comes again to a new consumer.
+    const again = aRabbitBroker(ns);
+    const redelivered: string[] = [];
+    again.consumeEvents(async (batch) => {
+      redelivered.push(...batch.map((d) => d.body.eventId));
+      return { failed: [] };
+    });
+    await again.start();
+    await sleep(300);
+    expect(redelivered).toEqual([]);
+  });
+
+  it('shares the work queue between competing consumers, each event to exactly one', async () => {
+    ns = uniqueNamespace();
+    const a = aRabbitBroker(ns, { prefetch: 20 });
+    const b = aRabbitBroker(ns, { prefetch: 20 });
+    await Promise.all([a.start(), b.start()]);
+    const got = { a: [] as string[], b: [] as string[] };
+    const slowly = (into: string[]) => async (batch: Delivery<OcppEvent>[]) => {
+      into.push(...batch.map((d) => d.body.eventId));
+      await sleep(5);
+      return { failed: [] };
+    };
+    a.consumeEvents(slowly(got.a));
+    b.consumeEvents(slowly(got.b));
+    const ids = Array.from({ length: 1000 }, () => anEvent()).map((e) => {
+      a.publishEvent(e);
+      return e.eventId;
+    });
+    await until(() => got.a.length + got.b.length >= 1000, 10_000, 'all events');
+    await sleep(100);
+    expect([...got.a, ...got.b].sort()).toEqual([...ids].sort());
+    expect(got.a.length).toBeGreaterThan(0);
+    expect(got.b.length).toBeGreaterThan(0);
+  });
+
+  it('retries a failing event with a growing delay, dead-letters it with its error, and the rest flow on; replay brings it back', async () => {
+    ns = uniqueNamespace();
+    const broker = aRabbitBroker(ns, { maxAttempts: 3, retryDelayMs: 150 });
+    await broker.start();
+    const poison = anEvent({ chargePointId: 'CP-POISON' });
+    const tries: { attempts: number; redelivered: boolean; at: number }[] = [];
+    const done: string[] = [];
+    let healed = false;
+    broker.consumeEvents(async (batch) => {
+      const failed = [];
+      for (const d of batch) {
+        if (d.body.eventId === poison.eventId && !healed) {
+          tries.push({ attempts: d.attempts, redelivered: d.redelivered, at: Date.now() });
+          failed.push({ delivery: d, error: new Error(`bad meter value #${d.attempts}`) });
+        } else done.push(d.body.eventId);
+      }
+      return { failed };
+    });
+    broker.publishEvent(poison);
+    const others = Array.from({ length: 20 }, () => anEvent());
+    for (const e of others) broker.publishEvent(e);
+
+    await until(() => broker.stats().consume.deadLettered === 1, 5000, 'the dead letter');
+    expect(done).toEqual(others.map((e) => e.eventId));
+    expect(tries.map((t) => t.attempts)).toEqual([0, 1, 2]);
+    expect(tries.map((t) => t.redelivered)).toEqual([false, true, true]);
+    // retryDelayMs × attempts: ~150 ms, then ~300 ms.
+    expect(tries[1]!.at - tries[0]!.at).toBeGreaterThanOrEqual(140);
+    expect(tries[2]!.at - tries[1]!.at).toBeGreaterThanOrEqual(290);
+    expect(await depth(topology(ns).queues.dead)).toBe(1);
+
+    const letters = await broker.deadLetters();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ event: poison, error: 'bad meter value #2', attempts: 3 });
+    expect(Date.parse(letters[0]!.at)).not.toBeNaN();
+    // Listing does not consume.
+    expect(await broker.deadLetters()).toHaveLength(1);
+
+    healed = true;
+    expect(await broker.replayDeadLetters()).toBe(1);
+    await until(() => done.includes(poison.eventId), 5000, 'the replayed event');
+    expect(await broker.deadLetters()).toEqual([]);
+    expect(tries).toHaveLength(3);
+  });
+
+  it('counts a rejected batch as one failure for every delivery in it', async () => {
+    ns = uniqueNamespace();
+    const broker = aRabbitBroker(ns, { maxAttempts: 5, retryDelayMs: 20 });
+    await broker.start();
+    const attempts = new Map<string, number[]>();
+    let calls = 0;
+    broker.consumeEvents(async (batch) => {
+      for (const d of batch) attempts.set(d.body.eventId, [...(attempts.get(d.body.eventId) ?? []), d.attempts]);
+      if (calls++ === 0) throw new Error('database is locked');
+      return { failed: [] };
+    });
+    const events = Array.from({ length: 5 }, () => anEvent());
+    for (const e of events) broker.publishEvent(e);
+    await until(() => broker.stats().consume.acked === 5, 5000, 'all acked');
+    const firstBatch = [...attempts.values()].filter((a) => a.length === 2);
+    expect(firstBatch.length).toBeGreaterThan(0);
+    for (const a of firstBatch) expect(a).toEqual([0, 1]);
+    expect(broker.stats().consume.retried).toBe(firstBatch.length);
+  });
+
+  it('dead-letters an unreadable message at once instead of letting it block the queue', async () => {
+    ns = uniqueNamespace();
+    const broker = aRabbitBroker(ns);
+    await broker.start();
+    const good: string[] = [];
+    broker.consumeEvents(async (batch) => {
+      good.push(...batch.map((d) => d.body.eventId));
+      return { failed: [] };
+    });
+    await withRawChannel(async (ch) => {
+      ch.publish(topology(ns).exchanges.ocpp, 'ocpp.in.Heartbeat', Buffer.from('{not json'), { persistent: true });
+    });
+    const e = anEvent();
+    broker.publishEvent(e);
+    await until(() => good.includes(e.eventId) && broker.stats().consume.deadLettered === 1, 5000, 'the good event and the dead letter');
+    const [letter] = await broker.deadLetters();
+    expect(letter!.event).toMatchObject({ kind: 'invalid', raw: '{not json' });
+    expect(letter!.error).toMatch(/JSON/);
+  });
+
+  it('keeps a returned (unroutable) event in the outbox, re-declares the topology and delivers it in order', async () => {
+    ns = uniqueNamespace();
+    const broker = aRabbitBroker(ns);
+    await broker.start();
+    const t = topology(ns);
+    // Someone deletes the work queue under us: publishes to the exchange are now unroutable.
+    await withRawChannel((ch) => ch.deleteQueue(t.queues.events));
+    const events = Array.from({ length: 3 }, () => anEvent());
+    for (const e of events) broker.publishEvent(e);
+    await until(() => broker.stats().returned >= 3, 5000, 'the returns');
+    expect(broker.stats().publish.refused).toBeGreaterThanOrEqual(3);
+    await until(async () => (await depth(t.queues.events)) === 3 && broker.store.outbox.count() === 0, 10_000, 'the relayed events');
+    const got: string[] = [];
+    broker.consumeEvents(async (batch) => {
+      got.push(...batch.map((d) => d.body.eventId));
+      return { failed: [] };
+    });
+    await until(() => got.length === 3, 5000, 'the events');
+    expect(got).toEqual(events.map((e) => e.eventId));
+  });
+
+  it('comes back consuming when the broker cancels its consumer (work queue deleted)', async () => {
+    ns = uniqueNamespace();
+    const broker = aRabbitBroker(ns);
+    await broker.start();
+    const got: string[] = [];
+    broker.consumeEvents(async (batch) => {
+      got.push(...batch.map((d) => d.body.eventId));
+      return { failed: [] };
+    });
+    await withRawChannel((ch) => ch.deleteQueue(topology(ns).queues.events));
+    const events = Array.from({ length: 3 }, () => anEvent());
+    for (const e of events) broker.publishEvent(e);
+    await until(() => got.length >= 3, 10_000, 'the events after the reconnect');
+    expect(got).toEqual(events.map((e) => e.eventId));
+    expect(broker.health().ok).toBe(true);
+  });
+
+  it('publishes audit entries persistently to a bounded audit queue', async () => {
+    ns = uniqueNamespace();
+    const broker = aRabbitBroker(ns);
+    await broker.start();
+    broker.publishAudit('command.sent.Reset', { chargePointId: 'CP-1', type: 'Soft' });
+    broker.publishAudit('cms.station.created', { id: 7 });
+    const t = topology(ns);
+    await until(async () => (await depth(t.queues.audit)) === 2, 5000, 'the audit entries');
+    const msgs = await withRawChannel(async (ch) => {
+      const out = [];
+      for (let m = await ch.get(t.queues.audit, { noAck: true }); m; m = await ch.get(t.queues.audit, { noAck: true })) out.push(m);
+      return out;
+    });
+    expect(msgs.map((m) => m.fields.routingKey)).toEqual(['audit.command.sent.Reset', 'audit.cms.station.created']);
+    expect(msgs[0]!.properties.deliveryMode).toBe(2);
+    expect(JSON.parse(msgs[0]!.content.toString())).toMatchObject({ topic: 'command.sent.Reset', node: expect.any(String), data: { chargePointId: 'CP-1', type: 'Soft' } });
+  });
+
+  it('reports backlog and backpressure from what it holds', async () => {
+    ns = uniqueNamespace();
+    const broker = aRabbitBroker(ns, { highWater: 50, lowWater: 10, depthIntervalMs: 50 });
+    await broker.start();
+    expect(broker.pressure()).toBeNull();
+    for (let i = 0; i < 200; i++) broker.publishEvent(anEvent());
+    // Confirms have not come back yet in this tick: 200 unconfirmed is above the high-water mark.
+    const relief = broker.pressure();
+    expect(relief).toBeInstanceOf(Promise);
+    await relief;
+    expect(broker.stats().unconfirmed).toBeLessThan(10);
+    // Nobody consumes: the queue depth shows in the backlog.
+    await until(() => broker.backlog() === 200, 3000, 'backlog from the queue depth');
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * RabbitMQ for tests: the real broker, a namespace of our own per suite, deleted afterwards.
+ * Without a broker the suites skip loudly; in CI (CI=true) they fail instead of passing silently.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { connect } from 'amqplib';
+import { describe, TestRunner } from 'vitest';
+import pino from 'pino';
+import { createRabbitBroker, type RabbitBroker, type RabbitBrokerOptions } from '../../src/csms/broker/rabbitmq/index.ts';
+import { durableNames, topology } from '../../src/csms/broker/rabbitmq/topology.ts';
+import { createSqliteStore, type SqliteStore } from '../../src/csms/store/index.ts';
+
+export const RABBIT_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+
+/** True when the broker at `url` accepts a connection within two seconds. */
+export async function rabbitAvailable(url = RABBIT_URL): Promise<boolean> {
+  try {
+    const conn = await connect(url, { timeout: 2000 });
+    await conn.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const reachable = await rabbitAvailable();
+
+/** `describe` for suites that need the broker: skipped loudly without one, failed in CI (CI=true). */
+export function describeRabbit(name: string, fn: () => void): void {
+  if (reachable) {
+    describe(name, fn);
+    return;
+  }
+  if (process.env.CI === 'true') throw new Error(`RabbitMQ not reachable at ${RABBIT_URL}: CI=true, so "${name}" fails instead of skipping`);
+  describe.skip(name, () => {
+    fn();
+    // The tests fn() just registered (nested describes are not collected yet: counted as one each).
+    const n = TestRunner.getCurrentSuite().tasks.length;
+    console.warn(`\n*** RabbitMQ not reachable at ${RABBIT_URL}: skipping ${n} tests of "${name}" ***\n`);
+  });
+}
+
+/** A namespace nobody else uses: `test-<random>`. */
+export function uniqueNamespace(): string {
+  return `test-${randomBytes(5).toString('hex')}`;
+}
+
+/** Deletes every durable exchange and queue the topology declares for `ns` (per-node queues are auto-delete). */
+export async function deleteNamespace(url: string, ns: string): Promise<void> {
+  const conn = await connect(url, { timeout: 2000 });
+  try {
+    const ch = await conn.createChannel();
+    const names = durableNames(topology(ns));
+    for (const q of names.queues) await ch.deleteQueue(q);
+    for (const e of names.exchanges) await ch.deleteExchange(e);
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}
+
+export interface TestBrokerOptions extends Partial<Omit<RabbitBrokerOptions, 'namespace'>> {
+  /** Shares a store (and so an outbox) between broker instances; a fresh `:memory:` one otherwise. */
+  store?: SqliteStore;
+}
+
+/**
+ * A RabbitMQ broker on namespace `ns` with test defaults (silent logger, short retry delay). Each one,
+ * and each store it created, is closed by `closeTestBrokers()`, which the test's afterEach calls.
+ */
+export function aRabbitBroker(ns: string, o: TestBrokerOptions = {}): RabbitBroker & { store: SqliteStore } {
+  const store = o.store ?? createSqliteStore(':memory:');
+  if (!o.store) opened.stores.push(store);
+  const broker = createRabbitBroker({
+    url: RABBIT_URL,
+    nodeId: `node-${randomBytes(3).toString('hex')}`,
+    outbox: store.outbox,
+    prefetch: 50,
+    maxAttempts: 3,
+    retryDelayMs: 50,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...o,
+    namespace: ns,
+  });
+  opened.brokers.push(broker);
+  return Object.assign(broker, { store });
+}
+
+const opened: { brokers: RabbitBroker[]; stores: SqliteStore[] } = { brokers: [], stores: [] };
+
+/** Closes every broker `aRabbitBroker` made (channels before connections), then their stores. */
+export async function closeTestBrokers(): Promise<void> {
+  const { brokers, stores } = opened;
+  opened.brokers = [];
+  opened.stores = [];
+  await Promise.all(brokers.map((b) => b.close()));
+  for (const s of stores) s.close();
+}
+
+/**
+ * Closes, on the broker's side, the connections whose `connection_name` is `name` (our brokers use
+ * `ev-csms/<nodeId>`): a connection loss for that one client, nobody else's. Returns how many.
+ */
+export function killConnection(name: string): number {
+  const out = execFileSync('rabbitmqctl', ['list_connections', '-q', 'pid', 'client_properties', '--formatter', 'json'], { encoding: 'utf8', timeout: 30_000 });
+  const rows = JSON.parse(out) as { pid: string; client_properties: [string, string, unknown][] }[];
+  const pids = rows.filter((r) => r.client_properties.some(([k, , v]) => k === 'connection_name' && v === name)).map((r) => r.pid);
+  for (const pid of pids) execFileSync('rabbitmqctl', ['close_connection', pid, 'test: connection loss'], { stdio: 'ignore', timeout: 30_000 });
+  return pids.length;
+}

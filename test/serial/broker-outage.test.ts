@@ -1,0 +1,94 @@
+/**
+ * Nothing is lost: the broker's app is stopped while chargers keep sending, then started again.
+ * Every MeterValues must reach the database exactly once, every session billed exactly once.
+ * Runs alone (vitest.serial.config.ts): stopping the app disturbs every other broker user.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { aBootNotification, aMeterValue, aSampledValue, aStartTransaction, aStopTransaction, type OcppConnection } from '../../src/ocpp/index.ts';
+import { aChargePoint, aCustomer, aTariffIn, startCsms, waitFor, type TestCsms } from '../helpers/csms.ts';
+import { deleteNamespace, describeRabbit, uniqueNamespace } from '../helpers/rabbit.ts';
+
+const RABBIT_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const CHARGERS = 5;
+
+function rabbitmqctl(...args: string[]): void {
+  execFileSync('rabbitmqctl', args, { stdio: 'ignore', timeout: 60_000 });
+}
+
+describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
+  const ns = uniqueNamespace();
+  const dir = mkdtempSync(join(tmpdir(), 'ev-outage-'));
+  let t: TestCsms;
+  const chargers: { conn: OcppConnection<any, any, unknown>; transactionId: number; meterWh: number; sent: number; customerId: number }[] = [];
+
+  beforeAll(async () => {
+    t = await startCsms({ enableRabbitmq: true, rabbitmqNamespace: ns, dbPath: join(dir, 'csms.db'), messageLogRetention: 100_000 });
+    const tariff = aTariffIn(t.store, { pricePerKwh: 20, sessionFee: 0, pricePerMinute: 0 });
+    for (let i = 0; i < CHARGERS; i++) {
+      aChargePoint(t.store, { id: `OUT-${i}`, tariffId: tariff.id, connectors: 1 });
+      const customer = await aCustomer(t.store, { idTag: `OUTTAG${i}`, balance: 100_000 });
+      const conn = await t.connect(`OUT-${i}`);
+      await conn.call('BootNotification', aBootNotification());
+      const { transactionId } = await conn.call('StartTransaction', aStartTransaction({ idTag: `OUTTAG${i}`, meterStart: 0 }));
+      chargers.push({ conn, transactionId, meterWh: 0, sent: 0, customerId: customer.id });
+    }
+  });
+
+  afterAll(async () => {
+    try {
+      rabbitmqctl('start_app');
+    } catch {
+      // already running
+    }
+    await t?.close();
+    await deleteNamespace(RABBIT_URL, ns);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps answering chargers, then delivers every message exactly once and bills every session once', async () => {
+    let sending = true;
+    const loops = chargers.map(async (c) => {
+      while (sending) {
+        c.meterWh += 100;
+        await c.conn.call('MeterValues', { connectorId: 1, transactionId: c.transactionId, meterValue: [aMeterValue({ sampledValue: [aSampledValue({ value: String(c.meterWh) })] })] });
+        c.sent++;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    rabbitmqctl('stop_app');
+    await waitFor(() => t.csms.parts.broker!.health().ok === false, 10_000);
+    const sentBeforeOutage = chargers.reduce((n, c) => n + c.sent, 0);
+    await new Promise((r) => setTimeout(r, 3000));
+    const sentDuringOutage = chargers.reduce((n, c) => n + c.sent, 0) - sentBeforeOutage;
+    expect(sentDuringOutage).toBeGreaterThan(CHARGERS * 10); // chargers were answered all along
+    const ready = await t.api('/ready');
+    expect(ready.status).toBe(503);
+    expect(t.store.outbox.count()).toBeGreaterThan(0);
+    rabbitmqctl('start_app');
+    await waitFor(() => t.csms.parts.broker!.health().ok, 60_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    sending = false;
+    await Promise.all(loops);
+
+    for (const c of chargers) {
+      await c.conn.call('StopTransaction', aStopTransaction({ transactionId: c.transactionId, meterStop: c.meterWh }));
+    }
+    await waitFor(() => t.store.outbox.count() === 0 && chargers.every((c) => t.store.sessions.get(c.transactionId)?.status === 'completed'), 60_000);
+
+    for (const c of chargers) {
+      const samples = t.store.sessions.meterSamples(c.transactionId, { limit: 100_000 });
+      expect(samples).toHaveLength(c.sent); // exactly once: none lost, none twice
+      const session = t.store.sessions.get(c.transactionId)!;
+      expect(session.energyWh).toBe(c.meterWh);
+      const charges = t.store.wallet.list(c.customerId).filter((e) => e.kind === 'charge');
+      expect(charges).toHaveLength(1);
+      expect(charges[0].amountMinor).toBe(-Math.round((c.meterWh * 20) / 1000));
+    }
+    expect((await t.api('/ready')).status).toBe(200);
+  });
+});
