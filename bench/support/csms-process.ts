@@ -3,12 +3,19 @@
  * Seeds `CHARGERS` charge points and customers (one idTag each, with credit), starts, and reports its
  * ports and, on request, its counters over IPC.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../src/csms/config.ts';
 import { createCsms } from '../../src/csms/server.ts';
 
 const chargers = Number(process.env.CHARGERS ?? 1000);
+const customersWithTokens = Number(process.env.TOKENS ?? 0);
 const dbPath = process.env.DB_PATH!;
-const config = loadConfig({ port: 0, ocppPort: 0, host: '127.0.0.1', dbPath, logLevel: 'warn', jwtSecret: 'bench-secret-bench-secret', adminPassword: 'bench-password', ocppPingIntervalS: 0, ocppRateLimitPerSecond: 1000, ocppMaxQueuedCalls: 1000 }, {});
+const rabbit = process.env.BENCH_RABBITMQ_NAMESPACE;
+const config = loadConfig({
+  port: 0, ocppPort: 0, host: '127.0.0.1', dbPath, logLevel: 'warn', jwtSecret: 'bench-secret-bench-secret', adminPassword: 'bench-password',
+  ocppPingIntervalS: 0, ocppRateLimitPerSecond: 1000, ocppMaxQueuedCalls: 1000,
+  ...(rabbit && { enableRabbitmq: true, rabbitmqNamespace: rabbit }),
+}, {});
 const csms = createCsms(config);
 
 async function main(): Promise<void> {
@@ -24,6 +31,14 @@ async function main(): Promise<void> {
       store.wallet.add({ customerId: user.id, amountMinor: 10_000_000, kind: 'topup', createdAt: new Date().toISOString() });
     }
   });
+  // Tokens signed directly: logging 500 customers in would cost 500 scrypt hashes of CPU.
+  const api = csms.parts.api!;
+  const tokens = Array.from({ length: customersWithTokens }, (_, i) => {
+    const user = store.users.findByIdTag(`BT${i}`)!;
+    return api.jwt.sign({ sub: String(user.id), role: 'customer' });
+  });
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   let lastCpu = process.cpuUsage();
   let lastAt = performance.now();
   process.on('message', (msg: { type: string }) => {
@@ -33,11 +48,12 @@ async function main(): Promise<void> {
       const cpuPct = ((cpu.user + cpu.system) / 1000 / (now - lastAt)) * 100;
       lastCpu = process.cpuUsage();
       lastAt = now;
-      process.send!({ type: 'stats', processed: csms.parts.processor!.stats.processed, failed: csms.parts.processor!.stats.failed, backlog: csms.parts.broker!.backlog(), rssMb: process.memoryUsage().rss / 1e6, cpuPct });
+      process.send!({ type: 'stats', processed: csms.parts.processor!.stats.processed, failed: csms.parts.processor!.stats.failed, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, backlog: csms.parts.broker!.backlog(), outbox: store.outbox.count(), rssMb: process.memoryUsage().rss / 1e6, cpuPct });
+      loop.reset();
     }
     if (msg.type === 'stop') void csms.close().then(() => process.exit(0));
   });
-  process.send!({ type: 'ready', ocppUrl: info.ocppUrl });
+  process.send!({ type: 'ready', ocppUrl: info.ocppUrl, httpUrl: info.httpUrl, tokens });
 }
 
 main().catch((err) => {

@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, ENV_NAMES, configSchema, kebab, loadConfig, type CsmsConfigInput } from '../csms/config.ts';
 import { isCsmsError } from '../csms/domain/errors.ts';
 import { createCsms, type CsmsInfo } from '../csms/server.ts';
+import { dlqCommand } from './dlq.ts';
 
 const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   host: 'interface to listen on',
@@ -94,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.addCommand(serveCommand());
+  program.addCommand(dlqCommand());
   try {
     await program.parseAsync(argv);
     return 0;

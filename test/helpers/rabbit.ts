@@ -103,9 +103,11 @@ export async function closeTestBrokers(): Promise<void> {
  * `ev-csms/<nodeId>`): a connection loss for that one client, nobody else's. Returns how many.
  */
 export function killConnection(name: string): number {
-  const out = execFileSync('rabbitmqctl', ['list_connections', '-q', 'pid', 'client_properties', '--formatter', 'json'], { encoding: 'utf8', timeout: 30_000 });
-  const rows = JSON.parse(out) as { pid: string; client_properties: [string, string, unknown][] }[];
-  const pids = rows.filter((r) => r.client_properties.some(([k, , v]) => k === 'connection_name' && v === name)).map((r) => r.pid);
+  const out = execFileSync('rabbitmqctl', ['list_connections', '-q', '--no-table-headers', 'pid', 'client_properties'], { encoding: 'utf8', timeout: 30_000 });
+  const pids = out
+    .split('\n')
+    .filter((line) => line.includes(`{"connection_name","${name}"}`))
+    .map((line) => line.split('\t')[0]!);
   for (const pid of pids) execFileSync('rabbitmqctl', ['close_connection', pid, 'test: connection loss'], { stdio: 'ignore', timeout: 30_000 });
   return pids.length;
 }

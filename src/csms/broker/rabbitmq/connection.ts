@@ -17,6 +17,8 @@ export interface ConnectionOptions {
   connectTimeoutMs?: number;
   minDelayMs?: number;
   maxDelayMs?: number;
+  /** The broker stopped (true) or resumed (false) reading our publishes (memory or disk alarm). */
+  onBlocked?: (blocked: boolean) => void;
 }
 
 export interface RabbitConnection {
@@ -87,7 +89,7 @@ export function createRabbitConnection(opts: ConnectionOptions): RabbitConnectio
     failures++;
     timer = setTimeout(() => {
       timer = null;
-      void tryConnect();
+      attempt = tryConnect();
     }, delay);
     timer.unref();
   }
@@ -126,8 +128,14 @@ export function createRabbitConnection(opts: ConnectionOptions): RabbitConnectio
     model = m;
     m.on('error', (err: Error) => logger.warn({ err: err.message }, 'rabbitmq connection error'));
     m.on('close', (err?: Error) => lost(m, err ?? new Error('connection closed')));
-    m.on('blocked', (reason: string) => logger.warn({ reason }, 'rabbitmq blocked the connection (resource alarm)'));
-    m.on('unblocked', () => logger.info('rabbitmq unblocked the connection'));
+    m.on('blocked', (reason: string) => {
+      logger.warn({ reason }, 'rabbitmq blocked the connection (resource alarm)');
+      opts.onBlocked?.(true);
+    });
+    m.on('unblocked', () => {
+      logger.info('rabbitmq unblocked the connection');
+      opts.onBlocked?.(false);
+    });
     try {
       for (const fn of ups) await fn(m);
     } catch (err) {

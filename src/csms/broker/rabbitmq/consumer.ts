@@ -83,6 +83,8 @@ export function createEventConsumer(opts: EventConsumerOptions) {
 
   /** Republishes a failed delivery to the retry or the dead-letter queue, then acks the original. */
   function fail(item: Item, attempts: number, error: unknown): void {
+    // Its channel is gone: the broker redelivers the original, no copy is needed.
+    if (!current(item)) return;
     const next = attempts + 1;
     const dead = next >= opts.maxAttempts;
     const headers = carriedHeaders(item.msg, dead ? { [HEADERS.attempts]: next, [HEADERS.error]: describe(error), [HEADERS.failedAt]: new Date().toISOString() } : { [HEADERS.attempts]: next });
@@ -222,7 +224,7 @@ export function createEventConsumer(opts: EventConsumerOptions) {
       const notStarted = pending.filter(current);
       pending = [];
       for (const i of notStarted) i.ch.nack(i.msg, false, true);
-      await draining;
+      await Promise.race([draining, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
       if (held.size > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, timeoutMs);

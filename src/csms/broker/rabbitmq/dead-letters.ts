@@ -50,6 +50,9 @@ export async function listDeadLetters(ch: Channel, t: Topology, limit = DEFAULT_
  */
 export async function replayDeadLetters(ch: ConfirmChannel, t: Topology): Promise<number> {
   const { messageCount } = await ch.checkQueue(t.queues.dead);
+  // A copy the work queue did not take (it was deleted) is confirmed all the same: watch the returns.
+  let returned = 0;
+  ch.on('return', () => returned++);
   let moved = 0;
   while (moved < messageCount) {
     let last: GetMessage | null = null;
@@ -58,13 +61,15 @@ export async function replayDeadLetters(ch: ConfirmChannel, t: Topology): Promis
       const msg = await ch.get(t.queues.dead, { noAck: false });
       if (!msg) break;
       const { [HEADERS.attempts]: _a, [HEADERS.error]: _e, [HEADERS.failedAt]: _f, ...headers } = carriedHeaders(msg, {});
-      ch.publish('', t.queues.events, msg.content, { persistent: true, contentType: msg.properties.contentType, messageId: msg.properties.messageId, headers });
+      ch.publish('', t.queues.events, msg.content, { persistent: true, mandatory: true, contentType: msg.properties.contentType, messageId: msg.properties.messageId, headers });
       last = msg;
       n++;
     }
     if (!last) break;
-    // Throws if the broker refused any copy: then nothing of this batch is acknowledged (the channel's close requeues it).
+    // Throws if the broker refused or returned any copy: then nothing of this batch is acknowledged
+    // (closing the channel requeues it).
     await ch.waitForConfirms();
+    if (returned > 0) throw new Error(`the work queue ${t.queues.events} does not exist: nothing replayed from this batch`);
     ch.ack(last, true);
     moved += n;
   }

@@ -47,7 +47,16 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
   const lowWater = opts.lowWater ?? 2_000;
   const queueHighWater = opts.queueHighWater ?? 50_000;
   const drainMs = opts.drainTimeoutMs ?? 5000;
-  const conn = createRabbitConnection({ url: opts.url, logger, name: `ev-csms/${nodeId}` });
+  const conn = createRabbitConnection({
+    url: opts.url,
+    logger,
+    name: `ev-csms/${nodeId}`,
+    onBlocked: (on) => {
+      blocked = on;
+      relay.pause(on);
+      checkRelief();
+    },
+  });
   const publisher = createConfirmPublisher({
     logger,
     idPrefix: nodeId,
@@ -62,6 +71,8 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
   let channels: { consumer?: Channel; commands?: Channel; notify?: Channel; admin?: Channel; publisher?: Channel } = {};
   let notifyConsuming = false;
   let up = false;
+  /** Resource alarm on the broker: it takes no publishes; they go to the outbox until it lifts. */
+  let blocked = false;
   let closing = false;
   let closed = false;
   let depth = { events: 0, retry: 0 };
@@ -71,7 +82,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
 
   function checkRelief(): void {
     if (!relief) return;
-    if (!up || closed || (relay.inMemory() < lowWater && depth.events < queueHighWater / 5)) {
+    if (!up || blocked || closed || (relay.inMemory() < lowWater && depth.events < queueHighWater / 5)) {
       relief.resolve();
       relief = null;
     }
@@ -170,6 +181,8 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
 
   conn.onDown(() => {
     up = false;
+    blocked = false;
+    relay.pause(false);
     if (depthTimer) clearInterval(depthTimer);
     depthTimer = null;
     channels = {};
@@ -258,7 +271,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
 
     pressure() {
       if (relief) return relief.promise;
-      if (!up || closed || (relay.inMemory() < highWater && depth.events < queueHighWater)) return null;
+      if (!up || blocked || closed || (relay.inMemory() < highWater && depth.events < queueHighWater)) return null;
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
       relief = { promise, resolve };
@@ -288,6 +301,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     health() {
       if (closed) return { ok: false, detail: 'closed' };
       if (!up) return { ok: false, detail: `degraded: broker unreachable, ${relay.waiting()} in outbox` };
+      if (blocked) return { ok: false, detail: `degraded: broker blocked (resource alarm), ${relay.waiting()} in outbox` };
       return { ok: true, detail: 'rabbitmq' };
     },
 

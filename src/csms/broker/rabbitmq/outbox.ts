@@ -52,6 +52,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
   let relaying: Promise<void> | null = null;
   let relayTimer: NodeJS.Timeout | null = null;
   let stopped = false;
+  /** The broker blocked the connection: park instead of piling up unconfirmed messages. */
+  let paused = false;
 
   function refreshCount(): void {
     try {
@@ -119,7 +121,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
 
   /** Starts the relay if there is anything to relay and a channel to relay on. */
   function kick(): void {
-    if (relaying || stopped || !publisher.ready() || (rows === 0 && buffer.length === 0)) return;
+    if (relaying || stopped || paused || !publisher.ready() || (rows === 0 && buffer.length === 0)) return;
     relaying = relay().finally(() => {
       relaying = null;
     });
@@ -129,7 +131,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     for (;;) {
       // What was parked before now goes behind the rows already waiting: order is kept.
       if (!flush()) return;
-      if (!publisher.ready() || stopped) return;
+      if (!publisher.ready() || stopped || paused) return;
       let batch;
       try {
         batch = outbox.take(nodeId, batchSize);
@@ -173,7 +175,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     stats,
     /** Never throws: publishes directly or parks the message in the outbox. */
     send(msg: OutboxMessage): void {
-      if (!stopped && publisher.ready() && rows === 0 && buffer.length === 0 && !relaying) {
+      if (!stopped && !paused && publisher.ready() && rows === 0 && buffer.length === 0 && !relaying) {
         unconfirmed++;
         if (publisher.publish(msg, (o) => onDirectSettled(msg, o))) {
           stats.direct++;
@@ -196,6 +198,11 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     start(): void {
       stopped = false;
       refreshCount();
+    },
+    /** While paused, every message is parked and the relay waits. */
+    pause(on: boolean): void {
+      paused = on;
+      if (!on) kick();
     },
     /** From now on every message is parked (close() is under way). */
     halt(): void {

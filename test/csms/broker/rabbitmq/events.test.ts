@@ -49,6 +49,35 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     expect(redelivered).toEqual([]);
   });
 
+  it('close() lets the batch in progress finish and acks it; what was not handed over stays queued', async () => {
+    ns = uniqueNamespace();
+    const publisher = aRabbitBroker(ns);
+    await publisher.start();
+    const events = Array.from({ length: 300 }, () => anEvent());
+    for (const e of events) publisher.publishEvent(e);
+    await until(async () => (await depth(topology(ns).queues.events)) === 300, 5000, 'the queued events');
+
+    const broker = aRabbitBroker(ns, { prefetch: 100 });
+    const committed: string[] = [];
+    let started!: () => void;
+    const inProgress = new Promise<void>((r) => (started = r));
+    broker.consumeEvents(async (batch) => {
+      started();
+      await sleep(300);
+      // The "commit": only after this may the batch be acknowledged.
+      committed.push(...batch.map((d) => d.body.eventId));
+      return { failed: [] };
+    });
+    await broker.start();
+    await inProgress;
+    await broker.close();
+    expect(committed.length).toBeGreaterThan(0);
+    expect(broker.stats().consume.acked).toBe(committed.length);
+    // Nothing committed is left in the queue, nothing uncommitted was lost: ready = 300 − committed.
+    const q = await withRawChannel((ch) => ch.checkQueue(topology(ns).queues.events));
+    expect(q.messageCount).toBe(300 - committed.length);
+  });
+
   it('shares the work queue between competing consumers, each event to exactly one', async () => {
     ns = uniqueNamespace();
     const a = aRabbitBroker(ns, { prefetch: 20 });

@@ -1,0 +1,64 @@
+import { afterEach, expect, it } from 'vitest';
+import { topology } from '../../../../src/csms/broker/rabbitmq/topology.ts';
+import { createSqliteStore } from '../../../../src/csms/store/index.ts';
+import { aRabbitBroker, closeTestBrokers, deleteNamespace, describeRabbit, RABBIT_URL, uniqueNamespace } from '../../../helpers/rabbit.ts';
+import { anEvent, depth, until } from './fixtures.ts';
+
+const CLOSED_PORT = 'amqp://guest:guest@127.0.0.1:1';
+
+describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
+  let ns = '';
+  afterEach(async () => {
+    await closeTestBrokers();
+    if (ns) await deleteNamespace(RABBIT_URL, ns);
+    ns = '';
+  });
+
+  it('keeps accepting events into the SQLite outbox while unreachable, then relays them in order', async () => {
+    ns = uniqueNamespace();
+    const store = createSqliteStore(':memory:');
+    try {
+      const down = aRabbitBroker(ns, { url: CLOSED_PORT, nodeId: 'node-1', store });
+      await down.start();
+      const events = Array.from({ length: 300 }, (_, i) => anEvent({ chargePointId: `CP-${i % 7}` }));
+      for (const e of events) expect(() => down.publishEvent(e)).not.toThrow();
+      down.publishAudit('command.sent.Reset', { chargePointId: 'CP-1' });
+      expect(down.pressure()).toBeNull();
+      await until(() => store.outbox.count('node-1') === 301, 2000, 'the outbox rows');
+      expect(down.health()).toEqual({ ok: false, detail: 'degraded: broker unreachable, 301 in outbox' });
+      expect(down.backlog()).toBe(301);
+      expect(down.stats().connected).toBe(false);
+      await down.close();
+      // Another node's rows are not ours to relay.
+      store.outbox.add('node-2', [{ exchange: topology(ns).exchanges.ocpp, routingKey: 'ocpp.invalid', body: '{}' }], new Date().toISOString());
+
+      const up = aRabbitBroker(ns, { nodeId: 'node-1', store });
+      const got: string[] = [];
+      up.consumeEvents(async (batch) => {
+        got.push(...batch.map((d) => d.body.eventId));
+        return { failed: [] };
+      });
+      await up.start();
+      // New events wait behind the relayed ones.
+      const later = anEvent();
+      up.publishEvent(later);
+      await until(() => got.length === 301, 10_000, 'the relayed events');
+      expect(got).toEqual([...events, later].map((e) => e.eventId));
+      expect(store.outbox.count('node-1')).toBe(0);
+      expect(store.outbox.count('node-2')).toBe(1);
+      expect(up.health()).toEqual({ ok: true, detail: 'rabbitmq' });
+      await until(async () => (await depth(topology(ns).queues.audit)) === 1, 3000, 'the audit entry');
+    } finally {
+      await closeTestBrokers();
+      store.close();
+    }
+  });
+
+  it('refuses a malformed URL at start, with a clear message', async () => {
+    ns = '';
+    const broker = aRabbitBroker('unused', { url: 'http://127.0.0.1:5672' });
+    await expect(broker.start()).rejects.toThrow(/RABBITMQ_URL must start with amqp:\/\/ or amqps:\/\//);
+    const other = aRabbitBroker('unused', { url: 'not a url' });
+    await expect(other.start()).rejects.toThrow(/RABBITMQ_URL is not a valid URL/);
+  });
+});
