@@ -1,0 +1,76 @@
+/**
+ * What the simulator's engine hands to its outputs (live dashboard, plain progress lines, reports).
+ * The engine produces a MetricsSnapshot a few times a second and a RunResult at the end; every view
+ * and report is built from these two alone.
+ */
+
+/** Latency statistics of one measured key, in milliseconds (from the scheduled send time). */
+export interface LatencyStats {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface ThresholdState {
+  /** As written in the scenario, e.g. `ocpp.StartTransaction.p99 < 200ms`. */
+  expression: string;
+  /** null while there is not enough data to judge. */
+  ok: boolean | null;
+  /** The measured value in the threshold's unit (ms for latencies). */
+  value: number | null;
+  /** One readable line: `ocpp.StartTransaction.p99 = 231 ms, limit < 200 ms`. */
+  message: string;
+}
+
+export interface LeakRecord {
+  /** The customer who received what was not theirs. */
+  customerId: number;
+  type: string;
+  /** Ids in the notification that belong to someone else (session, customer, transaction). */
+  ids: Record<string, unknown>;
+  at: number;
+}
+
+export interface MetricsSnapshot {
+  /** Epoch ms of the snapshot. */
+  at: number;
+  elapsedS: number;
+  phase: 'setup' | 'ramp-up' | 'hold' | 'ramp-down' | 'draining' | 'done';
+  target: { kind: 'embedded' | 'remote'; httpUrl: string; ocppUrl: string; realtime: 'socket.io' | 'polling'; cmsUrl: string | null };
+  fleet: { total: number; connecting: number; available: number; charging: number; faulted: number; offline: number };
+  customers: { total: number; connected: number; realtime: number; polling: number; adversarial: number; admins: number };
+  /** Per second, over the last snapshot interval. */
+  rates: { ocppSent: number; ocppReceived: number; restRequests: number; notifications: number };
+  /**
+   * Latencies by key: `ocpp.<Action>` (CALL→CALLRESULT, both directions: commands the charger
+   * answers are `ocpp.in.<Action>`), `rest.<METHOD> <route>`, `notify.<type>` (end to end).
+   */
+  latency: Record<string, LatencyStats>;
+  thresholds: ThresholdState[];
+  errors: { total: number; unexpected: number; top: { key: string; count: number }[] };
+  isolation: { leaks: number; acceptedJoins: number; refusedJoins: number; recent: LeakRecord[] };
+  notifications: { expected: number; received: number; lost: number };
+  generator: { eventLoopP99Ms: number; cpuPct: number; rssMb: number; overloaded: boolean; reason: string | null };
+}
+
+export type ExitCode = 0 | 1 | 2 | 3;
+
+export interface RunResult {
+  scenario: { name: string; file: string | null; seed: number };
+  startedAt: string;
+  finishedAt: string;
+  durationS: number;
+  final: MetricsSnapshot;
+  /** One point per snapshot (thinned to at most ~600): what the HTML report charts over time. */
+  timeline: { t: number; rates: MetricsSnapshot['rates']; latency: Record<string, Pick<LatencyStats, 'p50' | 'p99'>> }[];
+  /** Percentile curves per key for the HTML report: [percentile, ms] pairs. */
+  percentiles: Record<string, [number, number][]>;
+  thresholds: ThresholdState[];
+  /** 0 all thresholds held, 1 a threshold failed, 2 scenario invalid, 3 generator overloaded or infrastructure error. */
+  exitCode: ExitCode;
+  /** Why the run ended with that code, in one line. */
+  reason: string;
+}
