@@ -9,12 +9,12 @@
  * Latency counts from the *scheduled* send time, so a slow server cannot hide its delay behind our
  * queue. Measures a warm-up, then a measured window (defaults 10 s + 60 s).
  */
-import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,11 +46,6 @@ const latencies: number[] = [];
 let measuring = false;
 let replies = 0;
 let errors = 0;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 function callRaw(c: Charger, action: string, payload: unknown): Promise<unknown[]> {
   return new Promise((resolve) => {
@@ -109,40 +104,22 @@ async function connectAll(ocppUrl: string): Promise<Charger[]> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ev-bench-'));
-  const child = fork(new URL('./support/csms-process.ts', import.meta.url).pathname, {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, CHARGERS: String(CHARGERS), DB_PATH: join(dir, 'bench.db') },
-  });
-  const messages: ((m: any) => void)[] = [];
-  child.on('message', (m) => messages.shift()?.(m));
-  const next = () => new Promise<any>((resolve) => messages.push(resolve));
-  const ready = await next();
-  const stats = async () => {
-    child.send({ type: 'stats' });
-    return next();
-  };
+  const csms = await startCsmsProcess({ CHARGERS: String(CHARGERS), DB_PATH: join(dir, 'bench.db') });
+  const { ready } = csms;
+  const stats = () => csms.stats();
   const chargers = await connectAll(ready.ocppUrl);
   log(`${chargers.length} chargers connected, booted, each with a running transaction`);
 
-  let timer: NodeJS.Timeout | null = null;
+  let stopPacing: (() => void) | null = null;
   if (MODE === 'max') {
     for (const c of chargers) sendMeter(c, performance.now());
   } else {
-    // Open loop: every 5 ms, schedule what the offered rate says is due, round-robin over chargers.
-    let due = 0;
     let cursor = 0;
-    let last = performance.now();
-    timer = setInterval(() => {
-      const now = performance.now();
-      due += ((now - last) * RATE) / 1000;
-      last = now;
-      while (due >= 1) {
-        due -= 1;
-        const c = chargers[cursor++ % chargers.length];
-        if (c.inFlight) c.backlog.push(now);
-        else sendMeter(c, now);
-      }
-    }, 5);
+    stopPacing = pace(RATE, (now) => {
+      const c = chargers[cursor++ % chargers.length];
+      if (c.inFlight) c.backlog.push(now);
+      else sendMeter(c, now);
+    });
   }
 
   await sleep(WARMUP_S * 1000);
@@ -161,7 +138,7 @@ async function main(): Promise<void> {
   measuring = false;
   const elapsed = (performance.now() - t0) / 1000;
   const after = samples.at(-1)!;
-  if (timer) clearInterval(timer);
+  stopPacing?.();
   latencies.sort((a, b) => a - b);
   const result = {
     mode: MODE,
@@ -181,18 +158,10 @@ async function main(): Promise<void> {
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else console.table(result);
   for (const c of chargers) c.ws.terminate();
-  child.send({ type: 'stop' });
-  await new Promise((r) => child.once('exit', r));
+  await csms.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.floor(s.length / 2)]);
-}
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 function log(line: string): void {
   if (!args.json) process.stderr.write(`${line}\n`);
 }

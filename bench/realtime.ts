@@ -11,7 +11,6 @@
  * them in a session whose customer is connected over Socket.io; they send the MeterValues) and the
  * customers. Latency counts from the scheduled send time. Needs RabbitMQ at RABBITMQ_URL.
  */
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +20,7 @@ import amqp from 'amqplib';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { durableNames, topology } from '../src/csms/broker/rabbitmq/topology.ts';
+import { median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -103,18 +103,9 @@ function onNotification(n: { type: string; data: { sessionId: number; energyWh: 
 async function main(): Promise<void> {
   const ns = `bench-${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(process.env.BENCH_DB_DIR ?? tmpdir(), 'ev-rt-'));
-  const child = fork(new URL('./support/csms-process.ts', import.meta.url).pathname, {
-    execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [])],
-    env: { ...process.env, CHARGERS: String(CHARGERS), TOKENS: String(CUSTOMERS), DB_PATH: join(dir, 'bench.db'), BENCH_RABBITMQ_NAMESPACE: ns, RABBITMQ_URL: RABBIT_URL },
-  });
-  const inbox: ((m: any) => void)[] = [];
-  child.on('message', (m) => inbox.shift()?.(m));
-  const next = () => new Promise<any>((resolve) => inbox.push(resolve));
-  const ready = await next();
-  const stats = async () => {
-    child.send({ type: 'stats' });
-    return next();
-  };
+  const csms = await startCsmsProcess({ CHARGERS: String(CHARGERS), TOKENS: String(CUSTOMERS), DB_PATH: join(dir, 'bench.db'), BENCH_RABBITMQ_NAMESPACE: ns, RABBITMQ_URL: RABBIT_URL });
+  const { ready } = csms;
+  const stats = () => csms.stats();
 
   const sockets: Socket[] = [];
   for (let i = 0; i < CUSTOMERS; i += 50) {
@@ -147,23 +138,15 @@ async function main(): Promise<void> {
   }));
   log(`${chargers.length} chargers (${senders.length} in a session), ${sockets.length} customers on Socket.io`);
 
-  let timer: NodeJS.Timeout | null = null;
+  let stopPacing: (() => void) | null = null;
   if (MODE === 'max') for (const c of senders) sendMeter(c, performance.now());
   else {
-    let due = 0;
     let cursor = 0;
-    let last = performance.now();
-    timer = setInterval(() => {
-      const now = performance.now();
-      due += ((now - last) * RATE) / 1000;
-      last = now;
-      while (due >= 1) {
-        due -= 1;
-        const c = senders[cursor++ % senders.length];
-        if (c.inFlight) c.backlog.push(now);
-        else sendMeter(c, now);
-      }
-    }, 5);
+    stopPacing = pace(RATE, (now) => {
+      const c = senders[cursor++ % senders.length];
+      if (c.inFlight) c.backlog.push(now);
+      else sendMeter(c, now);
+    });
   }
 
   await sleep(Number(args.warmup) * 1000);
@@ -186,9 +169,9 @@ async function main(): Promise<void> {
   measuring = false;
   const elapsed = (performance.now() - t0) / 1000;
   const after = await stats();
-  if (timer) clearInterval(timer);
+  stopPacing?.();
   e2e.sort((a, b) => a - b);
-  const pct = (p: number) => Number(e2e[Math.min(e2e.length - 1, Math.floor((p / 100) * e2e.length))]?.toFixed(2));
+  const pct = (p: number) => Number(percentile(e2e, p).toFixed(2));
   const result = {
     mode: MODE,
     offeredRate: MODE === 'rate' ? RATE : null,
@@ -210,8 +193,7 @@ async function main(): Promise<void> {
 
   for (const s of sockets) s.close();
   for (const c of chargers) c.ws.terminate();
-  child.send({ type: 'stop' });
-  await new Promise((r) => child.once('exit', r));
+  await csms.stop();
   await deleteNamespace(ns);
   rmSync(dir, { recursive: true, force: true });
 }
@@ -226,13 +208,6 @@ async function deleteNamespace(ns: string): Promise<void> {
   await conn.close();
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.floor(s.length / 2)] ?? NaN);
-}
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
 function log(line: string): void {
   if (!args.json) process.stderr.write(`${line}\n`);
 }

@@ -1,0 +1,78 @@
+/** What the benchmarks share: the CSMS child process, an open-loop pacer, and small statistics. */
+import { fork, type ChildProcess } from 'node:child_process';
+
+export interface CsmsStats {
+  processed: number;
+  failed: number;
+  backlog: number;
+  outbox: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
+  rssMb: number;
+  cpuPct: number;
+}
+
+export interface CsmsProcess {
+  ready: { ocppUrl: string; httpUrl: string; tokens: string[] };
+  /** Counters since the previous call (CPU and event-loop figures) or since start (totals). */
+  stats(): Promise<CsmsStats>;
+  stop(): Promise<void>;
+}
+
+/** Starts `support/csms-process.ts` with `env` (CHARGERS, TOKENS, DB_PATH, BENCH_RABBITMQ_NAMESPACE). */
+export async function startCsmsProcess(env: Record<string, string>): Promise<CsmsProcess> {
+  const profile = process.env.BENCH_PROFILE_DIR;
+  const child: ChildProcess = fork(new URL('./csms-process.ts', import.meta.url).pathname, {
+    execArgv: ['--import', 'tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
+    env: { ...process.env, ...env },
+  });
+  const inbox: ((m: any) => void)[] = [];
+  child.on('message', (m) => inbox.shift()?.(m));
+  const next = () => new Promise<any>((resolve) => inbox.push(resolve));
+  const ready = await next();
+  return {
+    ready,
+    async stats() {
+      child.send({ type: 'stats' });
+      return next();
+    },
+    async stop() {
+      child.send({ type: 'stop' });
+      await new Promise((r) => child.once('exit', r));
+    },
+  };
+}
+
+/**
+ * Open loop: every 5 ms, hands `send` what the offered rate says is due. The time passed is the
+ * scheduled send time, so latency measured from it includes any queueing on our side.
+ */
+export function pace(ratePerS: number, send: (scheduledAt: number) => void): () => void {
+  let due = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    due += ((now - last) * ratePerS) / 1000;
+    last = now;
+    while (due >= 1) {
+      due -= 1;
+      send(now);
+    }
+  }, 5);
+  return () => clearInterval(timer);
+}
+
+/** The p-th percentile of an ascending array. */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.floor(s.length / 2)] ?? NaN);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
