@@ -45,6 +45,7 @@ function serveCommand(): Command {
     const flag = isBool ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
     cmd.addOption(new Option(flag, `${DESCRIPTIONS[key] ?? key} (env ${ENV_NAMES[key]})`));
   }
+  cmd.option('--db <path>', 'short for --db-path');
   cmd.option('--dashboard', 'show a live terminal view of the server (arrives with the simulator)');
   cmd.action(async (flags: Record<string, unknown>) => {
     const overrides: Record<string, unknown> = {};
@@ -52,6 +53,7 @@ function serveCommand(): Command {
       const v = flags[key];
       if (v !== undefined) overrides[key] = v === true ? 'true' : v;
     }
+    if (flags.db !== undefined && overrides.dbPath === undefined) overrides.dbPath = flags.db;
     const config = loadConfig(overrides as CsmsConfigInput);
     const csms = createCsms(config);
     let stopping = false;

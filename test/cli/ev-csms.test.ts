@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ describe('ev-csms CLI', () => {
   it('serves on ports chosen by the OS, prints them, answers /health and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ev-cli-'));
     dirs.push(dir);
-    const p = run(['serve', '--port', '0', '--ocpp-port', '0', '--host', '127.0.0.1', '--db-path', join(dir, 'csms.db'), '--demo']);
+    const p = run(['serve', '--port', '0', '--ocpp-port', '0', '--host', '127.0.0.1', '--db', join(dir, 'csms.db'), '--demo']);
     const deadline = Date.now() + 15_000;
     while (!/REST API\s+(\S+)\/api/.test(p.out()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const http = /REST API\s+(\S+)\/api/.exec(p.out())?.[1];
@@ -56,5 +56,6 @@ describe('ev-csms CLI', () => {
     p.child.kill('SIGTERM');
     expect(await p.exited).toBe(0);
     expect(p.out()).toContain('stopped.');
+    expect(existsSync(join(dir, 'csms.db'))).toBe(true);
   });
 });
