@@ -4,6 +4,7 @@ import { ConfigError, ENV_NAMES, configSchema, kebab, loadConfig, type CsmsConfi
 import { isCsmsError } from '../csms/domain/errors.ts';
 import { createCsms, type CsmsInfo } from '../csms/server.ts';
 import { dlqCommand } from './dlq.ts';
+import { prepareServerDashboard } from './server-dashboard.ts';
 
 const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   host: 'interface to listen on',
@@ -46,7 +47,7 @@ function serveCommand(): Command {
     cmd.addOption(new Option(flag, `${DESCRIPTIONS[key] ?? key} (env ${ENV_NAMES[key]})`));
   }
   cmd.option('--db <path>', 'short for --db-path');
-  cmd.option('--dashboard', 'show a live terminal view of the server (arrives with the simulator)');
+  cmd.option('--dashboard', 'show a live terminal view of the server (needs a terminal)');
   cmd.action(async (flags: Record<string, unknown>) => {
     const overrides: Record<string, unknown> = {};
     for (const key of Object.keys(ENV_NAMES)) {
@@ -55,11 +56,13 @@ function serveCommand(): Command {
     }
     if (flags.db !== undefined && overrides.dbPath === undefined) overrides.dbPath = flags.db;
     const config = loadConfig(overrides as CsmsConfigInput);
-    const csms = createCsms(config);
+    const dashboard = flags.dashboard ? prepareServerDashboard(config) : null;
+    const csms = createCsms(config, dashboard ? { logger: dashboard.logger } : {});
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
+      dashboard?.stop();
       process.stdout.write(`\n${signal}: draining and stopping…\n`);
       await csms.close();
       process.stdout.write('stopped.\n');
@@ -69,6 +72,7 @@ function serveCommand(): Command {
     process.on('SIGTERM', () => void stop('SIGTERM'));
     const info = await csms.start();
     process.stdout.write(banner(info));
+    dashboard?.show(csms);
   });
   return cmd;
 }

@@ -1,0 +1,223 @@
+/**
+ * A simulated customer: listens (Socket.io or polling, as the pages do), starts sessions from the
+ * app (REST → RemoteStartTransaction) or by RFID at the charger, stops them, tops up its wallet,
+ * and checks that everything it receives is its own.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Socket } from 'socket.io-client';
+import type { SimCharger } from './charger.ts';
+import { reportError, type Actor, type SessionOwner, type SimContext } from './context.ts';
+import type { Expectation } from './expectations.ts';
+import { checkIsolation, type WireNotification } from './isolation.ts';
+import { openSocket } from './realtime.ts';
+import type { Scenario } from './scenario/schema.ts';
+
+const K_NEXT = 1;
+const K_STOP = 2;
+const K_TOPUP = 3;
+const K_POLL = 4;
+const K_RETRY_STOP = 5;
+
+export interface Account {
+  id: number;
+  email: string;
+  token: string;
+  idTag: string;
+}
+
+export class SimCustomer implements Actor, SessionOwner {
+  readonly pending = new Map<string, Expectation[]>();
+  readonly sessions = new Set<number>();
+  /** The charging.started key of each of this customer's sessions, for polling (`s|<cp>|<connector>`). */
+  private readonly startKeys = new Map<number, string>();
+  socket: Socket | null = null;
+  connected = false;
+  gen = 0;
+  /** The current session: where and how it runs; null when idle. */
+  current: { charger: SimCharger; connector: number; mode: 'app' | 'rfid'; transactionId: number | null } | null = null;
+  private readonly cache = new Map<string, { etag: string; data: unknown }>();
+  private readonly onNotification: (n: WireNotification) => void;
+
+  constructor(
+    readonly account: Account,
+    private readonly ctx: SimContext,
+    private readonly cfg: Scenario['customers'],
+    private readonly chargers: readonly SimCharger[],
+  ) {
+    this.onNotification = this.notified.bind(this);
+  }
+
+  get id(): number {
+    return this.account.id;
+  }
+
+  get graceMs(): number {
+    return this.ctx.realtime === 'polling' ? this.ctx.pollIntervalsMs.activeSession : 0;
+  }
+
+  get idTag(): string {
+    return this.account.idTag;
+  }
+
+  /** Opens the realtime channel the pages would use. */
+  async connect(): Promise<void> {
+    if (this.ctx.realtime === 'socket.io') {
+      this.socket = await openSocket(this.ctx.httpUrl, this.account.token, this.onNotification);
+      this.socket.on('disconnect', () => (this.connected = false));
+      this.socket.on('connect', () => (this.connected = true));
+    } else {
+      this.ctx.scheduler.at(performance.now() + this.ctx.random.between(0, this.ctx.pollIntervalsMs.activeSession), K_POLL, this, this.gen);
+    }
+    this.connected = true;
+  }
+
+  /** Starts the session loop (first session after one idle interval). */
+  begin(): void {
+    this.ctx.scheduler.at(performance.now() + this.pickMs(this.cfg.sessions.interval), K_NEXT, this, this.gen);
+    if (this.cfg.topUps) this.ctx.scheduler.at(performance.now() + this.pickMs(this.cfg.topUps.interval), K_TOPUP, this, this.gen);
+  }
+
+  private pickMs(r: { min: number; max: number }): number {
+    return this.ctx.random.between(r.min, r.max);
+  }
+
+  onTimer(kind: number, at: number, gen: number): void {
+    if (gen !== this.gen) return;
+    switch (kind) {
+      case K_NEXT: void this.startSession(at); return;
+      case K_STOP: case K_RETRY_STOP: void this.stopSession(at); return;
+      case K_TOPUP: void this.topUp(at); return;
+      case K_POLL: void this.poll(at); return;
+    }
+  }
+
+  private async startSession(at: number): Promise<void> {
+    if (this.ctx.stopping || this.current) return;
+    let charger: SimCharger | null = null;
+    let connector = -1;
+    for (let tries = 0; tries < 20 && connector < 0; tries++) {
+      charger = this.ctx.random.pick(this.chargers);
+      connector = charger.freeConnector();
+    }
+    if (!charger || connector < 0) {
+      this.ctx.scheduler.at(at + 1000, K_NEXT, this, this.gen);
+      return;
+    }
+    const { app, rfid } = this.cfg.sessions.mix;
+    const mode = this.ctx.random.next() * (app + rfid) < app ? 'app' : 'rfid';
+    this.current = { charger, connector, mode, transactionId: null };
+    charger.reserve(connector, this);
+    if (mode === 'rfid') {
+      charger.presentTag(connector, this, at);
+      return;
+    }
+    const res = await this.ctx.rest.request('POST', '/api/user/charging/start', '/api/user/charging/start', {
+      token: this.account.token, body: { chargePointId: charger.id, connectorId: connector + 1 }, scheduledAt: at,
+    });
+    if (res.status === 202) return; // the charger takes it from here (onSessionStarted)
+    charger.release(connector);
+    reportError(this.ctx, `rest.POST /api/user/charging/start: ${res.status} ${res.code ?? ''}`.trim(), charger.state !== 'online');
+    this.current = null;
+    this.next();
+  }
+
+  onSessionStarted(chargerIndex: number, connector: number, transactionId: number): void {
+    this.sessions.add(transactionId);
+    const charger = this.chargers[chargerIndex];
+    if (this.ctx.realtime === 'polling') this.startKeys.set(transactionId, `s|${charger.id}|${connector + 1}`);
+    if (!this.current) this.current = { charger: this.chargers[chargerIndex], connector, mode: 'app', transactionId };
+    this.current.transactionId = transactionId;
+    this.ctx.scheduler.at(performance.now() + this.pickMs(this.cfg.sessions.duration), K_STOP, this, this.gen);
+  }
+
+  onSessionEnded(): void {
+    this.current = null;
+    this.next();
+  }
+
+  private next(): void {
+    if (!this.ctx.stopping) this.ctx.scheduler.at(performance.now() + this.pickMs(this.cfg.sessions.interval), K_NEXT, this, this.gen);
+  }
+
+  /** Stops the running session: from the app (RemoteStop) or by unplugging at the charger. */
+  async stopSession(at = performance.now()): Promise<void> {
+    const cur = this.current;
+    if (!cur || cur.transactionId === null) return;
+    if (cur.mode === 'rfid' || cur.charger.state === 'closed') {
+      cur.charger.stop(cur.connector, 'Local', at);
+      return;
+    }
+    const res = await this.ctx.rest.request('POST', '/api/user/charging/stop', '/api/user/charging/stop', {
+      token: this.account.token, body: { sessionId: cur.transactionId }, scheduledAt: at,
+    });
+    if (res.status === 202 || this.current !== cur) return;
+    const offline = cur.charger.state !== 'online';
+    reportError(this.ctx, `rest.POST /api/user/charging/stop: ${res.status} ${res.code ?? ''}`.trim(), offline);
+    // Charger offline: try again soon. Refused otherwise: the driver unplugs (a local stop).
+    if (offline && !this.ctx.stopping) this.ctx.scheduler.at(performance.now() + 2000, K_RETRY_STOP, this, this.gen);
+    else cur.charger.stop(cur.connector, 'Local');
+  }
+
+  private async topUp(at: number): Promise<void> {
+    if (this.ctx.stopping || !this.cfg.topUps) return;
+    this.ctx.scheduler.at(at + this.pickMs(this.cfg.topUps.interval), K_TOPUP, this, this.gen);
+    const res = await this.ctx.rest.request('POST', '/api/user/wallet/topup', '/api/user/wallet/topup', { token: this.account.token, body: { amount: this.cfg.topUps.amount }, scheduledAt: at });
+    if (res.status !== 200) reportError(this.ctx, `rest.POST /api/user/wallet/topup: ${res.status} ${res.code ?? ''}`.trim());
+  }
+
+  private notified(n: WireNotification): void {
+    this.ctx.metrics.counters.notifications++;
+    if (!checkIsolation(this, n, this.ctx.metrics)) return;
+    const d = n.data ?? {};
+    const now = performance.now();
+    const { expectations } = this.ctx;
+    switch (n.type) {
+      case 'meter.values': expectations.resolve(this, `m|${d.sessionId}`, (e) => e.value === d.energyWh, now); return;
+      case 'charging.started': expectations.resolve(this, `s|${d.chargePointId}|${d.connectorId}`, () => true, now); return;
+      case 'charging.stopped': expectations.resolve(this, `x|${d.sessionId}`, () => true, now); return;
+    }
+  }
+
+  // The user panel's active-session view: GET /api/user/sessions/active every pollIntervalsMs.activeSession.
+  private async poll(at: number): Promise<void> {
+    this.ctx.scheduler.at(at + this.ctx.pollIntervalsMs.activeSession, K_POLL, this, this.gen);
+    const res = await this.ctx.rest.request<{ items: any[] }>('GET', '/api/user/sessions/active', '/api/user/sessions/active', { token: this.account.token, scheduledAt: at, cache: this.cache });
+    if (res.status !== 200 && res.status !== 304) {
+      reportError(this.ctx, `rest.GET /api/user/sessions/active: ${res.status} ${res.code ?? ''}`.trim());
+      return;
+    }
+    if (res.notModified || !res.data) return;
+    const now = performance.now();
+    const { expectations } = this.ctx;
+    const active = new Set<number>();
+    for (const s of res.data.items) {
+      this.ctx.metrics.counters.notifications++;
+      if (s.customerId !== this.id) {
+        this.ctx.metrics.leak({ customerId: this.id, type: 'GET /api/user/sessions/active', ids: { customerId: s.customerId, sessionId: s.id }, at: Date.now() });
+        continue;
+      }
+      active.add(s.id);
+      this.sessions.add(s.id);
+      expectations.resolveUpTo(this, `s|${s.chargePointId}|${s.connectorId}`, Infinity, now);
+      expectations.resolveUpTo(this, `m|${s.id}`, s.energyWh, now);
+    }
+    for (const key of [...this.pending.keys()]) {
+      if (!key.startsWith('x|')) continue;
+      const sessionId = Number(key.slice(2));
+      if (active.has(sessionId)) continue;
+      // Gone from the active list: completed. Its final energy is at least every reading sent before.
+      expectations.resolveUpTo(this, key, Infinity, now);
+      expectations.resolveUpTo(this, `m|${sessionId}`, Infinity, now);
+      const startKey = this.startKeys.get(sessionId);
+      if (startKey) expectations.resolveUpTo(this, startKey, Infinity, now);
+      this.startKeys.delete(sessionId);
+    }
+  }
+
+  close(): void {
+    this.gen++;
+    this.socket?.close();
+    this.socket = null;
+    this.connected = false;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Every metric the simulator can produce, so that a threshold naming one it never measures is a
+ * load-time error instead of a threshold that silently never judges.
+ */
+
+/** CALLs a simulated charger sends (`ocpp.<Action>`). */
+export const CHARGER_ACTIONS = [
+  'BootNotification', 'Heartbeat', 'Authorize', 'StartTransaction', 'StopTransaction', 'StatusNotification',
+  'MeterValues', 'DataTransfer',
+] as const;
+
+/** CALLs the CSMS sends that a simulated charger answers (`ocpp.in.<Action>`). */
+export const COMMAND_ACTIONS = [
+  'RemoteStartTransaction', 'RemoteStopTransaction', 'ChangeConfiguration', 'GetConfiguration', 'Reset',
+  'UnlockConnector', 'ChangeAvailability', 'ClearCache', 'TriggerMessage', 'DataTransfer',
+] as const;
+
+/** REST routes the simulator calls, as `<METHOD> <route pattern>` (`rest.<METHOD> <route>`). */
+export const REST_ROUTES = [
+  'GET /api/config', 'POST /api/auth/login', 'POST /api/user/register', 'GET /api/user/me',
+  'POST /api/user/charging/start', 'POST /api/user/charging/stop', 'GET /api/user/sessions/active',
+  'GET /api/user/sessions/:id', 'POST /api/user/wallet/topup', 'GET /api/cms/points',
+  'POST /api/cms/points', 'PUT /api/cms/points/:chargePointId', 'POST /api/cms/stations', 'POST /api/cms/tariffs',
+  'POST /api/cms/customers', 'GET /api/cms/stations', 'GET /api/cms/tariffs',
+] as const;
+
+/** End-to-end notification latencies (`notify.<type>`), from the OCPP CALL's scheduled send time. */
+export const NOTIFY_TYPES = ['meter.values', 'charging.started', 'charging.stopped', 'charger.status', 'connector.status'] as const;
+
+export const LATENCY_STATS = ['p50', 'p95', 'p99', 'max', 'mean', 'count'] as const;
+export type LatencyStat = (typeof LATENCY_STATS)[number];
+
+/** Plain numbers of the snapshot a threshold may name, with the unit they are in. */
+export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb'> = {
+  'isolation.leaks': 'count',
+  'isolation.acceptedJoins': 'count',
+  'isolation.refusedJoins': 'count',
+  'notifications.expected': 'count',
+  'notifications.received': 'count',
+  'notifications.lost': 'count',
+  'errors.total': 'count',
+  'errors.unexpected': 'count',
+  'generator.eventLoopP99Ms': 'ms',
+  'generator.cpuPct': 'pct',
+  'generator.rssMb': 'mb',
+  'fleet.offline': 'count',
+  'fleet.faulted': 'count',
+};
+
+const LATENCY_KEYS = new Set<string>([
+  ...CHARGER_ACTIONS.map((a) => `ocpp.${a}`),
+  ...COMMAND_ACTIONS.map((a) => `ocpp.in.${a}`),
+  ...REST_ROUTES.map((r) => `rest.${r}`),
+  ...NOTIFY_TYPES.map((t) => `notify.${t}`),
+]);
+
+/** True when `key` (without a stat suffix) is a latency the simulator measures. */
+export function isLatencyKey(key: string): boolean {
+  return LATENCY_KEYS.has(key);
+}
+
+/** All latency keys, for error messages and editor hints. */
+export function latencyKeys(): string[] {
+  return [...LATENCY_KEYS];
+}

@@ -1,0 +1,338 @@
+/**
+ * The engine: runScenario(scenario, opts) → RunResult. It starts (or finds) the target, provisions
+ * it over REST, connects customers, admins and adversaries, ramps the fleet up, holds, ramps down,
+ * drains the notifications still expected, and judges the thresholds. It never prints and never
+ * exits: snapshots go to `onSnapshot`, lines to `log`, the verdict is in the result.
+ */
+import { performance } from 'node:perf_hooks';
+import { AdminWatcher } from './admin.ts';
+import { Adversary } from './adversary.ts';
+import { createChaos, chaosUnsupported, type ChaosRunner } from './chaos.ts';
+import { createFleetShared, SimCharger } from './charger.ts';
+import type { Actor, SimContext } from './context.ts';
+import { SimCustomer } from './customer.ts';
+import { createExpectations } from './expectations.ts';
+import { createHealthMonitor, type GeneratorHealth } from './generator-health.ts';
+import { createMetrics } from './metrics.ts';
+import { createRandom } from './random.ts';
+import { createRestClient } from './rest.ts';
+import { scenarioFile } from './scenario/loader.ts';
+import type { Scenario, Target } from './scenario/schema.ts';
+import { createScheduler } from './scheduler.ts';
+import { adminLogin, inBatches, provisionChargers, provisionCustomers, readRemoteConfig, SetupError } from './setup.ts';
+import { startTarget, type RunningTarget } from './target.ts';
+import { evaluateThresholds, parseThreshold, type Threshold } from './thresholds.ts';
+import type { ExitCode, MetricsSnapshot, RunResult } from './types.ts';
+
+export { evaluateThresholds } from './thresholds.ts';
+
+export interface RunOptions {
+  onSnapshot?(s: MetricsSnapshot): void;
+  /** Default 250 ms. */
+  snapshotIntervalMs?: number;
+  /** Abort (Ctrl-C): ramp down at once and still produce a result. */
+  signal?: AbortSignal;
+  /** Replaces the scenario's `duration`, seconds. */
+  durationOverrideS?: number;
+  targetOverride?: Target;
+  log?(line: string): void;
+}
+
+type Phase = MetricsSnapshot['phase'];
+
+const MAX_TIMELINE = 600;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Runs one scenario to its end (or until aborted) and returns what it measured. */
+export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Promise<RunResult> {
+  const log = opts.log ?? (() => {});
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const targetSpec = opts.targetOverride ?? scenario.target;
+  const durationMs = opts.durationOverrideS !== undefined ? opts.durationOverrideS * 1000 : scenario.duration;
+  const thresholds: Threshold[] = scenario.thresholds.map((text) => {
+    const parsed = parseThreshold(text);
+    if (!parsed.ok) throw new Error(`threshold "${text}": ${parsed.error}`); // the schema refused these already
+    return parsed.threshold;
+  });
+  const metrics = createMetrics();
+  const expectations = createExpectations(metrics, scenario.notifications.lossDeadline);
+  const health = createHealthMonitor(
+    { maxEventLoopP99Ms: scenario.generator.maxEventLoopP99, maxCpuPct: scenario.generator.maxCpuPct, sustainMs: scenario.generator.sustain },
+    targetSpec.kind === 'embedded',
+  );
+  const scheduler = createScheduler<Actor>((e) => e.target.onTimer(e.kind, e.at, e.gen));
+  const random = createRandom(scenario.seed);
+
+  let phase: Phase = 'setup';
+  let target: RunningTarget | null = null;
+  let loadStart = 0;
+  let rampUpEnd = 0;
+  let gen: GeneratorHealth = health.sample();
+  const chargers: SimCharger[] = [];
+  const customers: SimCustomer[] = [];
+  const admins: AdminWatcher[] = [];
+  const adversaries: Adversary[] = [];
+  let chaos: ChaosRunner | null = null;
+  const chaosTimers: NodeJS.Timeout[] = [];
+  const timeline: RunResult['timeline'] = [];
+  let timelineEvery = 1;
+  let snapshotCount = 0;
+  let last = { at: performance.now(), ocppSent: 0, ocppReceived: 0, restRequests: 0, notifications: 0 };
+
+  const ctx: SimContext = {
+    metrics, expectations, scheduler, random: random.fork('actors'),
+    rest: createRestClient('http://127.0.0.1:0', metrics),
+    ocppUrl: '', httpUrl: '', realtime: 'polling',
+    pollIntervalsMs: { activeSession: 1000, detail: 3000, list: 10_000 },
+    admins, ownersByIdTag: new Map(), stopping: false, chaosUntil: 0, log,
+  };
+
+  // Why the load phase ends early, if it does.
+  let endReason: { code: ExitCode | null; reason: string } | null = null;
+  let wake: (() => void) | null = null;
+  const endLoad = (code: ExitCode | null, reason: string): void => {
+    endReason ??= { code, reason };
+    wake?.();
+  };
+  const onAbort = (): void => endLoad(null, 'interrupted: stopped early, thresholds judged on the data so far');
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  if (opts.signal?.aborted) onAbort();
+
+  function snapshot(): MetricsSnapshot {
+    const now = performance.now();
+    const dt = Math.max(0.001, (now - last.at) / 1000);
+    const c = metrics.counters;
+    const rates = {
+      ocppSent: Math.round((c.ocppSent - last.ocppSent) / dt),
+      ocppReceived: Math.round((c.ocppReceived - last.ocppReceived) / dt),
+      restRequests: Math.round((c.restRequests - last.restRequests) / dt),
+      notifications: Math.round((c.notifications - last.notifications) / dt),
+    };
+    last = { at: now, ocppSent: c.ocppSent, ocppReceived: c.ocppReceived, restRequests: c.restRequests, notifications: c.notifications };
+    expectations.sweep(now);
+    gen = health.sample();
+    if (gen.overloaded && phase !== 'setup' && phase !== 'done') endLoad(3, gen.reason!);
+    const fleet = { total: chargers.length, connecting: 0, available: 0, charging: 0, faulted: 0, offline: 0 };
+    for (const ch of chargers) {
+      if (ch.state === 'connecting') fleet.connecting++;
+      else if (ch.state !== 'online') fleet.offline++;
+      else if (ch.charging) fleet.charging++;
+      else fleet.available++;
+    }
+    const realtime = customers.filter((cu) => cu.socket?.connected).length;
+    const elapsedS = Math.round((now - t0) / 100) / 10;
+    const interval = metrics.roll();
+    if (phase !== 'setup') {
+      if (snapshotCount++ % timelineEvery === 0) timeline.push({ t: elapsedS, rates, latency: interval });
+      if (timeline.length > MAX_TIMELINE) {
+        // Keep every other point and sample half as often from now on.
+        for (let i = 0; i * 2 < timeline.length; i++) timeline[i] = timeline[i * 2];
+        timeline.length = Math.ceil(timeline.length / 2);
+        timelineEvery *= 2;
+      }
+    }
+    const s: MetricsSnapshot = {
+      at: Date.now(),
+      elapsedS,
+      phase,
+      target: {
+        kind: targetSpec.kind,
+        httpUrl: target?.httpUrl ?? (targetSpec.kind === 'remote' ? targetSpec.httpUrl : ''),
+        ocppUrl: target?.ocppUrl ?? (targetSpec.kind === 'remote' ? targetSpec.ocppUrl : ''),
+        realtime: ctx.realtime,
+        cmsUrl: target ? `${target.httpUrl}/cms` : null,
+      },
+      fleet,
+      customers: {
+        total: customers.length,
+        connected: customers.filter((cu) => cu.connected).length,
+        realtime,
+        polling: ctx.realtime === 'polling' ? customers.length : 0,
+        adversarial: adversaries.length,
+        admins: admins.length,
+      },
+      rates,
+      latency: metrics.stats(),
+      thresholds: [],
+      errors: metrics.errors(),
+      isolation: metrics.isolation(),
+      notifications: { expected: c.expected, received: c.received, lost: c.lost },
+      generator: gen,
+    };
+    s.thresholds = evaluateThresholds(thresholds, s);
+    return s;
+  }
+
+  const tick = (): void => {
+    try {
+      opts.onSnapshot?.(snapshot());
+    } catch (error) {
+      log(`onSnapshot failed: ${(error as Error).message}`);
+    }
+  };
+  const snapshotTimer = setInterval(tick, opts.snapshotIntervalMs ?? 250);
+
+  let failure: { code: ExitCode; reason: string } | null = null;
+  try {
+    failure = await prepare();
+    if (!failure) await load();
+  } catch (error) {
+    failure = { code: 3, reason: `${error instanceof SetupError ? 'setup failed' : 'run failed'}: ${(error as Error).message}` };
+    log(failure.reason);
+  } finally {
+    await teardown();
+    clearInterval(snapshotTimer);
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+
+  phase = 'done';
+  const final = snapshot();
+  health.stop();
+  const judged = evaluateThresholds(thresholds, final, { final: true });
+  final.thresholds = judged;
+  opts.onSnapshot?.(final);
+  const failed = judged.filter((t) => t.ok === false);
+  const ended = endReason as { code: ExitCode | null; reason: string } | null; // set from callbacks
+  let exitCode: ExitCode;
+  let reason: string;
+  if (failure) ({ code: exitCode, reason } = failure);
+  else if (ended?.code === 3) {
+    exitCode = 3;
+    reason = ended.reason;
+  } else if (failed.length > 0) {
+    exitCode = 1;
+    reason = `${failed.length} of ${judged.length} thresholds failed: ${failed.map((t) => t.message).join('; ')}`;
+  } else {
+    exitCode = 0;
+    reason = judged.length > 0 ? `all ${judged.length} thresholds held` : 'no thresholds to judge';
+  }
+  if (ended && ended.code === null && exitCode !== 3) reason = `${ended.reason}; ${reason}`;
+  const finishedAt = new Date();
+  return {
+    scenario: { name: scenario.name, file: scenarioFile(scenario), seed: scenario.seed },
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationS: Math.round((finishedAt.getTime() - startedAt.getTime()) / 100) / 10,
+    final,
+    timeline,
+    percentiles: metrics.curves(),
+    thresholds: judged,
+    exitCode,
+    reason,
+  };
+
+  /** Target, provisioning, customers and watchers; returns a failure instead of throwing for the expected ones. */
+  async function prepare(): Promise<{ code: ExitCode; reason: string } | null> {
+    try {
+      target = await startTarget(targetSpec);
+    } catch (error) {
+      return { code: 3, reason: `the embedded CSMS did not start: ${(error as Error).message}` };
+    }
+    for (const action of scenario.chaos) {
+      const why = chaosUnsupported(action, target);
+      if (why) return { code: 2, reason: `chaos: ${why}` };
+    }
+    ctx.httpUrl = target.httpUrl;
+    ctx.ocppUrl = target.ocppUrl;
+    ctx.rest.setBaseUrl(target.httpUrl);
+    log(`target: ${target.kind} ${target.httpUrl} ${target.ocppUrl}`);
+    let remote;
+    try {
+      remote = await readRemoteConfig(ctx.rest);
+    } catch (error) {
+      return { code: 3, reason: `target unreachable: ${(error as Error).message}` };
+    }
+    ctx.realtime = scenario.customers.realtime === 'auto' ? remote.realtime : scenario.customers.realtime;
+    ctx.pollIntervalsMs = remote.pollIntervalsMs;
+    if (ctx.realtime === 'socket.io' && remote.realtime !== 'socket.io') {
+      return { code: 3, reason: 'customers.realtime is socket.io but the target polls (ENABLE_RABBITMQ=false): it has no Socket.io' };
+    }
+    const adminToken = await adminLogin(ctx.rest, target.admin);
+    const provisioned = await provisionChargers(ctx.rest, adminToken, scenario);
+    const shared = createFleetShared(ctx);
+    provisioned.forEach((p, i) => chargers.push(new SimCharger(i, p.id, p.tpl, p.password, ctx, shared)));
+    log(`setup: ${chargers.length} charge points registered`);
+    const accounts = await provisionCustomers(ctx.rest, adminToken, scenario.customers.count, scenario.customers.register, scenario.customers.initialBalance, 'customer');
+    for (const a of accounts) {
+      const cu = new SimCustomer(a, ctx, scenario.customers, chargers);
+      customers.push(cu);
+      ctx.ownersByIdTag.set(a.idTag, cu);
+    }
+    const hostile = await provisionCustomers(ctx.rest, adminToken, scenario.adversarial.count, 'self', 0, 'adversary');
+    for (const a of hostile) adversaries.push(new Adversary(a, ctx, customers, scenario.adversarial.interval));
+    for (let i = 0; i < scenario.admins.count; i++) admins.push(new AdminWatcher(adminToken, ctx));
+    log(`setup: ${customers.length} customers, ${adversaries.length} adversaries, ${admins.length} admins; realtime ${ctx.realtime}`);
+    try {
+      await inBatches(customers, 32, (cu) => cu.connect());
+      await inBatches(adversaries, 32, (a) => a.connect());
+      await inBatches(admins, 8, (a) => a.connect());
+    } catch (error) {
+      return { code: 3, reason: `customers could not connect: ${(error as Error).message}` };
+    }
+    chaos = createChaos(ctx, chargers, target);
+    return null;
+  }
+
+  async function load(): Promise<void> {
+    if (endReason) return;
+    phase = 'ramp-up';
+    loadStart = performance.now();
+    const interval = 1000 / scenario.phases.rampUp.rate;
+    chargers.forEach((ch, i) => ch.scheduleConnect(loadStart + i * interval));
+    rampUpEnd = loadStart + chargers.length * interval;
+    for (const cu of customers) cu.begin();
+    for (const action of scenario.chaos) {
+      chaosTimers.push(setTimeout(() => {
+        chaos!.run(action).catch((error) => {
+          ctx.log(`chaos ${action.action} failed: ${(error as Error).message}`);
+          metrics.error(`chaos ${action.action} failed`, false);
+        });
+      }, action.at));
+    }
+    const loadEnd = loadStart + durationMs;
+    while (!endReason && performance.now() < loadEnd) {
+      if (phase === 'ramp-up' && performance.now() >= rampUpEnd) phase = 'hold';
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, Math.min(100, Math.max(0, loadEnd - performance.now())));
+      });
+      wake = null;
+    }
+    for (const t of chaosTimers) clearTimeout(t);
+    await rampDown();
+  }
+
+  async function rampDown(): Promise<void> {
+    phase = 'ramp-down';
+    ctx.stopping = true;
+    log('ramp-down: stopping sessions, then disconnecting chargers');
+    for (const cu of customers) if (cu.current) void cu.stopSession();
+    // Sessions end through the CSMS (RemoteStop) or at the charger; give them time to close cleanly.
+    const until = performance.now() + Math.min(15_000, scenario.notifications.lossDeadline + 5000);
+    while (performance.now() < until && chargers.some((ch) => ch.charging && ch.state === 'online')) await sleep(50);
+    const perTick = Math.max(1, Math.round(scenario.phases.rampDown.rate / 10));
+    for (let i = 0; i < chargers.length; i += perTick) {
+      for (const ch of chargers.slice(i, i + perTick)) ch.shutdown();
+      if (i + perTick < chargers.length) await sleep(100);
+    }
+    phase = 'draining';
+    const grace = ctx.realtime === 'polling' ? (admins.length > 0 ? ctx.pollIntervalsMs.list : ctx.pollIntervalsMs.activeSession) : 0;
+    const drainUntil = performance.now() + scenario.notifications.lossDeadline + grace;
+    while (expectations.outstanding > 0 && performance.now() < drainUntil) await sleep(50);
+    expectations.expireAll();
+    const lost = Object.entries(expectations.lostByKey());
+    if (lost.length > 0) log(`lost notifications: ${lost.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  }
+
+  async function teardown(): Promise<void> {
+    for (const t of chaosTimers) clearTimeout(t);
+    scheduler.clear();
+    for (const ch of chargers) ch.shutdown();
+    for (const cu of customers) cu.close();
+    for (const a of adversaries) a.close();
+    for (const a of admins) a.close();
+    await chaos?.restore().catch((error) => log(`chaos restore failed: ${(error as Error).message}`));
+    await target?.close().catch((error) => log(`closing the target failed: ${(error as Error).message}`));
+  }
+}

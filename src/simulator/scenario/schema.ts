@@ -1,0 +1,176 @@
+/**
+ * The scenario file: one zod schema, exported as JSON Schema (scenarios/schema.json) for editors.
+ * Durations are numbers of seconds or strings with a unit (`500ms`, `8s`, `2m`); after parsing they
+ * are milliseconds. Ranges are one duration or `[min, max]`.
+ */
+import { z } from 'zod';
+import { parseThreshold } from '../thresholds.ts';
+
+const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/** `8s` → 8000; a bare number is seconds. */
+export function durationMs(value: number | string): number {
+  if (typeof value === 'number') return value * 1000;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(value)!;
+  return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];
+}
+
+const duration = z
+  .union([z.number().min(0), z.string().regex(DURATION, 'a duration such as 500ms, 8s, 2m or a number of seconds')])
+  .transform(durationMs)
+  .meta({ description: 'Seconds, or a string with a unit: 500ms, 8s, 2m, 1h' });
+
+const range = z
+  .union([duration, z.tuple([duration, duration])])
+  .transform((v) => (Array.isArray(v) ? { min: Math.min(v[0], v[1]), max: Math.max(v[0], v[1]) } : { min: v, max: v }))
+  .meta({ description: 'One duration or [min, max]; each occurrence picks uniformly in it' });
+
+const numberRange = z
+  .union([z.number().positive(), z.tuple([z.number().positive(), z.number().positive()])])
+  .transform((v) => (Array.isArray(v) ? { min: Math.min(v[0], v[1]), max: Math.max(v[0], v[1]) } : { min: v, max: v }));
+
+const MEASURANDS = ['Energy.Active.Import.Register', 'Power.Active.Import', 'Current.Import', 'Voltage', 'SoC'] as const;
+
+const embeddedTarget = z.strictObject({
+  kind: z.literal('embedded'),
+  csms: z
+    .strictObject({
+      /** true: RabbitMQ pipeline + Socket.io; false: in-process broker, pages poll. */
+      rabbitmq: z.boolean().default(false),
+      rabbitmqUrl: z.string().default('amqp://guest:guest@127.0.0.1:5672'),
+    })
+    .prefault({})
+    .meta({ description: 'The CSMS started in-process on ephemeral ports with a temporary database' }),
+});
+
+const remoteTarget = z.strictObject({
+  kind: z.literal('remote'),
+  httpUrl: z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL'),
+  ocppUrl: z.string().regex(/^wss?:\/\/\S+$/, 'a ws(s) URL of the OCPP endpoint, e.g. ws://host:9000/ocpp'),
+  admin: z.strictObject({ email: z.string().min(1), password: z.string().min(1) }),
+});
+
+export const targetSchema = z.discriminatedUnion('kind', [embeddedTarget, remoteTarget]);
+
+const tariff = z.strictObject({
+  name: z.string().min(1),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR').default('EUR'),
+  pricePerKwh: z.number().int().min(0),
+  pricePerMinute: z.number().int().min(0).default(0),
+  sessionFee: z.number().int().min(0).default(0),
+});
+
+const station = z.strictObject({ name: z.string().min(1), address: z.string().optional() });
+
+const chargerTemplate = z.strictObject({
+  name: z.string().optional(),
+  count: z.number().int().min(1),
+  idPattern: z
+    .string()
+    .regex(/\{0+\}/, 'needs a number placeholder such as {0000}')
+    .meta({ description: 'Identity of each charger; {0000} becomes its zero-padded number (from 1)' }),
+  connectors: z.number().int().min(1).max(8).default(2),
+  /** Charging power; a range picks one per session. */
+  powerKw: numberRange.prefault(22),
+  heartbeatInterval: duration.prefault(60),
+  meterValues: z
+    .strictObject({ interval: duration.prefault(10), measurands: z.array(z.enum(MEASURANDS)).min(1).default(['Energy.Active.Import.Register', 'Power.Active.Import']) })
+    .prefault({}),
+  /** Name of a setup station / tariff; default the first one. */
+  station: z.string().optional(),
+  tariff: z.string().optional(),
+  /** Security profile 1: the CSMS generates an AuthorizationKey at setup, the charger sends HTTP Basic. */
+  basicAuth: z.boolean().default(false),
+  vendor: z.string().max(20).default('EvSim'),
+  model: z.string().max(20).default('Sim-22'),
+  faults: z
+    .strictObject({
+      /** Chance per charger and minute that its connection drops. */
+      disconnectPerMinute: z.number().min(0).max(60).default(0),
+      reconnect: z
+        .strictObject({ initial: duration.prefault(1), max: duration.prefault(30), jitter: z.number().min(0).max(1).default(0.3) })
+        .prefault({}),
+      /** Deliberately malformed frames per charger and minute (expected errors). */
+      malformedFramesPerMinute: z.number().min(0).max(600).default(0),
+    })
+    .prefault({}),
+});
+
+const customers = z.strictObject({
+  count: z.number().int().min(0),
+  /** auto: Socket.io or polling as GET /api/config says. */
+  realtime: z.enum(['auto', 'socket.io', 'polling']).default('auto'),
+  /** How accounts are made: self-registration or by the admin through the CMS. */
+  register: z.enum(['self', 'cms']).default('self'),
+  initialBalance: z.number().int().min(0).max(1_000_000).default(10_000),
+  sessions: z
+    .strictObject({
+      /** Relative weights of sessions started from the app (REST) and by RFID at the charger. */
+      mix: z.strictObject({ app: z.number().min(0).default(1), rfid: z.number().min(0).default(1) }).prefault({}),
+      /** Idle time before each session. */
+      interval: range.prefault([2, 5]),
+      duration: range.prefault([5, 15]),
+    })
+    .prefault({}),
+  topUps: z.strictObject({ interval: range, amount: z.number().int().min(1).max(1_000_000).default(1000) }).optional(),
+});
+
+const chaosAction = z.discriminatedUnion('action', [
+  z.strictObject({ at: duration, action: z.literal('disconnect'), share: z.number().min(0).max(1) }),
+  z.strictObject({ at: duration, action: z.literal('reconnect-storm'), share: z.number().min(0).max(1).default(1) }),
+  z.strictObject({ at: duration, action: z.literal('restart-csms'), downtime: duration.prefault(1) }),
+  z.strictObject({ at: duration, action: z.literal('rabbitmq-outage'), duration }),
+]);
+
+const threshold = z.string().superRefine((text, ctx) => {
+  const parsed = parseThreshold(text);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+});
+
+export const scenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  seed: z.number().int().default(1),
+  /** Load time from the first connection to the start of ramp-down's end (setup and drain not included). */
+  duration,
+  target: targetSchema.default({ kind: 'embedded', csms: { rabbitmq: false, rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672' } }),
+  setup: z
+    .strictObject({
+      stations: z.array(station).min(1).default([{ name: 'Simulated station' }]),
+      tariffs: z.array(tariff).min(1).default([{ name: 'Simulated tariff', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 0, sessionFee: 0 }]),
+    })
+    .prefault({}),
+  chargers: z.array(chargerTemplate).min(1),
+  customers: customers.prefault({ count: 0 }),
+  /** Customers that try to join other customers' rooms (or read their sessions when polling). */
+  adversarial: z.strictObject({ count: z.number().int().min(0).default(0), interval: duration.prefault(2) }).prefault({}),
+  /** Admins watching the CMS rooms; they measure StatusNotification → charger/connector.status. */
+  admins: z.strictObject({ count: z.number().int().min(0).default(0) }).prefault({}),
+  phases: z
+    .strictObject({
+      rampUp: z.strictObject({ rate: z.number().positive().default(100) }).prefault({}).meta({ description: 'New charger connections per second' }),
+      rampDown: z.strictObject({ rate: z.number().positive().default(200) }).prefault({}).meta({ description: 'Charger disconnections per second at the end' }),
+    })
+    .prefault({}),
+  chaos: z.array(chaosAction).default([]),
+  notifications: z.strictObject({ lossDeadline: duration.prefault(10) }).prefault({}),
+  generator: z
+    .strictObject({ maxEventLoopP99: duration.prefault(0.1), maxCpuPct: z.number().min(1).max(100).default(98), sustain: duration.prefault(5) })
+    .prefault({})
+    .meta({ description: 'When the load generator itself is the bottleneck for `sustain`, the run ends with exit 3' }),
+  thresholds: z.array(threshold).default([]),
+});
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type Target = z.output<typeof targetSchema>;
+export type ChargerTemplate = Scenario['chargers'][number];
+export type ChaosAction = Scenario['chaos'][number];
+
+/** The scenario file's JSON Schema (input side: what a person writes), for editors. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, title: 'ev-sim scenario', description: 'A load-test scenario for ev-sim (OCPP 1.6J CSMS simulator)' };
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunResult } from '../../src/simulator/types.ts';
+import { evSim } from './ev-sim-helpers.ts';
+
+/** Small enough to finish in a few seconds on the embedded CSMS. */
+const TINY = `name: tiny
+duration: 3s
+chargers:
+  - count: 3
+    idPattern: RUN-{000}
+    meterValues: { interval: 1s }
+customers:
+  count: 2
+  sessions: { interval: [0.5, 1], duration: [1, 2] }
+notifications: { lossDeadline: 3s }
+thresholds:
+  - ocpp.BootNotification.p99 < 5s
+  - isolation.leaks == 0
+`;
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ev-sim-run-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+function scenario(text: string): string {
+  const path = join(dir, 'tiny.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('ev-sim run on the embedded CSMS', () => {
+  it('runs, prints the summary and progress, writes the three reports and exits with the result code', async () => {
+    const reports = join(dir, 'reports');
+    const p = evSim(['run', scenario(TINY), '--report-dir', reports]);
+    expect(await p.exited, p.err()).toBe(0);
+    // Not a terminal: plain progress lines, no ink escape sequences.
+    expect(p.out()).toMatch(/^\[\s*\d+s\] done  chargers \d+\/3 /m);
+    expect(p.out()).not.toContain('\u001b[');
+    expect(p.out()).toContain('ev-sim tiny: PASSED (exit 0');
+    expect(p.out()).toMatch(/✓ ocpp\.BootNotification\.p99 < 5s/);
+    expect(p.out()).toContain(join(reports, 'report.html'));
+
+    const result = JSON.parse(readFileSync(join(reports, 'report.json'), 'utf8')) as RunResult;
+    expect(result.scenario.name).toBe('tiny');
+    expect(result.exitCode).toBe(0);
+    expect(result.final.latency['ocpp.BootNotification'].count).toBe(3);
+    const junit = readFileSync(join(reports, 'junit.xml'), 'utf8');
+    expect(XMLValidator.validate(junit)).toBe(true);
+    expect(junit.match(/<testcase /g)).toHaveLength(2);
+    const html = readFileSync(join(reports, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('ocpp.BootNotification');
+  }, 60_000);
+
+  it('exits 1 when a threshold fails, and --json prints only the RunResult on stdout', async () => {
+    const failing = TINY.replace('ocpp.BootNotification.p99 < 5s', 'ocpp.BootNotification.count > 1000');
+    const p = evSim(['run', scenario(failing), '--json', '--duration', '1s', '--report-dir', join(dir, 'r')]);
+    expect(await p.exited, p.err()).toBe(1);
+    const result = JSON.parse(p.out()) as RunResult;
+    expect(result.exitCode).toBe(1);
+    expect(result.thresholds.find((t) => t.expression.startsWith('ocpp.BootNotification'))?.ok).toBe(false);
+    expect(p.err()).toContain('reports:');
+    const junit = readFileSync(join(dir, 'r', 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/<failure message="[^"]*1000[^"]*"/);
+  }, 60_000);
+
+  it('stops early on Ctrl-C, still writes the reports and exits 0 when the thresholds held', async () => {
+    const long = TINY.replace('duration: 3s', 'duration: 5m');
+    const reports = join(dir, 'reports');
+    const p = evSim(['run', scenario(long), '--report-dir', reports]);
+    const deadline = Date.now() + 30_000;
+    // Interrupt once the load is on.
+    while (!/setup: 2 customers/.test(p.err()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1500));
+    p.child.kill('SIGINT');
+    expect(await p.exited, p.err()).toBe(0);
+    expect(p.err()).toContain('stopped early by Ctrl-C');
+    const result = JSON.parse(readFileSync(join(reports, 'report.json'), 'utf8')) as RunResult;
+    expect(result.reason).toMatch(/^interrupted/);
+    expect(result.durationS).toBeLessThan(60);
+  }, 60_000);
+});

@@ -1,0 +1,51 @@
+/**
+ * The short shipped scenarios, run as CI runs them: each must pass (exit 0) against our CSMS.
+ * The RabbitMQ ones need the broker (skipped loudly without one, failing in CI).
+ */
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../../src/simulator/scenario/loader.ts';
+import { runScenario } from '../../src/simulator/runner.ts';
+import type { RunResult } from '../../src/simulator/types.ts';
+import { describeRabbit } from '../helpers/rabbit.ts';
+
+async function run(file: string): Promise<RunResult> {
+  const loaded = await loadScenario(new URL(`../../scenarios/${file}`, import.meta.url).pathname);
+  if (!loaded.ok) throw new Error(`${file}: ${JSON.stringify(loaded.errors)}`);
+  return runScenario(loaded.scenario, {});
+}
+
+function expectPassed(result: RunResult): void {
+  const failed = result.thresholds.filter((t) => t.ok !== true).map((t) => t.message);
+  expect({ exitCode: result.exitCode, reason: result.reason, failed }).toEqual({ exitCode: 0, reason: expect.any(String), failed: [] });
+  expect(result.final.isolation.leaks).toBe(0);
+}
+
+describe('shipped scenarios (embedded, polling)', () => {
+  it('smoke.yaml passes', async () => {
+    const result = await run('smoke.yaml');
+    expectPassed(result);
+    expect(result.final.latency['ocpp.StartTransaction']?.count).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('polling-fallback.yaml passes, measuring latency until a poll shows the change', async () => {
+    const result = await run('polling-fallback.yaml');
+    expectPassed(result);
+    expect(result.final.target.realtime).toBe('polling');
+    expect(result.final.latency['notify.meter.values']?.count).toBeGreaterThan(0);
+  }, 90_000);
+});
+
+describeRabbit('shipped scenarios (embedded, RabbitMQ + Socket.io)', () => {
+  it('realtime-rabbitmq.yaml passes', async () => {
+    const result = await run('realtime-rabbitmq.yaml');
+    expectPassed(result);
+    expect(result.final.target.realtime).toBe('socket.io');
+    expect(result.final.latency['notify.meter.values']?.count).toBeGreaterThan(0);
+  }, 90_000);
+
+  it('isolation.yaml passes: adversarial joins refused, no leaks', async () => {
+    const result = await run('isolation.yaml');
+    expectPassed(result);
+    expect(result.final.isolation.refusedJoins).toBeGreaterThan(0);
+  }, 90_000);
+});

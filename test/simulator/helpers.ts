@@ -1,0 +1,33 @@
+import { parseScenario } from '../../src/simulator/scenario/loader.ts';
+import type { Scenario } from '../../src/simulator/scenario/schema.ts';
+
+/** A scenario from YAML text; throws with the loader's errors when it is invalid. */
+export function aScenario(yaml: string): Scenario {
+  const r = parseScenario(yaml);
+  if (!r.ok) throw new Error(`invalid test scenario: ${JSON.stringify(r.errors)}`);
+  return r.scenario;
+}
+
+/** A small, busy fleet: 10 chargers (HTTP Basic auth), 5 customers with short app and RFID sessions. */
+export function aBusyScenario(extra = ''): Scenario {
+  return aScenario(`
+name: busy
+seed: 7
+duration: 8s
+chargers:
+  - idPattern: SIM-{0000}
+    count: 10
+    connectors: 2
+    heartbeatInterval: 2s
+    meterValues: { interval: 1s, measurands: [Energy.Active.Import.Register, Power.Active.Import, SoC] }
+    basicAuth: true
+    faults: { malformedFramesPerMinute: 6 }
+customers:
+  count: 5
+  sessions: { mix: { app: 1, rfid: 1 }, interval: [0.3s, 0.8s], duration: [2s, 3s] }
+adversarial: { count: 1, interval: 1s }
+admins: { count: 1 }
+phases: { rampUp: { rate: 50 } }
+notifications: { lossDeadline: 5s }
+${extra}`);
+}

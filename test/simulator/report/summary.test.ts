@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { renderSummary } from '../../../src/simulator/report/index.ts';
+import { aRunResult, aSnapshot, aThreshold } from './builders.ts';
+
+describe('renderSummary', () => {
+  it('gives the verdict and lists every threshold with its mark and measured value', () => {
+    const text = renderSummary(
+      aRunResult({
+        thresholds: [
+          aThreshold({ expression: 'ocpp.StartTransaction.p99 < 200ms', ok: false, value: 231, message: 'ocpp.StartTransaction.p99 = 231 ms, limit < 200 ms' }),
+          aThreshold({ expression: 'isolation.leaks == 0', ok: true, value: 0, message: 'isolation.leaks = 0, limit == 0' }),
+        ],
+      }),
+    );
+    expect(text.split('\n')[0]).toBe('ev-sim smoke-50: FAILED (exit 1: a threshold failed)');
+    expect(text).toContain('Thresholds  1/2 held, 1 failed');
+    expect(text).toMatch(/✗ ocpp\.StartTransaction\.p99 < 200ms\s+ocpp\.StartTransaction\.p99 = 231 ms, limit < 200 ms/);
+    expect(text).toMatch(/✓ isolation\.leaks == 0/);
+  });
+
+  it('tabulates key latencies and the fleet, isolation, notification and generator lines', () => {
+    const text = renderSummary(
+      aRunResult({ final: aSnapshot({ phase: 'done', isolation: { leaks: 3 }, notifications: { expected: 100, received: 97, lost: 3 }, generator: { overloaded: true, reason: 'CPU 98%' } }) }),
+    );
+    expect(text).toMatch(/ocpp\.StartTransaction\s+30\s+12ms\s+40ms\s+58ms\s+70ms/);
+    expect(text).toMatch(/notify\.meter\.values\s+2800\s+6\.0ms/);
+    expect(text).toContain('Fleet          50 chargers: 38 available, 12 charging');
+    expect(text).toContain('Isolation      3 LEAKS');
+    expect(text).toContain('Notifications  expected 100, received 97, lost 3');
+    expect(text).toContain('OVERLOADED: CPU 98%');
+    // Mean and peak over the timeline, not the drained final snapshot.
+    expect(text).toContain('ocpp out 205/s (peak 205)');
+  });
+
+  it('says so when no threshold was declared and the run passed', () => {
+    const text = renderSummary(aRunResult({ thresholds: [] }));
+    expect(text).toContain('PASSED');
+    expect(text).toContain('(none declared)');
+  });
+});

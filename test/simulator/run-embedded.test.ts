@@ -1,0 +1,87 @@
+/**
+ * The engine end to end against a real embedded CSMS (in-process broker, so the pages poll):
+ * real OCPP sockets, real REST, real polling with ETags.
+ */
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/simulator/runner.ts';
+import type { MetricsSnapshot } from '../../src/simulator/types.ts';
+import { aBusyScenario, aScenario } from './helpers.ts';
+
+describe('runScenario against an embedded CSMS (polling)', () => {
+  it('runs app and RFID sessions and measures OCPP, REST and polled notification latencies', async () => {
+    const snapshots: MetricsSnapshot[] = [];
+    const result = await runScenario(aBusyScenario(`
+thresholds:
+  - ocpp.StartTransaction.p99 < 1s
+  - isolation.leaks == 0
+  - notifications.lost == 0
+  - errors.unexpected == 0
+`), { onSnapshot: (s) => snapshots.push(s) });
+
+    expect(result.reason).toBe('all 4 thresholds held');
+    expect(result.exitCode).toBe(0);
+    const { final } = result;
+    expect(final.target).toMatchObject({ kind: 'embedded', realtime: 'polling' });
+    for (const key of [
+      'ocpp.BootNotification', 'ocpp.StatusNotification', 'ocpp.Authorize', 'ocpp.StartTransaction', 'ocpp.MeterValues',
+      'ocpp.StopTransaction', 'ocpp.Heartbeat', 'ocpp.in.RemoteStartTransaction', 'ocpp.in.RemoteStopTransaction',
+      'rest.POST /api/user/charging/start', 'rest.POST /api/user/charging/stop', 'rest.GET /api/user/sessions/active',
+      'notify.charging.started', 'notify.meter.values', 'notify.charging.stopped', 'notify.connector.status', 'notify.charger.status',
+    ]) {
+      expect(final.latency[key]?.count, key).toBeGreaterThan(0);
+    }
+    // BootNotification: one per charger; polled latencies are bounded by the poll interval plus the REST time.
+    expect(final.latency['ocpp.BootNotification'].count).toBe(10);
+    expect(final.latency['notify.meter.values'].max).toBeLessThan(5000);
+    expect(final.notifications.expected).toBeGreaterThan(20);
+    expect(final.notifications).toMatchObject({ lost: 0, received: final.notifications.expected });
+    // The adversary polls other customers' sessions by id and is refused every time.
+    expect(final.isolation).toMatchObject({ leaks: 0, acceptedJoins: 0 });
+    expect(final.isolation.refusedJoins).toBeGreaterThan(0);
+    // Malformed frames were sent on purpose: errors, but expected ones.
+    expect(final.errors.unexpected).toBe(0);
+    expect(final.errors.top.map((e) => e.key)).toContain('ocpp.malformed frame sent (expected)');
+    // Phases come in order; ramp-down and draining can be shorter than one snapshot interval.
+    const order = ['setup', 'ramp-up', 'hold', 'ramp-down', 'draining', 'done'];
+    const seen = [...new Set(snapshots.map((s) => s.phase))];
+    expect(seen).toEqual([...seen].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+    expect(seen).toEqual(expect.arrayContaining(['setup', 'ramp-up', 'hold', 'done']));
+    expect(result.timeline.length).toBeGreaterThan(10);
+    expect(result.percentiles['ocpp.StartTransaction'].at(-1)![0]).toBe(100);
+    expect(final.generator.overloaded).toBe(false);
+  }, 90_000);
+
+  it('fails a threshold that cannot hold (exit 1), and stops early on abort with a result', async () => {
+    const controller = new AbortController();
+    const scenario = aScenario(`
+name: impossible
+duration: 60s
+chargers:
+  - { idPattern: 'IMP-{00}', count: 3 }
+thresholds:
+  - ocpp.BootNotification.p99 < 0.001ms
+  - isolation.leaks == 0
+`);
+    setTimeout(() => controller.abort(), 2500);
+    const started = Date.now();
+    const result = await runScenario(scenario, { signal: controller.signal });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result.exitCode).toBe(1);
+    expect(result.reason).toMatch(/^interrupted/);
+    expect(result.thresholds[0]).toMatchObject({ expression: 'ocpp.BootNotification.p99 < 0.001ms', ok: false });
+    expect(result.thresholds[1]).toMatchObject({ ok: true });
+    expect(result.final.latency['ocpp.BootNotification'].count).toBe(3);
+  }, 60_000);
+
+  it('ends with exit 3 and a reason when the target is unreachable', async () => {
+    const result = await runScenario(aScenario(`
+name: nowhere
+duration: 2s
+target: { kind: remote, httpUrl: 'http://127.0.0.1:9', ocppUrl: 'ws://127.0.0.1:9/ocpp', admin: { email: a@b.c, password: x } }
+chargers:
+  - { idPattern: 'X-{0}', count: 1 }
+`));
+    expect(result.exitCode).toBe(3);
+    expect(result.reason).toMatch(/target unreachable/);
+  }, 30_000);
+});

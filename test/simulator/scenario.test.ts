@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { exampleScenario } from '../../src/simulator/scenario/example.ts';
+import { loadScenario, parseScenario, scenarioFile } from '../../src/simulator/scenario/loader.ts';
+import { scenarioJsonSchema } from '../../src/simulator/scenario/schema.ts';
+
+const valid = `name: t
+duration: 8s
+chargers:
+  - idPattern: SIM-{000}
+    count: 3
+thresholds:
+  - ocpp.StartTransaction.p99 < 200ms
+`;
+
+function errorsOf(text: string) {
+  const r = parseScenario(text);
+  if (r.ok) throw new Error('expected errors');
+  return r.errors;
+}
+
+describe('scenario loader', () => {
+  it('parses a minimal scenario with defaults, durations in ms', () => {
+    const r = parseScenario(valid);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.scenario.duration).toBe(8000);
+    expect(r.scenario.chargers[0]).toMatchObject({ connectors: 2, heartbeatInterval: 60_000, powerKw: { min: 22, max: 22 } });
+    expect(r.scenario.customers.sessions.interval).toEqual({ min: 2000, max: 5000 });
+    expect(r.scenario.target).toMatchObject({ kind: 'embedded', csms: { rabbitmq: false } });
+  });
+
+  it('names line and column of a YAML syntax error', () => {
+    const [e] = errorsOf('name: t\nduration: [1s\nchargers: []\n');
+    expect(e.line).toBeGreaterThanOrEqual(2);
+    expect(e.message).toMatch(/^YAML:/);
+  });
+
+  it('names the line and field of an unknown field', () => {
+    const errors = errorsOf(valid.replace('    count: 3', '    count: 3\n    colour: red'));
+    expect(errors).toEqual([expect.objectContaining({ line: 6, column: 5, path: 'chargers[0].colour', message: 'unknown field "colour"' })]);
+  });
+
+  it('names the line and field of a wrong type', () => {
+    const errors = errorsOf(valid.replace('count: 3', 'count: three'));
+    expect(errors).toEqual([expect.objectContaining({ line: 5, path: 'chargers[0].count' })]);
+    expect(errors[0].message).toMatch(/number/);
+  });
+
+  it('refuses a threshold on a metric the simulator does not measure, at its line', () => {
+    const errors = errorsOf(valid.replace('ocpp.StartTransaction.p99', 'ocpp.StartTransactoin.p99'));
+    expect(errors).toEqual([expect.objectContaining({ line: 7, column: 5, path: 'thresholds[0]' })]);
+    expect(errors[0].message).toMatch(/unknown metric "ocpp.StartTransactoin.p99"/);
+  });
+
+  it('reports a missing required field at its parent', () => {
+    const errors = errorsOf(valid.replace('    count: 3\n', ''));
+    expect(errors).toEqual([expect.objectContaining({ line: 4, path: 'chargers[0].count', message: 'missing required field "count"' })]);
+  });
+
+  it('refuses a chaos action it does not implement', () => {
+    const errors = errorsOf(`${valid}chaos:\n  - { at: 1s, action: unplug-everything }\n`);
+    expect(errors[0]).toMatchObject({ line: 9, path: 'chaos[0].action' });
+  });
+
+  it('reads files and remembers where a scenario came from', async () => {
+    const missing = await loadScenario('/nonexistent/scenario.yaml');
+    expect(missing.ok).toBe(false);
+    const r = await loadScenario({ text: valid, file: 'mem.yaml' });
+    expect(r.ok && scenarioFile(r.scenario)).toBe('mem.yaml');
+  });
+
+  it('ships an example (for ev-sim init) that is itself valid', () => {
+    const r = parseScenario(exampleScenario());
+    expect(r.ok ? [] : r.errors).toEqual([]);
+  });
+
+  it('keeps scenarios/schema.json in step with the zod schema', () => {
+    const onDisk = JSON.parse(readFileSync(new URL('../../scenarios/schema.json', import.meta.url), 'utf8'));
+    expect(onDisk).toEqual(scenarioJsonSchema());
+    expect(Object.keys(onDisk.properties)).toEqual(expect.arrayContaining(['chargers', 'customers', 'thresholds', 'chaos', 'target']));
+  });
+});

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateThresholds, parseThreshold, type Threshold } from '../../src/simulator/thresholds.ts';
+import type { MetricsSnapshot } from '../../src/simulator/types.ts';
+
+function parsed(text: string): Threshold {
+  const r = parseThreshold(text);
+  if (!r.ok) throw new Error(r.error);
+  return r.threshold;
+}
+
+function aSnapshot(overrides: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
+  return {
+    at: 0, elapsedS: 1, phase: 'hold',
+    target: { kind: 'embedded', httpUrl: '', ocppUrl: '', realtime: 'polling', cmsUrl: null },
+    fleet: { total: 0, connecting: 0, available: 0, charging: 0, faulted: 0, offline: 0 },
+    customers: { total: 0, connected: 0, realtime: 0, polling: 0, adversarial: 0, admins: 0 },
+    rates: { ocppSent: 0, ocppReceived: 0, restRequests: 0, notifications: 0 },
+    latency: {},
+    thresholds: [],
+    errors: { total: 0, unexpected: 0, top: [] },
+    isolation: { leaks: 0, acceptedJoins: 0, refusedJoins: 0, recent: [] },
+    notifications: { expected: 0, received: 0, lost: 0 },
+    generator: { eventLoopP99Ms: 0, cpuPct: 0, rssMb: 0, overloaded: false, reason: null },
+    ...overrides,
+  };
+}
+
+describe('threshold parser', () => {
+  it('reads latency, REST route and scalar thresholds with units', () => {
+    expect(parsed('ocpp.StartTransaction.p99 < 200ms')).toMatchObject({ metric: { kind: 'latency', key: 'ocpp.StartTransaction', stat: 'p99' }, op: '<', limit: 200 });
+    expect(parsed('rest.POST /api/user/charging/start.p95 <= 0.3s')).toMatchObject({ metric: { key: 'rest.POST /api/user/charging/start', stat: 'p95' }, op: '<=', limit: 300 });
+    expect(parsed('notify.meter.values.p99<50ms')).toMatchObject({ metric: { key: 'notify.meter.values', stat: 'p99' }, limit: 50 });
+    expect(parsed('ocpp.in.RemoteStartTransaction.max < 5')).toMatchObject({ metric: { key: 'ocpp.in.RemoteStartTransaction', stat: 'max' }, limit: 5 });
+    expect(parsed('isolation.leaks == 0')).toMatchObject({ metric: { kind: 'scalar', path: 'isolation.leaks' }, op: '==', limit: 0 });
+    expect(parsed('notifications.lost != 3')).toMatchObject({ op: '!=', limit: 3 });
+  });
+
+  it('refuses unknown metrics, missing statistics, units on counts and bad syntax', () => {
+    expect(parseThreshold('ocpp.Foo.p99 < 1ms')).toMatchObject({ ok: false, error: expect.stringMatching(/unknown metric/) });
+    expect(parseThreshold('ocpp.StartTransaction < 1ms')).toMatchObject({ ok: false, error: expect.stringMatching(/needs a statistic/) });
+    expect(parseThreshold('ocpp.StartTransaction.p42 < 1ms')).toMatchObject({ ok: false, error: expect.stringMatching(/unknown statistic/) });
+    expect(parseThreshold('isolation.leaks == 0ms')).toMatchObject({ ok: false });
+    expect(parseThreshold('isolation.leaks = 0')).toMatchObject({ ok: false, error: expect.stringMatching(/not "<metric> <op>/) });
+  });
+});
+
+describe('threshold evaluator', () => {
+  const stats = { count: 10, p50: 5, p95: 150, p99: 231, max: 300, mean: 20 };
+
+  it('judges against the snapshot and says why in one line', () => {
+    const [fail, pass, leaks] = evaluateThresholds(
+      [parsed('ocpp.StartTransaction.p99 < 200ms'), parsed('ocpp.StartTransaction.p95 < 200ms'), parsed('isolation.leaks == 0')],
+      aSnapshot({ latency: { 'ocpp.StartTransaction': stats }, isolation: { leaks: 2, acceptedJoins: 0, refusedJoins: 0, recent: [] } }),
+    );
+    expect(fail).toEqual({ expression: 'ocpp.StartTransaction.p99 < 200ms', ok: false, value: 231, message: 'ocpp.StartTransaction.p99 = 231 ms, limit < 200 ms' });
+    expect(pass.ok).toBe(true);
+    expect(leaks).toMatchObject({ ok: false, value: 2 });
+  });
+
+  it('says "no data" (null) during the run, and fails it at the end', () => {
+    const t = [parsed('notify.meter.values.p99 < 50ms')];
+    expect(evaluateThresholds(t, aSnapshot())[0]).toMatchObject({ ok: null, value: null });
+    expect(evaluateThresholds(t, aSnapshot(), { final: true })[0]).toMatchObject({ ok: false, message: expect.stringMatching(/no data/) });
+  });
+});
