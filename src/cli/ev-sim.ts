@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { defaultReportDir, renderBenchSummary } from '../simulator/report/index.ts';
 import { formatScenarioErrors, loadScenario } from '../simulator/scenario/loader.ts';
-import { BENCH_LIMITS, benchRest, refuseTarget } from './bench-rest.ts';
 import { runScenario } from '../simulator/runner.ts';
 import { exampleScenario } from '../simulator/scenario/example.ts';
+import { BENCH_LIMITS, benchRest, refuseTarget } from './bench-rest.ts';
 import { runCommand, type RunFlags, type RunIo } from './run-scenario.ts';
 
 const EXAMPLE_FILE = 'scenario.yaml';

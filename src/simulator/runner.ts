@@ -141,7 +141,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
         httpUrl: target?.httpUrl ?? (targetSpec.kind === 'remote' ? targetSpec.httpUrl : ''),
         ocppUrl: target?.ocppUrl ?? (targetSpec.kind === 'remote' ? targetSpec.ocppUrl : ''),
         realtime: ctx.realtime,
-        cmsUrl: target ? `${target.httpUrl}/cms` : null,
+        cmsUrl: null, // the CSMS serves no CMS pages yet (src/csms/web is empty)
       },
       fleet,
       customers: {
@@ -237,6 +237,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     ctx.ocppUrl = target.ocppUrl;
     ctx.rest.setBaseUrl(target.httpUrl);
     log(`target: ${target.kind} ${target.httpUrl} ${target.ocppUrl}`);
+    if (target.kind === 'embedded') {
+      // A person watching the demo can use the embedded CSMS while it runs.
+      log(`  REST API ${target.httpUrl}/api, OpenAPI ${target.httpUrl}/docs; admin ${target.admin.email} / ${target.admin.password}`);
+    }
     let remote;
     try {
       remote = await readRemoteConfig(ctx.rest);

@@ -9,7 +9,7 @@ export function aScenario(yaml: string): Scenario {
 }
 
 /** A small, busy fleet: 10 chargers (HTTP Basic auth), 5 customers with short app and RFID sessions. */
-export function aBusyScenario(extra = ''): Scenario {
+export function aBusyScenario(extra = '', opts: { register?: 'self' | 'cms' } = {}): Scenario {
   return aScenario(`
 name: busy
 seed: 7
@@ -24,6 +24,7 @@ chargers:
     faults: { malformedFramesPerMinute: 6 }
 customers:
   count: 5
+  register: ${opts.register ?? 'self'}
   sessions: { mix: { app: 1, rfid: 1 }, interval: [0.3s, 0.8s], duration: [2s, 3s] }
 adversarial: { count: 1, interval: 1s }
 admins: { count: 1 }
