@@ -65,8 +65,8 @@ function serveCommand(): Command {
       dashboard?.stop();
       process.stdout.write(`\n${signal}: draining and stopping…\n`);
       await csms.close();
-      process.stdout.write('stopped.\n');
-      process.exit(0);
+      // Exit once the line is flushed: on a pipe, exit() would cut buffered output.
+      process.stdout.write('stopped.\n', () => process.exit(0));
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));

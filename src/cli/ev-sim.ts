@@ -13,7 +13,8 @@ import { runCommand, type RunFlags, type RunIo } from './run-scenario.ts';
 const EXAMPLE_FILE = 'scenario.yaml';
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 a threshold failed, 2 bad usage or scenario, 3 inconclusive. */
-export async function main(argv: string[], io: RunIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+// The CLI's one read of the environment (the CSMS's is src/csms/config.ts).
+export async function main(argv: string[], io: RunIo = { stdout: process.stdout, stderr: process.stderr, ci: Boolean(process.env.CI) }): Promise<number> {
   let code = 0;
   const program = new Command('ev-sim')
     .description('Simulate OCPP 1.6J chargers and customers against a CSMS and measure it')

@@ -32,9 +32,9 @@ export interface LiveOutputOptions {
   logStream?: NodeJS.WriteStream;
 }
 
-/** The ink dashboard if asked for and `stream` is a terminal outside CI, else progress lines. */
+/** The ink dashboard if asked for and `stream` is a terminal, else progress lines. */
 export function createLiveOutput(opts: LiveOutputOptions): LiveOutput {
-  const useDashboard = opts.dashboard && opts.stream.isTTY === true && !process.env.CI;
+  const useDashboard = opts.dashboard && opts.stream.isTTY === true;
   return useDashboard ? dashboardOutput(opts) : lineOutput(opts);
 }
 

@@ -25,6 +25,8 @@ export interface RunFlags {
 export interface RunIo {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
+  /** Running under CI (CI=true): plain progress lines, never the dashboard. */
+  ci?: boolean;
 }
 
 /** Seconds from `30s`, `2m`, `500ms`, `1h` or a bare number of seconds; null when unreadable. */
@@ -81,7 +83,7 @@ export async function runCommand(file: string, flags: RunFlags, runScenario: Run
 
   // With --json, stdout carries the RunResult alone: everything else goes to stderr.
   const view = flags.json ? io.stderr : io.stdout;
-  const live = createLiveOutput({ stream: view, logStream: io.stderr, dashboard: flags.dashboard !== false, scenario: scenario.name, durationS: durationOverrideS ?? scenario.duration / 1000 });
+  const live = createLiveOutput({ stream: view, logStream: io.stderr, dashboard: flags.dashboard !== false && !io.ci, scenario: scenario.name, durationS: durationOverrideS ?? scenario.duration / 1000 });
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {

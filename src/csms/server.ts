@@ -22,6 +22,7 @@ import { createNotifier, type Notifier } from './notifier/notifier.ts';
 import { createProcessor, type Processor } from './processor/processor.ts';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer.ts';
 import { createSqliteStore, type SqliteStore } from './store/index.ts';
+import { isMemory } from './store/sqlite-store.ts';
 
 export interface CsmsInfo {
   nodeId: string;
@@ -43,9 +44,9 @@ const systemClock: Clock = { now: () => new Date() };
 
 /** Builds a CSMS from one config object; nothing opens until start(). */
 export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { node: config.nodeId } });
-  const clock = options.clock ?? systemClock;
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const logger = options.logger ?? pino({ level: config.logLevel, base: { node: nodeId } });
+  const clock = options.clock ?? systemClock;
   let store: SqliteStore | null = null;
   let checkpointer: Checkpointer | null = null;
   let broker: Broker | null = null;
@@ -67,7 +68,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
 
     async start(): Promise<CsmsInfo> {
       store = createSqliteStore(config.dbPath);
-      if (config.dbPath !== ':memory:') checkpointer = startCheckpointer(store.db, config.dbPath);
+      if (!isMemory(config.dbPath)) checkpointer = startCheckpointer(store.db, config.dbPath);
       // One node owns every connection in embedded mode; with a shared broker, other nodes may hold some.
       if (!config.enableRabbitmq) store.chargePoints.setAllOffline();
       broker = config.enableRabbitmq
@@ -90,6 +91,8 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         broker,
         clock,
         messageLogRetention: config.messageLogRetention,
+        // Only the Socket.io notifier delivers dashboard.stats; polling pages read GET /api/cms/dashboard.
+        statsIntervalMs: config.enableRabbitmq ? 5000 : 0,
         onError: (err, event) => logger.error({ err, eventId: event.eventId, kind: event.kind }, 'event failed'),
       });
       processor.start();

@@ -97,7 +97,7 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
      * StartTransaction.req: always yields a transactionId (chargers need one even for a refusal).
      * Durable before the caller answers; a retry with the same key returns the same id.
      */
-    startTransaction(chargePointId: string, req: StartRequest): { transactionId: number; idTagInfo: IdTagInfo; session: Session; created: boolean; notifications: Notification[] } {
+    startTransaction(chargePointId: string, req: StartRequest): { transactionId: number; idTagInfo: IdTagInfo; created: boolean } {
       return store.transaction(() => {
         const user = store.users.findByIdTag(req.idTag);
         const tariff = store.tariffs.forChargePoint(chargePointId);
@@ -122,17 +122,17 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
           const retried = session.status === 'completed' && session.stopReason?.startsWith('Refused:')
             ? { status: session.stopReason.slice('Refused:'.length) as AuthorizationStatus }
             : idTagInfo.status === 'ConcurrentTx' ? { status: 'Accepted' as const } : idTagInfo;
-          return { transactionId: session.id, idTagInfo: retried, session, created, notifications: [] };
+          return { transactionId: session.id, idTagInfo: retried, created };
         }
         if (idTagInfo.status !== 'Accepted') {
           // Refused: the row keeps the id stable for retries; the charger will stop it.
           store.sessions.complete(session.id, { meterStop: req.meterStart, energyWh: 0, costMinor: 0, stoppedAt: iso(req.timestamp), reason: `Refused:${idTagInfo.status}` });
-          return { transactionId: session.id, idTagInfo, session: store.sessions.get(session.id)!, created, notifications: [] };
+          return { transactionId: session.id, idTagInfo, created };
         }
         const fee = computeCostMinor(tariff, 0, session.startedAt, session.startedAt);
         if (fee !== 0) store.sessions.updateProgress(session.id, { meterLast: req.meterStart, energyWh: 0, powerW: 0, costMinor: fee, lastMeterAt: session.startedAt });
-        const started = store.sessions.get(session.id)!;
-        return { transactionId: session.id, idTagInfo, session: started, created, notifications: sessionNotifications('charging.started', started, now()) };
+        // charging.started is announced by the processor, from the committed row.
+        return { transactionId: session.id, idTagInfo, created };
       });
     },
 

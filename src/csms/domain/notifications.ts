@@ -12,6 +12,9 @@ export const CMS_ROOMS = {
   sessions: 'cms:sessions',
 } as const;
 
+/** Room every authenticated client is in: availability is public, sessions and wallets are not. */
+export const PUBLIC_STATIONS_ROOM = 'public:stations';
+
 /** Room of one charge point's detail view. */
 export function pointRoom(chargePointId: string): string {
   return `cms:point:${chargePointId}`;

@@ -174,8 +174,6 @@ export interface OcppCallEvent extends EventBase {
   /** Our CALLRESULT payload, or null when we answered with a CALLERROR. */
   response: unknown;
   error: { code: string; description: string } | null;
-  /** Out-of-schema values accepted because the charger is lenient. */
-  warnings?: string[];
 }
 
 /** A CALL we sent to the charger (a command), logged when it leaves. */
@@ -191,11 +189,9 @@ export interface OcppAnswerEvent extends EventBase {
   kind: 'callresult' | 'callerror';
   action: string | null;
   messageId: string;
-  request: unknown;
   payload: unknown;
   error: { code: string; description: string; details: unknown } | null;
   latencyMs: number | null;
-  commandId: string | null;
 }
 
 /** A frame we could not accept, and the answer (if any) we sent back. */

@@ -34,11 +34,9 @@ export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDe
           kind: info.messageType === 3 ? 'callresult' : 'callerror',
           action: info.action,
           messageId: info.messageId!,
-          request: null,
           payload: info.messageType === 3 ? info.payload : null,
           error: info.error ? { ...info.error, details: info.payload } : null,
           latencyMs: info.latencyMs,
-          commandId: null,
         });
         return;
       }

@@ -11,6 +11,7 @@ import { createOcppConnection, type ChargePointToCsms, type CsmsToChargePoint, t
 import type { CsmsConfig } from '../config.ts';
 import type { Charging } from '../domain/charging.ts';
 import type { Broker, Clock, CommandSender, Store } from '../domain/ports.ts';
+import type { ChargePoint } from '../domain/types.ts';
 import { createChargerState, type ChargerState } from './charger-state.ts';
 import { createCommandSender } from './commands.ts';
 import { createEventPublisher } from './events.ts';
@@ -87,16 +88,33 @@ export function createGateway(deps: GatewayDeps) {
         ws.close(1002, 'subprotocol ocpp1.6 required');
         return;
       }
-      if (autoRegistered && !store.chargePoints.get(identity)) {
-        store.chargePoints.create({ id: identity, registrationStatus: 'Accepted' });
-        logger.info({ identity }, 'charge point auto-registered');
+      // This runs inside the http 'upgrade' listener: anything thrown here would end the process.
+      try {
+        let point = decision.point;
+        if (autoRegistered && !point) {
+          point = autoRegister(identity);
+          logger.info({ identity }, 'charge point auto-registered');
+        }
+        attach(identity, point, ws, req.socket.remoteAddress ?? null);
+      } catch (err) {
+        logger.error({ err, identity }, 'could not attach the charger');
+        ws.close(1011, 'internal error');
       }
-      attach(identity, ws, req.socket.remoteAddress ?? null);
     });
   }
 
-  function attach(identity: string, ws: WebSocket, remoteAddress: string | null): void {
-    const point = store.chargePoints.get(identity);
+  /** Creates the point, or takes the one another node sharing the database created a moment ago. */
+  function autoRegister(identity: string): ChargePoint {
+    try {
+      return store.chargePoints.create({ id: identity, registrationStatus: 'Accepted' });
+    } catch (err) {
+      const existing = store.chargePoints.get(identity);
+      if (existing) return existing;
+      throw err;
+    }
+  }
+
+  function attach(identity: string, point: ChargePoint | null, ws: WebSocket, remoteAddress: string | null): void {
     const state = createChargerState(identity, point?.registrationStatus === 'Accepted' && point.lastBootAt !== null, Date.now());
     const conn = createOcppConnection<ChargePointToCsms, CsmsToChargePoint, ChargerState>(ws, {
       context: state,

@@ -6,13 +6,14 @@
 import type { IncomingMessage } from 'node:http';
 import { verifyAuthKey } from '../domain/secrets.ts';
 import type { Store } from '../domain/ports.ts';
+import type { ChargePoint } from '../domain/types.ts';
 
 /** OCPP 1.6 chargeBoxIdentity is a CiString48. */
 export const MAX_IDENTITY_LENGTH = 48;
 const PATH_PREFIX = '/ocpp/';
 
 export type UpgradeDecision =
-  | { ok: true; identity: string; autoRegistered: boolean }
+  | { ok: true; identity: string; point: ChargePoint | null; autoRegistered: boolean }
   | { ok: false; status: 400 | 401 | 404; reason: string };
 
 /** Extracts the percent-encoded identity from `/ocpp/{identity}`. */
@@ -50,9 +51,9 @@ export function decideUpgrade(req: IncomingMessage, store: Store, autoRegister: 
   const point = store.chargePoints.get(identity);
   if (!point) {
     if (!autoRegister) return { ok: false, status: 404, reason: `unknown charge point ${identity}` };
-    return { ok: true, identity, autoRegistered: true };
+    return { ok: true, identity, point: null, autoRegistered: true };
   }
-  const hash = store.chargePoints.authKeyHash(identity);
+  const hash = point.hasAuthKey ? store.chargePoints.authKeyHash(identity) : null;
   if (hash !== null) {
     const creds = basicCredentials(req.headers.authorization);
     // SEC §2: username is the identity; compare the key in constant time against the salted hash.
@@ -60,5 +61,5 @@ export function decideUpgrade(req: IncomingMessage, store: Store, autoRegister: 
       return { ok: false, status: 401, reason: `bad or missing Basic credentials for ${identity}` };
     }
   }
-  return { ok: true, identity, autoRegistered: false };
+  return { ok: true, identity, point, autoRegistered: false };
 }

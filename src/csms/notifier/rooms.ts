@@ -2,11 +2,11 @@
  * The room model, pure: which rooms exist, which a user is put in on connect, and which a user may
  * join. The seed design let any client join any room; here a room must be granted by the account.
  */
-import { CMS_ROOMS, customerRoom } from '../domain/notifications.ts';
+import { CMS_ROOMS, customerRoom, PUBLIC_STATIONS_ROOM } from '../domain/notifications.ts';
 import type { Role } from '../domain/types.ts';
 
 /** Availability is public to every authenticated client (see processor/apply-event.ts). */
-export const PUBLIC_ROOM = 'public:stations';
+export const PUBLIC_ROOM = PUBLIC_STATIONS_ROOM;
 
 const POINT_PREFIX = 'cms:point:';
 const CUSTOMER_PREFIX = 'customer:';

@@ -4,12 +4,9 @@
  * once that transaction has committed.
  */
 import type { Charging, MeterValuesRequest, StatusRequest, StopRequest } from '../domain/charging.ts';
-import { CMS_ROOMS, notify, pointRoom, sessionNotifications } from '../domain/notifications.ts';
+import { CMS_ROOMS, notify, pointRoom, PUBLIC_STATIONS_ROOM, sessionNotifications } from '../domain/notifications.ts';
 import type { Store } from '../domain/ports.ts';
 import type { Notification, OcppAnswerEvent, OcppCallEvent, OcppEvent, OcppMessageLogEntry, RegistrationStatus } from '../domain/types.ts';
-
-/** Room every authenticated client is in: availability is public, sessions and wallets are not. */
-export const PUBLIC_STATIONS_ROOM = 'public:stations';
 
 export interface ApplyContext {
   store: Store;

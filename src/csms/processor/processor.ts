@@ -123,7 +123,7 @@ export function createProcessor(opts: ProcessorOptions) {
         t.unref();
         timers.push(t);
       };
-      every(opts.statsIntervalMs ?? 5000, pushStats);
+      if (opts.statsIntervalMs !== 0) every(opts.statsIntervalMs ?? 5000, pushStats);
       every(1000, () => store.messages.prune(opts.messageLogRetention));
       // Redeliveries come from deliveries that were processed but not yet acknowledged: the newest
       // few hundred. An hour of ids covers a consumer restart with room to spare, and keeps the

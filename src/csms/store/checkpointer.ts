@@ -40,7 +40,10 @@ export function startCheckpointer(db: Database, path: string, intervalMs = 1000)
       worker.off('exit', fallBack);
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage('stop');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+      // A ref'd timer: while close() waits, it is what keeps the process alive; cleared once done.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+      clearTimeout(timer);
       fallBack();
     },
   };

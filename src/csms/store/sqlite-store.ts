@@ -37,7 +37,8 @@ export interface SqliteStore extends Store {
   close(): void;
 }
 
-function isMemory(path: string): boolean {
+/** True for SQLite's in-memory database names. */
+export function isMemory(path: string): boolean {
   return path === ':memory:' || path === '' || path.startsWith('file::memory:');
 }
 

@@ -55,7 +55,7 @@ describe('processor', () => {
     await processor.handle([
       { body: aCallEvent({ messageId: 'hb-1' }), redelivered: false, attempts: 0 },
       { body: { eventId: 'c-1', chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'command', action: 'Reset', messageId: 'cmd-1', payload: { type: 'Soft' } }, redelivered: false, attempts: 0 },
-      { body: { eventId: 'c-2', chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'callresult', action: 'Reset', messageId: 'cmd-1', request: null, payload: { status: 'Accepted' }, error: null, latencyMs: 12, commandId: null }, redelivered: false, attempts: 0 },
+      { body: { eventId: 'c-2', chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'callresult', action: 'Reset', messageId: 'cmd-1', payload: { status: 'Accepted' }, error: null, latencyMs: 12 }, redelivered: false, attempts: 0 },
     ]);
     const rows = store.messages.list('CP-P', { limit: 10 }).map((m) => [m.direction, m.messageType, m.action, m.messageId]);
     expect(rows).toEqual(expect.arrayContaining([
