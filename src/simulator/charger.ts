@@ -22,6 +22,9 @@ const K_DROP = 4;
 const K_MALFORMED = 5;
 const K_BOOT_RETRY = 6;
 
+/** Sends of one StopTransaction that time out before we give up on it (OCPP's TransactionMessageAttempts). */
+const STOP_ATTEMPTS = 3;
+
 /** Message ids of frames we break on purpose start with this, so their answers are not errors. */
 const MALFORMED_PREFIX = 'mf';
 
@@ -35,8 +38,15 @@ export interface Tx {
   lastSentWh: number;
   /** StartTransaction sent but not answered: resent as is after a reconnect (same transactionId back). */
   startPending: boolean;
+  /** A StartTransaction is on the wire now: a resume must not send a second one beside it. */
+  starting: boolean;
+  /** The CSMS refused the idTag in its StartTransaction answer: stopped at once (DeAuthorized). */
+  refused: boolean;
   stopReason: StopReason | null;
+  /** A StopTransaction (or the Finishing status before it) is on the wire. */
   stopping: boolean;
+  /** StopTransaction sends that timed out. */
+  stopTimeouts: number;
   soc: number;
 }
 
@@ -83,6 +93,11 @@ export class SimCharger implements Actor {
     return this.connectors.some((c) => c.tx !== null);
   }
 
+  /** Ramp-down: ends every open transaction at the charger (the driver unplugs); sent once online. */
+  stopAll(reason: StopReason): void {
+    for (let i = 0; i < this.connectors.length; i++) this.stop(i, reason);
+  }
+
   /** Index of a connector a customer may take now, or -1. */
   freeConnector(): number {
     if (this.state !== 'online' || !this.booted) return -1;
@@ -108,7 +123,8 @@ export class SimCharger implements Actor {
       case K_CONNECT: this.connect(); return;
       case K_HEARTBEAT: this.heartbeat(at); return;
       case K_METER: this.meterTick(at); return;
-      case K_DROP: this.drop(); return;
+      // Injected drops belong to the load phase; in ramp-down the open transactions must get through.
+      case K_DROP: if (!this.ctx.stopping) this.drop(); return;
       case K_MALFORMED: this.malformed(at); return;
       case K_BOOT_RETRY: void this.boot(at); return;
     }
@@ -172,6 +188,8 @@ export class SimCharger implements Actor {
       await this.resumeTransactions();
     } catch (error) {
       this.failed('BootNotification', error);
+      // A status timed out but the connection is up: the open transactions must still go on.
+      if (this.booted && this.conn && !(error instanceof OcppConnectionClosedError)) await this.resumeTransactions();
     }
   }
 
@@ -321,7 +339,7 @@ export class SimCharger implements Actor {
     c.reservedBy = null;
     c.tx = {
       owner: this.ctx.ownersByIdTag.get(idTag) ?? null, idTag, transactionId: null, meterStart: 0, startTimestamp: '',
-      powerW: 0, lastSentWh: 0, startPending: false, stopReason: null, stopping: false, soc: this.ctx.random.int(10, 40),
+      powerW: 0, lastSentWh: 0, startPending: false, starting: false, refused: false, stopReason: null, stopping: false, stopTimeouts: 0, soc: this.ctx.random.int(10, 40),
     };
     return c.tx;
   }
@@ -355,27 +373,41 @@ export class SimCharger implements Actor {
   }
 
   private async sendStart(i: number, tx: Tx, at: number): Promise<void> {
+    // On the wire already (a resume racing the start it would resend): that one is answered or fails.
+    if (tx.starting) return;
     const owner = tx.owner;
     tx.startPending = true;
+    tx.starting = true;
+    const conn = this.conn;
     const exp = owner ? this.ctx.expectations.expect(owner, `s|${this.id}|${i + 1}`, 'notify.charging.started', at) : null;
     let res;
     try {
       // Same payload on a resend: the CSMS answers a retried StartTransaction with the same transactionId.
       res = await this.call('StartTransaction', { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp }, at);
     } catch (error) {
+      tx.starting = false;
       if (exp) this.ctx.expectations.cancel(exp);
       this.failed('StartTransaction', error);
       if (!(error instanceof OcppConnectionClosedError)) {
         tx.startPending = false;
         this.abandon(i, tx);
+        return;
       }
+      // Still pending: resent after the reconnect, or now if the charger is back already (its resume
+      // skipped this start while it was still failing on the old socket).
+      if (this.connectors[i].tx === tx && this.conn !== null && this.conn !== conn) await this.sendStart(i, tx, performance.now());
       return;
     }
+    tx.starting = false;
     tx.startPending = false;
     if (res.idTagInfo.status !== 'Accepted') {
       if (exp) this.ctx.expectations.cancel(exp);
       reportError(this.ctx, `ocpp.StartTransaction: idTag ${res.idTagInfo.status}`);
-      this.abandon(i, tx);
+      // The CSMS holds a (refused) transaction under this id: the charger ends it (StopTransactionOnInvalidId).
+      tx.transactionId = res.transactionId;
+      tx.refused = true;
+      tx.stopReason = 'DeAuthorized';
+      await this.finish(i, performance.now());
       return;
     }
     tx.transactionId = res.transactionId;
@@ -400,10 +432,11 @@ export class SimCharger implements Actor {
   /** Ends the transaction on connector `i` (the driver unplugs, or after a RemoteStop). */
   stop(i: number, reason: StopReason, at = performance.now()): void {
     const tx = this.connectors[i]?.tx;
-    if (!tx || tx.stopReason) return;
-    tx.stopReason = reason;
+    if (!tx) return;
+    tx.stopReason ??= reason;
     // Not started yet: sendStart finishes it once it has a transactionId; offline: after the reconnect.
-    if (tx.transactionId !== null && this.conn) void this.finish(i, at);
+    // Asked again while online and not on the wire (finish is idempotent): send it now.
+    if (tx.transactionId !== null && !tx.stopping && this.conn) void this.finish(i, at);
   }
 
   private async finish(i: number, at: number): Promise<void> {
@@ -411,36 +444,58 @@ export class SimCharger implements Actor {
     const tx = c.tx;
     if (!tx || tx.transactionId === null || tx.stopping) return;
     tx.stopping = true;
+    const conn = this.conn;
     let exp: Expectation | null = null;
     try {
       await this.status(i + 1, 'Finishing', at);
       const now = performance.now();
       this.advance(c, now);
       const meterStop = Math.max(Math.floor(c.registerWh), tx.lastSentWh);
-      if (tx.owner) exp = this.ctx.expectations.expect(tx.owner, `x|${tx.transactionId}`, 'notify.charging.stopped', now);
+      // A refused transaction was never active: the CSMS notifies nothing when it ends.
+      if (tx.owner && !tx.refused) exp = this.ctx.expectations.expect(tx.owner, `x|${tx.transactionId}`, 'notify.charging.stopped', now);
       await this.call('StopTransaction', {
         transactionId: tx.transactionId, meterStop, timestamp: new Date(this.timestamp(now)).toISOString(), idTag: tx.idTag, reason: tx.stopReason ?? 'Local',
       }, now);
     } catch (error) {
       if (exp) this.ctx.expectations.cancel(exp);
       this.failed('StopTransaction', error);
-      // Still open: sent again after the reconnect (or given up on a CALLERROR, as a charger would).
       tx.stopping = false;
-      if (error instanceof OcppConnectionClosedError) return;
+      const closed = error instanceof OcppConnectionClosedError;
+      if (closed || (error instanceof OcppTimeoutError && ++tx.stopTimeouts < STOP_ATTEMPTS)) {
+        // Still open: sent again after the reconnect. If the charger is back already (its resume ran
+        // while this send was still failing on the old socket), or the send timed out, send it now.
+        if (c.tx === tx && this.conn !== null && (!closed || this.conn !== conn)) void this.finish(i, performance.now());
+        return;
+      }
+      // Given up (a CALLERROR, or the last timeout), as a charger would; counted as an error above.
     }
     c.tx = null;
-    tx.owner?.onSessionEnded(true);
+    tx.owner?.onSessionEnded(!tx.refused);
     if (this.conn) this.status(i + 1, 'Available', performance.now()).catch((error) => this.failed('StatusNotification', error));
   }
 
   /** Ends the run for this charger: no reconnects, socket closed. */
   shutdown(): void {
+    if (this.state !== 'closed') this.reportUnfinished();
     this.state = 'closed';
     this.gen++;
     // Answers still on the wire after a local close would read as "answer to no outstanding CALL".
     this.conn?.socket.removeAllListeners('message');
     this.conn?.close(1000, 'simulation over');
     this.conn = null;
+  }
+
+  /**
+   * Transactions still open as the charger goes: their StopTransaction (or StartTransaction) was never
+   * answered. Always an unexpected error, chaos or not: the run promises that every session ends.
+   */
+  private reportUnfinished(): void {
+    for (const c of this.connectors) {
+      const tx = c.tx;
+      if (!tx) continue;
+      if (tx.transactionId !== null) this.ctx.metrics.error('ocpp.StopTransaction: not answered before the run ended', false);
+      else if (tx.startPending) this.ctx.metrics.error('ocpp.StartTransaction: not answered before the run ended', false);
+    }
   }
 
   private async call(action: string, payload: object, scheduledAt: number): Promise<any> {

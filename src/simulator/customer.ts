@@ -127,7 +127,9 @@ export class SimCustomer implements Actor, SessionOwner {
     if (this.ctx.realtime === 'polling') this.startKeys.set(transactionId, `s|${charger.id}|${connector + 1}`);
     if (!this.current) this.current = { charger: this.chargers[chargerIndex], connector, mode: 'app', transactionId };
     this.current.transactionId = transactionId;
-    this.ctx.scheduler.at(performance.now() + this.pickMs(this.cfg.sessions.duration), K_STOP, this, this.gen);
+    // Started during ramp-down (its StartTransaction was in flight): stop it at once.
+    const duration = this.ctx.stopping ? 0 : this.pickMs(this.cfg.sessions.duration);
+    this.ctx.scheduler.at(performance.now() + duration, K_STOP, this, this.gen);
   }
 
   onSessionEnded(): void {

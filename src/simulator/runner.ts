@@ -312,9 +312,24 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     ctx.stopping = true;
     log('ramp-down: stopping sessions, then disconnecting chargers');
     for (const cu of customers) if (cu.current) void cu.stopSession();
-    // Sessions end through the CSMS (RemoteStop) or at the charger; give them time to close cleanly.
-    const until = performance.now() + Math.min(15_000, scenario.notifications.lossDeadline + 5000);
-    while (performance.now() < until && chargers.some((ch) => ch.charging && ch.state === 'online')) await sleep(50);
+    // Sessions end through the CSMS (RemoteStop) or at the charger. Every open transaction must get
+    // its StopTransaction answered before its charger goes, so wait for all of them, online or not: a
+    // charger that is offline now reconnects (with its backoff) and sends the stop then. Halfway, what
+    // is still open and not asked to stop is stopped at the charger (the driver unplugs).
+    const budget = Math.min(15_000, scenario.notifications.lossDeadline + 5000);
+    const since = performance.now();
+    const open = (): SimCharger[] => chargers.filter((ch) => ch.charging && ch.state !== 'closed');
+    let unplugged = false;
+    while (performance.now() - since < budget && open().length > 0) {
+      if (!unplugged && performance.now() - since >= budget / 2) {
+        unplugged = true;
+        for (const ch of open()) ch.stopAll('Local');
+      }
+      await sleep(50);
+    }
+    // Counted as errors by shutdown(): a stop that never got through must not vanish.
+    const left = open();
+    if (left.length > 0) log(`ramp-down: ${left.length} chargers still have open transactions after ${budget} ms: ${left.slice(0, 5).map((ch) => `${ch.id} (${ch.state})`).join(', ')}`);
     const perTick = Math.max(1, Math.round(scenario.phases.rampDown.rate / 10));
     for (let i = 0; i < chargers.length; i += perTick) {
       for (const ch of chargers.slice(i, i + perTick)) ch.shutdown();

@@ -16,7 +16,7 @@ thresholds:
   - isolation.leaks == 0
   - notifications.lost == 0
   - errors.unexpected == 0
-`), { onSnapshot: (s) => snapshots.push(s) });
+`), { onSnapshot: (s) => snapshots.push(s), snapshotIntervalMs: 50 });
 
     expect(result.reason).toBe('all 4 thresholds held');
     expect(result.exitCode).toBe(0);
@@ -41,7 +41,8 @@ thresholds:
     // Malformed frames were sent on purpose: errors, but expected ones.
     expect(final.errors.unexpected).toBe(0);
     expect(final.errors.top.map((e) => e.key)).toContain('ocpp.malformed frame sent (expected)');
-    // Phases come in order; ramp-down and draining can be shorter than one snapshot interval.
+    // Phases come in order; ramp-down and draining can be shorter than one snapshot interval (ramp-up
+    // lasts ~200 ms here, hence snapshots every 50 ms).
     const order = ['setup', 'ramp-up', 'hold', 'ramp-down', 'draining', 'done'];
     const seen = [...new Set(snapshots.map((s) => s.phase))];
     expect(seen).toEqual([...seen].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
