@@ -108,6 +108,8 @@ export interface ChargePointRepo {
   /** Clears the node, but only if it is still `nodeId` (a newer connection elsewhere wins). */
   clearNode(id: string, nodeId: string): void;
   nodeOf(id: string): string | null;
+  /** True when any charge point of the station is connected (one indexed lookup, not a list). */
+  stationOnline(stationId: number): boolean;
 }
 
 export interface TariffInput {

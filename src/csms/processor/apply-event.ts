@@ -134,7 +134,8 @@ function chargerStatus(cp: string, ctx: ApplyContext, data: Record<string, unkno
   const payload = { chargePointId: cp, stationId: point?.stationId ?? null, online: point?.online ?? false, registrationStatus: point?.registrationStatus, ...data };
   ctx.notes.push(notify('charger.status', payload, ctx.now, [], [...pointRooms(cp), PUBLIC_STATIONS_ROOM]));
   if (point?.stationId != null) {
-    const online = ctx.store.chargePoints.list({ stationId: point.stationId }).some((p) => p.online);
+    // A station of a thousand chargers must not be listed on every connect and disconnect.
+    const online = ctx.store.chargePoints.stationOnline(point.stationId);
     ctx.notes.push(notify('station.status', { stationId: point.stationId, online }, ctx.now, [], [CMS_ROOMS.stations, CMS_ROOMS.dashboard, PUBLIC_STATIONS_ROOM]));
   }
 }

@@ -102,6 +102,7 @@ export function createChargePointRepo({ db, now, tx }: RepoContext): ChargePoint
   const setNode = db.prepare<[string, string]>('UPDATE charge_points SET node_id = ? WHERE id = ?');
   const clearNode = db.prepare<[string, string]>('UPDATE charge_points SET node_id = NULL WHERE id = ? AND node_id = ?');
   const nodeOf = db.prepare<[string], { node_id: string | null }>('SELECT node_id FROM charge_points WHERE id = ?');
+  const stationOnline = db.prepare<[number], { online: number }>('SELECT EXISTS (SELECT 1 FROM charge_points WHERE station_id = ? AND online = 1) AS online');
   const connectors = db.prepare<[string], ConnectorRow>(
     'SELECT * FROM connectors WHERE charge_point_id = ? ORDER BY connector_id',
   );
@@ -218,6 +219,9 @@ export function createChargePointRepo({ db, now, tx }: RepoContext): ChargePoint
     },
     nodeOf(id) {
       return nodeOf.get(id)?.node_id ?? null;
+    },
+    stationOnline(stationId) {
+      return stationOnline.get(stationId)!.online === 1;
     },
     connectors(id) {
       return connectors.all(id).map(toConnector);

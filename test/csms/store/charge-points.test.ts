@@ -52,6 +52,20 @@ describe('charge points', () => {
     expect(store.chargePoints.update('nope', { lenient: true })).toBeNull();
   });
 
+  it('tells whether any charge point of a station is online', () => {
+    const station = store.stations.create(aStation());
+    const other = store.stations.create(aStation());
+    const a = store.chargePoints.create(aChargePoint({ stationId: station.id }));
+    store.chargePoints.create(aChargePoint({ stationId: station.id }));
+    const elsewhere = store.chargePoints.create(aChargePoint({ stationId: other.id }));
+    store.chargePoints.setOnline(elsewhere.id, true, clock.at);
+    expect(store.chargePoints.stationOnline(station.id)).toBe(false);
+    store.chargePoints.setOnline(a.id, true, clock.at);
+    expect(store.chargePoints.stationOnline(station.id)).toBe(true);
+    store.chargePoints.setOnline(a.id, false, clock.at);
+    expect(store.chargePoints.stationOnline(station.id)).toBe(false);
+  });
+
   it('records boot, presence and heartbeats', () => {
     const cp = store.chargePoints.create(aChargePoint());
     store.chargePoints.recordBoot(cp.id, { vendor: 'V', model: 'M', serialNumber: 'S', firmwareVersion: null }, 'Accepted', '2024-05-01T12:01:00Z');
