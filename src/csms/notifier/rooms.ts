@@ -62,7 +62,9 @@ export function roomKind(name: string): RoomKind | null {
 
 /** Rooms a socket is put in on connect: a customer its own room, an admin the dashboard; both the public room. */
 export function autoRooms(user: Member): string[] {
-  return user.role === 'customer' ? [customerRoom(user.id), PUBLIC_ROOM] : [CMS_ROOMS.dashboard, PUBLIC_ROOM];
+  // public:stations is joined on demand, by pages that show availability: every status change of
+  // every charger goes there, so auto-joining everyone would multiply it by every client.
+  return user.role === 'customer' ? [customerRoom(user.id)] : [CMS_ROOMS.dashboard];
 }
 
 /** Whether `user` may join `room`: customers their own room, admins the CMS rooms, everyone the public one. */

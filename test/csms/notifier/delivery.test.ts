@@ -112,6 +112,7 @@ describe('notifier delivery', () => {
     const a = await h.api.customer();
     const b = await h.api.customer();
     const clients = [await h.client(a.token), await h.client(b.token), await h.client(h.api.adminToken)];
+    for (const c of clients) expect(await c.join('public:stations')).toEqual({ ok: true, room: 'public:stations' });
     const n = h.publish('station.status', { rooms: ['public:stations'], data: { stationId: 1, online: true } });
     for (const c of clients) expect((await c.receive(n.id)).data).toEqual({ stationId: 1, online: true });
   });

@@ -56,7 +56,7 @@ describe('notifier handshake', () => {
     });
     const [server] = await h.notifier.io.fetchSockets();
     expect(server.data).toEqual({ userId: user.id, role: 'customer' });
-    expect([...server.rooms].filter((r) => r !== server.id).sort()).toEqual([`customer:${user.id}`, 'public:stations']);
+    expect([...server.rooms].filter((r) => r !== server.id).sort()).toEqual([`customer:${user.id}`]);
   });
 
   it('refuses a browser page of another origin, even with a valid token', async () => {

@@ -15,8 +15,9 @@ describe('notifier stats and close', () => {
     const a = await h.api.customer();
     const b = await h.api.customer();
     const ca = await h.client(a.token);
-    await h.client(b.token);
+    const cb = await h.client(b.token);
     const admin = await h.client(h.api.adminToken);
+    for (const c of [ca, cb, admin]) await c.join('public:stations');
     await admin.join(pointRoom('CP-1'));
     await admin.join(pointRoom('CP-2'));
     await ca.join(CMS_ROOMS.sessions);
@@ -34,7 +35,7 @@ describe('notifier stats and close', () => {
       connected: 3,
       clientsByRoomKind: { customer: 2, cms: 1, point: 1, public: 3 },
       refusedConnections: { CSMS_ERR_UNAUTHORIZED: 1 },
-      acceptedJoins: 2,
+      acceptedJoins: 5,
       refusedJoins: 1,
       refusedJoinsByReason: { 'admin-only': 1 },
       received: 4,

@@ -45,9 +45,9 @@ describe('rooms', () => {
     expect(mayJoin(admin, parseRoom('customer:1'))).toEqual({ ok: false, reason: 'customer-only' });
   });
 
-  it('puts customers in their own and the public room, admins in the dashboard and the public room', () => {
-    expect(autoRooms(customer)).toEqual(['customer:7', 'public:stations']);
-    expect(autoRooms(admin)).toEqual(['cms:dashboard', 'public:stations']);
+  it('puts customers in their own room and admins in the dashboard; the public room is joined on demand', () => {
+    expect(autoRooms(customer)).toEqual(['customer:7']);
+    expect(autoRooms(admin)).toEqual(['cms:dashboard']);
   });
 
   it('classifies rooms for stats and reads both payload forms', () => {
