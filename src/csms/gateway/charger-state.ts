@@ -3,12 +3,11 @@ export interface ChargerState {
   readonly identity: string;
   /** J §5.4 / JE §3.10: registration is kept per identity, across reconnects. */
   accepted: boolean;
-  connectedAt: number;
   lastPongAt: number;
   /** CALLs from the charger by message id, until we have answered them (to publish request+answer as one event). */
   readonly inFlight: Map<string, { action: string; request: unknown; receivedAt: string }>;
 }
 
 export function createChargerState(identity: string, accepted: boolean, now: number): ChargerState {
-  return { identity, accepted, connectedAt: now, lastPongAt: now, inFlight: new Map() };
+  return { identity, accepted, lastPongAt: now, inFlight: new Map() };
 }

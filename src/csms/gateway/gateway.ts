@@ -175,7 +175,6 @@ export function createGateway(deps: GatewayDeps) {
   return {
     commands,
     stats,
-    connectedIds: () => [...connections.keys()],
     isConnected: (id: string) => connections.has(id),
 
     async listen(port: number, host: string): Promise<number> {
