@@ -202,3 +202,15 @@ export const messageLogSchema = obj({
 
 /** Admin command answer: the outcome and the charger's own response payload. */
 export const commandResultSchema = obj({ commandId: str, status: str, response: anyValue });
+
+/** GET …/sessions/:id/meter-values: the live chart's history, oldest first. */
+export const meterSeriesSchema = obj({
+  sessionId: int,
+  items: {
+    type: 'array',
+    items: obj({ at: str, energyWh: { type: ['integer', 'null'] }, powerW: { type: ['number', 'null'] } }),
+  },
+});
+
+/** Points a chart gets at most: the newest ones. */
+export const MAX_SERIES_POINTS = 720;

@@ -121,3 +121,29 @@ export function latestReading(samples: readonly MeterSample[]): { energyWh: numb
     at,
   };
 }
+
+export interface MeterPoint {
+  at: string;
+  /** Energy delivered since the session started (register minus meterStart), when the charger sent the register. */
+  energyWh: number | null;
+  powerW: number | null;
+}
+
+/**
+ * A session's samples as a chart series: one point per sampling instant, oldest first, with the
+ * energy relative to `meterStart`. Expects samples in Wh and W (as stored).
+ */
+export function meterSeries(samples: readonly MeterSample[], meterStart: number): MeterPoint[] {
+  const byInstant = new Map<string, MeterSample[]>();
+  for (const s of samples) {
+    const group = byInstant.get(s.timestamp);
+    if (group) group.push(s);
+    else byInstant.set(s.timestamp, [s]);
+  }
+  return [...byInstant]
+    .sort(([a], [b]) => Date.parse(a) - Date.parse(b))
+    .map(([at, group]) => {
+      const { energyWh, powerW } = latestReading(group);
+      return { at, energyWh: energyWh === null ? null : Math.max(0, energyWh - meterStart), powerW };
+    });
+}

@@ -49,7 +49,7 @@ export interface UserRepo {
   findByEmail(email: string): UserWithSecret | null;
   findByIdTag(idTag: string): User | null;
   list(filter: { role?: Role; q?: string } & Page): User[];
-  count(filter: { role?: Role }): number;
+  count(filter: { role?: Role; q?: string }): number;
   update(id: number, patch: UserPatch): User | null;
   delete(id: number): boolean;
 }

@@ -67,7 +67,7 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
     { chargePointId: cp, direction: 'in', messageType: 2, action: ev.action, messageId: ev.messageId, payload: ev.request, latencyMs: null, createdAt: ev.receivedAt },
     { chargePointId: cp, direction: 'out', messageType: ev.error ? 4 : 3, action: ev.action, messageId: ev.messageId, payload: ev.error ?? ev.response, latencyMs: null, createdAt: ev.receivedAt },
   );
-  ctx.notes.push(notify('ocpp.message', { chargePointId: cp, direction: 'in', action: ev.action, messageId: ev.messageId, request: ev.request, response: ev.error ?? ev.response, at: ev.receivedAt }, ctx.now, [], [pointRoom(cp)]));
+  ctx.notes.push(notify('ocpp.message', { chargePointId: cp, direction: 'in', action: ev.action, messageId: ev.messageId, request: ev.request, response: ev.error ?? ev.response, responseType: ev.error ? 4 : 3, at: ev.receivedAt }, ctx.now, [], [pointRoom(cp)]));
   if (ev.error) return;
   touch(cp, ev.receivedAt, ctx);
   const req = ev.request as Record<string, unknown>;
@@ -126,7 +126,7 @@ function applyAnswer(ev: OcppAnswerEvent, ctx: ApplyContext): void {
     latencyMs: ev.latencyMs,
     createdAt: ev.receivedAt,
   });
-  ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'in', action: ev.action, messageId: ev.messageId, response: ev.error ?? ev.payload, at: ev.receivedAt }, ctx.now, [], [pointRoom(ev.chargePointId)]));
+  ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'in', action: ev.action, messageId: ev.messageId, response: ev.error ?? ev.payload, responseType: ev.kind === 'callresult' ? 3 : 4, at: ev.receivedAt }, ctx.now, [], [pointRoom(ev.chargePointId)]));
 }
 
 function chargerStatus(cp: string, ctx: ApplyContext, data: Record<string, unknown>): void {

@@ -33,7 +33,9 @@ describe('/api/cms/customers', () => {
     const list = await json(admin('/api/cms/customers?limit=1'));
     expect(list).toMatchObject({ total: 2, limit: 1 });
     expect(list.items).toHaveLength(1);
-    expect((await json(admin('/api/cms/customers?q=Zulu'))).items.map((c: any) => c.id)).toEqual([user.id]);
+    const found = await json(admin('/api/cms/customers?q=Zulu'));
+    expect(found.items.map((c: any) => c.id)).toEqual([user.id]);
+    expect(found.total).toBe(1);
     expect(await json(admin(`/api/cms/customers/${user.id}`))).toMatchObject({ id: user.id, balanceMinor: 300 });
 
     const updated = await json(admin(`/api/cms/customers/${user.id}`, { method: 'PUT', body: { name: 'Zed', idTag: 'NEW-TAG', blocked: true } }));

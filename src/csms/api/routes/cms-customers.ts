@@ -43,14 +43,14 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
   app.get<{ Querystring: { q?: string; limit: number; offset: number } }>('/customers', {
     ...read,
     schema: {
-      tags, security, summary: 'Customers with balances; `q` searches email and name (total counts all customers)',
+      tags, security, summary: 'Customers with balances; `q` searches email and name (`total` counts the matches)',
       querystring: { type: 'object', additionalProperties: false, properties: { q: { type: 'string', maxLength: 100 }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } } },
       response: { 200: list(customerSchema, pageFields), ...errors(400, 401, 403) },
     },
   }, async (request) => {
     const { q, limit, offset } = request.query;
     const items = store.users.list({ role: 'customer', q, limit, offset }).map(view);
-    return { items, total: store.users.count({ role: 'customer' }), limit, offset };
+    return { items, total: store.users.count({ role: 'customer', q }), limit, offset };
   });
 
   app.get<{ Params: { id: number } }>('/customers/:id', {

@@ -2,7 +2,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { SessionFilter } from '../../domain/ports.ts';
 import type { ApiContext } from '../context.ts';
-import { errors, list, obj, pageFields, sessionViewSchema } from '../schemas.ts';
+import { CsmsError } from '../../domain/errors.ts';
+import { errors, idParams, list, meterSeriesSchema, obj, pageFields, sessionViewSchema } from '../schemas.ts';
+import { sessionSeries } from './user.ts';
 
 const int = { type: 'integer' };
 
@@ -46,6 +48,24 @@ export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
   }, async (request) => {
     const { limit, offset, ...filter } = request.query;
     return { items: store.sessions.list({ ...filter, limit, offset }).map(charging.view), total: store.sessions.count(filter), limit, offset };
+  });
+
+  app.get<{ Params: { id: number } }>('/sessions/:id', {
+    onRequest: [ctx.adminOnly, etags.check()],
+    schema: { tags, security, summary: 'One charging session', params: idParams, response: { 200: sessionViewSchema, ...errors(400, 401, 403, 404) } },
+  }, async (request) => {
+    const session = store.sessions.get(request.params.id);
+    if (!session) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
+    return charging.view(session);
+  });
+
+  app.get<{ Params: { id: number } }>('/sessions/:id/meter-values', {
+    onRequest: [ctx.adminOnly, etags.check()],
+    schema: { tags, security, summary: 'Energy and power over one session (for the live chart)', params: idParams, response: { 200: meterSeriesSchema, ...errors(400, 401, 403, 404) } },
+  }, async (request) => {
+    const session = store.sessions.get(request.params.id);
+    if (!session) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
+    return sessionSeries(store, session);
   });
 
   app.get('/dashboard', {

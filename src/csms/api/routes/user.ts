@@ -5,13 +5,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { CsmsError } from '../../domain/errors.ts';
 import type { Store } from '../../domain/ports.ts';
-import type { ChargePoint, SessionStatus } from '../../domain/types.ts';
+import { meterSeries } from '../../domain/meter.ts';
+import type { ChargePoint, Session, SessionStatus } from '../../domain/types.ts';
 import { currentUser, publicUser } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { toValidationError } from '../error-handler.ts';
 import {
   body, cpParams, errors, idParams, list, obj, pageFields, pageQuery,
-  publicChargePointSchema, sessionViewSchema, stationSchema, userSchema, walletEntrySchema,
+  meterSeriesSchema, MAX_SERIES_POINTS, publicChargePointSchema, sessionViewSchema, stationSchema, userSchema, walletEntrySchema,
 } from '../schemas.ts';
 
 /** Largest single top-up, in minor units: a typo guard, not a business limit. */
@@ -28,6 +29,11 @@ export function publicPoint(store: Store, cp: ChargePoint) {
     connectors: store.chargePoints.connectors(cp.id).filter((c) => c.connectorId > 0),
     tariff: store.tariffs.forChargePoint(cp.id),
   };
+}
+
+/** A session's meter history as chart points, the newest MAX_SERIES_POINTS of them. */
+export function sessionSeries(store: Store, session: Session) {
+  return { sessionId: session.id, items: meterSeries(store.sessions.meterSamples(session.id), session.meterStart).slice(-MAX_SERIES_POINTS) };
 }
 
 const stationWithPoints = obj({
@@ -99,6 +105,15 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
     const session = store.sessions.get(request.params.id);
     if (!session || session.customerId !== currentUser(request).id) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
     return charging.view(session);
+  });
+
+  app.get<{ Params: { id: number } }>('/sessions/:id/meter-values', {
+    ...read,
+    schema: { tags, security, summary: 'Energy and power over one of the caller\'s sessions (for the live chart)', params: idParams, response: { 200: meterSeriesSchema, ...errors(400, 401, 403, 404) } },
+  }, async (request) => {
+    const session = store.sessions.get(request.params.id);
+    if (!session || session.customerId !== currentUser(request).id) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
+    return sessionSeries(store, session);
   });
 
   app.get('/wallet', {
