@@ -81,6 +81,7 @@ function banner(info: CsmsInfo): string {
   const lines = [
     '',
     `ev-csms is running (${info.mode === 'embedded' ? 'embedded broker, pages poll the REST API' : 'RabbitMQ, live updates over Socket.io'})`,
+    `  web CMS       ${info.httpUrl}/cms/   (customers: ${info.httpUrl}/app/)`,
     `  REST API      ${info.httpUrl}/api   (OpenAPI: ${info.httpUrl}/docs)`,
     `  OCPP 1.6J     ${info.ocppUrl}/{chargePointId}   (subprotocol ocpp1.6)`,
     `  health        ${info.httpUrl}/health, ${info.httpUrl}/ready`,

@@ -23,6 +23,7 @@ import { createProcessor, type Processor } from './processor/processor.ts';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer.ts';
 import { createSqliteStore, type SqliteStore } from './store/index.ts';
 import { isMemory } from './store/sqlite-store.ts';
+import { loadWebAssets } from './web/build.ts';
 
 export interface CsmsInfo {
   nodeId: string;
@@ -102,8 +103,11 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       const admin = await ensureAdmin(store, config);
       const readyStore = store;
       const readyBroker = broker;
+      const web = await loadWebAssets();
+      if (web.built) logger.info({ files: web.assets.size }, 'web pages bundled in memory (dist/web missing or older than src/csms/web)');
       api = createApi({
         config,
+        web: web.assets,
         store,
         charging,
         commands: gateway.commands,

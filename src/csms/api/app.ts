@@ -25,6 +25,7 @@ import { configRoutes } from './routes/config.ts';
 import { healthRoutes } from './routes/health.ts';
 import { userChargingRoutes } from './routes/user-charging.ts';
 import { userRoutes } from './routes/user.ts';
+import { webRoutes } from './routes/web.ts';
 
 export type { ApiDeps } from './context.ts';
 export { ensureAdmin } from './auth.ts';
@@ -91,5 +92,6 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsSessionRoutes]) {
     app.register(routes, { ...ctx, prefix: '/api/cms' });
   }
+  if (deps.web) app.register(webRoutes, { assets: deps.web });
   return app;
 }

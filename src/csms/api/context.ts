@@ -7,6 +7,7 @@ import type { Charging } from '../domain/charging.ts';
 import type { Broker, Clock, CommandSender, Store } from '../domain/ports.ts';
 import type { Etags } from './etag.ts';
 import type { Publish } from './outcomes.ts';
+import type { WebAssets } from './routes/web.ts';
 
 /** The adapters and services the REST API is built on; server.ts wires them. */
 export interface ApiDeps {
@@ -19,6 +20,8 @@ export interface ApiDeps {
   /** A pino logger to use, or false for none (the default). */
   logger?: FastifyBaseLogger | false;
   readiness(): { database: boolean; broker: { ok: boolean; detail: string } };
+  /** The bundled web pages (/app/, /cms/); absent: the API serves none. */
+  web?: WebAssets;
 }
 
 /** Passed to each route plugin as its options. */

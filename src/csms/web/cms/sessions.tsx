@@ -1,0 +1,79 @@
+/** @jsxImportSource preact */
+/** Design points 53–55: every charging session, new ones appearing and running ones counting up, live. */
+import { useState } from 'preact/hooks';
+import { dateTime, duration, energy, money, power } from '../shared/format.ts';
+import { href } from '../shared/router.ts';
+import { withSessionEvent, type Page, type SessionEvent, type SessionView } from '../shared/types.ts';
+import { Badge, Card, Empty, ErrorNote, Loading, PageHeader } from '../shared/ui.tsx';
+import { useResource } from '../shared/use-resource.ts';
+
+const PAGE = 50;
+
+function patch(cur: Page<SessionView> | undefined, e: SessionEvent) {
+  const items = cur && withSessionEvent(cur.items, e);
+  return items && cur ? { ...cur, items } : undefined;
+}
+
+export function SessionsPage() {
+  const [status, setStatus] = useState<'' | 'active' | 'completed'>('');
+  const [offset, setOffset] = useState(0);
+  const query = `limit=${PAGE}&offset=${offset}${status ? `&status=${status}` : ''}`;
+  const sessions = useResource<Page<SessionView>>(`/api/cms/sessions?${query}`, {
+    refresh: 'list',
+    rooms: ['cms:sessions'],
+    on: {
+      'charging.started': () => (offset === 0 && status !== 'completed' ? 'refetch' : undefined),
+      'meter.values': (d: SessionEvent, cur) => patch(cur, d),
+      'charging.stopped': (d: SessionEvent, cur) => (status === 'active' ? 'refetch' : patch(cur, d) ?? (status === 'completed' ? 'refetch' : undefined)),
+      'session.updated': (d: SessionEvent, cur) => patch(cur, d),
+    },
+  });
+  const page = sessions.data;
+  return (
+    <>
+      <PageHeader
+        title="Charging sessions"
+        subtitle={page ? `${page.total} session${page.total === 1 ? '' : 's'}` : undefined}
+        actions={
+          <select value={status} onChange={(e) => { setStatus((e.target as HTMLSelectElement).value as typeof status); setOffset(0); }} aria-label="Status">
+            <option value="">All sessions</option>
+            <option value="active">Charging now</option>
+            <option value="completed">Completed</option>
+          </select>
+        }
+      />
+      <ErrorNote error={sessions.error} />
+      <Card>
+        {sessions.loading && !page ? <Loading /> : page?.items.length === 0 ? <Empty>No sessions.</Empty> : (
+          <div class="table-wrap">
+            <table data-testid="sessions-table">
+              <thead><tr><th>#</th><th>Charger</th><th>Customer</th><th>Started</th><th>Duration</th><th class="right">Power</th><th class="right">Energy</th><th class="right">Cost</th><th>Status</th></tr></thead>
+              <tbody>
+                {page?.items.map((s) => (
+                  <tr key={s.id} data-testid={`session-${s.id}`}>
+                    <td class="muted">{s.id}</td>
+                    <td><a href={href('points', s.chargePointId)}>{s.chargePointId}</a> #{s.connectorId}</td>
+                    <td>{s.customerId ? `#${s.customerId}` : <span class="muted">{s.idTag}</span>}</td>
+                    <td>{dateTime(s.startedAt)}</td>
+                    <td>{duration(s.durationS)}</td>
+                    <td class="right">{s.status === 'active' ? power(s.powerW) : '—'}</td>
+                    <td class="right" data-testid="energy">{energy(s.energyWh)}</td>
+                    <td class="right">{money(s.costMinor, s.currency)}</td>
+                    <td><Badge status={s.status} label={s.status === 'active' ? 'Charging' : 'Completed'} />{s.stopReason ? <span class="muted"> {s.stopReason}</span> : ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+        {page && page.total > PAGE && (
+          <div class="actions" style={{ marginTop: '12px' }}>
+            <button class="btn btn-small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>← Newer</button>
+            <span class="muted">{offset + 1}–{Math.min(offset + PAGE, page.total)} of {page.total}</span>
+            <button class="btn btn-small" disabled={offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)}>Older →</button>
+          </div>
+        )}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,157 @@
+/** @jsxImportSource preact */
+/** Design points 28–29 (CMS tariffs): prices per kWh, per minute and per session; create, edit, delete. */
+import { useState } from 'preact/hooks';
+import { useServices } from '../shared/context.ts';
+import { dateTime, money, perKwh } from '../shared/format.ts';
+import { toast } from '../shared/toasts.tsx';
+import type { Items, Tariff } from '../shared/types.ts';
+import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, TextInput } from '../shared/ui.tsx';
+import { useResource } from '../shared/use-resource.ts';
+import { ConfirmDelete } from './stations.tsx';
+
+/** Tariff changes are announced where prices are shown: the charge point rooms. */
+const TARIFF_ROOMS = ['cms:points'];
+
+/** "0.35" or "0,35" (major units) → 35 (minor units, as the API and `money()` count them). */
+export function toMinor(text: string, label: string): number {
+  const t = text.trim().replace(',', '.');
+  const n = t === '' ? 0 : Number(t);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${label} must be an amount such as 0.35.`);
+  const minor = Math.round(n * 100);
+  if (minor > 10_000_000) throw new Error(`${label} is too large.`);
+  return minor;
+}
+
+/** 35 → "0.35": the form shows what people type. */
+export function toMajor(minor: number): string {
+  return (minor / 100).toFixed(2);
+}
+
+function MoneyInput(props: { name: string; value: string; onInput(v: string): void; required?: boolean }) {
+  return <input name={props.name} type="number" min="0" step="0.01" inputMode="decimal" value={props.value} required={props.required} onInput={(e) => props.onInput((e.target as HTMLInputElement).value)} />;
+}
+
+function TariffModal(props: { tariff?: Tariff; onClose(): void; onSaved(t: Tariff): void }) {
+  const { api } = useServices();
+  const t = props.tariff;
+  const [name, setName] = useState(t?.name ?? '');
+  const [currency, setCurrency] = useState(t?.currency ?? 'EUR');
+  const [kwh, setKwh] = useState(t ? toMajor(t.pricePerKwh) : '');
+  const [minute, setMinute] = useState(t ? toMajor(t.pricePerMinute) : '0.00');
+  const [fee, setFee] = useState(t ? toMajor(t.sessionFee) : '0.00');
+  const save = async () => {
+    const code = currency.trim().toUpperCase();
+    if (!/^[A-Z]{3}$/.test(code)) throw new Error('Currency must be a three-letter ISO 4217 code such as EUR.');
+    const input = {
+      name: name.trim(),
+      currency: code,
+      pricePerKwh: toMinor(kwh, 'Price per kWh'),
+      pricePerMinute: toMinor(minute, 'Price per minute'),
+      sessionFee: toMinor(fee, 'Session fee'),
+    };
+    const saved = t
+      ? await api.send<Tariff>('PUT', `/api/cms/tariffs/${t.id}`, input)
+      : await api.send<Tariff>('POST', '/api/cms/tariffs', input);
+    toast('success', t ? 'Tariff saved' : 'Tariff created', `${saved.name}: ${perKwh(saved.pricePerKwh, saved.currency)}`);
+    props.onSaved(saved);
+    props.onClose();
+  };
+  return (
+    <Modal title={t ? `Edit ${t.name}` : 'New tariff'} onClose={props.onClose}>
+      <Form action={save} submitLabel={t ? 'Save' : 'Create tariff'}>
+        <div class="form-row">
+          <Field label="Name"><TextInput name="name" value={name} onInput={setName} required maxLength={100} /></Field>
+          <Field label="Currency" hint="ISO 4217, e.g. EUR">
+            <input name="currency" value={currency} required minLength={3} maxLength={3} pattern="[A-Za-z]{3}" style={{ textTransform: 'uppercase' }} onInput={(e) => setCurrency((e.target as HTMLInputElement).value)} />
+          </Field>
+        </div>
+        <Field label="Price per kWh" hint="In major units: 0.35 is 35 cents"><MoneyInput name="pricePerKwh" value={kwh} onInput={setKwh} required /></Field>
+        <div class="form-row">
+          <Field label="Price per minute" hint="Per started minute of charging"><MoneyInput name="pricePerMinute" value={minute} onInput={setMinute} /></Field>
+          <Field label="Session fee" hint="Once per session"><MoneyInput name="sessionFee" value={fee} onInput={setFee} /></Field>
+        </div>
+      </Form>
+    </Modal>
+  );
+}
+
+type Editing = { mode: 'create' } | { mode: 'edit'; tariff: Tariff } | { mode: 'delete'; tariff: Tariff } | null;
+
+export function TariffsPage() {
+  const { api } = useServices();
+  const [editing, setEditing] = useState<Editing>(null);
+  const tariffs = useResource<Items<Tariff>>('/api/cms/tariffs?limit=200', {
+    refresh: 'list',
+    rooms: TARIFF_ROOMS,
+    on: {
+      'tariff.created': () => 'refetch',
+      'tariff.updated': () => 'refetch',
+      'tariff.deleted': () => 'refetch',
+    },
+  });
+  const close = () => setEditing(null);
+  // Our own writes show at once; the notification (or the next poll) confirms them.
+  const saved = (t: Tariff) => {
+    const cur = tariffs.data;
+    if (!cur) return void tariffs.reload();
+    const known = cur.items.some((x) => x.id === t.id);
+    tariffs.set({ ...cur, items: known ? cur.items.map((x) => (x.id === t.id ? t : x)) : [...cur.items, t] });
+  };
+  const remove = async (t: Tariff) => {
+    await api.send('DELETE', `/api/cms/tariffs/${t.id}`);
+    toast('success', 'Tariff deleted', t.name);
+    if (tariffs.data) tariffs.set({ ...tariffs.data, items: tariffs.data.items.filter((x) => x.id !== t.id) });
+  };
+  const items = tariffs.data?.items ?? [];
+  return (
+    <>
+      <PageHeader
+        title="Tariffs"
+        subtitle="What charging costs. A charge point uses its own tariff; a session keeps the price it started with."
+        actions={<button class="btn btn-primary" onClick={() => setEditing({ mode: 'create' })} data-testid="tariff-create">New tariff</button>}
+      />
+      <ErrorNote error={tariffs.error} />
+      {tariffs.loading && !tariffs.data ? <Loading /> : (
+        <Card>
+          {items.length === 0 ? <Empty>No tariffs yet: charging is free until a charge point gets one.</Empty> : (
+            <div class="table-wrap">
+              <table data-testid="tariffs-table">
+                <thead><tr><th>Name</th><th>Currency</th><th class="right">Per kWh</th><th class="right">Per minute</th><th class="right">Session fee</th><th>Updated</th><th /></tr></thead>
+                <tbody>
+                  {items.map((t) => (
+                    <tr key={t.id} data-testid={`tariff-${t.id}`}>
+                      <td>{t.name}</td>
+                      <td><code>{t.currency}</code></td>
+                      <td class="right num" data-testid="price-kwh">{money(t.pricePerKwh, t.currency)}</td>
+                      <td class="right num">{t.pricePerMinute > 0 ? money(t.pricePerMinute, t.currency) : <span class="muted">—</span>}</td>
+                      <td class="right num">{t.sessionFee > 0 ? money(t.sessionFee, t.currency) : <span class="muted">—</span>}</td>
+                      <td class="muted">{dateTime(t.updatedAt)}</td>
+                      <td class="right">
+                        <div class="actions" style={{ justifyContent: 'flex-end' }}>
+                          <button class="btn btn-small" onClick={() => setEditing({ mode: 'edit', tariff: t })} data-testid="tariff-edit">Edit</button>
+                          <button class="btn btn-small btn-ghost" onClick={() => setEditing({ mode: 'delete', tariff: t })} data-testid="tariff-delete">Delete</button>
+                        </div>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </Card>
+      )}
+      {editing?.mode === 'create' && <TariffModal onClose={close} onSaved={saved} />}
+      {editing?.mode === 'edit' && <TariffModal tariff={editing.tariff} onClose={close} onSaved={saved} />}
+      {editing?.mode === 'delete' && (
+        <ConfirmDelete
+          title="Delete tariff"
+          action={() => remove(editing.tariff)}
+          onClose={close}
+          inUse={`${editing.tariff.name} is still used by at least one charge point. Give those charge points another tariff (or none) first.`}
+        >
+          Delete the tariff <strong>{editing.tariff.name}</strong>? Finished sessions keep the prices they were charged.
+        </ConfirmDelete>
+      )}
+    </>
+  );
+}

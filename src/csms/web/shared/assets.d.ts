@@ -1,0 +1,2 @@
+/** esbuild bundles imported stylesheets into the app's main.css. */
+declare module '*.css';
