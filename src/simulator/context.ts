@@ -32,6 +32,8 @@ export interface SimContext {
   ocppUrl: string;
   httpUrl: string;
   realtime: 'socket.io' | 'polling';
+  /** The target's web CMS, when it serves one. */
+  cmsUrl: string | null;
   pollIntervalsMs: { activeSession: number; detail: number; list: number };
   /** Admin watchers: each expects every charger/connector status change. */
   admins: Watcher[];

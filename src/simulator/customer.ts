@@ -21,6 +21,8 @@ const K_RETRY_STOP = 5;
 export interface Account {
   id: number;
   email: string;
+  /** So that a person can sign in as this customer in the web panel while the run goes on. */
+  password: string;
   token: string;
   idTag: string;
 }

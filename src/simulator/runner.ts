@@ -19,7 +19,7 @@ import { createRestClient } from './rest.ts';
 import { scenarioFile } from './scenario/loader.ts';
 import type { Scenario, Target } from './scenario/schema.ts';
 import { createScheduler } from './scheduler.ts';
-import { adminLogin, inBatches, provisionChargers, provisionCustomers, readRemoteConfig, SetupError } from './setup.ts';
+import { adminLogin, findCmsUrl, inBatches, provisionChargers, provisionCustomers, readRemoteConfig, SetupError } from './setup.ts';
 import { startTarget, type RunningTarget } from './target.ts';
 import { evaluateThresholds, parseThreshold, type Threshold } from './thresholds.ts';
 import type { ExitCode, MetricsSnapshot, RunResult } from './types.ts';
@@ -83,7 +83,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
   const ctx: SimContext = {
     metrics, expectations, scheduler, random: random.fork('actors'),
     rest: createRestClient('http://127.0.0.1:0', metrics),
-    ocppUrl: '', httpUrl: '', realtime: 'polling',
+    ocppUrl: '', httpUrl: '', realtime: 'polling', cmsUrl: null,
     pollIntervalsMs: { activeSession: 1000, detail: 3000, list: 10_000 },
     admins, ownersByIdTag: new Map(), stopping: false, chaosUntil: 0, log,
   };
@@ -141,7 +141,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
         httpUrl: target?.httpUrl ?? (targetSpec.kind === 'remote' ? targetSpec.httpUrl : ''),
         ocppUrl: target?.ocppUrl ?? (targetSpec.kind === 'remote' ? targetSpec.ocppUrl : ''),
         realtime: ctx.realtime,
-        cmsUrl: null, // the CSMS serves no CMS pages yet (src/csms/web is empty)
+        cmsUrl: ctx.cmsUrl,
       },
       fleet,
       customers: {
@@ -237,9 +237,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     ctx.ocppUrl = target.ocppUrl;
     ctx.rest.setBaseUrl(target.httpUrl);
     log(`target: ${target.kind} ${target.httpUrl} ${target.ocppUrl}`);
+    ctx.cmsUrl = await findCmsUrl(target.httpUrl);
+    if (ctx.cmsUrl) log(`web CMS ${ctx.cmsUrl}${target.kind === 'embedded' ? ` (admin ${target.admin.email} / ${target.admin.password})` : ''}, customer panel ${target.httpUrl}/app/`);
     if (target.kind === 'embedded') {
       // A person watching the demo can use the embedded CSMS while it runs.
-      log(`  REST API ${target.httpUrl}/api, OpenAPI ${target.httpUrl}/docs; admin ${target.admin.email} / ${target.admin.password}`);
+      log(`  REST API ${target.httpUrl}/api, OpenAPI ${target.httpUrl}/docs`);
     }
     let remote;
     try {
@@ -263,6 +265,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
       customers.push(cu);
       ctx.ownersByIdTag.set(a.idTag, cu);
     }
+    if (ctx.cmsUrl && accounts.length > 0) log(`  customer panel: sign in as ${accounts[0].email} / ${accounts[0].password} to watch that customer's sessions`);
     const hostile = await provisionCustomers(ctx.rest, adminToken, scenario.adversarial.count, 'self', 0, 'adversary');
     for (const a of hostile) adversaries.push(new Adversary(a, ctx, customers, scenario.adversarial.interval));
     for (let i = 0; i < scenario.admins.count; i++) admins.push(new AdminWatcher(adminToken, ctx));

@@ -46,6 +46,17 @@ export async function readRemoteConfig(rest: RestClient): Promise<RemoteConfig> 
   return { realtime: res.data.realtime, pollIntervalsMs: res.data.pollIntervalsMs };
 }
 
+/** The web CMS's address when the target serves one (ours does, at /cms/); null otherwise. */
+export async function findCmsUrl(httpUrl: string): Promise<string | null> {
+  try {
+    const res = await fetch(`${httpUrl}/cms/`, { signal: AbortSignal.timeout(3000) });
+    await res.body?.cancel();
+    return res.ok && (res.headers.get('content-type') ?? '').includes('text/html') ? `${httpUrl}/cms/` : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function adminLogin(rest: RestClient, admin: { email: string; password: string }): Promise<string> {
   const res = await rest.request('POST', '/api/auth/login', '/api/auth/login', { body: admin });
   if (res.status !== 200) fail(`admin login as ${admin.email}`, res);
@@ -111,13 +122,13 @@ export async function provisionCustomers(rest: RestClient, adminToken: string, c
     if (how === 'self') {
       const res = await rest.request('POST', '/api/user/register', '/api/user/register', { body: { email, password, name } });
       if (res.status !== 201) fail(`registering ${email}`, res);
-      account = { id: res.data.user.id, email, token: res.data.token, idTag: res.data.user.idTag };
+      account = { id: res.data.user.id, email, password, token: res.data.token, idTag: res.data.user.idTag };
     } else {
       const created = await rest.request('POST', '/api/cms/customers', '/api/cms/customers', { token: adminToken, body: { email, password, name } });
       if (created.status !== 201) fail(`creating customer ${email}`, created);
       const login = await rest.request('POST', '/api/auth/login', '/api/auth/login', { body: { email, password } });
       if (login.status !== 200) fail(`logging in ${email}`, login);
-      account = { id: created.data.id, email, token: login.data.token, idTag: created.data.idTag };
+      account = { id: created.data.id, email, password, token: login.data.token, idTag: created.data.idTag };
     }
     if (initialBalance > 0) {
       const topUp = await rest.request('POST', '/api/user/wallet/topup', '/api/user/wallet/topup', { token: account.token, body: { amount: initialBalance } });

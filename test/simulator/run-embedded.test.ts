@@ -22,6 +22,8 @@ thresholds:
     expect(result.exitCode).toBe(0);
     const { final } = result;
     expect(final.target).toMatchObject({ kind: 'embedded', realtime: 'polling' });
+    // The embedded CSMS serves the web CMS: the run says where, for a person to watch it.
+    expect(final.target.cmsUrl).toBe(`${final.target.httpUrl}/cms/`);
     for (const key of [
       'ocpp.BootNotification', 'ocpp.StatusNotification', 'ocpp.Authorize', 'ocpp.StartTransaction', 'ocpp.MeterValues',
       'ocpp.StopTransaction', 'ocpp.Heartbeat', 'ocpp.in.RemoteStartTransaction', 'ocpp.in.RemoteStopTransaction',

@@ -40,6 +40,12 @@ export function Dashboard({ scenario, snapshot, durationS, log = [], aborting = 
           {s.target.kind} {s.target.httpUrl} ({s.target.realtime})
         </Text>
       </Text>
+      {s.target.cmsUrl && (
+        <Text wrap="truncate-end">
+          <Text dimColor>web CMS </Text>
+          <Text color="cyan" bold>{s.target.cmsUrl}</Text>
+        </Text>
+      )}
       {aborting && <Text color="yellow">stopping: finishing the run and writing reports (Ctrl-C again to quit now)</Text>}
       <Box>
         <FleetPanel fleet={s.fleet} customers={s.customers} rates={s.rates} />
