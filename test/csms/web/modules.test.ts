@@ -70,6 +70,14 @@ describeBrowser('every module with real data', () => {
 
     text = await visit(alice, 'app', 'session', '.empty', 'app-no-session');
     expect(text).toContain('You are not charging');
+
+    // Phone-sized: the sidebar folds away behind the menu button.
+    await alice.page.setViewportSize({ width: 390, height: 844 });
+    await visit(alice, 'app', '', '[data-testid=balance]', 'app-dashboard-phone');
+    expect(await alice.page.isVisible('.sidebar nav')).toBe(false);
+    await alice.page.click('.topbar .menu');
+    await alice.page.waitForSelector('.sidebar nav >> text=Wallet', { state: 'visible' });
+    await alice.page.setViewportSize({ width: 1280, height: 860 });
   });
 
   it('user panel: a new customer registers and lands on an empty dashboard', async () => {
@@ -86,6 +94,7 @@ describeBrowser('every module with real data', () => {
     await page.click('button[type=submit]');
     await page.waitForSelector('text=Hello, Nora Newcomer');
     expect(await page.textContent('[data-testid=balance] .stat-value')).toBe(euro(0));
+    await page.waitForSelector('[data-toast=warning] >> text=Low balance');
     // A customer account cannot sign in to the CMS.
     await page.goto(`${f.base}/cms/`);
     await page.fill('input[name=email]', 'nora@example.com');

@@ -58,6 +58,16 @@ describeBrowser('web pages, polling (ENABLE_RABBITMQ=false)', () => {
     expect(polls.some((r) => r.status === 200)).toBe(true);
 
     // Stopped at the charger's side of things: the page notices on its next poll.
+    // Bob polls too, and sees nothing of Alice's running session or balance.
+    const bob = await signIn(f.browser, f.base, 'customer', f.bob.email, PASSWORD, '/app/#/');
+    pages.push(bob);
+    await bob.page.waitForSelector('[data-testid=recent-sessions] >> text=No sessions yet');
+    await bob.page.waitForTimeout(1500);
+    expect(await bob.page.$('[data-testid=active-banner]')).toBeNull();
+    expect(await bob.page.textContent('[data-testid=balance] .stat-value')).toBe('$30.00'.replace('$', '€'));
+    expect(await bob.page.textContent('main')).not.toContain(f.ids.A);
+    await bob.context.close();
+
     const tx = f.chargers.A.transaction!;
     expect((await f.t.api('/api/user/charging/stop', { token, body: { sessionId: tx.transactionId } })).status).toBe(202);
     await alice.page.waitForSelector('[data-testid=completed-session]', { timeout: 5000 });

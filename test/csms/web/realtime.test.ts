@@ -129,5 +129,22 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
       await admin.page.waitForSelector('[data-testid=point-online] [data-status=offline]', { timeout: 3000 });
       expect(apiGets(admin)).toEqual([]);
     });
+
+    it('after a dropped connection the page says so, reconnects and refetches what changed meanwhile', { timeout: 30_000 }, async () => {
+      const admin = await open('admin', ADMIN.email, ADMIN.password, `/cms/#/points/${f.ids.A}`);
+      await admin.page.waitForSelector('[data-connection=live]');
+      await admin.page.waitForSelector('[data-testid=connector-2] [data-status=Available]');
+
+      // Drop every Socket.io connection, as a network blip would, and change the charger while deaf.
+      for (const socket of f.t.csms.parts.notifier!.io.sockets.sockets.values()) socket.conn.close();
+      await admin.page.waitForSelector('[data-connection=reconnecting]', { timeout: 2000 });
+      admin.resetRequests();
+      await f.chargers.A.conn.call('StatusNotification', aStatusNotification({ connectorId: 2, status: 'Unavailable', timestamp: new Date().toISOString() }));
+      await waitFor(() => f.t.store.chargePoints.connectors(f.ids.A).find((c) => c.connectorId === 2)?.status === 'Unavailable', 3000);
+
+      await admin.page.waitForSelector('[data-connection=live]', { timeout: 5000 });
+      await admin.page.waitForSelector('[data-testid=connector-2] [data-status=Unavailable]', { timeout: 3000 });
+      expect(admin.requests).toContain(`GET /api/cms/points/${f.ids.A}`);
+    });
   });
 });
