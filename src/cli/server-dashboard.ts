@@ -29,7 +29,7 @@ export interface ServerSample {
   uptimeS: number;
   info: Pick<CsmsInfo, 'nodeId' | 'mode' | 'httpUrl' | 'ocppUrl'>;
   chargers: { connected: number; accepted: number; rejectedUpgrades: number; replaced: number };
-  /** CALLs per second by action, from the message log rows written since the last sample. */
+  /** CALLs per second by action (in: from chargers; out: our commands), from the gateway's counters. */
   actions: ActionRate[];
   processor: { processedPerS: number; processed: number; failed: number; duplicates: number };
   broker: { kind: 'memory' | 'rabbitmq'; backlog: number; ok: boolean; detail: string; queueDepth: number | null; retryDepth: number | null; unconfirmed: number | null };
@@ -63,37 +63,31 @@ export function createErrorRing(size = 20) {
 /** Builds a sampler that turns the CSMS's counters into rates since its previous call. */
 export function createServerSampler(csms: Csms, errors: () => LogEntry[], clock: () => number = Date.now) {
   const started = clock();
-  let prev: { at: number; processed: number; emitted: number; byType: Record<string, number>; lastMessageId: number } | null = null;
-  let maxId: { get(): { id: number | null } | undefined } | null = null;
-  let perAction: { all(from: number, to: number): { action: string | null; direction: 'in' | 'out'; n: number }[] } | null = null;
+  let prev: { at: number; processed: number; emitted: number; byType: Record<string, number>; callsIn: Record<string, number>; callsOut: Record<string, number> } | null = null;
+
+  /** Calls per second per action since the previous sample, from the gateway's counters. */
+  function rates(direction: 'in' | 'out', now: Record<string, number>, before: Record<string, number> | undefined, dt: number): ActionRate[] {
+    if (!before) return [];
+    return Object.entries(now)
+      .map(([action, n]) => ({ action, direction, perS: (n - (before[action] ?? 0)) / dt }))
+      .filter((r) => r.perS > 0);
+  }
 
   return function sample(): ServerSample | null {
     const { store, broker, processor, gateway, notifier } = csms.parts;
     if (!store || !broker || !processor || !gateway) return null;
-    if (!maxId || !perAction) {
-      // Read-only queries on the message log: its rowid only grows (pruning removes the oldest rows).
-      maxId = store.db.prepare<[], { id: number | null }>('SELECT max(id) AS id FROM ocpp_messages');
-      perAction = store.db.prepare<[number, number], { action: string | null; direction: 'in' | 'out'; n: number }>(
-        'SELECT action, direction, count(*) AS n FROM ocpp_messages WHERE id > ? AND id <= ? AND message_type = 2 GROUP BY action, direction',
-      );
-    }
     const now = clock();
-    const lastMessageId = maxId.get()?.id ?? 0;
     const nstats = notifier?.stats() ?? null;
     const dt = prev ? Math.max((now - prev.at) / 1000, 0.001) : 1;
-    const actions: ActionRate[] = prev
-      ? perAction
-          .all(prev.lastMessageId, lastMessageId)
-          .map((r) => ({ action: r.action ?? '?', direction: r.direction, perS: r.n / dt }))
-          .sort((a, b) => b.perS - a.perS)
-      : [];
+    const { callsIn, callsOut } = gateway.stats;
+    const actions = [...rates('in', callsIn, prev?.callsIn, dt), ...rates('out', callsOut, prev?.callsOut, dt)].sort((x, y) => y.perS - x.perS);
     const rabbit = broker.kind === 'rabbitmq' ? (broker as unknown as { stats(): { queueDepth: number; retryDepth: number; unconfirmed: number } }).stats() : null;
     const health = broker.health();
     const s: ServerSample = {
       at: now,
       uptimeS: (now - started) / 1000,
       info: csms.info,
-      chargers: { ...gateway.stats },
+      chargers: { connected: gateway.stats.connected, accepted: gateway.stats.accepted, rejectedUpgrades: gateway.stats.rejectedUpgrades, replaced: gateway.stats.replaced },
       actions,
       processor: { ...processor.stats, processedPerS: prev ? (processor.stats.processed - prev.processed) / dt : 0 },
       broker: { kind: broker.kind, backlog: broker.backlog(), ok: health.ok, detail: health.detail, queueDepth: rabbit?.queueDepth ?? null, retryDepth: rabbit?.retryDepth ?? null, unconfirmed: rabbit?.unconfirmed ?? null },
@@ -111,7 +105,7 @@ export function createServerSampler(csms: Csms, errors: () => LogEntry[], clock:
       },
       errors: errors(),
     };
-    prev = { at: now, processed: processor.stats.processed, emitted: nstats?.emitted ?? 0, byType: { ...(nstats?.emittedByType ?? {}) }, lastMessageId };
+    prev = { at: now, processed: processor.stats.processed, emitted: nstats?.emitted ?? 0, byType: { ...(nstats?.emittedByType ?? {}) }, callsIn: { ...callsIn }, callsOut: { ...callsOut } };
     return s;
   };
 }

@@ -39,6 +39,10 @@ export interface GatewayStats {
   accepted: number;
   rejectedUpgrades: number;
   replaced: number;
+  /** CALLs received from chargers, per action, since start (the server dashboard's rates). */
+  callsIn: Record<string, number>;
+  /** Commands (CALLs) sent to chargers, per action, since start. */
+  callsOut: Record<string, number>;
 }
 
 export function createGateway(deps: GatewayDeps) {
@@ -46,7 +50,7 @@ export function createGateway(deps: GatewayDeps) {
   const connections = new Map<string, ChargerConnection>();
   const handlers = createHandlers(deps);
   const events = createEventPublisher(deps);
-  const stats: GatewayStats = { connected: 0, accepted: 0, rejectedUpgrades: 0, replaced: 0 };
+  const stats: GatewayStats = { connected: 0, accepted: 0, rejectedUpgrades: 0, replaced: 0, callsIn: {}, callsOut: {} };
   let http: Server | null = null;
   let wss: WebSocketServer | null = null;
   let pingTimer: NodeJS.Timeout | null = null;
@@ -124,7 +128,13 @@ export function createGateway(deps: GatewayDeps) {
       callTimeoutMs: config.ocppCallTimeoutMs,
       maxQueuedCalls: config.ocppMaxQueuedCalls,
       rateLimit: { perSecond: config.ocppRateLimitPerSecond, burst: config.ocppRateLimitPerSecond * 2 },
-      onMessage: (info) => events.onMessage(state, info),
+      onMessage: (info) => {
+        if (info.messageType === 2 && info.action) {
+          const calls = info.direction === 'in' ? stats.callsIn : stats.callsOut;
+          calls[info.action] = (calls[info.action] ?? 0) + 1;
+        }
+        events.onMessage(state, info);
+      },
       onProtocolError: (info) => {
         logger.debug({ identity, ...info }, 'protocol error');
         events.onProtocolError(state, info);

@@ -61,7 +61,7 @@ describe('createServerSampler', () => {
     t = null;
   });
 
-  it('reads connections from the gateway and OCPP calls per action from the message log', async () => {
+  it('reads connections and OCPP calls per action from the gateway counters', async () => {
     t = await startCsms();
     let now = 1_000_000;
     const sample = createServerSampler(t.csms, () => [], () => now);
@@ -86,6 +86,11 @@ describe('createServerSampler', () => {
     now += 1000;
     // Nothing new since the last sample: no rates left over.
     expect(sample()!.actions).toEqual([]);
+
+    // A command we send counts as 'out', whatever the charger answers.
+    await t.csms.parts.gateway!.commands.send(cp.id, 'ClearCache', {});
+    now += 1000;
+    expect(sample()!.actions).toEqual([{ action: 'ClearCache', direction: 'out', perS: 1 }]);
   });
 });
 
