@@ -81,7 +81,7 @@ export function createServerSampler(csms: Csms, errors: () => LogEntry[], clock:
     const dt = prev ? Math.max((now - prev.at) / 1000, 0.001) : 1;
     const { callsIn, callsOut } = gateway.stats;
     const actions = [...rates('in', callsIn, prev?.callsIn, dt), ...rates('out', callsOut, prev?.callsOut, dt)].sort((x, y) => y.perS - x.perS);
-    const rabbit = broker.kind === 'rabbitmq' ? (broker as unknown as { stats(): { queueDepth: number; retryDepth: number; unconfirmed: number } }).stats() : null;
+    const rabbit = broker.queueStats?.() ?? null;
     const health = broker.health();
     const s: ServerSample = {
       at: now,

@@ -270,6 +270,15 @@ export interface DeadLetter {
 }
 
 /** Where the gateway and routes publish, and the processor and notifier consume. */
+export interface BrokerQueueStats {
+  /** Events waiting in the broker's event queue, as last declared. */
+  queueDepth: number;
+  /** Events waiting out a retry delay. */
+  retryDepth: number;
+  /** Published but not yet confirmed by the broker. */
+  unconfirmed: number;
+}
+
 export interface Broker {
   readonly kind: 'memory' | 'rabbitmq';
   start(): Promise<void>;
@@ -286,6 +295,8 @@ export interface Broker {
   consumeNotifications(handler: (n: Notification) => void): void;
   /** Events accepted but not yet processed (for /ready and the dashboard). */
   backlog(): number;
+  /** Queue figures for the server dashboard, where the broker has queues of its own (RabbitMQ). */
+  queueStats?(): BrokerQueueStats;
   /**
    * Backpressure: null while there is room; otherwise a promise that resolves once the backlog has
    * drained below its low-water mark. The gateway holds its answers on it, so chargers slow down

@@ -331,6 +331,10 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
       return { ok: true, detail: 'rabbitmq' };
     },
 
+    queueStats() {
+      return { queueDepth: depth.events, retryDepth: depth.retry, unconfirmed: relay.unconfirmed() };
+    },
+
     /** Counters for the dashboard, the benchmarks and the tests. */
     stats() {
       return {
