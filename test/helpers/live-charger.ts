@@ -116,6 +116,16 @@ export async function aLiveCharger(t: TestCsms, identity: string, opts: { connec
     return { status: answer };
   });
 
+  // The plain commands a CMS sends: accepted, as a healthy charger would.
+  conn.handle('Reset', (payload: any) => {
+    charger.received.push({ action: 'Reset', payload });
+    return { status: 'Accepted' };
+  });
+  conn.handle('UnlockConnector', (payload: any) => {
+    charger.received.push({ action: 'UnlockConnector', payload });
+    return { status: 'Unlocked' };
+  });
+
   const boot = await conn.call('BootNotification', aBootNotification());
   if (boot.status !== 'Accepted') throw new Error(`${identity}: boot ${boot.status}`);
   for (let c = 1; c <= (opts.connectors ?? 1); c++) await status(c, 'Available');

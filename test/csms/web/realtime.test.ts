@@ -124,7 +124,14 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
       expect(apiGets(admin)).toEqual([]);
       await screenshot(admin.page, 'cms-point-detail');
 
+      // A command from the page: the charger gets it, the page shows the answer and the audit row.
+      await admin.page.click('[data-testid=reset-soft]');
+      await admin.page.waitForSelector('[data-toast=success] >> text=Soft reset: Accepted');
+      expect(f.chargers.B.received.map((r) => r.action)).toContain('Reset');
+      await admin.page.waitForSelector('[data-testid=command-audit] >> text=Reset');
+
       // The charger drops: the header says so without a reload.
+      admin.resetRequests();
       f.chargers.B.conn.close();
       await admin.page.waitForSelector('[data-testid=point-online] [data-status=offline]', { timeout: 3000 });
       expect(apiGets(admin)).toEqual([]);
