@@ -38,36 +38,41 @@ export async function startWebFixture(opts: { rabbitmq: boolean; overrides?: Rec
     ...(opts.rabbitmq ? { enableRabbitmq: true, rabbitmqUrl: RABBIT_URL, rabbitmqNamespace: ns! } : {}),
     ...opts.overrides,
   });
-  const browser = await launchChromium().catch(async (err) => {
+  let browser: Browser | null = null;
+  const cleanUp = async () => {
+    await browser?.close().catch(() => {});
     await t.close();
-    throw err;
-  });
-  const station = t.store.stations.create({ name: 'Harbour Garage', address: '1 Quay Street, Portsmouth', latitude: 50.79, longitude: -1.1 });
-  const tariff = aTariffIn(t.store, { name: 'Standard AC', pricePerKwh: 35, sessionFee: 50 });
-  const suffix = Math.random().toString(36).slice(2, 6).toUpperCase();
-  const ids = { A: `WEB-${suffix}-A`, B: `WEB-${suffix}-B` };
-  for (const id of Object.values(ids)) {
-    t.store.chargePoints.create({ id, stationId: station.id, tariffId: tariff.id, connectors: 2, registrationStatus: 'Accepted' });
-  }
-  const alice = await aCustomer(t.store, { email: `alice-${suffix.toLowerCase()}@example.com`, balance: 5000 });
-  const bob = await aCustomer(t.store, { email: `bob-${suffix.toLowerCase()}@example.com`, balance: 3000 });
-  const chargers = { A: await aLiveCharger(t, ids.A, { connectors: 2, meterStartWh: 120_000 }), B: await aLiveCharger(t, ids.B, { connectors: 2 }) };
-  await settled(t);
-  return {
-    t,
-    browser,
-    base: t.info.httpUrl,
-    stationId: station.id,
-    alice: { id: alice.id, email: alice.email, idTag: alice.idTag! },
-    bob: { id: bob.id, email: bob.email, idTag: bob.idTag! },
-    chargers,
-    ids,
-    async close() {
-      await browser.close().catch(() => {});
-      await t.close();
-      if (ns) await deleteNamespace(RABBIT_URL, ns).catch(() => {});
-    },
+    if (ns) await deleteNamespace(RABBIT_URL, ns).catch(() => {});
   };
+  try {
+    browser = await launchChromium();
+    const station = t.store.stations.create({ name: 'Harbour Garage', address: '1 Quay Street, Portsmouth', latitude: 50.79, longitude: -1.1 });
+    const tariff = aTariffIn(t.store, { name: 'Standard AC', pricePerKwh: 35, sessionFee: 50 });
+    const suffix = Math.random().toString(36).slice(2, 6).toUpperCase();
+    const ids = { A: `WEB-${suffix}-A`, B: `WEB-${suffix}-B` };
+    for (const id of Object.values(ids)) {
+      t.store.chargePoints.create({ id, stationId: station.id, tariffId: tariff.id, connectors: 2, registrationStatus: 'Accepted' });
+    }
+    const alice = await aCustomer(t.store, { email: `alice-${suffix.toLowerCase()}@example.com`, balance: 5000 });
+    const bob = await aCustomer(t.store, { email: `bob-${suffix.toLowerCase()}@example.com`, balance: 3000 });
+    const chargers = { A: await aLiveCharger(t, ids.A, { connectors: 2, meterStartWh: 120_000 }), B: await aLiveCharger(t, ids.B, { connectors: 2 }) };
+    await settled(t);
+    return {
+      t,
+      browser: browser!,
+      base: t.info.httpUrl,
+      stationId: station.id,
+      alice: { id: alice.id, email: alice.email, idTag: alice.idTag! },
+      bob: { id: bob.id, email: bob.email, idTag: bob.idTag! },
+      chargers,
+      ids,
+      close: cleanUp,
+    };
+  } catch (err) {
+    // A fixture that fails half-way must not leave a CSMS, a browser or broker queues behind.
+    await cleanUp();
+    throw err;
+  }
 }
 
 /** Runs a whole session for `email` on `charger` over the real API: start, one reading, stop. */
