@@ -29,6 +29,12 @@ describe('Dashboard', () => {
     expect(frame).toMatch(/notify\.meter\.values\s+2800\s+6\.0ms\s+10ms\s+12ms/);
   });
 
+  it('shows where the web CMS is when the target serves one, and no line when it does not', () => {
+    const withCms = aSnapshot({ target: { cmsUrl: 'http://127.0.0.1:40001/cms/' } });
+    expect(show(h(Dashboard, { scenario: 's', snapshot: withCms })).lastFrame()).toMatch(/web CMS http:\/\/127\.0\.0\.1:40001\/cms\//);
+    expect(show(h(Dashboard, { scenario: 's', snapshot: aSnapshot() })).lastFrame()).not.toContain('web CMS');
+  });
+
   it('marks thresholds ✓, ✗ and … and counts those that hold', () => {
     const snapshot = aSnapshot({
       thresholds: [
