@@ -8,7 +8,7 @@ import { toast } from '../shared/toasts.tsx';
 import type { Page, User } from '../shared/types.ts';
 import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, TextInput } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
-import { ConfirmDelete } from './stations.tsx';
+import { ConfirmDelete, RowActions } from './parts.tsx';
 
 /** A row of GET /api/cms/customers. */
 interface Customer extends User {
@@ -149,12 +149,7 @@ export function CustomersPage() {
                       <td class="right num" data-testid="balance">{money(c.balanceMinor)}</td>
                       <td>{c.blocked ? <span class="badge badge-bad" data-status="blocked">Blocked</span> : <span class="badge badge-good" data-status="active">Active</span>}</td>
                       <td class="muted">{dateTime(c.createdAt)}</td>
-                      <td class="right">
-                        <div class="actions" style={{ justifyContent: 'flex-end' }}>
-                          <button class="btn btn-small" onClick={() => setEditing({ mode: 'edit', customer: c })} data-testid="customer-edit">Edit</button>
-                          <button class="btn btn-small btn-ghost" onClick={() => setEditing({ mode: 'delete', customer: c })} data-testid="customer-delete">Delete</button>
-                        </div>
-                      </td>
+                      <RowActions testid="customer" onEdit={() => setEditing({ mode: 'edit', customer: c })} onDelete={() => setEditing({ mode: 'delete', customer: c })} />
                     </tr>
                   ))}
                 </tbody>

@@ -2,23 +2,10 @@
 /** Design points 44–47: stations and chargers online, active sessions, energy and revenue, recent sessions, live. */
 import { count, energy, money, ago } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
+import type { DashboardStats } from '../../domain/ports.ts';
 import { withSessionEvent, type Page, type SessionEvent, type SessionView } from '../shared/types.ts';
 import { Badge, Card, Empty, ErrorNote, PageHeader, Stat } from '../shared/ui.tsx';
 import { useResource, useTick } from '../shared/use-resource.ts';
-
-export interface DashboardStats {
-  stations: number;
-  stationsOnline: number;
-  chargePoints: number;
-  chargePointsOnline: number;
-  connectorsByStatus: Record<string, number>;
-  activeSessions: number;
-  energyWhToday: number;
-  energyWhTotal: number;
-  revenueMinorToday: number;
-  revenueMinorTotal: number;
-  customers: number;
-}
 
 /** The CMS shows revenue in the demo tariff's currency; tariffs in other currencies are summed as is. */
 const CURRENCY = 'EUR';

@@ -4,7 +4,7 @@ import { useState } from 'preact/hooks';
 import { dateTime, duration, energy, money, power } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
 import { withSessionEvent, type Page, type SessionEvent, type SessionView } from '../shared/types.ts';
-import { Badge, Card, Empty, ErrorNote, Loading, PageHeader } from '../shared/ui.tsx';
+import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, Pager } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
 
 const PAGE = 50;
@@ -66,13 +66,7 @@ export function SessionsPage() {
             </table>
           </div>
         )}
-        {page && page.total > PAGE && (
-          <div class="actions" style={{ marginTop: '12px' }}>
-            <button class="btn btn-small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>← Newer</button>
-            <span class="muted">{offset + 1}–{Math.min(offset + PAGE, page.total)} of {page.total}</span>
-            <button class="btn btn-small" disabled={offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)}>Older →</button>
-          </div>
-        )}
+        {page && <Pager offset={offset} size={PAGE} total={page.total} onChange={setOffset} />}
       </Card>
     </>
   );

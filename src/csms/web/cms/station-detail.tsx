@@ -6,7 +6,8 @@ import { href } from '../shared/router.ts';
 import { withConnector, type ChargePoint, type ChargerStatusEvent, type Connector, type ConnectorStatusEvent, type Station } from '../shared/types.ts';
 import { Badge, Card, Empty, ErrorNote, Loading, Online, PageHeader } from '../shared/ui.tsx';
 import { useResource, useTick } from '../shared/use-resource.ts';
-import { OnlineCount, StationModal } from './stations.tsx';
+import { OnlineCount } from './parts.tsx';
+import { StationModal } from './stations.tsx';
 
 /** GET /api/cms/stations/:id. */
 interface StationDetail extends Station {

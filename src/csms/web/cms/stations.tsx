@@ -1,8 +1,6 @@
 /** @jsxImportSource preact */
 /** Design points 48–49: the charging stations with how many of their charge points are online; create, edit, delete. */
-import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import type { ApiError } from '../shared/api.ts';
 import { useServices } from '../shared/context.ts';
 import { dateTime } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
@@ -10,6 +8,7 @@ import { toast } from '../shared/toasts.tsx';
 import type { Items, Station } from '../shared/types.ts';
 import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, TextInput } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
+import { ConfirmDelete, OnlineCount, RowActions } from './parts.tsx';
 
 /** A row of GET /api/cms/stations. */
 export interface StationSummary extends Station {
@@ -70,49 +69,6 @@ export function StationModal(props: { station?: Station; onClose(): void; onSave
   );
 }
 
-/**
- * "Delete X?" with the API's refusal shown in place. `inUse` is what to say when the API answers
- * 409 (CSMS_ERR_IN_USE: something still refers to it).
- */
-export function ConfirmDelete(props: { title: string; children: ComponentChildren; inUse: string; action(): Promise<void>; onClose(): void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error | null>(null);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    let done = false;
-    try {
-      await props.action();
-      done = true;
-    } catch (err) {
-      const e = err as ApiError;
-      setError(e.status === 409 ? new Error(props.inUse) : e);
-    } finally {
-      setBusy(false);
-    }
-    if (done) props.onClose();
-  };
-  return (
-    <Modal title={props.title} onClose={props.onClose}>
-      <div class="stack">
-        <div>{props.children}</div>
-        <ErrorNote error={error} />
-        <div class="actions">
-          <button class="btn" type="button" onClick={props.onClose}>Cancel</button>
-          <button class="btn btn-danger" type="button" disabled={busy} onClick={run} data-testid="confirm-delete">{busy ? 'Deleting…' : 'Delete'}</button>
-        </div>
-      </div>
-    </Modal>
-  );
-}
-
-/** "3/4 online" in the colour of how many are. */
-export function OnlineCount(props: { online: number; total: number }) {
-  const { online, total } = props;
-  const tone = total === 0 || online === 0 ? 'muted' : online === total ? 'good' : 'warn';
-  return <span class={`badge badge-${tone}`} data-online={online} data-total={total}>{online}/{total} online</span>;
-}
-
 type Editing = { mode: 'create' } | { mode: 'edit'; station: StationSummary } | { mode: 'delete'; station: StationSummary } | null;
 
 export function StationsPage() {
@@ -170,12 +126,7 @@ export function StationsPage() {
                       <td class="muted">{s.address || '—'}</td>
                       <td data-testid="online-count"><OnlineCount online={s.chargePointsOnline} total={s.chargePointCount} /></td>
                       <td class="muted">{dateTime(s.createdAt)}</td>
-                      <td class="right">
-                        <div class="actions" style={{ justifyContent: 'flex-end' }}>
-                          <button class="btn btn-small" onClick={() => setEditing({ mode: 'edit', station: s })} data-testid="station-edit">Edit</button>
-                          <button class="btn btn-small btn-ghost" onClick={() => setEditing({ mode: 'delete', station: s })} data-testid="station-delete">Delete</button>
-                        </div>
-                      </td>
+                      <RowActions testid="station" onEdit={() => setEditing({ mode: 'edit', station: s })} onDelete={() => setEditing({ mode: 'delete', station: s })} />
                     </tr>
                   ))}
                 </tbody>

@@ -7,7 +7,7 @@ import { toast } from '../shared/toasts.tsx';
 import type { Items, Tariff } from '../shared/types.ts';
 import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, TextInput } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
-import { ConfirmDelete } from './stations.tsx';
+import { ConfirmDelete, RowActions } from './parts.tsx';
 
 /** Tariff changes are announced where prices are shown: the charge point rooms. */
 const TARIFF_ROOMS = ['cms:points'];
@@ -126,12 +126,7 @@ export function TariffsPage() {
                       <td class="right num">{t.pricePerMinute > 0 ? money(t.pricePerMinute, t.currency) : <span class="muted">—</span>}</td>
                       <td class="right num">{t.sessionFee > 0 ? money(t.sessionFee, t.currency) : <span class="muted">—</span>}</td>
                       <td class="muted">{dateTime(t.updatedAt)}</td>
-                      <td class="right">
-                        <div class="actions" style={{ justifyContent: 'flex-end' }}>
-                          <button class="btn btn-small" onClick={() => setEditing({ mode: 'edit', tariff: t })} data-testid="tariff-edit">Edit</button>
-                          <button class="btn btn-small btn-ghost" onClick={() => setEditing({ mode: 'delete', tariff: t })} data-testid="tariff-delete">Delete</button>
-                        </div>
-                      </td>
+                      <RowActions testid="tariff" onEdit={() => setEditing({ mode: 'edit', tariff: t })} onDelete={() => setEditing({ mode: 'delete', tariff: t })} />
                     </tr>
                   ))}
                 </tbody>

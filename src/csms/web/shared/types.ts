@@ -1,6 +1,6 @@
 /** The REST API's shapes as the pages see them (docs/rest-api.md); domain types are reused, type-only. */
 import type { SessionView } from '../../domain/charging.ts';
-import type { ChargePoint, Connector, Station, Tariff, User, WalletEntry } from '../../domain/types.ts';
+import type { ChargePoint, Connector, Session, Station, Tariff, User, WalletEntry } from '../../domain/types.ts';
 
 export type { ChargePoint, Connector, SessionView, Station, Tariff, User, WalletEntry };
 
@@ -64,22 +64,10 @@ export function withConnector(connectors: Connector[], e: ConnectorStatusEvent):
 }
 
 /** The session in `charging.started`, `meter.values`, `charging.stopped` and `session.updated`. */
-export interface SessionEvent {
+export type SessionEvent = Pick<Session, 'customerId' | 'chargePointId' | 'connectorId' | 'status' | 'energyWh' | 'powerW' | 'costMinor' | 'currency' | 'startedAt' | 'stoppedAt' | 'lastMeterAt' | 'stopReason'> & {
   sessionId: number;
   transactionId: number;
-  customerId: number | null;
-  chargePointId: string;
-  connectorId: number;
-  status: 'active' | 'completed';
-  energyWh: number;
-  powerW: number;
-  costMinor: number;
-  currency: string;
-  startedAt: string;
-  stoppedAt: string | null;
-  lastMeterAt: string | null;
-  stopReason: string | null;
-}
+};
 
 /** A session event as a SessionView: what the event lacks comes from `base` (the page's copy), if any. */
 export function sessionFromEvent(e: SessionEvent, base?: SessionView): SessionView {
