@@ -15,6 +15,8 @@ export interface GeneratorHealth {
 export interface HealthMonitor {
   /** Call about once per second or more often; windows shorter than 1 s are merged. */
   sample(): GeneratorHealth;
+  /** Forgets the verdict and any bad streak so far: what happened before (setup) is not judged. */
+  rearm(): void;
   stop(): void;
 }
 
@@ -49,6 +51,14 @@ export function createHealthMonitor(limits: { maxEventLoopP99Ms: number; maxCpuP
       } else badSince = null;
       last = { eventLoopP99Ms: p99, cpuPct, rssMb: Math.round(process.memoryUsage.rss() / 1048576), overloaded: verdict !== null, reason: verdict };
       return last;
+    },
+    rearm() {
+      loop.reset();
+      windowStart = performance.now();
+      cpuStart = process.cpuUsage();
+      badSince = null;
+      verdict = null;
+      last = { ...last, overloaded: false, reason: null };
     },
     stop() {
       loop.disable();

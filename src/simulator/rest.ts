@@ -47,12 +47,17 @@ export function createRestClient(baseUrl: string, metrics: Metrics): RestClient 
       if (cached) headers['if-none-match'] = cached.etag;
       metrics.counters.restRequests++;
       const key = `rest.${method} ${route}`;
+      // Not AbortSignal.timeout(): its timer cannot be cancelled, so every request (500/s from 500
+      // polling customers) kept its fetch state alive and fired a TimeoutError 30 s after it was done.
+      const timeoutMs = opts.timeoutMs ?? 30_000;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError')), timeoutMs).unref();
       try {
         const res = await fetch(`${base}${path}`, {
           method,
           headers,
           body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-          signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+          signal: controller.signal,
         });
         const text = res.status === 304 || res.status === 204 ? '' : await res.text();
         metrics.latency(key, performance.now() - scheduledAt);
@@ -71,6 +76,8 @@ export function createRestClient(baseUrl: string, metrics: Metrics): RestClient 
         metrics.latency(key, performance.now() - scheduledAt);
         const err = error as Error & { cause?: { code?: string } };
         return { status: 0, data: null, code: err.cause?.code ?? err.name ?? 'NETWORK_ERROR', notModified: false };
+      } finally {
+        clearTimeout(timer);
       }
     },
   };

@@ -283,6 +283,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
 
   async function load(): Promise<void> {
     if (endReason) return;
+    // A slow setup (startup, provisioning on a busy machine) is not judged: only the load is.
+    health.rearm();
     phase = 'ramp-up';
     loadStart = performance.now();
     const interval = 1000 / scenario.phases.rampUp.rate;
