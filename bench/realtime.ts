@@ -16,11 +16,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import amqp from 'amqplib';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
-import { durableNames, topology } from '../src/csms/broker/rabbitmq/topology.ts';
-import { median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
+import { deleteNamespace, median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -194,18 +192,8 @@ async function main(): Promise<void> {
   for (const s of sockets) s.close();
   for (const c of chargers) c.ws.terminate();
   await csms.stop();
-  await deleteNamespace(ns);
+  await deleteNamespace(RABBIT_URL, ns);
   rmSync(dir, { recursive: true, force: true });
-}
-
-async function deleteNamespace(ns: string): Promise<void> {
-  const conn = await amqp.connect(RABBIT_URL);
-  const ch = await conn.createChannel();
-  const names = durableNames(topology(ns));
-  for (const q of names.queues) await ch.deleteQueue(q);
-  for (const e of names.exchanges) await ch.deleteExchange(e);
-  await ch.close();
-  await conn.close();
 }
 
 function log(line: string): void {

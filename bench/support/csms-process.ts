@@ -11,8 +11,9 @@ const chargers = Number(process.env.CHARGERS ?? 1000);
 const customersWithTokens = Number(process.env.TOKENS ?? 0);
 const dbPath = process.env.DB_PATH!;
 const rabbit = process.env.BENCH_RABBITMQ_NAMESPACE;
+const ADMIN_PASSWORD = 'bench-password';
 const config = loadConfig({
-  port: 0, ocppPort: 0, host: '127.0.0.1', dbPath, logLevel: 'warn', jwtSecret: 'bench-secret-bench-secret', adminPassword: 'bench-password',
+  port: 0, ocppPort: 0, host: '127.0.0.1', dbPath, logLevel: 'warn', jwtSecret: 'bench-secret-bench-secret', adminPassword: ADMIN_PASSWORD,
   ocppPingIntervalS: 0, ocppRateLimitPerSecond: 1000, ocppMaxQueuedCalls: 1000,
   ...(rabbit && { enableRabbitmq: true, rabbitmqNamespace: rabbit }),
 }, {});
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     }
     if (msg.type === 'stop') void csms.close().then(() => process.exit(0));
   });
-  process.send!({ type: 'ready', ocppUrl: info.ocppUrl, httpUrl: info.httpUrl, tokens });
+  process.send!({ type: 'ready', ocppUrl: info.ocppUrl, httpUrl: info.httpUrl, tokens, admin: { email: info.admin.email, password: ADMIN_PASSWORD } });
 }
 
 main().catch((err) => {

@@ -1,5 +1,7 @@
 /** What the benchmarks share: the CSMS child process, an open-loop pacer, and small statistics. */
 import { fork, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+export { deleteNamespace } from '../../src/csms/broker/rabbitmq/topology.ts';
 
 export interface CsmsStats {
   processed: number;
@@ -13,32 +15,46 @@ export interface CsmsStats {
 }
 
 export interface CsmsProcess {
-  ready: { ocppUrl: string; httpUrl: string; tokens: string[] };
+  pid: number;
+  ready: { ocppUrl: string; httpUrl: string; tokens: string[]; admin: { email: string; password: string } };
   /** Counters since the previous call (CPU and event-loop figures) or since start (totals). */
   stats(): Promise<CsmsStats>;
   stop(): Promise<void>;
 }
 
-/** Starts `support/csms-process.ts` with `env` (CHARGERS, TOKENS, DB_PATH, BENCH_RABBITMQ_NAMESPACE). */
-export async function startCsmsProcess(env: Record<string, string>): Promise<CsmsProcess> {
+/**
+ * Starts `support/csms-process.ts` with `env` (CHARGERS, TOKENS, DB_PATH, BENCH_RABBITMQ_NAMESPACE).
+ * With `logFile`, the CSMS's stdout and stderr (its pino log) go there instead of ours.
+ */
+export async function startCsmsProcess(env: Record<string, string>, opts: { logFile?: string } = {}): Promise<CsmsProcess> {
   const profile = process.env.BENCH_PROFILE_DIR;
+  const logFd = opts.logFile ? openSync(opts.logFile, 'a') : null;
   const child: ChildProcess = fork(new URL('./csms-process.ts', import.meta.url).pathname, {
     execArgv: ['--import', 'tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
     env: { ...process.env, ...env },
+    ...(logFd !== null && { stdio: ['ignore', logFd, logFd, 'ipc'] }),
   });
+  if (logFd !== null) closeSync(logFd); // the child holds its own copy
   const inbox: ((m: any) => void)[] = [];
   child.on('message', (m) => inbox.shift()?.(m));
   const next = () => new Promise<any>((resolve) => inbox.push(resolve));
-  const ready = await next();
+  const exited = new Promise<never>((_, reject) => {
+    child.once('exit', (code, signal) => reject(new Error(`the CSMS process exited before it was ready (${signal ?? `code ${code}`})${opts.logFile ? `: see ${opts.logFile}` : ''}`)));
+  });
+  exited.catch(() => {}); // awaited only beside an answer
+  const ready = await Promise.race([next(), exited]);
   return {
+    pid: child.pid!,
     ready,
     async stats() {
       child.send({ type: 'stats' });
-      return next();
+      return Promise.race([next(), exited]);
     },
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
       child.send({ type: 'stop' });
-      await new Promise((r) => child.once('exit', r));
+      await gone;
     },
   };
 }
@@ -61,6 +77,7 @@ export function pace(ratePerS: number, send: (scheduledAt: number) => void): () 
   }, 5);
   return () => clearInterval(timer);
 }
+
 
 /** The p-th percentile of an ascending array. */
 export function percentile(sorted: number[], p: number): number {

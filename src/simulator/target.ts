@@ -6,10 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'amqplib';
 import { loadConfig, type CsmsConfig } from '../csms/config.ts';
 import { createCsms, type Csms } from '../csms/server.ts';
-import { durableNames, topology } from '../csms/broker/rabbitmq/topology.ts';
+import { deleteNamespace } from '../csms/broker/rabbitmq/topology.ts';
 import type { Target } from './scenario/schema.ts';
 
 export interface RunningTarget {
@@ -100,15 +99,5 @@ export async function startTarget(target: Target): Promise<RunningTarget> {
 async function cleanup(dir: string, rabbitmq: { url: string; namespace: string } | null): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   if (!rabbitmq) return;
-  // The namespace's durable exchanges and queues; per-node queues are auto-delete.
-  const conn = await connect(rabbitmq.url, { timeout: 5000 });
-  try {
-    const ch = await conn.createChannel();
-    const names = durableNames(topology(rabbitmq.namespace));
-    for (const q of names.queues) await ch.deleteQueue(q);
-    for (const e of names.exchanges) await ch.deleteExchange(e);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
+  await deleteNamespace(rabbitmq.url, rabbitmq.namespace);
 }

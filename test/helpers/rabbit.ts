@@ -8,7 +8,7 @@ import { connect } from 'amqplib';
 import { describe, TestRunner } from 'vitest';
 import pino from 'pino';
 import { createRabbitBroker, type RabbitBroker, type RabbitBrokerOptions } from '../../src/csms/broker/rabbitmq/index.ts';
-import { durableNames, topology } from '../../src/csms/broker/rabbitmq/topology.ts';
+import { deleteNamespace as deleteBrokerNamespace } from '../../src/csms/broker/rabbitmq/topology.ts';
 import { createSqliteStore, type SqliteStore } from '../../src/csms/store/index.ts';
 
 export const RABBIT_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -47,17 +47,8 @@ export function uniqueNamespace(): string {
 }
 
 /** Deletes every durable exchange and queue the topology declares for `ns` (per-node queues are auto-delete). */
-export async function deleteNamespace(url: string, ns: string): Promise<void> {
-  const conn = await connect(url, { timeout: 2000 });
-  try {
-    const ch = await conn.createChannel();
-    const names = durableNames(topology(ns));
-    for (const q of names.queues) await ch.deleteQueue(q);
-    for (const e of names.exchanges) await ch.deleteExchange(e);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
+export function deleteNamespace(url: string, ns: string): Promise<void> {
+  return deleteBrokerNamespace(url, ns, 2000);
 }
 
 export interface TestBrokerOptions extends Partial<Omit<RabbitBrokerOptions, 'namespace'>> {

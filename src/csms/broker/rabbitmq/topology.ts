@@ -4,6 +4,7 @@
  */
 import type { Channel, Options } from 'amqplib';
 import type { Notification, OcppEvent } from '../../domain/types.ts';
+import { connectOnce } from './connection.ts';
 
 /** Audit queue length bound: the oldest entries are dropped first. */
 export const AUDIT_MAX_LENGTH = 100_000;
@@ -65,6 +66,23 @@ export async function assertTopology(ch: Channel, t: Topology): Promise<void> {
     ch.bindQueue(t.queues.events, t.exchanges.ocpp, 'ocpp.#'),
     ch.bindQueue(t.queues.audit, t.exchanges.audit, 'audit.#'),
   ]);
+}
+
+/**
+ * Deletes namespace `ns` from the broker at `url`: the durable exchanges and queues assertTopology
+ * declares (per-node queues are auto-delete). For tests, benchmarks and the simulator's embedded target.
+ */
+export async function deleteNamespace(url: string, ns: string, connectTimeoutMs = 5000): Promise<void> {
+  const model = await connectOnce(url, { connectTimeoutMs, name: `delete-namespace/${ns}` });
+  try {
+    const ch = await model.createChannel();
+    const names = durableNames(topology(ns));
+    for (const q of names.queues) await ch.deleteQueue(q);
+    for (const e of names.exchanges) await ch.deleteExchange(e);
+    await ch.close();
+  } finally {
+    await model.close();
+  }
 }
 
 /** Declares and binds this node's notification queue. */
