@@ -50,6 +50,8 @@ describe('GET …/sessions/:id/meter-values', () => {
     expect((await h.call(`/api/cms/sessions/${s.id}/meter-values`, { token: a.token })).status).toBe(403);
     expect((await h.call('/api/cms/sessions/999/meter-values', { token: h.adminToken })).status).toBe(404);
     const one = await h.call(`/api/cms/sessions/${s.id}`, { token: h.adminToken });
-    expect(((await one.json()) as { id: number; customerId: number }).customerId).toBe(a.user.id);
+    expect(await one.json()).toMatchObject({ id: s.id, customerId: a.user.id, customer: { id: a.user.id, name: a.user.name, email: a.user.email } });
+    const listed = (await (await h.call('/api/cms/sessions', { token: h.adminToken })).json()) as { items: { customer: { name: string } | null }[] };
+    expect(listed.items[0].customer?.name).toBe(a.user.name);
   });
 });

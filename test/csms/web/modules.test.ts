@@ -150,6 +150,7 @@ describeBrowser('every module with real data', () => {
 
     text = await visit(admin, 'cms', 'sessions', `[data-testid=session-${sessionId}]`, 'cms-sessions');
     expect(await page.textContent(`[data-testid=session-${sessionId}] [data-testid=energy]`)).toBe('8.40 kWh');
+    expect(await page.textContent(`[data-testid=session-${sessionId}]`)).toContain(f.t.store.users.get(f.alice.id)!.name);
 
     text = await visit(admin, 'cms', 'tariffs', '[data-testid=tariffs-table] tbody tr', 'cms-tariffs');
     expect(text).toContain('Standard AC');

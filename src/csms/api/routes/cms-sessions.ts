@@ -1,6 +1,7 @@
 /** CMS: all charging sessions (filtered, with a total for paging) and the dashboard figures. */
 import type { FastifyPluginAsync } from 'fastify';
 import type { SessionFilter } from '../../domain/ports.ts';
+import type { Session } from '../../domain/types.ts';
 import type { ApiContext } from '../context.ts';
 import { CsmsError } from '../../domain/errors.ts';
 import { errors, idParams, list, meterSeriesSchema, obj, pageFields, sessionViewSchema } from '../schemas.ts';
@@ -36,27 +37,37 @@ const sessionQuery = {
   },
 };
 
+/** A session as admins see it: who charged, by name, besides the customer id. */
+const cmsSessionSchema = obj({
+  ...(sessionViewSchema as { properties: Record<string, unknown> }).properties,
+  customer: { anyOf: [obj({ id: int, name: { type: 'string' }, email: { type: 'string' } }), { type: 'null' }] },
+});
+
 /** GET /api/cms/sessions and GET /api/cms/dashboard. */
 export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const { store, charging, etags } = ctx;
   const tags = ['cms'];
   const security = [{ bearerAuth: [] }];
+  const withCustomer = (session: Session) => {
+    const user = session.customerId === null ? null : store.users.get(session.customerId);
+    return { ...charging.view(session), customer: user && { id: user.id, name: user.name, email: user.email } };
+  };
 
   app.get<{ Querystring: SessionFilter & { limit: number; offset: number } }>('/sessions', {
     onRequest: [ctx.adminOnly, etags.check()],
-    schema: { tags, security, summary: 'Charging sessions, newest first, with filters', querystring: sessionQuery, response: { 200: list(sessionViewSchema, pageFields), ...errors(400, 401, 403) } },
+    schema: { tags, security, summary: 'Charging sessions, newest first, with filters', querystring: sessionQuery, response: { 200: list(cmsSessionSchema, pageFields), ...errors(400, 401, 403) } },
   }, async (request) => {
     const { limit, offset, ...filter } = request.query;
-    return { items: store.sessions.list({ ...filter, limit, offset }).map(charging.view), total: store.sessions.count(filter), limit, offset };
+    return { items: store.sessions.list({ ...filter, limit, offset }).map(withCustomer), total: store.sessions.count(filter), limit, offset };
   });
 
   app.get<{ Params: { id: number } }>('/sessions/:id', {
     onRequest: [ctx.adminOnly, etags.check()],
-    schema: { tags, security, summary: 'One charging session', params: idParams, response: { 200: sessionViewSchema, ...errors(400, 401, 403, 404) } },
+    schema: { tags, security, summary: 'One charging session', params: idParams, response: { 200: cmsSessionSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
     const session = store.sessions.get(request.params.id);
     if (!session) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
-    return charging.view(session);
+    return withCustomer(session);
   });
 
   app.get<{ Params: { id: number } }>('/sessions/:id/meter-values', {

@@ -9,7 +9,10 @@ import { useResource } from '../shared/use-resource.ts';
 
 const PAGE = 50;
 
-function patch(cur: Page<SessionView> | undefined, e: SessionEvent) {
+/** The CMS's sessions also say who charged. */
+type CmsSession = SessionView & { customer?: { id: number; name: string; email: string } | null };
+
+function patch(cur: Page<CmsSession> | undefined, e: SessionEvent) {
   const items = cur && withSessionEvent(cur.items, e);
   return items && cur ? { ...cur, items } : undefined;
 }
@@ -18,7 +21,7 @@ export function SessionsPage() {
   const [status, setStatus] = useState<'' | 'active' | 'completed'>('');
   const [offset, setOffset] = useState(0);
   const query = `limit=${PAGE}&offset=${offset}${status ? `&status=${status}` : ''}`;
-  const sessions = useResource<Page<SessionView>>(`/api/cms/sessions?${query}`, {
+  const sessions = useResource<Page<CmsSession>>(`/api/cms/sessions?${query}`, {
     refresh: 'list',
     rooms: ['cms:sessions'],
     on: {
@@ -53,7 +56,7 @@ export function SessionsPage() {
                   <tr key={s.id} data-testid={`session-${s.id}`}>
                     <td class="muted">{s.id}</td>
                     <td><a href={href('points', s.chargePointId)}>{s.chargePointId}</a> #{s.connectorId}</td>
-                    <td>{s.customerId ? `#${s.customerId}` : <span class="muted">{s.idTag}</span>}</td>
+                    <td>{s.customer ? <span title={s.customer.email}>{s.customer.name}</span> : <span class="muted" title="No customer account: an idTag the CSMS authorized">{s.idTag}</span>}</td>
                     <td>{dateTime(s.startedAt)}</td>
                     <td>{duration(s.durationS)}</td>
                     <td class="right">{s.status === 'active' ? power(s.powerW) : '—'}</td>
