@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import {
   connectOcpp, OcppConnectionClosedError, OcppError, OcppTimeoutError,
-  type ChargePointStatus, type HandlerMap, type CsmsToChargePoint, type OcppConnection, type OcppMessageInfo,
+  type ChargePointErrorCode, type ChargePointStatus, type HandlerMap, type CsmsToChargePoint, type OcppConnection, type OcppMessageInfo,
   type OcppProtocolErrorInfo, type SampledValue, type StopReason,
 } from '../ocpp/index.ts';
 import { reportError, type Actor, type SessionOwner, type SimContext } from './context.ts';
@@ -21,6 +21,11 @@ const K_METER = 3;
 const K_DROP = 4;
 const K_MALFORMED = 5;
 const K_BOOT_RETRY = 6;
+const K_FAULT = 7;
+const K_RECOVER = 8;
+
+/** Error codes a simulated connector fault reports (OCPP 1.6 ChargePointErrorCode). */
+const FAULT_CODES = ['GroundFailure', 'OverCurrentFailure', 'HighTemperature', 'ConnectorLockFailure', 'PowerMeterFailure'] as const;
 
 /** Sends of one StopTransaction that time out before we give up on it (OCPP's TransactionMessageAttempts). */
 const STOP_ATTEMPTS = 3;
@@ -75,6 +80,8 @@ export class SimCharger implements Actor {
   readonly connectors: Connector[];
   private lastTs = 0;
   private malformedSeq = 0;
+  /** The connector a simulated fault holds, or -1. */
+  private faultedIndex = -1;
   private readonly onClose: () => void;
 
   constructor(
@@ -91,6 +98,10 @@ export class SimCharger implements Actor {
 
   get charging(): boolean {
     return this.connectors.some((c) => c.tx !== null);
+  }
+
+  get faulted(): boolean {
+    return this.connectors.some((c) => c.status === 'Faulted');
   }
 
   /** Ramp-down: ends every open transaction at the charger (the driver unplugs); sent once online. */
@@ -127,6 +138,8 @@ export class SimCharger implements Actor {
       case K_DROP: if (!this.ctx.stopping) this.drop(); return;
       case K_MALFORMED: this.malformed(at); return;
       case K_BOOT_RETRY: void this.boot(at); return;
+      case K_FAULT: this.fault(at); return;
+      case K_RECOVER: this.recover(at); return;
     }
   }
 
@@ -180,6 +193,8 @@ export class SimCharger implements Actor {
         this.booted = true;
       }
       await this.status(0, 'Available', performance.now());
+      // A fault's recovery timer died with the old connection: the connector comes back Available.
+      this.faultedIndex = -1;
       for (let i = 0; i < this.connectors.length; i++) {
         const c = this.connectors[i];
         if (!c.tx) c.status = 'Available';
@@ -206,6 +221,27 @@ export class SimCharger implements Actor {
     const f = this.tpl.faults;
     if (f.disconnectPerMinute > 0) this.ctx.scheduler.at(now + this.exponential(f.disconnectPerMinute), K_DROP, this, this.gen);
     if (f.malformedFramesPerMinute > 0) this.ctx.scheduler.at(now + this.exponential(f.malformedFramesPerMinute), K_MALFORMED, this, this.gen);
+    if (f.connectorFaultsPerMinute > 0) this.ctx.scheduler.at(now + this.exponential(f.connectorFaultsPerMinute), K_FAULT, this, this.gen);
+  }
+
+  /** An idle connector faults (one at a time per charger) and recovers after `faultDuration`. */
+  private fault(at: number): void {
+    const f = this.tpl.faults;
+    this.ctx.scheduler.at(at + this.exponential(f.connectorFaultsPerMinute), K_FAULT, this, this.gen);
+    if (this.ctx.stopping || this.faultedIndex >= 0) return;
+    const i = this.freeConnector();
+    if (i < 0) return;
+    this.faultedIndex = i;
+    const code = FAULT_CODES[this.ctx.random.int(0, FAULT_CODES.length - 1)];
+    this.status(i + 1, 'Faulted', at, code).catch((error) => this.failed('StatusNotification', error));
+    this.ctx.scheduler.at(at + f.faultDuration, K_RECOVER, this, this.gen);
+  }
+
+  private recover(at: number): void {
+    const i = this.faultedIndex;
+    this.faultedIndex = -1;
+    if (i < 0 || this.connectors[i].status !== 'Faulted') return;
+    this.status(i + 1, 'Available', at).catch((error) => this.failed('StatusNotification', error));
   }
 
   /** Time to the next event of a Poisson process with `perMinute` events a minute, ms. */
@@ -309,7 +345,7 @@ export class SimCharger implements Actor {
   }
 
   /** StatusNotification; every admin watcher expects the matching connector.status (and charger.status for 0). */
-  private async status(connectorId: number, status: ChargePointStatus, at: number): Promise<void> {
+  private async status(connectorId: number, status: ChargePointStatus, at: number, errorCode: ChargePointErrorCode = 'NoError'): Promise<void> {
     if (connectorId > 0) this.connectors[connectorId - 1].status = status;
     const ts = this.timestamp(at);
     let exps: Expectation[] | null = null;
@@ -321,7 +357,7 @@ export class SimCharger implements Actor {
       }
     }
     try {
-      await this.call('StatusNotification', { connectorId, errorCode: 'NoError', status, timestamp: new Date(ts).toISOString() }, at);
+      await this.call('StatusNotification', { connectorId, errorCode, status, timestamp: new Date(ts).toISOString() }, at);
     } catch (error) {
       if (exps) for (const e of exps) this.ctx.expectations.cancel(e);
       throw error;
@@ -534,9 +570,9 @@ export function createFleetShared(ctx: SimContext): FleetShared {
   const handlers: HandlerMap<CsmsToChargePoint, SimCharger> = {
     RemoteStartTransaction(req, call) {
       const charger = call.connection.context;
-      const i = req.connectorId !== undefined ? req.connectorId - 1 : charger.connectors.findIndex((c) => c.tx === null);
+      const i = req.connectorId !== undefined ? req.connectorId - 1 : charger.connectors.findIndex((c) => c.tx === null && c.status !== 'Faulted');
       const c = charger.connectors[i];
-      if (!c || c.tx !== null || charger.state !== 'online') return { status: 'Rejected' };
+      if (!c || c.tx !== null || c.status === 'Faulted' || charger.state !== 'online') return { status: 'Rejected' };
       // E2 §5.11: answer first; the transaction's own messages follow.
       charger.claim(i, req.idTag);
       setImmediate(startLater, charger, i, performance.now());

@@ -118,6 +118,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
       if (ch.state === 'connecting') fleet.connecting++;
       else if (ch.state !== 'online') fleet.offline++;
       else if (ch.charging) fleet.charging++;
+      else if (ch.faulted) fleet.faulted++;
       else fleet.available++;
     }
     const realtime = customers.filter((cu) => cu.socket?.connected).length;

@@ -54,6 +54,30 @@ thresholds:
     expect(final.generator.overloaded).toBe(false);
   }, 90_000);
 
+  it('simulates connector faults: Faulted with an error code, then Available again; admins see both', async () => {
+    const snapshots: MetricsSnapshot[] = [];
+    const result = await runScenario(aScenario(`
+name: faults
+seed: 3
+duration: 4s
+chargers:
+  - idPattern: 'FLT-{00}'
+    count: 6
+    connectors: 2
+    faults: { connectorFaultsPerMinute: 60, faultDuration: 500ms }
+admins:
+  count: 1
+thresholds:
+  - notifications.lost == 0
+  - errors.unexpected == 0
+`), { onSnapshot: (s) => snapshots.push(s), snapshotIntervalMs: 50 });
+    expect(result.exitCode).toBe(0);
+    expect(Math.max(...snapshots.map((s) => s.fleet.faulted))).toBeGreaterThan(0);
+    // Every Faulted and every recovery reached the admin's CMS room (none lost).
+    expect(result.final.latency['notify.connector.status'].count).toBeGreaterThan(6 * 3); // more than the boot statuses
+    expect(result.final.notifications.lost).toBe(0);
+  }, 60_000);
+
   it('fails a threshold that cannot hold (exit 1), and stops early on abort with a result', async () => {
     const controller = new AbortController();
     const scenario = aScenario(`

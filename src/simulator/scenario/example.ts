@@ -38,6 +38,8 @@ chargers:
       disconnectPerMinute: 0  # chance per charger and minute of a dropped connection
       reconnect: { initial: 1s, max: 30s, jitter: 0.3 }
       malformedFramesPerMinute: 0   # broken frames on purpose (expected errors)
+      connectorFaultsPerMinute: 0   # an idle connector reports Faulted (GroundFailure, …) …
+      faultDuration: 30s            # … and Available again after this long
 
 customers:
   count: 10

@@ -93,6 +93,10 @@ const chargerTemplate = z.strictObject({
         .prefault({}),
       /** Deliberately malformed frames per charger and minute (expected errors). */
       malformedFramesPerMinute: z.number().min(0).max(600).default(0),
+      /** Chance per charger and minute that an idle connector reports Faulted (with an error code). */
+      connectorFaultsPerMinute: z.number().min(0).max(60).default(0),
+      /** How long a faulted connector stays Faulted before it reports Available again. */
+      faultDuration: duration.prefault(30),
     })
     .prefault({}),
 });
