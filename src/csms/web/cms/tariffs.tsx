@@ -2,7 +2,7 @@
 /** Design points 28–29 (CMS tariffs): prices per kWh, per minute and per session; create, edit, delete. */
 import { useState } from 'preact/hooks';
 import { useServices } from '../shared/context.ts';
-import { dateTime, money, perKwh } from '../shared/format.ts';
+import { dateTime, minorDigits, money, perKwh } from '../shared/format.ts';
 import { toast } from '../shared/toasts.tsx';
 import type { Items, Tariff } from '../shared/types.ts';
 import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, TextInput } from '../shared/ui.tsx';
@@ -12,23 +12,24 @@ import { ConfirmDelete, RowActions } from './parts.tsx';
 /** Tariff changes are announced where prices are shown: the charge point rooms. */
 const TARIFF_ROOMS = ['cms:points'];
 
-/** "0.35" or "0,35" (major units) → 35 (minor units, as the API and `money()` count them). */
-export function toMinor(text: string, label: string): number {
+/** "0.35" or "0,35" (major units) → 35 (minor units of `currency`, as the API and `money()` count them). */
+export function toMinor(text: string, label: string, currency: string): number {
   const t = text.trim().replace(',', '.');
   const n = t === '' ? 0 : Number(t);
   if (!Number.isFinite(n) || n < 0) throw new Error(`${label} must be an amount such as 0.35.`);
-  const minor = Math.round(n * 100);
+  const minor = Math.round(n * 10 ** minorDigits(currency));
   if (minor > 10_000_000) throw new Error(`${label} is too large.`);
   return minor;
 }
 
 /** 35 → "0.35": the form shows what people type. */
-export function toMajor(minor: number): string {
-  return (minor / 100).toFixed(2);
+export function toMajor(minor: number, currency: string): string {
+  const digits = minorDigits(currency);
+  return (minor / 10 ** digits).toFixed(digits);
 }
 
 function MoneyInput(props: { name: string; value: string; onInput(v: string): void; required?: boolean }) {
-  return <input name={props.name} type="number" min="0" step="0.01" inputMode="decimal" value={props.value} required={props.required} onInput={(e) => props.onInput((e.target as HTMLInputElement).value)} />;
+  return <input name={props.name} type="number" min="0" step="any" inputMode="decimal" value={props.value} required={props.required} onInput={(e) => props.onInput((e.target as HTMLInputElement).value)} />;
 }
 
 function TariffModal(props: { tariff?: Tariff; onClose(): void; onSaved(t: Tariff): void }) {
@@ -36,18 +37,18 @@ function TariffModal(props: { tariff?: Tariff; onClose(): void; onSaved(t: Tarif
   const t = props.tariff;
   const [name, setName] = useState(t?.name ?? '');
   const [currency, setCurrency] = useState(t?.currency ?? 'EUR');
-  const [kwh, setKwh] = useState(t ? toMajor(t.pricePerKwh) : '');
-  const [minute, setMinute] = useState(t ? toMajor(t.pricePerMinute) : '0.00');
-  const [fee, setFee] = useState(t ? toMajor(t.sessionFee) : '0.00');
+  const [kwh, setKwh] = useState(t ? toMajor(t.pricePerKwh, t.currency) : '');
+  const [minute, setMinute] = useState(t ? toMajor(t.pricePerMinute, t.currency) : '0.00');
+  const [fee, setFee] = useState(t ? toMajor(t.sessionFee, t.currency) : '0.00');
   const save = async () => {
     const code = currency.trim().toUpperCase();
     if (!/^[A-Z]{3}$/.test(code)) throw new Error('Currency must be a three-letter ISO 4217 code such as EUR.');
     const input = {
       name: name.trim(),
       currency: code,
-      pricePerKwh: toMinor(kwh, 'Price per kWh'),
-      pricePerMinute: toMinor(minute, 'Price per minute'),
-      sessionFee: toMinor(fee, 'Session fee'),
+      pricePerKwh: toMinor(kwh, 'Price per kWh', code),
+      pricePerMinute: toMinor(minute, 'Price per minute', code),
+      sessionFee: toMinor(fee, 'Session fee', code),
     };
     const saved = t
       ? await api.send<Tariff>('PUT', `/api/cms/tariffs/${t.id}`, input)

@@ -3,15 +3,29 @@
 const locale = typeof navigator === 'undefined' ? 'en' : navigator.language || 'en';
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
-/** Minor units (cents) in `currency`: 1234, 'EUR' → "€12.34". */
-export function money(minor: number | null | undefined, currency = 'EUR'): string {
-  if (minor === null || minor === undefined) return '—';
+function moneyFormat(currency: string): Intl.NumberFormat {
   let format = moneyFormats.get(currency);
   if (!format) {
-    format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    try {
+      format = new Intl.NumberFormat(locale, { style: 'currency', currency });
+    } catch {
+      // Not an ISO 4217 code the browser knows: show the number with the code.
+      format = new Intl.NumberFormat(locale, { style: 'currency', currency: 'XXX', currencyDisplay: 'code' });
+    }
     moneyFormats.set(currency, format);
   }
-  return format.format(minor / 100);
+  return format;
+}
+
+/** Digits of `currency`'s minor unit (ISO 4217): EUR 2 (cents), JPY 0, KWD 3. */
+export function minorDigits(currency: string): number {
+  return moneyFormat(currency).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
+/** Minor units in `currency`: 1234, 'EUR' → "€12.34"; 1234, 'JPY' → "¥1,234". */
+export function money(minor: number | null | undefined, currency = 'EUR'): string {
+  if (minor === null || minor === undefined) return '—';
+  return moneyFormat(currency).format(minor / 10 ** minorDigits(currency));
 }
 
 const decimals = (digits: number) => new Intl.NumberFormat(locale, { minimumFractionDigits: digits, maximumFractionDigits: digits });
