@@ -65,6 +65,7 @@ export interface StationRepo {
   create(input: StationInput): Station;
   get(id: number): Station | null;
   list(page?: Page): Station[];
+  count(): number;
   update(id: number, patch: Partial<StationInput>): Station | null;
   /** Throws CsmsError CSMS_ERR_IN_USE while charge points belong to it. */
   delete(id: number): boolean;
@@ -93,6 +94,8 @@ export interface ChargePointRepo {
   create(input: ChargePointInput): ChargePoint;
   get(id: string): ChargePoint | null;
   list(filter?: { stationId?: number } & Page): ChargePoint[];
+  /** How many charge points (of a station), and how many of them are online. */
+  count(filter?: { stationId?: number }): { total: number; online: number };
   update(id: string, patch: Partial<Omit<ChargePointInput, 'id'>>): ChargePoint | null;
   delete(id: string): boolean;
   authKeyHash(id: string): string | null;
@@ -124,6 +127,7 @@ export interface TariffRepo {
   create(input: TariffInput): Tariff;
   get(id: number): Tariff | null;
   list(page?: Page): Tariff[];
+  count(): number;
   update(id: number, patch: Partial<TariffInput>): Tariff | null;
   delete(id: number): boolean;
   /** The charge point's own tariff, else the lowest-id tariff, else null (free charging). */

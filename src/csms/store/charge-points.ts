@@ -149,6 +149,12 @@ export function createChargePointRepo({ db, now, tx }: RepoContext): ChargePoint
       const row = byId.get(id);
       return row ? toChargePoint(row) : null;
     },
+    count(filter = {}) {
+      const where = filter.stationId !== undefined ? 'WHERE station_id = @stationId' : '';
+      return cached(`SELECT COUNT(*) AS total, COALESCE(SUM(online), 0) AS online FROM charge_points ${where}`).get(
+        filter.stationId !== undefined ? { stationId: filter.stationId } : {},
+      ) as { total: number; online: number };
+    },
     list(filter = {}) {
       const where = filter.stationId !== undefined ? 'WHERE station_id = @stationId' : '';
       const rows = cached(`SELECT * FROM charge_points ${where} ORDER BY id LIMIT @limit OFFSET @offset`).all({

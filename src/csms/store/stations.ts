@@ -34,6 +34,7 @@ export function createStationRepo({ db, now, tx }: RepoContext): StationRepo {
   );
   const byId = db.prepare<[number], StationRow>('SELECT * FROM stations WHERE id = ?');
   const list = db.prepare<[number, number], StationRow>('SELECT * FROM stations ORDER BY id LIMIT ? OFFSET ?');
+  const countAll = db.prepare('SELECT COUNT(*) AS n FROM stations');
   const update = db.prepare<[string, string, number | null, number | null, string, number], StationRow>(
     `UPDATE stations SET name = ?, address = ?, latitude = ?, longitude = ?, updated_at = ?
      WHERE id = ? RETURNING *`,
@@ -57,6 +58,9 @@ export function createStationRepo({ db, now, tx }: RepoContext): StationRepo {
     list(page) {
       const { limit, offset } = pageParams(page);
       return list.all(limit, offset).map(toStation);
+    },
+    count() {
+      return (countAll.get() as { n: number }).n;
     },
     update(id, patch: Partial<StationInput>) {
       return tx(() => {

@@ -49,6 +49,7 @@ export function createTariffRepo({ db, now, tx }: RepoContext): TariffRepo {
   );
   const byId = db.prepare<[number], TariffRow>('SELECT * FROM tariffs WHERE id = ?');
   const list = db.prepare<[number, number], TariffRow>('SELECT * FROM tariffs ORDER BY id LIMIT ? OFFSET ?');
+  const countAll = db.prepare('SELECT COUNT(*) AS n FROM tariffs');
   const update = db.prepare<[string, string, number, number, number, string, number], TariffRow>(
     `UPDATE tariffs SET name = ?, currency = ?, price_per_kwh = ?, price_per_minute = ?, session_fee = ?,
      updated_at = ? WHERE id = ? RETURNING *`,
@@ -80,6 +81,9 @@ export function createTariffRepo({ db, now, tx }: RepoContext): TariffRepo {
     list(page) {
       const { limit, offset } = pageParams(page);
       return list.all(limit, offset).map(toTariff);
+    },
+    count() {
+      return (countAll.get() as { n: number }).n;
     },
     update(id, patch: Partial<TariffInput>) {
       return tx(() => {

@@ -24,15 +24,21 @@ describe('/api/cms/stations', () => {
     expect(pushed('station.updated')).toHaveLength(1);
 
     h.store.chargePoints.create(aChargePoint({ id: 'CP-H1', stationId: station.id }));
+    h.store.chargePoints.create(aChargePoint({ id: 'CP-H2', stationId: station.id }));
+    h.store.chargePoints.setOnline('CP-H2', true, new Date().toISOString());
     const list = await json(admin('/api/cms/stations'));
-    expect(list.items).toEqual([expect.objectContaining({ id: station.id, chargePointCount: 1, chargePointsOnline: 0 })]);
+    expect(list.items).toEqual([expect.objectContaining({ id: station.id, chargePointCount: 2, chargePointsOnline: 1 })]);
+    expect(list).toMatchObject({ total: 1, limit: 50, offset: 0 });
+    expect(await json(admin(`/api/cms/points?stationId=${station.id}&limit=1`))).toMatchObject({ total: 2, limit: 1 });
+    expect((await json(admin('/api/cms/tariffs'))).total).toBe(0);
     const detail = await json(admin(`/api/cms/stations/${station.id}`));
-    expect(detail.chargePoints.map((p: any) => [p.id, p.connectors.length])).toEqual([['CP-H1', 2]]);
+    expect(detail.chargePoints.map((p: any) => [p.id, p.connectors.length])).toEqual([['CP-H1', 2], ['CP-H2', 2]]);
 
     const inUse = await admin(`/api/cms/stations/${station.id}`, { method: 'DELETE' });
     expect(inUse.status).toBe(409);
     expect((await errorOf(inUse)).code).toBe('CSMS_ERR_IN_USE');
     h.store.chargePoints.delete('CP-H1');
+    h.store.chargePoints.delete('CP-H2');
     const deleted = await admin(`/api/cms/stations/${station.id}`, { method: 'DELETE' });
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe('');

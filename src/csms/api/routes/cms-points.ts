@@ -12,7 +12,7 @@ import type { ChargePoint, NotificationType, RegistrationStatus } from '../../do
 import type { ApiContext } from '../context.ts';
 import {
   body, chargePointIdSchema, chargePointSchema, connectorSchema, cpParams, errors, list, messageLogSchema,
-  obj, sessionViewSchema, tariffSchema,
+  obj, pageFields, sessionViewSchema, tariffSchema,
 } from '../schemas.ts';
 
 interface PointBody {
@@ -76,9 +76,14 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     schema: {
       tags, security, summary: 'Charge points with their connectors',
       querystring: { type: 'object', additionalProperties: false, properties: { stationId: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } } },
-      response: { 200: list(pointWithConnectors), ...errors(400, 401, 403) },
+      response: { 200: list(pointWithConnectors, pageFields), ...errors(400, 401, 403) },
     },
-  }, async (request) => ({ items: store.chargePoints.list(request.query).map(withConnectors) }));
+  }, async (request) => ({
+    items: store.chargePoints.list(request.query).map(withConnectors),
+    total: store.chargePoints.count({ stationId: request.query.stationId }).total,
+    limit: request.query.limit,
+    offset: request.query.offset,
+  }));
 
   app.get<{ Params: { chargePointId: string } }>('/points/:chargePointId', {
     ...read,

@@ -8,7 +8,7 @@ import { CMS_ROOMS, notify } from '../../domain/notifications.ts';
 import type { StationInput } from '../../domain/ports.ts';
 import type { NotificationType } from '../../domain/types.ts';
 import type { ApiContext } from '../context.ts';
-import { body, chargePointSchema, connectorSchema, errors, idParams, list, obj, pageQuery, stationSchema } from '../schemas.ts';
+import { body, chargePointSchema, connectorSchema, errors, idParams, list, obj, pageFields, pageQuery, stationSchema } from '../schemas.ts';
 
 const stationProps = (stationSchema as { properties: Record<string, unknown> }).properties as Record<string, Record<string, unknown>>;
 
@@ -42,12 +42,15 @@ export const cmsStationRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
 
   app.get<{ Querystring: { limit: number; offset: number } }>('/stations', {
     ...read,
-    schema: { tags, security, summary: 'Stations with charge point counts', querystring: pageQuery, response: { 200: list(stationSummary), ...errors(400, 401, 403) } },
+    schema: { tags, security, summary: 'Stations with charge point counts', querystring: pageQuery, response: { 200: list(stationSummary, pageFields), ...errors(400, 401, 403) } },
   }, async (request) => ({
     items: store.stations.list(request.query).map((s) => {
-      const points = store.chargePoints.list({ stationId: s.id, limit: 1000 });
-      return { ...s, chargePointCount: points.length, chargePointsOnline: points.filter((p) => p.online).length };
+      const { total, online } = store.chargePoints.count({ stationId: s.id });
+      return { ...s, chargePointCount: total, chargePointsOnline: online };
     }),
+    total: store.stations.count(),
+    limit: request.query.limit,
+    offset: request.query.offset,
   }));
 
   app.get<{ Params: { id: number } }>('/stations/:id', {

@@ -8,7 +8,7 @@ import { CMS_ROOMS, notify } from '../../domain/notifications.ts';
 import type { TariffInput } from '../../domain/ports.ts';
 import type { NotificationType } from '../../domain/types.ts';
 import type { ApiContext } from '../context.ts';
-import { body, errors, idParams, list, pageQuery, tariffSchema } from '../schemas.ts';
+import { body, errors, idParams, list, pageFields, pageQuery, tariffSchema } from '../schemas.ts';
 
 const minor = { type: 'integer', minimum: 0, maximum: 10_000_000 };
 const tariffInput = {
@@ -32,8 +32,8 @@ export const cmsTariffRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
 
   app.get<{ Querystring: { limit: number; offset: number } }>('/tariffs', {
     ...read,
-    schema: { tags, security, summary: 'Tariffs', querystring: pageQuery, response: { 200: list(tariffSchema), ...errors(400, 401, 403) } },
-  }, async (request) => ({ items: store.tariffs.list(request.query) }));
+    schema: { tags, security, summary: 'Tariffs', querystring: pageQuery, response: { 200: list(tariffSchema, pageFields), ...errors(400, 401, 403) } },
+  }, async (request) => ({ items: store.tariffs.list(request.query), total: store.tariffs.count(), limit: request.query.limit, offset: request.query.offset }));
 
   app.get<{ Params: { id: number } }>('/tariffs/:id', {
     ...read,

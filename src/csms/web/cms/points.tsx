@@ -5,12 +5,12 @@ import { useServices } from '../shared/context.ts';
 import { ago, perKwh } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
 import { toast } from '../shared/toasts.tsx';
-import { withConnector, type ChargePoint, type ChargerStatusEvent, type Connector, type ConnectorStatusEvent, type Items, type Station, type Tariff } from '../shared/types.ts';
-import { Badge, Card, Empty, ErrorNote, Field, Form, Loading, Modal, Online, PageHeader, TextInput } from '../shared/ui.tsx';
+import { withConnector, type ChargePoint, type ChargerStatusEvent, type Connector, type ConnectorStatusEvent, type Items, type Page, type Station, type Tariff } from '../shared/types.ts';
+import { Badge, Card, Empty, ErrorNote, Field, Form, Loading, Modal, Online, PageHeader, Pager, TextInput } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
 
 export type PointRow = ChargePoint & { connectors: Connector[] };
-const PAGE = 200;
+const PAGE = 100;
 
 export function patchPoint<T extends { online: boolean; registrationStatus: string; connectors: Connector[] }>(cp: T, type: string, data: ConnectorStatusEvent | ChargerStatusEvent): T {
   if (type === 'connector.status') return { ...cp, connectors: withConnector(cp.connectors, data as ConnectorStatusEvent) };
@@ -20,8 +20,8 @@ export function patchPoint<T extends { online: boolean; registrationStatus: stri
 
 /** Stations and tariffs for the point form's selects. */
 export function useCatalogue() {
-  const stations = useResource<Items<Station & { chargePointCount: number }>>('/api/cms/stations', { refresh: 'list', rooms: ['cms:stations'], on: { 'station.created': () => 'refetch', 'station.updated': () => 'refetch', 'station.deleted': () => 'refetch' } });
-  const tariffs = useResource<Items<Tariff>>('/api/cms/tariffs', { refresh: 'list', rooms: ['cms:points'], on: { 'tariff.created': () => 'refetch', 'tariff.updated': () => 'refetch', 'tariff.deleted': () => 'refetch' } });
+  const stations = useResource<Items<Station & { chargePointCount: number }>>('/api/cms/stations?limit=200', { refresh: 'list', rooms: ['cms:stations'], on: { 'station.created': () => 'refetch', 'station.updated': () => 'refetch', 'station.deleted': () => 'refetch' } });
+  const tariffs = useResource<Items<Tariff>>('/api/cms/tariffs?limit=200', { refresh: 'list', rooms: ['cms:points'], on: { 'tariff.created': () => 'refetch', 'tariff.updated': () => 'refetch', 'tariff.deleted': () => 'refetch' } });
   return { stations: stations.data?.items ?? [], tariffs: tariffs.data?.items ?? [] };
 }
 
@@ -114,12 +114,12 @@ export function PointsPage() {
   const [offset, setOffset] = useState(0);
   const [editing, setEditing] = useState<PointRow | 'new' | null>(null);
   const { tariffs } = useCatalogue();
-  const points = useResource<Items<PointRow>>(`/api/cms/points?limit=${PAGE}&offset=${offset}`, {
+  const points = useResource<Page<PointRow>>(`/api/cms/points?limit=${PAGE}&offset=${offset}`, {
     refresh: 'list',
     rooms: ['cms:points'],
     on: {
-      'connector.status': (e: ConnectorStatusEvent, cur) => cur && { items: cur.items.map((cp) => (cp.id === e.chargePointId ? patchPoint(cp, 'connector.status', e) : cp)) },
-      'charger.status': (e: ChargerStatusEvent, cur) => cur && { items: cur.items.map((cp) => (cp.id === e.chargePointId ? patchPoint(cp, 'charger.status', e) : cp)) },
+      'connector.status': (e: ConnectorStatusEvent, cur) => cur && { ...cur, items: cur.items.map((cp) => (cp.id === e.chargePointId ? patchPoint(cp, 'connector.status', e) : cp)) },
+      'charger.status': (e: ChargerStatusEvent, cur) => cur && { ...cur, items: cur.items.map((cp) => (cp.id === e.chargePointId ? patchPoint(cp, 'charger.status', e) : cp)) },
       'point.created': () => 'refetch',
       'point.updated': () => 'refetch',
       'point.deleted': () => 'refetch',
@@ -157,13 +157,7 @@ export function PointsPage() {
             </table>
           </div>
         )}
-        {(offset > 0 || items.length === PAGE) && (
-          <div class="actions" style={{ marginTop: '12px' }}>
-            <button class="btn btn-small" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>← Previous</button>
-            <span class="muted">{offset + 1}–{offset + items.length}</span>
-            <button class="btn btn-small" disabled={items.length < PAGE} onClick={() => setOffset(offset + PAGE)}>Next →</button>
-          </div>
-        )}
+        {points.data && <Pager offset={offset} size={PAGE} total={points.data.total} onChange={setOffset} />}
       </Card>
       {editing && <PointForm point={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} onSaved={() => void points.reload()} />}
     </>

@@ -5,8 +5,8 @@ import { useServices } from '../shared/context.ts';
 import { dateTime } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
 import { toast } from '../shared/toasts.tsx';
-import type { Items, Station } from '../shared/types.ts';
-import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, TextInput } from '../shared/ui.tsx';
+import type { Page, Station } from '../shared/types.ts';
+import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, Pager, TextInput } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
 import { ConfirmDelete, OnlineCount, RowActions } from './parts.tsx';
 
@@ -18,6 +18,7 @@ export interface StationSummary extends Station {
 
 /** What a station page shows changes with its stations and the charge points in them. */
 export const STATION_ROOMS = ['cms:stations'];
+const PAGE = 50;
 
 const coordinate = (n: number | null) => (n === null ? '' : String(n));
 
@@ -74,7 +75,8 @@ type Editing = { mode: 'create' } | { mode: 'edit'; station: StationSummary } | 
 export function StationsPage() {
   const { api } = useServices();
   const [editing, setEditing] = useState<Editing>(null);
-  const stations = useResource<Items<StationSummary>>('/api/cms/stations?limit=200', {
+  const [offset, setOffset] = useState(0);
+  const stations = useResource<Page<StationSummary>>(`/api/cms/stations?limit=${PAGE}&offset=${offset}`, {
     refresh: 'list',
     rooms: STATION_ROOMS,
     on: {
@@ -133,6 +135,7 @@ export function StationsPage() {
               </table>
             </div>
           )}
+          <Pager offset={offset} size={PAGE} total={stations.data?.total ?? 0} onChange={setOffset} />
         </Card>
       )}
       {editing?.mode === 'create' && <StationModal onClose={close} onSaved={saved} />}

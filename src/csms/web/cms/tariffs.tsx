@@ -4,13 +4,14 @@ import { useState } from 'preact/hooks';
 import { useServices } from '../shared/context.ts';
 import { dateTime, minorDigits, money, perKwh } from '../shared/format.ts';
 import { toast } from '../shared/toasts.tsx';
-import type { Items, Tariff } from '../shared/types.ts';
-import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, TextInput } from '../shared/ui.tsx';
+import type { Page, Tariff } from '../shared/types.ts';
+import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, Pager, TextInput } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
 import { ConfirmDelete, RowActions } from './parts.tsx';
 
 /** Tariff changes are announced where prices are shown: the charge point rooms. */
 const TARIFF_ROOMS = ['cms:points'];
+const PAGE = 50;
 
 /** "0.35" or "0,35" (major units) → 35 (minor units of `currency`, as the API and `money()` count them). */
 export function toMinor(text: string, label: string, currency: string): number {
@@ -81,7 +82,8 @@ type Editing = { mode: 'create' } | { mode: 'edit'; tariff: Tariff } | { mode: '
 export function TariffsPage() {
   const { api } = useServices();
   const [editing, setEditing] = useState<Editing>(null);
-  const tariffs = useResource<Items<Tariff>>('/api/cms/tariffs?limit=200', {
+  const [offset, setOffset] = useState(0);
+  const tariffs = useResource<Page<Tariff>>(`/api/cms/tariffs?limit=${PAGE}&offset=${offset}`, {
     refresh: 'list',
     rooms: TARIFF_ROOMS,
     on: {
@@ -134,6 +136,7 @@ export function TariffsPage() {
               </table>
             </div>
           )}
+          <Pager offset={offset} size={PAGE} total={tariffs.data?.total ?? 0} onChange={setOffset} />
         </Card>
       )}
       {editing?.mode === 'create' && <TariffModal onClose={close} onSaved={saved} />}

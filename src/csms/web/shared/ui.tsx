@@ -205,15 +205,15 @@ export function TextInput(props: {
   return <input {...attributes} value={value} onInput={(e) => onInput((e.target as HTMLInputElement).value)} />;
 }
 
-/** Newer/older paging for a list with a `total` ("21–40 of 75"). */
+/** Paging for a list with a `total` ("21–40 of 75"). */
 export function Pager(props: { offset: number; size: number; total: number; onChange(offset: number): void }) {
   const { offset, size, total } = props;
   if (total <= size) return null;
   return (
     <div class="actions" style={{ marginTop: '12px' }}>
-      <button class="btn btn-small" disabled={offset === 0} onClick={() => props.onChange(Math.max(0, offset - size))}>← Newer</button>
+      <button class="btn btn-small" disabled={offset === 0} onClick={() => props.onChange(Math.max(0, offset - size))}>← Previous</button>
       <span class="muted">{offset + 1}–{Math.min(offset + size, total)} of {total}</span>
-      <button class="btn btn-small" disabled={offset + size >= total} onClick={() => props.onChange(offset + size)}>Older →</button>
+      <button class="btn btn-small" disabled={offset + size >= total} onClick={() => props.onChange(offset + size)}>Next →</button>
     </div>
   );
 }
