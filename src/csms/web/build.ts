@@ -118,12 +118,23 @@ function readDir(root: string, dir = root, into: WebAssets = new Map()): WebAsse
  * in-memory bundle (so a server never serves pages older than its code). `built` says which.
  */
 export async function loadWebAssets(outDir = DEFAULT_OUT_DIR): Promise<{ assets: WebAssets; built: boolean }> {
+  const sourceMtime = newestSourceMtime();
   const complete = APPS.every((app) => existsSync(join(outDir, app.name, 'main.js')));
-  if (complete && statSync(join(outDir, APPS[0].name, 'main.js')).mtimeMs >= newestSourceMtime()) {
+  if (complete && statSync(join(outDir, APPS[0].name, 'main.js')).mtimeMs >= sourceMtime) {
     return { assets: readDir(outDir), built: false };
   }
-  return { assets: await bundleWeb(), built: true };
+  // A process that starts several servers (tests, the simulator's restarts) bundles once per source state.
+  if (inMemory?.sourceMtime !== sourceMtime) {
+    const assets = bundleWeb();
+    inMemory = { sourceMtime, assets };
+    assets.catch(() => {
+      if (inMemory?.assets === assets) inMemory = null; // a failed bundle is not kept: the next start tries again
+    });
+  }
+  return { assets: await inMemory.assets, built: true };
 }
+
+let inMemory: { sourceMtime: number; assets: Promise<WebAssets> } | null = null;
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const started = performance.now();

@@ -25,13 +25,6 @@ export interface WebFixture {
   close(): Promise<void>;
 }
 
-/** Every accepted event processed; through RabbitMQ that can take longer than t.settle() waits. */
-async function settled(t: TestCsms): Promise<void> {
-  await waitFor(() => t.csms.parts.broker!.backlog() === 0, 10_000);
-  await new Promise((r) => setTimeout(r, 50));
-  await waitFor(() => t.csms.parts.broker!.backlog() === 0, 10_000);
-}
-
 export async function startWebFixture(opts: { rabbitmq: boolean; overrides?: Record<string, unknown> }): Promise<WebFixture> {
   const ns = opts.rabbitmq ? uniqueNamespace() : null;
   const t = await startCsms({
@@ -56,7 +49,7 @@ export async function startWebFixture(opts: { rabbitmq: boolean; overrides?: Rec
     const alice = await aCustomer(t.store, { email: `alice-${suffix.toLowerCase()}@example.com`, balance: 5000 });
     const bob = await aCustomer(t.store, { email: `bob-${suffix.toLowerCase()}@example.com`, balance: 3000 });
     const chargers = { A: await aLiveCharger(t, ids.A, { connectors: 2, meterStartWh: 120_000 }), B: await aLiveCharger(t, ids.B, { connectors: 2 }) };
-    await settled(t);
+    await t.settle();
     return {
       t,
       browser: browser!,
@@ -87,6 +80,6 @@ export async function aCompletedSession(f: WebFixture, email: string, which: 'A'
   const stop = await f.t.api('/api/user/charging/stop', { token, body: { sessionId: tx.transactionId } });
   if (stop.status !== 202) throw new Error(`stop: ${stop.status} ${await stop.text()}`);
   await waitFor(() => charger.stopped?.transactionId === tx.transactionId, 5000);
-  await settled(f.t);
+  await f.t.settle();
   return tx.transactionId;
 }

@@ -48,6 +48,11 @@ export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
   const { store, charging, etags } = ctx;
   const tags = ['cms'];
   const security = [{ bearerAuth: [] }];
+  const sessionById = (id: number): Session => {
+    const session = store.sessions.get(id);
+    if (!session) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(id));
+    return session;
+  };
   const withCustomer = (session: Session) => {
     const user = session.customerId === null ? null : store.users.get(session.customerId);
     return { ...charging.view(session), customer: user && { id: user.id, name: user.name, email: user.email } };
@@ -65,18 +70,14 @@ export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
     onRequest: [ctx.adminOnly, etags.check()],
     schema: { tags, security, summary: 'One charging session', params: idParams, response: { 200: cmsSessionSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
-    const session = store.sessions.get(request.params.id);
-    if (!session) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
-    return withCustomer(session);
+    return withCustomer(sessionById(request.params.id));
   });
 
   app.get<{ Params: { id: number } }>('/sessions/:id/meter-values', {
     onRequest: [ctx.adminOnly, etags.check()],
     schema: { tags, security, summary: 'Energy and power over one session (for the live chart)', params: idParams, response: { 200: meterSeriesSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
-    const session = store.sessions.get(request.params.id);
-    if (!session) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
-    return sessionSeries(store, session);
+    return sessionSeries(store, sessionById(request.params.id));
   });
 
   app.get('/dashboard', {

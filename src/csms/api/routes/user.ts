@@ -2,7 +2,7 @@
  * The customer's own pages: profile, where to charge, sessions and wallet. Every read is scoped to
  * the caller: another customer's session is "not found", never forbidden, so ids cannot be probed.
  */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { CsmsError } from '../../domain/errors.ts';
 import type { Store } from '../../domain/ports.ts';
 import { meterSeries } from '../../domain/meter.ts';
@@ -53,6 +53,12 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const read = { onRequest: [ctx.customerOnly, etags.check()] };
   const tags = ['customer'];
   const security = [{ bearerAuth: [] }];
+  /** The caller's session by `:id`; another customer's is "not found", so ids cannot be probed. */
+  const ownSession = (request: FastifyRequest<{ Params: { id: number } }>): Session => {
+    const session = store.sessions.get(request.params.id);
+    if (!session || session.customerId !== currentUser(request).id) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
+    return session;
+  };
 
   app.get('/me', {
     ...read,
@@ -102,18 +108,14 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
     ...read,
     schema: { tags, security, summary: 'One of the caller\'s sessions', params: idParams, response: { 200: sessionViewSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
-    const session = store.sessions.get(request.params.id);
-    if (!session || session.customerId !== currentUser(request).id) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
-    return charging.view(session);
+    return charging.view(ownSession(request));
   });
 
   app.get<{ Params: { id: number } }>('/sessions/:id/meter-values', {
     ...read,
     schema: { tags, security, summary: 'Energy and power over one of the caller\'s sessions (for the live chart)', params: idParams, response: { 200: meterSeriesSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
-    const session = store.sessions.get(request.params.id);
-    if (!session || session.customerId !== currentUser(request).id) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(request.params.id));
-    return sessionSeries(store, session);
+    return sessionSeries(store, ownSession(request));
   });
 
   app.get('/wallet', {
