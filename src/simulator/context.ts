@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Expectations, Watcher } from './expectations.ts';
+import type { Ledger } from './ledger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Random } from './random.ts';
 import type { RestClient } from './rest.ts';
@@ -26,6 +27,8 @@ export interface SessionOwner extends Watcher {
 export interface SimContext {
   metrics: Metrics;
   expectations: Expectations;
+  /** What the CSMS acknowledged: checked against the target at the end of the run. */
+  ledger: Ledger;
   scheduler: Scheduler<Actor>;
   rest: RestClient;
   random: Random;

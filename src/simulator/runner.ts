@@ -12,6 +12,7 @@ import { createFleetShared, SimCharger } from './charger.ts';
 import type { Actor, SimContext } from './context.ts';
 import { SimCustomer } from './customer.ts';
 import { createExpectations } from './expectations.ts';
+import { createLedger } from './ledger.ts';
 import { createHealthMonitor, type GeneratorHealth } from './generator-health.ts';
 import { createMetrics } from './metrics.ts';
 import { createRandom } from './random.ts';
@@ -81,7 +82,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
   let last = { at: performance.now(), ocppSent: 0, ocppReceived: 0, restRequests: 0, notifications: 0 };
 
   const ctx: SimContext = {
-    metrics, expectations, scheduler, random: random.fork('actors'),
+    metrics, expectations, ledger: createLedger(), scheduler, random: random.fork('actors'),
     rest: createRestClient('http://127.0.0.1:0', metrics),
     ocppUrl: '', httpUrl: '', realtime: 'polling', cmsUrl: null,
     pollIntervalsMs: { activeSession: 1000, detail: 3000, list: 10_000 },
