@@ -31,6 +31,7 @@ const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   ocppRateLimitPerSecond: 'CALLs per second accepted from one charger',
   messageLogRetention: 'OCPP message log rows kept per charge point',
   minStartBalance: 'wallet balance (minor units) needed beyond the session fee to start',
+  sessionStaleAfterS: 'seconds without any report after which an active session is flagged stale in the CMS',
   pollActiveSessionMs: 'polling interval of the active-session page',
   pollDetailMs: 'polling interval of detail pages',
   pollListMs: 'polling interval of list pages',

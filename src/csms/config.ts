@@ -46,6 +46,8 @@ export const configSchema = z.object({
   messageLogRetention: z.coerce.number().int().min(10).default(1000),
   /** Minimum wallet balance (minor units) to start a session, on top of the tariff's session fee. */
   minStartBalance: z.coerce.number().int().min(0).default(100),
+  /** An active session from which nothing arrived for this long is flagged stale in the CMS. */
+  sessionStaleAfterS: z.coerce.number().int().positive().default(1800),
   pollActiveSessionMs: z.coerce.number().int().positive().default(1000),
   pollDetailMs: z.coerce.number().int().positive().default(3000),
   pollListMs: z.coerce.number().int().positive().default(10_000),
@@ -84,6 +86,7 @@ export const ENV_NAMES: Record<keyof z.output<typeof configSchema>, string> = {
   ocppRateLimitPerSecond: 'OCPP_RATE_LIMIT_PER_SECOND',
   messageLogRetention: 'MESSAGE_LOG_RETENTION',
   minStartBalance: 'MIN_START_BALANCE',
+  sessionStaleAfterS: 'SESSION_STALE_AFTER_S',
   pollActiveSessionMs: 'POLL_ACTIVE_SESSION_MS',
   pollDetailMs: 'POLL_DETAIL_MS',
   pollListMs: 'POLL_LIST_MS',

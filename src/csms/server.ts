@@ -78,14 +78,15 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
             namespace: config.rabbitmqNamespace,
             nodeId,
             outbox: store.outbox,
+            nodes: store.nodes,
             prefetch: config.rabbitmqPrefetch,
             maxAttempts: config.processingMaxAttempts,
             retryDelayMs: config.processingRetryDelayMs,
             logger: logger.child({ component: 'rabbitmq' }),
           })
-        : createMemoryBroker({ maxAttempts: config.processingMaxAttempts, retryDelayMs: config.processingRetryDelayMs, onError: (err) => logger.error({ err }, 'event processing failed') });
+        : createMemoryBroker({ journal: store.journal, maxAttempts: config.processingMaxAttempts, retryDelayMs: config.processingRetryDelayMs, onError: (err) => logger.error({ err }, 'event processing failed') });
       await broker.start();
-      const charging = createCharging({ store, clock, minStartBalance: config.minStartBalance });
+      const charging = createCharging({ store, clock, minStartBalance: config.minStartBalance, staleAfterMs: config.sessionStaleAfterS * 1000 });
       processor = createProcessor({
         store,
         charging,

@@ -56,7 +56,12 @@ export function aNewSession(overrides: Partial<NewSession> = {}): NewSession {
     tariffId: null,
     currency: 'EUR',
     meterStart: 1000,
-    startedAt: '2024-05-01T10:00:00.000Z',
+    meterStartPending: false,
+    startedAt: overrides.startedAt ?? '2024-05-01T10:00:00.000Z',
+    startTimestamp: overrides.startedAt ?? '2024-05-01T10:00:00.000Z',
+    createdAt: overrides.startedAt ?? '2024-05-01T10:00:00.000Z',
+    refusal: null,
+    review: null,
     ...overrides,
   };
 }

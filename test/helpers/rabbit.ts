@@ -67,6 +67,7 @@ export function aRabbitBroker(ns: string, o: TestBrokerOptions = {}): RabbitBrok
     url: RABBIT_URL,
     nodeId: `node-${randomBytes(3).toString('hex')}`,
     outbox: store.outbox,
+    nodes: store.nodes,
     prefetch: 50,
     maxAttempts: 3,
     retryDelayMs: 50,

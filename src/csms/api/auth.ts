@@ -67,7 +67,7 @@ export function guard(store: Store, ...roles: Role[]): onRequestHookHandler {
 
 /** A public view of a user (the store's User already omits the password hash). */
 export function publicUser(u: User): User {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, idTag: u.idTag, blocked: u.blocked, createdAt: u.createdAt };
+  return { id: u.id, email: u.email, name: u.name, role: u.role, idTag: u.idTag, idTagExpiresAt: u.idTagExpiresAt, blocked: u.blocked, createdAt: u.createdAt };
 }
 
 /** A fresh idTag no one has: 16 upper-case hex characters (OCPP allows 20). */

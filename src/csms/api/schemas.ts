@@ -71,6 +71,7 @@ export const userSchema = obj({
   name: str,
   role: { type: 'string', enum: ['customer', 'admin'] },
   idTag: nullable('string'),
+  idTagExpiresAt: nullable('string'),
   blocked: bool,
   createdAt: str,
 });
@@ -141,7 +142,7 @@ const sessionFields = {
   customerId: nullable('integer'),
   idTag: str,
   tariffId: nullable('integer'),
-  status: { type: 'string', enum: ['active', 'completed'] },
+  status: { type: 'string', enum: ['active', 'completed', 'refused'] },
   meterStart: int,
   meterLast: int,
   meterStop: nullable('integer'),
@@ -153,6 +154,12 @@ const sessionFields = {
   stoppedAt: nullable('string'),
   lastMeterAt: nullable('string'),
   stopReason: nullable('string'),
+  createdAt: str,
+  lastReportAt: nullable('string'),
+  closedBy: { type: ['string', 'null'], enum: ['charger', 'csms', 'admin', null] },
+  closeNote: nullable('string'),
+  refusal: nullable('string'),
+  review: nullable('string'),
 };
 
 export const sessionSchema = obj(sessionFields);
@@ -161,6 +168,7 @@ export const sessionSchema = obj(sessionFields);
 export const sessionViewSchema = obj({
   ...sessionFields,
   durationS: int,
+  stale: { ...bool, description: 'Active, but neither the session nor its charger reported anything for SESSION_STALE_AFTER_S' },
   tariff: {
     anyOf: [obj({ id: int, name: str, currency: str, pricePerKwh: int, pricePerMinute: int, sessionFee: int }), { type: 'null' }],
   },

@@ -1,10 +1,15 @@
 /**
  * The embedded broker (ENABLE_RABBITMQ=false): an in-process queue with the same contract as the
- * RabbitMQ one. Events are drained in batches on a later turn of the event loop, so the gateway's
- * reply never waits for the processor. A failed event is retried a bounded number of times with a
- * delay, then kept as a dead letter; it never blocks the events behind it.
+ * RabbitMQ one. With a journal (the server always gives it one) every accepted event is first
+ * written to SQLite by group commit: the events published in one turn of the event loop share one
+ * transaction, and each publisher's promise resolves once that transaction has committed. Events
+ * then go to the processor in batches; a processed event is forgotten in the next commit, a failed
+ * one is retried a bounded number of times with a delay, then kept as a dead letter (in the journal,
+ * so it survives a restart); it never blocks the events behind it. At start, what the journal still
+ * holds (a crash, or a stop that could not drain in time) is processed again; the processor skips
+ * event ids it has already applied.
  */
-import type { BatchOutcome, Broker, DeadLetter, Delivery } from '../domain/ports.ts';
+import type { BatchOutcome, Broker, DeadLetter, Delivery, EventJournalRepo, JournalEntry } from '../domain/ports.ts';
 import type { Notification, OcppEvent } from '../domain/types.ts';
 
 export interface MemoryBrokerOptions {
@@ -16,8 +21,25 @@ export interface MemoryBrokerOptions {
   lowWater?: number;
   maxAttempts?: number;
   retryDelayMs?: number;
+  /** Where accepted events are kept until processed. Without one they live in memory only. */
+  journal?: EventJournalRepo;
   onError?: (err: unknown) => void;
 }
+
+interface Item {
+  delivery: Delivery<OcppEvent>;
+  /** Its journal entry, or null without a journal. */
+  seq: number | null;
+}
+
+interface Write {
+  event: OcppEvent;
+  body: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+const DURABLE = Promise.resolve();
 
 export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   const batchSize = opts.batchSize ?? 200;
@@ -25,12 +47,19 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   const retryDelayMs = opts.retryDelayMs ?? 200;
   const highWater = opts.highWater ?? 5000;
   const lowWater = opts.lowWater ?? 1000;
+  const journal = opts.journal ?? null;
   let relief: { promise: Promise<void>; resolve: () => void } | null = null;
-  let queue: Delivery<OcppEvent>[] = [];
+  let queue: Item[] = [];
   const dead: DeadLetter[] = [];
   const retryTimers = new Set<NodeJS.Timeout>();
   let eventHandler: ((batch: Delivery<OcppEvent>[]) => Promise<BatchOutcome>) | null = null;
   const notificationHandlers: ((n: Notification) => void)[] = [];
+  /** Group commit: what the next journal transaction writes, forgets and marks dead. */
+  let writes: Write[] = [];
+  let done: number[] = [];
+  let dying: { seq: number; error: string; attempts: number }[] = [];
+  let commitScheduled = false;
+  let commitRetry: NodeJS.Timeout | null = null;
   let scheduled = false;
   let draining = false;
   let closed = false;
@@ -43,15 +72,66 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
     setImmediate(drain);
   }
 
-  function retryLater(d: Delivery<OcppEvent>, error: unknown): void {
-    const attempts = d.attempts + 1;
+  function scheduleCommit(): void {
+    if (commitScheduled || !journal) return;
+    commitScheduled = true;
+    setImmediate(commit);
+  }
+
+  /** One journal transaction for everything gathered since the last one. */
+  function commit(): void {
+    commitScheduled = false;
+    if (!journal || (writes.length === 0 && done.length === 0 && dying.length === 0)) return;
+    const batch = writes;
+    const forget = done;
+    const died = dying;
+    writes = [];
+    done = [];
+    dying = [];
+    let seqs: number[];
+    try {
+      seqs = journal.write({ append: batch.map((w) => w.body), done: forget, dead: died }, new Date().toISOString());
+    } catch (err) {
+      // Not durable, so not accepted: the publishers answer with an error and the charger retries.
+      opts.onError?.(err);
+      for (const w of batch) w.reject(err);
+      // Forgetting can wait: an event processed twice changes nothing (the processor deduplicates).
+      done = forget.concat(done);
+      dying = died.concat(dying);
+      if (!commitRetry && !closed) {
+        commitRetry = setTimeout(() => {
+          commitRetry = null;
+          scheduleCommit();
+        }, 1000);
+        commitRetry.unref();
+      }
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      queue.push({ delivery: { body: batch[i].event, redelivered: false, attempts: 0 }, seq: seqs[i] });
+      batch[i].resolve();
+    }
+    if (batch.length > 0) schedule();
+  }
+
+  function toDead(item: Item, error: string, attempts: number): void {
+    if (item.seq !== null) {
+      dying.push({ seq: item.seq, error, attempts });
+      scheduleCommit();
+    } else {
+      dead.push({ event: item.delivery.body, error, attempts, at: new Date().toISOString() });
+    }
+  }
+
+  function retryLater(item: Item, error: unknown): void {
+    const attempts = item.delivery.attempts + 1;
     if (attempts >= maxAttempts) {
-      dead.push({ event: d.body, error: String((error as Error)?.message ?? error), attempts, at: new Date().toISOString() });
+      toDead(item, String((error as Error)?.message ?? error), attempts);
       return;
     }
     const timer = setTimeout(() => {
       retryTimers.delete(timer);
-      queue.push({ body: d.body, redelivered: true, attempts });
+      queue.push({ delivery: { body: item.delivery.body, redelivered: true, attempts }, seq: item.seq });
       schedule();
     }, retryDelayMs * attempts);
     retryTimers.add(timer);
@@ -65,19 +145,25 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       while (queue.length > 0) {
         const batch = queue.splice(0, batchSize);
         inFlight = batch.length;
+        let failed = new Map<Delivery<OcppEvent>, unknown>();
         try {
-          const outcome = await eventHandler(batch);
-          for (const f of outcome.failed) {
-            opts.onError?.(f.error);
-            retryLater(f.delivery, f.error);
-          }
+          const outcome = await eventHandler(batch.map((i) => i.delivery));
+          failed = new Map(outcome.failed.map((f) => [f.delivery, f.error]));
         } catch (err) {
           // Nothing of the batch was committed: every delivery comes again, counted as a failure.
-          opts.onError?.(err);
-          for (const d of batch) retryLater(d, err);
+          for (const i of batch) failed.set(i.delivery, err);
         }
+        for (const item of batch) {
+          if (failed.has(item.delivery)) {
+            opts.onError?.(failed.get(item.delivery));
+            retryLater(item, failed.get(item.delivery));
+          } else if (item.seq !== null) {
+            done.push(item.seq);
+          }
+        }
+        scheduleCommit();
         inFlight = 0;
-        if (relief && queue.length < lowWater) {
+        if (relief && queue.length + writes.length < lowWater) {
           relief.resolve();
           relief = null;
         }
@@ -93,11 +179,32 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
     }
   }
 
+  function parse(entry: JournalEntry): OcppEvent | null {
+    try {
+      return JSON.parse(entry.body) as OcppEvent;
+    } catch {
+      return null;
+    }
+  }
+
   return {
     kind: 'memory',
-    async start() {},
+    async start() {
+      if (!journal) return;
+      // What a previous process accepted and did not get to process: first in line.
+      for (const entry of journal.pending()) {
+        const event = parse(entry);
+        if (event) queue.push({ delivery: { body: event, redelivered: true, attempts: entry.attempts }, seq: entry.seq });
+        else dying.push({ seq: entry.seq, error: 'journal entry is not valid JSON', attempts: entry.attempts });
+      }
+      if (dying.length > 0) commit();
+      schedule();
+    },
     async close() {
-      // Drain what was accepted before closing: nothing accepted is lost on a clean shutdown.
+      if (closed) return;
+      // Make what was accepted durable, then drain it: nothing accepted is lost on a clean shutdown
+      // (and what does not drain in time stays in the journal for the next start).
+      commit();
       if (eventHandler && (queue.length > 0 || draining)) {
         await new Promise<void>((resolve) => {
           idle = resolve;
@@ -105,15 +212,31 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
           setTimeout(resolve, 5000).unref();
         });
       }
+      commit();
       closed = true;
+      if (commitRetry) clearTimeout(commitRetry);
       relief?.resolve();
       relief = null;
       for (const t of retryTimers) clearTimeout(t);
       retryTimers.clear();
     },
     publishEvent(event) {
-      queue.push({ body: event, redelivered: false, attempts: 0 });
-      schedule();
+      if (closed) return Promise.reject(new Error('broker closed'));
+      if (!journal) {
+        queue.push({ delivery: { body: event, redelivered: false, attempts: 0 }, seq: null });
+        schedule();
+        return DURABLE;
+      }
+      let body: string;
+      try {
+        body = JSON.stringify(event);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return new Promise<void>((resolve, reject) => {
+        writes.push({ event, body, resolve, reject });
+        scheduleCommit();
+      });
     },
     consumeEvents(handler) {
       eventHandler = handler;
@@ -132,11 +255,11 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       notificationHandlers.push(handler);
     },
     backlog() {
-      return queue.length + inFlight + retryTimers.size;
+      return writes.length + queue.length + inFlight + retryTimers.size;
     },
     pressure() {
       if (relief) return relief.promise;
-      if (queue.length < highWater || closed) return null;
+      if (queue.length + writes.length < highWater || closed) return null;
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
       relief = { promise, resolve };
@@ -146,13 +269,27 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       // One node, one database: the command audit table and the notifications are the trail.
     },
     async deadLetters() {
-      return [...dead];
+      if (!journal) return [...dead];
+      return journal.dead().flatMap((e) => {
+        const event = parse(e);
+        return event ? [{ event, error: e.deadError ?? '', attempts: e.attempts, at: e.createdAt }] : [];
+      });
     },
     async replayDeadLetters() {
-      const replay = dead.splice(0);
-      for (const d of replay) queue.push({ body: d.event, redelivered: true, attempts: 0 });
+      if (!journal) {
+        const replay = dead.splice(0);
+        for (const d of replay) queue.push({ delivery: { body: d.event, redelivered: true, attempts: 0 }, seq: null });
+        schedule();
+        return replay.length;
+      }
+      commit(); // dead letters still on their way to the journal are marked first
+      const revived = journal.revive();
+      for (const e of revived) {
+        const event = parse(e);
+        if (event) queue.push({ delivery: { body: event, redelivered: true, attempts: 0 }, seq: e.seq });
+      }
       schedule();
-      return replay.length;
+      return revived.length;
     },
     health() {
       return { ok: !closed, detail: closed ? 'closed' : 'embedded' };

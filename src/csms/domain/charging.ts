@@ -6,9 +6,10 @@
 import { CsmsError } from './errors.ts';
 import { computeCostMinor, minimumStartBalance } from './billing.ts';
 import { latestReading, parseMeterValues } from './meter.ts';
-import { notify, sessionNotifications } from './notifications.ts';
-import type { Clock, Store } from './ports.ts';
-import type { Notification, Session, Tariff, User, WalletEntry } from './types.ts';
+import { CMS_ROOMS, notify, pointRoom, sessionNotifications, sessionPayload } from './notifications.ts';
+import type { Clock, SessionClose, Store } from './ports.ts';
+import { chargerTime, implausibleEnergy, normalizeTime, powerReading, registerReading } from './readings.ts';
+import type { ClosedBy, Notification, Session, Tariff, User, WalletEntry } from './types.ts';
 
 export type AuthorizationStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
 
@@ -52,6 +53,8 @@ export interface StatusRequest {
 /** A session as the API shows it: stored fields plus what is derived while charging. */
 export interface SessionView extends Session {
   durationS: number;
+  /** Active, but nothing (no MeterValues, no message of its charger) arrived for a while. */
+  stale: boolean;
   tariff: Pick<Tariff, 'id' | 'name' | 'currency' | 'pricePerKwh' | 'pricePerMinute' | 'sessionFee'> | null;
 }
 
@@ -60,17 +63,27 @@ export interface ChargingOptions {
   clock: Clock;
   /** Minor units a wallet must hold beyond the session fee to start. */
   minStartBalance: number;
+  /** An active session from which nothing arrived for this long is shown as stale (default 30 min). */
+  staleAfterMs?: number;
 }
+
+/** Why the CSMS closes a session itself (E2 §4.8: a charger that lost its transaction may never stop it). */
+export type CloseCause = 'reboot' | 'available' | 'superseded';
 
 export type Charging = ReturnType<typeof createCharging>;
 
-export function createCharging({ store, clock, minStartBalance }: ChargingOptions) {
+export function createCharging({ store, clock, minStartBalance, staleAfterMs = 30 * 60_000 }: ChargingOptions) {
   const now = () => clock.now().toISOString();
 
-  /** An idTag's own status, before the checks that apply only to a new transaction. */
-  function decide(user: User | null): IdTagInfo {
+  /** An idTag's own status at `at`, before the checks that apply only to a new transaction. */
+  function decide(user: User | null, at: string): IdTagInfo {
     if (!user || user.role !== 'customer') return { status: 'Invalid' };
     if (user.blocked) return { status: 'Blocked' };
+    const expires = user.idTagExpiresAt === null ? Number.NaN : Date.parse(user.idTagExpiresAt);
+    if (!Number.isNaN(expires)) {
+      const expiryDate = new Date(expires).toISOString();
+      return expires <= Date.parse(at) ? { status: 'Expired', expiryDate } : { status: 'Accepted', expiryDate };
+    }
     return { status: 'Accepted' };
   }
 
@@ -78,16 +91,48 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
     return store.wallet.balance(user.id) >= minimumStartBalance(tariff, minStartBalance);
   }
 
+  /** Completes `session` as its charger would have, billed from what was last read; debits once. */
+  function finish(session: Session, close: SessionClose, at: string): Notification[] {
+    if (!store.sessions.complete(session.id, close)) return [];
+    const done = store.sessions.get(session.id)!;
+    const notifications = sessionNotifications('charging.stopped', done, at);
+    if (done.customerId !== null && close.costMinor > 0) {
+      const charge = store.wallet.add({ customerId: done.customerId, amountMinor: -close.costMinor, kind: 'charge', sessionId: done.id, note: `Session ${done.id}`, createdAt: at });
+      if (charge) notifications.push(...walletNotifications(done.customerId, charge, store.wallet.balance(done.customerId), at));
+    }
+    return notifications;
+  }
+
+  /** Closes a session whose StopTransaction has not come: billed up to its last meter value. */
+  function closeFromLastReading(session: Session, closedBy: ClosedBy, closeNote: string, at: string): Notification[] {
+    const tariff = session.tariffId === null ? null : store.tariffs.get(session.tariffId);
+    const stoppedAt = session.lastMeterAt ?? session.startedAt;
+    const energyWh = session.meterLast - session.meterStart;
+    const costMinor = computeCostMinor(tariff, energyWh, session.startedAt, stoppedAt);
+    return finish(session, { meterStop: session.meterLast, energyWh, costMinor, stoppedAt, reason: null, closedBy, closeNote }, at);
+  }
+
+  /** The instant before which an active session that heard nothing since counts as stale. */
+  function staleBefore(): string {
+    return new Date(clock.now().getTime() - staleAfterMs).toISOString();
+  }
+
+  const CAUSE_NOTES: Record<CloseCause, (s: Session, detail: string) => string> = {
+    reboot: () => 'the charger rebooted (BootNotification) without stopping the transaction',
+    available: (s) => `connector ${s.connectorId} reported Available during the transaction`,
+    superseded: (_s, detail) => `transaction ${detail} started on the same connector`,
+  };
+
   return {
     /** The idTag's status without credit checks (StopTransaction.conf answers about the stopping tag). */
     identify(idTag: string): IdTagInfo {
-      return decide(store.users.findByIdTag(idTag));
+      return decide(store.users.findByIdTag(idTag), now());
     },
 
-    /** Authorize.req (E2 §4.2): unknown → Invalid, blocked → Blocked, too little balance → Blocked. */
+    /** Authorize.req (E2 §4.2): unknown → Invalid, blocked → Blocked, expired → Expired, too little balance → Blocked. */
     authorize(idTag: string, chargePointId?: string): IdTagInfo {
       const user = store.users.findByIdTag(idTag);
-      const info = decide(user);
+      const info = decide(user, now());
       if (info.status !== 'Accepted' || !user) return info;
       const tariff = chargePointId ? store.tariffs.forChargePoint(chargePointId) : null;
       return hasBalanceFor(user, tariff) ? info : { status: 'Blocked' };
@@ -95,18 +140,23 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
 
     /**
      * StartTransaction.req: always yields a transactionId (chargers need one even for a refusal).
-     * Durable before the caller answers; a retry with the same key returns the same id.
+     * Durable before the caller answers; a retry with the same key returns the same id and answer.
+     * A session still open on the same connector ends here: the charger has moved on.
      */
-    startTransaction(chargePointId: string, req: StartRequest): { transactionId: number; idTagInfo: IdTagInfo; created: boolean } {
+    startTransaction(chargePointId: string, req: StartRequest, receivedAt = now()): { transactionId: number; idTagInfo: IdTagInfo; created: boolean; notifications: Notification[] } {
       return store.transaction(() => {
         const user = store.users.findByIdTag(req.idTag);
         const tariff = store.tariffs.forChargePoint(chargePointId);
-        let idTagInfo = decide(user);
+        let idTagInfo = decide(user, receivedAt);
         if (idTagInfo.status === 'Accepted' && user) {
           const concurrent = store.sessions.activeForCustomer(user.id).some((s) => s.chargePointId !== chargePointId || s.connectorId !== req.connectorId);
           if (concurrent) idTagInfo = { status: 'ConcurrentTx' };
           else if (!hasBalanceFor(user, tariff)) idTagInfo = { status: 'Blocked' };
         }
+        const time = chargerTime(req.timestamp, receivedAt, 'StartTransaction.timestamp');
+        const meterStart = registerReading(req.meterStart);
+        const review = [time.note, meterStart === null ? `meterStart ${JSON.stringify(req.meterStart)} is not a usable register reading; the first usable one counts instead` : null]
+          .filter((n): n is string => n !== null).join('; ') || null;
         const { session, created } = store.sessions.start({
           chargePointId,
           connectorId: req.connectorId,
@@ -114,30 +164,33 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
           customerId: user?.role === 'customer' ? user.id : null,
           tariffId: tariff?.id ?? null,
           currency: tariff?.currency ?? 'EUR',
-          meterStart: req.meterStart,
-          startedAt: iso(req.timestamp),
+          meterStart: meterStart ?? 0,
+          meterStartPending: meterStart === null,
+          startTimestamp: normalizeTime(String(req.timestamp)),
+          startedAt: time.iso,
+          createdAt: receivedAt,
+          refusal: idTagInfo.status === 'Accepted' ? null : idTagInfo.status,
+          review,
         });
         if (!created) {
-          // A retransmission: same id and, if it was refused, the same refusal.
-          const retried = session.status === 'completed' && session.stopReason?.startsWith('Refused:')
-            ? { status: session.stopReason.slice('Refused:'.length) as AuthorizationStatus }
-            : idTagInfo.status === 'ConcurrentTx' ? { status: 'Accepted' as const } : idTagInfo;
-          return { transactionId: session.id, idTagInfo: retried, created };
+          // A retransmission: the same id and the same answer it got the first time.
+          const again: IdTagInfo = session.status === 'refused' ? { status: (session.refusal ?? 'Invalid') as AuthorizationStatus } : { status: 'Accepted' };
+          return { transactionId: session.id, idTagInfo: again, created, notifications: [] };
         }
-        if (idTagInfo.status !== 'Accepted') {
-          // Refused: the row keeps the id stable for retries; the charger will stop it.
-          store.sessions.complete(session.id, { meterStop: req.meterStart, energyWh: 0, costMinor: 0, stoppedAt: iso(req.timestamp), reason: `Refused:${idTagInfo.status}` });
-          return { transactionId: session.id, idTagInfo, created };
+        if (session.status === 'refused') return { transactionId: session.id, idTagInfo, created, notifications: [] };
+        const notifications: Notification[] = [];
+        for (const old of store.sessions.activeCreatedBefore(chargePointId, receivedAt, req.connectorId)) {
+          if (old.id !== session.id) notifications.push(...closeFromLastReading(old, 'csms', CAUSE_NOTES.superseded(old, String(session.id)), receivedAt));
         }
         const fee = computeCostMinor(tariff, 0, session.startedAt, session.startedAt);
-        if (fee !== 0) store.sessions.updateProgress(session.id, { meterLast: req.meterStart, energyWh: 0, powerW: 0, costMinor: fee, lastMeterAt: session.startedAt });
+        if (fee !== 0) store.sessions.updateProgress(session.id, { meterLast: session.meterStart, energyWh: 0, powerW: 0, costMinor: fee, lastMeterAt: session.startedAt });
         // charging.started is announced by the processor, from the committed row.
-        return { transactionId: session.id, idTagInfo, created };
+        return { transactionId: session.id, idTagInfo, created, notifications };
       });
     },
 
     /** MeterValues.req: updates energy, power and running cost of the session it belongs to. */
-    applyMeterValues(chargePointId: string, req: MeterValuesRequest): { session: Session | null; samples: number; warnings: string[]; notifications: Notification[] } {
+    applyMeterValues(chargePointId: string, req: MeterValuesRequest, receivedAt = now()): { session: Session | null; samples: number; warnings: string[]; notifications: Notification[] } {
       const { samples, warnings } = parseMeterValues(req.meterValue);
       const session = req.transactionId !== undefined
         ? store.sessions.get(req.transactionId)
@@ -146,48 +199,101 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
       store.sessions.addMeterSamples(own?.id ?? null, chargePointId, req.connectorId, samples);
       if (!own || own.status !== 'active') return { session: own, samples: samples.length, warnings, notifications: [] };
       const reading = latestReading(samples);
-      if (reading.energyWh === null && reading.powerW === null) return { session: own, samples: samples.length, warnings, notifications: [] };
+      let register = reading.energyWh === null ? null : registerReading(reading.energyWh);
+      const powerW = reading.powerW === null ? null : powerReading(reading.powerW);
+      if (register === null && powerW === null) return { session: own, samples: samples.length, warnings, notifications: [] };
+      const meterStart = own.meterStartPending && register !== null ? register : own.meterStart;
+      if (register !== null && implausibleEnergy(meterStart, register)) {
+        store.sessions.flag(own.id, `a MeterValues register of ${register} Wh is not believable after ${meterStart} Wh; ignored`);
+        register = null;
+      }
       // Energy never goes backwards: a late or reordered sample must not lower the bill.
-      const meterLast = reading.energyWh === null ? own.meterLast : Math.max(own.meterLast, Math.round(reading.energyWh));
-      const energyWh = Math.max(0, meterLast - own.meterStart);
-      const at = reading.at ? iso(reading.at) : now();
+      const meterLast = register === null ? own.meterLast : Math.max(own.meterLast, meterStart, register);
+      const energyWh = Math.max(0, meterLast - meterStart);
+      const time = reading.at === null ? null : chargerTime(reading.at, receivedAt, 'meterValue.timestamp');
+      const at = time === null || time.note !== null ? receivedAt : time.iso;
       const tariff = own.tariffId === null ? null : store.tariffs.get(own.tariffId);
       const costMinor = computeCostMinor(tariff, energyWh, own.startedAt, at);
-      const powerW = reading.powerW === null ? own.powerW : Math.round(reading.powerW);
-      store.sessions.updateProgress(own.id, { meterLast, energyWh, powerW, costMinor, lastMeterAt: at });
-      const updated = { ...own, meterLast, energyWh, powerW, costMinor, lastMeterAt: at };
+      const progress = { meterLast, energyWh, powerW: powerW ?? own.powerW, costMinor, lastMeterAt: at, lastReportAt: receivedAt };
+      store.sessions.updateProgress(own.id, own.meterStartPending && register !== null ? { ...progress, meterStart } : progress);
+      const updated = { ...own, ...progress, meterStart, meterStartPending: own.meterStartPending && register === null };
       return { session: updated, samples: samples.length, warnings, notifications: sessionNotifications('meter.values', updated, now()) };
     },
 
     /**
      * StopTransaction.req: finalises energy and cost and debits the wallet exactly once, however
-     * often the charger retries or the broker redelivers.
+     * often the charger retries or the broker redelivers. After the CSMS closed the session itself,
+     * the charger's stop still counts: its reason is filled in, and a higher meterStop is billed
+     * with an adjustment for the difference.
      */
-    stopTransaction(chargePointId: string, req: StopRequest): { session: Session | null; charge: WalletEntry | null; notifications: Notification[] } {
+    stopTransaction(chargePointId: string, req: StopRequest, receivedAt = now()): { session: Session | null; notifications: Notification[] } {
       return store.transaction(() => {
         const session = store.sessions.get(req.transactionId);
-        if (!session || session.chargePointId !== chargePointId) return { session: null, charge: null, notifications: [] };
+        if (!session || session.chargePointId !== chargePointId) return { session: null, notifications: [] };
         if (req.transactionData?.length) {
           const { samples } = parseMeterValues(req.transactionData);
           store.sessions.addMeterSamples(session.id, chargePointId, session.connectorId, samples);
         }
-        if (session.status !== 'active') return { session, charge: null, notifications: [] };
-        const meterStop = Math.max(req.meterStop, session.meterStart);
-        const energyWh = meterStop - session.meterStart;
+        if (session.status === 'refused') return { session, notifications: [] };
+        const time = chargerTime(req.timestamp, receivedAt, 'StopTransaction.timestamp');
+        const reported = registerReading(req.meterStop);
+        const meterStart = session.meterStartPending && reported !== null ? reported : session.meterStart;
+        const usable = reported !== null && !implausibleEnergy(meterStart, reported);
+        const notes = [time.note, usable ? null : `meterStop ${JSON.stringify(req.meterStop)} is not usable; billed up to the last meter value (${session.meterLast} Wh)`];
+        const meterStop = usable ? Math.max(reported, meterStart) : session.meterLast;
+        const energyWh = meterStop - meterStart;
         const tariff = session.tariffId === null ? null : store.tariffs.get(session.tariffId);
-        const stoppedAt = iso(req.timestamp);
+        const stoppedAt = time.iso;
         const costMinor = computeCostMinor(tariff, energyWh, session.startedAt, stoppedAt);
-        if (!store.sessions.complete(session.id, { meterStop, energyWh, costMinor, stoppedAt, reason: req.reason ?? null })) {
-          return { session: store.sessions.get(session.id), charge: null, notifications: [] };
+        const at = now();
+        const flag = () => {
+          for (const n of notes) if (n !== null) store.sessions.flag(session.id, n);
+        };
+        if (session.status === 'active') {
+          if (session.meterStartPending && usable) store.sessions.updateProgress(session.id, { meterLast: meterStart, energyWh: 0, powerW: session.powerW, costMinor: session.costMinor, lastMeterAt: session.lastMeterAt ?? session.startedAt, meterStart });
+          flag();
+          const notifications = finish(session, { meterStop, energyWh, costMinor, stoppedAt, reason: req.reason ?? null, closedBy: 'charger', closeNote: null }, at);
+          return { session: store.sessions.get(session.id), notifications };
         }
+        if (req.reason !== undefined) store.sessions.fillStopReason(session.id, req.reason);
+        if (session.closedBy === 'charger' || !usable || meterStop <= (session.meterStop ?? 0)) return { session: store.sessions.get(session.id), notifications: [] };
+        // The CSMS closed it on the charger's behalf; the charger's own, higher reading wins.
+        flag();
+        store.sessions.reconcile(session.id, { meterStop, energyWh, costMinor, stoppedAt });
         const done = store.sessions.get(session.id)!;
-        const notifications = sessionNotifications('charging.stopped', done, now());
-        let charge: WalletEntry | null = null;
-        if (done.customerId !== null && costMinor > 0) {
-          charge = store.wallet.add({ customerId: done.customerId, amountMinor: -costMinor, kind: 'charge', sessionId: done.id, note: `Session ${done.id}`, createdAt: now() });
-          if (charge) notifications.push(...walletNotifications(done.customerId, charge, store.wallet.balance(done.customerId), now()));
+        const notifications = [notify('session.updated', sessionPayload(done), at, done.customerId === null ? [] : [done.customerId], [CMS_ROOMS.sessions, pointRoom(done.chargePointId)])];
+        const extra = costMinor - session.costMinor;
+        if (done.customerId !== null && extra > 0) {
+          const entry = store.wallet.add({ customerId: done.customerId, amountMinor: -extra, kind: 'adjustment', sessionId: done.id, note: `Session ${done.id}: final meter reading`, createdAt: at });
+          if (entry) notifications.push(...walletNotifications(done.customerId, entry, store.wallet.balance(done.customerId), at));
         }
-        return { session: done, charge, notifications };
+        return { session: done, notifications };
+      });
+    },
+
+    /**
+     * Closes the sessions the CSMS learned of before `receivedAt` that the charger no longer runs:
+     * it rebooted (every connector), or a connector reported Available. Billed from the last
+     * meter value; a StopTransaction that comes later still reconciles.
+     */
+    closeAbandoned(chargePointId: string, cause: 'reboot' | 'available', receivedAt: string, connectorId?: number): Notification[] {
+      return store.transaction(() => {
+        const out: Notification[] = [];
+        for (const s of store.sessions.activeCreatedBefore(chargePointId, receivedAt, cause === 'available' ? connectorId : undefined)) {
+          out.push(...closeFromLastReading(s, 'csms', CAUSE_NOTES[cause](s, ''), now()));
+        }
+        return out;
+      });
+    },
+
+    /** An admin ends a session the charger will not stop (audited by who and why). */
+    closeByAdmin(sessionId: number, reason: string, admin: string): { session: Session; notifications: Notification[] } {
+      return store.transaction(() => {
+        const session = store.sessions.get(sessionId);
+        if (!session) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(sessionId));
+        if (session.status !== 'active') throw new CsmsError('CSMS_ERR_SESSION_NOT_ACTIVE', String(sessionId));
+        const notifications = closeFromLastReading(session, 'admin', `${reason} (closed by ${admin})`, now());
+        return { session: store.sessions.get(sessionId)!, notifications };
       });
     },
 
@@ -201,7 +307,10 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
       const connector = store.chargePoints.connectors(chargePointId).find((c) => c.connectorId === connectorId);
       if (!connector) throw new CsmsError('CSMS_ERR_CONNECTOR_NOT_FOUND', `${chargePointId}/${connectorId}`);
       if (store.sessions.activeForCustomer(customerId).length > 0) throw new CsmsError('CSMS_ERR_SESSION_ACTIVE');
-      if (store.sessions.activeOnConnector(chargePointId, connectorId) || ['Unavailable', 'Faulted', 'Charging', 'Reserved'].includes(connector.status)) {
+      if (store.sessions.activeOnConnector(chargePointId, connectorId)) {
+        throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} has a session in progress`);
+      }
+      if (['Unavailable', 'Faulted', 'Charging', 'Reserved'].includes(connector.status)) {
         throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} is ${connector.status}`);
       }
       const tariff = store.tariffs.forChargePoint(chargePointId);
@@ -229,27 +338,30 @@ export function createCharging({ store, clock, minStartBalance }: ChargingOption
       });
     },
 
-    /** Adds the derived fields a page shows; cost of an active session is as of its last meter value. */
+    staleBefore,
+
+    /**
+     * Adds the derived fields a page shows; cost of an active session is as of its last meter value.
+     * `stale`: active, and neither the session nor its charger reported anything for `staleAfterMs`.
+     */
     view(session: Session): SessionView {
       const tariff = session.tariffId === null ? null : store.tariffs.get(session.tariffId);
       const end = session.stoppedAt ?? now();
       const durationS = Math.max(0, Math.round((Date.parse(end) - Date.parse(session.startedAt)) / 1000));
+      let stale = false;
+      if (session.status === 'active') {
+        const heard = [session.lastReportAt ?? session.createdAt, store.chargePoints.get(session.chargePointId)?.lastSeenAt ?? ''];
+        const before = staleBefore();
+        stale = heard.every((t) => t < before);
+      }
       return {
         ...session,
         durationS,
+        stale,
         tariff: tariff && { id: tariff.id, name: tariff.name, currency: tariff.currency, pricePerKwh: tariff.pricePerKwh, pricePerMinute: tariff.pricePerMinute, sessionFee: tariff.sessionFee },
       };
     },
   };
-}
-
-/**
- * Charger timestamps in one spelling (UTC, milliseconds), so the store can compare them as strings.
- * The schema guarantees a date-time; a lenient charger's odd value is kept as it came.
- */
-function iso(timestamp: string): string {
-  const ms = Date.parse(timestamp);
-  return Number.isNaN(ms) ? timestamp : new Date(ms).toISOString();
 }
 
 function walletNotifications(customerId: number, entry: WalletEntry, balance: number, at: string): Notification[] {

@@ -3,6 +3,7 @@
  * normalised here once: kilo-units become base units (kWh → Wh, kW → W), defaults follow
  * E2 §7.45 (measurand Energy.Active.Import.Register, unit Wh).
  */
+import { normalizeTime, parseTime } from './readings.ts';
 import type { MeterSample } from './types.ts';
 
 /** A sampledValue as chargers send it (E2 §7.45); enums are plain strings as lenient chargers stray. */
@@ -46,11 +47,12 @@ export function parseMeterValues(meterValue: readonly unknown[] | null | undefin
   const warnings: string[] = [];
   (meterValue ?? []).forEach((item, i) => {
     const mv = item as Partial<MeterValueInput> | null;
-    if (typeof mv?.timestamp !== 'string' || Number.isNaN(Date.parse(mv.timestamp))) {
+    if (typeof mv?.timestamp !== 'string' || Number.isNaN(parseTime(mv.timestamp))) {
       warnings.push(`meterValue[${i}]: invalid timestamp ${JSON.stringify(mv?.timestamp)}`);
       return;
     }
-    const timestamp = mv.timestamp;
+    // One spelling (UTC, ms), a leap second read as …:59.999: samples compare and sort as strings.
+    const timestamp = normalizeTime(mv.timestamp);
     (Array.isArray(mv.sampledValue) ? mv.sampledValue : []).forEach((item: unknown, j: number) => {
       const sv = item as Partial<SampledValueInput> | null;
       const where = `meterValue[${i}].sampledValue[${j}]`;
@@ -65,10 +67,15 @@ export function parseMeterValues(meterValue: readonly unknown[] | null | undefin
       }
       const unit = typeof sv?.unit === 'string' ? sv.unit : 'Wh';
       const base = KILO_UNITS.get(unit);
+      const value = base ? times1000(Number(raw)) : Number(raw);
+      if (!Number.isFinite(value)) {
+        warnings.push(`${where}: value ${JSON.stringify(sv?.value)} is out of range`);
+        return;
+      }
       samples.push({
         timestamp,
         measurand: typeof sv?.measurand === 'string' ? sv.measurand : ENERGY_IMPORT,
-        value: base ? times1000(Number(raw)) : Number(raw),
+        value,
         unit: base ?? unit,
         phase: typeof sv?.phase === 'string' ? sv.phase : null,
         context: typeof sv?.context === 'string' ? sv.context : null,

@@ -45,6 +45,9 @@ export function sessionPayload(s: Session): Record<string, unknown> {
     stoppedAt: s.stoppedAt,
     lastMeterAt: s.lastMeterAt,
     stopReason: s.stopReason,
+    closedBy: s.closedBy,
+    closeNote: s.closeNote,
+    review: s.review,
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import type {
   ChargePoint,
+  ClosedBy,
   CommandRecord,
   CommandStatus,
   Connector,
@@ -40,6 +41,7 @@ export interface UserPatch {
   email?: string;
   passwordHash?: string;
   idTag?: string | null;
+  idTagExpiresAt?: string | null;
   blocked?: boolean;
 }
 
@@ -141,9 +143,18 @@ export interface NewSession {
   customerId: number | null;
   tariffId: number | null;
   currency: string;
+  /** A usable register reading (Wh); 0 while `meterStartPending`. */
   meterStart: number;
-  /** The charger's StartTransaction timestamp. */
+  meterStartPending: boolean;
+  /** StartTransaction.timestamp exactly as the charger sent it: the key a retry is found by. */
+  startTimestamp: string;
+  /** When charging started, as billed (the charger's time when it can be trusted). */
   startedAt: string;
+  /** When the CSMS received the StartTransaction. */
+  createdAt: string;
+  /** Non-null: the start was refused with this idTagInfo status (the session is `refused`). */
+  refusal: string | null;
+  review: string | null;
 }
 
 export interface SessionFilter extends Page {
@@ -152,22 +163,56 @@ export interface SessionFilter extends Page {
   status?: SessionStatus;
   from?: string;
   to?: string;
+  /** Only active sessions of which nothing (no MeterValues, no message of their charger) arrived since this instant. */
+  silentSince?: string;
+}
+
+export interface SessionProgress {
+  meterLast: number;
+  energyWh: number;
+  powerW: number;
+  costMinor: number;
+  lastMeterAt: string;
+  /** When the CSMS received the reading (default: unchanged). */
+  lastReportAt?: string;
+  /** Set when the session's meterStart was pending: the first usable reading becomes the start. */
+  meterStart?: number;
+}
+
+export interface SessionClose {
+  meterStop: number;
+  energyWh: number;
+  costMinor: number;
+  stoppedAt: string;
+  /** The charger's StopTransaction reason, if it sent one. */
+  reason: string | null;
+  /** Default 'charger'. */
+  closedBy?: ClosedBy;
+  closeNote?: string | null;
 }
 
 export interface SessionRepo {
   /**
    * Creates the session, or returns the existing one for a retried StartTransaction
-   * (same charge point, connector, idTag, timestamp and meterStart).
+   * (same charge point, connector, idTag, timestamp as sent and meterStart).
    */
   start(input: NewSession): { session: Session; created: boolean };
   get(id: number): Session | null;
   activeOnConnector(chargePointId: string, connectorId: number): Session | null;
   activeForCustomer(customerId: number): Session[];
+  /** Active sessions of a charge point (or of one of its connectors) the CSMS learned of before `before`. */
+  activeCreatedBefore(chargePointId: string, before: string, connectorId?: number): Session[];
   list(filter: SessionFilter): Session[];
   count(filter: SessionFilter): number;
-  updateProgress(id: number, p: { meterLast: number; energyWh: number; powerW: number; costMinor: number; lastMeterAt: string }): void;
-  /** Completes an active session; false if it was already completed (a retried StopTransaction). */
-  complete(id: number, p: { meterStop: number; energyWh: number; costMinor: number; stoppedAt: string; reason: string | null }): boolean;
+  updateProgress(id: number, p: SessionProgress): void;
+  /** Completes an active session; false if it was no longer active (a retried StopTransaction). */
+  complete(id: number, p: SessionClose): boolean;
+  /** Rewrites the final figures of a completed session (a StopTransaction after the CSMS closed it). */
+  reconcile(id: number, p: { meterStop: number; energyWh: number; costMinor: number; stoppedAt: string }): void;
+  /** Records the charger's stop reason if the session has none yet. */
+  fillStopReason(id: number, reason: string): void;
+  /** Adds a reason for an admin to look at the session (kept with any earlier one). */
+  flag(id: number, review: string): void;
   addMeterSamples(sessionId: number | null, chargePointId: string, connectorId: number, samples: import('./types.ts').MeterSample[]): void;
   meterSamples(sessionId: number, page?: Page): import('./types.ts').MeterSample[];
 }
@@ -205,13 +250,49 @@ export interface OutboxItem {
 
 /**
  * Messages accepted while the broker was away or slow, kept in SQLite until the broker confirms
- * them. Each node relays its own rows, oldest first.
+ * them. Each node relays its own rows, oldest first, and adopts those of nodes that are gone.
  */
 export interface OutboxRepo {
   add(nodeId: string, items: { exchange: string; routingKey: string; body: string }[], at: string): void;
   take(nodeId: string, limit: number): OutboxItem[];
   remove(ids: number[]): void;
   count(nodeId?: string): number;
+  /** Gives `nodeId` the rows of every node not alive since `aliveSinceMs` (see NodeRepo); returns how many. */
+  adoptOrphans(nodeId: string, aliveSinceMs: number): number;
+}
+
+/** Which CSMS nodes sharing the database are alive: each says so every few seconds. */
+export interface NodeRepo {
+  alive(nodeId: string, startedAt: string, atMs: number): void;
+  /** A node that stopped cleanly: its rows are anyone's at once. */
+  leave(nodeId: string): void;
+}
+
+export interface JournalEntry {
+  seq: number;
+  /** The event as JSON. */
+  body: string;
+  attempts: number;
+  /** Set once the event is dead-lettered. */
+  deadError: string | null;
+  createdAt: string;
+}
+
+/**
+ * The embedded broker's journal: an accepted event is written here (many per transaction) before
+ * the charger gets its answer, and forgotten once the processor has committed it.
+ */
+export interface EventJournalRepo {
+  /**
+   * One transaction: appends `append` (returning their sequence numbers, in order), forgets
+   * `done`, marks `dead` as dead letters.
+   */
+  write(w: { append: string[]; done: number[]; dead: { seq: number; error: string; attempts: number }[] }, at: string): number[];
+  /** Entries not yet processed and not dead, oldest first. */
+  pending(): JournalEntry[];
+  dead(): JournalEntry[];
+  /** Dead letters back to pending (attempts reset); returns them, oldest first. */
+  revive(): JournalEntry[];
 }
 
 export interface ProcessedEventRepo {
@@ -246,6 +327,8 @@ export interface Store {
   commands: CommandRepo;
   events: ProcessedEventRepo;
   outbox: OutboxRepo;
+  nodes: NodeRepo;
+  journal: EventJournalRepo;
   dashboardStats(now: string): DashboardStats;
   /** Runs fn in one transaction (nested calls join the outer one). */
   transaction<T>(fn: () => T): T;
@@ -287,8 +370,12 @@ export interface Broker {
   readonly kind: 'memory' | 'rabbitmq';
   start(): Promise<void>;
   close(): Promise<void>;
-  /** Never throws and never drops: an accepted event is kept until a consumer has it. */
-  publishEvent(event: OcppEvent): void;
+  /**
+   * Never throws and never drops: an accepted event is kept until a consumer has it. The promise
+   * resolves once the event is durable (committed to the journal or outbox, or confirmed by the
+   * broker): only then may the charger be answered. It rejects if it cannot be made durable.
+   */
+  publishEvent(event: OcppEvent): Promise<void>;
   /**
    * The handler gets batches; the batch is acknowledged when the returned promise resolves, except
    * the deliveries it reports as failed: those are retried a bounded number of times, then dead-lettered.

@@ -11,6 +11,8 @@ export interface User {
   name: string;
   role: Role;
   idTag: string | null;
+  /** After this instant the idTag is Expired (E2 §7.23); null: it does not expire. */
+  idTagExpiresAt: string | null;
   blocked: boolean;
   createdAt: string;
 }
@@ -74,7 +76,11 @@ export interface Tariff {
   updatedAt: string;
 }
 
-export type SessionStatus = 'active' | 'completed';
+/** `refused`: the StartTransaction's idTag was refused; the row only keeps the transactionId stable for retries. */
+export type SessionStatus = 'active' | 'completed' | 'refused';
+
+/** Who ended a session: the charger's StopTransaction, the CSMS on the charger's behalf, or an admin. */
+export type ClosedBy = 'charger' | 'csms' | 'admin';
 
 export interface Session {
   id: number;
@@ -94,7 +100,21 @@ export interface Session {
   startedAt: string;
   stoppedAt: string | null;
   lastMeterAt: string | null;
+  /** The charger's StopTransaction reason (E2 §7.39), once one arrived. */
   stopReason: string | null;
+  /** When the CSMS received the StartTransaction (its own clock). */
+  createdAt: string;
+  /** When the CSMS last received a MeterValues of this session. */
+  lastReportAt: string | null;
+  closedBy: ClosedBy | null;
+  /** Why the CSMS or an admin closed it (and which admin). */
+  closeNote: string | null;
+  /** For a refused start: the idTagInfo status it got (Blocked, Expired, Invalid, ConcurrentTx). */
+  refusal: string | null;
+  /** Why an admin should look at it (a value the CSMS could not use as sent), or null. */
+  review: string | null;
+  /** True while the StartTransaction's meterStart was unusable and no usable reading came since. */
+  meterStartPending: boolean;
 }
 
 export type WalletEntryKind = 'topup' | 'charge' | 'adjustment';

@@ -2,21 +2,53 @@
  * Turns the frames of one charger connection into OCPP events for the broker. A CALL and the answer
  * we sent become one event (so the processor sees request and response together); the charger's
  * answers to our commands and frames we could not accept become events of their own.
+ *
+ * Most events are published once the answer has left (fire and forget: a crash in between loses a
+ * log row, nothing a charger relies on). The CALLs whose answer promises that something is kept
+ * (handlers/index.ts: `durably`) publish their event themselves, before answering, through
+ * `publishCall`, and answer only once the broker says it is durable.
  */
 import { newEventId } from './event-id.ts';
 import type { OcppMessageInfo, OcppProtocolErrorInfo } from '../../ocpp/index.ts';
 import type { Broker, Clock } from '../domain/ports.ts';
+import type { OcppEvent } from '../domain/types.ts';
 import type { ChargerState } from './charger-state.ts';
 
 export interface EventPublisherDeps {
   broker: Broker;
   clock: Clock;
   nodeId: string;
+  /** An event that could not be made durable (the broker refused it: a full disk, a closed broker). */
+  onLost?: (err: unknown, event: OcppEvent) => void;
 }
 
-export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDeps) {
+export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPublisherDeps) {
   const now = () => clock.now().toISOString();
+  function fire(event: OcppEvent): void {
+    broker.publishEvent(event).catch((err: unknown) => onLost?.(err, event));
+  }
   return {
+    /**
+     * Publishes a CALL with the answer we are about to send, and resolves once the event is
+     * durable; the answer must wait for it. Rejects if it cannot be made durable.
+     */
+    publishCall(state: ChargerState, messageId: string, action: string, request: unknown, response: unknown): Promise<void> {
+      const call = state.inFlight.get(messageId);
+      state.inFlight.delete(messageId);
+      return broker.publishEvent({
+        eventId: newEventId(),
+        chargePointId: state.identity,
+        nodeId,
+        receivedAt: call?.receivedAt ?? now(),
+        kind: 'call',
+        action,
+        messageId,
+        request,
+        response,
+        error: null,
+      });
+    },
+
     /** The connection's onMessage hook: pairs our answers with the CALL they answer. */
     onMessage(state: ChargerState, info: OcppMessageInfo): void {
       if (info.messageType === 0) return; // reported through onProtocolError with the reason
@@ -26,7 +58,7 @@ export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDe
           return;
         }
         // Points 16–17: the charger's CALLRESULT / CALLERROR to one of our commands.
-        broker.publishEvent({
+        fire({
           eventId: newEventId(),
           chargePointId: state.identity,
           nodeId,
@@ -41,14 +73,15 @@ export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDe
         return;
       }
       if (info.messageType === 2) {
-        broker.publishEvent({ eventId: newEventId(), chargePointId: state.identity, nodeId, receivedAt: now(), kind: 'command', action: info.action!, messageId: info.messageId!, payload: info.payload });
+        fire({ eventId: newEventId(), chargePointId: state.identity, nodeId, receivedAt: now(), kind: 'command', action: info.action!, messageId: info.messageId!, payload: info.payload });
         return;
       }
       const call = info.messageId === null ? undefined : state.inFlight.get(info.messageId);
-      // No CALL to pair with: the answer to a malformed frame, reported through onProtocolError.
+      // No CALL to pair with: published before the answer (publishCall), or the answer to a
+      // malformed frame (reported through onProtocolError).
       if (!call) return;
       state.inFlight.delete(info.messageId!);
-      broker.publishEvent({
+      fire({
         eventId: newEventId(),
         chargePointId: state.identity,
         nodeId,
@@ -66,7 +99,7 @@ export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDe
     onProtocolError(state: ChargerState, info: OcppProtocolErrorInfo): void {
       if (info.kind === 'invalid-own-response' || info.kind === 'socket-error') return;
       if (info.kind === 'invalid-request' || info.kind === 'overload') return; // answered with a CALLERROR: logged by onMessage
-      broker.publishEvent({
+      fire({
         eventId: newEventId(),
         chargePointId: state.identity,
         nodeId,
@@ -79,7 +112,7 @@ export function createEventPublisher({ broker, clock, nodeId }: EventPublisherDe
     },
 
     connection(state: ChargerState, kind: 'connected' | 'disconnected', remoteAddress: string | null, reason: string | null): void {
-      broker.publishEvent({ eventId: newEventId(), chargePointId: state.identity, nodeId, receivedAt: now(), kind, remoteAddress, reason });
+      fire({ eventId: newEventId(), chargePointId: state.identity, nodeId, receivedAt: now(), kind, remoteAddress, reason });
     },
   };
 }

@@ -48,8 +48,8 @@ export interface GatewayStats {
 export function createGateway(deps: GatewayDeps) {
   const { config, store, logger } = deps;
   const connections = new Map<string, ChargerConnection>();
-  const handlers = createHandlers(deps);
-  const events = createEventPublisher(deps);
+  const events = createEventPublisher({ ...deps, onLost: (err, event) => logger.error({ err, kind: event.kind, chargePointId: event.chargePointId }, 'event not accepted by the broker') });
+  const handlers = createHandlers({ ...deps, events });
   const stats: GatewayStats = { connected: 0, accepted: 0, rejectedUpgrades: 0, replaced: 0, callsIn: {}, callsOut: {} };
   let http: Server | null = null;
   let wss: WebSocketServer | null = null;

@@ -6,7 +6,8 @@
 import type { Charging, MeterValuesRequest, StatusRequest, StopRequest } from '../domain/charging.ts';
 import { CMS_ROOMS, notify, pointRoom, PUBLIC_STATIONS_ROOM, sessionNotifications } from '../domain/notifications.ts';
 import type { Store } from '../domain/ports.ts';
-import type { Notification, OcppAnswerEvent, OcppCallEvent, OcppEvent, OcppMessageLogEntry, RegistrationStatus } from '../domain/types.ts';
+import { normalizeTime } from '../domain/readings.ts';
+import type { Notification, OcppAnswerEvent, OcppCallEvent, OcppEvent, OcppMessageLogEntry } from '../domain/types.ts';
 
 export interface ApplyContext {
   store: Store;
@@ -74,13 +75,11 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
   const res = ev.response as Record<string, unknown>;
   switch (ev.action) {
     case 'BootNotification': {
+      // The gateway recorded the boot before answering (registration must not wait for a queue,
+      // nor be overwritten by a queued event after an admin changed it). What is left: a reboot
+      // ends every transaction the charger had open; those it does not stop, the CSMS closes.
       if (!store.chargePoints.get(cp)) return;
-      store.chargePoints.recordBoot(cp, {
-        vendor: String(req.chargePointVendor),
-        model: String(req.chargePointModel),
-        serialNumber: (req.chargePointSerialNumber as string) ?? (req.chargeBoxSerialNumber as string) ?? null,
-        firmwareVersion: (req.firmwareVersion as string) ?? null,
-      }, res.status as RegistrationStatus, ev.receivedAt);
+      ctx.notes.push(...charging.closeAbandoned(cp, 'reboot', ev.receivedAt));
       chargerStatus(cp, ctx, { online: true, booted: true });
       return;
     }
@@ -91,18 +90,20 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
       return;
     }
     case 'StopTransaction': {
-      ctx.notes.push(...charging.stopTransaction(cp, req as unknown as StopRequest).notifications);
+      ctx.notes.push(...charging.stopTransaction(cp, req as unknown as StopRequest, ev.receivedAt).notifications);
       return;
     }
     case 'MeterValues': {
-      ctx.notes.push(...charging.applyMeterValues(cp, req as unknown as MeterValuesRequest).notifications);
+      ctx.notes.push(...charging.applyMeterValues(cp, req as unknown as MeterValuesRequest, ev.receivedAt).notifications);
       return;
     }
     case 'StatusNotification': {
       const s = req as unknown as StatusRequest;
       if (!store.chargePoints.get(cp)) return;
-      const at = s.timestamp ?? ev.receivedAt;
+      const at = s.timestamp === undefined ? ev.receivedAt : normalizeTime(s.timestamp);
       store.chargePoints.upsertConnector({ chargePointId: cp, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode, info: s.info ?? null }, at);
+      // A connector that is Available has no transaction: one still open here was lost by the charger.
+      if (s.status === 'Available' && s.connectorId > 0) ctx.notes.push(...charging.closeAbandoned(cp, 'available', ev.receivedAt, s.connectorId));
       const active = store.sessions.activeOnConnector(cp, s.connectorId);
       const recipients = active?.customerId != null ? [active.customerId] : [];
       const data = { chargePointId: cp, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode, info: s.info ?? null, at };

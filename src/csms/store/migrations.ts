@@ -178,6 +178,83 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX outbox_node ON outbox (node_id, id);
   `,
+  // 3: sessions always end (who closed them and why), refused starts as their own status, the
+  // retry key kept as the charger sent it, the embedded broker's journal, node liveness for the
+  // outbox, idTag expiry. SQLite cannot change a CHECK in place: sessions is rebuilt (migrate()
+  // turns foreign keys off around the migrations and checks them before each commit).
+  `
+  CREATE TABLE sessions_v3 (
+    id INTEGER PRIMARY KEY,
+    charge_point_id TEXT NOT NULL,
+    connector_id INTEGER NOT NULL,
+    customer_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    id_tag TEXT NOT NULL,
+    tariff_id INTEGER REFERENCES tariffs (id) ON DELETE SET NULL,
+    status TEXT NOT NULL CHECK (status IN ('active', 'completed', 'refused')),
+    meter_start INTEGER NOT NULL CHECK (typeof(meter_start) = 'integer'),
+    meter_last INTEGER NOT NULL CHECK (typeof(meter_last) = 'integer'),
+    meter_stop INTEGER CHECK (meter_stop IS NULL OR typeof(meter_stop) = 'integer'),
+    energy_wh INTEGER NOT NULL DEFAULT 0 CHECK (typeof(energy_wh) = 'integer'),
+    power_w REAL NOT NULL DEFAULT 0,
+    cost_minor INTEGER NOT NULL DEFAULT 0 CHECK (typeof(cost_minor) = 'integer'),
+    currency TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    stopped_at TEXT,
+    last_meter_at TEXT,
+    stop_reason TEXT,
+    -- StartTransaction.timestamp as the charger sent it: a retry must find its session by it.
+    start_timestamp TEXT NOT NULL,
+    -- When the CSMS received the StartTransaction (its own clock): older closes never touch newer sessions.
+    created_at TEXT NOT NULL,
+    -- When the CSMS last received a MeterValues of this session.
+    last_report_at TEXT,
+    -- 1 while meterStart was unusable: the first usable register reading becomes the start.
+    meter_start_pending INTEGER NOT NULL DEFAULT 0 CHECK (meter_start_pending IN (0, 1)),
+    closed_by TEXT CHECK (closed_by IN ('charger', 'csms', 'admin')),
+    close_note TEXT,
+    refusal TEXT,
+    review TEXT,
+    CONSTRAINT sessions_start_key UNIQUE (charge_point_id, connector_id, id_tag, start_timestamp, meter_start)
+  );
+  INSERT INTO sessions_v3 (id, charge_point_id, connector_id, customer_id, id_tag, tariff_id, status, meter_start,
+    meter_last, meter_stop, energy_wh, power_w, cost_minor, currency, started_at, stopped_at, last_meter_at,
+    stop_reason, start_timestamp, created_at, closed_by, refusal)
+  SELECT id, charge_point_id, connector_id, customer_id, id_tag, tariff_id,
+    CASE WHEN stop_reason LIKE 'Refused:%' THEN 'refused' ELSE status END,
+    CAST(meter_start AS INTEGER), CAST(meter_last AS INTEGER), CAST(meter_stop AS INTEGER), CAST(energy_wh AS INTEGER),
+    power_w, cost_minor, currency, started_at, stopped_at, last_meter_at,
+    CASE WHEN stop_reason LIKE 'Refused:%' THEN NULL ELSE stop_reason END,
+    started_at, started_at,
+    CASE WHEN status = 'completed' AND (stop_reason IS NULL OR stop_reason NOT LIKE 'Refused:%') THEN 'charger' END,
+    CASE WHEN stop_reason LIKE 'Refused:%' THEN substr(stop_reason, 9) END
+  FROM sessions;
+  DROP TABLE sessions;
+  ALTER TABLE sessions_v3 RENAME TO sessions;
+  CREATE INDEX sessions_customer ON sessions (customer_id, status);
+  CREATE INDEX sessions_status ON sessions (status);
+  CREATE INDEX sessions_started ON sessions (started_at);
+  CREATE INDEX sessions_active_connector ON sessions (charge_point_id, connector_id) WHERE status = 'active';
+
+  -- The embedded broker's journal: every accepted event until the processor has committed it.
+  CREATE TABLE event_journal (
+    seq INTEGER PRIMARY KEY,
+    body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    -- Set when the event is dead-lettered (kept for an admin to replay).
+    dead_error TEXT,
+    created_at TEXT NOT NULL
+  );
+
+  -- CSMS nodes sharing this database and when each last said it is alive (epoch ms): the outbox
+  -- rows of a node that stopped saying so are relayed by the others, or by its successor.
+  CREATE TABLE nodes (
+    node_id TEXT PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    alive_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  ALTER TABLE users ADD COLUMN id_tag_expires_at TEXT;
+  `,
 ];
 
 /**
@@ -192,11 +269,22 @@ export function migrate(db: Database, migrations: readonly string[] = MIGRATIONS
     const current = version();
     if (current >= migrations.length) return false;
     db.exec(migrations[current]);
+    // Foreign keys are off while tables are rebuilt; what they guard is checked before the commit.
+    const broken = db.pragma('foreign_key_check') as unknown[];
+    if (broken.length > 0) throw new Error(`migration ${current + 1} breaks ${broken.length} foreign key(s): ${JSON.stringify(broken.slice(0, 3))}`);
     db.pragma(`user_version = ${current + 1}`);
     return true;
   });
-  while (applyNext.immediate()) {
-    // keep going until the database is current
+  if (version() >= migrations.length) return version();
+  // SQLite ignores this pragma inside a transaction, hence around the loop (sqlite.org/lang_altertable.html).
+  const fk = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    while (applyNext.immediate()) {
+      // keep going until the database is current
+    }
+  } finally {
+    if (fk) db.pragma('foreign_keys = ON');
   }
   return version();
 }

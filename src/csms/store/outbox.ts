@@ -19,6 +19,9 @@ export function createOutboxRepo({ db, tx }: RepoContext): OutboxRepo {
   const remove = db.prepare<[number]>('DELETE FROM outbox WHERE id = ?');
   const countNode = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE node_id = ?');
   const countAll = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox');
+  const adopt = db.prepare<[string, string, number]>(
+    `UPDATE outbox SET node_id = ? WHERE node_id <> ? AND node_id NOT IN (SELECT node_id FROM nodes WHERE alive_at >= ?)`,
+  );
 
   return {
     add(nodeId, items, at) {
@@ -36,6 +39,9 @@ export function createOutboxRepo({ db, tx }: RepoContext): OutboxRepo {
     },
     count(nodeId) {
       return (nodeId === undefined ? countAll.get() : countNode.get(nodeId))!.n;
+    },
+    adoptOrphans(nodeId, aliveSinceMs) {
+      return adopt.run(nodeId, nodeId, aliveSinceMs).changes;
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Charging sessions (id = OCPP transactionId) and the meter samples recorded for them. */
 import type { NewSession, Page, SessionFilter, SessionRepo } from '../domain/ports.ts';
-import type { MeterSample, Session, SessionStatus } from '../domain/types.ts';
+import type { ClosedBy, MeterSample, Session, SessionStatus } from '../domain/types.ts';
 import { createStatementCache, pageParams, type RepoContext } from './sql-helpers.ts';
 
 interface SessionRow {
@@ -22,6 +22,14 @@ interface SessionRow {
   stopped_at: string | null;
   last_meter_at: string | null;
   stop_reason: string | null;
+  start_timestamp: string;
+  created_at: string;
+  last_report_at: string | null;
+  meter_start_pending: 0 | 1;
+  closed_by: ClosedBy | null;
+  close_note: string | null;
+  refusal: string | null;
+  review: string | null;
 }
 
 interface MeterRow {
@@ -53,6 +61,13 @@ function toSession(row: SessionRow): Session {
     stoppedAt: row.stopped_at,
     lastMeterAt: row.last_meter_at,
     stopReason: row.stop_reason,
+    createdAt: row.created_at,
+    lastReportAt: row.last_report_at,
+    closedBy: row.closed_by,
+    closeNote: row.close_note,
+    refusal: row.refusal,
+    review: row.review,
+    meterStartPending: row.meter_start_pending === 1,
   };
 }
 
@@ -80,6 +95,12 @@ function where(filter: SessionFilter): { sql: string; params: Record<string, unk
     clauses.push('started_at < @to');
     params.to = filter.to;
   }
+  if (filter.silentSince !== undefined) {
+    // Silent: no MeterValues of the session and no message at all from its charger since then.
+    clauses.push(`status = 'active' AND COALESCE(last_report_at, created_at) < @silentSince
+      AND COALESCE((SELECT last_seen_at FROM charge_points WHERE id = sessions.charge_point_id), '') < @silentSince`);
+    params.silentSince = filter.silentSince;
+  }
   return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
@@ -92,14 +113,14 @@ export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
   // DO NOTHING (not OR IGNORE) so only the start key is forgiven, never a NOT NULL or CHECK failure.
   const insert = db.prepare(
     `INSERT INTO sessions (charge_point_id, connector_id, customer_id, id_tag, tariff_id, status,
-       meter_start, meter_last, currency, started_at)
-     VALUES (@chargePointId, @connectorId, @customerId, @idTag, @tariffId, 'active',
-       @meterStart, @meterStart, @currency, @startedAt)
+       meter_start, meter_last, meter_start_pending, currency, started_at, start_timestamp, created_at, refusal, review)
+     VALUES (@chargePointId, @connectorId, @customerId, @idTag, @tariffId, @status,
+       @meterStart, @meterStart, @meterStartPending, @currency, @startedAt, @startTimestamp, @createdAt, @refusal, @review)
      ON CONFLICT DO NOTHING RETURNING *`,
   );
   const byStartKey = db.prepare(
     `SELECT * FROM sessions WHERE charge_point_id = @chargePointId AND connector_id = @connectorId
-     AND id_tag = @idTag AND started_at = @startedAt AND meter_start = @meterStart`,
+     AND id_tag = @idTag AND start_timestamp = @startTimestamp AND meter_start = @meterStart`,
   );
   const byId = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE id = ?');
   const activeOnConnector = db.prepare<[string, number], SessionRow>(
@@ -109,14 +130,32 @@ export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
   const activeForCustomer = db.prepare<[number], SessionRow>(
     `SELECT * FROM sessions WHERE customer_id = ? AND status = 'active' ORDER BY id`,
   );
+  const activeOfPointBefore = db.prepare<[string, string], SessionRow>(
+    `SELECT * FROM sessions WHERE charge_point_id = ? AND status = 'active' AND created_at < ? ORDER BY id`,
+  );
+  const activeOfConnectorBefore = db.prepare<[string, number, string], SessionRow>(
+    `SELECT * FROM sessions WHERE charge_point_id = ? AND connector_id = ? AND status = 'active' AND created_at < ? ORDER BY id`,
+  );
   const updateProgress = db.prepare(
     `UPDATE sessions SET meter_last = @meterLast, energy_wh = @energyWh, power_w = @powerW,
-     cost_minor = @costMinor, last_meter_at = @lastMeterAt WHERE id = @id AND status = 'active'`,
+     cost_minor = @costMinor, last_meter_at = @lastMeterAt, last_report_at = COALESCE(@lastReportAt, last_report_at),
+     meter_start = COALESCE(@meterStart, meter_start),
+     meter_start_pending = CASE WHEN @meterStart IS NULL THEN meter_start_pending ELSE 0 END
+     WHERE id = @id AND status = 'active'`,
   );
   const complete = db.prepare(
     `UPDATE sessions SET status = 'completed', meter_stop = @meterStop, meter_last = @meterStop,
-     energy_wh = @energyWh, power_w = 0, cost_minor = @costMinor, stopped_at = @stoppedAt, stop_reason = @reason
+     energy_wh = @energyWh, power_w = 0, cost_minor = @costMinor, stopped_at = @stoppedAt, stop_reason = @reason,
+     closed_by = @closedBy, close_note = @closeNote
      WHERE id = @id AND status = 'active'`,
+  );
+  const reconcile = db.prepare(
+    `UPDATE sessions SET meter_stop = @meterStop, meter_last = @meterStop, energy_wh = @energyWh,
+     cost_minor = @costMinor, stopped_at = @stoppedAt WHERE id = @id AND status = 'completed'`,
+  );
+  const fillStopReason = db.prepare<[string, number]>('UPDATE sessions SET stop_reason = ? WHERE id = ? AND stop_reason IS NULL');
+  const flag = db.prepare<[string, string, number]>(
+    `UPDATE sessions SET review = CASE WHEN review IS NULL THEN ? ELSE review || '; ' || ? END WHERE id = ?`,
   );
   const insertSample = db.prepare<[number | null, string, number, string, string, number, string, string | null, string | null]>(
     `INSERT INTO meter_values (session_id, charge_point_id, connector_id, timestamp, measurand, value, unit, phase, context)
@@ -130,23 +169,28 @@ export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
   return {
     start(input: NewSession) {
       return tx(() => {
-        const params = {
+        const created = insert.get({
           chargePointId: input.chargePointId,
           connectorId: input.connectorId,
           customerId: input.customerId,
           idTag: input.idTag,
           tariffId: input.tariffId,
+          status: input.refusal === null ? 'active' : 'refused',
           meterStart: input.meterStart,
+          meterStartPending: input.meterStartPending ? 1 : 0,
           currency: input.currency,
           startedAt: input.startedAt,
-        };
-        const created = insert.get(params) as SessionRow | undefined;
+          startTimestamp: input.startTimestamp,
+          createdAt: input.createdAt,
+          refusal: input.refusal,
+          review: input.review,
+        }) as SessionRow | undefined;
         if (created) return { session: toSession(created), created: true };
         const existing = byStartKey.get({
           chargePointId: input.chargePointId,
           connectorId: input.connectorId,
           idTag: input.idTag,
-          startedAt: input.startedAt,
+          startTimestamp: input.startTimestamp,
           meterStart: input.meterStart,
         }) as SessionRow;
         return { session: toSession(existing), created: false };
@@ -163,6 +207,12 @@ export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
     activeForCustomer(customerId) {
       return activeForCustomer.all(customerId).map(toSession);
     },
+    activeCreatedBefore(chargePointId, before, connectorId) {
+      const rows = connectorId === undefined
+        ? activeOfPointBefore.all(chargePointId, before)
+        : activeOfConnectorBefore.all(chargePointId, connectorId, before);
+      return rows.map(toSession);
+    },
     list(filter) {
       const { sql, params } = where(filter);
       const rows = cached(`SELECT * FROM sessions ${sql} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all({
@@ -176,25 +226,19 @@ export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
       return (cached(`SELECT COUNT(*) AS n FROM sessions ${sql}`).get(params) as { n: number }).n;
     },
     updateProgress(id, p) {
-      updateProgress.run({
-        id,
-        meterLast: p.meterLast,
-        energyWh: p.energyWh,
-        powerW: p.powerW,
-        costMinor: p.costMinor,
-        lastMeterAt: p.lastMeterAt,
-      });
+      updateProgress.run({ id, ...p, meterStart: p.meterStart ?? null, lastReportAt: p.lastReportAt ?? null });
     },
     complete(id, p) {
-      const result = complete.run({
-        id,
-        meterStop: p.meterStop,
-        energyWh: p.energyWh,
-        costMinor: p.costMinor,
-        stoppedAt: p.stoppedAt,
-        reason: p.reason,
-      });
-      return result.changes > 0;
+      return complete.run({ id, ...p, closedBy: p.closedBy ?? 'charger', closeNote: p.closeNote ?? null }).changes > 0;
+    },
+    reconcile(id, p) {
+      reconcile.run({ id, ...p });
+    },
+    fillStopReason(id, reason) {
+      fillStopReason.run(reason, id);
+    },
+    flag(id, review) {
+      flag.run(review, review, id);
     },
     addMeterSamples(sessionId, chargePointId, connectorId, list: MeterSample[]) {
       if (list.length === 0) return;

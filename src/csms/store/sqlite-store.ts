@@ -13,6 +13,7 @@ import { createCommandRepo } from './commands.ts';
 import { createDashboardStats } from './dashboard.ts';
 import { createMessageLogRepo } from './message-log.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
+import { createJournalRepo, createNodeRepo } from './journal.ts';
 import { createOutboxRepo } from './outbox.ts';
 import { createProcessedEventRepo } from './processed-events.ts';
 import { createSessionRepo } from './sessions.ts';
@@ -88,6 +89,8 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     commands: createCommandRepo(ctx),
     events: createProcessedEventRepo(ctx),
     outbox: createOutboxRepo(ctx),
+    nodes: createNodeRepo(ctx),
+    journal: createJournalRepo(ctx),
     dashboardStats: createDashboardStats(db),
     transaction: tx,
     changeCounter: () => changes.get()!.n,

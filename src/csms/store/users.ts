@@ -10,6 +10,7 @@ interface UserRow {
   name: string;
   role: Role;
   id_tag: string | null;
+  id_tag_expires_at: string | null;
   blocked: 0 | 1;
   password_hash: string;
   created_at: string;
@@ -22,6 +23,7 @@ function toUser(row: UserRow): User {
     name: row.name,
     role: row.role,
     idTag: row.id_tag,
+    idTagExpiresAt: row.id_tag_expires_at,
     blocked: row.blocked === 1,
     createdAt: row.created_at,
   };
@@ -54,8 +56,8 @@ export function createUserRepo({ db, now, tx }: RepoContext): UserRepo {
   const byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
   const byEmail = db.prepare<[string], UserRow>('SELECT * FROM users WHERE email = ?');
   const byIdTag = db.prepare<[string], UserRow>('SELECT * FROM users WHERE id_tag = ?');
-  const update = db.prepare<[string, string, string, string | null, 0 | 1, number], UserRow>(
-    `UPDATE users SET name = ?, email = ?, password_hash = ?, id_tag = ?, blocked = ?
+  const update = db.prepare<[string, string, string, string | null, string | null, 0 | 1, number], UserRow>(
+    `UPDATE users SET name = ?, email = ?, password_hash = ?, id_tag = ?, id_tag_expires_at = ?, blocked = ?
      WHERE id = ? RETURNING *`,
   );
   const activeSessions = db.prepare<[number], { n: number }>(
@@ -119,6 +121,7 @@ export function createUserRepo({ db, now, tx }: RepoContext): UserRepo {
             patch.email ?? row.email,
             patch.passwordHash ?? row.password_hash,
             patch.idTag !== undefined ? patch.idTag : row.id_tag,
+            patch.idTagExpiresAt !== undefined ? patch.idTagExpiresAt : row.id_tag_expires_at,
             patch.blocked !== undefined ? toBit(patch.blocked) : row.blocked,
             id,
           );

@@ -7,7 +7,8 @@ describe('parseMeterValues', () => {
     const { samples, warnings } = parseMeterValues([aMeterValue([{ value: '1234.5' }], '2024-05-01T10:05:00Z')]);
     expect(warnings).toEqual([]);
     expect(samples).toEqual([
-      { timestamp: '2024-05-01T10:05:00Z', measurand: 'Energy.Active.Import.Register', value: 1234.5, unit: 'Wh', phase: null, context: null },
+      // Timestamps in one spelling (UTC, ms), so the store can compare and sort them as strings.
+      { timestamp: '2024-05-01T10:05:00.000Z', measurand: 'Energy.Active.Import.Register', value: 1234.5, unit: 'Wh', phase: null, context: null },
     ]);
   });
 
@@ -103,7 +104,7 @@ describe('latestReading', () => {
         ...['L1', 'L2', 'L3'].map((phase) => ({ value: '3.7', unit: 'kW', measurand: P, phase })),
       ]),
     ]);
-    expect(latestReading(samples)).toEqual({ energyWh: 12_500, powerW: 11_100, at: '2024-05-01T10:05:00Z' });
+    expect(latestReading(samples)).toEqual({ energyWh: 12_500, powerW: 11_100, at: '2024-05-01T10:05:00.000Z' });
   });
 
   it('is all null without samples', () => {

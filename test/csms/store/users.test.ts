@@ -16,6 +16,7 @@ describe('users', () => {
       name: expect.any(String),
       role: 'admin',
       idTag: 'RFID-1',
+      idTagExpiresAt: null,
       blocked: false,
       createdAt: '2024-05-01T12:00:00.000Z',
     });

@@ -17,11 +17,16 @@ interface CustomerBody {
   password: string;
   name: string;
   idTag?: string | null;
+  /** After this instant the idTag answers Expired; null: never. */
+  idTagExpiresAt?: string | null;
   blocked?: boolean;
 }
 
 const customerSchema = obj({ ...(userSchema as { properties: object }).properties, balanceMinor: { type: 'integer' } });
-const customerInput = { email: emailSchema, password: passwordSchema, name: nameSchema, idTag: { anyOf: [idTagSchema, { type: 'null' }] }, blocked: { type: 'boolean' } };
+const customerInput = { email: emailSchema, password: passwordSchema, name: nameSchema, idTag: { anyOf: [idTagSchema, { type: 'null' }] }, idTagExpiresAt: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] }, blocked: { type: 'boolean' } };
+
+/** An expiry in one spelling (UTC, ms), so it compares as the instant it names. */
+const expiry = (text: string | null | undefined): string | null => (text ? new Date(text).toISOString() : null);
 
 /** /api/cms/customers CRUD. */
 export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
@@ -62,11 +67,11 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     onRequest: ctx.adminOnly,
     schema: { tags, security, summary: 'Create a customer (idTag generated when absent)', body: body(customerInput, ['email', 'password', 'name']), response: { 201: customerSchema, ...errors(400, 401, 403, 409) } },
   }, async (request, reply) => {
-    const { email, password, name, idTag, blocked } = request.body;
+    const { email, password, name, idTag, idTagExpiresAt, blocked } = request.body;
     const passwordHash = await hashPassword(password);
     const u = store.transaction(() => {
       const created = store.users.create({ email: normalizeEmail(email), name: name.trim(), passwordHash, role: 'customer', idTag: idTag ?? uniqueIdTag(store) });
-      return blocked ? store.users.update(created.id, { blocked: true })! : created;
+      return blocked || idTagExpiresAt ? store.users.update(created.id, { blocked: blocked ?? false, idTagExpiresAt: expiry(idTagExpiresAt) })! : created;
     });
     announce('customer.created', u.id, { customer: publicUser(u) });
     reply.code(201);
@@ -75,11 +80,12 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
 
   app.put<{ Params: { id: number }; Body: Partial<CustomerBody> }>('/customers/:id', {
     onRequest: ctx.adminOnly,
-    schema: { tags, security, summary: 'Change name, email, idTag, password or blocked', params: idParams, body: body(customerInput), response: { 200: customerSchema, ...errors(400, 401, 403, 404, 409) } },
+    schema: { tags, security, summary: 'Change name, email, idTag, its expiry, password or blocked', params: idParams, body: body(customerInput), response: { 200: customerSchema, ...errors(400, 401, 403, 404, 409) } },
   }, async (request) => {
     const { email, password, ...rest } = request.body;
     customer(request.params.id);
     const patch: UserPatch = { ...rest, ...(email !== undefined ? { email: normalizeEmail(email) } : {}) };
+    if (rest.idTagExpiresAt !== undefined) patch.idTagExpiresAt = expiry(rest.idTagExpiresAt);
     if (password !== undefined) patch.passwordHash = await hashPassword(password);
     const u = store.users.update(request.params.id, patch);
     if (!u) throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${request.params.id}`);

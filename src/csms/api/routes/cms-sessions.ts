@@ -4,7 +4,8 @@ import type { SessionFilter } from '../../domain/ports.ts';
 import type { Session } from '../../domain/types.ts';
 import type { ApiContext } from '../context.ts';
 import { CsmsError } from '../../domain/errors.ts';
-import { errors, idParams, list, meterSeriesSchema, obj, pageFields, sessionViewSchema } from '../schemas.ts';
+import { currentUser } from '../auth.ts';
+import { body, errors, idParams, list, meterSeriesSchema, obj, pageFields, sessionViewSchema } from '../schemas.ts';
 import { sessionSeries } from './user.ts';
 
 const int = { type: 'integer' };
@@ -27,7 +28,8 @@ const sessionQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    status: { type: 'string', enum: ['active', 'completed'] },
+    status: { type: 'string', enum: ['active', 'completed', 'refused'] },
+    stale: { type: 'boolean', description: 'Only active sessions from which nothing arrived for SESSION_STALE_AFTER_S' },
     chargePointId: { type: 'string', minLength: 1, maxLength: 48 },
     customerId: { type: 'integer', minimum: 1 },
     from: { type: 'string', format: 'date-time', description: 'Sessions started at or after this time' },
@@ -43,9 +45,9 @@ const cmsSessionSchema = obj({
   customer: { anyOf: [obj({ id: int, name: { type: 'string' }, email: { type: 'string' } }), { type: 'null' }] },
 });
 
-/** GET /api/cms/sessions and GET /api/cms/dashboard. */
+/** GET /api/cms/sessions (and closing one by hand) and GET /api/cms/dashboard. */
 export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
-  const { store, charging, etags } = ctx;
+  const { store, charging, etags, publish, broker } = ctx;
   const tags = ['cms'];
   const security = [{ bearerAuth: [] }];
   const sessionById = (id: number): Session => {
@@ -58,16 +60,35 @@ export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
     return { ...charging.view(session), customer: user && { id: user.id, name: user.name, email: user.email } };
   };
 
-  app.get<{ Querystring: SessionFilter & { limit: number; offset: number } }>('/sessions', {
-    onRequest: [ctx.adminOnly, etags.check()],
+  app.get<{ Querystring: Omit<SessionFilter, 'silentSince'> & { stale?: boolean; limit: number; offset: number } }>('/sessions', {
+    // Staleness moves with the clock, not with writes: a minute-grained tag lets it show up.
+    onRequest: [ctx.adminOnly, etags.check(() => ctx.now().slice(0, 16))],
     schema: { tags, security, summary: 'Charging sessions, newest first, with filters', querystring: sessionQuery, response: { 200: list(cmsSessionSchema, pageFields), ...errors(400, 401, 403) } },
   }, async (request) => {
-    const { limit, offset, ...filter } = request.query;
+    const { limit, offset, stale, ...rest } = request.query;
+    const filter: SessionFilter = stale ? { ...rest, silentSince: charging.staleBefore() } : rest;
     return { items: store.sessions.list({ ...filter, limit, offset }).map(withCustomer), total: store.sessions.count(filter), limit, offset };
   });
 
+  app.post<{ Params: { id: number }; Body: { reason: string } }>('/sessions/:id/close', {
+    onRequest: ctx.adminOnly,
+    schema: {
+      tags, security,
+      summary: 'Close an active session the charger will not stop (offline, or it refused RemoteStopTransaction); billed up to its last meter value',
+      params: idParams,
+      body: body({ reason: { type: 'string', minLength: 3, maxLength: 200 } }, ['reason']),
+      response: { 200: cmsSessionSchema, ...errors(400, 401, 403, 404, 409) },
+    },
+  }, async (request) => {
+    const admin = currentUser(request);
+    const { session, notifications } = charging.closeByAdmin(request.params.id, request.body.reason.trim(), admin.email);
+    publish(notifications);
+    broker.publishAudit('cms.session.closed', { sessionId: session.id, chargePointId: session.chargePointId, reason: request.body.reason.trim(), by: admin.email, at: ctx.now() });
+    return withCustomer(session);
+  });
+
   app.get<{ Params: { id: number } }>('/sessions/:id', {
-    onRequest: [ctx.adminOnly, etags.check()],
+    onRequest: [ctx.adminOnly, etags.check(() => ctx.now().slice(0, 16))],
     schema: { tags, security, summary: 'One charging session', params: idParams, response: { 200: cmsSessionSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
     return withCustomer(sessionById(request.params.id));

@@ -44,7 +44,7 @@ const stationWithPoints = obj({
 
 const sessionsQuery = {
   ...pageQuery,
-  properties: { ...(pageQuery.properties as object), status: { type: 'string', enum: ['active', 'completed'] } },
+  properties: { ...(pageQuery.properties as object), status: { type: 'string', enum: ['active', 'completed', 'refused'] } },
 };
 
 /** GET/POST /api/user/* except charging start/stop (user-charging.ts) and register (auth.ts). */

@@ -7,7 +7,7 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
 import { CsmsError } from '../../domain/errors.ts';
-import type { Broker, OutboxRepo } from '../../domain/ports.ts';
+import type { Broker, NodeRepo, OutboxRepo } from '../../domain/ports.ts';
 import type { Notification } from '../../domain/types.ts';
 import { createCommandRouter } from './commands.ts';
 import { createRabbitConnection, parseAmqpUrl, withChannel } from './connection.ts';
@@ -22,6 +22,11 @@ export interface RabbitBrokerOptions {
   namespace: string;
   nodeId: string;
   outbox: OutboxRepo;
+  /** Node liveness: the outbox rows of a node that is gone are adopted by the others. */
+  nodes: NodeRepo;
+  /** How often this node says it is alive (default 2 s), and after how long a silent one is gone (default 10 s). */
+  aliveIntervalMs?: number;
+  goneAfterMs?: number;
   prefetch: number;
   maxAttempts: number;
   retryDelayMs: number;
@@ -62,7 +67,10 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     idPrefix: nodeId,
     onReturn: (msg) => logger.warn({ exchange: msg.fields.exchange, routingKey: msg.fields.routingKey }, 'message returned unroutable'),
   });
-  const relay = createOutboxRelay({ publisher, outbox: opts.outbox, nodeId, logger, onProgress: checkRelief, onUnroutable: reassert });
+  const relay = createOutboxRelay({
+    publisher, outbox: opts.outbox, nodes: opts.nodes, nodeId, logger, onProgress: checkRelief, onUnroutable: reassert,
+    aliveIntervalMs: opts.aliveIntervalMs, goneAfterMs: opts.goneAfterMs,
+  });
   const consumer = createEventConsumer({ topology: t, publisher, prefetch: opts.prefetch, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs, logger, onCancelled: () => conn.drop('event consumer cancelled by the broker') });
   const commands = createCommandRouter({ topology: t, nodeId, logger });
   const notificationHandlers: ((n: Notification) => void)[] = [];
@@ -250,17 +258,21 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
       }
       await conn.close();
       relay.flush();
+      relay.leave();
       closed = true;
       checkRelief();
     },
 
     publishEvent(event) {
+      let body: string;
       try {
-        relay.send({ exchange: t.exchanges.ocpp, routingKey: eventRoutingKey(event), body: JSON.stringify(event) });
+        body = JSON.stringify(event);
       } catch (err) {
         // Only an unserialisable event can get here; there is nothing that could be kept.
         logger.error({ err, eventId: event?.eventId }, 'event could not be serialised');
+        return Promise.reject(err);
       }
+      return relay.send({ exchange: t.exchanges.ocpp, routingKey: eventRoutingKey(event), body });
     },
 
     consumeEvents(handler) {
@@ -318,7 +330,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
 
     publishAudit(topic, data) {
       try {
-        relay.send({ exchange: t.exchanges.audit, routingKey: auditRoutingKey(topic), body: JSON.stringify({ topic, node: nodeId, at: new Date().toISOString(), data }) });
+        void relay.send({ exchange: t.exchanges.audit, routingKey: auditRoutingKey(topic), body: JSON.stringify({ topic, node: nodeId, at: new Date().toISOString(), data }) });
       } catch (err) {
         logger.error({ err, topic }, 'audit entry could not be serialised');
       }

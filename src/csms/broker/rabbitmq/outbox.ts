@@ -3,9 +3,13 @@
  * is empty; otherwise (broker away, or rows still waiting, to keep their order) messages go to the
  * SQLite outbox. A nack, a return or a lost channel moves unconfirmed messages there too. Once the
  * broker is back, the relay publishes the rows oldest first and deletes them only once confirmed.
+ * `send` resolves once the message is safe: confirmed by the broker or committed to the outbox.
+ *
+ * Every node says it is alive (NodeRepo) every few seconds and adopts the rows of nodes that stopped
+ * saying so: a node that crashed, or the previous process of this one under another node id.
  */
 import type { Logger } from 'pino';
-import type { OutboxRepo } from '../../domain/ports.ts';
+import type { NodeRepo, OutboxRepo } from '../../domain/ports.ts';
 import type { ConfirmPublisher, Outcome } from './publisher.ts';
 
 export interface OutboxMessage {
@@ -17,8 +21,13 @@ export interface OutboxMessage {
 export interface OutboxRelayOptions {
   publisher: ConfirmPublisher;
   outbox: OutboxRepo;
+  nodes: NodeRepo;
   nodeId: string;
   logger: Logger;
+  /** How often this node says it is alive and looks for orphaned rows (default 2 s). */
+  aliveIntervalMs?: number;
+  /** A node silent for this long is gone: its rows are adopted (default 10 s). */
+  goneAfterMs?: number;
   /** Rows published per relay round (one confirm wait per round). */
   batchSize?: number;
   /** Pause after a round in which the broker refused something (nack, return). */
@@ -35,15 +44,27 @@ export interface OutboxStats {
   parked: number;
   relayed: number;
   refused: number;
+  /** Rows taken over from nodes that are gone. */
+  adopted: number;
+}
+
+interface Parked {
+  msg: OutboxMessage;
+  /** Resolves the sender's promise once the row is committed. */
+  safe?: () => void;
 }
 
 export function createOutboxRelay(opts: OutboxRelayOptions) {
-  const { publisher, outbox, nodeId, logger } = opts;
+  const { publisher, outbox, nodes, nodeId, logger } = opts;
   const batchSize = opts.batchSize ?? 500;
   const retryDelayMs = opts.retryDelayMs ?? 1000;
-  const stats: OutboxStats = { direct: 0, confirmed: 0, parked: 0, relayed: 0, refused: 0 };
+  const stats: OutboxStats = { direct: 0, confirmed: 0, parked: 0, relayed: 0, refused: 0, adopted: 0 };
+  const aliveIntervalMs = opts.aliveIntervalMs ?? 2000;
+  const goneAfterMs = opts.goneAfterMs ?? 10_000;
+  const startedAt = new Date().toISOString();
+  let aliveTimer: NodeJS.Timeout | null = null;
   /** Parked messages not yet written to SQLite (written once per tick, in one transaction). */
-  let buffer: OutboxMessage[] = [];
+  let buffer: Parked[] = [];
   let flushScheduled = false;
   let flushTimer: NodeJS.Timeout | null = null;
   /** Rows of this node in SQLite, kept in step with our own add/remove (only this node touches them). */
@@ -63,9 +84,9 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     }
   }
 
-  function park(msg: OutboxMessage): void {
+  function park(msg: OutboxMessage, safe?: () => void): void {
     stats.parked++;
-    buffer.push(msg);
+    buffer.push({ msg, safe });
     if (!flushScheduled) {
       flushScheduled = true;
       setImmediate(flush);
@@ -78,7 +99,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     if (buffer.length === 0) return true;
     const items = buffer;
     try {
-      outbox.add(nodeId, items, new Date().toISOString());
+      outbox.add(nodeId, items.map((p) => p.msg), new Date().toISOString());
     } catch (err) {
       logger.error({ err, kept: items.length }, 'outbox write failed; keeping messages in memory');
       if (!flushTimer && !stopped) {
@@ -92,20 +113,40 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     }
     buffer = [];
     rows += items.length;
+    for (const p of items) p.safe?.();
     kick();
     return true;
   }
 
-  function onDirectSettled(msg: OutboxMessage, o: Outcome): void {
+  /** Says this node is alive and takes over the rows of nodes that are not. */
+  function beat(): void {
+    try {
+      const now = Date.now();
+      nodes.alive(nodeId, startedAt, now);
+      const adopted = outbox.adoptOrphans(nodeId, now - goneAfterMs);
+      if (adopted > 0) {
+        stats.adopted += adopted;
+        logger.warn({ adopted }, 'outbox rows of nodes that are gone taken over; relaying them');
+        rows += adopted;
+        kick();
+      }
+    } catch (err) {
+      logger.error({ err }, 'node liveness or outbox adoption failed');
+    }
+  }
+
+  function onDirectSettled(msg: OutboxMessage, o: Outcome, safe: () => void): void {
     unconfirmed--;
-    if (o === 'ack') stats.confirmed++;
-    else {
+    if (o === 'ack') {
+      stats.confirmed++;
+      safe();
+    } else {
       if (o !== 'closed') {
         stats.refused++;
         logger.warn({ exchange: msg.exchange, routingKey: msg.routingKey, outcome: o }, 'broker did not take the message; kept in the outbox');
       }
       if (o === 'returned') opts.onUnroutable?.();
-      park(msg);
+      park(msg, safe);
     }
     opts.onProgress?.();
   }
@@ -173,17 +214,19 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
 
   return {
     stats,
-    /** Never throws: publishes directly or parks the message in the outbox. */
-    send(msg: OutboxMessage): void {
-      if (!stopped && !paused && publisher.ready() && rows === 0 && buffer.length === 0 && !relaying) {
-        unconfirmed++;
-        if (publisher.publish(msg, (o) => onDirectSettled(msg, o))) {
-          stats.direct++;
-          return;
+    /** Never throws: publishes directly or parks the message in the outbox; resolves once it is safe. */
+    send(msg: OutboxMessage): Promise<void> {
+      return new Promise<void>((safe) => {
+        if (!stopped && !paused && publisher.ready() && rows === 0 && buffer.length === 0 && !relaying) {
+          unconfirmed++;
+          if (publisher.publish(msg, (o) => onDirectSettled(msg, o, safe))) {
+            stats.direct++;
+            return;
+          }
+          unconfirmed--;
         }
-        unconfirmed--;
-      }
-      park(msg);
+        park(msg, safe);
+      });
     },
     /** The broker is (back) up: relay what waits. */
     up(): void {
@@ -197,7 +240,10 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     waiting: () => rows + buffer.length,
     start(): void {
       stopped = false;
+      beat();
       refreshCount();
+      aliveTimer = setInterval(beat, aliveIntervalMs);
+      aliveTimer.unref();
     },
     /** While paused, every message is parked and the relay waits. */
     pause(on: boolean): void {
@@ -211,6 +257,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     /** Stops relaying and writes everything held in memory to SQLite. */
     async stop(): Promise<void> {
       stopped = true;
+      if (aliveTimer) clearInterval(aliveTimer);
+      aliveTimer = null;
       if (relayTimer) clearTimeout(relayTimer);
       relayTimer = null;
       await relaying;
@@ -220,6 +268,15 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     },
     /** After stop(): a last synchronous write of anything parked since (e.g. settled as 'closed'). */
     flush,
+    /** The node is going for good: from now on its rows are anyone's (its successor adopts them at start). */
+    leave(): void {
+      if (buffer.length > 0) return; // rows still in memory: let the liveness timeout hand them over
+      try {
+        nodes.leave(nodeId);
+      } catch (err) {
+        logger.error({ err }, 'could not deregister the node');
+      }
+    },
   };
 }
 

@@ -2,12 +2,27 @@ import type { BootNotificationRequest, BootNotificationResponse, CallContext } f
 import type { ChargerState } from '../charger-state.ts';
 import type { HandlerDeps } from './context.ts';
 
-/** E2 §4.2: a registered charge point is Accepted unless an admin set it Pending or Rejected. */
+/**
+ * E2 §4.2: a registered charge point is Accepted unless an admin set it Pending or Rejected.
+ * The acceptance is written before the answer: after a restart the charger need not boot again
+ * (J §5.4), so the next process must know it was accepted even if the event never got processed.
+ * Only the processor's work (closing the sessions the reboot ended) goes through the broker.
+ */
 export function bootNotification(deps: HandlerDeps) {
-  return (_req: BootNotificationRequest, ctx: CallContext<ChargerState>): BootNotificationResponse => {
-    const point = deps.store.chargePoints.get(ctx.connection.context.identity);
+  return (req: BootNotificationRequest, ctx: CallContext<ChargerState>): BootNotificationResponse => {
+    const identity = ctx.connection.context.identity;
+    const now = deps.clock.now().toISOString();
+    const point = deps.store.chargePoints.get(identity);
     const status = point?.registrationStatus === 'Rejected' || point?.registrationStatus === 'Pending' ? point.registrationStatus : 'Accepted';
+    if (point) {
+      deps.store.chargePoints.recordBoot(identity, {
+        vendor: req.chargePointVendor,
+        model: req.chargePointModel,
+        serialNumber: req.chargePointSerialNumber ?? req.chargeBoxSerialNumber ?? null,
+        firmwareVersion: req.firmwareVersion ?? null,
+      }, status, now);
+    }
     if (status === 'Accepted') ctx.connection.context.accepted = true;
-    return { status, currentTime: deps.clock.now().toISOString(), interval: deps.config.ocppHeartbeatIntervalS };
+    return { status, currentTime: now, interval: deps.config.ocppHeartbeatIntervalS };
   };
 }

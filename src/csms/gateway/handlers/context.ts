@@ -1,6 +1,7 @@
 import type { CsmsConfig } from '../../config.ts';
 import type { Charging } from '../../domain/charging.ts';
 import type { Broker, Clock, Store } from '../../domain/ports.ts';
+import type { EventPublisher } from '../events.ts';
 
 /** What the per-action handlers may use; they answer synchronously what must be answered now. */
 export interface HandlerDeps {
@@ -9,4 +10,6 @@ export interface HandlerDeps {
   charging: Charging;
   clock: Clock;
   broker: Broker;
+  /** Publishes a CALL's event before its answer (see `durably`). */
+  events: EventPublisher;
 }

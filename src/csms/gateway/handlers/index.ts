@@ -32,17 +32,33 @@ function whenDrained<H extends AnyHandler>(deps: HandlerDeps, handler: H): H {
   }) as H;
 }
 
+/**
+ * Answers only once the CALL's event is durable (journal, outbox or broker confirm): an answer to a
+ * transaction-related message (E2 §4.8) tells the charger it may forget it, so it must not be lost.
+ * The same for what may end a session (BootNotification, StatusNotification). `when` limits it to
+ * some payloads (MeterValues: only those of a transaction).
+ */
+function durably<H extends AnyHandler>(deps: HandlerDeps, handler: H, when?: (payload: never) => boolean): H {
+  return ((payload: never, ctx: CallContext<ChargerState>) => {
+    const answer = handler(payload, ctx) as object;
+    if (when && !when(payload)) return answer;
+    return deps.events.publishCall(ctx.connection.context, ctx.messageId, ctx.action, payload, answer).then(() => answer);
+  }) as H;
+}
+
+const ofTransaction = (req: { transactionId?: number }) => req.transactionId !== undefined;
+
 /** One handler per Core action the charger may send, shared by every connection. */
 export function createHandlers(deps: HandlerDeps): HandlerMap<ChargePointToCsms, ChargerState> {
   const wrap = <H extends AnyHandler>(h: H): H => whenDrained(deps, requireAccepted(h));
   return {
-    BootNotification: whenDrained(deps, bootNotification(deps)),
+    BootNotification: whenDrained(deps, durably(deps, bootNotification(deps))),
     Heartbeat: wrap(heartbeat(deps)),
     Authorize: wrap(authorize(deps)),
-    StartTransaction: wrap(startTransaction(deps)),
-    StopTransaction: wrap(stopTransaction(deps)),
-    StatusNotification: wrap(emptyAnswer),
-    MeterValues: wrap(emptyAnswer),
+    StartTransaction: wrap(durably(deps, startTransaction(deps))),
+    StopTransaction: wrap(durably(deps, stopTransaction(deps))),
+    StatusNotification: wrap(durably(deps, emptyAnswer)),
+    MeterValues: wrap(durably(deps, emptyAnswer, ofTransaction)),
     DataTransfer: wrap(dataTransfer),
   };
 }

@@ -64,7 +64,7 @@ export function withConnector(connectors: Connector[], e: ConnectorStatusEvent):
 }
 
 /** The session in `charging.started`, `meter.values`, `charging.stopped` and `session.updated`. */
-export type SessionEvent = Pick<Session, 'customerId' | 'chargePointId' | 'connectorId' | 'status' | 'energyWh' | 'powerW' | 'costMinor' | 'currency' | 'startedAt' | 'stoppedAt' | 'lastMeterAt' | 'stopReason'> & {
+export type SessionEvent = Pick<Session, 'customerId' | 'chargePointId' | 'connectorId' | 'status' | 'energyWh' | 'powerW' | 'costMinor' | 'currency' | 'startedAt' | 'stoppedAt' | 'lastMeterAt' | 'stopReason' | 'closedBy' | 'closeNote' | 'review'> & {
   sessionId: number;
   transactionId: number;
 };
@@ -80,6 +80,11 @@ export function sessionFromEvent(e: SessionEvent, base?: SessionView): SessionVi
     meterLast: 0,
     meterStop: null,
     tariff: null,
+    createdAt: e.startedAt,
+    lastReportAt: null,
+    refusal: null,
+    meterStartPending: false,
+    stale: false,
     ...base,
     ...fields,
     id: sessionId,

@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { topology } from '../../../../src/csms/broker/rabbitmq/topology.ts';
+import { eventRoutingKey, topology } from '../../../../src/csms/broker/rabbitmq/topology.ts';
 import { createSqliteStore } from '../../../../src/csms/store/index.ts';
 import { aRabbitBroker, closeTestBrokers, deleteNamespace, describeRabbit, RABBIT_URL, uniqueNamespace } from '../../../helpers/rabbit.ts';
 import { anEvent, depth, until } from './fixtures.ts';
@@ -29,7 +29,8 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
       expect(down.backlog()).toBe(301);
       expect(down.stats().connected).toBe(false);
       await down.close();
-      // Another node's rows are not ours to relay.
+      // Another node's rows are not ours to relay while it is alive.
+      store.nodes.alive('node-2', new Date().toISOString(), Date.now() + 60_000);
       store.outbox.add('node-2', [{ exchange: topology(ns).exchanges.ocpp, routingKey: 'ocpp.invalid', body: '{}' }], new Date().toISOString());
 
       const up = aRabbitBroker(ns, { nodeId: 'node-1', store });
@@ -48,6 +49,39 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
       expect(store.outbox.count('node-2')).toBe(1);
       expect(up.health()).toEqual({ ok: true, detail: 'rabbitmq' });
       await until(async () => (await depth(topology(ns).queues.audit)) === 1, 3000, 'the audit entry');
+    } finally {
+      await closeTestBrokers();
+      store.close();
+    }
+  });
+
+  it('relays the rows of the node it replaces (another node id) and of nodes that went silent', async () => {
+    ns = uniqueNamespace();
+    const store = createSqliteStore(':memory:');
+    try {
+      // A process that stopped cleanly while the broker was away: its rows are anyone's at once.
+      const before = aRabbitBroker(ns, { url: CLOSED_PORT, nodeId: 'host-111-aaaa', store });
+      await before.start();
+      const parked = Array.from({ length: 50 }, () => anEvent());
+      await Promise.all(parked.map((e) => before.publishEvent(e)));
+      await before.close();
+      expect(store.outbox.count('host-111-aaaa')).toBe(50);
+      // A node that crashed: it stopped saying it is alive a minute ago.
+      const crashed = anEvent();
+      store.nodes.alive('host-222-bbbb', new Date().toISOString(), Date.now() - 60_000);
+      store.outbox.add('host-222-bbbb', [{ exchange: topology(ns).exchanges.ocpp, routingKey: eventRoutingKey(crashed), body: JSON.stringify(crashed) }], new Date().toISOString());
+
+      const after = aRabbitBroker(ns, { nodeId: 'host-333-cccc', store, goneAfterMs: 5000 });
+      const got: string[] = [];
+      after.consumeEvents(async (batch) => {
+        got.push(...batch.map((d) => d.body.eventId));
+        return { failed: [] };
+      });
+      await after.start();
+      await until(() => got.length === 51, 10_000, 'the adopted rows');
+      expect(new Set(got)).toEqual(new Set([...parked, crashed].map((e) => e.eventId)));
+      expect(store.outbox.count()).toBe(0);
+      expect(after.stats().publish.adopted).toBe(51);
     } finally {
       await closeTestBrokers();
       store.close();

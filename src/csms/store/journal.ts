@@ -1,0 +1,52 @@
+/** The embedded broker's event journal (see EventJournalRepo) and node liveness (NodeRepo). */
+import type { EventJournalRepo, JournalEntry, NodeRepo } from '../domain/ports.ts';
+import type { RepoContext } from './sql-helpers.ts';
+
+interface JournalRow {
+  seq: number;
+  body: string;
+  attempts: number;
+  dead_error: string | null;
+  created_at: string;
+}
+
+const toEntry = (r: JournalRow): JournalEntry => ({ seq: r.seq, body: r.body, attempts: r.attempts, deadError: r.dead_error, createdAt: r.created_at });
+
+/** The SQLite EventJournalRepo: one transaction per write, so a tick's events share one commit. */
+export function createJournalRepo({ db, tx }: RepoContext): EventJournalRepo {
+  const insert = db.prepare<[string, string], { seq: number }>('INSERT INTO event_journal (body, created_at) VALUES (?, ?) RETURNING seq');
+  const remove = db.prepare<[number]>('DELETE FROM event_journal WHERE seq = ?');
+  const markDead = db.prepare<[string, number, number]>('UPDATE event_journal SET dead_error = ?, attempts = ? WHERE seq = ?');
+  const pending = db.prepare<[], JournalRow>('SELECT * FROM event_journal WHERE dead_error IS NULL ORDER BY seq');
+  const dead = db.prepare<[], JournalRow>('SELECT * FROM event_journal WHERE dead_error IS NOT NULL ORDER BY seq');
+  const revive = db.prepare<[], JournalRow>('UPDATE event_journal SET dead_error = NULL, attempts = 0 WHERE dead_error IS NOT NULL RETURNING *');
+
+  return {
+    write({ append, done, dead: died }, at) {
+      return tx(() => {
+        for (const seq of done) remove.run(seq);
+        for (const d of died) markDead.run(d.error, d.attempts, d.seq);
+        return append.map((body) => insert.get(body, at)!.seq);
+      });
+    },
+    pending: () => pending.all().map(toEntry),
+    dead: () => dead.all().map(toEntry),
+    revive: () => tx(() => revive.all().map(toEntry).sort((a, b) => a.seq - b.seq)),
+  };
+}
+
+/** The SQLite NodeRepo. */
+export function createNodeRepo({ db }: RepoContext): NodeRepo {
+  const upsert = db.prepare<[string, string, number]>(
+    'INSERT INTO nodes (node_id, started_at, alive_at) VALUES (?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET alive_at = excluded.alive_at',
+  );
+  const remove = db.prepare<[string]>('DELETE FROM nodes WHERE node_id = ?');
+  return {
+    alive(nodeId, startedAt, atMs) {
+      upsert.run(nodeId, startedAt, atMs);
+    },
+    leave(nodeId) {
+      remove.run(nodeId);
+    },
+  };
+}
