@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBroker } from '../../../src/csms/broker/memory.ts';
 import type { Broker, Delivery } from '../../../src/csms/domain/ports.ts';
 import type { OcppEvent } from '../../../src/csms/domain/types.ts';
+import { createSqliteStore, type SqliteStore } from '../../../src/csms/store/index.ts';
 
 let seq = 0;
 function anEvent(overrides: Partial<OcppEvent> = {}): OcppEvent {
@@ -112,5 +117,84 @@ describe('memory broker', () => {
     for (let i = 0; i < 5; i++) broker.publishEvent(anEvent());
     await broker.close();
     expect(done).toHaveLength(5);
+  });
+
+  describe('with a journal (what the server uses)', () => {
+    let dir = '';
+    const stores: SqliteStore[] = [];
+    afterEach(async () => {
+      for (const st of stores.splice(0)) st.close();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+    const openStore = async () => {
+      dir ||= await mkdtemp(join(tmpdir(), 'journal-'));
+      const st = createSqliteStore(join(dir, 'csms.db'));
+      stores.push(st);
+      return st;
+    };
+    /** What another process would find in the file now. */
+    const journalRows = () => {
+      const db = new BetterSqlite3(join(dir, 'csms.db'), { readonly: true });
+      try {
+        return db.prepare('SELECT seq, dead_error FROM event_journal ORDER BY seq').all() as { seq: number; dead_error: string | null }[];
+      } finally {
+        db.close();
+      }
+    };
+
+    it('resolves publishEvent only once the event is committed, in one transaction per turn', async () => {
+      const store = await openStore();
+      broker = createMemoryBroker({ journal: store.journal });
+      await broker.start();
+      const published = Array.from({ length: 50 }, () => broker.publishEvent(anEvent()));
+      expect(journalRows()).toHaveLength(0);
+      await Promise.all(published);
+      expect(journalRows()).toHaveLength(50);
+    });
+
+    it('hands what a previous process left in the journal to the processor at start, and forgets it once processed', async () => {
+      const store = await openStore();
+      const before = createMemoryBroker({ journal: store.journal });
+      await before.start();
+      const events = Array.from({ length: 20 }, () => anEvent());
+      await Promise.all(events.map((e) => before.publishEvent(e)));
+      // No consumer ever attached: as if the process had died before processing anything.
+      broker = createMemoryBroker({ journal: store.journal });
+      await broker.start();
+      const got: Delivery<OcppEvent>[] = [];
+      broker.consumeEvents(async (batch) => {
+        got.push(...batch);
+        return { failed: [] };
+      });
+      await until(() => got.length === 20);
+      expect(got.map((d) => d.body.eventId)).toEqual(events.map((e) => e.eventId));
+      expect(got.every((d) => d.redelivered)).toBe(true);
+      await until(() => journalRows().length === 0);
+    });
+
+    it('keeps dead letters across a restart, and replays them', async () => {
+      const store = await openStore();
+      const before = createMemoryBroker({ journal: store.journal, maxAttempts: 2, retryDelayMs: 5 });
+      await before.start();
+      const poison = anEvent();
+      before.consumeEvents(async (batch) => ({ failed: batch.map((delivery) => ({ delivery, error: new Error('cannot apply') })) }));
+      await before.publishEvent(poison);
+      await until(() => journalRows().some((r) => r.dead_error !== null));
+      await before.close();
+
+      broker = createMemoryBroker({ journal: store.journal });
+      await broker.start();
+      expect((await broker.deadLetters()).map((d) => [d.event.eventId, d.error, d.attempts])).toEqual([[poison.eventId, 'cannot apply', 2]]);
+      const got: string[] = [];
+      broker.consumeEvents(async (batch) => {
+        got.push(...batch.map((d) => d.body.eventId));
+        return { failed: [] };
+      });
+      expect(got).toEqual([]); // a dead letter waits for an admin
+      expect(await broker.replayDeadLetters()).toBe(1);
+      await until(() => got.length === 1);
+      await until(() => journalRows().length === 0);
+      expect(await broker.deadLetters()).toEqual([]);
+    });
   });
 });

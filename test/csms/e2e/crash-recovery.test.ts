@@ -157,3 +157,53 @@ describeRabbit('kill -9 right after a burst of StopTransactions (RabbitMQ)', () 
     await expectNothingLost(second, s, running);
   }, 90_000);
 });
+
+describe('a restart under a charger that reboots and reports Available', () => {
+  it('closes and bills its session within seconds, and a driver can start on that connector again', async () => {
+    const s = await seed();
+    dirs.push(s.dir);
+    const first = await spawnCsms(s.dbPath);
+    const [cp, tag, customerId] = [s.ids[0], s.tags[0], s.customerIds[0]];
+    const conn = await connectOcpp(first.ocppUrl, cp);
+    await conn.call('BootNotification', aBootNotification());
+    const { transactionId } = await conn.call('StartTransaction', aStartTransaction({ idTag: tag, meterStart: 1000 }));
+    await conn.call('MeterValues', aMeterValues({ transactionId, meterValue: [aMeterValue({ sampledValue: [aSampledValue({ value: '4000' })] })] }));
+    await first.kill('SIGKILL');
+    conn.close();
+
+    // The charger lost power too: it comes back, boots and reports its connector Available, with
+    // no StopTransaction (it did not keep the transaction).
+    const second = await spawnCsms(s.dbPath);
+    const remoteStarts: unknown[] = [];
+    const back = await connectOcpp(second.ocppUrl, cp);
+    back.handle('RemoteStartTransaction', (req) => {
+      remoteStarts.push(req);
+      return { status: 'Accepted' };
+    });
+    await back.call('BootNotification', aBootNotification());
+    await back.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+    const token = await adminToken(second.httpUrl);
+    const deadline = Date.now() + 5000;
+    let session: SessionJson;
+    for (;;) {
+      session = await getJson<SessionJson>(`${second.httpUrl}/api/cms/sessions/${transactionId}`, token);
+      if (session.status !== 'active' || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(session).toMatchObject({ status: 'completed', closedBy: 'csms', meterStop: 4000, energyWh: 3000, costMinor: 90 });
+    const customer = await getJson<{ balanceMinor: number; email: string }>(`${second.httpUrl}/api/cms/customers/${customerId}`, token);
+    expect(customer.balanceMinor).toBe(BALANCE - 90);
+
+    // The driver starts again from the app: the connector is free.
+    const res = await fetch(`${second.httpUrl}/api/cms/customers/${customerId}`, { method: 'PUT', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ password: 'driver-password' }) });
+    expect(res.status).toBe(200);
+    const login = await fetch(`${second.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: customer.email, password: 'driver-password' }) });
+    const driver = ((await login.json()) as { token: string }).token;
+    const start = await fetch(`${second.httpUrl}/api/user/charging/start`, { method: 'POST', headers: { authorization: `Bearer ${driver}`, 'content-type': 'application/json' }, body: JSON.stringify({ chargePointId: cp, connectorId: 1 }) });
+    expect(start.status, await start.clone().text()).toBe(202);
+    expect(remoteStarts).toEqual([{ connectorId: 1, idTag: tag }]);
+    const next = await back.call('StartTransaction', aStartTransaction({ idTag: tag, meterStart: 4000 }));
+    expect(next.idTagInfo.status).toBe('Accepted');
+    back.close();
+  }, 60_000);
+});
