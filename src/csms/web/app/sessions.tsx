@@ -41,7 +41,7 @@ export function SessionsPage() {
                     <td>{duration(s.durationS)}</td>
                     <td class="right">{energy(s.energyWh)}</td>
                     <td class="right">{money(s.costMinor, s.currency)}</td>
-                    <td><Badge status={s.status} label={s.status === 'active' ? 'Charging' : 'Completed'} /></td>
+                    <td><Badge status={s.status} label={s.status === 'active' ? 'Charging' : s.status === 'refused' ? `Refused (${s.refusal ?? 'idTag'})` : 'Completed'} /></td>
                   </tr>
                 ))}
               </tbody>

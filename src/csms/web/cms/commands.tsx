@@ -10,6 +10,7 @@ import { toast } from '../shared/toasts.tsx';
 import type { Items, SessionView } from '../shared/types.ts';
 import { Badge, Card, Empty, Field } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
+import { CloseSessionButton } from './session-state.tsx';
 
 interface CommandRecord {
   id: string;
@@ -28,7 +29,7 @@ function summary(response: unknown): string {
   return response === null || response === undefined ? '' : JSON.stringify(response).slice(0, 80);
 }
 
-export function CommandsCard(props: { chargePointId: string; online: boolean; connectorIds: number[]; activeSessions: SessionView[] }) {
+export function CommandsCard(props: { chargePointId: string; online: boolean; connectorIds: number[]; activeSessions: SessionView[]; onSessionClosed?: () => void }) {
   const { api } = useServices();
   const cp = props.chargePointId;
   const [busy, setBusy] = useState<string | null>(null);
@@ -38,6 +39,8 @@ export function CommandsCard(props: { chargePointId: string; online: boolean; co
   const [value, setValue] = useState('60');
   const [trigger, setTrigger] = useState(TRIGGERS[0]);
   const [config, setConfig] = useState<{ key: string; value?: string; readonly: boolean }[] | null>(null);
+  /** Sessions whose RemoteStopTransaction was refused or failed: closing by hand is offered for them. */
+  const [stopRefused, setStopRefused] = useState<number[]>([]);
   const audit = useResource<Items<CommandRecord>>(`/api/charger/${encodeURIComponent(cp)}/commands?limit=8`, {
     refresh: 'detail',
     rooms: [`cms:point:${cp}`],
@@ -76,7 +79,12 @@ export function CommandsCard(props: { chargePointId: string; online: boolean; co
         <div class="actions">
           <button class="btn btn-primary" disabled={disabled || !idTag} onClick={() => run('Remote start', 'remote-start', { idTag, connectorId })}>Remote start</button>
           {props.activeSessions.map((s) => (
-            <button key={s.id} class="btn btn-danger" disabled={disabled} onClick={() => run('Remote stop', 'remote-stop', { transactionId: s.id })}>Stop session #{s.id}</button>
+            stopRefused.includes(s.id) || (!props.online && s.stale)
+              ? <CloseSessionButton key={s.id} session={s} onClosed={props.onSessionClosed} />
+              : <button key={s.id} class="btn btn-danger" disabled={disabled} onClick={async () => {
+                const answer = await run('Remote stop', 'remote-stop', { transactionId: s.id });
+                if (answer?.status !== 'Accepted') setStopRefused((ids) => [...ids, s.id]);
+              }}>Stop session #{s.id}</button>
           ))}
           <button class="btn" disabled={disabled} onClick={() => run('Unlock', 'unlock', { connectorId })}>Unlock connector</button>
           <button class="btn" disabled={disabled} onClick={() => run('Soft reset', 'reset', { type: 'Soft' })} data-testid="reset-soft">Soft reset</button>

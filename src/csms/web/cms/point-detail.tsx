@@ -15,13 +15,16 @@ import { useResource, useTick } from '../shared/use-resource.ts';
 import { CommandsCard } from './commands.tsx';
 import { MessageLog } from './message-log.tsx';
 import { patchPoint, PointForm, type PointRow } from './points.tsx';
+import { CloseSessionButton, SessionState } from './session-state.tsx';
 
 type PointDetail = PointRow & { tariff: Tariff | null; activeSessions: SessionView[] };
 
-function RunningSession(props: { session: SessionView }) {
+function RunningSession(props: { session: SessionView; online: boolean; onClosed: () => void }) {
   const s = props.session;
+  // The charger is gone or silent: an admin can end the session here (the charger's stop still reconciles).
+  const closable = !props.online || s.stale;
   return (
-    <Card title={<>Session #{s.id} · connector {s.connectorId} <Badge status="active" label="Charging" /></>} testid="point-session">
+    <Card title={<>Session #{s.id} · connector {s.connectorId} <SessionState session={s} /></>} testid="point-session" actions={closable && <CloseSessionButton session={s} onClosed={props.onClosed} />}>
       <div class="stats">
         <Stat label="Energy" testid="point-energy" value={energy(s.energyWh)} tone="good" />
         <Stat label="Power" value={power(s.powerW)} />
@@ -120,8 +123,8 @@ export function PointDetailPage(props: { chargePointId: string }) {
               </dl>
             </Card>
           </div>
-          {cp.activeSessions.map((s) => <RunningSession key={s.id} session={s} />)}
-          <CommandsCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} activeSessions={cp.activeSessions} />
+          {cp.activeSessions.map((s) => <RunningSession key={s.id} session={s} online={cp.online} onClosed={() => void point.reload()} />)}
+          <CommandsCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} activeSessions={cp.activeSessions} onSessionClosed={() => void point.reload()} />
           <MessageLog chargePointId={id} />
         </div>
       )}

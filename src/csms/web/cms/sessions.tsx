@@ -4,8 +4,9 @@ import { useState } from 'preact/hooks';
 import { dateTime, duration, energy, money, power } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
 import { withSessionEvent, type Page, type SessionEvent, type SessionView } from '../shared/types.ts';
-import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, Pager } from '../shared/ui.tsx';
+import { Card, Empty, ErrorNote, Loading, PageHeader, Pager } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
+import { CloseSessionButton, SessionState } from './session-state.tsx';
 
 const PAGE = 50;
 
@@ -18,9 +19,10 @@ function patch(cur: Page<CmsSession> | undefined, e: SessionEvent) {
 }
 
 export function SessionsPage() {
-  const [status, setStatus] = useState<'' | 'active' | 'completed'>('');
+  const [status, setStatus] = useState<'' | 'active' | 'completed' | 'refused' | 'stale'>('');
   const [offset, setOffset] = useState(0);
-  const query = `limit=${PAGE}&offset=${offset}${status ? `&status=${status}` : ''}`;
+  const filter = status === 'stale' ? '&stale=true' : status ? `&status=${status}` : '';
+  const query = `limit=${PAGE}&offset=${offset}${filter}`;
   const sessions = useResource<Page<CmsSession>>(`/api/cms/sessions?${query}`, {
     refresh: 'list',
     rooms: ['cms:sessions'],
@@ -42,6 +44,8 @@ export function SessionsPage() {
             <option value="">All sessions</option>
             <option value="active">Charging now</option>
             <option value="completed">Completed</option>
+            <option value="refused">Refused starts</option>
+            <option value="stale">No report for a while</option>
           </select>
         }
       />
@@ -62,7 +66,7 @@ export function SessionsPage() {
                     <td class="right">{s.status === 'active' ? power(s.powerW) : '—'}</td>
                     <td class="right" data-testid="energy">{energy(s.energyWh)}</td>
                     <td class="right">{money(s.costMinor, s.currency)}</td>
-                    <td><Badge status={s.status} label={s.status === 'active' ? 'Charging' : 'Completed'} />{s.stopReason ? <span class="muted"> {s.stopReason}</span> : ''}</td>
+                    <td><SessionState session={s} />{s.status === 'active' && s.stale && <> <CloseSessionButton session={s} onClosed={() => void sessions.reload()} /></>}</td>
                   </tr>
                 ))}
               </tbody>

@@ -105,7 +105,7 @@ export function Stat(props: { label: string; value: ComponentChildren; hint?: Co
 const TONES: Record<string, string> = {
   Available: 'good', Preparing: 'info', Charging: 'info', SuspendedEV: 'warn', SuspendedEVSE: 'warn',
   Finishing: 'info', Reserved: 'warn', Unavailable: 'muted', Faulted: 'bad',
-  online: 'good', offline: 'muted', active: 'info', completed: 'muted',
+  online: 'good', offline: 'muted', active: 'info', completed: 'muted', refused: 'bad', stale: 'warn', review: 'warn',
   Accepted: 'good', Pending: 'warn', Rejected: 'bad', Unknown: 'muted',
   answered: 'good', error: 'bad', timeout: 'bad', offline_cmd: 'muted',
   topup: 'good', charge: 'info', adjustment: 'warn',
