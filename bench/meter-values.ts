@@ -1,8 +1,13 @@
 /**
- * MeterValues through the embedded pipeline: gateway → memory broker → processor → SQLite.
+ * MeterValues through the pipeline: gateway → broker (embedded, or RabbitMQ with --rabbitmq) →
+ * processor → SQLite.
  *
  *   npx tsx bench/meter-values.ts --mode rate --rate 2000     reply latency at a fixed offered rate
  *   npx tsx bench/meter-values.ts --mode max                  highest sustained processed rate
+ *   … --target both                                           the floor first, then the CSMS, and the ratios
+ *
+ * `--target floor` measures the bare pipeline (support/floor-process.ts: immediate answer, one SQLite
+ * row per event, through an EventEmitter or RabbitMQ) with the same generator: the floor of the same run.
  *
  * The CSMS runs in a child process (its own event loop); this process plays 1,000 chargers over raw
  * `ws`, each with a running transaction, never more than one CALL outstanding per charger (J §4.1.1).
@@ -14,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
+import { deleteNamespace, median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -24,8 +29,12 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '10' },
     duration: { type: 'string', default: '60' },
     json: { type: 'boolean', default: false },
+    target: { type: 'string', default: 'csms' },
+    rabbitmq: { type: 'boolean', default: false },
   },
 });
+const TARGETS = args.target === 'both' ? ['floor', 'csms'] : [args.target!];
+if (!TARGETS.every((t) => t === 'floor' || t === 'csms')) throw new Error('--target is csms, floor or both');
 const CHARGERS = Number(args.chargers);
 const RATE = Number(args.rate);
 const WARMUP_S = Number(args.warmup);
@@ -42,7 +51,7 @@ interface Charger {
   inFlight: { id: string; scheduledAt: number; resolve?: (frame: unknown[]) => void } | null;
 }
 
-const latencies: number[] = [];
+let latencies: number[] = [];
 let measuring = false;
 let replies = 0;
 let errors = 0;
@@ -103,8 +112,26 @@ async function connectAll(ocppUrl: string): Promise<Charger[]> {
 }
 
 async function main(): Promise<void> {
+  const results: Record<string, unknown>[] = [];
+  for (const target of TARGETS) results.push(await runOnce(target as 'floor' | 'csms'));
+  if (results.length === 2) {
+    const [floor, csms] = results as { processedRate: number; replyP99Ms: number }[];
+    const ratios = { processedRateVsFloor: Number((csms.processedRate / floor.processedRate).toFixed(2)), replyP99VsFloor: Number((csms.replyP99Ms / floor.replyP99Ms).toFixed(2)) };
+    if (args.json) process.stdout.write(`${JSON.stringify(ratios)}\n`);
+    else console.table(ratios);
+  }
+}
+
+async function runOnce(target: 'floor' | 'csms'): Promise<Record<string, unknown>> {
+  latencies = [];
+  replies = 0;
+  errors = 0;
   const dir = mkdtempSync(join(tmpdir(), 'ev-bench-'));
-  const csms = await startCsmsProcess({ CHARGERS: String(CHARGERS), DB_PATH: join(dir, 'bench.db') });
+  const namespace = `bench-${process.pid}-${target}`;
+  const env: Record<string, string> = { CHARGERS: String(CHARGERS), DB_PATH: join(dir, 'bench.db') };
+  if (args.rabbitmq) Object.assign(env, target === 'floor' ? { FLOOR_MODE: 'rabbitmq' } : { BENCH_RABBITMQ_NAMESPACE: namespace });
+  log(`== ${target} (${args.rabbitmq ? 'RabbitMQ' : 'embedded'})`);
+  const csms = await startCsmsProcess(env, { floor: target === 'floor' });
   const { ready } = csms;
   const stats = () => csms.stats();
   const chargers = await connectAll(ready.ocppUrl);
@@ -141,6 +168,8 @@ async function main(): Promise<void> {
   stopPacing?.();
   latencies.sort((a, b) => a - b);
   const result = {
+    target,
+    broker: args.rabbitmq ? 'rabbitmq' : 'embedded',
     mode: MODE,
     chargers: CHARGERS,
     offeredRate: MODE === 'rate' ? RATE : null,
@@ -159,7 +188,9 @@ async function main(): Promise<void> {
   else console.table(result);
   for (const c of chargers) c.ws.terminate();
   await csms.stop();
+  if (args.rabbitmq && target === 'csms') await deleteNamespace('amqp://guest:guest@127.0.0.1:5672', namespace, 5000);
   rmSync(dir, { recursive: true, force: true });
+  return result;
 }
 
 function log(line: string): void {

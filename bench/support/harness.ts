@@ -23,13 +23,16 @@ export interface CsmsProcess {
 }
 
 /**
- * Starts `support/csms-process.ts` with `env` (CHARGERS, TOKENS, DB_PATH, BENCH_RABBITMQ_NAMESPACE).
+ * Starts `support/csms-process.ts` with `env` (CHARGERS, TOKENS, DB_PATH, BENCH_RABBITMQ_NAMESPACE),
+ * or with `floor` the bare pipeline `support/floor-process.ts` (DB_PATH, FLOOR_MODE).
  * With `logFile`, the CSMS's stdout and stderr (its pino log) go there instead of ours.
  */
-export async function startCsmsProcess(env: Record<string, string>, opts: { logFile?: string } = {}): Promise<CsmsProcess> {
+export async function startCsmsProcess(env: Record<string, string>, opts: { logFile?: string; floor?: boolean } = {}): Promise<CsmsProcess> {
   const profile = process.env.BENCH_PROFILE_DIR;
   const logFd = opts.logFile ? openSync(opts.logFile, 'a') : null;
-  const child: ChildProcess = fork(new URL('./csms-process.ts', import.meta.url).pathname, {
+  // The floor (floor-process.ts) speaks the same IPC: the same generator measures both in one run.
+  const script = opts.floor ? './floor-process.ts' : './csms-process.ts';
+  const child: ChildProcess = fork(new URL(script, import.meta.url).pathname, {
     execArgv: ['--import', 'tsx', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
     env: { ...process.env, ...env },
     ...(logFd !== null && { stdio: ['ignore', logFd, logFd, 'ipc'] }),

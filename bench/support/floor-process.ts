@@ -1,0 +1,120 @@
+/**
+ * The floor: a bare pipeline with no business logic, as in ../shared/PERFORMANCE.md, measured by the
+ * same load generator as the CSMS in the same run, so figures are ratios on one machine state.
+ *
+ *   charger frame → immediate answer → event → consumer → one SQLite row per event
+ *
+ * The event goes through an in-process EventEmitter (`FLOOR_MODE=memory`) or through RabbitMQ
+ * (`FLOOR_MODE=rabbitmq`: persistent, confirm channel, prefetch 200, ack after the row). It speaks
+ * just enough OCPP for the benches (BootNotification, StartTransaction, anything else → `{}`) and
+ * the same IPC as csms-process.ts (ready, stats, stop).
+ */
+import { EventEmitter } from 'node:events';
+import { createServer } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { connect, type ConfirmChannel, type Channel, type ChannelModel } from 'amqplib';
+import BetterSqlite3 from 'better-sqlite3';
+import { WebSocketServer } from 'ws';
+
+const mode = process.env.FLOOR_MODE === 'rabbitmq' ? 'rabbitmq' : 'memory';
+const db = new BetterSqlite3(process.env.DB_PATH!);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.exec('CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, cp TEXT NOT NULL, body TEXT NOT NULL, at TEXT NOT NULL)');
+const insert = db.prepare<[string, string, string]>('INSERT INTO events (cp, body, at) VALUES (?, ?, ?)');
+let processed = 0;
+let backlog = 0;
+let txSeq = 0;
+
+function store(cp: string, body: string): void {
+  insert.run(cp, body, new Date().toISOString());
+  processed++;
+  backlog--;
+}
+
+const bus = new EventEmitter();
+let conn: ChannelModel | null = null;
+let pub: ConfirmChannel | null = null;
+let sub: Channel | null = null;
+const queue = `floor-${process.pid}`;
+
+async function startBroker(): Promise<void> {
+  if (mode === 'memory') {
+    bus.on('event', (cp: string, body: string) => store(cp, body));
+    return;
+  }
+  conn = await connect(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', { noDelay: true });
+  pub = await conn.createConfirmChannel();
+  sub = await conn.createChannel();
+  await sub.assertQueue(queue, { durable: true, autoDelete: false });
+  await sub.prefetch(200);
+  await sub.consume(queue, (msg) => {
+    if (!msg) return;
+    const { cp, body } = JSON.parse(msg.content.toString()) as { cp: string; body: string };
+    store(cp, body);
+    sub!.ack(msg);
+  });
+}
+
+function publish(cp: string, body: string): void {
+  backlog++;
+  if (mode === 'memory') setImmediate(() => bus.emit('event', cp, body));
+  else pub!.publish('', queue, Buffer.from(JSON.stringify({ cp, body })), { persistent: true }, () => {});
+}
+
+function answer(action: string): object {
+  if (action === 'BootNotification') return { status: 'Accepted', currentTime: new Date().toISOString(), interval: 300 };
+  if (action === 'StartTransaction') return { transactionId: ++txSeq, idTagInfo: { status: 'Accepted' } };
+  return {};
+}
+
+async function main(): Promise<void> {
+  await startBroker();
+  const http = createServer();
+  const wss = new WebSocketServer({ server: http, perMessageDeflate: false, handleProtocols: () => 'ocpp1.6' });
+  wss.on('connection', (ws, req) => {
+    const cp = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
+    ws.on('message', (data) => {
+      const text = data.toString();
+      const frame = JSON.parse(text) as [number, string, string, unknown];
+      if (frame[0] !== 2) return;
+      ws.send(JSON.stringify([3, frame[1], answer(frame[2])]));
+      publish(cp, text);
+    });
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const port = (http.address() as { port: number }).port;
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  let lastCpu = process.cpuUsage();
+  let lastAt = performance.now();
+  process.on('message', (msg: { type: string }) => {
+    if (msg.type === 'stats') {
+      const cpu = process.cpuUsage(lastCpu);
+      const now = performance.now();
+      const cpuPct = ((cpu.user + cpu.system) / 1000 / (now - lastAt)) * 100;
+      lastCpu = process.cpuUsage();
+      lastAt = now;
+      process.send!({ type: 'stats', processed, failed: 0, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, backlog, outbox: 0, rssMb: process.memoryUsage().rss / 1e6, cpuPct });
+      loop.reset();
+    }
+    if (msg.type === 'stop') {
+      void (async () => {
+        wss.close();
+        http.close();
+        if (sub) await sub.deleteQueue(queue).catch(() => {});
+        await sub?.close().catch(() => {});
+        await pub?.close().catch(() => {});
+        await conn?.close().catch(() => {});
+        db.close();
+        process.exit(0);
+      })();
+    }
+  });
+  process.send!({ type: 'ready', ocppUrl: `ws://127.0.0.1:${port}/ocpp`, httpUrl: `http://127.0.0.1:${port}`, tokens: [], admin: { email: '', password: '' } });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
