@@ -14,8 +14,8 @@ const toEntry = (r: JournalRow): JournalEntry => ({ seq: r.seq, body: r.body, at
 
 /** The SQLite EventJournalRepo: one transaction per write, so a tick's events share one commit. */
 export function createJournalRepo({ db, tx }: RepoContext): EventJournalRepo {
-  const insert = db.prepare<[string, string], { seq: number }>('INSERT INTO event_journal (body, created_at) VALUES (?, ?) RETURNING seq');
-  const remove = db.prepare<[number]>('DELETE FROM event_journal WHERE seq = ?');
+  const insert = db.prepare<[string, string]>('INSERT INTO event_journal (body, created_at) VALUES (?, ?)');
+  const removeRange = db.prepare<[number, number]>('DELETE FROM event_journal WHERE seq BETWEEN ? AND ?');
   const markDead = db.prepare<[string, number, number]>('UPDATE event_journal SET dead_error = ?, attempts = ? WHERE seq = ?');
   const pending = db.prepare<[], JournalRow>('SELECT * FROM event_journal WHERE dead_error IS NULL ORDER BY seq');
   const dead = db.prepare<[], JournalRow>('SELECT * FROM event_journal WHERE dead_error IS NOT NULL ORDER BY seq');
@@ -24,9 +24,16 @@ export function createJournalRepo({ db, tx }: RepoContext): EventJournalRepo {
   return {
     write({ append, done, dead: died }, at) {
       return tx(() => {
-        for (const seq of done) remove.run(seq);
+        // Processed entries come in long runs of consecutive numbers: one statement per run.
+        const sorted = done.length > 1 ? [...done].sort((a, b) => a - b) : done;
+        for (let i = 0; i < sorted.length;) {
+          let j = i;
+          while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+          removeRange.run(sorted[i], sorted[j]);
+          i = j + 1;
+        }
         for (const d of died) markDead.run(d.error, d.attempts, d.seq);
-        return append.map((body) => insert.get(body, at)!.seq);
+        return append.map((body) => Number(insert.run(body, at).lastInsertRowid));
       });
     },
     pending: () => pending.all().map(toEntry),
