@@ -40,6 +40,10 @@ chargers:
       malformedFramesPerMinute: 0   # broken frames on purpose (expected errors)
       connectorFaultsPerMinute: 0   # an idle connector reports Faulted (GroundFailure, …) …
       faultDuration: 30s            # … and Available again after this long
+      rebootLosesTransactions: 0    # share of chargers that forget open transactions at a reboot
+    configuration:              # OCPP keys it starts with (E2 §9.1); the CSMS reads and changes them
+      TransactionMessageAttempts: 3       # sends of a transaction message that fail before it is dropped
+      TransactionMessageRetryInterval: 60 # seconds; the wait is this times the attempt number
 
 customers:
   count: 10
