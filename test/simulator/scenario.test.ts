@@ -68,6 +68,11 @@ describe('scenario loader', () => {
     expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/^unknown configuration key NoSuchKey; known: /), 'NumberOfConnectors is read-only', 'a number of seconds ≥ 0']);
   });
 
+  it('reads the reboot and end-sessions chaos actions with their defaults', () => {
+    const r = parseScenario(`${valid}chaos:\n  - { at: 5s, action: reboot, share: 0.2 }\n  - { at: 6s, action: end-sessions }\n`);
+    expect(r.ok && r.scenario.chaos).toEqual([{ at: 5000, action: 'reboot', share: 0.2, downtime: 5000 }, { at: 6000, action: 'end-sessions', share: 1 }]);
+  });
+
   it('refuses a chaos action it does not implement', () => {
     const errors = errorsOf(`${valid}chaos:\n  - { at: 1s, action: unplug-everything }\n`);
     expect(errors[0]).toMatchObject({ line: 9, path: 'chaos[0].action' });

@@ -68,6 +68,8 @@ phases:
 #   - { at: 30s, action: reconnect-storm, share: 0.5 }
 #   - { at: 40s, action: restart-csms, downtime: 2s }
 #   - { at: 50s, action: rabbitmq-outage, duration: 5s }   # embedded + rabbitmq, local broker only
+#   - { at: 55s, action: reboot, share: 0.1, downtime: 5s } # power loss; chargers mid-session first
+#   - { at: 58s, action: end-sessions, share: 0.5 }         # drivers end half the running sessions at once
 
 notifications: { lossDeadline: 10s }      # an expected notification later than this is lost
 generator: { maxEventLoopP99: 100ms, maxCpuPct: 98, sustain: 5s }

@@ -141,6 +141,10 @@ const chaosAction = z.discriminatedUnion('action', [
   z.strictObject({ at: duration, action: z.literal('reconnect-storm'), share: z.number().min(0).max(1).default(1) }),
   z.strictObject({ at: duration, action: z.literal('restart-csms'), downtime: duration.prefault(1) }),
   z.strictObject({ at: duration, action: z.literal('rabbitmq-outage'), duration }),
+  // Power loss mid-session: chargers with running transactions first, down for `downtime`.
+  z.strictObject({ at: duration, action: z.literal('reboot'), share: z.number().min(0).max(1), downtime: duration.prefault(5) }),
+  // Drivers end a share of the running transactions at once: a burst of StopTransactions.
+  z.strictObject({ at: duration, action: z.literal('end-sessions'), share: z.number().min(0).max(1).default(1) }),
 ]);
 
 const threshold = z.string().superRefine((text, ctx) => {
