@@ -50,6 +50,28 @@ export function createChaos(ctx: SimContext, chargers: readonly SimCharger[], ta
     return online.slice(0, Math.round(online.length * share));
   }
 
+  function shuffled<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = ctx.random.int(0, i);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+
+  /** A share of the powered chargers, those with transactions first. */
+  function pickForReboot(share: number): SimCharger[] {
+    const powered = chargers.filter((c) => c.state !== 'closed' && c.state !== 'idle' && !c.poweredOff);
+    const busy = shuffled(powered.filter((c) => c.charging));
+    const idle = shuffled(powered.filter((c) => !c.charging));
+    return [...busy, ...idle].slice(0, Math.round(powered.length * share));
+  }
+
+  /** A share of the running transactions, as [charger, connector index]. */
+  function pickRunning(share: number): [SimCharger, number][] {
+    const running = shuffled(chargers.flatMap((c) => (c.state === 'closed' ? [] : c.running().map((i): [SimCharger, number] => [c, i]))));
+    return running.slice(0, Math.round(running.length * share));
+  }
+
   return {
     async run(action) {
       switch (action.action) {
@@ -73,6 +95,23 @@ export function createChaos(ctx: SimContext, chargers: readonly SimCharger[], ta
           await target.restart(action.downtime);
           widen(Math.max(...chargers.map((c) => c.tpl.faults.reconnect.max), 0));
           ctx.log('chaos: the embedded CSMS is back');
+          return;
+        }
+        case 'reboot': {
+          const victims = pickForReboot(action.share);
+          widen(action.downtime + Math.max(...chargers.map((c) => c.tpl.faults.reconnect.max), 0));
+          ctx.log(`chaos: ${victims.length} chargers lose power for ${action.downtime} ms (${victims.filter((c) => c.charging).length} of them mid-session)`);
+          for (const c of victims) c.reboot(action.downtime, 'PowerLoss');
+          return;
+        }
+        case 'end-sessions': {
+          widen(0);
+          let n = 0;
+          for (const [c, i] of pickRunning(action.share)) {
+            c.stop(i, 'Local');
+            n++;
+          }
+          ctx.log(`chaos: drivers end ${n} sessions at once`);
           return;
         }
         case 'rabbitmq-outage': {

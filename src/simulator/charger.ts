@@ -1,19 +1,27 @@
 /**
  * A simulated charge point. State is small and flat; its timers (connect, heartbeat, meter values,
- * injected faults) live on the run's one scheduler, cancelled by bumping `gen`. It behaves as
- * test/helpers/live-charger.ts does: it answers RemoteStart/RemoteStop first, then sends the
- * transaction's messages; its energy register only grows, by power × time; an open transaction
- * survives a reconnect (StartTransaction resent as is, MeterValues resumed, StopTransaction sent late).
+ * injected faults) live on the run's one scheduler, cancelled by bumping a generation. It behaves as
+ * a real charger does (OCPP16.md, "What real chargers do"): it answers commands first and acts after;
+ * its energy register only grows, by power × time; its transaction messages go through a queue that
+ * keeps them while the CSMS is away (tx-outbox.ts, E2 §4.8); after a power loss or a Reset it boots
+ * again and sends the StopTransaction of what was open, unless it is a model that forgets them.
+ * Past 500 lines because connection, power, boot and transactions share one state (generations,
+ * connector records); the commands, the configuration keys and the queue have their own files.
  */
 import { performance } from 'node:perf_hooks';
 import {
   connectOcpp, OcppConnectionClosedError, OcppError, OcppTimeoutError,
-  type ChargePointErrorCode, type ChargePointStatus, type HandlerMap, type CsmsToChargePoint, type OcppConnection, type OcppMessageInfo,
-  type OcppProtocolErrorInfo, type SampledValue, type StopReason,
+  type ChargePointErrorCode, type ChargePointStatus, type ConfigurationStatus, type CsmsToChargePoint, type OcppConnection,
+  type ReadingContext, type SampledValue, type StopReason,
 } from '../ocpp/index.ts';
+import { ChargerConfig } from './charger-config.ts';
+import { MALFORMED_PREFIX, type FleetShared } from './charger-commands.ts';
 import { reportError, type Actor, type SessionOwner, type SimContext } from './context.ts';
 import type { Expectation } from './expectations.ts';
 import type { ChargerTemplate } from './scenario/schema.ts';
+import { TxOutbox, type OutboxHost, type TxMessage, type TxRef } from './tx-outbox.ts';
+
+export { createFleetShared, type FleetShared } from './charger-commands.ts';
 
 const K_CONNECT = 1;
 const K_HEARTBEAT = 2;
@@ -23,35 +31,26 @@ const K_MALFORMED = 5;
 const K_BOOT_RETRY = 6;
 const K_FAULT = 7;
 const K_RECOVER = 8;
+const K_TX_RETRY = 9;
+const K_POWER_ON = 10;
 
 /** Error codes a simulated connector fault reports (OCPP 1.6 ChargePointErrorCode). */
 const FAULT_CODES = ['GroundFailure', 'OverCurrentFailure', 'HighTemperature', 'ConnectorLockFailure', 'PowerMeterFailure'] as const;
 
-/** Sends of one StopTransaction that time out before we give up on it (OCPP's TransactionMessageAttempts). */
-const STOP_ATTEMPTS = 3;
+/** How long a charger is down when a Reset restarts it. */
+const RESET_DOWNTIME_MS = 1000;
+/** How long a Soft reset waits for its StopTransactions to be answered before it restarts anyway. */
+const SOFT_RESET_WAIT_MS = 10_000;
 
-/** Message ids of frames we break on purpose start with this, so their answers are not errors. */
-const MALFORMED_PREFIX = 'mf';
-
-export interface Tx {
-  owner: SessionOwner | null;
-  idTag: string;
-  transactionId: number | null;
-  meterStart: number;
+export interface Tx extends TxRef {
+  /** '' until the StartTransaction is queued (Authorize, Preparing first). */
   startTimestamp: string;
   powerW: number;
-  lastSentWh: number;
-  /** StartTransaction sent but not answered: resent as is after a reconnect (same transactionId back). */
-  startPending: boolean;
-  /** A StartTransaction is on the wire now: a resume must not send a second one beside it. */
-  starting: boolean;
-  /** The CSMS refused the idTag in its StartTransaction answer: stopped at once (DeAuthorized). */
-  refused: boolean;
+  /** The last register reading put in a MeterValues (Wh); the meterStop is never below it. */
+  lastSampledWh: number;
   stopReason: StopReason | null;
-  /** A StopTransaction (or the Finishing status before it) is on the wire. */
-  stopping: boolean;
-  /** StopTransaction sends that timed out. */
-  stopTimeouts: number;
+  /** Its StopTransaction is queued: the register no longer counts for it. */
+  ended: boolean;
   soc: number;
 }
 
@@ -63,13 +62,15 @@ interface Connector {
   advancedTo: number;
   tx: Tx | null;
   reservedBy: SessionOwner | null;
+  /** ChangeAvailability Inoperative came during a transaction: Unavailable once it ends (E2 §5.2). */
+  unavailableAfterTx: boolean;
 }
 
 type ChargerConnection = OcppConnection<CsmsToChargePoint, any, SimCharger>;
 
 export type ChargerState = 'idle' | 'connecting' | 'online' | 'offline' | 'closed';
 
-export class SimCharger implements Actor {
+export class SimCharger implements Actor, OutboxHost {
   state: ChargerState = 'idle';
   conn: ChargerConnection | null = null;
   gen = 0;
@@ -77,7 +78,21 @@ export class SimCharger implements Actor {
   attempts = 0;
   /** Set before we drop the connection on purpose (fault, chaos), so the close is not an error. */
   dropping = false;
+  /** ChangeAvailability Inoperative for connector 0: the charger as a whole reports Unavailable. */
+  cpUnavailable = false;
+  /** Down after a power loss or a Reset until its K_POWER_ON. */
+  poweredOff = false;
+  /** A Soft reset is stopping the transactions: no new ones. */
+  resetting = false;
   readonly connectors: Connector[];
+  readonly config: ChargerConfig;
+  readonly outbox: TxOutbox;
+  /** A model that forgets its open transactions when it reboots (faults.rebootLosesTransactions). */
+  readonly losesTransactions: boolean;
+  private hbGen = 0;
+  private meterGen = 0;
+  private wakeFor = -1;
+  private wakeGen = -1;
   private lastTs = 0;
   private malformedSeq = 0;
   /** The connector a simulated fault holds, or -1. */
@@ -92,7 +107,11 @@ export class SimCharger implements Actor {
     private readonly ctx: SimContext,
     private readonly shared: FleetShared,
   ) {
-    this.connectors = Array.from({ length: tpl.connectors }, () => ({ status: 'Available' as ChargePointStatus, registerWh: ctx.random.int(0, 50_000), advancedTo: 0, tx: null, reservedBy: null }));
+    this.connectors = Array.from({ length: tpl.connectors }, () => ({ status: 'Available' as ChargePointStatus, registerWh: ctx.random.int(0, 50_000), advancedTo: 0, tx: null, reservedBy: null, unavailableAfterTx: false }));
+    // Drawn only when asked for, so the seeds of scenarios without it make the same choices as before.
+    this.losesTransactions = tpl.faults.rebootLosesTransactions > 0 && ctx.random.chance(tpl.faults.rebootLosesTransactions);
+    this.config = new ChargerConfig(tpl);
+    this.outbox = new TxOutbox(this, ctx);
     this.onClose = this.handleClose.bind(this);
   }
 
@@ -104,14 +123,23 @@ export class SimCharger implements Actor {
     return this.connectors.some((c) => c.status === 'Faulted');
   }
 
-  /** Ramp-down: ends every open transaction at the charger (the driver unplugs); sent once online. */
+  /** Connector indices whose transaction runs (begun, not ended): what a driver could end now. */
+  running(): number[] {
+    const out: number[] = [];
+    this.connectors.forEach((c, i) => {
+      if (c.tx && c.tx.startTimestamp !== '' && !c.tx.ended) out.push(i);
+    });
+    return out;
+  }
+
+  /** Ramp-down: ends every open transaction at the charger (the driver unplugs). */
   stopAll(reason: StopReason): void {
     for (let i = 0; i < this.connectors.length; i++) this.stop(i, reason);
   }
 
   /** Index of a connector a customer may take now, or -1. */
   freeConnector(): number {
-    if (this.state !== 'online' || !this.booted) return -1;
+    if (!this.link() || this.resetting) return -1;
     return this.connectors.findIndex((c) => c.tx === null && c.reservedBy === null && c.status === 'Available');
   }
 
@@ -123,13 +151,16 @@ export class SimCharger implements Actor {
     this.connectors[i].reservedBy = null;
   }
 
-  /** Schedules the first connection attempt. */
+  /** Powers the charger on at `at`: the first connection attempt, and its meter's clock. */
   scheduleConnect(at: number): void {
     this.ctx.scheduler.at(at, K_CONNECT, this, this.gen);
+    this.startMeterClock(at);
   }
 
   onTimer(kind: number, at: number, gen: number): void {
-    if (gen !== this.gen || this.state === 'closed') return;
+    if (this.state === 'closed') return;
+    // The meter samples while powered, connected or not; heartbeats follow HeartbeatInterval changes.
+    if (gen !== (kind === K_METER ? this.meterGen : kind === K_HEARTBEAT ? this.hbGen : this.gen)) return;
     switch (kind) {
       case K_CONNECT: this.connect(); return;
       case K_HEARTBEAT: this.heartbeat(at); return;
@@ -140,11 +171,29 @@ export class SimCharger implements Actor {
       case K_BOOT_RETRY: void this.boot(at); return;
       case K_FAULT: this.fault(at); return;
       case K_RECOVER: this.recover(at); return;
+      case K_TX_RETRY: this.wakeFor = -1; this.outbox.pump(); return;
+      case K_POWER_ON: this.powerOn(at); return;
     }
   }
 
+  /** OutboxHost: the connection transaction messages may use (online, BootNotification accepted). */
+  link(): ChargerConnection | null {
+    return this.state === 'online' && this.booted ? this.conn : null;
+  }
+
+  retryPolicy(): { attempts: number; intervalMs: number } {
+    return { attempts: this.config.attempts, intervalMs: this.config.retryIntervalMs };
+  }
+
+  wakeAt(at: number): void {
+    if (this.wakeFor === at && this.wakeGen === this.gen) return;
+    this.wakeFor = at;
+    this.wakeGen = this.gen;
+    this.ctx.scheduler.at(at, K_TX_RETRY, this, this.gen);
+  }
+
   private connect(): void {
-    if (this.state === 'connecting' || this.state === 'online') return;
+    if (this.state === 'connecting' || this.state === 'online' || this.poweredOff) return;
     this.state = 'connecting';
     const gen = this.gen;
     connectOcpp<CsmsToChargePoint, any, SimCharger>(this.ctx.ocppUrl, this.id, {
@@ -174,17 +223,20 @@ export class SimCharger implements Actor {
     this.attempts = 0;
     conn.socket.once('close', this.onClose);
     const now = performance.now();
-    this.ctx.scheduler.at(now + this.tpl.heartbeatInterval, K_HEARTBEAT, this, this.gen);
-    this.ctx.scheduler.at(now + this.tpl.meterValues.interval, K_METER, this, this.gen);
+    this.scheduleHeartbeat(now);
     this.scheduleFaults(now);
     void this.boot(now);
+  }
+
+  bootPayload(): object {
+    return { chargePointVendor: this.tpl.vendor, chargePointModel: this.tpl.model, chargePointSerialNumber: this.id.slice(0, 25), firmwareVersion: '1.0.0' };
   }
 
   // J §5.4: after a reconnect a charger need not boot again; it reports its connectors and goes on.
   private async boot(scheduledAt: number): Promise<void> {
     try {
       if (!this.booted) {
-        const res = await this.call('BootNotification', { chargePointVendor: this.tpl.vendor, chargePointModel: this.tpl.model, chargePointSerialNumber: this.id.slice(0, 25), firmwareVersion: '1.0.0' }, scheduledAt);
+        const res = await this.call('BootNotification', this.bootPayload(), scheduledAt);
         if (res.status !== 'Accepted') {
           reportError(this.ctx, `ocpp.BootNotification: ${res.status}`);
           this.ctx.scheduler.at(performance.now() + Math.max(1000, (res.interval ?? 10) * 1000), K_BOOT_RETRY, this, this.gen);
@@ -192,29 +244,26 @@ export class SimCharger implements Actor {
         }
         this.booted = true;
       }
-      await this.status(0, 'Available', performance.now());
+      // E2 §4.8: what was queued while offline (or before a reboot) goes first, in its order.
+      this.outbox.pump();
+      await this.status(0, this.cpStatus(), performance.now());
       // A fault's recovery timer died with the old connection: the connector comes back Available.
       this.faultedIndex = -1;
       for (let i = 0; i < this.connectors.length; i++) {
         const c = this.connectors[i];
-        if (!c.tx) c.status = 'Available';
+        // A transaction cut by a reboot: its connector reports Available once its StopTransaction is through.
+        if (c.tx?.interrupted) continue;
+        if (!c.tx && c.status !== 'Unavailable') c.status = 'Available';
         await this.status(i + 1, c.status, performance.now());
       }
-      await this.resumeTransactions();
     } catch (error) {
       this.failed('BootNotification', error);
-      // A status timed out but the connection is up: the open transactions must still go on.
-      if (this.booted && this.conn && !(error instanceof OcppConnectionClosedError)) await this.resumeTransactions();
     }
   }
 
-  private async resumeTransactions(): Promise<void> {
-    for (let i = 0; i < this.connectors.length; i++) {
-      const tx = this.connectors[i].tx;
-      if (!tx) continue;
-      if (tx.startPending) await this.sendStart(i, tx, performance.now());
-      else if (tx.stopReason && !tx.stopping) await this.finish(i, performance.now());
-    }
+  /** Connector 0's status: the charger as a whole. */
+  cpStatus(): ChargePointStatus {
+    return this.cpUnavailable ? 'Unavailable' : 'Available';
   }
 
   private scheduleFaults(now: number): void {
@@ -254,6 +303,7 @@ export class SimCharger implements Actor {
     this.dropping = false;
     this.conn = null;
     this.gen++;
+    this.hbGen++;
     if (this.state === 'closed') return;
     this.state = 'offline';
     reportError(this.ctx, wasDropping ? 'ocpp.disconnect (injected)' : 'ocpp.connection lost', wasDropping);
@@ -283,6 +333,75 @@ export class SimCharger implements Actor {
     conn.socket.terminate();
   }
 
+  /**
+   * The charger restarts: the socket goes at once (`graceful`: closed, as after a Reset; else cut, as
+   * at a power loss), it is down for `downtimeMs`, then connects and boots. Each open transaction
+   * gets a StopTransaction with `reason`, timestamped now with the register as it is now, sent after
+   * the BootNotification (E2 §5.14, §4.8); a model that loses transactions forgets them instead.
+   */
+  reboot(downtimeMs: number, reason: 'PowerLoss' | 'HardReset' | 'SoftReset' = 'PowerLoss', graceful = false): void {
+    if (this.state === 'closed') return;
+    const at = performance.now();
+    const conn = this.conn;
+    this.conn = null;
+    this.booted = false;
+    this.poweredOff = true;
+    this.resetting = false;
+    this.state = 'offline';
+    this.gen++;
+    this.hbGen++;
+    this.meterGen++;
+    this.faultedIndex = -1;
+    if (conn) {
+      conn.socket.removeListener('close', this.onClose);
+      this.ctx.metrics.error(`ocpp.disconnect (${reason === 'PowerLoss' ? 'power loss' : 'reset'})`, true);
+      if (graceful) conn.close(1000, 'reset');
+      else conn.socket.terminate();
+    }
+    const forget = reason !== 'SoftReset' && this.losesTransactions;
+    for (let i = 0; i < this.connectors.length; i++) {
+      const tx = this.connectors[i].tx;
+      if (!tx) continue;
+      tx.interrupted = true;
+      if (forget) this.forget(i, tx);
+      else if (tx.startTimestamp === '') this.abandon(i, tx);
+      else this.stop(i, reason, at);
+    }
+    this.ctx.scheduler.at(at + downtimeMs, K_POWER_ON, this, this.gen);
+  }
+
+  private powerOn(at: number): void {
+    this.poweredOff = false;
+    this.attempts = 0;
+    this.startMeterClock(at);
+    this.connect();
+  }
+
+  /** A model that keeps no transaction across a reboot: after the boot it only reports the connector Available. */
+  private forget(i: number, tx: Tx): void {
+    const c = this.connectors[i];
+    tx.lost = true;
+    this.outbox.removeWhere((m) => m.tx === tx);
+    if (tx.transactionId !== null) this.ctx.ledger.lostTransaction(tx.transactionId);
+    c.tx = null;
+    c.status = this.afterTx(c);
+    tx.owner?.onSessionEnded(false);
+  }
+
+  /** E2 §5.14: Hard restarts at once (stops sent after the boot); Soft stops the transactions first. */
+  reset(type: 'Hard' | 'Soft'): void {
+    if (type === 'Hard') this.reboot(RESET_DOWNTIME_MS, 'HardReset', true);
+    else void this.softReset();
+  }
+
+  private async softReset(): Promise<void> {
+    this.resetting = true;
+    this.stopAll('SoftReset');
+    const until = performance.now() + SOFT_RESET_WAIT_MS;
+    while (this.charging && this.state !== 'closed' && !this.poweredOff && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
+    if (this.state !== 'closed' && !this.poweredOff) this.reboot(RESET_DOWNTIME_MS, 'SoftReset', true);
+  }
+
   private malformed(at: number): void {
     if (!this.conn) return;
     // A CALL whose payload is not an object: the CSMS must answer FormationViolation, not fall over.
@@ -291,57 +410,72 @@ export class SimCharger implements Actor {
     this.ctx.scheduler.at(at + this.exponential(this.tpl.faults.malformedFramesPerMinute), K_MALFORMED, this, this.gen);
   }
 
+  private scheduleHeartbeat(from: number): void {
+    this.ctx.scheduler.at(from + this.config.heartbeatMs, K_HEARTBEAT, this, ++this.hbGen);
+  }
+
   private heartbeat(at: number): void {
-    this.ctx.scheduler.at(at + this.tpl.heartbeatInterval, K_HEARTBEAT, this, this.gen);
+    this.ctx.scheduler.at(at + this.config.heartbeatMs, K_HEARTBEAT, this, this.hbGen);
     this.call('Heartbeat', {}, at).catch((error) => this.failed('Heartbeat', error));
   }
 
+  /** (Re)starts sampling every MeterValueSampleInterval (0: no sampled meter values, E2 §9.1). */
+  private startMeterClock(from: number): void {
+    this.meterGen++;
+    if (this.config.meterMs > 0) this.ctx.scheduler.at(from + this.config.meterMs, K_METER, this, this.meterGen);
+  }
+
   /** The wall-clock timestamp of `perf` time, strictly increasing per charger (statuses are matched by it). */
-  private timestamp(perf: number): number {
+  timestamp(perf: number): number {
     const wall = Math.floor(performance.timeOrigin + perf);
     this.lastTs = Math.max(wall, this.lastTs + 1);
     return this.lastTs;
   }
 
   private advance(c: Connector, to: number): void {
-    if (c.tx && to > c.advancedTo) c.registerWh += (c.tx.powerW * (to - c.advancedTo)) / 3_600_000;
+    if (c.tx && !c.tx.ended && to > c.advancedTo) c.registerWh += (c.tx.powerW * (to - c.advancedTo)) / 3_600_000;
     c.advancedTo = Math.max(c.advancedTo, to);
   }
 
   private meterTick(at: number): void {
-    this.ctx.scheduler.at(at + this.tpl.meterValues.interval, K_METER, this, this.gen);
+    if (this.config.meterMs > 0) this.ctx.scheduler.at(at + this.config.meterMs, K_METER, this, this.meterGen);
     for (let i = 0; i < this.connectors.length; i++) {
       const c = this.connectors[i];
       this.advance(c, at);
       const tx = c.tx;
-      if (!tx || tx.transactionId === null || tx.stopping || tx.stopReason) continue;
-      void this.sendMeter(i, tx, at);
+      // Sampled while offline too (queued), as long as the transaction runs.
+      if (tx && tx.startTimestamp !== '' && !tx.ended && !tx.refused) this.sampleMeter(i, tx, at, 'Sample.Periodic');
     }
   }
 
-  private async sendMeter(i: number, tx: Tx, at: number): Promise<void> {
+  /** A triggered reading (E2 §5.17) of connector `i`'s running transaction, queued; false when none runs. */
+  sampleNow(i: number, at: number): boolean {
+    const c = this.connectors[i];
+    const tx = c?.tx;
+    if (!tx || tx.startTimestamp === '' || tx.ended || tx.refused) return false;
+    this.advance(c, at);
+    this.sampleMeter(i, tx, at, 'Trigger');
+    return true;
+  }
+
+  private sampleMeter(i: number, tx: Tx, at: number, context: ReadingContext): void {
+    const measurands = this.config.measurands;
+    if (measurands.length === 0) return;
     const c = this.connectors[i];
     // Whole Wh on the wire, strictly increasing, so each reading is recognisable in its notification.
-    const wh = Math.max(Math.floor(c.registerWh), tx.lastSentWh + 1);
+    const wh = Math.max(Math.floor(c.registerWh), tx.lastSampledWh + 1);
     c.registerWh = Math.max(c.registerWh, wh);
-    tx.lastSentWh = wh;
+    tx.lastSampledWh = wh;
     const ts = new Date(this.timestamp(at)).toISOString();
     const sampled: SampledValue[] = [];
-    for (const m of this.tpl.meterValues.measurands) {
-      if (m === 'Energy.Active.Import.Register') sampled.push({ value: String(wh), context: 'Sample.Periodic', measurand: m, location: 'Outlet', unit: 'Wh' });
-      else if (m === 'Power.Active.Import') sampled.push({ value: String(tx.powerW), context: 'Sample.Periodic', measurand: m, location: 'Outlet', unit: 'W' });
-      else if (m === 'Current.Import') sampled.push({ value: (tx.powerW / (3 * 230)).toFixed(1), context: 'Sample.Periodic', measurand: m, location: 'Outlet', unit: 'A' });
-      else if (m === 'Voltage') sampled.push({ value: '230', context: 'Sample.Periodic', measurand: m, location: 'Outlet', unit: 'V' });
-      else if (m === 'SoC') sampled.push({ value: String(Math.min(100, Math.round(tx.soc + ((wh - tx.meterStart) / 60_000) * 100))), context: 'Sample.Periodic', measurand: m, location: 'EV', unit: 'Percent' });
+    for (const m of measurands) {
+      if (m === 'Energy.Active.Import.Register') sampled.push({ value: String(wh), context, measurand: m, location: 'Outlet', unit: 'Wh' });
+      else if (m === 'Power.Active.Import') sampled.push({ value: String(tx.powerW), context, measurand: m, location: 'Outlet', unit: 'W' });
+      else if (m === 'Current.Import') sampled.push({ value: (tx.powerW / (3 * 230)).toFixed(1), context, measurand: m, location: 'Outlet', unit: 'A' });
+      else if (m === 'Voltage') sampled.push({ value: '230', context, measurand: m, location: 'Outlet', unit: 'V' });
+      else if (m === 'SoC') sampled.push({ value: String(Math.min(100, Math.round(tx.soc + ((wh - tx.meterStart) / 60_000) * 100))), context, measurand: m, location: 'EV', unit: 'Percent' });
     }
-    const owner = tx.owner;
-    const exp = owner && owner === c.tx?.owner ? this.ctx.expectations.expect(owner, `m|${tx.transactionId}`, 'notify.meter.values', at, wh - tx.meterStart) : null;
-    try {
-      await this.call('MeterValues', { connectorId: i + 1, transactionId: tx.transactionId!, meterValue: [{ timestamp: ts, sampledValue: sampled }] }, at);
-    } catch (error) {
-      if (exp) this.ctx.expectations.cancel(exp);
-      this.failed('MeterValues', error);
-    }
+    this.outbox.push(message('MeterValues', i, tx, at, { meterValue: [{ timestamp: ts, sampledValue: sampled }], energyWh: wh }));
   }
 
   /** StatusNotification; every admin watcher expects the matching connector.status (and charger.status for 0). */
@@ -364,6 +498,12 @@ export class SimCharger implements Actor {
     }
   }
 
+  /** A status sent only when online; otherwise the boot reports the connector as it is then. */
+  report(connectorId: number, status: ChargePointStatus): void {
+    if (connectorId > 0) this.connectors[connectorId - 1].status = status;
+    if (this.link()) this.status(connectorId, status, performance.now()).catch((error) => this.failed('StatusNotification', error));
+  }
+
   /** The driver presents `owner`'s RFID card at connector `i`: Authorize, then the transaction. */
   presentTag(i: number, owner: SessionOwner, at: number): void {
     void this.runStart(i, this.claim(i, owner.idTag), 'rfid', at);
@@ -375,7 +515,8 @@ export class SimCharger implements Actor {
     c.reservedBy = null;
     c.tx = {
       owner: this.ctx.ownersByIdTag.get(idTag) ?? null, idTag, transactionId: null, meterStart: 0, startTimestamp: '',
-      powerW: 0, lastSentWh: 0, startPending: false, starting: false, refused: false, stopReason: null, stopping: false, stopTimeouts: 0, soc: this.ctx.random.int(10, 40),
+      powerW: 0, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
+      soc: this.ctx.random.int(10, 40),
     };
     return c.tx;
   }
@@ -391,69 +532,65 @@ export class SimCharger implements Actor {
           return;
         }
       }
+      if (c.tx !== tx) return; // a reboot took it meanwhile
       await this.status(i + 1, 'Preparing', performance.now());
-      const now = performance.now();
-      this.advance(c, now);
-      const range = this.tpl.powerKw;
-      tx.powerW = Math.round(this.ctx.random.between(range.min, range.max) * 1000);
-      tx.meterStart = Math.floor(c.registerWh);
-      tx.lastSentWh = tx.meterStart;
-      tx.startTimestamp = new Date(this.timestamp(now)).toISOString();
-      c.advancedTo = now;
-      await this.sendStart(i, tx, now);
+      if (c.tx !== tx) return;
     } catch (error) {
-      // Before StartTransaction went out (sendStart does not throw): the session never began.
+      // Before StartTransaction was queued: the session never began.
       this.failed(mode === 'rfid' ? 'Authorize' : 'StatusNotification', error);
       this.abandon(i, tx);
+      return;
     }
+    const now = performance.now();
+    this.advance(c, now);
+    const range = this.tpl.powerKw;
+    tx.powerW = Math.round(this.ctx.random.between(range.min, range.max) * 1000);
+    tx.meterStart = Math.floor(c.registerWh);
+    tx.lastSampledWh = tx.meterStart;
+    tx.startTimestamp = new Date(this.timestamp(now)).toISOString();
+    c.advancedTo = now;
+    // Same payload on every resend: the CSMS answers a retried StartTransaction with the same transactionId.
+    this.outbox.push(message('StartTransaction', i, tx, now, { start: { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp } }));
+    // Stopped while it was authorising: a transaction of no length, as a charger would record it.
+    if (tx.stopReason) this.endTx(i, tx, now);
   }
 
-  private async sendStart(i: number, tx: Tx, at: number): Promise<void> {
-    // On the wire already (a resume racing the start it would resend): that one is answered or fails.
-    if (tx.starting) return;
-    const owner = tx.owner;
-    tx.startPending = true;
-    tx.starting = true;
-    const conn = this.conn;
-    const exp = owner ? this.ctx.expectations.expect(owner, `s|${this.id}|${i + 1}`, 'notify.charging.started', at) : null;
-    let res;
-    try {
-      // Same payload on a resend: the CSMS answers a retried StartTransaction with the same transactionId.
-      res = await this.call('StartTransaction', { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp }, at);
-    } catch (error) {
-      tx.starting = false;
-      if (exp) this.ctx.expectations.cancel(exp);
-      this.failed('StartTransaction', error);
-      if (!(error instanceof OcppConnectionClosedError)) {
-        tx.startPending = false;
-        this.abandon(i, tx);
-        return;
-      }
-      // Still pending: resent after the reconnect, or now if the charger is back already (its resume
-      // skipped this start while it was still failing on the old socket).
-      if (this.connectors[i].tx === tx && this.conn !== null && this.conn !== conn) await this.sendStart(i, tx, performance.now());
+  /** OutboxHost: the CSMS answered a transaction message. */
+  answered(m: TxMessage, res: any): void {
+    const i = m.connectorId - 1;
+    const tx = m.tx as Tx;
+    if (m.action === 'StopTransaction') {
+      this.stopDone(i, tx);
       return;
     }
-    tx.starting = false;
-    tx.startPending = false;
+    if (m.action !== 'StartTransaction') return;
+    tx.transactionId = res.transactionId;
     if (res.idTagInfo.status !== 'Accepted') {
-      if (exp) this.ctx.expectations.cancel(exp);
       reportError(this.ctx, `ocpp.StartTransaction: idTag ${res.idTagInfo.status}`);
       // The CSMS holds a (refused) transaction under this id: the charger ends it (StopTransactionOnInvalidId).
-      tx.transactionId = res.transactionId;
       tx.refused = true;
-      tx.stopReason = 'DeAuthorized';
-      await this.finish(i, performance.now());
+      this.outbox.removeWhere((q) => q.tx === tx && q.action === 'MeterValues' && !q.sent);
+      if (!tx.stopReason) {
+        tx.stopReason = 'DeAuthorized';
+        this.endTx(i, tx, performance.now());
+      }
       return;
     }
-    tx.transactionId = res.transactionId;
-    owner?.onSessionStarted(this.index, i, res.transactionId);
-    try {
-      await this.status(i + 1, 'Charging', performance.now());
-    } catch (error) {
-      this.failed('StatusNotification', error);
+    if (tx.lost) return;
+    tx.owner?.onSessionStarted(this.index, i, res.transactionId);
+    if (!tx.stopReason) this.report(i + 1, 'Charging');
+  }
+
+  /** OutboxHost: given up after TransactionMessageAttempts failed sends. */
+  dropped(m: TxMessage): void {
+    const tx = m.tx as Tx;
+    const i = m.connectorId - 1;
+    if (m.action === 'StopTransaction') this.stopDone(i, tx);
+    else if (m.action === 'StartTransaction') {
+      // Without a transactionId its MeterValues and StopTransaction cannot be sent.
+      this.outbox.removeWhere((q) => q.tx === tx);
+      this.abandon(i, tx);
     }
-    if (tx.stopReason && !tx.stopping) await this.finish(i, performance.now());
   }
 
   /** The transaction never started: free the connector and tell its owner. */
@@ -462,52 +599,51 @@ export class SimCharger implements Actor {
     if (c.tx !== tx) return;
     c.tx = null;
     tx.owner?.onSessionEnded(false);
-    if (this.conn) this.status(i + 1, 'Available', performance.now()).catch((error) => this.failed('StatusNotification', error));
+    this.report(i + 1, this.afterTx(c));
   }
 
-  /** Ends the transaction on connector `i` (the driver unplugs, or after a RemoteStop). */
+  private afterTx(c: Connector): ChargePointStatus {
+    const next = c.unavailableAfterTx || c.status === 'Unavailable' ? 'Unavailable' : 'Available';
+    c.unavailableAfterTx = false;
+    return next;
+  }
+
+  /** Ends the transaction on connector `i` (the driver unplugs, a RemoteStop, a reset); its StopTransaction is queued. */
   stop(i: number, reason: StopReason, at = performance.now()): void {
     const tx = this.connectors[i]?.tx;
-    if (!tx) return;
-    tx.stopReason ??= reason;
-    // Not started yet: sendStart finishes it once it has a transactionId; offline: after the reconnect.
-    // Asked again while online and not on the wire (finish is idempotent): send it now.
-    if (tx.transactionId !== null && !tx.stopping && this.conn) void this.finish(i, at);
+    if (!tx || tx.stopReason) return;
+    tx.stopReason = reason;
+    // Not begun (authorising): runStart ends it right after queueing its StartTransaction.
+    if (tx.startTimestamp !== '') this.endTx(i, tx, at);
   }
 
-  private async finish(i: number, at: number): Promise<void> {
+  private endTx(i: number, tx: Tx, at: number): void {
     const c = this.connectors[i];
-    const tx = c.tx;
-    if (!tx || tx.transactionId === null || tx.stopping) return;
-    tx.stopping = true;
-    const conn = this.conn;
-    let exp: Expectation | null = null;
-    try {
-      await this.status(i + 1, 'Finishing', at);
-      const now = performance.now();
-      this.advance(c, now);
-      const meterStop = Math.max(Math.floor(c.registerWh), tx.lastSentWh);
-      // A refused transaction was never active: the CSMS notifies nothing when it ends.
-      if (tx.owner && !tx.refused) exp = this.ctx.expectations.expect(tx.owner, `x|${tx.transactionId}`, 'notify.charging.stopped', now);
-      await this.call('StopTransaction', {
-        transactionId: tx.transactionId, meterStop, timestamp: new Date(this.timestamp(now)).toISOString(), idTag: tx.idTag, reason: tx.stopReason ?? 'Local',
-      }, now);
-    } catch (error) {
-      if (exp) this.ctx.expectations.cancel(exp);
-      this.failed('StopTransaction', error);
-      tx.stopping = false;
-      const closed = error instanceof OcppConnectionClosedError;
-      if (closed || (error instanceof OcppTimeoutError && ++tx.stopTimeouts < STOP_ATTEMPTS)) {
-        // Still open: sent again after the reconnect. If the charger is back already (its resume ran
-        // while this send was still failing on the old socket), or the send timed out, send it now.
-        if (c.tx === tx && this.conn !== null && (!closed || this.conn !== conn)) void this.finish(i, performance.now());
-        return;
-      }
-      // Given up (a CALLERROR, or the last timeout), as a charger would; counted as an error above.
-    }
+    this.advance(c, at);
+    tx.ended = true;
+    const meterStop = Math.max(Math.floor(c.registerWh), tx.lastSampledWh);
+    c.registerWh = Math.max(c.registerWh, meterStop);
+    if (!tx.interrupted) this.report(i + 1, 'Finishing');
+    const stop = { meterStop, timestamp: new Date(this.timestamp(at)).toISOString(), idTag: tx.idTag, reason: tx.stopReason! };
+    this.outbox.push(message('StopTransaction', i, tx, at, { stop, energyWh: meterStop }));
+  }
+
+  private stopDone(i: number, tx: Tx): void {
+    const c = this.connectors[i];
+    if (c.tx !== tx) return;
     c.tx = null;
     tx.owner?.onSessionEnded(!tx.refused);
-    if (this.conn) this.status(i + 1, 'Available', performance.now()).catch((error) => this.failed('StatusNotification', error));
+    this.report(i + 1, this.afterTx(c));
+  }
+
+  /** ChangeConfiguration (E2 §5.3); HeartbeatInterval and MeterValueSampleInterval take effect at once. */
+  changeConfiguration(key: string, value: string): ConfigurationStatus {
+    const status = this.config.change(key, value);
+    if (status !== 'Accepted') return status;
+    const now = performance.now();
+    if (key === 'HeartbeatInterval' && this.conn) this.scheduleHeartbeat(now);
+    if (key === 'MeterValueSampleInterval' && !this.poweredOff && this.state !== 'idle') this.startMeterClock(now);
+    return status;
   }
 
   /** Ends the run for this charger: no reconnects, socket closed. */
@@ -515,6 +651,8 @@ export class SimCharger implements Actor {
     if (this.state !== 'closed') this.reportUnfinished();
     this.state = 'closed';
     this.gen++;
+    this.hbGen++;
+    this.meterGen++;
     // Answers still on the wire after a local close would read as "answer to no outstanding CALL".
     this.conn?.socket.removeAllListeners('message');
     this.conn?.close(1000, 'simulation over');
@@ -529,12 +667,13 @@ export class SimCharger implements Actor {
     for (const c of this.connectors) {
       const tx = c.tx;
       if (!tx) continue;
-      if (tx.transactionId !== null) this.ctx.metrics.error('ocpp.StopTransaction: not answered before the run ended', false);
-      else if (tx.startPending) this.ctx.metrics.error('ocpp.StartTransaction: not answered before the run ended', false);
+      if (this.outbox.has(tx, 'StartTransaction')) this.ctx.metrics.error('ocpp.StartTransaction: not answered before the run ended', false);
+      else if (tx.transactionId !== null) this.ctx.metrics.error('ocpp.StopTransaction: not answered before the run ended', false);
     }
   }
 
-  private async call(action: string, payload: object, scheduledAt: number): Promise<any> {
+  /** A CALL outside the transaction queue; its latency counts from `scheduledAt`. */
+  async call(action: string, payload: object, scheduledAt: number): Promise<any> {
     const conn = this.conn;
     if (!conn) throw new OcppConnectionClosedError(action, undefined, 'offline');
     const res = await conn.callAny(action, payload);
@@ -542,70 +681,15 @@ export class SimCharger implements Actor {
     return res;
   }
 
-  private failed(action: string, error: unknown): void {
-    if (error instanceof OcppConnectionClosedError) return; // the close itself was counted
+  /** OutboxHost: a CALL failed; a lost connection was counted by its close. */
+  failed(action: string, error: unknown): void {
+    if (error instanceof OcppConnectionClosedError) return;
     if (error instanceof OcppTimeoutError) reportError(this.ctx, `ocpp.${action}: timeout`);
     else if (error instanceof OcppError) reportError(this.ctx, `ocpp.${action}: CALLERROR ${error.code}`);
     else reportError(this.ctx, `ocpp.${action}: ${(error as Error)?.message ?? String(error)}`);
   }
 }
 
-/** What every charger of a fleet shares: one handler map and one hook of each kind (no closures per charger). */
-export interface FleetShared {
-  handlers: HandlerMap<CsmsToChargePoint, SimCharger>;
-  onMessage: (info: OcppMessageInfo) => void;
-  onProtocolError: (info: OcppProtocolErrorInfo) => void;
-}
-
-function startLater(charger: SimCharger, i: number, at: number): void {
-  const tx = charger.connectors[i].tx;
-  if (tx) void charger.runStart(i, tx, 'app', at);
-}
-
-function stopLater(charger: SimCharger, i: number, at: number): void {
-  charger.stop(i, 'Remote', at);
-}
-
-export function createFleetShared(ctx: SimContext): FleetShared {
-  const handlers: HandlerMap<CsmsToChargePoint, SimCharger> = {
-    RemoteStartTransaction(req, call) {
-      const charger = call.connection.context;
-      const i = req.connectorId !== undefined ? req.connectorId - 1 : charger.connectors.findIndex((c) => c.tx === null && c.status !== 'Faulted');
-      const c = charger.connectors[i];
-      if (!c || c.tx !== null || c.status === 'Faulted' || charger.state !== 'online') return { status: 'Rejected' };
-      // E2 §5.11: answer first; the transaction's own messages follow.
-      charger.claim(i, req.idTag);
-      setImmediate(startLater, charger, i, performance.now());
-      return { status: 'Accepted' };
-    },
-    RemoteStopTransaction(req, call) {
-      const charger = call.connection.context;
-      const i = charger.connectors.findIndex((c) => c.tx?.transactionId === req.transactionId);
-      if (i < 0) return { status: 'Rejected' };
-      setImmediate(stopLater, charger, i, performance.now());
-      return { status: 'Accepted' };
-    },
-    ChangeAvailability: () => ({ status: 'Accepted' }),
-    ChangeConfiguration: () => ({ status: 'NotSupported' }),
-    GetConfiguration: (req) => ({ configurationKey: [], unknownKey: req.key ?? [] }),
-    Reset: () => ({ status: 'Accepted' }),
-    ClearCache: () => ({ status: 'Accepted' }),
-    UnlockConnector: () => ({ status: 'NotSupported' }),
-    TriggerMessage: () => ({ status: 'Rejected' }),
-    DataTransfer: () => ({ status: 'UnknownVendorId' }),
-  };
-  return {
-    handlers,
-    onMessage(info) {
-      if (info.direction === 'out') ctx.metrics.counters.ocppSent++;
-      else ctx.metrics.counters.ocppReceived++;
-      // Our answers to the CSMS's commands: time from its CALL's arrival to our CALLRESULT.
-      if (info.direction === 'out' && info.messageType !== 2 && info.action && info.latencyMs !== null) ctx.metrics.latency(`ocpp.in.${info.action}`, info.latencyMs);
-    },
-    onProtocolError(info) {
-      if (info.messageId?.startsWith(MALFORMED_PREFIX)) return; // the CSMS refusing the frame we broke on purpose
-      if (info.kind === 'socket-error') return; // the close that follows is counted
-      reportError(ctx, `ocpp.protocol: ${info.kind}`);
-    },
-  };
+function message(action: TxMessage['action'], i: number, tx: Tx, at: number, extra: Partial<TxMessage>): TxMessage {
+  return { action, connectorId: i + 1, tx, energyWh: 0, queuedAt: at, failures: 0, sent: false, notBefore: 0, done: false, ...extra };
 }

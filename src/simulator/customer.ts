@@ -166,7 +166,9 @@ export class SimCustomer implements Actor, SessionOwner {
     if (this.ctx.stopping || !this.cfg.topUps) return;
     this.ctx.scheduler.at(at + this.pickMs(this.cfg.topUps.interval), K_TOPUP, this, this.gen);
     const res = await this.ctx.rest.request('POST', '/api/user/wallet/topup', '/api/user/wallet/topup', { token: this.account.token, body: { amount: this.cfg.topUps.amount }, scheduledAt: at });
-    if (res.status !== 200) reportError(this.ctx, `rest.POST /api/user/wallet/topup: ${res.status} ${res.code ?? ''}`.trim());
+    // Confirmed: the wallet must show it at the end of the run (the ledger's reconciliation).
+    if (res.status === 200) this.ctx.ledger.toppedUp(this.account.email, this.cfg.topUps.amount);
+    else reportError(this.ctx, `rest.POST /api/user/wallet/topup: ${res.status} ${res.code ?? ''}`.trim());
   }
 
   private notified(n: WireNotification): void {

@@ -43,10 +43,16 @@ export interface Ledger {
   readonly meters: Map<number, AckedMeter[]>;
   /** Top-ups the API confirmed, minor units, by customer email. */
   readonly topUps: Map<string, number>;
+  /**
+   * Transactions a simulated charger forgot on purpose at a reboot (faults.rebootLosesTransactions):
+   * no StopTransaction will come, so the CSMS must close these sessions itself; not its losses.
+   */
+  readonly lostByCharger: Set<number>;
   ackedStart(a: AckedStart): void;
   ackedStop(a: AckedStop): void;
   ackedMeter(a: AckedMeter): void;
   toppedUp(email: string, amountMinor: number): void;
+  lostTransaction(transactionId: number): void;
 }
 
 export function createLedger(): Ledger {
@@ -54,11 +60,13 @@ export function createLedger(): Ledger {
   const stops = new Map<number, AckedStop>();
   const meters = new Map<number, AckedMeter[]>();
   const topUps = new Map<string, number>();
+  const lostByCharger = new Set<number>();
   return {
     starts,
     stops,
     meters,
     topUps,
+    lostByCharger,
     ackedStart(a) {
       if (!starts.has(a.transactionId)) starts.set(a.transactionId, a);
     },
@@ -72,6 +80,9 @@ export function createLedger(): Ledger {
     },
     toppedUp(email, amountMinor) {
       topUps.set(email, (topUps.get(email) ?? 0) + amountMinor);
+    },
+    lostTransaction(transactionId) {
+      lostByCharger.add(transactionId);
     },
   };
 }

@@ -262,6 +262,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     provisioned.forEach((p, i) => chargers.push(new SimCharger(i, p.id, p.tpl, p.password, ctx, shared)));
     log(`setup: ${chargers.length} charge points registered`);
     const accounts = await provisionCustomers(ctx.rest, adminToken, scenario.customers.count, scenario.customers.register, scenario.customers.initialBalance, 'customer');
+    // provisionCustomers fails the setup unless every opening top-up was confirmed.
+    if (scenario.customers.initialBalance > 0) for (const a of accounts) ctx.ledger.toppedUp(a.email, scenario.customers.initialBalance);
     for (const a of accounts) {
       const cu = new SimCustomer(a, ctx, scenario.customers, chargers);
       customers.push(cu);

@@ -58,6 +58,21 @@ describe('scenario loader', () => {
     expect(errors).toEqual([expect.objectContaining({ line: 4, path: 'chargers[0].count', message: 'missing required field "count"' })]);
   });
 
+  it('takes OCPP configuration keys for a charger template, and names a bad one at its line', () => {
+    const r = parseScenario(valid.replace('    count: 3', '    count: 3\n    configuration: { TransactionMessageAttempts: 5, LocalAuthorizeOffline: false }'));
+    expect(r.ok && r.scenario.chargers[0].configuration).toEqual({ TransactionMessageAttempts: '5', LocalAuthorizeOffline: 'false' });
+    const errors = errorsOf(valid.replace('    count: 3', '    count: 3\n    configuration:\n      NoSuchKey: 1\n      NumberOfConnectors: 4\n      TransactionMessageRetryInterval: soon'));
+    expect(errors.map((e) => [e.line, e.path])).toEqual([
+      [7, 'chargers[0].configuration.NoSuchKey'], [8, 'chargers[0].configuration.NumberOfConnectors'], [9, 'chargers[0].configuration.TransactionMessageRetryInterval'],
+    ]);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/^unknown configuration key NoSuchKey; known: /), 'NumberOfConnectors is read-only', 'a number of seconds ≥ 0']);
+  });
+
+  it('reads the reboot and end-sessions chaos actions with their defaults', () => {
+    const r = parseScenario(`${valid}chaos:\n  - { at: 5s, action: reboot, share: 0.2 }\n  - { at: 6s, action: end-sessions }\n`);
+    expect(r.ok && r.scenario.chaos).toEqual([{ at: 5000, action: 'reboot', share: 0.2, downtime: 5000 }, { at: 6000, action: 'end-sessions', share: 1 }]);
+  });
+
   it('refuses a chaos action it does not implement', () => {
     const errors = errorsOf(`${valid}chaos:\n  - { at: 1s, action: unplug-everything }\n`);
     expect(errors[0]).toMatchObject({ line: 9, path: 'chaos[0].action' });

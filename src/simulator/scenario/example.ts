@@ -40,6 +40,10 @@ chargers:
       malformedFramesPerMinute: 0   # broken frames on purpose (expected errors)
       connectorFaultsPerMinute: 0   # an idle connector reports Faulted (GroundFailure, …) …
       faultDuration: 30s            # … and Available again after this long
+      rebootLosesTransactions: 0    # share of chargers that forget open transactions at a reboot
+    configuration:              # OCPP keys it starts with (E2 §9.1); the CSMS reads and changes them
+      TransactionMessageAttempts: 3       # sends of a transaction message that fail before it is dropped
+      TransactionMessageRetryInterval: 60 # seconds; the wait is this times the attempt number
 
 customers:
   count: 10
@@ -64,6 +68,8 @@ phases:
 #   - { at: 30s, action: reconnect-storm, share: 0.5 }
 #   - { at: 40s, action: restart-csms, downtime: 2s }
 #   - { at: 50s, action: rabbitmq-outage, duration: 5s }   # embedded + rabbitmq, local broker only
+#   - { at: 55s, action: reboot, share: 0.1, downtime: 5s } # power loss; chargers mid-session first
+#   - { at: 58s, action: end-sessions, share: 0.5 }         # drivers end half the running sessions at once
 
 notifications: { lossDeadline: 10s }      # an expected notification later than this is lost
 generator: { maxEventLoopP99: 100ms, maxCpuPct: 98, sustain: 5s }

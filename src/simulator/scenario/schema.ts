@@ -4,6 +4,7 @@
  * are milliseconds. Ranges are one duration or `[min, max]`.
  */
 import { z } from 'zod';
+import { configurationError, SAMPLED_MEASURANDS } from '../charger-config.ts';
 import { parseThreshold } from '../thresholds.ts';
 
 const DURATION = /^\d+(\.\d+)?\s*(ms|s|m|h)$/;
@@ -30,7 +31,19 @@ const numberRange = z
   .union([z.number().positive(), z.tuple([z.number().positive(), z.number().positive()])])
   .transform((v) => (Array.isArray(v) ? { min: Math.min(v[0], v[1]), max: Math.max(v[0], v[1]) } : { min: v, max: v }));
 
-const MEASURANDS = ['Energy.Active.Import.Register', 'Power.Active.Import', 'Current.Import', 'Voltage', 'SoC'] as const;
+const MEASURANDS = SAMPLED_MEASURANDS;
+
+/** Initial values of OCPP configuration keys (E2 §9.1), e.g. `TransactionMessageAttempts: 3`; sent as strings. */
+const configuration = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+  .superRefine((cfg, ctx) => {
+    for (const [key, value] of Object.entries(cfg)) {
+      const why = configurationError(key, String(value));
+      if (why) ctx.addIssue({ code: 'custom', path: [key], message: why });
+    }
+  })
+  .transform((cfg) => Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k, String(v)])) as Record<string, string>)
+  .meta({ description: 'OCPP configuration keys the charger starts with (E2 §9.1); they override heartbeatInterval and meterValues' });
 
 const embeddedTarget = z.strictObject({
   kind: z.literal('embedded'),
@@ -97,8 +110,11 @@ const chargerTemplate = z.strictObject({
       connectorFaultsPerMinute: z.number().min(0).max(60).default(0),
       /** How long a faulted connector stays Faulted before it reports Available again. */
       faultDuration: duration.prefault(30),
+      /** Share of chargers that forget their open transactions when they reboot: no StopTransaction, only Available after the boot. */
+      rebootLosesTransactions: z.number().min(0).max(1).default(0),
     })
     .prefault({}),
+  configuration: configuration.default({}),
 });
 
 const customers = z.strictObject({
@@ -125,6 +141,10 @@ const chaosAction = z.discriminatedUnion('action', [
   z.strictObject({ at: duration, action: z.literal('reconnect-storm'), share: z.number().min(0).max(1).default(1) }),
   z.strictObject({ at: duration, action: z.literal('restart-csms'), downtime: duration.prefault(1) }),
   z.strictObject({ at: duration, action: z.literal('rabbitmq-outage'), duration }),
+  // Power loss mid-session: chargers with running transactions first, down for `downtime`.
+  z.strictObject({ at: duration, action: z.literal('reboot'), share: z.number().min(0).max(1), downtime: duration.prefault(5) }),
+  // Drivers end a share of the running transactions at once: a burst of StopTransactions.
+  z.strictObject({ at: duration, action: z.literal('end-sessions'), share: z.number().min(0).max(1).default(1) }),
 ]);
 
 const threshold = z.string().superRefine((text, ctx) => {

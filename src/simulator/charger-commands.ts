@@ -1,0 +1,146 @@
+/**
+ * How every simulated charger answers the CSMS's commands (E2 §5): as a charger would, first the
+ * answer, then what it does (a RemoteStart's transaction, a Reset's reboot, a triggered message).
+ * One handler map for the whole fleet; the charger is the connection's context.
+ */
+import { performance } from 'node:perf_hooks';
+import type {
+  AvailabilityStatus, AvailabilityType, ChargePointStatus, CsmsToChargePoint, HandlerMap, MessageTrigger, OcppMessageInfo,
+  OcppProtocolErrorInfo, TriggerMessageStatus, UnlockStatus,
+} from '../ocpp/index.ts';
+import type { SimCharger } from './charger.ts';
+import { reportError, type SimContext } from './context.ts';
+
+/** Message ids of frames we break on purpose start with this, so their answers are not errors. */
+export const MALFORMED_PREFIX = 'mf';
+
+/** What every charger of a fleet shares: one handler map and one hook of each kind (no closures per charger). */
+export interface FleetShared {
+  handlers: HandlerMap<CsmsToChargePoint, SimCharger>;
+  onMessage: (info: OcppMessageInfo) => void;
+  onProtocolError: (info: OcppProtocolErrorInfo) => void;
+}
+
+function startLater(charger: SimCharger, i: number, at: number): void {
+  const tx = charger.connectors[i].tx;
+  // AuthorizeRemoteTxRequests (E2 §9.1.3): authorise the idTag first, as for a card at the charger.
+  if (tx) void charger.runStart(i, tx, charger.config.value('AuthorizeRemoteTxRequests') === 'true' ? 'rfid' : 'app', at);
+}
+
+function stopLater(charger: SimCharger, i: number, at: number): void {
+  charger.stop(i, 'Remote', at);
+}
+
+/** UnlockConnector (E2 §5.18): a transaction on it stops first (UnlockCommand), after the answer. */
+function unlock(charger: SimCharger, connectorId: number): UnlockStatus {
+  if (!charger.connectors[connectorId - 1]) return 'NotSupported';
+  if (charger.connectors[connectorId - 1].tx) setImmediate(() => charger.stop(connectorId - 1, 'UnlockCommand'));
+  return 'Unlocked';
+}
+
+/** ChangeAvailability (E2 §5.2): Scheduled while a transaction runs on a connector it makes Inoperative. */
+function changeAvailability(charger: SimCharger, connectorId: number, type: AvailabilityType): AvailabilityStatus {
+  const { connectors } = charger;
+  if (connectorId < 0 || connectorId > connectors.length) return 'Rejected';
+  const changes: [number, ChargePointStatus][] = [];
+  let scheduled = false;
+  if (connectorId === 0) {
+    charger.cpUnavailable = type === 'Inoperative';
+    changes.push([0, charger.cpStatus()]);
+  }
+  for (const i of connectorId === 0 ? connectors.map((_, k) => k) : [connectorId - 1]) {
+    const c = connectors[i];
+    if (type === 'Inoperative') {
+      if (c.tx) scheduled = c.unavailableAfterTx = true;
+      else if (c.status !== 'Unavailable') changes.push([i + 1, 'Unavailable']);
+    } else {
+      c.unavailableAfterTx = false;
+      if (!c.tx && c.status === 'Unavailable') changes.push([i + 1, 'Available']);
+    }
+  }
+  // Taken at once, so no customer picks the connector now; reported after the answer.
+  for (const [id, s] of changes) if (id > 0) connectors[id - 1].status = s;
+  if (changes.length > 0) setImmediate(() => { for (const [id, s] of changes) charger.report(id, s); });
+  return scheduled ? 'Scheduled' : 'Accepted';
+}
+
+const TRIGGERABLE: readonly string[] = ['BootNotification', 'Heartbeat', 'StatusNotification', 'MeterValues'];
+
+/** TriggerMessage (E2 §5.17): the requested message follows the answer; the firmware notices are not implemented. */
+function trigger(charger: SimCharger, requested: MessageTrigger, connectorId?: number): TriggerMessageStatus {
+  if (connectorId !== undefined && (connectorId < 0 || connectorId > charger.connectors.length)) return 'Rejected';
+  if (!TRIGGERABLE.includes(requested)) return 'NotImplemented';
+  setImmediate(triggered, charger, requested, connectorId);
+  return 'Accepted';
+}
+
+function triggered(charger: SimCharger, requested: MessageTrigger, connectorId: number | undefined): void {
+  if (!charger.link()) return;
+  const now = performance.now();
+  const ids = connectorId !== undefined ? [connectorId] : charger.connectors.map((_, i) => i + 1);
+  const failed = (action: string) => (error: unknown) => charger.failed(action, error);
+  switch (requested) {
+    case 'BootNotification': charger.call('BootNotification', charger.bootPayload(), now).catch(failed('BootNotification')); return;
+    case 'Heartbeat': charger.call('Heartbeat', {}, now).catch(failed('Heartbeat')); return;
+    case 'StatusNotification':
+      for (const id of connectorId !== undefined ? ids : [0, ...ids]) charger.report(id, id === 0 ? charger.cpStatus() : charger.connectors[id - 1].status);
+      return;
+    case 'MeterValues':
+      for (const id of ids) {
+        if (id > 0 && charger.sampleNow(id - 1, now)) continue;
+        // No transaction (or connector 0, the main meter): the register alone, outside the transaction queue.
+        const wh = id === 0 ? charger.connectors.reduce((sum, c) => sum + c.registerWh, 0) : charger.connectors[id - 1].registerWh;
+        const sampledValue = [{ value: String(Math.floor(wh)), context: 'Trigger', measurand: 'Energy.Active.Import.Register', location: 'Outlet', unit: 'Wh' }];
+        charger.call('MeterValues', { connectorId: id, meterValue: [{ timestamp: new Date(charger.timestamp(now)).toISOString(), sampledValue }] }, now).catch(failed('MeterValues'));
+      }
+  }
+}
+
+export function createFleetShared(ctx: SimContext): FleetShared {
+  const handlers: HandlerMap<CsmsToChargePoint, SimCharger> = {
+    RemoteStartTransaction(req, call) {
+      const charger = call.connection.context;
+      const usable = (c: SimCharger['connectors'][number]) => c.tx === null && c.status !== 'Faulted' && c.status !== 'Unavailable';
+      const i = req.connectorId !== undefined ? req.connectorId - 1 : charger.connectors.findIndex(usable);
+      const c = charger.connectors[i];
+      if (!c || !usable(c) || !charger.link() || charger.resetting) return { status: 'Rejected' };
+      // E2 §5.11: answer first; the transaction's own messages follow.
+      charger.claim(i, req.idTag);
+      setImmediate(startLater, charger, i, performance.now());
+      return { status: 'Accepted' };
+    },
+    RemoteStopTransaction(req, call) {
+      const charger = call.connection.context;
+      const i = charger.connectors.findIndex((c) => c.tx?.transactionId === req.transactionId);
+      if (i < 0) return { status: 'Rejected' };
+      setImmediate(stopLater, charger, i, performance.now());
+      return { status: 'Accepted' };
+    },
+    ChangeAvailability: (req, call) => ({ status: changeAvailability(call.connection.context, req.connectorId, req.type) }),
+    ChangeConfiguration: (req, call) => ({ status: call.connection.context.changeConfiguration(req.key, req.value) }),
+    GetConfiguration: (req, call) => call.connection.context.config.get(req.key),
+    Reset(req, call) {
+      const charger = call.connection.context;
+      setImmediate(() => charger.reset(req.type));
+      return { status: 'Accepted' };
+    },
+    ClearCache: () => ({ status: 'Accepted' }),
+    UnlockConnector: (req, call) => ({ status: unlock(call.connection.context, req.connectorId) }),
+    TriggerMessage: (req, call) => ({ status: trigger(call.connection.context, req.requestedMessage, req.connectorId) }),
+    DataTransfer: () => ({ status: 'UnknownVendorId' }),
+  };
+  return {
+    handlers,
+    onMessage(info) {
+      if (info.direction === 'out') ctx.metrics.counters.ocppSent++;
+      else ctx.metrics.counters.ocppReceived++;
+      // Our answers to the CSMS's commands: time from its CALL's arrival to our CALLRESULT.
+      if (info.direction === 'out' && info.messageType !== 2 && info.action && info.latencyMs !== null) ctx.metrics.latency(`ocpp.in.${info.action}`, info.latencyMs);
+    },
+    onProtocolError(info) {
+      if (info.messageId?.startsWith(MALFORMED_PREFIX)) return; // the CSMS refusing the frame we broke on purpose
+      if (info.kind === 'socket-error') return; // the close that follows is counted
+      reportError(ctx, `ocpp.protocol: ${info.kind}`);
+    },
+  };
+}

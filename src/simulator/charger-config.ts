@@ -1,0 +1,144 @@
+/**
+ * A simulated charger's configuration keys (E2 §9.1, Core profile), as GetConfiguration reports them
+ * and ChangeConfiguration changes them. Values are strings on the wire (E2 §7.22); the few the
+ * charger acts on are also kept parsed. Defaults are shared per template: a charger stores only the
+ * keys that were changed, so a fleet of thousands costs one map per template, not one per charger.
+ */
+import type { ConfigurationStatus, GetConfigurationResponse, KeyValue } from '../ocpp/index.ts';
+import type { ChargerTemplate } from './scenario/schema.ts';
+
+/** The measurands the simulated meter can sample (MeterValuesSampledData may list these only). */
+export const SAMPLED_MEASURANDS = ['Energy.Active.Import.Register', 'Power.Active.Import', 'Current.Import', 'Voltage', 'SoC'] as const;
+export type SampledMeasurand = (typeof SAMPLED_MEASURANDS)[number];
+
+type Kind = 'bool' | 'seconds' | 'positiveSeconds' | 'positiveInt' | 'measurands' | 'text';
+
+interface KeySpec {
+  readonly: boolean;
+  kind: Kind;
+  /** The default a real charger ships with; templates may override any read-write key. */
+  value: (tpl: ChargerTemplate) => string;
+}
+
+const seconds = (ms: number): string => String(ms / 1000);
+const fixed = (v: string) => () => v;
+
+/**
+ * E2 §9.1 Core keys with their accessibility. TransactionMessageAttempts 3 and
+ * TransactionMessageRetryInterval 60 s: common factory settings; with E2 §4.8's back-off (the
+ * interval times the attempt number) a CSMS that fails to process a message gets 60 + 120 s to
+ * recover before the message is given up. Scenarios shorten them for short runs.
+ */
+const KEYS: Record<string, KeySpec> = {
+  AllowOfflineTxForUnknownId: { readonly: false, kind: 'bool', value: fixed('false') },
+  AuthorizationCacheEnabled: { readonly: false, kind: 'bool', value: fixed('false') },
+  AuthorizeRemoteTxRequests: { readonly: false, kind: 'bool', value: fixed('false') },
+  ClockAlignedDataInterval: { readonly: false, kind: 'seconds', value: fixed('0') },
+  ConnectionTimeOut: { readonly: false, kind: 'positiveSeconds', value: fixed('60') },
+  ConnectorPhaseRotation: { readonly: false, kind: 'text', value: (tpl) => Array.from({ length: tpl.connectors + 1 }, (_, i) => `${i}.RST`).join(',') },
+  GetConfigurationMaxKeys: { readonly: true, kind: 'positiveInt', value: fixed('50') },
+  HeartbeatInterval: { readonly: false, kind: 'positiveSeconds', value: (tpl) => seconds(tpl.heartbeatInterval) },
+  LocalAuthorizeOffline: { readonly: false, kind: 'bool', value: fixed('true') },
+  LocalPreAuthorize: { readonly: false, kind: 'bool', value: fixed('false') },
+  MeterValuesAlignedData: { readonly: false, kind: 'measurands', value: fixed('') },
+  MeterValuesSampledData: { readonly: false, kind: 'measurands', value: (tpl) => tpl.meterValues.measurands.join(',') },
+  MeterValueSampleInterval: { readonly: false, kind: 'seconds', value: (tpl) => seconds(tpl.meterValues.interval) },
+  NumberOfConnectors: { readonly: true, kind: 'positiveInt', value: (tpl) => String(tpl.connectors) },
+  ResetRetries: { readonly: false, kind: 'positiveInt', value: fixed('3') },
+  StopTransactionOnEVSideDisconnect: { readonly: false, kind: 'bool', value: fixed('true') },
+  StopTransactionOnInvalidId: { readonly: false, kind: 'bool', value: fixed('true') },
+  StopTxnAlignedData: { readonly: false, kind: 'measurands', value: fixed('') },
+  StopTxnSampledData: { readonly: false, kind: 'measurands', value: fixed('') },
+  SupportedFeatureProfiles: { readonly: true, kind: 'text', value: fixed('Core,RemoteTrigger') },
+  TransactionMessageAttempts: { readonly: false, kind: 'positiveInt', value: fixed('3') },
+  TransactionMessageRetryInterval: { readonly: false, kind: 'seconds', value: fixed('60') },
+  UnlockConnectorOnEVSideDisconnect: { readonly: false, kind: 'bool', value: fixed('true') },
+};
+
+/** The Core keys a simulated charger knows. */
+export const CONFIGURATION_KEYS: readonly string[] = Object.keys(KEYS);
+
+/** Why `value` cannot be set for `key` (unknown, read-only or malformed), or null when it can. */
+export function configurationError(key: string, value: string): string | null {
+  const spec = KEYS[key];
+  if (!spec) return `unknown configuration key ${key}; known: ${CONFIGURATION_KEYS.join(', ')}`;
+  if (spec.readonly) return `${key} is read-only`;
+  return valueError(spec.kind, value);
+}
+
+function valueError(kind: Kind, value: string): string | null {
+  switch (kind) {
+    case 'bool': return value === 'true' || value === 'false' ? null : 'true or false';
+    // Seconds may have decimals here (a simulator's short runs); a real charger takes integers.
+    case 'seconds': return /^\d+(\.\d+)?$/.test(value) ? null : 'a number of seconds ≥ 0';
+    case 'positiveSeconds': return /^\d+(\.\d+)?$/.test(value) && Number(value) > 0 ? null : 'a number of seconds > 0';
+    case 'positiveInt': return /^\d+$/.test(value) && Number(value) > 0 ? null : 'an integer ≥ 1';
+    case 'measurands': {
+      const bad = value.split(',').map((s) => s.trim()).filter((m) => m !== '' && !(SAMPLED_MEASURANDS as readonly string[]).includes(m));
+      return bad.length === 0 ? null : `measurands this charger cannot sample: ${bad.join(', ')} (it samples ${SAMPLED_MEASURANDS.join(', ')})`;
+    }
+    case 'text': return value.length <= 500 ? null : 'at most 500 characters';
+  }
+}
+
+const defaultsByTemplate = new WeakMap<ChargerTemplate, Map<string, string>>();
+
+function defaultsOf(tpl: ChargerTemplate): Map<string, string> {
+  let d = defaultsByTemplate.get(tpl);
+  if (!d) {
+    d = new Map(Object.entries(KEYS).map(([k, spec]) => [k, spec.value(tpl)]));
+    for (const [k, v] of Object.entries(tpl.configuration)) d.set(k, v);
+    defaultsByTemplate.set(tpl, d);
+  }
+  return d;
+}
+
+/** One charger's keys, with the values it acts on parsed. */
+export class ChargerConfig {
+  heartbeatMs = 0;
+  /** 0: no sampled meter values (E2 §9.1.18). */
+  meterMs = 0;
+  measurands: SampledMeasurand[] = [];
+  attempts = 0;
+  retryIntervalMs = 0;
+  private changed: Map<string, string> | null = null;
+
+  constructor(private readonly tpl: ChargerTemplate) {
+    this.parse();
+  }
+
+  value(key: string): string | undefined {
+    return this.changed?.get(key) ?? defaultsOf(this.tpl).get(key);
+  }
+
+  /** GetConfiguration (E2 §5.8): every key when `keys` is absent or empty, else those asked for. */
+  get(keys?: string[]): GetConfigurationResponse {
+    const asked = keys && keys.length > 0 ? keys : CONFIGURATION_KEYS;
+    const configurationKey: KeyValue[] = [];
+    const unknownKey: string[] = [];
+    for (const key of asked) {
+      const value = this.value(key);
+      if (value === undefined) unknownKey.push(key);
+      else configurationKey.push({ key, readonly: KEYS[key].readonly, value });
+    }
+    return unknownKey.length > 0 ? { configurationKey, unknownKey } : { configurationKey };
+  }
+
+  /** ChangeConfiguration (E2 §5.3): NotSupported for an unknown key, Rejected for a read-only key or a bad value. */
+  change(key: string, value: string): ConfigurationStatus {
+    const spec = KEYS[key];
+    if (!spec) return 'NotSupported';
+    if (configurationError(key, value) !== null) return 'Rejected';
+    (this.changed ??= new Map()).set(key, value);
+    this.parse();
+    return 'Accepted';
+  }
+
+  private parse(): void {
+    this.heartbeatMs = Number(this.value('HeartbeatInterval')) * 1000;
+    this.meterMs = Number(this.value('MeterValueSampleInterval')) * 1000;
+    this.measurands = this.value('MeterValuesSampledData')!.split(',').map((s) => s.trim()).filter((s) => s !== '') as SampledMeasurand[];
+    this.attempts = Number(this.value('TransactionMessageAttempts'));
+    this.retryIntervalMs = Number(this.value('TransactionMessageRetryInterval')) * 1000;
+  }
+}
