@@ -4,6 +4,7 @@
  * (createCsms) or as a child process (`ev-csms serve`); or a CSMS already running elsewhere.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,10 +71,14 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
   };
   let broker: PrivateRabbit | null = null;
   let rabbitmq: RunningTarget['rabbitmq'] = null;
+  // A second Ctrl-C exits at once: the database goes with us all the same.
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  process.on('exit', removeDir);
   const cleanup = async (): Promise<void> => {
     await broker?.stop().catch((error) => log(`stopping the private RabbitMQ node failed: ${(error as Error).message}`));
     if (rabbitmq && !broker) await deleteNamespace(rabbitmq.url, rabbitmq.namespace).catch(() => {});
     await rm(dir, { recursive: true, force: true });
+    process.off('exit', removeDir);
   };
 
   try {
@@ -145,10 +150,13 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       },
       onFailure: (l) => void listeners.push(l),
       async close() {
-        await csms?.close();
-        csms = null;
-        running.csms = null;
-        await cleanup();
+        try {
+          await csms?.close();
+        } finally {
+          csms = null;
+          running.csms = null;
+          await cleanup();
+        }
       },
     };
     return running;
@@ -189,8 +197,11 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       },
       onFailure: (l) => void listeners.push(l),
       async close() {
-        await child.stop('TERM');
-        await cleanup();
+        try {
+          await child.stop('TERM');
+        } finally {
+          await cleanup();
+        }
       },
     };
   }
