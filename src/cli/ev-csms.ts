@@ -1,4 +1,5 @@
 /** `ev-csms`: runs the CSMS. Every config key is a flag; flags win over the environment. */
+import { renameSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, ENV_NAMES, configSchema, kebab, loadConfig, type CsmsConfigInput } from '../csms/config.ts';
 import { isCsmsError } from '../csms/domain/errors.ts';
@@ -49,6 +50,7 @@ function serveCommand(): Command {
   }
   cmd.option('--db <path>', 'short for --db-path');
   cmd.option('--dashboard', 'show a live terminal view of the server (needs a terminal)');
+  cmd.option('--ready-file <path>', 'once listening, write {pid, nodeId, mode, httpUrl, ocppUrl, httpPort, ocppPort} as JSON to this file (for supervisors such as ev-sim)');
   cmd.action(async (flags: Record<string, unknown>) => {
     const overrides: Record<string, unknown> = {};
     for (const key of Object.keys(ENV_NAMES)) {
@@ -72,10 +74,18 @@ function serveCommand(): Command {
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
     const info = await csms.start();
+    if (typeof flags.readyFile === 'string') writeReadyFile(flags.readyFile, info);
     process.stdout.write(banner(info));
     dashboard?.show(csms);
   });
   return cmd;
+}
+
+/** Written whole then renamed, so a reader polling for the file never sees half of it. */
+function writeReadyFile(path: string, info: CsmsInfo): void {
+  const { nodeId, mode, httpUrl, ocppUrl, httpPort, ocppPort } = info;
+  writeFileSync(`${path}.tmp`, `${JSON.stringify({ pid: process.pid, nodeId, mode, httpUrl, ocppUrl, httpPort, ocppPort })}\n`);
+  renameSync(`${path}.tmp`, path);
 }
 
 function banner(info: CsmsInfo): string {

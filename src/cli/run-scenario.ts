@@ -3,7 +3,7 @@
  * The exit code is the RunResult's: 0 thresholds held, 1 one failed, 2 invalid, 3 generator/infrastructure.
  */
 import { formatScenarioErrors, loadScenario } from '../simulator/scenario/loader.ts';
-import type { Scenario, Target } from '../simulator/scenario/schema.ts';
+import { targetSchema, type Scenario, type Target } from '../simulator/scenario/schema.ts';
 import { defaultReportDir, renderSummary, writeReports } from '../simulator/report/index.ts';
 import type { runScenario } from '../simulator/runner.ts';
 import type { ExitCode, RunResult } from '../simulator/types.ts';
@@ -17,6 +17,8 @@ export interface RunFlags {
   reportDir?: string;
   duration?: string;
   target?: string;
+  /** `embedded` or `rabbitmq`: the embedded CSMS's mode, whatever the scenario says. */
+  csmsMode?: string;
   dashboard?: boolean;
   adminEmail?: string;
   adminPassword?: string;
@@ -43,7 +45,7 @@ export function parseDurationS(text: string): number | null {
  * A remote target needs an admin account: from the flags, else from the scenario's own remote target.
  */
 export function parseTarget(text: string, admin: { email: string; password: string } | null): { ok: true; target: Target } | { ok: false; error: string } {
-  if (text === 'embedded') return { ok: true, target: { kind: 'embedded', csms: { rabbitmq: false, rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672' } } };
+  if (text === 'embedded') return { ok: true, target: targetSchema.parse({ kind: 'embedded' }) };
   const [httpUrl, ocppUrlGiven] = text.split(',').map((s) => s.trim());
   let http: URL;
   try {
@@ -56,6 +58,16 @@ export function parseTarget(text: string, admin: { email: string; password: stri
   if (!/^wss?:\/\/\S+$/.test(ocppUrl)) return { ok: false, error: `--target: ${ocppUrl} is not a ws(s) URL` };
   if (!admin) return { ok: false, error: '--target: a remote CSMS needs an admin account: --admin-email and --admin-password' };
   return { ok: true, target: { kind: 'remote', httpUrl: httpUrl.replace(/\/+$/, ''), ocppUrl, admin } };
+}
+
+/**
+ * The target with its embedded CSMS switched to `mode` (`embedded`: in-process broker; `rabbitmq`),
+ * so one scenario file runs in both modes. A remote CSMS's mode is its own: an error.
+ */
+export function withCsmsMode(target: Target, mode: string): { ok: true; target: Target } | { ok: false; error: string } {
+  if (mode !== 'embedded' && mode !== 'rabbitmq') return { ok: false, error: `--csms-mode: "${mode}" is not embedded or rabbitmq` };
+  if (target.kind !== 'embedded') return { ok: false, error: '--csms-mode applies to an embedded target; a remote CSMS runs in the mode it was started with' };
+  return { ok: true, target: { ...target, csms: { ...target.csms, rabbitmq: mode === 'rabbitmq' } } };
 }
 
 /** Runs the `run` command; resolves to the process exit code. */
@@ -80,6 +92,11 @@ export async function runCommand(file: string, flags: RunFlags, runScenario: Run
     if (!t.ok) return usage(io, t.error);
     targetOverride = t.target;
   }
+  if (flags.csmsMode !== undefined) {
+    const t = withCsmsMode(targetOverride ?? scenario.target, flags.csmsMode);
+    if (!t.ok) return usage(io, t.error);
+    targetOverride = t.target;
+  }
 
   // With --json, stdout carries the RunResult alone: everything else goes to stderr.
   const view = flags.json ? io.stderr : io.stdout;
@@ -99,6 +116,8 @@ export async function runCommand(file: string, flags: RunFlags, runScenario: Run
   };
   process.on('SIGINT', onSigint);
 
+  // Chosen before the run: the child CSMS's log goes there too.
+  const dir = flags.reportDir ?? defaultReportDir(scenario.name, new Date());
   let result: RunResult;
   try {
     result = await runScenario(scenario, {
@@ -107,6 +126,7 @@ export async function runCommand(file: string, flags: RunFlags, runScenario: Run
       signal: controller.signal,
       durationOverrideS,
       targetOverride,
+      artifactDir: dir,
       log: (line) => live.log(line),
     });
   } catch (error) {
@@ -118,7 +138,6 @@ export async function runCommand(file: string, flags: RunFlags, runScenario: Run
   }
   live.close();
 
-  const dir = flags.reportDir ?? defaultReportDir(scenario.name, new Date(result.startedAt));
   let written: Awaited<ReturnType<typeof writeReports>> | null = null;
   try {
     written = await writeReports(result, dir);

@@ -1,52 +1,77 @@
 /**
- * Timed chaos actions, run only when the scenario lists them. Errors while an action and its
- * recovery last are counted as expected (the context's chaos window); lost notifications are not
- * excused: whether the CSMS loses them during a restart is exactly what such a run shows.
+ * Timed chaos actions, run only when the scenario lists them. Each runs on its own timer, so actions
+ * overlap in time (a restart at 10 s inside a broker outage from 8 s to 20 s happens at 10 s).
+ * Errors while an action and its recovery last are counted as expected (the context's chaos
+ * window); lost notifications are not excused: whether the CSMS loses them during a restart is
+ * exactly what such a run shows.
  */
-import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 import type { SimCharger } from './charger.ts';
 import type { SimContext } from './context.ts';
+import { rabbitmqctl } from './rabbit-node.ts';
 import type { ChaosAction } from './scenario/schema.ts';
 import type { RunningTarget } from './target.ts';
-
-const exec = promisify(execFile);
 
 /** Extra time after an action during which its fallout counts as expected. */
 const SETTLE_MS = 10_000;
 
+/** How the CSMS under test runs: with its in-process broker or with RabbitMQ. */
+export type CsmsMode = 'embedded' | 'rabbitmq';
+
 export interface ChaosRunner {
+  /** Performs one action now (the runner calls start(), which skips and tracks). */
   run(action: ChaosAction): Promise<void>;
-  /** Undoes what is still in effect (a stopped broker is started again). */
+  /** Runs `action` unless its `onlyMode` excludes it, tracked for settle(). */
+  start(action: ChaosAction): Promise<void>;
+  /** Resolves when every action started so far has finished (an outage has ended, a restart is back). */
+  settle(): Promise<void>;
+  /** Cuts actions short and undoes what is still in effect (a stopped broker is started again). */
   restore(): Promise<void>;
 }
 
-/** Why `action` cannot run against `target`, or null. */
-export function chaosUnsupported(action: ChaosAction, target: RunningTarget): string | null {
+/** Why `action` cannot run against `target`, or null (also null for an action `onlyMode` skips). */
+export function chaosUnsupported(action: ChaosAction, target: RunningTarget, mode: CsmsMode): string | null {
+  if (action.onlyMode && action.onlyMode !== mode) return null;
   if (action.action === 'restart-csms' && target.kind !== 'embedded') return 'restart-csms needs the embedded target';
+  if (action.action === 'restart-csms' && action.signal === 'KILL' && target.process !== 'child') {
+    return 'restart-csms with signal KILL needs the CSMS in a child process: set target.csms.process: child';
+  }
   if (action.action === 'rabbitmq-outage') {
     if (!target.rabbitmq) return 'rabbitmq-outage needs the embedded target with csms.rabbitmq: true';
+    if (target.rabbitmq.node) return null; // a private node: always local
     const host = new URL(target.rabbitmq.url).hostname;
     if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) return `rabbitmq-outage runs rabbitmqctl, so the broker must be local (not ${host})`;
   }
   return null;
 }
 
-export function createChaos(ctx: SimContext, chargers: readonly SimCharger[], target: RunningTarget): ChaosRunner {
+export function createChaos(ctx: SimContext, chargers: readonly SimCharger[], target: RunningTarget, mode: CsmsMode = target.rabbitmq ? 'rabbitmq' : 'embedded'): ChaosRunner {
   let brokerStopped = false;
+  const inFlight = new Set<Promise<void>>();
+  // restore() cuts the waits short (Ctrl-C, the end of the run): nothing stays broken behind us.
+  const cut = new AbortController();
+  const wait = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (cut.signal.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        cut.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      cut.signal.addEventListener('abort', done, { once: true });
+    });
+  // A private node by name; null is the local default node, shared with everything else on the machine.
+  const node = target.rabbitmq?.node ?? null;
+  const brokerName = node ?? 'the shared RabbitMQ node';
 
   const widen = (ms: number): void => {
     ctx.chaosUntil = Math.max(ctx.chaosUntil, performance.now() + ms + SETTLE_MS);
   };
 
   function pickOnline(share: number): SimCharger[] {
-    const online = chargers.filter((c) => c.state === 'online');
-    // Fisher–Yates with the run's seed: the same chargers fall every time.
-    for (let i = online.length - 1; i > 0; i--) {
-      const j = ctx.random.int(0, i);
-      [online[i], online[j]] = [online[j], online[i]];
-    }
+    // Shuffled with the run's seed: the same chargers fall every time.
+    const online = shuffled(chargers.filter((c) => c.state === 'online'));
     return online.slice(0, Math.round(online.length * share));
   }
 
@@ -72,7 +97,7 @@ export function createChaos(ctx: SimContext, chargers: readonly SimCharger[], ta
     return running.slice(0, Math.round(running.length * share));
   }
 
-  return {
+  const runner: ChaosRunner = {
     async run(action) {
       switch (action.action) {
         case 'disconnect': {
@@ -91,10 +116,12 @@ export function createChaos(ctx: SimContext, chargers: readonly SimCharger[], ta
         }
         case 'restart-csms': {
           widen(action.downtime + Math.max(...chargers.map((c) => c.tpl.faults.reconnect.max), 0));
-          ctx.log(`chaos: restarting the embedded CSMS (${action.downtime} ms down)`);
-          await target.restart(action.downtime);
+          const before = target.pid;
+          const how = action.signal === 'KILL' ? `kill -9 of pid ${before}` : target.process === 'child' ? `SIGTERM to pid ${before}` : 'graceful close';
+          ctx.log(`chaos: restarting the embedded CSMS (${how}, ${action.downtime} ms down)`);
+          await target.restart(action.downtime, action.signal);
           widen(Math.max(...chargers.map((c) => c.tpl.faults.reconnect.max), 0));
-          ctx.log('chaos: the embedded CSMS is back');
+          ctx.log(`chaos: the embedded CSMS is back${target.pid ? ` (pid ${target.pid}, was ${before})` : ''}`);
           return;
         }
         case 'reboot': {
@@ -116,22 +143,41 @@ export function createChaos(ctx: SimContext, chargers: readonly SimCharger[], ta
         }
         case 'rabbitmq-outage': {
           widen(action.duration);
-          ctx.log(`chaos: rabbitmqctl stop_app for ${action.duration} ms`);
+          ctx.log(`chaos: rabbitmqctl stop_app on ${brokerName} for ${action.duration} ms`);
           brokerStopped = true;
-          await exec('rabbitmqctl', ['stop_app'], { timeout: 60_000 });
-          await new Promise((r) => setTimeout(r, action.duration));
-          await exec('rabbitmqctl', ['start_app'], { timeout: 60_000 });
+          await rabbitmqctl(node, ['stop_app']);
+          await wait(action.duration);
+          if (!brokerStopped) return; // restore() started it again
+          await rabbitmqctl(node, ['start_app']);
           brokerStopped = false;
           widen(0);
-          ctx.log('chaos: rabbitmqctl start_app done');
+          ctx.log(`chaos: rabbitmqctl start_app on ${brokerName} done`);
           return;
         }
       }
     },
+    start(action) {
+      if (action.onlyMode && action.onlyMode !== mode) {
+        ctx.log(`chaos: ${action.action} at ${action.at} ms skipped (onlyMode ${action.onlyMode}; the CSMS runs in ${mode} mode)`);
+        return Promise.resolve();
+      }
+      const p = runner.run(action);
+      const tracked: Promise<void> = p.catch(() => {}).finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      return p;
+    },
+    async settle() {
+      while (inFlight.size > 0) await Promise.all(inFlight);
+    },
     async restore() {
+      cut.abort();
+      // An outage cut short starts its broker itself; a restart under way finishes first.
+      await runner.settle();
       if (!brokerStopped) return;
       brokerStopped = false;
-      await exec('rabbitmqctl', ['start_app'], { timeout: 60_000 });
+      await rabbitmqctl(node, ['start_app']);
+      ctx.log(`chaos: rabbitmqctl start_app on ${brokerName} (restored)`);
     },
   };
+  return runner;
 }

@@ -45,6 +45,16 @@ export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb'> = {
   'generator.rssMb': 'mb',
   'fleet.offline': 'count',
   'fleet.faulted': 'count',
+  'ocpp.acked_lost': 'count',
+  'sessions.stuck': 'count',
+  'billing.mismatches': 'count',
+};
+
+/** Scalar metrics that are not a path of the snapshot as written: where their value is. */
+export const SCALAR_PATHS: Record<string, string> = {
+  'ocpp.acked_lost': 'reconciliation.ackedLost',
+  'sessions.stuck': 'reconciliation.sessionsStuck',
+  'billing.mismatches': 'reconciliation.billingMismatches',
 };
 
 const LATENCY_KEYS = new Set<string>([

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { AdminWatcher } from './admin.ts';
 import { Adversary } from './adversary.ts';
-import { createChaos, chaosUnsupported, type ChaosRunner } from './chaos.ts';
+import { createChaos, chaosUnsupported, type ChaosRunner, type CsmsMode } from './chaos.ts';
 import { createFleetShared, SimCharger } from './charger.ts';
 import type { Actor, SimContext } from './context.ts';
 import { SimCustomer } from './customer.ts';
@@ -16,6 +16,8 @@ import { createLedger } from './ledger.ts';
 import { createHealthMonitor, type GeneratorHealth } from './generator-health.ts';
 import { createMetrics } from './metrics.ts';
 import { createRandom } from './random.ts';
+import { SCALAR_PATHS } from './metric-names.ts';
+import { reconcile } from './reconcile.ts';
 import { createRestClient } from './rest.ts';
 import { scenarioFile } from './scenario/loader.ts';
 import type { Scenario, Target } from './scenario/schema.ts';
@@ -23,7 +25,7 @@ import { createScheduler } from './scheduler.ts';
 import { adminLogin, findCmsUrl, inBatches, provisionChargers, provisionCustomers, readRemoteConfig, SetupError } from './setup.ts';
 import { startTarget, type RunningTarget } from './target.ts';
 import { evaluateThresholds, parseThreshold, type Threshold } from './thresholds.ts';
-import type { ExitCode, MetricsSnapshot, RunResult } from './types.ts';
+import type { ExitCode, MetricsSnapshot, ReconcileSummary, RunResult } from './types.ts';
 
 export { evaluateThresholds } from './thresholds.ts';
 
@@ -36,6 +38,10 @@ export interface RunOptions {
   /** Replaces the scenario's `duration`, seconds. */
   durationOverrideS?: number;
   targetOverride?: Target;
+  /** Where files of the run go besides the reports (the child CSMS's csms.log); a temporary directory otherwise. */
+  artifactDir?: string;
+  /** How long the end-of-run reconciliation waits for the CSMS to settle; default 30 s when a threshold judges it, else 5 s (3 s after an abort). */
+  reconcileSettleMs?: number;
   log?(line: string): void;
 }
 
@@ -75,7 +81,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
   const admins: AdminWatcher[] = [];
   const adversaries: Adversary[] = [];
   let chaos: ChaosRunner | null = null;
+  let mode: CsmsMode = 'embedded';
   const chaosTimers: NodeJS.Timeout[] = [];
+  let reconciliation: ReconcileSummary | null = null;
+  // Set when the CSMS died or could not start again: nothing more can be asked of it.
+  let targetFailed = false;
   const timeline: RunResult['timeline'] = [];
   let timelineEvery = 1;
   let snapshotCount = 0;
@@ -161,6 +171,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
       isolation: metrics.isolation(),
       notifications: { expected: c.expected, received: c.received, lost: c.lost },
       generator: gen,
+      reconciliation,
     };
     s.thresholds = evaluateThresholds(thresholds, s);
     return s;
@@ -179,6 +190,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
   try {
     failure = await prepare();
     if (!failure) await load();
+    if (!failure) await reconcileRun();
   } catch (error) {
     failure = { code: 3, reason: `${error instanceof SetupError ? 'setup failed' : 'run failed'}: ${(error as Error).message}` };
     log(failure.reason);
@@ -227,14 +239,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
   /** Target, provisioning, customers and watchers; returns a failure instead of throwing for the expected ones. */
   async function prepare(): Promise<{ code: ExitCode; reason: string } | null> {
     try {
-      target = await startTarget(targetSpec);
+      target = await startTarget(targetSpec, { artifactDir: opts.artifactDir, log });
     } catch (error) {
       return { code: 3, reason: `the embedded CSMS did not start: ${(error as Error).message}` };
     }
-    for (const action of scenario.chaos) {
-      const why = chaosUnsupported(action, target);
-      if (why) return { code: 2, reason: `chaos: ${why}` };
-    }
+    target.onFailure((why) => {
+      targetFailed = true;
+      log(why);
+      endLoad(3, why);
+    });
     ctx.httpUrl = target.httpUrl;
     ctx.ocppUrl = target.ocppUrl;
     ctx.rest.setBaseUrl(target.httpUrl);
@@ -251,6 +264,15 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     } catch (error) {
       return { code: 3, reason: `target unreachable: ${(error as Error).message}` };
     }
+    // The CSMS's own mode: an embedded one is as configured; a remote one pushes over Socket.io only with RabbitMQ.
+    mode = target.kind === 'embedded' ? (target.rabbitmq ? 'rabbitmq' : 'embedded') : remote.realtime === 'socket.io' ? 'rabbitmq' : 'embedded';
+    for (const action of scenario.chaos) {
+      const why = chaosUnsupported(action, target, mode);
+      if (why) return { code: 2, reason: `chaos: ${why}` };
+      if (action.action === 'rabbitmq-outage' && target.rabbitmq && !target.rabbitmq.node && (!action.onlyMode || action.onlyMode === mode)) {
+        log('chaos: rabbitmq-outage will stop the shared RabbitMQ node: every other client of it loses its broker too (csms.broker: private avoids that)');
+      }
+    }
     ctx.realtime = scenario.customers.realtime === 'auto' ? remote.realtime : scenario.customers.realtime;
     ctx.pollIntervalsMs = remote.pollIntervalsMs;
     if (ctx.realtime === 'socket.io' && remote.realtime !== 'socket.io') {
@@ -262,7 +284,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     provisioned.forEach((p, i) => chargers.push(new SimCharger(i, p.id, p.tpl, p.password, ctx, shared)));
     log(`setup: ${chargers.length} charge points registered`);
     const accounts = await provisionCustomers(ctx.rest, adminToken, scenario.customers.count, scenario.customers.register, scenario.customers.initialBalance, 'customer');
-    // provisionCustomers fails the setup unless every opening top-up was confirmed.
+    // provisionCustomers throws unless every opening top-up was confirmed.
     if (scenario.customers.initialBalance > 0) for (const a of accounts) ctx.ledger.toppedUp(a.email, scenario.customers.initialBalance);
     for (const a of accounts) {
       const cu = new SimCustomer(a, ctx, scenario.customers, chargers);
@@ -281,7 +303,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     } catch (error) {
       return { code: 3, reason: `customers could not connect: ${(error as Error).message}` };
     }
-    chaos = createChaos(ctx, chargers, target);
+    chaos = createChaos(ctx, chargers, target, mode);
     return null;
   }
 
@@ -297,7 +319,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     for (const cu of customers) cu.begin();
     for (const action of scenario.chaos) {
       chaosTimers.push(setTimeout(() => {
-        chaos!.run(action).catch((error) => {
+        chaos!.start(action).catch((error) => {
           ctx.log(`chaos ${action.action} failed: ${(error as Error).message}`);
           metrics.error(`chaos ${action.action} failed`, false);
         });
@@ -313,7 +335,37 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
       wake = null;
     }
     for (const t of chaosTimers) clearTimeout(t);
+    // An outage or a restart still under way ends first, so the ramp-down meets a whole CSMS; an
+    // abort or a dead target cuts it short instead.
+    if (endReason) await chaos?.restore().catch((error) => log(`chaos restore failed: ${(error as Error).message}`));
+    else await chaos?.settle();
     await rampDown();
+  }
+
+  /** After the chargers are done: the ledger against the target's admin API (skipped when the target died). */
+  async function reconcileRun(): Promise<void> {
+    if (!target || targetFailed) return;
+    phase = 'reconciling';
+    // The full wait only when a threshold judges the reconciliation; otherwise its figures are informative.
+    const judged = thresholds.some((t) => t.metric.kind === 'scalar' && t.metric.path in SCALAR_PATHS);
+    const settleMs = opts.reconcileSettleMs ?? (opts.signal?.aborted ? 3000 : judged ? 30_000 : 5000);
+    try {
+      reconciliation = await reconcile({
+        httpUrl: target.httpUrl,
+        admin: target.admin,
+        ledger: ctx.ledger,
+        chargerIds: new Set(chargers.map((ch) => ch.id)),
+        customers: customers.map((cu) => cu.account),
+        since: startedAt.toISOString(),
+        settleMs,
+        log,
+      });
+      const r = reconciliation;
+      log(`reconciliation: ${r.ackedLost} acked lost, ${r.sessionsStuck} sessions stuck, ${r.billingMismatches} billing mismatches (checked ${r.checked.stops} stops, ${r.checked.meterValues} MeterValues, ${r.checked.sessions} sessions, ${r.checked.wallets} wallets)`);
+      for (const line of r.findings.slice(0, 5)) log(`  ${line}`);
+    } catch (error) {
+      log(`reconciliation failed: ${(error as Error).message}`);
+    }
   }
 
   async function rampDown(): Promise<void> {
@@ -325,7 +377,8 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     // its StopTransaction answered before its charger goes, so wait for all of them, online or not: a
     // charger that is offline now reconnects (with its backoff) and sends the stop then. Halfway, what
     // is still open and not asked to stop is stopped at the charger (the driver unplugs).
-    const budget = Math.min(15_000, scenario.notifications.lossDeadline + 5000);
+    // A dead CSMS answers nothing: no point waiting for it.
+    const budget = targetFailed ? 0 : Math.min(15_000, scenario.notifications.lossDeadline + 5000);
     const since = performance.now();
     const open = (): SimCharger[] => chargers.filter((ch) => ch.charging && ch.state !== 'closed');
     let unplugged = false;
@@ -346,7 +399,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     }
     phase = 'draining';
     const grace = ctx.realtime === 'polling' ? (admins.length > 0 ? ctx.pollIntervalsMs.list : ctx.pollIntervalsMs.activeSession) : 0;
-    const drainUntil = performance.now() + scenario.notifications.lossDeadline + grace;
+    const drainUntil = targetFailed ? 0 : performance.now() + scenario.notifications.lossDeadline + grace;
     while (expectations.outstanding > 0 && performance.now() < drainUntil) await sleep(50);
     expectations.expireAll();
     const lost = Object.entries(expectations.lostByKey());

@@ -4,7 +4,7 @@
  * Parsed (and the metric checked against metric-names.ts) when the scenario loads.
  */
 import type { MetricsSnapshot, ThresholdState } from './types.ts';
-import { isLatencyKey, LATENCY_STATS, SCALAR_METRICS, type LatencyStat } from './metric-names.ts';
+import { isLatencyKey, LATENCY_STATS, SCALAR_METRICS, SCALAR_PATHS, type LatencyStat } from './metric-names.ts';
 
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -67,7 +67,7 @@ function valueOf(t: Threshold, s: MetricsSnapshot): number | null {
     return stats[t.metric.stat];
   }
   let v: unknown = s;
-  for (const part of t.metric.path.split('.')) v = (v as Record<string, unknown> | undefined)?.[part];
+  for (const part of (SCALAR_PATHS[t.metric.path] ?? t.metric.path).split('.')) v = (v as Record<string, unknown> | undefined)?.[part];
   return typeof v === 'number' ? v : null;
 }
 

@@ -38,7 +38,7 @@ export interface MetricsSnapshot {
   /** Epoch ms of the snapshot. */
   at: number;
   elapsedS: number;
-  phase: 'setup' | 'ramp-up' | 'hold' | 'ramp-down' | 'draining' | 'done';
+  phase: 'setup' | 'ramp-up' | 'hold' | 'ramp-down' | 'draining' | 'reconciling' | 'done';
   target: { kind: 'embedded' | 'remote'; httpUrl: string; ocppUrl: string; realtime: 'socket.io' | 'polling'; cmsUrl: string | null };
   fleet: { total: number; connecting: number; available: number; charging: number; faulted: number; offline: number };
   customers: { total: number; connected: number; realtime: number; polling: number; adversarial: number; admins: number };
@@ -54,6 +54,25 @@ export interface MetricsSnapshot {
   isolation: { leaks: number; acceptedJoins: number; refusedJoins: number; recent: LeakRecord[] };
   notifications: { expected: number; received: number; lost: number };
   generator: { eventLoopP99Ms: number; cpuPct: number; rssMb: number; overloaded: boolean; reason: string | null };
+  /** The end-of-run reconciliation; null until it has run (or when it could not). */
+  reconciliation: ReconcileSummary | null;
+}
+
+/** What the CSMS acknowledged against what its admin API shows at the end (src/simulator/reconcile.ts). */
+export interface ReconcileSummary {
+  /** `ocpp.acked_lost`: acknowledged StopTransactions whose session is missing, active or stopped lower; acknowledged MeterValues not stored; accepted starts without a session. */
+  ackedLost: number;
+  /** `sessions.stuck`: sessions of the run's chargers still active at the end. */
+  sessionsStuck: number;
+  /** `billing.mismatches`: sessions whose cost is not their energy's, whose wallet debits differ from their cost; wallets not equal to top-ups minus costs. */
+  billingMismatches: number;
+  checked: { starts: number; stops: number; meterValues: number; sessions: number; wallets: number };
+  /** Acknowledged meter timestamps older than the window the API returns (not judged). */
+  unverifiable: number;
+  /** How long it waited for the CSMS to settle. */
+  settledAfterMs: number;
+  /** The first findings, one line each. */
+  findings: string[];
 }
 
 export type ExitCode = 0 | 1 | 2 | 3;

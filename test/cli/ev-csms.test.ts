@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,13 +44,17 @@ describe('ev-csms CLI', () => {
   it('serves on ports chosen by the OS, prints them, answers /health and stops cleanly on SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ev-cli-'));
     dirs.push(dir);
-    const p = run(['serve', '--port', '0', '--ocpp-port', '0', '--host', '127.0.0.1', '--db', join(dir, 'csms.db'), '--demo']);
+    const p = run(['serve', '--port', '0', '--ocpp-port', '0', '--host', '127.0.0.1', '--db', join(dir, 'csms.db'), '--demo', '--ready-file', join(dir, 'ready.json')]);
     const deadline = Date.now() + 15_000;
     while (!/REST API\s+(\S+)\/api/.test(p.out()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const http = /REST API\s+(\S+)\/api/.exec(p.out())?.[1];
     expect(http, p.err()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(p.out()).toMatch(/OCPP 1\.6J\s+ws:\/\/127\.0\.0\.1:\d+\/ocpp/);
     expect(p.out()).toMatch(/password: \S+/);
+    // --ready-file: the same addresses, machine-readable, with the server's own PID.
+    const ready = JSON.parse(readFileSync(join(dir, 'ready.json'), 'utf8'));
+    expect(ready).toMatchObject({ pid: p.child.pid, mode: 'embedded', httpUrl: http, ocppUrl: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/ocpp$/) });
+    expect(ready.httpUrl).toBe(`http://127.0.0.1:${ready.httpPort}`);
     const health = await fetch(`${http}/health`);
     expect(health.status).toBe(200);
     p.child.kill('SIGTERM');

@@ -85,4 +85,33 @@ describe('ev-sim run on the embedded CSMS', () => {
     expect(result.reason).toMatch(/^interrupted/);
     expect(result.durationS).toBeLessThan(60);
   }, 60_000);
+
+  it('refuses restart-csms signal KILL on the in-process CSMS before running: exit 2, naming the field', async () => {
+    const p = evSim(['run', scenario(`${TINY}chaos:\n  - { at: 1s, action: restart-csms, signal: KILL }\n`), '--report-dir', join(dir, 'r')]);
+    expect(await p.exited).toBe(2);
+    expect(p.err()).toMatch(/chaos\[0\]\.signal: signal KILL needs the CSMS in a child process: set target\.csms\.process: child/);
+    expect(p.out()).not.toContain('PASSED');
+  });
+
+  it('--csms-mode overrides the scenario\'s mode; a chaos action for the other mode is skipped; bad values exit 2', async () => {
+    const rabbit = TINY.replace('duration: 3s', 'duration: 3s\ntarget: { kind: embedded, csms: { rabbitmq: true, broker: private } }')
+      + 'chaos:\n  - { at: 1s, action: rabbitmq-outage, duration: 5s, onlyMode: rabbitmq }\n';
+    const file = scenario(rabbit);
+    const bad = evSim(['run', file, '--csms-mode', 'kafka']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.err()).toContain('--csms-mode: "kafka" is not embedded or rabbitmq');
+    const remote = evSim(['run', file, '--csms-mode', 'rabbitmq', '--target', 'http://127.0.0.1:9', '--admin-email', 'a@b.c', '--admin-password', 'x']);
+    expect(await remote.exited).toBe(2);
+    expect(remote.err()).toContain('--csms-mode applies to an embedded target');
+
+    const reports = join(dir, 'reports');
+    const p = evSim(['run', file, '--csms-mode', 'embedded', '--report-dir', reports]);
+    expect(await p.exited, p.err()).toBe(0);
+    // No private broker was started: the CSMS ran with its in-process broker, so the outage had nothing to stop.
+    expect(p.err()).not.toContain('private RabbitMQ');
+    expect(p.err()).toContain('chaos: rabbitmq-outage at 1000 ms skipped (onlyMode rabbitmq; the CSMS runs in embedded mode)');
+    const result = JSON.parse(readFileSync(join(reports, 'report.json'), 'utf8')) as RunResult;
+    expect(result.final.target.realtime).toBe('polling');
+    expect(result.final.reconciliation).toMatchObject({ ackedLost: 0, sessionsStuck: 0, billingMismatches: 0 });
+  }, 60_000);
 });

@@ -4,12 +4,16 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'amqplib';
 import { describe, TestRunner } from 'vitest';
 import pino from 'pino';
 import { createRabbitBroker, type RabbitBroker, type RabbitBrokerOptions } from '../../src/csms/broker/rabbitmq/index.ts';
 import { deleteNamespace as deleteBrokerNamespace } from '../../src/csms/broker/rabbitmq/topology.ts';
 import { createSqliteStore, type SqliteStore } from '../../src/csms/store/index.ts';
+import { startPrivateRabbit as startPrivateRabbitNode, type PrivateRabbit, type PrivateRabbitOptions } from '../../src/simulator/rabbit-node.ts';
+
+export type { PrivateRabbit } from '../../src/simulator/rabbit-node.ts';
 
 export const RABBIT_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
@@ -102,4 +106,27 @@ export function killConnection(name: string): number {
     .map((line) => line.split('\t')[0]!);
   for (const pid of pids) execFileSync('rabbitmqctl', ['close_connection', pid, 'test: connection loss'], { stdio: 'ignore', timeout: 30_000 });
   return pids.length;
+}
+
+/**
+ * A RabbitMQ node of the test's own (free ports, a temporary directory) for outage tests: stop_app on
+ * it disturbs nobody, unlike the shared node. `stop()` it in afterAll; it is killed if the test
+ * process exits first. Needs root (the server runs as user rabbitmq), as the simulator's does.
+ */
+export function startPrivateRabbit(opts: PrivateRabbitOptions = {}): Promise<PrivateRabbit> {
+  return startPrivateRabbitNode({ name: 'test', ...opts });
+}
+
+/** The PID of the live beam process of `node` (found by its RABBITMQ_NODENAME), or null. */
+export function beamOf(node: string): number | null {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes('beam')) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').includes(`RABBITMQ_NODENAME=${node}`)) return Number(entry);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return null;
 }

@@ -16,9 +16,12 @@ thresholds:
   - isolation.leaks == 0
   - notifications.lost == 0
   - errors.unexpected == 0
+  - ocpp.acked_lost == 0
+  - sessions.stuck == 0
+  - billing.mismatches == 0
 `), { onSnapshot: (s) => snapshots.push(s), snapshotIntervalMs: 50 });
 
-    expect(result.reason).toBe('all 4 thresholds held');
+    expect(result.reason).toBe('all 7 thresholds held');
     expect(result.exitCode).toBe(0);
     const { final } = result;
     expect(final.target).toMatchObject({ kind: 'embedded', realtime: 'polling' });
@@ -45,13 +48,17 @@ thresholds:
     expect(final.errors.top.map((e) => e.key)).toContain('ocpp.malformed frame sent (expected)');
     // Phases come in order; ramp-down and draining can be shorter than one snapshot interval (ramp-up
     // lasts ~200 ms here, hence snapshots every 50 ms).
-    const order = ['setup', 'ramp-up', 'hold', 'ramp-down', 'draining', 'done'];
+    const order = ['setup', 'ramp-up', 'hold', 'ramp-down', 'draining', 'reconciling', 'done'];
     const seen = [...new Set(snapshots.map((s) => s.phase))];
     expect(seen).toEqual([...seen].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
     expect(seen).toEqual(expect.arrayContaining(['setup', 'ramp-up', 'hold', 'done']));
     expect(result.timeline.length).toBeGreaterThan(10);
     expect(result.percentiles['ocpp.StartTransaction'].at(-1)![0]).toBe(100);
     expect(final.generator.overloaded).toBe(false);
+    // The reconciliation read every session of the run and every customer's wallet (opening top-ups in the ledger).
+    expect(final.reconciliation?.checked.sessions).toBeGreaterThan(0);
+    expect(final.reconciliation?.checked.sessions).toBeLessThanOrEqual(final.latency['ocpp.StartTransaction'].count);
+    expect(final.reconciliation?.checked.wallets).toBe(5);
   }, 90_000);
 
   it('simulates connector faults: Faulted with an error code, then Available again; admins see both', async () => {

@@ -78,6 +78,22 @@ describe('scenario loader', () => {
     expect(errors[0]).toMatchObject({ line: 9, path: 'chaos[0].action' });
   });
 
+  it('refuses restart-csms with signal KILL on the in-process CSMS, naming the field and what to set', () => {
+    const errors = errorsOf(`${valid}chaos:\n  - { at: 1s, action: restart-csms, signal: KILL }\n`);
+    expect(errors).toEqual([expect.objectContaining({ line: 9, path: 'chaos[0].signal' })]);
+    expect(errors[0].message).toMatch(/signal KILL needs the CSMS in a child process: set target\.csms\.process: child/);
+  });
+
+  it('accepts KILL with the child-process target; TERM is the default signal, in-process and shared broker the default target', () => {
+    const r = parseScenario(`${valid}target: { kind: embedded, csms: { process: child, rabbitmq: true, broker: private } }\nchaos:\n  - { at: 1s, action: restart-csms, signal: KILL }\n  - { at: 2s, action: restart-csms }\n  - { at: 3s, action: rabbitmq-outage, duration: 5s, onlyMode: rabbitmq }\n`);
+    expect(r.ok ? [] : r.errors).toEqual([]);
+    if (!r.ok) return;
+    expect(r.scenario.target).toEqual({ kind: 'embedded', csms: { process: 'child', rabbitmq: true, broker: 'private', rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672' } });
+    expect(r.scenario.chaos.map((c) => (c.action === 'restart-csms' ? c.signal : c.onlyMode))).toEqual(['KILL', 'TERM', 'rabbitmq']);
+    const plain = parseScenario(valid);
+    expect(plain.ok && plain.scenario.target).toEqual({ kind: 'embedded', csms: { process: 'in-process', rabbitmq: false, broker: 'shared', rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672' } });
+  });
+
   it('reads files and remembers where a scenario came from', async () => {
     const missing = await loadScenario('/nonexistent/scenario.yaml');
     expect(missing.ok).toBe(false);

@@ -21,6 +21,7 @@ function aSnapshot(overrides: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
     isolation: { leaks: 0, acceptedJoins: 0, refusedJoins: 0, recent: [] },
     notifications: { expected: 0, received: 0, lost: 0 },
     generator: { eventLoopP99Ms: 0, cpuPct: 0, rssMb: 0, overloaded: false, reason: null },
+    reconciliation: null,
     ...overrides,
   };
 }
@@ -60,6 +61,24 @@ describe('threshold evaluator', () => {
   it('says "no data" (null) during the run, and fails it at the end', () => {
     const t = [parsed('notify.meter.values.p99 < 50ms')];
     expect(evaluateThresholds(t, aSnapshot())[0]).toMatchObject({ ok: null, value: null });
+    expect(evaluateThresholds(t, aSnapshot(), { final: true })[0]).toMatchObject({ ok: false, message: expect.stringMatching(/no data/) });
+  });
+});
+
+describe('reconciliation thresholds', () => {
+  const summary = { ackedLost: 2, sessionsStuck: 0, billingMismatches: 1, checked: { starts: 4, stops: 4, meterValues: 9, sessions: 4, wallets: 2 }, unverifiable: 0, settledAfterMs: 10, findings: [] };
+
+  it('parses ocpp.acked_lost, sessions.stuck and billing.mismatches and judges them from the reconciliation', () => {
+    const t = ['ocpp.acked_lost == 0', 'sessions.stuck == 0', 'billing.mismatches < 1'].map(parsed);
+    expect(t[0]).toMatchObject({ metric: { kind: 'scalar', path: 'ocpp.acked_lost' }, unit: '' });
+    const judged = evaluateThresholds(t, aSnapshot({ reconciliation: summary }), { final: true });
+    expect(judged.map((j) => [j.ok, j.value])).toEqual([[false, 2], [true, 0], [false, 1]]);
+    expect(judged[0].message).toBe('ocpp.acked_lost = 2, limit == 0');
+  });
+
+  it('has no data before the reconciliation ran, and fails at the end without one', () => {
+    const t = [parsed('ocpp.acked_lost == 0')];
+    expect(evaluateThresholds(t, aSnapshot())[0]).toMatchObject({ ok: null });
     expect(evaluateThresholds(t, aSnapshot(), { final: true })[0]).toMatchObject({ ok: false, message: expect.stringMatching(/no data/) });
   });
 });

@@ -30,7 +30,7 @@ th{background:#eef1f4;font-weight:600}td.num,th.num{text-align:right;font-varian
 td.ok{color:#1a7f37;font-weight:700}td.bad{color:#cf222e;font-weight:700}td.pending{color:#9a6700}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:10px}
 .card{background:#fff;border:1px solid #e3e6ea;border-radius:6px;padding:10px 12px}
-.card b{display:block;font-size:20px}
+.card b{display:block;font-size:20px}.card b.bad{color:#cf222e}
 .chart{background:#fff;border:1px solid #e3e6ea;border-radius:6px;max-width:100%;height:auto}
 .chart .grid{stroke:#eceff2}.chart .frame{fill:none;stroke:#c9ced4}
 .chart .tick{font-size:10px;fill:#57606a}.chart .axis{font-size:11px;fill:#57606a}.chart .chart-title{font-size:12px;font-weight:600;fill:#1d1d1f}
@@ -52,6 +52,7 @@ export function renderHtml(result: RunResult): string {
     summaryCards(result),
     `<h2>Rates</h2>${ratesChart(result)}`,
     latencySections(result, colors),
+    reconciliationSection(result),
     isolationSection(result),
     errorsSection(result),
   ].join('\n');
@@ -141,6 +142,19 @@ function latencyTable(entries: [string, LatencyStats][]): string {
     .map(([k, s]) => `<tr><td><code>${h(k)}</code></td><td class="num">${s.count}</td>${[s.p50, s.p95, s.p99, s.max, s.mean].map((v) => `<td class="num">${formatMs(v)}</td>`).join('')}</tr>`)
     .join('');
   return `<table><thead><tr><th>key</th><th class="num">count</th><th class="num">p50</th><th class="num">p95</th><th class="num">p99</th><th class="num">max</th><th class="num">mean</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function reconciliationSection(result: RunResult): string {
+  const r = result.final.reconciliation;
+  if (!r) return '<h2>Reconciliation</h2><p class="muted">not run: the target could not be read at the end of the run</p>';
+  const card = (name: string, value: number, detail: string) => `<div class="card"><code>${h(name)}</code><b class="${value === 0 ? '' : 'bad'}">${value}</b><span class="muted">${h(detail)}</span></div>`;
+  const c = r.checked;
+  const findings = r.findings.map((f) => `<li>${h(f)}</li>`).join('');
+  return `<h2>Reconciliation</h2><p class="muted">What the CSMS acknowledged, checked against its admin API after ${formatDuration(r.settledAfterMs / 1000)}: ${c.starts} starts, ${c.stops} stops, ${c.meterValues} MeterValues, ${c.sessions} sessions, ${c.wallets} wallets${r.unverifiable ? `; ${r.unverifiable} meter timestamps too old to verify` : ''}.</p><div class="cards">${[
+    card('ocpp.acked_lost', r.ackedLost, 'acknowledged, then missing'),
+    card('sessions.stuck', r.sessionsStuck, 'still active at the end'),
+    card('billing.mismatches', r.billingMismatches, 'cost, debits or balance off'),
+  ].join('')}</div>${findings ? `<ul>${findings}</ul>` : ''}`;
 }
 
 function isolationSection(result: RunResult): string {

@@ -25,6 +25,10 @@ export function renderJunit(result: RunResult): string {
     ['target', `${result.final.target.kind} ${result.final.target.httpUrl}`],
     ['exitCode', result.exitCode],
     ['reason', result.reason],
+    // The reconciliation's figures, whether or not a threshold names them.
+    ...(result.final.reconciliation
+      ? [['ocpp.acked_lost', result.final.reconciliation.ackedLost], ['sessions.stuck', result.final.reconciliation.sessionsStuck], ['billing.mismatches', result.final.reconciliation.billingMismatches]]
+      : []),
   ]
     .map(([n, v]) => `      <property ${attr('name', n)} ${attr('value', v)}/>`)
     .join('\n');
@@ -37,7 +41,7 @@ export function renderJunit(result: RunResult): string {
     props,
     '    </properties>',
     ...cases,
-    `    <system-out>${escapeXml(`${result.reason}\n`)}</system-out>`,
+    `    <system-out>${escapeXml(`${result.reason}\n${(result.final.reconciliation?.findings ?? []).map((f) => `reconciliation: ${f}\n`).join('')}`)}</system-out>`,
     '  </testsuite>',
     '</testsuites>',
     '',

@@ -1,5 +1,5 @@
 /** The plain-text summary printed on stdout at the end of a run. */
-import type { RunResult } from '../types.ts';
+import type { ReconcileSummary, RunResult } from '../types.ts';
 import { countThresholds, fit, formatDuration, formatMs, formatRate, rateStats, sortedLatency, thresholdMark } from './format.ts';
 
 /** Latency rows shown in the terminal; the HTML report has all of them. */
@@ -45,10 +45,23 @@ export function renderSummary(result: RunResult): string {
   out.push(`Isolation      ${f.isolation.leaks === 0 ? 'no leaks' : `${f.isolation.leaks} LEAKS`}; room joins accepted ${f.isolation.acceptedJoins}, refused ${f.isolation.refusedJoins}`);
   const top = f.errors.top.slice(0, 5).map((e) => `${e.key} ×${e.count}`).join(', ');
   out.push(`Errors         ${f.errors.total} (${f.errors.unexpected} unexpected)${top ? `: ${top}` : ''}`);
+  out.push(...reconciliationLines(f.reconciliation));
   const g = f.generator;
   out.push(`Generator      loop p99 ${formatMs(g.eventLoopP99Ms)}, CPU ${Math.round(g.cpuPct)}%, RSS ${Math.round(g.rssMb)} MB${g.overloaded ? `  OVERLOADED${g.reason ? `: ${g.reason}` : ''}` : ''}`);
   const r = rateStats(result.timeline);
   const rate = (k: keyof typeof r) => `${formatRate(r[k].mean)}/s (peak ${formatRate(r[k].peak)})`;
   out.push(`Rates (mean)   ocpp out ${rate('ocppSent')}, in ${rate('ocppReceived')}; rest ${rate('restRequests')}; notifications ${rate('notifications')}`);
   return `${out.join('\n')}\n`;
+}
+
+/** What the CSMS acknowledged against what it shows at the end, with the first findings. */
+function reconciliationLines(r: ReconcileSummary | null): string[] {
+  if (!r) return ['Reconciliation not run (the target could not be read at the end)'];
+  const c = r.checked;
+  const lines = [
+    `Reconciliation ocpp.acked_lost ${r.ackedLost}, sessions.stuck ${r.sessionsStuck}, billing.mismatches ${r.billingMismatches} (checked ${c.stops} stops, ${c.meterValues} MeterValues, ${c.sessions} sessions, ${c.wallets} wallets${r.unverifiable ? `; ${r.unverifiable} meter timestamps too old to verify` : ''}; after ${formatDuration(r.settledAfterMs / 1000)})`,
+  ];
+  for (const line of r.findings.slice(0, 5)) lines.push(`               ${line}`);
+  if (r.findings.length > 5) lines.push(`               … ${r.findings.length - 5} more in report.json`);
+  return lines;
 }

@@ -7,9 +7,11 @@ seed: 42                      # same seed, same choices (chargers, connectors, t
 duration: 60s                 # ramp-up + hold; ramp-down and draining follow
 
 target:
-  kind: embedded              # start a CSMS in this process (ephemeral ports, temporary database)
+  kind: embedded              # ev-sim starts the CSMS (ephemeral ports, temporary database)
   csms:
     rabbitmq: false           # true: RabbitMQ pipeline + Socket.io (needs a broker); false: pages poll
+    broker: shared            # shared: the broker at rabbitmqUrl; private: a RabbitMQ node for this run only
+    process: in-process       # in-process | child (ev-csms serve as a child process: restart-csms can kill -9 it)
 # target:                     # or a CSMS that is already running:
 #   kind: remote
 #   httpUrl: http://localhost:3000
@@ -66,8 +68,9 @@ phases:
 # chaos:                      # runs only when listed
 #   - { at: 20s, action: disconnect, share: 0.2 }
 #   - { at: 30s, action: reconnect-storm, share: 0.5 }
-#   - { at: 40s, action: restart-csms, downtime: 2s }
-#   - { at: 50s, action: rabbitmq-outage, duration: 5s }   # embedded + rabbitmq, local broker only
+#   - { at: 40s, action: restart-csms, downtime: 2s }   # signal: TERM (graceful) | KILL (needs process: child)
+#   - { at: 50s, action: rabbitmq-outage, duration: 5s }   # embedded + rabbitmq; use broker: private
+#   - { at: 52s, action: restart-csms, signal: KILL, onlyMode: rabbitmq }   # onlyMode: skipped in the other mode
 #   - { at: 55s, action: reboot, share: 0.1, downtime: 5s } # power loss; chargers mid-session first
 #   - { at: 58s, action: end-sessions, share: 0.5 }         # drivers end half the running sessions at once
 
@@ -81,5 +84,8 @@ thresholds:
   - isolation.leaks == 0
   - notifications.lost == 0
   - errors.unexpected == 0
+  - ocpp.acked_lost == 0      # checked at the end through the admin API (see Reconciliation)
+  - sessions.stuck == 0
+  - billing.mismatches == 0
 `;
 }

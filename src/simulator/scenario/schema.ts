@@ -52,9 +52,19 @@ const embeddedTarget = z.strictObject({
       /** true: RabbitMQ pipeline + Socket.io; false: in-process broker, pages poll. */
       rabbitmq: z.boolean().default(false),
       rabbitmqUrl: z.string().default('amqp://guest:guest@127.0.0.1:5672'),
+      /** shared: the broker at rabbitmqUrl; private: a RabbitMQ node of the run's own (outages disturb nobody). */
+      broker: z
+        .enum(['shared', 'private'])
+        .default('shared')
+        .meta({ description: 'shared: the broker at rabbitmqUrl; private: ev-sim starts a RabbitMQ node for the run (needs root and rabbitmq-server), so rabbitmq-outage disturbs nobody else' }),
+      /** in-process: createCsms in ev-sim; child: `ev-csms serve` as a child process (restart-csms signal KILL needs it). */
+      process: z
+        .enum(['in-process', 'child'])
+        .default('in-process')
+        .meta({ description: 'in-process: the CSMS runs inside ev-sim; child: ev-sim starts `ev-csms serve` as a child process (needed by restart-csms with signal KILL)' }),
     })
     .prefault({})
-    .meta({ description: 'The CSMS started in-process on ephemeral ports with a temporary database' }),
+    .meta({ description: 'The CSMS started by ev-sim on ephemeral ports with a temporary database' }),
 });
 
 const remoteTarget = z.strictObject({
@@ -136,15 +146,29 @@ const customers = z.strictObject({
   topUps: z.strictObject({ interval: range, amount: z.number().int().min(1).max(1_000_000).default(1000) }).optional(),
 });
 
+/** Fields every chaos action has: when, and (optionally) in which CSMS mode only. */
+const when = {
+  at: duration,
+  onlyMode: z
+    .enum(['embedded', 'rabbitmq'])
+    .optional()
+    .meta({ description: 'Run this action only when the CSMS runs in this mode (ev-sim run --csms-mode); skipped with a log line otherwise' }),
+};
+
 const chaosAction = z.discriminatedUnion('action', [
-  z.strictObject({ at: duration, action: z.literal('disconnect'), share: z.number().min(0).max(1) }),
-  z.strictObject({ at: duration, action: z.literal('reconnect-storm'), share: z.number().min(0).max(1).default(1) }),
-  z.strictObject({ at: duration, action: z.literal('restart-csms'), downtime: duration.prefault(1) }),
-  z.strictObject({ at: duration, action: z.literal('rabbitmq-outage'), duration }),
+  z.strictObject({ ...when, action: z.literal('disconnect'), share: z.number().min(0).max(1) }),
+  z.strictObject({ ...when, action: z.literal('reconnect-storm'), share: z.number().min(0).max(1).default(1) }),
+  z.strictObject({
+    ...when,
+    action: z.literal('restart-csms'),
+    downtime: duration.prefault(1),
+    signal: z.enum(['TERM', 'KILL']).default('TERM').meta({ description: 'TERM: graceful close; KILL: kill -9 (needs target.csms.process: child)' }),
+  }),
+  z.strictObject({ ...when, action: z.literal('rabbitmq-outage'), duration }),
   // Power loss mid-session: chargers with running transactions first, down for `downtime`.
-  z.strictObject({ at: duration, action: z.literal('reboot'), share: z.number().min(0).max(1), downtime: duration.prefault(5) }),
+  z.strictObject({ ...when, action: z.literal('reboot'), share: z.number().min(0).max(1), downtime: duration.prefault(5) }),
   // Drivers end a share of the running transactions at once: a burst of StopTransactions.
-  z.strictObject({ at: duration, action: z.literal('end-sessions'), share: z.number().min(0).max(1).default(1) }),
+  z.strictObject({ ...when, action: z.literal('end-sessions'), share: z.number().min(0).max(1).default(1) }),
 ]);
 
 const threshold = z.string().superRefine((text, ctx) => {
@@ -159,7 +183,7 @@ export const scenarioSchema = z.strictObject({
   seed: z.number().int().default(1),
   /** Load time from the first connection to the start of ramp-down's end (setup and drain not included). */
   duration,
-  target: targetSchema.default({ kind: 'embedded', csms: { rabbitmq: false, rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672' } }),
+  target: targetSchema.prefault({ kind: 'embedded' }),
   setup: z
     .strictObject({
       stations: z.array(station).min(1).default([{ name: 'Simulated station' }]),
@@ -185,6 +209,14 @@ export const scenarioSchema = z.strictObject({
     .prefault({})
     .meta({ description: 'When the load generator itself is the bottleneck for `sustain`, the run ends with exit 3' }),
   thresholds: z.array(threshold).default([]),
+}).superRefine((scenario, ctx) => {
+  // Only a child process can be killed without killing ev-sim with it.
+  const inProcess = scenario.target.kind === 'embedded' && scenario.target.csms.process === 'in-process';
+  scenario.chaos.forEach((action, i) => {
+    if (action.action === 'restart-csms' && action.signal === 'KILL' && inProcess) {
+      ctx.addIssue({ code: 'custom', path: ['chaos', i, 'signal'], message: 'signal KILL needs the CSMS in a child process: set target.csms.process: child (the in-process CSMS can only be closed, TERM)' });
+    }
+  });
 });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

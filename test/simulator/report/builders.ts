@@ -1,5 +1,5 @@
 /** Hand-made MetricsSnapshot and RunResult values for the report and view tests. */
-import type { LatencyStats, MetricsSnapshot, RunResult, ThresholdState } from '../../../src/simulator/types.ts';
+import type { LatencyStats, MetricsSnapshot, ReconcileSummary, RunResult, ThresholdState } from '../../../src/simulator/types.ts';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -40,6 +40,7 @@ export function aSnapshot(overrides: DeepPartial<MetricsSnapshot> = {}): Metrics
     isolation: { leaks: 0, acceptedJoins: 40, refusedJoins: 6, recent: [] },
     notifications: { expected: 2812, received: 2812, lost: 0 },
     generator: { eventLoopP99Ms: 14, cpuPct: 35, rssMb: 180, overloaded: false, reason: null },
+    reconciliation: null,
   };
   return merge(base, overrides);
 }
@@ -78,4 +79,18 @@ function merge<T>(base: T, over: unknown): T {
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(over)) out[k] = merge((base as Record<string, unknown>)[k], v);
   return out as T;
+}
+
+/** A reconciliation that found one lost StopTransaction (with its finding). */
+export function aReconciliation(overrides: Partial<ReconcileSummary> = {}): ReconcileSummary {
+  return {
+    ackedLost: 1,
+    sessionsStuck: 1,
+    billingMismatches: 0,
+    checked: { starts: 12, stops: 12, meterValues: 80, sessions: 12, wallets: 5 },
+    unverifiable: 0,
+    settledAfterMs: 30_000,
+    findings: ['StopTransaction SIM-0003 tx 7 (meterStop 4200) was acknowledged, but the session is still active', 'session 7 on SIM-0003 is still active'],
+    ...overrides,
+  };
 }

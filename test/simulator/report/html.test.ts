@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultReportDir, renderHtml, writeReports } from '../../../src/simulator/report/index.ts';
-import { aRunResult, aSnapshot, aThreshold } from './builders.ts';
+import { aReconciliation, aRunResult, aSnapshot, aThreshold } from './builders.ts';
 
 describe('renderHtml', () => {
   it('is one self-contained file: inline style and SVG, no script, no external reference', () => {
@@ -47,6 +47,15 @@ describe('renderHtml', () => {
     expect(html).toContain('1 leak(s)');
     expect(html).toContain('{&quot;sessionId&quot;:99}');
     expect(html).toMatch(/chargers<b>50<\/b><span class="muted">38 available, 12 charging/);
+  });
+
+  it('shows the reconciliation: the three figures and the findings', () => {
+    const html = renderHtml(aRunResult({ final: aSnapshot({ phase: 'done', reconciliation: aReconciliation() }) }));
+    expect(html).toContain('<h2>Reconciliation</h2>');
+    expect(html).toMatch(/<code>ocpp\.acked_lost<\/code><b class="bad">1<\/b>/);
+    expect(html).toMatch(/<code>billing\.mismatches<\/code><b class="">0<\/b>/);
+    expect(html).toContain('<li>session 7 on SIM-0003 is still active</li>');
+    expect(renderHtml(aRunResult())).toContain('not run: the target could not be read');
   });
 
   it('says "no data" instead of drawing an empty chart', () => {

@@ -1,7 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { renderJunit } from '../../../src/simulator/report/index.ts';
-import { aRunResult, aSnapshot, aThreshold } from './builders.ts';
+import { aReconciliation, aRunResult, aSnapshot, aThreshold } from './builders.ts';
 
 interface Case { '@_name': string; '@_classname': string; failure?: { '@_message': string; '#text': string }; skipped?: { '@_message': string } }
 
@@ -65,5 +65,13 @@ describe('renderJunit', () => {
     expect(b.cases.at(-1)?.['@_name']).toBe('infrastructure');
     expect(b.cases.at(-1)?.failure?.['@_message']).toBe('CSMS unreachable: ECONNREFUSED');
     expect(b.root['@_failures']).toBe('1');
+  });
+
+  it('carries the reconciliation figures as properties and its findings in system-out', () => {
+    const xml = renderJunit(aRunResult({ final: aSnapshot({ phase: 'done', reconciliation: aReconciliation() }) }));
+    const { suites } = parse(xml);
+    const props = (suites[0].properties as { property: { '@_name': string; '@_value': string }[] }).property;
+    expect(Object.fromEntries(props.map((p) => [p['@_name'], p['@_value']]))).toMatchObject({ 'ocpp.acked_lost': '1', 'sessions.stuck': '1', 'billing.mismatches': '0' });
+    expect(String(suites[0]['system-out'])).toContain('reconciliation: session 7 on SIM-0003 is still active');
   });
 });

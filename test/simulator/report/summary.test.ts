@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderSummary } from '../../../src/simulator/report/index.ts';
-import { aRunResult, aSnapshot, aThreshold } from './builders.ts';
+import { aReconciliation, aRunResult, aSnapshot, aThreshold } from './builders.ts';
 
 describe('renderSummary', () => {
   it('gives the verdict and lists every threshold with its mark and measured value', () => {
@@ -36,5 +36,12 @@ describe('renderSummary', () => {
     const text = renderSummary(aRunResult({ thresholds: [] }));
     expect(text).toContain('PASSED');
     expect(text).toContain('(none declared)');
+  });
+
+  it('shows the reconciliation with its first findings, or that it did not run', () => {
+    const text = renderSummary(aRunResult({ final: aSnapshot({ phase: 'done', reconciliation: aReconciliation() }) }));
+    expect(text).toContain('Reconciliation ocpp.acked_lost 1, sessions.stuck 1, billing.mismatches 0 (checked 12 stops, 80 MeterValues, 12 sessions, 5 wallets; after 30s)');
+    expect(text).toContain('               StopTransaction SIM-0003 tx 7 (meterStop 4200) was acknowledged, but the session is still active');
+    expect(renderSummary(aRunResult())).toContain('Reconciliation not run');
   });
 });
