@@ -147,7 +147,7 @@ export function createGateway(deps: GatewayDeps) {
         events.onProtocolError(state, info);
       },
       onFlood: (info) => {
-        floodReason = `1008 rate limit exceeded: ${info.framesPerSecond} frames/s for ${info.excessSeconds} s (limit ${info.limitPerSecond}/s), ${info.framesOverLimit} frames dropped or refused`;
+        floodReason = `1008 rate limit exceeded: ${info.framesPerSecond} frames/s for ${info.excessSeconds} s (limit ${info.limitPerSecond}/s), ${info.framesOverLimit} of ${info.framesReceived} frames dropped or refused`;
         logger.warn({ identity, remoteAddress, ...info }, 'charger over its rate limit: disconnected');
         events.flood(state, floodReason);
       },
