@@ -23,7 +23,8 @@ export interface CsmsProcess {
 }
 
 /**
- * Starts `support/csms-process.ts` with `env` (CHARGERS, TOKENS, DB_PATH, BENCH_RABBITMQ_NAMESPACE).
+ * Starts `support/csms-process.ts` with `env` (CHARGERS, TOKENS, DB_PATH, BENCH_RABBITMQ_NAMESPACE,
+ * BENCH_CSMS_CONFIG: JSON config overrides).
  * With `logFile`, the CSMS's stdout and stderr (its pino log) go there instead of ours.
  */
 export async function startCsmsProcess(env: Record<string, string>, opts: { logFile?: string } = {}): Promise<CsmsProcess> {

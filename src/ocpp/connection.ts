@@ -47,6 +47,10 @@ const CLOSE_POLICY = 1008;
 // After our close frame, how long a flooding peer gets to answer it before the socket is destroyed:
 // one that does not read would otherwise hold it (and keep us reading) for ws's 30 s close timeout.
 const FLOOD_CLOSE_GRACE_MS = 1000;
+// Over the limit we stop reading the socket this long: what the peer sends meanwhile waits in its
+// TCP window, costing us nothing (a frame never read is the cheapest one to drop). Well under a
+// second, so that a flood still shows as excess in every second.
+const EXCESS_PAUSE_MS = 100;
 
 class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements OcppConnection<In, Out, Ctx> {
   lenient: boolean;
@@ -67,6 +71,7 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
   private readonly inQueue: IncomingCall[] = [];
   private busy = false;
   private readonly limiter: FrameLimiter | null;
+  private paused = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -83,6 +88,7 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
     this.onTimeout = this.onTimeout.bind(this);
     this.onHandlerDone = this.onHandlerDone.bind(this);
     this.onHandlerFailed = this.onHandlerFailed.bind(this);
+    this.resume = this.resume.bind(this);
     socket.on('message', (data: RawData) => this.receive(data));
     socket.on('close', (code: number, reason: Buffer) => this.shutdown(code, reason.toString()));
     // Without a listener an 'error' (e.g. a frame over maxPayload) would crash the process; 'close' follows.
@@ -228,10 +234,20 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
         this.sendRaw(encodeCallError(messageId, 'GenericError', RATE_LIMITED));
       }
     }
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+      setTimeout(this.resume, EXCESS_PAUSE_MS).unref();
+    }
     if (!limiter.excess(now)) return;
     this.opts.onFlood?.(limiter.floodInfo(now));
     this.close(CLOSE_POLICY, RATE_LIMITED);
     setTimeout(() => this.socket.terminate(), FLOOD_CLOSE_GRACE_MS).unref();
+  }
+
+  private resume(): void {
+    this.paused = false;
+    if (!this.closed) this.socket.resume();
   }
 
   private enqueue(call: IncomingCall): void {

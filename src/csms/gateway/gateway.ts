@@ -204,6 +204,9 @@ export function createGateway(deps: GatewayDeps) {
         noServer: true,
         maxPayload: config.ocppMaxFrameBytes,
         perMessageDeflate: false,
+        // One message per socket per turn of the event loop: a flooding charger's buffered frames
+        // are handled in turn with everyone else's, not all at once ahead of them.
+        allowSynchronousEvents: false,
         handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
       });
       http = createServer((_req, res) => {
