@@ -245,9 +245,10 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
     setTimeout(() => this.socket.terminate(), FLOOD_CLOSE_GRACE_MS).unref();
   }
 
+  // Also once closed: the peer's answer to our close frame has to be read.
   private resume(): void {
     this.paused = false;
-    if (!this.closed) this.socket.resume();
+    this.socket.resume();
   }
 
   private enqueue(call: IncomingCall): void {

@@ -60,6 +60,19 @@ describe('rate limit on every frame', () => {
     expect(peer.received.map((f) => (f as unknown[])[1])).toEqual(['h0', 'h1', 'h4']);
   });
 
+  it('completes a close handshake while the socket is paused for excess', async () => {
+    const { endpoint, nextConnection } = await startServer({ rateLimit: { perSecond: 1, burst: 1, closeAfterSeconds: 0 } });
+    const peer = await connectRaw(`${endpoint}/CP1`);
+    const server = await nextConnection();
+    peer.send([3, 'x', {}]);
+    peer.send([2, 'h1', 'Heartbeat', {}]);
+    expect(await peer.nextFrame()).toEqual([4, 'h1', 'GenericError', 'rate limit exceeded', {}]);
+    // Paused now: our close frame goes out, and the peer's answer must still be read (not 1006 after 30 s).
+    const closed = new Promise<number>((resolve) => server.socket.once('close', resolve));
+    server.close(1000, 'bye');
+    expect(await closed).toBe(1000);
+  }, 10_000);
+
   const kinds: [string, (i: number) => string][] = [
     ['CALLRESULT to an unknown id', () => '[3,"x",{}]'],
     ['CALLERROR', (i) => `[4,"e${i}","GenericError","",{}]`],
