@@ -52,6 +52,7 @@ function floodOne(url: string, req: FloodRequest, startedAt: number, until: numb
         const pump = () => {
           if (ws.readyState !== WebSocket.OPEN) return;
           if (performance.now() >= until) return ws.terminate();
+          if (ws.bufferedAmount >= HIGH_WATER) return void setTimeout(pump, 1); // full: no busy loop on a shared CPU
           for (let k = 0; k < BATCH && ws.bufferedAmount < HIGH_WATER; k++) ws.send(frame(result.sent++));
           setImmediate(pump);
         };

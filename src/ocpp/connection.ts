@@ -44,8 +44,9 @@ const OVERLOAD = 'too many pending requests';
 const RATE_LIMITED = 'rate limit exceeded';
 /** RFC 6455 §7.4.1: 1008, a message that violates the endpoint's policy. */
 const CLOSE_POLICY = 1008;
-// After our close frame, how long a flooding peer gets to answer it before the socket is destroyed:
-// one that does not read would otherwise hold it (and keep us reading) for ws's 30 s close timeout.
+// A flooding peer is not read again: its answer to our close frame sits behind what it kept
+// sending. Our close frame gets this long to leave, then the socket is destroyed (instead of
+// ws's 30 s close timeout).
 const FLOOD_CLOSE_GRACE_MS = 1000;
 // Over the limit we stop reading the socket this long: what the peer sends meanwhile waits in its
 // TCP window, costing us nothing (a frame never read is the cheapest one to drop). Well under a
@@ -72,6 +73,7 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
   private busy = false;
   private readonly limiter: FrameLimiter | null;
   private paused = false;
+  private flooded = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -241,14 +243,15 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
     }
     if (!limiter.excess(now)) return;
     this.opts.onFlood?.(limiter.floodInfo(now));
+    this.flooded = true;
     this.close(CLOSE_POLICY, RATE_LIMITED);
     setTimeout(() => this.socket.terminate(), FLOOD_CLOSE_GRACE_MS).unref();
   }
 
-  // Also once closed: the peer's answer to our close frame has to be read.
+  // Also once closed, as the peer's answer to our close frame has to be read; but not a flooder's.
   private resume(): void {
     this.paused = false;
-    this.socket.resume();
+    if (!this.flooded) this.socket.resume();
   }
 
   private enqueue(call: IncomingCall): void {
