@@ -23,8 +23,9 @@ export interface CsmsProcess {
 }
 
 /**
- * Starts `support/csms-process.ts` with `env` (CHARGERS, TOKENS, DB_PATH, BENCH_RABBITMQ_NAMESPACE),
- * or with `floor` the bare pipeline `support/floor-process.ts` (DB_PATH, FLOOR_MODE).
+ * Starts `support/csms-process.ts` with `env` (CHARGERS, TOKENS, DB_PATH, BENCH_RABBITMQ_NAMESPACE,
+ * BENCH_CSMS_CONFIG: JSON config overrides), or with `floor` the bare pipeline
+ * `support/floor-process.ts` (DB_PATH, FLOOR_MODE).
  * With `logFile`, the CSMS's stdout and stderr (its pino log) go there instead of ours.
  */
 export async function startCsmsProcess(env: Record<string, string>, opts: { logFile?: string; floor?: boolean } = {}): Promise<CsmsProcess> {

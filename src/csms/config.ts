@@ -41,7 +41,12 @@ export const configSchema = z.object({
   ocppPingIntervalS: z.coerce.number().int().min(0).default(60),
   ocppMaxFrameBytes: z.coerce.number().int().min(1024).default(65_536),
   ocppMaxQueuedCalls: z.coerce.number().int().positive().default(50),
+  /** Frames of any type per second from one charger (burst 2×); excess CALLs get GenericError, the rest are dropped. */
   ocppRateLimitPerSecond: z.coerce.number().int().positive().default(200),
+  /** Consecutive seconds over the rate limit after which the charger is disconnected (1008); 0 = never. */
+  ocppRateLimitCloseAfterS: z.coerce.number().int().min(0).default(5),
+  /** Frames over the limit within one second for that second to count towards the disconnect. */
+  ocppRateLimitMinExcess: z.coerce.number().int().positive().default(1),
   /** OCPP message log rows kept per charge point. */
   messageLogRetention: z.coerce.number().int().min(10).default(1000),
   /** Minimum wallet balance (minor units) to start a session, on top of the tariff's session fee. */
@@ -84,6 +89,8 @@ export const ENV_NAMES: Record<keyof z.output<typeof configSchema>, string> = {
   ocppMaxFrameBytes: 'OCPP_MAX_FRAME_BYTES',
   ocppMaxQueuedCalls: 'OCPP_MAX_QUEUED_CALLS',
   ocppRateLimitPerSecond: 'OCPP_RATE_LIMIT_PER_SECOND',
+  ocppRateLimitCloseAfterS: 'OCPP_RATE_LIMIT_CLOSE_AFTER_S',
+  ocppRateLimitMinExcess: 'OCPP_RATE_LIMIT_MIN_EXCESS',
   messageLogRetention: 'MESSAGE_LOG_RETENTION',
   minStartBalance: 'MIN_START_BALANCE',
   sessionStaleAfterS: 'SESSION_STALE_AFTER_S',

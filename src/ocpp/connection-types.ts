@@ -59,6 +59,41 @@ export interface OcppProtocolErrorInfo {
   raw?: string;
 }
 
+/**
+ * The per-connection limit on incoming frames of every type (CALL, CALLRESULT, CALLERROR, broken or
+ * ignored ones). Over it a CALL gets GenericError, other frames are dropped; neither is reported.
+ */
+export interface RateLimitOptions {
+  /** Frames per second the bucket refills. */
+  perSecond: number;
+  /** Frames that may arrive at once. */
+  burst: number;
+  /** Close (1008) after this many consecutive seconds in excess; 0 never closes (default 5). */
+  closeAfterSeconds?: number;
+  /** Frames over the limit within one second for that second to count as excess (default 1). */
+  minExcessPerSecond?: number;
+  /**
+   * Over the limit, a CALL is answered only while less than this many bytes wait in the socket's
+   * send buffer (default 64 KiB): a peer that does not read its answers must not make us hold them.
+   */
+  maxBufferedBytes?: number;
+}
+
+/** Reported once by `onFlood`, just before the connection is closed with 1008 for a sustained excess. */
+export interface OcppFloodInfo {
+  /** Frames received on the connection, within and over the limit. */
+  framesReceived: number;
+  /** Frames over the limit: dropped, or for a CALL answered with GenericError. */
+  framesOverLimit: number;
+  /** Of those, CALLs that got their GenericError. */
+  callsRefused: number;
+  /** Consecutive seconds in excess. */
+  excessSeconds: number;
+  /** Frames per second received during those seconds. */
+  framesPerSecond: number;
+  limitPerSecond: number;
+}
+
 /** Per-call options of `call()`. */
 export interface CallOptions {
   /** Default: the connection's `callTimeoutMs`. Counted from when the CALL is sent, not queued. */
@@ -75,8 +110,8 @@ export interface OcppConnectionOptions<In extends ActionMap = ActionMap, Ctx = u
   callTimeoutMs?: number;
   /** Incoming CALLs waiting or in progress beyond which new ones get GenericError (default 100). */
   maxQueuedCalls?: number;
-  /** Token bucket for incoming CALLs; excess ones get GenericError. */
-  rateLimit?: { perSecond: number; burst: number };
+  /** Token bucket for every incoming frame; see {@link RateLimitOptions}. None: no limit. */
+  rateLimit?: RateLimitOptions;
   /** Handlers shared by many connections; `handle()` adds per-connection ones on top. */
   handlers?: HandlerMap<In, Ctx>;
   /** Called for a known 1.6 action without a handler instead of answering NotSupported. */
@@ -85,6 +120,8 @@ export interface OcppConnectionOptions<In extends ActionMap = ActionMap, Ctx = u
   context?: Ctx;
   onMessage?: (info: OcppMessageInfo) => void;
   onProtocolError?: (info: OcppProtocolErrorInfo) => void;
+  /** The peer exceeded `rateLimit` for `closeAfterSeconds`: called once, then the connection closes. */
+  onFlood?: (info: OcppFloodInfo) => void;
   onValidationWarning?: (action: string, messageId: string, warnings: readonly string[]) => void;
   /** A handler threw something other than an OcppError; the peer got a bare InternalError. */
   onHandlerError?: (error: unknown, action: string, messageId: string) => void;

@@ -8,6 +8,7 @@ import type {
 import { OcppConnectionClosedError, OcppError, OcppTimeoutError, type OcppErrorCode } from './errors.ts';
 import { decodeFrame, encodeCall, encodeCallError, encodeCallResult, type Payload } from './frames.ts';
 import type { ActionMap } from './messages.ts';
+import { FrameLimiter, peekCallId } from './rate-limit.ts';
 import { createOcppValidator, type OcppValidator } from './validator.ts';
 
 // JE §3.1: ids are unique per sender across all connections of an identity, even across restarts,
@@ -40,6 +41,17 @@ interface IncomingCall {
 const STRICT = { lenient: false } as const;
 const LENIENT = { lenient: true } as const;
 const OVERLOAD = 'too many pending requests';
+const RATE_LIMITED = 'rate limit exceeded';
+/** RFC 6455 §7.4.1: 1008, a message that violates the endpoint's policy. */
+const CLOSE_POLICY = 1008;
+// A flooding peer is not read again: its answer to our close frame sits behind what it kept
+// sending. Our close frame gets this long to leave, then the socket is destroyed (instead of
+// ws's 30 s close timeout).
+const FLOOD_CLOSE_GRACE_MS = 1000;
+// Over the limit we stop reading the socket this long: what the peer sends meanwhile waits in its
+// TCP window, costing us nothing (a frame never read is the cheapest one to drop). Well under a
+// second, so that a flood still shows as excess in every second.
+const EXCESS_PAUSE_MS = 100;
 
 class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements OcppConnection<In, Out, Ctx> {
   lenient: boolean;
@@ -59,8 +71,9 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
   // CALLs of the two directions can cross without waiting for each other.
   private readonly inQueue: IncomingCall[] = [];
   private busy = false;
-  private tokens: number;
-  private refilledAt = 0;
+  private readonly limiter: FrameLimiter | null;
+  private paused = false;
+  private flooded = false;
 
   constructor(
     readonly socket: WebSocket,
@@ -73,10 +86,11 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
     this.maxQueuedCalls = opts.maxQueuedCalls ?? 100;
     this.shared = opts.handlers;
     this.context = opts.context as Ctx;
-    this.tokens = opts.rateLimit?.burst ?? 0;
+    this.limiter = opts.rateLimit ? new FrameLimiter(opts.rateLimit) : null;
     this.onTimeout = this.onTimeout.bind(this);
     this.onHandlerDone = this.onHandlerDone.bind(this);
     this.onHandlerFailed = this.onHandlerFailed.bind(this);
+    this.resume = this.resume.bind(this);
     socket.on('message', (data: RawData) => this.receive(data));
     socket.on('close', (code: number, reason: Buffer) => this.shutdown(code, reason.toString()));
     // Without a listener an 'error' (e.g. a frame over maxPayload) would crash the process; 'close' follows.
@@ -147,8 +161,14 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
   }
 
   private receive(data: RawData): void {
-    const text = (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
+    if (this.closed) return;
     const now = performance.now();
+    // Every frame pays here first, before any decoding: a flood of any kind costs a few comparisons.
+    if (this.limiter !== null && !this.limiter.take(now)) {
+      this.overLimit(data, now);
+      return;
+    }
+    const text = (Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data)).toString('utf8');
     const frame = decodeFrame(text);
     switch (frame.type) {
       case 'call':
@@ -203,23 +223,45 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
     call.resolve(payload);
   }
 
+  /**
+   * A frame over the limit: counted, not reported one by one. A CALL still gets its GenericError
+   * (J §4.2.3) while the peer reads what we send; everything else is dropped.
+   */
+  private overLimit(data: RawData, now: number): void {
+    const limiter = this.limiter!;
+    if (this.socket.bufferedAmount < limiter.maxBufferedBytes && Buffer.isBuffer(data)) {
+      const messageId = peekCallId(data);
+      if (messageId !== null) {
+        limiter.refused++;
+        this.sendRaw(encodeCallError(messageId, 'GenericError', RATE_LIMITED));
+      }
+    }
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+      setTimeout(this.resume, EXCESS_PAUSE_MS).unref();
+    }
+    if (!limiter.excess(now)) return;
+    this.opts.onFlood?.(limiter.floodInfo(now));
+    this.flooded = true;
+    this.close(CLOSE_POLICY, RATE_LIMITED);
+    setTimeout(() => this.socket.terminate(), FLOOD_CLOSE_GRACE_MS).unref();
+  }
+
+  // Also once closed, as the peer's answer to our close frame has to be read; but not a flooder's.
+  private resume(): void {
+    this.paused = false;
+    if (!this.flooded) this.socket.resume();
+  }
+
   private enqueue(call: IncomingCall): void {
-    if (this.inQueue.length >= this.maxQueuedCalls || (this.opts.rateLimit && !this.takeToken(call.receivedAt))) {
+    if (this.inQueue.length >= this.maxQueuedCalls) {
       this.protocolError('overload', call.messageId, call.action, 'GenericError', OVERLOAD);
       this.reply(call.messageId, call.action, new OcppError('GenericError', OVERLOAD), call.receivedAt);
       return;
     }
     this.inQueue.push(call);
     if (!this.busy) this.drain();
-  }
-
-  private takeToken(now: number): boolean {
-    const { perSecond, burst } = this.opts.rateLimit!;
-    this.tokens = Math.min(burst, this.tokens + ((now - this.refilledAt) * perSecond) / 1000);
-    this.refilledAt = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
   }
 
   // Incoming CALLs are handled one at a time in arrival order, so that e.g. a StartTransaction is

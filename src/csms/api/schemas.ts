@@ -41,13 +41,27 @@ export function errors(...statuses: number[]): Record<number, Schema> {
   return Object.fromEntries(statuses.map((s) => [s, errorBody]));
 }
 
+/**
+ * The largest paging offset. Without a bound, `offset=99999999999999999999` passed validation as
+ * 1e20 and SQLite refused to bind it (a 500); no list comes near 2^31 rows.
+ */
+export const MAX_OFFSET = 2_147_483_647;
+
+/** `limit` of a list route: 1 to `max` items. */
+export function limitSchema(max = 200, byDefault = 50): Schema {
+  return { type: 'integer', minimum: 1, maximum: max, default: byDefault };
+}
+
+/** `limit` and `offset`, for every list route's querystring: out of range is a 400 CSMS_ERR_VALIDATION. */
+export const pageProperties: Record<string, Schema> = {
+  limit: limitSchema(),
+  offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET, default: 0 },
+};
+
 export const pageQuery: Schema = {
   type: 'object',
   additionalProperties: false,
-  properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-    offset: { type: 'integer', minimum: 0, default: 0 },
-  },
+  properties: pageProperties,
 };
 
 export const pageFields = { total: int, limit: int, offset: int };

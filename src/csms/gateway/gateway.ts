@@ -120,6 +120,8 @@ export function createGateway(deps: GatewayDeps) {
 
   function attach(identity: string, point: ChargePoint | null, ws: WebSocket, remoteAddress: string | null): void {
     const state = createChargerState(identity, point?.registrationStatus === 'Accepted' && point.lastBootAt !== null, Date.now());
+    // Set when we close the connection for flooding: the disconnect then says why, not just "1006".
+    let floodReason: string | null = null;
     const conn = createOcppConnection<ChargePointToCsms, CsmsToChargePoint, ChargerState>(ws, {
       context: state,
       handlers,
@@ -127,7 +129,12 @@ export function createGateway(deps: GatewayDeps) {
       lenient: !config.ocppStrict || (point?.lenient ?? false),
       callTimeoutMs: config.ocppCallTimeoutMs,
       maxQueuedCalls: config.ocppMaxQueuedCalls,
-      rateLimit: { perSecond: config.ocppRateLimitPerSecond, burst: config.ocppRateLimitPerSecond * 2 },
+      rateLimit: {
+        perSecond: config.ocppRateLimitPerSecond,
+        burst: config.ocppRateLimitPerSecond * 2,
+        closeAfterSeconds: config.ocppRateLimitCloseAfterS,
+        minExcessPerSecond: config.ocppRateLimitMinExcess,
+      },
       onMessage: (info) => {
         if (info.messageType === 2 && info.action) {
           const calls = info.direction === 'in' ? stats.callsIn : stats.callsOut;
@@ -138,6 +145,11 @@ export function createGateway(deps: GatewayDeps) {
       onProtocolError: (info) => {
         logger.debug({ identity, ...info }, 'protocol error');
         events.onProtocolError(state, info);
+      },
+      onFlood: (info) => {
+        floodReason = `1008 rate limit exceeded: ${info.framesPerSecond} frames/s for ${info.excessSeconds} s (limit ${info.limitPerSecond}/s), ${info.framesOverLimit} of ${info.framesReceived} frames dropped or refused`;
+        logger.warn({ identity, remoteAddress, ...info }, 'charger over its rate limit: disconnected');
+        events.flood(state, floodReason);
       },
       onHandlerError: (err, action, messageId) => logger.error({ err, identity, action, messageId }, 'handler failed'),
     });
@@ -160,7 +172,7 @@ export function createGateway(deps: GatewayDeps) {
         connections.delete(identity);
         store.chargePoints.clearNode(identity, deps.nodeId);
         stats.connected = connections.size;
-        events.connection(state, 'disconnected', remoteAddress, `${code} ${reason.toString()}`.trim());
+        events.connection(state, 'disconnected', remoteAddress, floodReason ?? `${code} ${reason.toString()}`.trim());
       }
     });
     events.connection(state, 'connected', remoteAddress, null);
@@ -192,6 +204,9 @@ export function createGateway(deps: GatewayDeps) {
         noServer: true,
         maxPayload: config.ocppMaxFrameBytes,
         perMessageDeflate: false,
+        // One message per socket per turn of the event loop: a flooding charger's buffered frames
+        // are handled in turn with everyone else's, not all at once ahead of them.
+        allowSynchronousEvents: false,
         handleProtocols: (offered) => (offered.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
       });
       http = createServer((_req, res) => {

@@ -10,7 +10,7 @@ import { hashPassword } from '../../domain/secrets.ts';
 import type { User } from '../../domain/types.ts';
 import { normalizeEmail, publicUser, uniqueIdTag } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
-import { body, emailSchema, errors, idParams, idTagSchema, list, nameSchema, obj, pageFields, passwordSchema, userSchema } from '../schemas.ts';
+import { body, emailSchema, errors, idParams, idTagSchema, list, nameSchema, obj, pageFields, pageProperties, passwordSchema, userSchema } from '../schemas.ts';
 
 interface CustomerBody {
   email: string;
@@ -49,7 +49,7 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     ...read,
     schema: {
       tags, security, summary: 'Customers with balances; `q` searches email and name (`total` counts the matches)',
-      querystring: { type: 'object', additionalProperties: false, properties: { q: { type: 'string', maxLength: 100 }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { q: { type: 'string', maxLength: 100 }, ...pageProperties } },
       response: { 200: list(customerSchema, pageFields), ...errors(400, 401, 403) },
     },
   }, async (request) => {

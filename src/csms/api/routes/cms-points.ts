@@ -12,7 +12,7 @@ import type { ChargePoint, NotificationType, RegistrationStatus } from '../../do
 import type { ApiContext } from '../context.ts';
 import {
   body, chargePointIdSchema, chargePointSchema, connectorSchema, cpParams, errors, list, messageLogSchema,
-  obj, pageFields, sessionViewSchema, tariffSchema,
+  limitSchema, obj, pageFields, pageProperties, sessionViewSchema, tariffSchema,
 } from '../schemas.ts';
 
 interface PointBody {
@@ -75,7 +75,7 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     ...read,
     schema: {
       tags, security, summary: 'Charge points with their connectors',
-      querystring: { type: 'object', additionalProperties: false, properties: { stationId: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { stationId: { type: 'integer', minimum: 1 }, ...pageProperties } },
       response: { 200: list(pointWithConnectors, pageFields), ...errors(400, 401, 403) },
     },
   }, async (request) => ({
@@ -99,7 +99,7 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     schema: {
       tags, security, summary: 'OCPP message log, newest first; `afterId` returns only newer entries (polling cursor)',
       params: cpParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, afterId: { type: 'integer', minimum: 0 } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { limit: limitSchema(500, 100), afterId: { type: 'integer', minimum: 0 } } },
       response: { 200: list(messageLogSchema), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {

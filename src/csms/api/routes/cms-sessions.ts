@@ -5,7 +5,7 @@ import type { Session } from '../../domain/types.ts';
 import type { ApiContext } from '../context.ts';
 import { CsmsError } from '../../domain/errors.ts';
 import { currentUser } from '../auth.ts';
-import { body, errors, idParams, list, meterSeriesSchema, obj, pageFields, sessionViewSchema } from '../schemas.ts';
+import { body, errors, idParams, list, meterSeriesSchema, obj, pageFields, pageProperties, sessionViewSchema } from '../schemas.ts';
 import { sessionSeries } from './user.ts';
 
 const int = { type: 'integer' };
@@ -34,8 +34,7 @@ const sessionQuery = {
     customerId: { type: 'integer', minimum: 1 },
     from: { type: 'string', format: 'date-time', description: 'Sessions started at or after this time' },
     to: { type: 'string', format: 'date-time', description: 'Sessions started before this time' },
-    limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-    offset: { type: 'integer', minimum: 0, default: 0 },
+    ...pageProperties,
   },
 };
 

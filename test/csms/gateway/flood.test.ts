@@ -1,0 +1,98 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Notification } from '../../../src/csms/domain/types.ts';
+import { aChargePoint, login, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
+import { bootedRawCharger, openRawCharger, type RawCharger } from '../../helpers/raw-charger.ts';
+
+const LIMIT = 20;
+const CLOSE_AFTER_S = 2;
+const REASON = /^1008 rate limit exceeded: \d+ frames\/s for 2 s \(limit 20\/s\), (\d+) of (\d+) frames dropped or refused$/;
+
+interface LogRow { messageType: number; direction: string; payload: { raw?: string; reason?: string } }
+
+/** Sends `frame(i)` in batches every 10 ms until the server closes the socket. */
+function flood(c: RawCharger, frame: (i: number) => string): Promise<{ code: number; sent: number }> {
+  let sent = 0;
+  const timer = setInterval(() => {
+    for (let k = 0; k < 50 && c.ws.readyState === c.ws.OPEN; k++) c.sendText(frame(sent++));
+  }, 10);
+  return c.closed.then(({ code }) => {
+    clearInterval(timer);
+    return { code, sent };
+  });
+}
+
+describe('gateway: one flooding connection cannot hurt the others', () => {
+  let t: TestCsms;
+  let quiet: RawCharger;
+  let adminToken: string;
+  const notes: Notification[] = [];
+  beforeEach(async () => {
+    t = await startCsms({ ocppRateLimitPerSecond: LIMIT, ocppRateLimitCloseAfterS: CLOSE_AFTER_S });
+    t.csms.parts.broker!.consumeNotifications((n) => notes.push(n));
+    aChargePoint(t.store, { id: 'CP-QUIET' });
+    aChargePoint(t.store, { id: 'CP-FLOOD' });
+    quiet = await bootedRawCharger(t.info.ocppUrl, 'CP-QUIET');
+    adminToken = await login(t, 'admin@ev-csms.local', 'admin-password');
+  });
+  afterEach(async () => {
+    notes.length = 0;
+    quiet.close();
+    await t.close();
+  });
+
+  const kinds: [string, (i: number) => string][] = [
+    ['CALLRESULTs to unknown ids', () => '[3,"x",{}]'],
+    ['CALLERRORs', (i) => `[4,"e${i}","GenericError","",{}]`],
+    ['CALLs', (i) => `[2,"c${i}","Heartbeat",{}]`],
+    ['undecodable frames', () => '[2, "no-end"'],
+    ['frames of an unknown type', () => '[7,"x",{}]'],
+  ];
+  it.each(kinds)('%s: closed after a sustained excess, logged once in the CMS, the quiet charger answered throughout', async (_kind, frame) => {
+    const flooder = await openRawCharger(t.info.ocppUrl, 'CP-FLOOD');
+    const flooding = flood(flooder, frame);
+    let done = false;
+    void flooding.then(() => (done = true));
+
+    let sent = 0;
+    const answers: unknown[][] = [];
+    while (!done || sent < 3) {
+      quiet.send([2, `q${sent++}`, 'Heartbeat', {}]);
+      answers.push(await quiet.next(10_000));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(answers).toEqual(Array.from({ length: sent }, (_, i) => [3, `q${i}`, { currentTime: expect.any(String) }]));
+    expect((await flooding).code).toBe(1008);
+
+    await t.settle();
+    const res = await t.api('/api/cms/points/CP-FLOOD/messages?limit=500', { token: adminToken });
+    expect(res.status).toBe(200);
+    const rows = ((await res.json()) as { items: LogRow[] }).items;
+    const closing = rows.filter((r) => r.payload?.reason?.startsWith('1008 rate limit exceeded'));
+    expect(closing).toHaveLength(1);
+    const [, over, received] = closing[0].payload.reason!.match(REASON)!.map(Number);
+    expect(over).toBeGreaterThan(0);
+    // Frames over the limit leave no trace of their own: at most a CALL and its answer per frame within it.
+    expect(rows.length - 1).toBeLessThanOrEqual(2 * (received - over));
+
+    const offline = await waitFor(() => notes.find((n) => n.type === 'charger.status' && (n.data as { chargePointId: string; online?: boolean }).chargePointId === 'CP-FLOOD' && (n.data as { online?: boolean }).online === false));
+    expect((offline.data as { reason: string }).reason).toMatch(REASON);
+    const point = await t.api('/api/cms/points/CP-FLOOD', { token: adminToken });
+    expect(((await point.json()) as { online: boolean }).online).toBe(false);
+  }, 30_000);
+
+  it('frames within the limit are answered and logged as before, and the connection stays open', async () => {
+    const c = await bootedRawCharger(t.info.ocppUrl, 'CP-FLOOD');
+    for (let i = 0; i < LIMIT; i++) c.send([2, `w${i}`, 'Heartbeat', {}]);
+    for (let i = 0; i < LIMIT; i++) expect((await c.next())[0]).toBe(3);
+    c.send([3, 'nobody-asked', {}]);
+    await t.settle();
+    const rows = await waitFor(() => {
+      const r = t.store.messages.list('CP-FLOOD', { limit: 100 });
+      return r.length >= 2 * LIMIT + 2 + 1 ? r : null;
+    });
+    expect(rows.some((r) => JSON.stringify(r.payload).includes('unexpected-response'))).toBe(true);
+    expect(rows.some((r) => JSON.stringify(r.payload).includes('rate limit exceeded'))).toBe(false);
+    expect(c.ws.readyState).toBe(c.ws.OPEN);
+    c.close();
+  });
+});
