@@ -113,7 +113,7 @@ export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPub
 
     /** The connection was closed for flooding: one row in the charger's message log says why. */
     flood(state: ChargerState, reason: string): void {
-      broker.publishEvent({ eventId: newEventId(), chargePointId: state.identity, nodeId, receivedAt: now(), kind: 'invalid', raw: '', reason, answer: null });
+      fire({ eventId: newEventId(), chargePointId: state.identity, nodeId, receivedAt: now(), kind: 'invalid', raw: '', reason, answer: null });
     },
 
     connection(state: ChargerState, kind: 'connected' | 'disconnected', remoteAddress: string | null, reason: string | null): void {
