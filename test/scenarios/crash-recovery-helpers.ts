@@ -1,0 +1,24 @@
+/** What the crash-recovery scenario tests share: loading a shipped scenario, and the verdict. */
+import { expect } from 'vitest';
+import { loadScenario } from '../../src/simulator/scenario/loader.ts';
+import type { Scenario } from '../../src/simulator/scenario/schema.ts';
+import type { RunResult } from '../../src/simulator/types.ts';
+
+/** A shipped scenario, loaded as `ev-sim run` loads it. */
+export async function scenario(file: string): Promise<Scenario> {
+  const loaded = await loadScenario(new URL(`../../scenarios/${file}`, import.meta.url).pathname);
+  if (!loaded.ok) throw new Error(`${file}: ${JSON.stringify(loaded.errors)}`);
+  return loaded.scenario;
+}
+
+/** Exit 0, every threshold held, and the reconciliation found nothing lost, stuck or misbilled. */
+export function expectNothingLost(result: RunResult): void {
+  const failed = result.thresholds.filter((t) => t.ok !== true).map((t) => t.message);
+  const rec = result.final.reconciliation;
+  expect({ exitCode: result.exitCode, failed, findings: rec?.findings.slice(0, 5) }).toEqual({ exitCode: 0, failed: [], findings: [] });
+  expect(rec).toMatchObject({ ackedLost: 0, sessionsStuck: 0, billingMismatches: 0 });
+  // The run did what it is for: many acknowledged stops and readings, kills that happened.
+  expect(rec!.checked.stops).toBeGreaterThan(300);
+  expect(rec!.checked.meterValues).toBeGreaterThan(2000);
+}
+
