@@ -114,7 +114,10 @@ export async function runCommand(file: string, flags: RunFlags, runScenario: Run
       process.exit(130);
     }
   };
+  // SIGTERM (a CI job or a supervisor stopping the run) as Ctrl-C: ramp down, stop what the run
+  // started (a child CSMS, a private broker node), write the reports.
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
 
   // Chosen before the run: the child CSMS's log goes there too.
   const dir = flags.reportDir ?? defaultReportDir(scenario.name, new Date());
@@ -135,6 +138,7 @@ export async function runCommand(file: string, flags: RunFlags, runScenario: Run
     return 3;
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
   }
   live.close();
 
