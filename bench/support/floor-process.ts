@@ -4,10 +4,12 @@
  *
  *   charger frame → immediate answer → event → consumer → one SQLite row per event
  *
- * The event goes through an in-process EventEmitter (`FLOOR_MODE=memory`) or through RabbitMQ
- * (`FLOOR_MODE=rabbitmq`: persistent, confirm channel, prefetch 200, ack after the row). It speaks
- * just enough OCPP for the benches (BootNotification, StartTransaction, anything else → `{}`) and
- * the same IPC as csms-process.ts (ready, stats, stop).
+ * The event goes through an in-process EventEmitter (`FLOOR_MODE=memory`: answered at once) or
+ * through RabbitMQ (`FLOOR_MODE=rabbitmq`: persistent on a confirm channel, answered once confirmed,
+ * as the CSMS does; consumed on a connection of its own with prefetch 200, acked after the row). An
+ * answer that waits for nothing would let a closed-loop generator fill the broker until its memory
+ * alarm blocks the connection: no sustained rate at all. It speaks just enough OCPP for the benches
+ * (BootNotification, StartTransaction, anything else → `{}`) and the same IPC as csms-process.ts.
  */
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
@@ -34,6 +36,7 @@ function store(cp: string, body: string): void {
 
 const bus = new EventEmitter();
 let conn: ChannelModel | null = null;
+let consumerConn: ChannelModel | null = null;
 let pub: ConfirmChannel | null = null;
 let sub: Channel | null = null;
 const queue = `floor-${process.pid}`;
@@ -43,9 +46,12 @@ async function startBroker(): Promise<void> {
     bus.on('event', (cp: string, body: string) => store(cp, body));
     return;
   }
-  conn = await connect(process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672', { noDelay: true });
+  const url = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  conn = await connect(url, { noDelay: true });
+  // Its own connection: a publisher the broker blocks must not hold up the acks.
+  consumerConn = await connect(url, { noDelay: true });
   pub = await conn.createConfirmChannel();
-  sub = await conn.createChannel();
+  sub = await consumerConn.createChannel();
   await sub.assertQueue(queue, { durable: true, autoDelete: false });
   await sub.prefetch(200);
   await sub.consume(queue, (msg) => {
@@ -56,10 +62,17 @@ async function startBroker(): Promise<void> {
   });
 }
 
-function publish(cp: string, body: string): void {
+/** Hands the event on; `answer` runs once it is safe (at once in memory mode, on the confirm otherwise). */
+function publish(cp: string, body: string, answer: () => void): void {
   backlog++;
-  if (mode === 'memory') setImmediate(() => bus.emit('event', cp, body));
-  else pub!.publish('', queue, Buffer.from(JSON.stringify({ cp, body })), { persistent: true }, () => {});
+  if (mode === 'memory') {
+    answer();
+    setImmediate(() => bus.emit('event', cp, body));
+  } else {
+    pub!.publish('', queue, Buffer.from(JSON.stringify({ cp, body })), { persistent: true }, (err) => {
+      if (!err) answer();
+    });
+  }
 }
 
 function answer(action: string): object {
@@ -78,8 +91,8 @@ async function main(): Promise<void> {
       const text = data.toString();
       const frame = JSON.parse(text) as [number, string, string, unknown];
       if (frame[0] !== 2) return;
-      ws.send(JSON.stringify([3, frame[1], answer(frame[2])]));
-      publish(cp, text);
+      const reply = JSON.stringify([3, frame[1], answer(frame[2])]);
+      publish(cp, text, () => ws.send(reply));
     });
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -106,6 +119,7 @@ async function main(): Promise<void> {
         await sub?.close().catch(() => {});
         await pub?.close().catch(() => {});
         await conn?.close().catch(() => {});
+        await consumerConn?.close().catch(() => {});
         db.close();
         process.exit(0);
       })();

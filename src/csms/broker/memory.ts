@@ -62,12 +62,14 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   let commitRetry: NodeJS.Timeout | null = null;
   let scheduled = false;
   let draining = false;
+  /** close() has given up waiting: no new batch starts (what is left stays in the journal). */
+  let stopping = false;
   let closed = false;
   let inFlight = 0;
   let idle: (() => void) | null = null;
 
   function schedule(): void {
-    if (scheduled || closed || !eventHandler) return;
+    if (scheduled || closed || stopping || !eventHandler) return;
     scheduled = true;
     setImmediate(drain);
   }
@@ -124,6 +126,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   }
 
   function retryLater(item: Item, error: unknown): void {
+    if (closed) return; // still in the journal: tried again after the next start
     const attempts = item.delivery.attempts + 1;
     if (attempts >= maxAttempts) {
       toDead(item, String((error as Error)?.message ?? error), attempts);
@@ -142,7 +145,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
     if (draining || !eventHandler) return;
     draining = true;
     try {
-      while (queue.length > 0) {
+      while (queue.length > 0 && !stopping) {
         const batch = queue.splice(0, batchSize);
         inFlight = batch.length;
         let failed = new Map<Delivery<OcppEvent>, unknown>();
@@ -212,6 +215,9 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
           setTimeout(resolve, 5000).unref();
         });
       }
+      // No new batch after this; the one under way (if the wait timed out) finishes first.
+      stopping = true;
+      while (draining) await new Promise<void>((resolve) => setTimeout(resolve, 5));
       commit();
       closed = true;
       if (commitRetry) clearTimeout(commitRetry);

@@ -204,7 +204,8 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
       if (register === null && powerW === null) return { session: own, samples: samples.length, warnings, notifications: [] };
       const meterStart = own.meterStartPending && register !== null ? register : own.meterStart;
       if (register !== null && implausibleEnergy(meterStart, register)) {
-        store.sessions.flag(own.id, `a MeterValues register of ${register} Wh is not believable after ${meterStart} Wh; ignored`);
+        // Said once per session: a meter that keeps sending such readings must not grow the note.
+        if (!own.review?.includes('MeterValues register')) store.sessions.flag(own.id, `a MeterValues register of ${register} Wh is not believable after ${meterStart} Wh; such readings are ignored`);
         register = null;
       }
       // Energy never goes backwards: a late or reordered sample must not lower the bill.
@@ -230,7 +231,9 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
       return store.transaction(() => {
         const session = store.sessions.get(req.transactionId);
         if (!session || session.chargePointId !== chargePointId) return { session: null, notifications: [] };
-        if (req.transactionData?.length) {
+        // A retried stop carries the same transactionData: kept once, with the first stop that arrives.
+        const firstStop = session.status === 'active' || (session.closedBy !== 'charger' && session.stopReason === null);
+        if (req.transactionData?.length && firstStop) {
           const { samples } = parseMeterValues(req.transactionData);
           store.sessions.addMeterSamples(session.id, chargePointId, session.connectorId, samples);
         }
@@ -240,7 +243,8 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
         const meterStart = session.meterStartPending && reported !== null ? reported : session.meterStart;
         const usable = reported !== null && !implausibleEnergy(meterStart, reported);
         const notes = [time.note, usable ? null : `meterStop ${JSON.stringify(req.meterStop)} is not usable; billed up to the last meter value (${session.meterLast} Wh)`];
-        const meterStop = usable ? Math.max(reported, meterStart) : session.meterLast;
+        // The final reading never lowers what was already read (MeterValues, or the CSMS's own close).
+        const meterStop = usable ? Math.max(reported, meterStart, session.status === 'active' ? 0 : session.meterStop ?? 0) : session.meterStop ?? session.meterLast;
         const energyWh = meterStop - meterStart;
         const tariff = session.tariffId === null ? null : store.tariffs.get(session.tariffId);
         const stoppedAt = time.iso;
@@ -256,15 +260,19 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
           return { session: store.sessions.get(session.id), notifications };
         }
         if (req.reason !== undefined) store.sessions.fillStopReason(session.id, req.reason);
-        if (session.closedBy === 'charger' || !usable || meterStop <= (session.meterStop ?? 0)) return { session: store.sessions.get(session.id), notifications: [] };
-        // The CSMS closed it on the charger's behalf; the charger's own, higher reading wins.
+        // Closed by the charger: a retry, nothing more to do. Closed by the CSMS or an admin without
+        // the charger's word: its stop now says how much and until when, and the bill follows it.
+        if (session.closedBy === 'charger' || !firstStop && meterStop === session.meterStop && stoppedAt === session.stoppedAt) {
+          return { session: store.sessions.get(session.id), notifications: [] };
+        }
         flag();
         store.sessions.reconcile(session.id, { meterStop, energyWh, costMinor, stoppedAt });
         const done = store.sessions.get(session.id)!;
         const notifications = [notify('session.updated', sessionPayload(done), at, done.customerId === null ? [] : [done.customerId], [CMS_ROOMS.sessions, pointRoom(done.chargePointId)])];
-        const extra = costMinor - session.costMinor;
-        if (done.customerId !== null && extra > 0) {
-          const entry = store.wallet.add({ customerId: done.customerId, amountMinor: -extra, kind: 'adjustment', sessionId: done.id, note: `Session ${done.id}: final meter reading`, createdAt: at });
+        // The difference either way: a debit for what the close had not counted, a credit if it counted too much.
+        const difference = costMinor - session.costMinor;
+        if (done.customerId !== null && difference !== 0) {
+          const entry = store.wallet.add({ customerId: done.customerId, amountMinor: -difference, kind: 'adjustment', sessionId: done.id, note: `Session ${done.id}: the charger's final reading`, createdAt: at });
           if (entry) notifications.push(...walletNotifications(done.customerId, entry, store.wallet.balance(done.customerId), at));
         }
         return { session: done, notifications };

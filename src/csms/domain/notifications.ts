@@ -45,9 +45,8 @@ export function sessionPayload(s: Session): Record<string, unknown> {
     stoppedAt: s.stoppedAt,
     lastMeterAt: s.lastMeterAt,
     stopReason: s.stopReason,
+    // Who, not why: notes can name an admin and go only to the CMS, over REST.
     closedBy: s.closedBy,
-    closeNote: s.closeNote,
-    review: s.review,
   };
 }
 

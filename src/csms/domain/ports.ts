@@ -146,7 +146,7 @@ export interface NewSession {
   /** A usable register reading (Wh); 0 while `meterStartPending`. */
   meterStart: number;
   meterStartPending: boolean;
-  /** StartTransaction.timestamp exactly as the charger sent it: the key a retry is found by. */
+  /** StartTransaction.timestamp as the charger sent it (one spelling when it parses): with connector, idTag and meterStart, the key a retry is found by. */
   startTimestamp: string;
   /** When charging started, as billed (the charger's time when it can be trusted). */
   startedAt: string;
@@ -257,8 +257,11 @@ export interface OutboxRepo {
   take(nodeId: string, limit: number): OutboxItem[];
   remove(ids: number[]): void;
   count(nodeId?: string): number;
-  /** Gives `nodeId` the rows of every node not alive since `aliveSinceMs` (see NodeRepo); returns how many. */
-  adoptOrphans(nodeId: string, aliveSinceMs: number): number;
+  /**
+   * Gives `nodeId` the rows of every node not alive since `aliveSinceMs` (see NodeRepo), and with
+   * `unregisteredToo` those of nodes never registered (rows of an older version); returns how many.
+   */
+  adoptOrphans(nodeId: string, aliveSinceMs: number, unregisteredToo?: boolean): number;
 }
 
 /** Which CSMS nodes sharing the database are alive: each says so every few seconds. */

@@ -4,7 +4,8 @@
  * stored, so an acknowledged message can always be applied:
  * - a timestamp with a leap second (`…:59:60Z`) is read as the last millisecond of that minute;
  * - a charger time that does not parse, lies before 2010 or more than a day after the CSMS received
- *   it, is replaced by the time the CSMS received the message (and the session is flagged);
+ *   it, is replaced by the time the CSMS received the message (in StartTransaction and
+ *   StopTransaction the session is flagged for review; a MeterValues time is replaced silently);
  * - a register reading (meterStart, meterStop, Energy.Active.Import.Register) must be a number
  *   of Wh from 0 to 2^53 − 1 and add at most 20 MWh to its session; otherwise it is not used
  *   (the session is billed from its last usable reading and flagged for review);

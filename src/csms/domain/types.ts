@@ -194,6 +194,8 @@ export interface OcppCallEvent extends EventBase {
   /** Our CALLRESULT payload, or null when we answered with a CALLERROR. */
   response: unknown;
   error: { code: string; description: string } | null;
+  /** The gateway applied it to the store before answering (StopTransaction): the processor only logs it. */
+  applied?: boolean;
 }
 
 /** A CALL we sent to the charger (a command), logged when it leaves. */

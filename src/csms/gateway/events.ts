@@ -3,10 +3,11 @@
  * we sent become one event (so the processor sees request and response together); the charger's
  * answers to our commands and frames we could not accept become events of their own.
  *
- * Most events are published once the answer has left (fire and forget: a crash in between loses a
- * log row, nothing a charger relies on). The CALLs whose answer promises that something is kept
- * (handlers/index.ts: `durably`) publish their event themselves, before answering, through
- * `publishCall`, and answer only once the broker says it is durable.
+ * The CALLs whose answer promises that something is kept (handlers/index.ts: `durably`: Boot,
+ * Start/StopTransaction, MeterValues, StatusNotification) publish their event themselves, before
+ * answering, through `publishCall`, and answer only once the broker says it is durable. The rest are
+ * published once the answer has left (fire and forget: a crash in between loses a log row, nothing
+ * a charger relies on).
  */
 import { newEventId } from './event-id.ts';
 import type { OcppMessageInfo, OcppProtocolErrorInfo } from '../../ocpp/index.ts';
@@ -32,7 +33,7 @@ export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPub
      * Publishes a CALL with the answer we are about to send, and resolves once the event is
      * durable; the answer must wait for it. Rejects if it cannot be made durable.
      */
-    publishCall(state: ChargerState, messageId: string, action: string, request: unknown, response: unknown): Promise<void> {
+    publishCall(state: ChargerState, messageId: string, action: string, request: unknown, response: unknown, applied = false): Promise<void> {
       const call = state.inFlight.get(messageId);
       state.inFlight.delete(messageId);
       return broker.publishEvent({
@@ -46,6 +47,7 @@ export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPub
         request,
         response,
         error: null,
+        ...(applied && { applied }),
       });
     },
 

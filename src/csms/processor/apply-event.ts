@@ -90,7 +90,8 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
       return;
     }
     case 'StopTransaction': {
-      ctx.notes.push(...charging.stopTransaction(cp, req as unknown as StopRequest, ev.receivedAt).notifications);
+      // Applied by the gateway before it answered; only an event from an older version is applied here.
+      if (!ev.applied) ctx.notes.push(...charging.stopTransaction(cp, req as unknown as StopRequest, ev.receivedAt).notifications);
       return;
     }
     case 'MeterValues': {

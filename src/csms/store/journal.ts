@@ -47,13 +47,14 @@ export function createNodeRepo({ db }: RepoContext): NodeRepo {
   const upsert = db.prepare<[string, string, number]>(
     'INSERT INTO nodes (node_id, started_at, alive_at) VALUES (?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET alive_at = excluded.alive_at',
   );
-  const remove = db.prepare<[string]>('DELETE FROM nodes WHERE node_id = ?');
+  // Marked gone, not deleted: whoever adopts its outbox rows next deletes the row.
+  const gone = db.prepare<[string]>('UPDATE nodes SET alive_at = 0 WHERE node_id = ?');
   return {
     alive(nodeId, startedAt, atMs) {
       upsert.run(nodeId, startedAt, atMs);
     },
     leave(nodeId) {
-      remove.run(nodeId);
+      gone.run(nodeId);
     },
   };
 }

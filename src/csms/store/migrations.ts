@@ -202,8 +202,10 @@ export const MIGRATIONS: readonly string[] = [
     stopped_at TEXT,
     last_meter_at TEXT,
     stop_reason TEXT,
-    -- StartTransaction.timestamp as the charger sent it: a retry must find its session by it.
+    -- StartTransaction.timestamp (normalised when it parses) and meterStart (0 when unusable) as they
+    -- came: the key a retry is found by. Never updated, unlike meter_start.
     start_timestamp TEXT NOT NULL,
+    start_meter INTEGER NOT NULL,
     -- When the CSMS received the StartTransaction (its own clock): older closes never touch newer sessions.
     created_at TEXT NOT NULL,
     -- When the CSMS last received a MeterValues of this session.
@@ -214,17 +216,18 @@ export const MIGRATIONS: readonly string[] = [
     close_note TEXT,
     refusal TEXT,
     review TEXT,
-    CONSTRAINT sessions_start_key UNIQUE (charge_point_id, connector_id, id_tag, start_timestamp, meter_start)
+    CONSTRAINT sessions_start_key UNIQUE (charge_point_id, connector_id, id_tag, start_timestamp, start_meter)
   );
   INSERT INTO sessions_v3 (id, charge_point_id, connector_id, customer_id, id_tag, tariff_id, status, meter_start,
     meter_last, meter_stop, energy_wh, power_w, cost_minor, currency, started_at, stopped_at, last_meter_at,
-    stop_reason, start_timestamp, created_at, closed_by, refusal)
+    stop_reason, start_timestamp, start_meter, created_at, closed_by, refusal)
   SELECT id, charge_point_id, connector_id, customer_id, id_tag, tariff_id,
     CASE WHEN stop_reason LIKE 'Refused:%' THEN 'refused' ELSE status END,
     CAST(meter_start AS INTEGER), CAST(meter_last AS INTEGER), CAST(meter_stop AS INTEGER), CAST(energy_wh AS INTEGER),
     power_w, cost_minor, currency, started_at, stopped_at, last_meter_at,
     CASE WHEN stop_reason LIKE 'Refused:%' THEN NULL ELSE stop_reason END,
-    started_at, started_at,
+    -- Older versions kept charger times as sent (2099 among them): created_at is never in the future.
+    started_at, CAST(meter_start AS INTEGER), MIN(started_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
     CASE WHEN status = 'completed' AND (stop_reason IS NULL OR stop_reason NOT LIKE 'Refused:%') THEN 'charger' END,
     CASE WHEN stop_reason LIKE 'Refused:%' THEN substr(stop_reason, 9) END
   FROM sessions;

@@ -19,9 +19,11 @@ export function createOutboxRepo({ db, tx }: RepoContext): OutboxRepo {
   const remove = db.prepare<[number]>('DELETE FROM outbox WHERE id = ?');
   const countNode = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM outbox WHERE node_id = ?');
   const countAll = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM outbox');
-  const adopt = db.prepare<[string, string, number]>(
-    `UPDATE outbox SET node_id = ? WHERE node_id <> ? AND node_id NOT IN (SELECT node_id FROM nodes WHERE alive_at >= ?)`,
-  );
+  // Per node, so the (node_id, id) index does the work: a large outbox is not scanned every few seconds.
+  const gone = db.prepare<[number, string], { node_id: string }>('SELECT node_id FROM nodes WHERE alive_at < ? AND node_id <> ?');
+  const adoptFrom = db.prepare<[string, string]>('UPDATE outbox SET node_id = ? WHERE node_id = ?');
+  const forget = db.prepare<[string]>('DELETE FROM nodes WHERE node_id = ?');
+  const unregistered = db.prepare<[], { node_id: string }>('SELECT DISTINCT node_id FROM outbox WHERE node_id NOT IN (SELECT node_id FROM nodes)');
 
   return {
     add(nodeId, items, at) {
@@ -40,8 +42,18 @@ export function createOutboxRepo({ db, tx }: RepoContext): OutboxRepo {
     count(nodeId) {
       return (nodeId === undefined ? countAll.get() : countNode.get(nodeId))!.n;
     },
-    adoptOrphans(nodeId, aliveSinceMs) {
-      return adopt.run(nodeId, nodeId, aliveSinceMs).changes;
+    adoptOrphans(nodeId, aliveSinceMs, unregisteredToo = false) {
+      return tx(() => {
+        let adopted = 0;
+        for (const { node_id } of gone.all(aliveSinceMs, nodeId)) {
+          adopted += adoptFrom.run(nodeId, node_id).changes;
+          forget.run(node_id);
+        }
+        if (unregisteredToo) {
+          for (const { node_id } of unregistered.all()) if (node_id !== nodeId) adopted += adoptFrom.run(nodeId, node_id).changes;
+        }
+        return adopted;
+      });
     },
   };
 }

@@ -23,6 +23,7 @@ interface SessionRow {
   last_meter_at: string | null;
   stop_reason: string | null;
   start_timestamp: string;
+  start_meter: number;
   created_at: string;
   last_report_at: string | null;
   meter_start_pending: 0 | 1;
@@ -113,14 +114,14 @@ export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
   // DO NOTHING (not OR IGNORE) so only the start key is forgiven, never a NOT NULL or CHECK failure.
   const insert = db.prepare(
     `INSERT INTO sessions (charge_point_id, connector_id, customer_id, id_tag, tariff_id, status,
-       meter_start, meter_last, meter_start_pending, currency, started_at, start_timestamp, created_at, refusal, review)
+       meter_start, meter_last, meter_start_pending, currency, started_at, start_timestamp, start_meter, created_at, refusal, review)
      VALUES (@chargePointId, @connectorId, @customerId, @idTag, @tariffId, @status,
-       @meterStart, @meterStart, @meterStartPending, @currency, @startedAt, @startTimestamp, @createdAt, @refusal, @review)
+       @meterStart, @meterStart, @meterStartPending, @currency, @startedAt, @startTimestamp, @meterStart, @createdAt, @refusal, @review)
      ON CONFLICT DO NOTHING RETURNING *`,
   );
   const byStartKey = db.prepare(
     `SELECT * FROM sessions WHERE charge_point_id = @chargePointId AND connector_id = @connectorId
-     AND id_tag = @idTag AND start_timestamp = @startTimestamp AND meter_start = @meterStart`,
+     AND id_tag = @idTag AND start_timestamp = @startTimestamp AND start_meter = @meterStart`,
   );
   const byId = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE id = ?');
   const activeOnConnector = db.prepare<[string, number], SessionRow>(

@@ -77,6 +77,19 @@ describe('awkward but schema-valid values', () => {
     expect(s.review).toMatch(/meterStart .* not a usable register reading/);
   });
 
+  it('a StartTransaction retried after its unusable meterStart was replaced gets the same transactionId', async () => {
+    const c = await aCustomer(t.store, { balance: 10_000 });
+    const req = aStartTransaction({ idTag: c.idTag!, meterStart: 1e300 });
+    const first = await conn.call('StartTransaction', req);
+    await conn.call('MeterValues', aMeterValues({ meterValue: [aMeterValue({ sampledValue: [aSampledValue({ value: '5000' })] })] }));
+    await expectAllApplied();
+    expect(t.store.sessions.get(first.transactionId)).toMatchObject({ meterStart: 5000, meterStartPending: false });
+    // Its answer was lost: the charger sends the same StartTransaction again.
+    const again = await conn.call('StartTransaction', req);
+    expect(again).toEqual(first);
+    expect(t.store.sessions.get(first.transactionId)!.status).toBe('active');
+  });
+
   it('charger clocks in 1971 and 2099 are replaced by the time the CSMS received the message', async () => {
     const c = await aCustomer(t.store, { balance: 10_000 });
     const before = Date.now();

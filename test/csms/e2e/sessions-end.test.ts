@@ -56,6 +56,30 @@ describe('the CSMS closes sessions their charger has lost', () => {
     expect(t.store.wallet.balance(c.id)).toBe(9500);
   });
 
+  it('a late StopTransaction replaces the close: its time counts for a per-minute tariff, and the difference is settled either way', async () => {
+    const tariff = aTariffIn(t.store, { pricePerKwh: 0, pricePerMinute: 10, sessionFee: 0 });
+    const perMinute = aChargePoint(t.store, { tariffId: tariff.id, connectors: 1 }).id;
+    const pc = await t.connect(perMinute);
+    await pc.call('BootNotification', aBootNotification());
+    const c = await aCustomer(t.store, { balance: 10_000 });
+    const start = new Date(Date.now() - 60 * 60_000);
+    const at = (min: number) => new Date(start.getTime() + min * 60_000).toISOString();
+    const { transactionId: tx } = await pc.call('StartTransaction', aStartTransaction({ idTag: c.idTag!, meterStart: 0, timestamp: at(0) }));
+    await pc.call('MeterValues', aMeterValues({ transactionId: tx, meterValue: [aMeterValue({ timestamp: at(10), sampledValue: [aSampledValue({ value: '2000' })] })] }));
+    await pc.call('BootNotification', aBootNotification());
+    await t.settle();
+    // Closed by the CSMS at the last reading: 10 minutes.
+    expect(session(tx)).toMatchObject({ status: 'completed', closedBy: 'csms', costMinor: 100, stoppedAt: at(10) });
+    // The charger says it stopped at minute 30 with the same register: 20 more minutes are owed.
+    await pc.call('StopTransaction', aStopTransaction({ transactionId: tx, meterStop: 2000, timestamp: at(30), reason: 'PowerLoss' }));
+    expect(session(tx)).toMatchObject({ costMinor: 300, stoppedAt: at(30), stopReason: 'PowerLoss', meterStop: 2000 });
+    expect(charges(c.id).map((e) => [e.kind, e.amountMinor])).toEqual([['adjustment', -200], ['charge', -100]]);
+    // Retried as is: nothing more.
+    await pc.call('StopTransaction', aStopTransaction({ transactionId: tx, meterStop: 2000, timestamp: at(30), reason: 'PowerLoss' }));
+    expect(charges(c.id)).toHaveLength(2);
+    expect(t.store.wallet.balance(c.id)).toBe(10_000 - 300);
+  });
+
   it('on StatusNotification Available for its connector only, and not for a session that began after it', async () => {
     const a = await aCustomer(t.store, { balance: 10_000 });
     const b = await aCustomer(t.store, { balance: 10_000 });
@@ -139,5 +163,7 @@ describe('stale sessions and closing by hand', () => {
     expect((await again.json()).error.code).toBe('CSMS_ERR_SESSION_NOT_ACTIVE');
     const customerToken = await login(t, c.email, 'password-123');
     expect((await t.api(`/api/cms/sessions/${tx}/close`, { token: customerToken, body: { reason: 'mine' } })).status).toBe(403);
+    // The customer sees that an admin closed it, not the admin's note.
+    expect(await (await t.api(`/api/user/sessions/${tx}`, { token: customerToken })).json()).toMatchObject({ closedBy: 'admin', closeNote: null, review: null });
   });
 });

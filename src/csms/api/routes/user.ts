@@ -53,6 +53,8 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const read = { onRequest: [ctx.customerOnly, etags.check()] };
   const tags = ['customer'];
   const security = [{ bearerAuth: [] }];
+  /** Operators' notes stay in the CMS: who closed it by hand and why, what needs a review. */
+  const customerView = (session: Session) => ({ ...charging.view(session), closeNote: null, review: null });
   /** The caller's session by `:id`; another customer's is "not found", so ids cannot be probed. */
   const ownSession = (request: FastifyRequest<{ Params: { id: number } }>): Session => {
     const session = store.sessions.get(request.params.id);
@@ -96,19 +98,19 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   }, async (request) => {
     const { limit, offset, status } = request.query;
     const filter = { customerId: currentUser(request).id, status };
-    return { items: store.sessions.list({ ...filter, limit, offset }).map(charging.view), total: store.sessions.count(filter), limit, offset };
+    return { items: store.sessions.list({ ...filter, limit, offset }).map(customerView), total: store.sessions.count(filter), limit, offset };
   });
 
   app.get('/sessions/active', {
     ...read,
     schema: { tags, security, summary: 'The caller\'s running sessions with live energy, power and cost', response: { 200: list(sessionViewSchema), ...errors(401, 403) } },
-  }, async (request) => ({ items: store.sessions.activeForCustomer(currentUser(request).id).map(charging.view) }));
+  }, async (request) => ({ items: store.sessions.activeForCustomer(currentUser(request).id).map(customerView) }));
 
   app.get<{ Params: { id: number } }>('/sessions/:id', {
     ...read,
     schema: { tags, security, summary: 'One of the caller\'s sessions', params: idParams, response: { 200: sessionViewSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
-    return charging.view(ownSession(request));
+    return customerView(ownSession(request));
   });
 
   app.get<{ Params: { id: number } }>('/sessions/:id/meter-values', {

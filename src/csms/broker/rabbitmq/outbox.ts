@@ -118,12 +118,12 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     return true;
   }
 
-  /** Says this node is alive and takes over the rows of nodes that are not. */
-  function beat(): void {
+  /** Says this node is alive and takes over the rows of nodes that are not (at start: of any node it does not know). */
+  function beat(first = false): void {
     try {
       const now = Date.now();
       nodes.alive(nodeId, startedAt, now);
-      const adopted = outbox.adoptOrphans(nodeId, now - goneAfterMs);
+      const adopted = outbox.adoptOrphans(nodeId, now - goneAfterMs, first);
       if (adopted > 0) {
         stats.adopted += adopted;
         logger.warn({ adopted }, 'outbox rows of nodes that are gone taken over; relaying them');
@@ -240,7 +240,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     waiting: () => rows + buffer.length,
     start(): void {
       stopped = false;
-      beat();
+      beat(true);
       refreshCount();
       aliveTimer = setInterval(beat, aliveIntervalMs);
       aliveTimer.unref();
@@ -270,7 +270,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     flush,
     /** The node is going for good: from now on its rows are anyone's (its successor adopts them at start). */
     leave(): void {
-      if (buffer.length > 0) return; // rows still in memory: let the liveness timeout hand them over
+      // Messages still in memory could not be written: they were never acknowledged, and die with the
+      // process. What is in SQLite goes to whoever adopts it next.
       try {
         nodes.leave(nodeId);
       } catch (err) {

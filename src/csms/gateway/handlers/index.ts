@@ -35,18 +35,15 @@ function whenDrained<H extends AnyHandler>(deps: HandlerDeps, handler: H): H {
 /**
  * Answers only once the CALL's event is durable (journal, outbox or broker confirm): an answer to a
  * transaction-related message (E2 §4.8) tells the charger it may forget it, so it must not be lost.
- * The same for what may end a session (BootNotification, StatusNotification). `when` limits it to
- * some payloads (MeterValues: only those of a transaction).
+ * The same for what may end a session or move its meter (BootNotification, StatusNotification, any
+ * MeterValues). `applied`: the handler already wrote it to the store; the processor only logs it.
  */
-function durably<H extends AnyHandler>(deps: HandlerDeps, handler: H, when?: (payload: never) => boolean): H {
+function durably<H extends AnyHandler>(deps: HandlerDeps, handler: H, applied = false): H {
   return ((payload: never, ctx: CallContext<ChargerState>) => {
     const answer = handler(payload, ctx) as object;
-    if (when && !when(payload)) return answer;
-    return deps.events.publishCall(ctx.connection.context, ctx.messageId, ctx.action, payload, answer).then(() => answer);
+    return deps.events.publishCall(ctx.connection.context, ctx.messageId, ctx.action, payload, answer, applied).then(() => answer);
   }) as H;
 }
-
-const ofTransaction = (req: { transactionId?: number }) => req.transactionId !== undefined;
 
 /** One handler per Core action the charger may send, shared by every connection. */
 export function createHandlers(deps: HandlerDeps): HandlerMap<ChargePointToCsms, ChargerState> {
@@ -56,9 +53,9 @@ export function createHandlers(deps: HandlerDeps): HandlerMap<ChargePointToCsms,
     Heartbeat: wrap(heartbeat(deps)),
     Authorize: wrap(authorize(deps)),
     StartTransaction: wrap(durably(deps, startTransaction(deps))),
-    StopTransaction: wrap(durably(deps, stopTransaction(deps))),
+    StopTransaction: wrap(durably(deps, stopTransaction(deps), true)),
     StatusNotification: wrap(durably(deps, emptyAnswer)),
-    MeterValues: wrap(durably(deps, emptyAnswer, ofTransaction)),
+    MeterValues: wrap(durably(deps, emptyAnswer)),
     DataTransfer: wrap(dataTransfer),
   };
 }

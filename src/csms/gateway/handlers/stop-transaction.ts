@@ -1,11 +1,18 @@
-import type { StopTransactionRequest, StopTransactionResponse } from '../../../ocpp/index.ts';
+import type { CallContext, StopTransactionRequest, StopTransactionResponse } from '../../../ocpp/index.ts';
+import type { ChargerState } from '../charger-state.ts';
 import type { HandlerDeps } from './context.ts';
 
 /**
- * Answered at once; billing happens in the processor, idempotently by transaction. An unknown
+ * Applied before the answer, like StartTransaction: the session is completed and billed (once,
+ * however often the charger retries) in one transaction, so a StartTransaction or an Available
+ * that follows on the same connector always finds it ended, and the driver may start elsewhere at
+ * once, even while the broker is away. The event that follows only logs it. An unknown
  * transaction still gets a CALLRESULT (OCPP16.md: never a CALLERROR for Start/Stop).
  */
 export function stopTransaction(deps: HandlerDeps) {
-  return (req: StopTransactionRequest): StopTransactionResponse =>
-    req.idTag === undefined ? {} : { idTagInfo: deps.charging.identify(req.idTag) };
+  return (req: StopTransactionRequest, ctx: CallContext<ChargerState>): StopTransactionResponse => {
+    const { notifications } = deps.charging.stopTransaction(ctx.connection.context.identity, req, deps.clock.now().toISOString());
+    for (const n of notifications) deps.broker.publishNotification(n);
+    return req.idTag === undefined ? {} : { idTagInfo: deps.charging.identify(req.idTag) };
+  };
 }

@@ -64,7 +64,7 @@ export function withConnector(connectors: Connector[], e: ConnectorStatusEvent):
 }
 
 /** The session in `charging.started`, `meter.values`, `charging.stopped` and `session.updated`. */
-export type SessionEvent = Pick<Session, 'customerId' | 'chargePointId' | 'connectorId' | 'status' | 'energyWh' | 'powerW' | 'costMinor' | 'currency' | 'startedAt' | 'stoppedAt' | 'lastMeterAt' | 'stopReason' | 'closedBy' | 'closeNote' | 'review'> & {
+export type SessionEvent = Pick<Session, 'customerId' | 'chargePointId' | 'connectorId' | 'status' | 'energyWh' | 'powerW' | 'costMinor' | 'currency' | 'startedAt' | 'stoppedAt' | 'lastMeterAt' | 'stopReason' | 'closedBy'> & {
   sessionId: number;
   transactionId: number;
 };
@@ -82,6 +82,8 @@ export function sessionFromEvent(e: SessionEvent, base?: SessionView): SessionVi
     tariff: null,
     createdAt: e.startedAt,
     lastReportAt: null,
+    closeNote: null,
+    review: null,
     refusal: null,
     meterStartPending: false,
     stale: false,
