@@ -129,23 +129,23 @@ async function pass(rest: RestClient, token: string, input: ReconcileInput, veri
     return fetched.get(id)!;
   };
 
-  let ackedLost = 0;
+  const lost = { starts: 0, stops: 0, meterValues: 0 };
   for (const start of input.ledger.starts.values()) {
     if (!start.accepted || (await session(start.transactionId))) continue;
-    ackedLost++;
+    lost.starts++;
     note(`StartTransaction ${start.chargerId} tx ${start.transactionId} was accepted, but the CSMS has no such session`);
   }
   for (const stop of input.ledger.stops.values()) {
     const s = await session(stop.transactionId);
     const where = `StopTransaction ${stop.chargerId} tx ${stop.transactionId} (meterStop ${stop.meterStop})`;
     if (!s) {
-      ackedLost++;
+      lost.stops++;
       note(`${where} was acknowledged, but the CSMS has no such session`);
     } else if (s.status === 'active') {
-      ackedLost++;
+      lost.stops++;
       note(`${where} was acknowledged, but the session is still active`);
     } else if (!isRefused(s) && input.ledger.starts.get(stop.transactionId)?.accepted !== false && (s.meterStop ?? -Infinity) < stop.meterStop) {
-      ackedLost++;
+      lost.stops++;
       note(`${where} was acknowledged, but the session stopped at ${s.meterStop}`);
     }
   }
@@ -170,7 +170,7 @@ async function pass(rest: RestClient, token: string, input: ReconcileInput, veri
         note(`MeterValues ${ack.chargerId} tx ${tx} at ${absent[0]} was acknowledged, but ${s ? 'is not stored' : 'the CSMS has no such session'}`);
       }
     }
-    ackedLost += missing;
+    lost.meterValues += missing;
     if (missing === 0) verifiedMeters.add(tx);
   });
 
@@ -215,7 +215,8 @@ async function pass(rest: RestClient, token: string, input: ReconcileInput, veri
   }
 
   return {
-    ackedLost,
+    ackedLost: lost.starts + lost.stops + lost.meterValues,
+    lost,
     sessionsStuck,
     billingMismatches,
     checked: { starts: input.ledger.starts.size, stops: input.ledger.stops.size, meterValues, sessions: sessions.size, wallets: input.customers.length },

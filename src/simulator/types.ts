@@ -62,6 +62,8 @@ export interface MetricsSnapshot {
 export interface ReconcileSummary {
   /** `ocpp.acked_lost`: acknowledged StopTransactions whose session is missing, active or stopped lower; acknowledged MeterValues not stored; accepted starts without a session. */
   ackedLost: number;
+  /** `ackedLost` by message: accepted StartTransactions, StopTransactions, MeterValues. */
+  lost: { starts: number; stops: number; meterValues: number };
   /** `sessions.stuck`: sessions of the run's chargers still active at the end. */
   sessionsStuck: number;
   /** `billing.mismatches`: sessions whose cost is not their energy's, whose wallet debits differ from their cost; wallets not equal to top-ups minus costs. */

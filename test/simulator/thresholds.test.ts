@@ -66,7 +66,7 @@ describe('threshold evaluator', () => {
 });
 
 describe('reconciliation thresholds', () => {
-  const summary = { ackedLost: 2, sessionsStuck: 0, billingMismatches: 1, checked: { starts: 4, stops: 4, meterValues: 9, sessions: 4, wallets: 2 }, unverifiable: 0, settledAfterMs: 10, findings: [] };
+  const summary = { ackedLost: 2, lost: { starts: 0, stops: 1, meterValues: 1 }, sessionsStuck: 0, billingMismatches: 1, checked: { starts: 4, stops: 4, meterValues: 9, sessions: 4, wallets: 2 }, unverifiable: 0, settledAfterMs: 10, findings: [] };
 
   it('parses ocpp.acked_lost, sessions.stuck and billing.mismatches and judges them from the reconciliation', () => {
     const t = ['ocpp.acked_lost == 0', 'sessions.stuck == 0', 'billing.mismatches < 1'].map(parsed);

@@ -85,6 +85,7 @@ function merge<T>(base: T, over: unknown): T {
 export function aReconciliation(overrides: Partial<ReconcileSummary> = {}): ReconcileSummary {
   return {
     ackedLost: 1,
+    lost: { starts: 0, stops: 1, meterValues: 0 },
     sessionsStuck: 1,
     billingMismatches: 0,
     checked: { starts: 12, stops: 12, meterValues: 80, sessions: 12, wallets: 5 },
