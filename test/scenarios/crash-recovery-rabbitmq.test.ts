@@ -1,8 +1,9 @@
 /**
- * scenarios/crash-recovery.yaml in RabbitMQ mode and its broker-outage variant, as CI runs it: the CSMS (a child process) is killed with SIGKILL
- * under load, chargers lose power, the broker (a private node, never the shared one)
- * goes away, and at the end nothing the CSMS acknowledged may be missing, no
- * session may be left open and every wallet must add up (issue 9).
+ * scenarios/crash-recovery.yaml in RabbitMQ mode, as CI runs it: the CSMS (a child process) is
+ * killed with SIGKILL under load, chargers lose power, the broker (a private node, never the shared
+ * one) goes away with a kill inside the outage, and at the end nothing the CSMS acknowledged may be
+ * missing, no session may be left open and every wallet must add up (issue 9). The broker-outage
+ * variant (crash-recovery-outage.yaml) is run by hand: CI time goes to the two modes.
  */
 import { expect, it } from 'vitest';
 import { withCsmsMode } from '../../src/cli/run-scenario.ts';
@@ -19,13 +20,5 @@ describeRabbit('crash-recovery in RabbitMQ mode (a private broker node)', () => 
     const result = await runScenario(s, { targetOverride: mode.target, log: (l) => lines.push(l) });
     expectNothingLost(result);
     expect(lines.some((l) => l.includes('stop_app'))).toBe(true);
-  }, 300_000);
-
-  it('crash-recovery-outage.yaml: kill -9 while the broker is down, SIGTERM while it recovers', async () => {
-    const lines: string[] = [];
-    const result = await runScenario(await scenario('crash-recovery-outage.yaml'), { log: (l) => lines.push(l) });
-    expectNothingLost(result);
-    expect(lines.filter((l) => l.includes('kill -9 of pid'))).toHaveLength(2);
-    expect(lines.filter((l) => l.includes('SIGTERM to pid'))).toHaveLength(1);
   }, 300_000);
 });
