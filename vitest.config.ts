@@ -3,8 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Tests that stop the shared RabbitMQ broker run alone, after the rest (vitest.serial.config.ts).
-    exclude: ['test/serial/**', 'node_modules/**'],
+    // Outage tests stop a private RabbitMQ node of their own (test/helpers/rabbit.ts), never the
+    // shared broker, so every file can run beside the others.
+    exclude: ['node_modules/**'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',

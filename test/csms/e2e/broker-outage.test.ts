@@ -1,32 +1,28 @@
 /**
  * Nothing is lost: the broker's app is stopped while chargers keep sending, then started again.
  * Every MeterValues must reach the database exactly once, every session billed exactly once.
- * Runs alone (vitest.serial.config.ts): stopping the app disturbs every other broker user.
+ * The broker is a private RabbitMQ node of this test: stopping it disturbs nobody else.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { aBootNotification, aMeterValue, aSampledValue, aStartTransaction, aStopTransaction, type OcppConnection } from '../../src/ocpp/index.ts';
-import { aChargePoint, aCustomer, aTariffIn, startCsms, waitFor, type TestCsms } from '../helpers/csms.ts';
-import { deleteNamespace, describeRabbit, uniqueNamespace } from '../helpers/rabbit.ts';
+import { aBootNotification, aMeterValue, aSampledValue, aStartTransaction, aStopTransaction, type OcppConnection } from '../../../src/ocpp/index.ts';
+import { aChargePoint, aCustomer, aTariffIn, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
+import { describeRabbit, startPrivateRabbit, uniqueNamespace, type PrivateRabbit } from '../../helpers/rabbit.ts';
 
-const RABBIT_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const CHARGERS = 5;
-
-function rabbitmqctl(...args: string[]): void {
-  execFileSync('rabbitmqctl', args, { stdio: 'ignore', timeout: 60_000 });
-}
 
 describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
   const ns = uniqueNamespace();
   const dir = mkdtempSync(join(tmpdir(), 'ev-outage-'));
   let t: TestCsms;
+  let broker: PrivateRabbit;
   const chargers: { conn: OcppConnection<any, any, unknown>; transactionId: number; meterWh: number; sent: number; customerId: number }[] = [];
 
   beforeAll(async () => {
-    t = await startCsms({ enableRabbitmq: true, rabbitmqNamespace: ns, dbPath: join(dir, 'csms.db'), messageLogRetention: 100_000 });
+    broker = await startPrivateRabbit();
+    t = await startCsms({ enableRabbitmq: true, rabbitmqUrl: broker.url, rabbitmqNamespace: ns, dbPath: join(dir, 'csms.db'), messageLogRetention: 100_000 });
     const tariff = aTariffIn(t.store, { pricePerKwh: 20, sessionFee: 0, pricePerMinute: 0 });
     for (let i = 0; i < CHARGERS; i++) {
       aChargePoint(t.store, { id: `OUT-${i}`, tariffId: tariff.id, connectors: 1 });
@@ -36,16 +32,11 @@ describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
       const { transactionId } = await conn.call('StartTransaction', aStartTransaction({ idTag: `OUTTAG${i}`, meterStart: 0 }));
       chargers.push({ conn, transactionId, meterWh: 0, sent: 0, customerId: customer.id });
     }
-  });
+  }, 120_000);
 
   afterAll(async () => {
-    try {
-      rabbitmqctl('start_app');
-    } catch {
-      // already running
-    }
     await t?.close();
-    await deleteNamespace(RABBIT_URL, ns);
+    await broker?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -60,7 +51,7 @@ describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
       }
     });
     await new Promise((r) => setTimeout(r, 1000));
-    rabbitmqctl('stop_app');
+    await broker.stopApp();
     await waitFor(() => t.csms.parts.broker!.health().ok === false, 10_000);
     const sentBeforeOutage = chargers.reduce((n, c) => n + c.sent, 0);
     await new Promise((r) => setTimeout(r, 3000));
@@ -69,7 +60,7 @@ describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
     const ready = await t.api('/ready');
     expect(ready.status).toBe(503);
     expect(t.store.outbox.count()).toBeGreaterThan(0);
-    rabbitmqctl('start_app');
+    await broker.startApp();
     await waitFor(() => t.csms.parts.broker!.health().ok, 60_000);
     await new Promise((r) => setTimeout(r, 1000));
     sending = false;
@@ -90,5 +81,5 @@ describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
       expect(charges[0].amountMinor).toBe(-Math.round((c.meterWh * 20) / 1000));
     }
     expect((await t.api('/ready')).status).toBe(200);
-  });
+  }, 120_000);
 });

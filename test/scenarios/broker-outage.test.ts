@@ -1,4 +1,4 @@
-/** scenarios/broker-outage.yaml stops the broker's app mid-run: it runs alone (vitest.serial.config.ts). */
+/** scenarios/broker-outage.yaml stops the app of a private RabbitMQ node of the run mid-run (never the shared broker). */
 import { expect, it } from 'vitest';
 import { loadScenario } from '../../src/simulator/scenario/loader.ts';
 import { runScenario } from '../../src/simulator/runner.ts';
