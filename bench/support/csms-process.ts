@@ -3,9 +3,9 @@
  * Seeds `CHARGERS` charge points and customers (one idTag each, with credit), starts, and reports its
  * ports and, on request, its counters over IPC.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { loadConfig } from '../../src/csms/config.ts';
 import { createCsms } from '../../src/csms/server.ts';
+import { serveBenchIpc } from './ipc.ts';
 
 const chargers = Number(process.env.CHARGERS ?? 1000);
 const customersWithTokens = Number(process.env.TOKENS ?? 0);
@@ -40,22 +40,10 @@ async function main(): Promise<void> {
     const user = store.users.findByIdTag(`BT${i}`)!;
     return api.jwt.sign({ sub: String(user.id), role: 'customer' });
   });
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  let lastCpu = process.cpuUsage();
-  let lastAt = performance.now();
-  process.on('message', (msg: { type: string }) => {
-    if (msg.type === 'stats') {
-      const cpu = process.cpuUsage(lastCpu);
-      const now = performance.now();
-      const cpuPct = ((cpu.user + cpu.system) / 1000 / (now - lastAt)) * 100;
-      lastCpu = process.cpuUsage();
-      lastAt = now;
-      process.send!({ type: 'stats', processed: csms.parts.processor!.stats.processed, failed: csms.parts.processor!.stats.failed, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, backlog: csms.parts.broker!.backlog(), outbox: store.outbox.count(), rssMb: process.memoryUsage().rss / 1e6, cpuPct });
-      loop.reset();
-    }
-    if (msg.type === 'stop') void csms.close().then(() => process.exit(0));
-  });
+  serveBenchIpc(
+    () => ({ processed: csms.parts.processor!.stats.processed, failed: csms.parts.processor!.stats.failed, backlog: csms.parts.broker!.backlog(), outbox: store.outbox.count() }),
+    () => csms.close(),
+  );
   process.send!({ type: 'ready', ocppUrl: info.ocppUrl, httpUrl: info.httpUrl, tokens, admin: { email: info.admin.email, password: ADMIN_PASSWORD } });
 }
 

@@ -13,10 +13,10 @@
  */
 import { EventEmitter } from 'node:events';
 import { createServer } from 'node:http';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connect, type ConfirmChannel, type Channel, type ChannelModel } from 'amqplib';
 import BetterSqlite3 from 'better-sqlite3';
 import { WebSocketServer } from 'ws';
+import { serveBenchIpc } from './ipc.ts';
 
 const mode = process.env.FLOOR_MODE === 'rabbitmq' ? 'rabbitmq' : 'memory';
 const db = new BetterSqlite3(process.env.DB_PATH!);
@@ -97,33 +97,15 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   const port = (http.address() as { port: number }).port;
-  const loop = monitorEventLoopDelay({ resolution: 5 });
-  loop.enable();
-  let lastCpu = process.cpuUsage();
-  let lastAt = performance.now();
-  process.on('message', (msg: { type: string }) => {
-    if (msg.type === 'stats') {
-      const cpu = process.cpuUsage(lastCpu);
-      const now = performance.now();
-      const cpuPct = ((cpu.user + cpu.system) / 1000 / (now - lastAt)) * 100;
-      lastCpu = process.cpuUsage();
-      lastAt = now;
-      process.send!({ type: 'stats', processed, failed: 0, loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, backlog, outbox: 0, rssMb: process.memoryUsage().rss / 1e6, cpuPct });
-      loop.reset();
-    }
-    if (msg.type === 'stop') {
-      void (async () => {
-        wss.close();
-        http.close();
-        if (sub) await sub.deleteQueue(queue).catch(() => {});
-        await sub?.close().catch(() => {});
-        await pub?.close().catch(() => {});
-        await conn?.close().catch(() => {});
-        await consumerConn?.close().catch(() => {});
-        db.close();
-        process.exit(0);
-      })();
-    }
+  serveBenchIpc(() => ({ processed, failed: 0, backlog, outbox: 0 }), async () => {
+    wss.close();
+    http.close();
+    if (sub) await sub.deleteQueue(queue).catch(() => {});
+    await sub?.close().catch(() => {});
+    await pub?.close().catch(() => {});
+    await conn?.close().catch(() => {});
+    await consumerConn?.close().catch(() => {});
+    db.close();
   });
   process.send!({ type: 'ready', ocppUrl: `ws://127.0.0.1:${port}/ocpp`, httpUrl: `http://127.0.0.1:${port}`, tokens: [], admin: { email: '', password: '' } });
 }
