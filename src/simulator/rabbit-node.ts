@@ -132,7 +132,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-async function amqpUp(url: string): Promise<boolean> {
+/** True when the broker at `url` accepts an AMQP connection within two seconds. */
+export async function amqpUp(url: string): Promise<boolean> {
   try {
     const conn = await connect(url, { timeout: 2000 });
     await conn.close();

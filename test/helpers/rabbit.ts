@@ -5,27 +5,20 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect } from 'amqplib';
 import { describe, TestRunner } from 'vitest';
 import pino from 'pino';
 import { createRabbitBroker, type RabbitBroker, type RabbitBrokerOptions } from '../../src/csms/broker/rabbitmq/index.ts';
 import { deleteNamespace as deleteBrokerNamespace } from '../../src/csms/broker/rabbitmq/topology.ts';
 import { createSqliteStore, type SqliteStore } from '../../src/csms/store/index.ts';
-import { startPrivateRabbit as startPrivateRabbitNode, type PrivateRabbit, type PrivateRabbitOptions } from '../../src/simulator/rabbit-node.ts';
+import { amqpUp, startPrivateRabbit as startPrivateRabbitNode, type PrivateRabbit, type PrivateRabbitOptions } from '../../src/simulator/rabbit-node.ts';
 
 export type { PrivateRabbit } from '../../src/simulator/rabbit-node.ts';
 
 export const RABBIT_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
 /** True when the broker at `url` accepts a connection within two seconds. */
-export async function rabbitAvailable(url = RABBIT_URL): Promise<boolean> {
-  try {
-    const conn = await connect(url, { timeout: 2000 });
-    await conn.close();
-    return true;
-  } catch {
-    return false;
-  }
+export function rabbitAvailable(url = RABBIT_URL): Promise<boolean> {
+  return amqpUp(url);
 }
 
 const reachable = await rabbitAvailable();
