@@ -36,7 +36,7 @@ export class SimCustomer implements Actor, SessionOwner {
   connected = false;
   gen = 0;
   /** The current session: where and how it runs; null when idle. */
-  current: { charger: SimCharger; connector: number; mode: 'app' | 'rfid'; transactionId: number | null } | null = null;
+  current: { charger: SimCharger; connector: number; mode: 'app' | 'rfid'; transactionId: number | null; stopAsked?: boolean } | null = null;
   private readonly cache = new Map<string, { etag: string; data: unknown }>();
   private readonly onNotification: (n: WireNotification) => void;
 
@@ -151,12 +151,20 @@ export class SimCustomer implements Actor, SessionOwner {
       cur.charger.stop(cur.connector, 'Local', at);
       return;
     }
+    // Asked already (the session's own timer and the ramp-down can both ask): one request is enough.
+    if (cur.stopAsked) return;
+    cur.stopAsked = true;
     const res = await this.ctx.rest.request('POST', '/api/user/charging/stop', '/api/user/charging/stop', {
       token: this.account.token, body: { sessionId: cur.transactionId }, scheduledAt: at,
     });
     if (res.status === 202 || this.current !== cur) return;
+    cur.stopAsked = false;
     const offline = cur.charger.state !== 'online';
-    reportError(this.ctx, `rest.POST /api/user/charging/stop: ${res.status} ${res.code ?? ''}`.trim(), offline);
+    // The CSMS has the stop already (the charger's StopTransaction is applied before it is answered,
+    // so this can come a moment before the charger ends the session on our side): not an error.
+    const ending = res.code === 'CSMS_ERR_SESSION_NOT_ACTIVE' && cur.charger.connectors[cur.connector]?.tx?.stopReason != null;
+    reportError(this.ctx, `rest.POST /api/user/charging/stop: ${res.status} ${res.code ?? ''}`.trim(), offline || ending);
+    if (ending) return;
     // Charger offline: try again soon. Refused otherwise: the driver unplugs (a local stop).
     if (offline && !this.ctx.stopping) this.ctx.scheduler.at(performance.now() + 2000, K_RETRY_STOP, this, this.gen);
     else cur.charger.stop(cur.connector, 'Local');
