@@ -51,6 +51,10 @@ export const configSchema = z.object({
   messageLogRetention: z.coerce.number().int().min(10).default(1000),
   /** Minimum wallet balance (minor units) to start a session, on top of the tariff's session fee. */
   minStartBalance: z.coerce.number().int().min(0).default(100),
+  /** The network's currency (ISO 4217): every tariff, wallet and bill is in it. */
+  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. EUR').default('EUR'),
+  /** Minor units a session reserves of its customer's wallet at the start; 0: all the customer may spend. */
+  walletHoldMinor: z.coerce.number().int().min(0).default(0),
   /** An active session from which nothing arrived for this long is flagged stale in the CMS. */
   sessionStaleAfterS: z.coerce.number().int().positive().default(1800),
   pollActiveSessionMs: z.coerce.number().int().positive().default(1000),
@@ -93,6 +97,8 @@ export const ENV_NAMES: Record<keyof z.output<typeof configSchema>, string> = {
   ocppRateLimitMinExcess: 'OCPP_RATE_LIMIT_MIN_EXCESS',
   messageLogRetention: 'MESSAGE_LOG_RETENTION',
   minStartBalance: 'MIN_START_BALANCE',
+  currency: 'CURRENCY',
+  walletHoldMinor: 'WALLET_HOLD_MINOR',
   sessionStaleAfterS: 'SESSION_STALE_AFTER_S',
   pollActiveSessionMs: 'POLL_ACTIVE_SESSION_MS',
   pollDetailMs: 'POLL_DETAIL_MS',

@@ -86,7 +86,14 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
           })
         : createMemoryBroker({ journal: store.journal, maxAttempts: config.processingMaxAttempts, retryDelayMs: config.processingRetryDelayMs, onError: (err) => logger.error({ err }, 'event processing failed') });
       await broker.start();
-      const charging = createCharging({ store, clock, minStartBalance: config.minStartBalance, staleAfterMs: config.sessionStaleAfterS * 1000 });
+      const charging = createCharging({
+        store,
+        clock,
+        currency: config.currency,
+        minStartBalance: config.minStartBalance,
+        holdMinor: config.walletHoldMinor,
+        staleAfterMs: config.sessionStaleAfterS * 1000,
+      });
       processor = createProcessor({
         store,
         charging,
@@ -96,6 +103,16 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         // Only the Socket.io notifier delivers dashboard.stats; polling pages read GET /api/cms/dashboard.
         statsIntervalMs: config.enableRabbitmq ? 5000 : 0,
         onError: (err, event) => logger.error({ err, eventId: event.eventId, kind: event.kind }, 'event failed'),
+        // The gateway starts after the processor; a stop asked for before it exists is asked again at the next reading.
+        requestStop: (stop) => {
+          if (!gateway) return;
+          gateway.commands
+            .send(stop.chargePointId, 'RemoteStopTransaction', { transactionId: stop.transactionId }, { requestedBy: 'csms: balance used up' })
+            .then(
+              (outcome) => logger.info({ ...stop, status: outcome.status }, 'asked the charger to stop: balance used up'),
+              (err) => logger.warn({ err, ...stop }, 'could not ask the charger to stop (balance used up); asking again at a later reading'),
+            );
+        },
       });
       processor.start();
       const demo = config.demo ? await seedDemo(store, clock) : null;

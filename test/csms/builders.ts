@@ -53,7 +53,7 @@ export function aNewSession(overrides: Partial<NewSession> = {}): NewSession {
     connectorId: 1,
     idTag: 'TAG1',
     customerId: null,
-    tariffId: null,
+    tariff: null,
     currency: 'EUR',
     meterStart: 1000,
     meterStartPending: false,

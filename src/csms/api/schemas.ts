@@ -156,6 +156,10 @@ const sessionFields = {
   customerId: nullable('integer'),
   idTag: str,
   tariffId: nullable('integer'),
+  tariff: {
+    description: 'The prices the session is billed with, copied from its tariff at the start; null: no tariff, free',
+    anyOf: [obj({ id: nullable('integer'), name: str, currency: str, pricePerKwh: int, pricePerMinute: int, sessionFee: int }), { type: 'null' }],
+  },
   status: { type: 'string', enum: ['active', 'completed', 'refused'] },
   meterStart: int,
   meterLast: int,
@@ -183,8 +187,10 @@ export const sessionViewSchema = obj({
   ...sessionFields,
   durationS: int,
   stale: { ...bool, description: 'Active, but neither the session nor its charger reported anything for SESSION_STALE_AFTER_S' },
-  tariff: {
-    anyOf: [obj({ id: int, name: str, currency: str, pricePerKwh: int, pricePerMinute: int, sessionFee: int }), { type: 'null' }],
+  autoStop: { type: ['string', 'null'], enum: ['balance', null], description: "'balance': the CSMS asked the charger to stop because the customer's balance was used up" },
+  balanceLeftMinor: {
+    ...nullable('integer'),
+    description: "Active and billed to a wallet: what the customer may still spend on it (the balance less the session's cost and what other running sessions reserve); the CSMS stops the session before it goes below zero",
   },
 });
 

@@ -3,7 +3,10 @@
  * Wh→kWh on the energy part, rounded once at the end, so nothing is accumulated in floats.
  */
 import { CsmsError } from './errors.ts';
-import type { Tariff } from './types.ts';
+import type { TariffTerms } from './types.ts';
+
+/** The prices billing needs (a Tariff or the copy a session keeps). */
+export type Prices = Pick<TariffTerms, 'pricePerKwh' | 'pricePerMinute' | 'sessionFee'>;
 
 const MS_PER_MINUTE = 60_000;
 
@@ -32,7 +35,7 @@ export function startedMinutes(startedAt: string, at: string): number {
  * The session's cost so far, in minor units: session fee + energy part + price per started
  * minute. Negative energy (a meter glitch) costs nothing rather than refunding. No tariff: free.
  */
-export function computeCostMinor(tariff: Tariff | null, energyWh: number, startedAt: string, at: string): number {
+export function computeCostMinor(tariff: Prices | null, energyWh: number, startedAt: string, at: string): number {
   if (tariff === null) return 0;
   return (
     tariff.sessionFee +
@@ -42,6 +45,6 @@ export function computeCostMinor(tariff: Tariff | null, energyWh: number, starte
 }
 
 /** The balance a customer needs to start: the tariff's session fee plus the configured floor. */
-export function minimumStartBalance(tariff: Tariff | null, minStartBalance: number): number {
+export function minimumStartBalance(tariff: Prices | null, minStartBalance: number): number {
   return (tariff?.sessionFee ?? 0) + minStartBalance;
 }

@@ -9,7 +9,7 @@ import { latestReading, parseMeterValues } from './meter.ts';
 import { CMS_ROOMS, notify, pointRoom, sessionNotifications, sessionPayload } from './notifications.ts';
 import type { Clock, SessionClose, Store } from './ports.ts';
 import { chargerTime, implausibleEnergy, normalizeTime, powerReading, registerReading } from './readings.ts';
-import type { ClosedBy, Notification, Session, Tariff, User, WalletEntry } from './types.ts';
+import type { ClosedBy, Notification, Session, Tariff, TariffTerms, User, WalletEntry } from './types.ts';
 
 export type AuthorizationStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
 
@@ -55,14 +55,27 @@ export interface SessionView extends Session {
   durationS: number;
   /** Active, but nothing (no MeterValues, no message of its charger) arrived for a while. */
   stale: boolean;
-  tariff: Pick<Tariff, 'id' | 'name' | 'currency' | 'pricePerKwh' | 'pricePerMinute' | 'sessionFee'> | null;
+  /** Active and billed to a wallet: what the customer may still spend on it before it is stopped. */
+  balanceLeftMinor: number | null;
+  /** 'balance': the CSMS asked the charger to stop because the customer's balance was used up. */
+  autoStop: 'balance' | null;
+}
+
+/** A session the CSMS must ask its charger to stop (RemoteStopTransaction) once the batch is committed. */
+export interface AutoStop {
+  chargePointId: string;
+  transactionId: number;
 }
 
 export interface ChargingOptions {
   store: Store;
   clock: Clock;
+  /** The network's currency (ISO 4217): every tariff, wallet and bill is in it. */
+  currency: string;
   /** Minor units a wallet must hold beyond the session fee to start. */
   minStartBalance: number;
+  /** What a session reserves of the wallet at its start; 0: all the customer may spend. */
+  holdMinor?: number;
   /** An active session from which nothing arrived for this long is shown as stale (default 30 min). */
   staleAfterMs?: number;
 }
@@ -72,8 +85,47 @@ export type CloseCause = 'reboot' | 'available' | 'superseded';
 
 export type Charging = ReturnType<typeof createCharging>;
 
-export function createCharging({ store, clock, minStartBalance, staleAfterMs = 30 * 60_000 }: ChargingOptions) {
+/** The copy of a tariff a session keeps. */
+export function tariffTerms(t: Tariff): TariffTerms {
+  return { id: t.id, name: t.name, currency: t.currency, pricePerKwh: t.pricePerKwh, pricePerMinute: t.pricePerMinute, sessionFee: t.sessionFee };
+}
+
+/** A charger that did not stop when asked is asked again after this long. */
+const STOP_RETRY_MS = 60_000;
+
+export const BALANCE_USED_UP = 'stopped: balance used up';
+
+export function createCharging({ store, clock, currency, minStartBalance, holdMinor = 0, staleAfterMs = 30 * 60_000 }: ChargingOptions) {
   const now = () => clock.now().toISOString();
+
+  /** What the customer may spend: the balance less what their other running sessions reserve. */
+  function available(customerId: number, except?: number): number {
+    return store.wallet.balance(customerId) - store.holds.reserved(customerId, except);
+  }
+
+  /** What a session may still spend: null when it is not billed to a wallet (no customer, free). */
+  function balanceLeft(session: Session): number | null {
+    if (session.status !== 'active' || session.customerId === null || session.tariff === null) return null;
+    return available(session.customerId, session.id) - session.costMinor;
+  }
+
+  /**
+   * After a reading: when one more interval like the last one would cost more than is left, the
+   * charger is asked to stop now, so the wallet ends at most one interval's cost below zero (and
+   * usually not below it at all). Asked again after STOP_RETRY_MS if it keeps charging.
+   */
+  function stopIfUsedUp(session: Session, previousCost: number, left: number | null, at: string): { stop: AutoStop | null; notifications: Notification[] } {
+    if (left === null) return { stop: null, notifications: [] };
+    const step = Math.max(0, session.costMinor - previousCost);
+    if (step < left) return { stop: null, notifications: [] };
+    if (!store.holds.requestStop(session.id, at, new Date(Date.parse(at) - STOP_RETRY_MS).toISOString())) return { stop: null, notifications: [] };
+    const data = { ...sessionPayload(session), reason: 'balance', message: BALANCE_USED_UP, balanceLeftMinor: left };
+    const recipients = session.customerId === null ? [] : [session.customerId];
+    return {
+      stop: { chargePointId: session.chargePointId, transactionId: session.id },
+      notifications: [notify('charging.auto_stop', data, at, recipients, [CMS_ROOMS.sessions, pointRoom(session.chargePointId)])],
+    };
+  }
 
   /** An idTag's own status at `at`, before the checks that apply only to a new transaction. */
   function decide(user: User | null, at: string): IdTagInfo {
@@ -88,12 +140,20 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
   }
 
   function hasBalanceFor(user: User, tariff: Tariff | null): boolean {
-    return store.wallet.balance(user.id) >= minimumStartBalance(tariff, minStartBalance);
+    return available(user.id) >= minimumStartBalance(tariff, minStartBalance);
+  }
+
+  /** A tariff priced in another currency than the network's (left from an older version): no session may start on it. */
+  function foreignCurrency(tariff: Tariff | null): string | null {
+    return tariff !== null && tariff.currency !== currency
+      ? `tariff ${tariff.id} ("${tariff.name}") is priced in ${tariff.currency}, the network in ${currency}: change the tariff`
+      : null;
   }
 
   /** Completes `session` as its charger would have, billed from what was last read; debits once. */
   function finish(session: Session, close: SessionClose, at: string): Notification[] {
     if (!store.sessions.complete(session.id, close)) return [];
+    store.holds.release(session.id, at);
     const done = store.sessions.get(session.id)!;
     const notifications = sessionNotifications('charging.stopped', done, at);
     if (done.customerId !== null && close.costMinor > 0) {
@@ -105,7 +165,7 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
 
   /** Closes a session whose StopTransaction has not come: billed up to its last meter value. */
   function closeFromLastReading(session: Session, closedBy: ClosedBy, closeNote: string, at: string): Notification[] {
-    const tariff = session.tariffId === null ? null : store.tariffs.get(session.tariffId);
+    const tariff = session.tariff;
     const stoppedAt = session.lastMeterAt ?? session.startedAt;
     const energyWh = session.meterLast - session.meterStart;
     const costMinor = computeCostMinor(tariff, energyWh, session.startedAt, stoppedAt);
@@ -148,22 +208,23 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
         const user = store.users.findByIdTag(req.idTag);
         const tariff = store.tariffs.forChargePoint(chargePointId);
         let idTagInfo = decide(user, receivedAt);
+        const misPriced = foreignCurrency(tariff);
         if (idTagInfo.status === 'Accepted' && user) {
           const concurrent = store.sessions.activeForCustomer(user.id).some((s) => s.chargePointId !== chargePointId || s.connectorId !== req.connectorId);
           if (concurrent) idTagInfo = { status: 'ConcurrentTx' };
-          else if (!hasBalanceFor(user, tariff)) idTagInfo = { status: 'Blocked' };
+          else if (misPriced !== null || !hasBalanceFor(user, tariff)) idTagInfo = { status: 'Blocked' };
         }
         const time = chargerTime(req.timestamp, receivedAt, 'StartTransaction.timestamp');
         const meterStart = registerReading(req.meterStart);
-        const review = [time.note, meterStart === null ? `meterStart ${JSON.stringify(req.meterStart)} is not a usable register reading; the first usable one counts instead` : null]
+        const review = [time.note, meterStart === null ? `meterStart ${JSON.stringify(req.meterStart)} is not a usable register reading; the first usable one counts instead` : null, misPriced]
           .filter((n): n is string => n !== null).join('; ') || null;
         const { session, created } = store.sessions.start({
           chargePointId,
           connectorId: req.connectorId,
           idTag: req.idTag,
           customerId: user?.role === 'customer' ? user.id : null,
-          tariffId: tariff?.id ?? null,
-          currency: tariff?.currency ?? 'EUR',
+          tariff: tariff && tariffTerms(tariff),
+          currency,
           meterStart: meterStart ?? 0,
           meterStartPending: meterStart === null,
           startTimestamp: normalizeTime(String(req.timestamp)),
@@ -182,15 +243,20 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
         for (const old of store.sessions.activeCreatedBefore(chargePointId, receivedAt, req.connectorId)) {
           if (old.id !== session.id) notifications.push(...closeFromLastReading(old, 'csms', CAUSE_NOTES.superseded(old, String(session.id)), receivedAt));
         }
-        const fee = computeCostMinor(tariff, 0, session.startedAt, session.startedAt);
+        const fee = computeCostMinor(session.tariff, 0, session.startedAt, session.startedAt);
         if (fee !== 0) store.sessions.updateProgress(session.id, { meterLast: session.meterStart, energyWh: 0, powerW: 0, costMinor: fee, lastMeterAt: session.startedAt });
+        if (session.customerId !== null) {
+          // After the superseded sessions let go of theirs: what this one may count on from now.
+          const free = Math.max(0, available(session.customerId, session.id));
+          store.holds.place({ sessionId: session.id, customerId: session.customerId, amountMinor: holdMinor > 0 ? Math.min(holdMinor, free) : free, createdAt: receivedAt });
+        }
         // charging.started is announced by the processor, from the committed row.
         return { transactionId: session.id, idTagInfo, created, notifications };
       });
     },
 
     /** MeterValues.req: updates energy, power and running cost of the session it belongs to. */
-    applyMeterValues(chargePointId: string, req: MeterValuesRequest, receivedAt = now()): { session: Session | null; samples: number; warnings: string[]; notifications: Notification[] } {
+    applyMeterValues(chargePointId: string, req: MeterValuesRequest, receivedAt = now()): { session: Session | null; samples: number; warnings: string[]; notifications: Notification[]; stop?: AutoStop | null } {
       const { samples, warnings } = parseMeterValues(req.meterValue);
       const session = req.transactionId !== undefined
         ? store.sessions.get(req.transactionId)
@@ -213,12 +279,15 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
       const energyWh = Math.max(0, meterLast - meterStart);
       const time = reading.at === null ? null : chargerTime(reading.at, receivedAt, 'meterValue.timestamp');
       const at = time === null || time.note !== null ? receivedAt : time.iso;
-      const tariff = own.tariffId === null ? null : store.tariffs.get(own.tariffId);
-      const costMinor = computeCostMinor(tariff, energyWh, own.startedAt, at);
+      const costMinor = computeCostMinor(own.tariff, energyWh, own.startedAt, at);
       const progress = { meterLast, energyWh, powerW: powerW ?? own.powerW, costMinor, lastMeterAt: at, lastReportAt: receivedAt };
       store.sessions.updateProgress(own.id, own.meterStartPending && register !== null ? { ...progress, meterStart } : progress);
       const updated = { ...own, ...progress, meterStart, meterStartPending: own.meterStartPending && register === null };
-      return { session: updated, samples: samples.length, warnings, notifications: sessionNotifications('meter.values', updated, now()) };
+      const left = balanceLeft(updated);
+      const notifications = sessionNotifications('meter.values', updated, now());
+      if (left !== null) for (const n of notifications) n.data.balanceLeftMinor = left;
+      const used = stopIfUsedUp(updated, own.costMinor, left, now());
+      return { session: updated, samples: samples.length, warnings, notifications: [...notifications, ...used.notifications], stop: used.stop };
     },
 
     /**
@@ -246,9 +315,8 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
         // The final reading never lowers what was already read (MeterValues, or the CSMS's own close).
         const meterStop = usable ? Math.max(reported, meterStart, session.status === 'active' ? 0 : session.meterStop ?? 0) : session.meterStop ?? session.meterLast;
         const energyWh = meterStop - meterStart;
-        const tariff = session.tariffId === null ? null : store.tariffs.get(session.tariffId);
         const stoppedAt = time.iso;
-        const costMinor = computeCostMinor(tariff, energyWh, session.startedAt, stoppedAt);
+        const costMinor = computeCostMinor(session.tariff, energyWh, session.startedAt, stoppedAt);
         const at = now();
         const flag = () => {
           for (const n of notes) if (n !== null) store.sessions.flag(session.id, n);
@@ -322,8 +390,11 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
         throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} is ${connector.status}`);
       }
       const tariff = store.tariffs.forChargePoint(chargePointId);
+      const misPriced = foreignCurrency(tariff);
+      if (misPriced !== null) throw new CsmsError('CSMS_ERR_CURRENCY_MISMATCH', misPriced);
       const needed = minimumStartBalance(tariff, minStartBalance);
-      const balance = store.wallet.balance(customerId);
+      // What other running sessions reserve is not there to spend.
+      const balance = available(customerId);
       if (balance < needed) throw new CsmsError('CSMS_ERR_INSUFFICIENT_BALANCE', `balance ${balance}, needed ${needed}`, { balance, needed });
       return { idTag: user.idTag };
     },
@@ -353,7 +424,6 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
      * `stale`: active, and neither the session nor its charger reported anything for `staleAfterMs`.
      */
     view(session: Session): SessionView {
-      const tariff = session.tariffId === null ? null : store.tariffs.get(session.tariffId);
       const end = session.stoppedAt ?? now();
       const durationS = Math.max(0, Math.round((Date.parse(end) - Date.parse(session.startedAt)) / 1000));
       let stale = false;
@@ -362,12 +432,8 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
         const before = staleBefore();
         stale = heard.every((t) => t < before);
       }
-      return {
-        ...session,
-        durationS,
-        stale,
-        tariff: tariff && { id: tariff.id, name: tariff.name, currency: tariff.currency, pricePerKwh: tariff.pricePerKwh, pricePerMinute: tariff.pricePerMinute, sessionFee: tariff.sessionFee },
-      };
+      const autoStop = session.customerId !== null && session.tariff !== null && store.holds.get(session.id)?.stopRequestedAt ? 'balance' as const : null;
+      return { ...session, durationS, stale, balanceLeftMinor: balanceLeft(session), autoStop };
     },
   };
 }

@@ -9,6 +9,7 @@ export const ERRORS = {
   CSMS_ERR_UNAUTHORIZED: { status: 401, message: 'Missing or invalid token' },
   CSMS_ERR_BAD_CREDENTIALS: { status: 401, message: 'Email or password is wrong' },
   CSMS_ERR_INSUFFICIENT_BALANCE: { status: 402, message: 'Wallet balance is too low to start charging' },
+  CSMS_ERR_CURRENCY_MISMATCH: { status: 400, message: "The amount is not in the network's currency" },
   CSMS_ERR_FORBIDDEN: { status: 403, message: 'This account may not do that' },
   CSMS_ERR_ACCOUNT_BLOCKED: { status: 403, message: 'This account is blocked' },
   CSMS_ERR_NOT_FOUND: { status: 404, message: 'Not found' },

@@ -17,6 +17,7 @@ import type {
   SessionStatus,
   Station,
   Tariff,
+  TariffTerms,
   User,
   UserWithSecret,
   WalletEntry,
@@ -132,7 +133,7 @@ export interface TariffRepo {
   count(): number;
   update(id: number, patch: Partial<TariffInput>): Tariff | null;
   delete(id: number): boolean;
-  /** The charge point's own tariff, else the lowest-id tariff, else null (free charging). */
+  /** The charge point's own tariff; null: it has none, and charging there is free. */
   forChargePoint(chargePointId: string): Tariff | null;
 }
 
@@ -141,7 +142,9 @@ export interface NewSession {
   connectorId: number;
   idTag: string;
   customerId: number | null;
-  tariffId: number | null;
+  /** The prices it is billed with (copied); null: free. */
+  tariff: TariffTerms | null;
+  /** The network's currency: what the wallet is debited in. */
   currency: string;
   /** A usable register reading (Wh); 0 while `meterStartPending`. */
   meterStart: number;
@@ -222,6 +225,32 @@ export interface WalletRepo {
   /** Returns null when a `charge` for this session already exists: the debit happens once. */
   add(entry: { customerId: number; amountMinor: number; kind: WalletEntryKind; sessionId?: number | null; note?: string | null; createdAt: string }): WalletEntry | null;
   list(customerId: number, page?: Page): WalletEntry[];
+}
+
+/** A running session's reservation on its customer's wallet. */
+export interface WalletHold {
+  sessionId: number;
+  customerId: number;
+  amountMinor: number;
+  createdAt: string;
+  releasedAt: string | null;
+  stopRequestedAt: string | null;
+}
+
+/**
+ * Holds: what running sessions reserve of a wallet. What a session may spend is the balance less
+ * what the customer's other running sessions hold (each the larger of its hold and its cost so far).
+ */
+export interface HoldRepo {
+  /** Places the hold of a new session; a second call for the same session changes nothing. */
+  place(hold: { sessionId: number; customerId: number; amountMinor: number; createdAt: string }): void;
+  get(sessionId: number): WalletHold | null;
+  /** Releases the session's hold; true only for the call that released it. */
+  release(sessionId: number, at: string): boolean;
+  /** What the customer's unreleased holds reserve, each the larger of the hold and its session's cost so far; `except` leaves one session out. */
+  reserved(customerId: number, except?: number): number;
+  /** Records a stop request unless one was made at or after `notBefore`; true when the caller should send it. */
+  requestStop(sessionId: number, at: string, notBefore: string): boolean;
 }
 
 export interface MessageLogRepo {
@@ -326,6 +355,7 @@ export interface Store {
   tariffs: TariffRepo;
   sessions: SessionRepo;
   wallet: WalletRepo;
+  holds: HoldRepo;
   messages: MessageLogRepo;
   commands: CommandRepo;
   events: ProcessedEventRepo;

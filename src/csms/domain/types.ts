@@ -82,6 +82,20 @@ export type SessionStatus = 'active' | 'completed' | 'refused';
 /** Who ended a session: the charger's StopTransaction, the CSMS on the charger's behalf, or an admin. */
 export type ClosedBy = 'charger' | 'csms' | 'admin';
 
+/**
+ * The prices a session is billed with: a copy of its charge point's tariff taken when the session
+ * started, so that a later change of the tariff does not rewrite history. `id` is null once the
+ * tariff is deleted; the prices stay.
+ */
+export interface TariffTerms {
+  id: number | null;
+  name: string;
+  currency: string;
+  pricePerKwh: number;
+  pricePerMinute: number;
+  sessionFee: number;
+}
+
 export interface Session {
   id: number;
   chargePointId: string;
@@ -89,6 +103,8 @@ export interface Session {
   customerId: number | null;
   idTag: string;
   tariffId: number | null;
+  /** What it is billed with; null: its charge point had no tariff, and charging there is free. */
+  tariff: TariffTerms | null;
   status: SessionStatus;
   meterStart: number;
   meterLast: number;
@@ -233,6 +249,7 @@ export interface OcppConnectionEvent extends EventBase {
 export type NotificationType =
   | 'charging.started'
   | 'charging.stopped'
+  | 'charging.auto_stop'
   | 'meter.values'
   | 'session.updated'
   | 'charger.status'

@@ -3,7 +3,7 @@
  * state, the message log. Runs inside the processor's transaction; returns the notifications to send
  * once that transaction has committed.
  */
-import type { Charging, MeterValuesRequest, StatusRequest, StopRequest } from '../domain/charging.ts';
+import type { AutoStop, Charging, MeterValuesRequest, StatusRequest, StopRequest } from '../domain/charging.ts';
 import { CMS_ROOMS, notify, pointRoom, PUBLIC_STATIONS_ROOM, sessionNotifications } from '../domain/notifications.ts';
 import type { Store } from '../domain/ports.ts';
 import { normalizeTime } from '../domain/readings.ts';
@@ -17,6 +17,8 @@ export interface ApplyContext {
   notes: Notification[];
   /** Charge point → epoch ms of its last last_seen_at write (throttles a write per message). */
   seen: Map<string, number>;
+  /** Transactions to ask the charger to stop once the batch is committed. */
+  stops: AutoStop[];
 }
 
 const SEEN_WRITE_INTERVAL_MS = 5000;
@@ -95,7 +97,9 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
       return;
     }
     case 'MeterValues': {
-      ctx.notes.push(...charging.applyMeterValues(cp, req as unknown as MeterValuesRequest, ev.receivedAt).notifications);
+      const applied = charging.applyMeterValues(cp, req as unknown as MeterValuesRequest, ev.receivedAt);
+      ctx.notes.push(...applied.notifications);
+      if (applied.stop) ctx.stops.push(applied.stop);
       return;
     }
     case 'StatusNotification': {

@@ -3,7 +3,7 @@
  * transaction per batch (a savepoint per event, so one poison event fails alone), and publishes
  * notifications only after the commit. Idempotent: a redelivered event id is skipped.
  */
-import type { Charging } from '../domain/charging.ts';
+import type { AutoStop, Charging } from '../domain/charging.ts';
 import { CMS_ROOMS, notify } from '../domain/notifications.ts';
 import type { BatchOutcome, Broker, Clock, Delivery, Store } from '../domain/ports.ts';
 import type { Notification, OcppEvent, OcppMessageLogEntry } from '../domain/types.ts';
@@ -22,6 +22,8 @@ export interface ProcessorOptions {
   /** How often dashboard.stats is pushed to the CMS dashboard room (when something changed). */
   statsIntervalMs?: number;
   onError?: (err: unknown, event: OcppEvent) => void;
+  /** Asks a charger to stop a transaction (its customer's balance is used up); called after the commit. */
+  requestStop?: (stop: AutoStop) => void;
 }
 
 export interface ProcessorStats {
@@ -39,12 +41,12 @@ export function createProcessor(opts: ProcessorOptions) {
   const seen = new Map<string, number>();
 
   /** Applies the batch in one transaction; throws if any event fails (nothing is then kept). */
-  function applyAll(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[]): number {
+  function applyAll(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[]): number {
     let duplicates = 0;
     store.transaction(() => {
       for (const { body } of batch) {
         if (!store.events.claim(body.eventId, now)) duplicates++;
-        else applyEvent(body, { store, charging, now, log, notes, seen });
+        else applyEvent(body, { store, charging, now, log, notes, seen, stops });
       }
       if (log.length > 0) store.messages.insertMany(log);
     });
@@ -52,22 +54,23 @@ export function createProcessor(opts: ProcessorOptions) {
   }
 
   /** The slow path once a batch failed: a savepoint per event, so a poison event fails alone. */
-  function applyOneByOne(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[]): { duplicates: number; failed: BatchOutcome['failed'] } {
+  function applyOneByOne(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[]): { duplicates: number; failed: BatchOutcome['failed'] } {
     let duplicates = 0;
     const failed: BatchOutcome['failed'] = [];
     store.transaction(() => {
       for (const delivery of batch) {
         const ev = delivery.body;
-        const mark = { notes: notes.length, log: log.length };
+        const mark = { notes: notes.length, log: log.length, stops: stops.length };
         try {
           store.transaction(() => {
             if (!store.events.claim(ev.eventId, now)) duplicates++;
-            else applyEvent(ev, { store, charging, now, log, notes, seen });
+            else applyEvent(ev, { store, charging, now, log, notes, seen, stops });
           });
         } catch (error) {
           // The savepoint rolled back this event only; drop what it had queued and report it.
           notes.length = mark.notes;
           log.length = mark.log;
+          stops.length = mark.stops;
           failed.push({ delivery, error });
           opts.onError?.(error, ev);
         }
@@ -81,20 +84,23 @@ export function createProcessor(opts: ProcessorOptions) {
     const now = clock.now().toISOString();
     let notes: Notification[] = [];
     let log: Omit<OcppMessageLogEntry, 'id'>[] = [];
+    let stops: AutoStop[] = [];
     let failed: BatchOutcome['failed'] = [];
     let duplicates: number;
     try {
-      duplicates = applyAll(batch, now, notes, log);
+      duplicates = applyAll(batch, now, notes, log, stops);
     } catch {
       notes = [];
       log = [];
+      stops = [];
       seen.clear();
-      ({ duplicates, failed } = applyOneByOne(batch, now, notes, log));
+      ({ duplicates, failed } = applyOneByOne(batch, now, notes, log, stops));
     }
     stats.duplicates += duplicates;
     stats.failed += failed.length;
     stats.processed += batch.length - duplicates - failed.length;
     for (const n of notes) broker.publishNotification(n);
+    for (const stop of stops) opts.requestStop?.(stop);
     return { failed };
   }
 

@@ -258,6 +258,35 @@ export const MIGRATIONS: readonly string[] = [
 
   ALTER TABLE users ADD COLUMN id_tag_expires_at TEXT;
   `,
+  `
+  -- The prices a session is billed with, copied from its tariff when it starts: a later change of
+  -- the tariff does not rewrite history. tariff_name NULL: no tariff, the session is free.
+  ALTER TABLE sessions ADD COLUMN tariff_name TEXT;
+  ALTER TABLE sessions ADD COLUMN price_per_kwh INTEGER CHECK (price_per_kwh IS NULL OR typeof(price_per_kwh) = 'integer');
+  ALTER TABLE sessions ADD COLUMN price_per_minute INTEGER CHECK (price_per_minute IS NULL OR typeof(price_per_minute) = 'integer');
+  ALTER TABLE sessions ADD COLUMN session_fee INTEGER CHECK (session_fee IS NULL OR typeof(session_fee) = 'integer');
+  -- Earlier sessions were billed with their tariff's prices as they are now: the best record there is.
+  UPDATE sessions SET tariff_name = t.name, price_per_kwh = t.price_per_kwh, price_per_minute = t.price_per_minute,
+    session_fee = t.session_fee
+  FROM tariffs AS t WHERE t.id = sessions.tariff_id;
+  -- A charge point without a tariff now charges nothing. Earlier versions billed such points with the
+  -- lowest-id tariff; they keep it, so an upgrade changes no price (an admin can set them free).
+  UPDATE charge_points SET tariff_id = (SELECT MIN(id) FROM tariffs) WHERE tariff_id IS NULL;
+
+  -- What a running session has reserved of its customer's wallet, from its start until its stop
+  -- releases it (once: released_at is set once). Other sessions of the customer may only spend what
+  -- is left beyond it. stop_requested_at: when the CSMS last asked the charger to stop because the
+  -- balance was used up.
+  CREATE TABLE wallet_holds (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    customer_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    amount_minor INTEGER NOT NULL CHECK (typeof(amount_minor) = 'integer' AND amount_minor >= 0),
+    created_at TEXT NOT NULL,
+    released_at TEXT,
+    stop_requested_at TEXT
+  );
+  CREATE INDEX wallet_holds_open ON wallet_holds (customer_id) WHERE released_at IS NULL;
+  `,
 ];
 
 /**

@@ -31,6 +31,10 @@ interface SessionRow {
   close_note: string | null;
   refusal: string | null;
   review: string | null;
+  tariff_name: string | null;
+  price_per_kwh: number | null;
+  price_per_minute: number | null;
+  session_fee: number | null;
 }
 
 interface MeterRow {
@@ -50,6 +54,14 @@ function toSession(row: SessionRow): Session {
     customerId: row.customer_id,
     idTag: row.id_tag,
     tariffId: row.tariff_id,
+    tariff: row.tariff_name === null ? null : {
+      id: row.tariff_id,
+      name: row.tariff_name,
+      currency: row.currency,
+      pricePerKwh: row.price_per_kwh ?? 0,
+      pricePerMinute: row.price_per_minute ?? 0,
+      sessionFee: row.session_fee ?? 0,
+    },
     status: row.status,
     meterStart: row.meter_start,
     meterLast: row.meter_last,
@@ -114,9 +126,11 @@ export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
   // DO NOTHING (not OR IGNORE) so only the start key is forgiven, never a NOT NULL or CHECK failure.
   const insert = db.prepare(
     `INSERT INTO sessions (charge_point_id, connector_id, customer_id, id_tag, tariff_id, status,
-       meter_start, meter_last, meter_start_pending, currency, started_at, start_timestamp, start_meter, created_at, refusal, review)
+       meter_start, meter_last, meter_start_pending, currency, started_at, start_timestamp, start_meter, created_at, refusal, review,
+       tariff_name, price_per_kwh, price_per_minute, session_fee)
      VALUES (@chargePointId, @connectorId, @customerId, @idTag, @tariffId, @status,
-       @meterStart, @meterStart, @meterStartPending, @currency, @startedAt, @startTimestamp, @meterStart, @createdAt, @refusal, @review)
+       @meterStart, @meterStart, @meterStartPending, @currency, @startedAt, @startTimestamp, @meterStart, @createdAt, @refusal, @review,
+       @tariffName, @pricePerKwh, @pricePerMinute, @sessionFee)
      ON CONFLICT DO NOTHING RETURNING *`,
   );
   const byStartKey = db.prepare(
@@ -175,7 +189,11 @@ export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
           connectorId: input.connectorId,
           customerId: input.customerId,
           idTag: input.idTag,
-          tariffId: input.tariffId,
+          tariffId: input.tariff?.id ?? null,
+          tariffName: input.tariff?.name ?? null,
+          pricePerKwh: input.tariff?.pricePerKwh ?? null,
+          pricePerMinute: input.tariff?.pricePerMinute ?? null,
+          sessionFee: input.tariff?.sessionFee ?? null,
           status: input.refusal === null ? 'active' : 'refused',
           meterStart: input.meterStart,
           meterStartPending: input.meterStartPending ? 1 : 0,

@@ -22,6 +22,7 @@ import { createStationRepo } from './stations.ts';
 import { createTariffRepo } from './tariffs.ts';
 import { createUserRepo } from './users.ts';
 import { createWalletRepo } from './wallet.ts';
+import { createHoldRepo } from './holds.ts';
 
 export interface SqliteStoreOptions {
   /** Clock for created_at / updated_at columns; tests pass a fixed one. */
@@ -85,6 +86,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     tariffs: createTariffRepo(ctx),
     sessions: createSessionRepo(ctx),
     wallet: createWalletRepo(ctx),
+    holds: createHoldRepo(ctx),
     messages: createMessageLogRepo(ctx),
     commands: createCommandRepo(ctx),
     events: createProcessedEventRepo(ctx),

@@ -56,10 +56,9 @@ export function createTariffRepo({ db, now, tx }: RepoContext): TariffRepo {
   );
   const pointCount = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM charge_points WHERE tariff_id = ?');
   const remove = db.prepare<[number]>('DELETE FROM tariffs WHERE id = ?');
+  // No tariff means free: no fallback to some other tariff, so what the CMS shows is what is billed.
   const forChargePoint = db.prepare<[string], TariffRow>(
-    `SELECT * FROM tariffs WHERE id = COALESCE(
-       (SELECT tariff_id FROM charge_points WHERE id = ?),
-       (SELECT MIN(id) FROM tariffs))`,
+    'SELECT t.* FROM charge_points AS cp JOIN tariffs AS t ON t.id = cp.tariff_id WHERE cp.id = ?',
   );
 
   return {

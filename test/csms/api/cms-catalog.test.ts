@@ -90,7 +90,7 @@ describe('/api/cms/points', () => {
   it('shows a point with connectors, tariff and active sessions; deletes it', async () => {
     const tariff = h.store.tariffs.create(aTariffInput({ pricePerKwh: 33 }));
     h.store.chargePoints.create(aChargePoint({ id: 'CP-D', tariffId: tariff.id }));
-    const s = h.store.sessions.start(aNewSession({ chargePointId: 'CP-D', tariffId: tariff.id })).session;
+    const s = h.store.sessions.start(aNewSession({ chargePointId: 'CP-D', tariff })).session;
     const detail = await json(admin('/api/cms/points/CP-D'));
     expect(detail).toMatchObject({ id: 'CP-D', tariff: { id: tariff.id, pricePerKwh: 33 }, activeSessions: [{ id: s.id, tariff: { pricePerKwh: 33 } }] });
     expect((await json(admin('/api/cms/points'))).items.map((p: any) => p.id)).toEqual(['CP-D']);

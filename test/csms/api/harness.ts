@@ -30,7 +30,7 @@ export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: b
   const config = testConfig({ adminPassword: ADMIN_PASSWORD, ...overrides });
   const store = createSqliteStore(':memory:');
   const clock = { now: () => new Date() };
-  const charging = createCharging({ store, clock, minStartBalance: 100 });
+  const charging = createCharging({ store, clock, currency: config.currency, minStartBalance: 100, holdMinor: config.walletHoldMinor });
   const broker = createMemoryBroker();
   await broker.start();
   const notifications: Notification[] = [];

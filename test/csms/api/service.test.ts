@@ -19,10 +19,11 @@ describe('health, readiness, config, OpenAPI, unknown routes', () => {
   });
 
   it('/api/config reports polling or socket.io and the intervals from the config', async () => {
-    h = await startApi({ pollActiveSessionMs: 1500, pollDetailMs: 4000, pollListMs: 9000 });
+    h = await startApi({ pollActiveSessionMs: 1500, pollDetailMs: 4000, pollListMs: 9000, currency: 'JPY' });
     expect(await (await h.call('/api/config')).json()).toEqual({
       ENABLE_RABBITMQ: false,
       realtime: 'polling',
+      currency: 'JPY',
       pollIntervalsMs: { activeSession: 1500, detail: 4000, list: 9000 },
     });
     await h.close();

@@ -57,7 +57,7 @@ describe('customer reads', () => {
     const b = await h.customer();
     const done = h.store.sessions.start(aNewSession({ chargePointId: cp.id, customerId: a.user.id, idTag: a.user.idTag!, startedAt: '2024-05-01T10:00:00.000Z' })).session;
     h.store.sessions.complete(done.id, { meterStop: 3000, energyWh: 2000, costMinor: 80, stoppedAt: '2024-05-01T11:00:00.000Z', reason: 'Local' });
-    const active = h.store.sessions.start(aNewSession({ chargePointId: cp.id, connectorId: 2, customerId: a.user.id, idTag: a.user.idTag!, tariffId: tariff.id, startedAt: at() })).session;
+    const active = h.store.sessions.start(aNewSession({ chargePointId: cp.id, connectorId: 2, customerId: a.user.id, idTag: a.user.idTag!, tariff, startedAt: at() })).session;
     const others = h.store.sessions.start(aNewSession({ chargePointId: cp.id, customerId: b.user.id, idTag: b.user.idTag!, startedAt: '2024-05-02T10:00:00.000Z' })).session;
 
     const list = (await (await h.call('/api/user/sessions?limit=1', { token: a.token })).json()) as any;

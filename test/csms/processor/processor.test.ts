@@ -23,7 +23,7 @@ describe('processor', () => {
     broker = createMemoryBroker();
     broker.consumeNotifications((n) => published.push(n));
     const clock = { now: () => new Date() };
-    processor = createProcessor({ store, charging: createCharging({ store, clock, minStartBalance: 0 }), broker, clock, messageLogRetention: 100 });
+    processor = createProcessor({ store, charging: createCharging({ store, clock, currency: 'EUR', minStartBalance: 0 }), broker, clock, messageLogRetention: 100 });
     published.length = 0;
   });
   afterEach(async () => {

@@ -52,25 +52,27 @@ describe('tariffs', () => {
     ).toThrow(/CHECK/);
   });
 
-  it("resolves a charge point's tariff, falling back to the lowest id, then to null", () => {
+  it("resolves a charge point's own tariff only: without one, charging there is free", () => {
     expect(store.tariffs.forChargePoint('CP-1')).toBeNull();
-    const first = store.tariffs.create(aTariffInput({ name: 'first' }));
+    store.tariffs.create(aTariffInput({ name: 'first' }));
     const own = store.tariffs.create(aTariffInput({ name: 'own' }));
     const plain = store.chargePoints.create(aChargePoint());
     const priced = store.chargePoints.create(aChargePoint({ tariffId: own.id }));
     expect(store.tariffs.forChargePoint(priced.id)?.name).toBe('own');
-    expect(store.tariffs.forChargePoint(plain.id)?.name).toBe('first');
-    expect(store.tariffs.forChargePoint('unknown')?.id).toBe(first.id);
+    // No fallback to another tariff: what the CMS lists as free is billed as free.
+    expect(store.tariffs.forChargePoint(plain.id)).toBeNull();
+    expect(store.tariffs.forChargePoint('unknown')).toBeNull();
   });
 
   it('refuses to delete a tariff in use; past sessions lose only the link', () => {
     const t = store.tariffs.create(aTariffInput());
     const cp = store.chargePoints.create(aChargePoint({ tariffId: t.id }));
     expect(() => store.tariffs.delete(t.id)).toThrow(expect.objectContaining({ code: 'CSMS_ERR_IN_USE' }));
-    const { session } = store.sessions.start(aNewSession({ chargePointId: cp.id, tariffId: t.id }));
+    const { session } = store.sessions.start(aNewSession({ chargePointId: cp.id, tariff: t }));
     store.sessions.complete(session.id, { meterStop: 3000, energyWh: 2000, costMinor: 60, stoppedAt: '2024-05-01T11:00:00Z', reason: null });
     store.chargePoints.update(cp.id, { tariffId: null });
     expect(store.tariffs.delete(t.id)).toBe(true);
-    expect(store.sessions.get(session.id)).toMatchObject({ tariffId: null, costMinor: 60, currency: 'EUR' });
+    // The prices it was billed with stay with it.
+    expect(store.sessions.get(session.id)).toMatchObject({ tariffId: null, costMinor: 60, currency: 'EUR', tariff: { id: null, name: t.name, pricePerKwh: t.pricePerKwh } });
   });
 });

@@ -157,19 +157,12 @@ describeBrowser('every module with real data', () => {
     await page.click('[data-testid=tariff-create]');
     await page.fill('.modal input[name=name]', 'Rapid DC');
     await page.fill('.modal input[name=pricePerKwh]', '0.59');
+    // One network, one currency: the form shows it and does not let it be changed.
+    expect(await page.inputValue('.modal input[name=currency]')).toBe('EUR');
+    expect(await page.getAttribute('.modal input[name=currency]', 'readonly')).not.toBeNull();
     await page.click('.modal button[type=submit]');
     await page.waitForSelector('[data-testid=tariffs-table] >> text=Rapid DC');
     expect(f.t.store.tariffs.list().find((t) => t.name === 'Rapid DC')).toMatchObject({ pricePerKwh: 59, currency: 'EUR' });
-    // Minor units follow the currency (ISO 4217): yen have none, so ¥45/kWh is stored as 45.
-    await page.click('[data-testid=tariff-create]');
-    await page.fill('.modal input[name=name]', 'Tokyo');
-    await page.fill('.modal input[name=currency]', 'JPY');
-    await page.fill('.modal input[name=pricePerKwh]', '45');
-    await page.click('.modal button[type=submit]');
-    await page.waitForSelector('[data-testid=tariffs-table] >> text=Tokyo');
-    const tokyo = f.t.store.tariffs.list().find((t) => t.name === 'Tokyo')!;
-    expect(tokyo).toMatchObject({ pricePerKwh: 45, currency: 'JPY' });
-    expect(await page.textContent(`[data-testid=tariff-${tokyo.id}] [data-testid=price-kwh]`)).toBe('¥45');
 
     text = await visit(admin, 'cms', 'customers', `[data-testid=customer-${f.alice.id}]`, 'cms-customers');
     expect(text).toContain(f.bob.email);

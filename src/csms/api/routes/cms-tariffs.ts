@@ -13,8 +13,8 @@ import { body, errors, idParams, list, pageFields, pageQuery, tariffSchema } fro
 const minor = { type: 'integer', minimum: 0, maximum: 10_000_000 };
 const tariffInput = {
   name: { type: 'string', minLength: 1, maxLength: 100 },
-  // ISO 4217 alphabetic code.
-  currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+  // ISO 4217 alphabetic code; only the network's is accepted (CURRENCY).
+  currency: { type: 'string', pattern: '^[A-Z]{3}$', description: "The network's currency (CURRENCY, default EUR); may be left out" },
   pricePerKwh: minor,
   pricePerMinute: minor,
   sessionFee: minor,
@@ -22,7 +22,12 @@ const tariffInput = {
 
 /** /api/cms/tariffs CRUD. */
 export const cmsTariffRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
-  const { store, etags, publish } = ctx;
+  const { store, etags, publish, config } = ctx;
+  /** One network, one currency: a tariff in another would debit wallets in the wrong unit. */
+  const inNetworkCurrency = (currency: string | undefined): string => {
+    if (currency === undefined || currency === config.currency) return config.currency;
+    throw new CsmsError('CSMS_ERR_CURRENCY_MISMATCH', `the tariff is in ${currency}; this network charges in ${config.currency} (CURRENCY)`, { currency, networkCurrency: config.currency });
+  };
   const tags = ['cms'];
   const security = [{ bearerAuth: [] }];
   const read = { onRequest: [ctx.adminOnly, etags.check()] };
@@ -44,11 +49,11 @@ export const cmsTariffRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
     return t;
   });
 
-  app.post<{ Body: TariffInput }>('/tariffs', {
+  app.post<{ Body: Omit<TariffInput, 'currency'> & { currency?: string } }>('/tariffs', {
     onRequest: ctx.adminOnly,
-    schema: { tags, security, summary: 'Create a tariff', body: body(tariffInput, ['name', 'currency', 'pricePerKwh']), response: { 201: tariffSchema, ...errors(400, 401, 403) } },
+    schema: { tags, security, summary: "Create a tariff (in the network's currency)", body: body(tariffInput, ['name', 'pricePerKwh']), response: { 201: tariffSchema, ...errors(400, 401, 403) } },
   }, async (request, reply) => {
-    const t = store.tariffs.create(request.body);
+    const t = store.tariffs.create({ ...request.body, currency: inNetworkCurrency(request.body.currency) });
     announce('tariff.created', { tariff: t });
     reply.code(201);
     return t;
@@ -58,6 +63,8 @@ export const cmsTariffRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
     onRequest: ctx.adminOnly,
     schema: { tags, security, summary: 'Change some fields of a tariff', params: idParams, body: body(tariffInput), response: { 200: tariffSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
+    // Fixing a tariff an older version stored in another currency means setting the network's.
+    if (request.body.currency !== undefined) inNetworkCurrency(request.body.currency);
     const t = store.tariffs.update(request.params.id, request.body);
     if (!t) throw missing(request.params.id);
     announce('tariff.updated', { tariff: t });

@@ -9,6 +9,7 @@ import { obj } from '../schemas.ts';
 const configBody = obj({
   ENABLE_RABBITMQ: { type: 'boolean' },
   realtime: { type: 'string', enum: ['socket.io', 'polling'] },
+  currency: { type: 'string', description: "The network's currency (ISO 4217): tariffs, wallets and bills" },
   pollIntervalsMs: obj({ activeSession: { type: 'integer' }, detail: { type: 'integer' }, list: { type: 'integer' } }),
 });
 
@@ -20,6 +21,7 @@ export const configRoutes: FastifyPluginAsync<ApiContext> = async (app, { config
   }, async () => ({
     ENABLE_RABBITMQ: config.enableRabbitmq,
     realtime: config.enableRabbitmq ? ('socket.io' as const) : ('polling' as const),
+    currency: config.currency,
     pollIntervalsMs: { activeSession: config.pollActiveSessionMs, detail: config.pollDetailMs, list: config.pollListMs },
   }));
 };

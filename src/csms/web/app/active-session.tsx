@@ -8,11 +8,13 @@ import { useServices } from '../shared/context.ts';
 import { dateTime, duration, energy, money, perKwh, power, time } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
 import { toast } from '../shared/toasts.tsx';
+import { Receipt } from '../shared/receipt.tsx';
 import { SessionChart } from '../shared/session-chart.tsx';
 import { sessionFromEvent, type SessionEvent, type SessionView } from '../shared/types.ts';
 import { Badge, Card, Empty, ErrorNote, Loading, PageHeader, Stat } from '../shared/ui.tsx';
 import { useTick } from '../shared/use-resource.ts';
 import { useActiveSessions } from './dashboard.tsx';
+import { LOW_BALANCE_MINOR } from './events.tsx';
 
 function Running(props: { session: SessionView }) {
   const { api } = useServices();
@@ -35,8 +37,11 @@ function Running(props: { session: SessionView }) {
       <div class="stats">
         <Stat label="Energy" testid="session-energy" value={energy(s.energyWh)} tone="good" />
         <Stat label="Power" testid="session-power" value={power(s.powerW)} />
-        <Stat label="Cost" testid="session-cost" value={money(s.costMinor, s.currency)} hint={s.tariff ? perKwh(s.tariff.pricePerKwh, s.tariff.currency) : 'No tariff'} />
+        <Stat label="Cost" testid="session-cost" value={money(s.costMinor, s.currency)} hint={s.tariff ? perKwh(s.tariff.pricePerKwh, s.tariff.currency) : 'Free: no tariff'} />
         <Stat label="Duration" value={duration(elapsed)} hint={`since ${time(s.startedAt)}`} />
+        {s.balanceLeftMinor !== null && (
+          <Stat label="Balance left" testid="balance-left" value={money(Math.max(0, s.balanceLeftMinor))} tone={s.autoStop ? 'bad' : s.balanceLeftMinor < LOW_BALANCE_MINOR ? 'warn' : undefined} hint={s.autoStop ? 'Stopping: balance used up' : 'Charging stops before it runs out'} />
+        )}
       </div>
       <Card
         title={<>{s.chargePointId} · connector {s.connectorId} <Badge status="active" label="Charging" /></>}
@@ -50,7 +55,13 @@ function Running(props: { session: SessionView }) {
 }
 
 function Completed(props: { session: SessionView }) {
-  const s = props.session;
+  const { api } = useServices();
+  // The stop event carries the figures; the receipt needs the tariff the session kept, from the API.
+  const [full, setFull] = useState<SessionView | null>(null);
+  useEffect(() => {
+    api.get<SessionView>(`/api/user/sessions/${props.session.id}`).then(({ data }) => setFull(data)).catch(() => {});
+  }, [props.session.id]);
+  const s = full ?? props.session;
   return (
     <Card title={<>Session #{s.id} finished <Badge status="completed" /></>} testid="completed-session">
       <div class="stats">
@@ -58,6 +69,8 @@ function Completed(props: { session: SessionView }) {
         <Stat label="Cost" testid="final-cost" value={money(s.costMinor, s.currency)} />
         <Stat label="Duration" value={duration(s.durationS)} />
       </div>
+      {s.autoStop === 'balance' && <p class="error-note" data-testid="auto-stopped">Stopped: balance used up.</p>}
+      {full && <Receipt session={full} />}
       <p class="muted">{s.chargePointId} · connector {s.connectorId} · {dateTime(s.startedAt)} – {dateTime(s.stoppedAt)}{s.stopReason ? ` · ${s.stopReason}` : ''}</p>
     </Card>
   );

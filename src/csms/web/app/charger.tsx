@@ -65,7 +65,7 @@ export function ChargerPage(props: { chargePointId: string }) {
           <Card title="Charger">
             <dl class="kv">
               <dt>Model</dt><dd>{[cp.vendor, cp.model].filter(Boolean).join(' ') || '—'}</dd>
-              <dt>Tariff</dt><dd>{cp.tariff ? `${cp.tariff.name}: ${perKwh(cp.tariff.pricePerKwh, cp.tariff.currency)}` : 'Free'}</dd>
+              <dt>Tariff</dt><dd data-testid="tariff">{cp.tariff ? `${cp.tariff.name}: ${perKwh(cp.tariff.pricePerKwh, cp.tariff.currency)}` : 'Free'}</dd>
               {cp.tariff && cp.tariff.pricePerMinute > 0 && <><dt>Per minute</dt><dd>{money(cp.tariff.pricePerMinute, cp.tariff.currency)}</dd></>}
               {cp.tariff && cp.tariff.sessionFee > 0 && <><dt>Session fee</dt><dd>{money(cp.tariff.sessionFee, cp.tariff.currency)}</dd></>}
             </dl>

@@ -18,7 +18,8 @@ function started(s: SessionView) {
 }
 
 function stopped(s: SessionView) {
-  toast('info', 'Charging stopped', `${energy(s.energyWh)} · ${money(s.costMinor, s.currency)}`);
+  if (s.autoStop === 'balance') toast('warning', 'Charging stopped: balance used up', `${energy(s.energyWh)} · ${money(s.costMinor, s.currency)}`);
+  else toast('info', 'Charging stopped', `${energy(s.energyWh)} · ${money(s.costMinor, s.currency)}`);
 }
 
 export function SessionEvents() {
@@ -34,8 +35,9 @@ export function SessionEvents() {
 
   useEffect(() => {
     if (live.mode === 'socket.io') {
-      return live.subscribe([], ['charging.started', 'charging.stopped', 'wallet.updated', 'command.result'], (n) => {
+      return live.subscribe([], ['charging.started', 'charging.stopped', 'charging.auto_stop', 'wallet.updated', 'command.result'], (n) => {
         if (n.type === 'charging.started') started(sessionFromEvent(n.data));
+        else if (n.type === 'charging.auto_stop') toast('warning', 'Stopping: balance used up', `${n.data.chargePointId} · connector ${n.data.connectorId}: top up your wallet to charge again.`);
         else if (n.type === 'charging.stopped') stopped(sessionFromEvent(n.data));
         else if (n.type === 'wallet.updated') checkBalance(n.data.balanceMinor);
         else if (n.type === 'command.result' && n.data.answer !== 'Accepted') {

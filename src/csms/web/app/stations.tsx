@@ -55,7 +55,7 @@ export function StationsPage() {
                         <td><a href={href('chargers', cp.id)}>{cp.id}</a><div class="muted">{[cp.vendor, cp.model].filter(Boolean).join(' ')}</div></td>
                         <td><Online online={cp.online} /></td>
                         <td><div class="connectors">{cp.connectors.map((c) => <span key={c.connectorId} title={`Connector ${c.connectorId}`}>#{c.connectorId} <Badge status={cp.online ? c.status : 'Unavailable'} label={cp.online ? c.status : 'Offline'} /></span>)}</div></td>
-                        <td class="right muted">{cp.tariff ? perKwh(cp.tariff.pricePerKwh, cp.tariff.currency) : ''}</td>
+                        <td class="right muted" data-testid="price">{cp.tariff ? perKwh(cp.tariff.pricePerKwh, cp.tariff.currency) : 'Free'}</td>
                       </tr>
                     ))}
                   </tbody>

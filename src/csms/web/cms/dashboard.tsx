@@ -7,9 +7,6 @@ import { withSessionEvent, type Page, type SessionEvent, type SessionView } from
 import { Badge, Card, Empty, ErrorNote, PageHeader, Stat } from '../shared/ui.tsx';
 import { useResource, useTick } from '../shared/use-resource.ts';
 
-/** The CMS shows revenue in the demo tariff's currency; tariffs in other currencies are summed as is. */
-const CURRENCY = 'EUR';
-
 const STATUS_ORDER = ['Available', 'Preparing', 'Charging', 'SuspendedEV', 'SuspendedEVSE', 'Finishing', 'Reserved', 'Unavailable', 'Faulted'];
 
 export function DashboardPage() {
@@ -48,7 +45,7 @@ export function DashboardPage() {
         <Stat label="Chargers online" testid="chargers-online" value={s ? `${s.chargePointsOnline} / ${s.chargePoints}` : '—'} tone={s && s.chargePointsOnline > 0 ? 'good' : undefined} />
         <Stat label="Charging now" testid="active-sessions" value={count(s?.activeSessions)} />
         <Stat label="Energy today" value={energy(s?.energyWhToday)} hint={`${energy(s?.energyWhTotal)} in total`} />
-        <Stat label="Revenue today" testid="revenue-today" value={money(s?.revenueMinorToday, CURRENCY)} hint={`${money(s?.revenueMinorTotal, CURRENCY)} in total`} />
+        <Stat label="Revenue today" testid="revenue-today" value={money(s?.revenueMinorToday)} hint={`${money(s?.revenueMinorTotal)} in total`} />
         <Stat label="Customers" value={count(s?.customers)} />
       </div>
       <div class="grid grid-2">

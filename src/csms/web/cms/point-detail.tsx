@@ -118,7 +118,9 @@ export function PointDetailPage(props: { chargePointId: string }) {
                 <dt>Firmware</dt><dd>{cp.firmwareVersion ?? '—'}</dd>
                 <dt>Last boot</dt><dd>{dateTime(cp.lastBootAt)}</dd>
                 <dt>Last seen</dt><dd>{ago(cp.lastSeenAt)}</dd>
-                <dt>Tariff</dt><dd>{cp.tariff ? `${cp.tariff.name}: ${perKwh(cp.tariff.pricePerKwh, cp.tariff.currency)}` : 'Free'}</dd>
+                <dt>Tariff</dt><dd data-testid="tariff">{cp.tariff ? `${cp.tariff.name}: ${perKwh(cp.tariff.pricePerKwh, cp.tariff.currency)}` : 'Free'}</dd>
+                {cp.tariff && cp.tariff.pricePerMinute > 0 && <><dt>Per minute</dt><dd>{money(cp.tariff.pricePerMinute, cp.tariff.currency)}</dd></>}
+                {cp.tariff && cp.tariff.sessionFee > 0 && <><dt>Session fee</dt><dd>{money(cp.tariff.sessionFee, cp.tariff.currency)}</dd></>}
                 <dt>Auth</dt><dd>{cp.hasAuthKey ? 'Basic auth key set' : 'No key'}{cp.lenient ? ' · lenient validation' : ''}</dd>
               </dl>
             </Card>

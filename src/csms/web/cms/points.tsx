@@ -148,7 +148,7 @@ export function PointsPage() {
                     <td data-testid="online"><Online online={cp.online} /></td>
                     <td><div class="connectors">{cp.connectors.filter((c) => c.connectorId > 0).map((c) => <span key={c.connectorId} data-testid={`connector-${c.connectorId}`}>#{c.connectorId} <Badge status={c.status} /></span>)}</div></td>
                     <td><Badge status={cp.registrationStatus} />{cp.hasAuthKey && <span class="muted" title="Basic auth key set"> 🔑</span>}</td>
-                    <td>{tariffName(cp.tariffId)}</td>
+                    <td data-testid="tariff">{tariffName(cp.tariffId)}</td>
                     <td class="muted">{ago(cp.lastSeenAt)}</td>
                     <td class="right"><button class="btn btn-small" onClick={() => setEditing(cp)}>Edit</button></td>
                   </tr>

@@ -2,7 +2,7 @@
 /** Design points 28–29 (CMS tariffs): prices per kWh, per minute and per session; create, edit, delete. */
 import { useState } from 'preact/hooks';
 import { useServices } from '../shared/context.ts';
-import { dateTime, minorDigits, money, perKwh } from '../shared/format.ts';
+import { dateTime, getNetworkCurrency, minorDigits, money, perKwh } from '../shared/format.ts';
 import { toast } from '../shared/toasts.tsx';
 import type { Page, Tariff } from '../shared/types.ts';
 import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, Pager, TextInput } from '../shared/ui.tsx';
@@ -37,13 +37,13 @@ function TariffModal(props: { tariff?: Tariff; onClose(): void; onSaved(t: Tarif
   const { api } = useServices();
   const t = props.tariff;
   const [name, setName] = useState(t?.name ?? '');
-  const [currency, setCurrency] = useState(t?.currency ?? 'EUR');
+  // One network, one currency: a tariff an older version kept in another is re-priced in the network's on save.
+  const code = getNetworkCurrency();
+  const foreign = t !== undefined && t.currency !== code;
   const [kwh, setKwh] = useState(t ? toMajor(t.pricePerKwh, t.currency) : '');
   const [minute, setMinute] = useState(t ? toMajor(t.pricePerMinute, t.currency) : '0.00');
   const [fee, setFee] = useState(t ? toMajor(t.sessionFee, t.currency) : '0.00');
   const save = async () => {
-    const code = currency.trim().toUpperCase();
-    if (!/^[A-Z]{3}$/.test(code)) throw new Error('Currency must be a three-letter ISO 4217 code such as EUR.');
     const input = {
       name: name.trim(),
       currency: code,
@@ -63,10 +63,9 @@ function TariffModal(props: { tariff?: Tariff; onClose(): void; onSaved(t: Tarif
       <Form action={save} submitLabel={t ? 'Save' : 'Create tariff'}>
         <div class="form-row">
           <Field label="Name"><TextInput name="name" value={name} onInput={setName} required maxLength={100} /></Field>
-          <Field label="Currency" hint="ISO 4217, e.g. EUR">
-            <input name="currency" value={currency} required minLength={3} maxLength={3} pattern="[A-Za-z]{3}" style={{ textTransform: 'uppercase' }} onInput={(e) => setCurrency((e.target as HTMLInputElement).value)} />
-          </Field>
+          <Field label="Currency" hint="The network's (CURRENCY)"><input name="currency" value={code} readOnly data-testid="tariff-currency" /></Field>
         </div>
+        {foreign && <p class="error-note">This tariff is priced in {t.currency}, but wallets are in {code}: no session can start on it until it is saved in {code}. Check the prices below.</p>}
         <Field label="Price per kWh" hint="In major units: 0.35 is 35 cents"><MoneyInput name="pricePerKwh" value={kwh} onInput={setKwh} required /></Field>
         <div class="form-row">
           <Field label="Price per minute" hint="Per started minute of charging"><MoneyInput name="pricePerMinute" value={minute} onInput={setMinute} /></Field>

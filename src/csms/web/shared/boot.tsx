@@ -8,6 +8,7 @@ import { render } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { createApiClient } from './api.ts';
 import { ServicesContext, type Account, type Services } from './context.ts';
+import { setNetworkCurrency } from './format.ts';
 import { createLive, fetchServerConfig, type ServerConfig } from './live.ts';
 import { Form, TextInput, Field, ErrorNote } from './ui.tsx';
 import './styles.css';
@@ -116,6 +117,7 @@ export async function startApp(spec: AppSpec): Promise<void> {
   const root = document.getElementById('root')!;
   try {
     const config = await fetchServerConfig();
+    setNetworkCurrency(config.currency);
     render(<Root spec={spec} config={config} />, root);
   } catch (err) {
     root.innerHTML = '';

@@ -22,8 +22,19 @@ export function minorDigits(currency: string): number {
   return moneyFormat(currency).resolvedOptions().maximumFractionDigits ?? 2;
 }
 
-/** Minor units in `currency`: 1234, 'EUR' → "€12.34"; 1234, 'JPY' → "¥1,234". */
-export function money(minor: number | null | undefined, currency = 'EUR'): string {
+let networkCurrency = 'EUR';
+
+/** The network's currency (GET /api/config), in which wallets and revenue are shown. */
+export function setNetworkCurrency(currency: string): void {
+  networkCurrency = currency;
+}
+
+export function getNetworkCurrency(): string {
+  return networkCurrency;
+}
+
+/** Minor units in `currency` (default: the network's): 1234, 'EUR' → "€12.34"; 1234, 'JPY' → "¥1,234". */
+export function money(minor: number | null | undefined, currency = networkCurrency): string {
   if (minor === null || minor === undefined) return '—';
   return moneyFormat(currency).format(minor / 10 ** minorDigits(currency));
 }
@@ -43,7 +54,7 @@ export function power(w: number | null | undefined): string {
 }
 
 /** Price per kWh from minor units: 35, 'EUR' → "€0.35/kWh". */
-export function perKwh(minor: number, currency = 'EUR'): string {
+export function perKwh(minor: number, currency = networkCurrency): string {
   return `${money(minor, currency)}/kWh`;
 }
 

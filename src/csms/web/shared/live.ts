@@ -19,6 +19,8 @@ export interface LiveNotification<T = any> {
 export interface ServerConfig {
   ENABLE_RABBITMQ: boolean;
   realtime: 'socket.io' | 'polling';
+  /** The network's currency (ISO 4217). */
+  currency: string;
   pollIntervalsMs: Record<RefreshKind, number>;
 }
 

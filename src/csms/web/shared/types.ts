@@ -67,6 +67,8 @@ export function withConnector(connectors: Connector[], e: ConnectorStatusEvent):
 export type SessionEvent = Pick<Session, 'customerId' | 'chargePointId' | 'connectorId' | 'status' | 'energyWh' | 'powerW' | 'costMinor' | 'currency' | 'startedAt' | 'stoppedAt' | 'lastMeterAt' | 'stopReason' | 'closedBy'> & {
   sessionId: number;
   transactionId: number;
+  /** In `meter.values` of a session billed to a wallet: what is left to spend. */
+  balanceLeftMinor?: number | null;
 };
 
 /** A session event as a SessionView: what the event lacks comes from `base` (the page's copy), if any. */
@@ -90,6 +92,8 @@ export function sessionFromEvent(e: SessionEvent, base?: SessionView): SessionVi
     ...base,
     ...fields,
     id: sessionId,
+    balanceLeftMinor: e.balanceLeftMinor ?? base?.balanceLeftMinor ?? null,
+    autoStop: base?.autoStop ?? null,
     durationS: Math.max(0, Math.round((end - Date.parse(e.startedAt)) / 1000)),
   };
 }

@@ -1,0 +1,85 @@
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS, migrate, type SqliteStore } from '../../../src/csms/store/index.ts';
+import { aChargePoint, aNewSession, aTariffInput, aUser } from '../builders.ts';
+import { memoryStore } from './fixtures.ts';
+
+const at = '2024-05-01T12:00:00.000Z';
+
+describe('wallet holds', () => {
+  let store: SqliteStore;
+  let customerId: number;
+  beforeEach(() => {
+    ({ store } = memoryStore());
+    customerId = store.users.create(aUser()).id;
+    store.chargePoints.create(aChargePoint({ id: 'CP-1' }));
+  });
+  afterEach(() => store.close());
+
+  const session = (connectorId: number) => store.sessions.start(aNewSession({ customerId, connectorId, startedAt: `2024-05-01T10:0${connectorId}:00.000Z` })).session;
+
+  it("reserves the larger of each open hold and its session's cost, except the session asked about", () => {
+    const a = session(1);
+    const b = session(2);
+    store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });
+    store.holds.place({ sessionId: b.id, customerId, amountMinor: 300, createdAt: at });
+    // Placing again changes nothing: a retried StartTransaction keeps its first hold.
+    store.holds.place({ sessionId: a.id, customerId, amountMinor: 9999, createdAt: at });
+    expect(store.holds.reserved(customerId)).toBe(800);
+    expect(store.holds.reserved(customerId, a.id)).toBe(300);
+    store.sessions.updateProgress(b.id, { meterLast: 2000, energyWh: 1000, powerW: 0, costMinor: 420, lastMeterAt: at });
+    expect(store.holds.reserved(customerId, a.id)).toBe(420);
+  });
+
+  it('releases a hold exactly once and no longer counts it', () => {
+    const a = session(1);
+    store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });
+    expect(store.holds.release(a.id, at)).toBe(true);
+    expect(store.holds.release(a.id, '2024-05-01T12:05:00.000Z')).toBe(false);
+    expect(store.holds.get(a.id)).toMatchObject({ amountMinor: 500, releasedAt: at });
+    expect(store.holds.reserved(customerId)).toBe(0);
+  });
+
+  it('lets a stop be requested once per retry interval, and not after the release', () => {
+    const a = session(1);
+    store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });
+    expect(store.holds.requestStop(a.id, '2024-05-01T12:00:10.000Z', '2024-05-01T11:59:10.000Z')).toBe(true);
+    expect(store.holds.requestStop(a.id, '2024-05-01T12:00:20.000Z', '2024-05-01T11:59:20.000Z')).toBe(false);
+    expect(store.holds.requestStop(a.id, '2024-05-01T12:01:20.000Z', '2024-05-01T12:00:20.000Z')).toBe(true);
+    store.holds.release(a.id, at);
+    expect(store.holds.requestStop(a.id, '2024-05-01T12:09:00.000Z', '2024-05-01T12:08:00.000Z')).toBe(false);
+  });
+});
+
+describe('tariff snapshot migration', () => {
+  it("copies each earlier session's tariff and keeps what a point without a tariff was billed", () => {
+    const db = new Database(':memory:');
+    // The schema before tariff snapshots: a point without a tariff was billed with the lowest-id one.
+    const before = MIGRATIONS.findIndex((m) => m.includes('tariff_name TEXT'));
+    expect(before).toBeGreaterThan(0);
+    migrate(db, MIGRATIONS.slice(0, before));
+    db.prepare(`INSERT INTO tariffs (id, name, currency, price_per_kwh, price_per_minute, session_fee, created_at, updated_at) VALUES (7, 'Standard', 'EUR', 35, 2, 50, ?, ?)`).run(at, at);
+    db.prepare(`INSERT INTO tariffs (id, name, currency, price_per_kwh, created_at, updated_at) VALUES (9, 'Rapid', 'EUR', 59, ?, ?)`).run(at, at);
+    db.prepare(`INSERT INTO charge_points (id, tariff_id, created_at, updated_at) VALUES ('CP-FREE?', NULL, ?, ?), ('CP-R', 9, ?, ?)`).run(at, at, at, at);
+    db.prepare(`INSERT INTO sessions (charge_point_id, connector_id, id_tag, tariff_id, status, meter_start, meter_last, currency, started_at, start_timestamp, start_meter, created_at)
+      VALUES ('CP-R', 1, 'T', 9, 'completed', 0, 0, 'EUR', ?, ?, 0, ?), ('CP-FREE?', 1, 'T', 7, 'completed', 0, 0, 'EUR', ?, ?, 0, ?)`).run(at, at, at, '2024-05-01T13:00:00.000Z', '2024-05-01T13:00:00.000Z', at);
+    migrate(db);
+    const sessions = db.prepare('SELECT tariff_id, tariff_name, price_per_kwh, price_per_minute, session_fee FROM sessions ORDER BY id').all();
+    expect(sessions).toEqual([
+      { tariff_id: 9, tariff_name: 'Rapid', price_per_kwh: 59, price_per_minute: 0, session_fee: 0 },
+      { tariff_id: 7, tariff_name: 'Standard', price_per_kwh: 35, price_per_minute: 2, session_fee: 50 },
+    ]);
+    expect(db.prepare("SELECT tariff_id FROM charge_points WHERE id = 'CP-FREE?'").get()).toEqual({ tariff_id: 7 });
+    db.close();
+  });
+
+  it('keeps the prices a session started with when its tariff changes later', () => {
+    const { store } = memoryStore();
+    const t = store.tariffs.create(aTariffInput({ name: 'Day', pricePerKwh: 30, sessionFee: 50 }));
+    store.chargePoints.create(aChargePoint({ id: 'CP-1', tariffId: t.id }));
+    const { session } = store.sessions.start(aNewSession({ tariff: t }));
+    store.tariffs.update(t.id, { name: 'Night', pricePerKwh: 99, sessionFee: 0 });
+    expect(store.sessions.get(session.id)!.tariff).toEqual({ id: t.id, name: 'Day', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 0, sessionFee: 50 });
+    store.close();
+  });
+});
