@@ -118,7 +118,9 @@ export class SimCustomer implements Actor, SessionOwner {
     });
     if (res.status === 202) return; // the charger takes it from here (onSessionStarted)
     charger.release(connector);
-    reportError(this.ctx, `rest.POST /api/user/charging/start: ${res.status} ${res.code ?? ''}`.trim(), charger.state !== 'online');
+    // An empty wallet is refused (402): the CSMS is right; whether it billed right, the reconciliation judges.
+    const expected = charger.state !== 'online' || res.code === 'CSMS_ERR_INSUFFICIENT_BALANCE';
+    reportError(this.ctx, `rest.POST /api/user/charging/start: ${res.status} ${res.code ?? ''}`.trim(), expected);
     this.current = null;
     this.next();
   }

@@ -48,6 +48,7 @@ export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb'> = {
   'ocpp.acked_lost': 'count',
   'sessions.stuck': 'count',
   'billing.mismatches': 'count',
+  'billing.negative_balances': 'count',
 };
 
 /** Scalar metrics that are not a path of the snapshot as written: where their value is. */
@@ -55,6 +56,7 @@ export const SCALAR_PATHS: Record<string, string> = {
   'ocpp.acked_lost': 'reconciliation.ackedLost',
   'sessions.stuck': 'reconciliation.sessionsStuck',
   'billing.mismatches': 'reconciliation.billingMismatches',
+  'billing.negative_balances': 'reconciliation.negativeBalances',
 };
 
 const LATENCY_KEYS = new Set<string>([

@@ -191,6 +191,7 @@ async function pass(rest: RestClient, token: string, input: ReconcileInput, veri
       note(`session ${s.id}: energy ${s.energyWh} Wh (meter says ${energy}), cost ${s.costMinor} (tariff says ${cost})`);
     }
   }
+  let negativeBalances = 0;
   for (const customer of input.customers) {
     const entries: { amountMinor: number; kind: string; sessionId: number | null }[] = [];
     for (let offset = 0; ; offset += PAGE) {
@@ -199,6 +200,10 @@ async function pass(rest: RestClient, token: string, input: ReconcileInput, veri
       if (page!.items.length < PAGE) break;
     }
     const { balanceMinor } = (await get<{ balanceMinor: number }>(rest, '/api/user/wallet', customer.token))!;
+    if (balanceMinor < 0) {
+      negativeBalances++;
+      note(`${customer.email}: the wallet ends at ${balanceMinor} (below zero)`);
+    }
     const own = closed.filter((s) => s.customerId === customer.id);
     for (const s of own) {
       const debited = -entries.filter((e) => e.sessionId === s.id && (e.kind === 'charge' || e.kind === 'adjustment')).reduce((n, e) => n + e.amountMinor, 0);
@@ -219,6 +224,7 @@ async function pass(rest: RestClient, token: string, input: ReconcileInput, veri
     lost,
     sessionsStuck,
     billingMismatches,
+    negativeBalances,
     checked: { starts: input.ledger.starts.size, stops: input.ledger.stops.size, meterValues, sessions: sessions.size, wallets: input.customers.length },
     unverifiable,
     settledAfterMs: 0,

@@ -361,7 +361,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
         log,
       });
       const r = reconciliation;
-      log(`reconciliation: ${r.ackedLost} acked lost (${r.lost.stops} StopTransaction, ${r.lost.meterValues} MeterValues, ${r.lost.starts} StartTransaction), ${r.sessionsStuck} sessions stuck, ${r.billingMismatches} billing mismatches (checked ${r.checked.stops} stops, ${r.checked.meterValues} MeterValues, ${r.checked.sessions} sessions, ${r.checked.wallets} wallets)`);
+      log(`reconciliation: ${r.ackedLost} acked lost (${r.lost.stops} StopTransaction, ${r.lost.meterValues} MeterValues, ${r.lost.starts} StartTransaction), ${r.sessionsStuck} sessions stuck, ${r.billingMismatches} billing mismatches, ${r.negativeBalances} wallets below zero (checked ${r.checked.stops} stops, ${r.checked.meterValues} MeterValues, ${r.checked.sessions} sessions, ${r.checked.wallets} wallets)`);
       for (const line of r.findings.slice(0, 5)) log(`  ${line}`);
     } catch (error) {
       log(`reconciliation failed: ${(error as Error).message}`);

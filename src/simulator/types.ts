@@ -68,6 +68,8 @@ export interface ReconcileSummary {
   sessionsStuck: number;
   /** `billing.mismatches`: sessions whose cost is not their energy's, whose wallet debits differ from their cost; wallets not equal to top-ups minus costs. */
   billingMismatches: number;
+  /** `billing.negative_balances`: the run's customers whose wallet ends below zero (a session ran past the balance). */
+  negativeBalances: number;
   checked: { starts: number; stops: number; meterValues: number; sessions: number; wallets: number };
   /** Acknowledged meter timestamps older than the window the API returns (not judged). */
   unverifiable: number;

@@ -33,6 +33,17 @@ describe('shipped scenarios (embedded, polling)', () => {
     expect(result.final.target.realtime).toBe('polling');
     expect(result.final.latency['notify.meter.values']?.count).toBeGreaterThan(0);
   }, 90_000);
+
+  it('low-balance.yaml passes: the CSMS stops each session before its wallet goes below zero', async () => {
+    const result = await run('low-balance.yaml');
+    expectPassed(result);
+    expect(result.final.reconciliation).toMatchObject({ negativeBalances: 0, billingMismatches: 0 });
+    expect(result.final.reconciliation!.checked.sessions).toBeGreaterThanOrEqual(6);
+    // The customers' own stops come after the run: every RemoteStop beyond theirs was the CSMS's.
+    const remoteStops = result.final.latency['ocpp.in.RemoteStopTransaction']?.count ?? 0;
+    const asked = result.final.latency['rest.POST /api/user/charging/stop']?.count ?? 0;
+    expect(remoteStops - asked).toBeGreaterThanOrEqual(6);
+  }, 120_000);
 });
 
 describeRabbit('shipped scenarios (embedded, RabbitMQ + Socket.io)', () => {

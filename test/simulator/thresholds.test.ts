@@ -66,13 +66,13 @@ describe('threshold evaluator', () => {
 });
 
 describe('reconciliation thresholds', () => {
-  const summary = { ackedLost: 2, lost: { starts: 0, stops: 1, meterValues: 1 }, sessionsStuck: 0, billingMismatches: 1, checked: { starts: 4, stops: 4, meterValues: 9, sessions: 4, wallets: 2 }, unverifiable: 0, settledAfterMs: 10, findings: [] };
+  const summary = { ackedLost: 2, lost: { starts: 0, stops: 1, meterValues: 1 }, sessionsStuck: 0, billingMismatches: 1, negativeBalances: 3, checked: { starts: 4, stops: 4, meterValues: 9, sessions: 4, wallets: 2 }, unverifiable: 0, settledAfterMs: 10, findings: [] };
 
   it('parses ocpp.acked_lost, sessions.stuck and billing.mismatches and judges them from the reconciliation', () => {
-    const t = ['ocpp.acked_lost == 0', 'sessions.stuck == 0', 'billing.mismatches < 1'].map(parsed);
+    const t = ['ocpp.acked_lost == 0', 'sessions.stuck == 0', 'billing.mismatches < 1', 'billing.negative_balances == 0'].map(parsed);
     expect(t[0]).toMatchObject({ metric: { kind: 'scalar', path: 'ocpp.acked_lost' }, unit: '' });
     const judged = evaluateThresholds(t, aSnapshot({ reconciliation: summary }), { final: true });
-    expect(judged.map((j) => [j.ok, j.value])).toEqual([[false, 2], [true, 0], [false, 1]]);
+    expect(judged.map((j) => [j.ok, j.value])).toEqual([[false, 2], [true, 0], [false, 1], [false, 3]]);
     expect(judged[0].message).toBe('ocpp.acked_lost = 2, limit == 0');
   });
 

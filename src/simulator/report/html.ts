@@ -154,6 +154,7 @@ function reconciliationSection(result: RunResult): string {
     card('ocpp.acked_lost', r.ackedLost, 'acknowledged, then missing'),
     card('sessions.stuck', r.sessionsStuck, 'still active at the end'),
     card('billing.mismatches', r.billingMismatches, 'cost, debits or balance off'),
+    card('billing.negative_balances', r.negativeBalances, 'wallets below zero'),
   ].join('')}</div>${findings ? `<ul>${findings}</ul>` : ''}`;
 }
 

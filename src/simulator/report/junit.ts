@@ -27,7 +27,7 @@ export function renderJunit(result: RunResult): string {
     ['reason', result.reason],
     // The reconciliation's figures, whether or not a threshold names them.
     ...(result.final.reconciliation
-      ? [['ocpp.acked_lost', result.final.reconciliation.ackedLost], ['sessions.stuck', result.final.reconciliation.sessionsStuck], ['billing.mismatches', result.final.reconciliation.billingMismatches]]
+      ? [['ocpp.acked_lost', result.final.reconciliation.ackedLost], ['sessions.stuck', result.final.reconciliation.sessionsStuck], ['billing.mismatches', result.final.reconciliation.billingMismatches], ['billing.negative_balances', result.final.reconciliation.negativeBalances]]
       : []),
   ]
     .map(([n, v]) => `      <property ${attr('name', n)} ${attr('value', v)}/>`)

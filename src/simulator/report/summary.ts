@@ -59,7 +59,7 @@ function reconciliationLines(r: ReconcileSummary | null): string[] {
   if (!r) return ['Reconciliation not run (the target could not be read at the end)'];
   const c = r.checked;
   const lines = [
-    `Reconciliation ocpp.acked_lost ${r.ackedLost}, sessions.stuck ${r.sessionsStuck}, billing.mismatches ${r.billingMismatches} (checked ${c.stops} stops, ${c.meterValues} MeterValues, ${c.sessions} sessions, ${c.wallets} wallets${r.unverifiable ? `; ${r.unverifiable} meter timestamps too old to verify` : ''}; after ${formatDuration(r.settledAfterMs / 1000)})`,
+    `Reconciliation ocpp.acked_lost ${r.ackedLost}, sessions.stuck ${r.sessionsStuck}, billing.mismatches ${r.billingMismatches}, billing.negative_balances ${r.negativeBalances} (checked ${c.stops} stops, ${c.meterValues} MeterValues, ${c.sessions} sessions, ${c.wallets} wallets${r.unverifiable ? `; ${r.unverifiable} meter timestamps too old to verify` : ''}; after ${formatDuration(r.settledAfterMs / 1000)})`,
   ];
   for (const line of r.findings.slice(0, 5)) lines.push(`               ${line}`);
   if (r.findings.length > 5) lines.push(`               … ${r.findings.length - 5} more in report.json`);

@@ -88,6 +88,7 @@ export function aReconciliation(overrides: Partial<ReconcileSummary> = {}): Reco
     lost: { starts: 0, stops: 1, meterValues: 0 },
     sessionsStuck: 1,
     billingMismatches: 0,
+    negativeBalances: 0,
     checked: { starts: 12, stops: 12, meterValues: 80, sessions: 12, wallets: 5 },
     unverifiable: 0,
     settledAfterMs: 30_000,
