@@ -70,7 +70,7 @@ function Completed(props: { session: SessionView }) {
         <Stat label="Duration" value={duration(s.durationS)} />
       </div>
       {s.autoStop === 'balance' && <p class="error-note" data-testid="auto-stopped">Stopped: balance used up.</p>}
-      {full && <Receipt session={full} />}
+      {full && <div data-receipt-of={full.id}><Receipt session={full} /></div>}
       <p class="muted">{s.chargePointId} · connector {s.connectorId} · {dateTime(s.startedAt)} – {dateTime(s.stoppedAt)}{s.stopReason ? ` · ${s.stopReason}` : ''}</p>
     </Card>
   );
