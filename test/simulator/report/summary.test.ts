@@ -40,7 +40,7 @@ describe('renderSummary', () => {
 
   it('shows the reconciliation with its first findings, or that it did not run', () => {
     const text = renderSummary(aRunResult({ final: aSnapshot({ phase: 'done', reconciliation: aReconciliation() }) }));
-    expect(text).toContain('Reconciliation ocpp.acked_lost 1, sessions.stuck 1, billing.mismatches 0 (checked 12 stops, 80 MeterValues, 12 sessions, 5 wallets; after 30s)');
+    expect(text).toContain('Reconciliation ocpp.acked_lost 1, sessions.stuck 1, billing.mismatches 0, billing.negative_balances 0 (checked 12 stops, 80 MeterValues, 12 sessions, 5 wallets; after 30s)');
     expect(text).toContain('               StopTransaction SIM-0003 tx 7 (meterStop 4200) was acknowledged, but the session is still active');
     expect(renderSummary(aRunResult())).toContain('Reconciliation not run');
   });
