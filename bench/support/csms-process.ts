@@ -15,6 +15,8 @@ const ADMIN_PASSWORD = 'bench-password';
 const config = loadConfig({
   port: 0, ocppPort: 0, host: '127.0.0.1', dbPath, logLevel: 'warn', jwtSecret: 'bench-secret-bench-secret', adminPassword: ADMIN_PASSWORD,
   ocppPingIntervalS: 0, ocppRateLimitPerSecond: 1000, ocppMaxQueuedCalls: 1000,
+  // bench:fleet's simulated customers all sign up from 127.0.0.1.
+  registrationsPerAddressPerHour: 0,
   ...(rabbit && { enableRabbitmq: true, rabbitmqNamespace: rabbit }),
   // A bench that measures a limit sets it here, e.g. '{"ocppRateLimitPerSecond":200}'.
   ...(process.env.BENCH_CSMS_CONFIG && JSON.parse(process.env.BENCH_CSMS_CONFIG)),

@@ -3,6 +3,7 @@
  * the result is frozen and passed down: createCsms(config).
  */
 import { z } from 'zod';
+import { passwordProblem } from './domain/passwords.ts';
 
 const bool = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', ''])])
@@ -31,8 +32,28 @@ export const configSchema = z.object({
   jwtSecret: z.string().min(16, 'JWT_SECRET must be at least 16 characters').optional(),
   jwtExpiresIn: z.string().default('12h'),
   adminEmail: z.string().email().default('admin@ev-csms.local'),
-  /** Unset: a random password is generated and printed once, at the first start. */
-  adminPassword: z.string().min(8, 'ADMIN_PASSWORD must be at least 8 characters').optional(),
+  /** Unset: a random password is generated and printed once, at the first start. Same policy as customers'. */
+  adminPassword: z
+    .string()
+    .superRefine((password, ctx) => {
+      const problem = passwordProblem(password);
+      if (problem) ctx.addIssue({ code: 'custom', message: `too weak: ${problem}` });
+    })
+    .optional(),
+  /** Failed logins of one account from one address before each further one makes that pair wait. */
+  loginBackoffAfter: z.coerce.number().int().min(1).default(5),
+  /** The first wait; it doubles with each further failure. */
+  loginBackoffBaseMs: z.coerce.number().int().min(1).default(1000),
+  /** The longest wait of one account and address. */
+  loginBackoffMaxMs: z.coerce.number().int().min(1).default(900_000),
+  /** The window of the per-account and per-address failure caps. */
+  loginFailureWindowS: z.coerce.number().int().positive().default(900),
+  /** Failures for one account from all addresses within the window; over it, addresses that failed for it wait. 0 = off. */
+  loginAccountMaxFailures: z.coerce.number().int().min(0).default(50),
+  /** Failures from one address for any accounts within the window (password spraying). 0 = off. */
+  loginAddressMaxFailures: z.coerce.number().int().min(0).default(20),
+  /** Customer self-registrations per address and hour. 0 = off. */
+  registrationsPerAddressPerHour: z.coerce.number().int().min(0).default(5),
   ocppAutoRegister: bool.default(false),
   /** Strict schema validation of charger payloads; a charger can be made lenient on its own. */
   ocppStrict: bool.default(true),
@@ -85,6 +106,13 @@ export const ENV_NAMES: Record<keyof z.output<typeof configSchema>, string> = {
   jwtExpiresIn: 'JWT_EXPIRES_IN',
   adminEmail: 'ADMIN_EMAIL',
   adminPassword: 'ADMIN_PASSWORD',
+  loginBackoffAfter: 'LOGIN_BACKOFF_AFTER',
+  loginBackoffBaseMs: 'LOGIN_BACKOFF_BASE_MS',
+  loginBackoffMaxMs: 'LOGIN_BACKOFF_MAX_MS',
+  loginFailureWindowS: 'LOGIN_FAILURE_WINDOW_S',
+  loginAccountMaxFailures: 'LOGIN_ACCOUNT_MAX_FAILURES',
+  loginAddressMaxFailures: 'LOGIN_ADDRESS_MAX_FAILURES',
+  registrationsPerAddressPerHour: 'REGISTRATIONS_PER_ADDRESS_PER_HOUR',
   ocppAutoRegister: 'OCPP_AUTO_REGISTER',
   ocppStrict: 'OCPP_STRICT',
   ocppCallTimeoutMs: 'OCPP_CALL_TIMEOUT_MS',

@@ -100,6 +100,8 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       jwtSecret: randomBytes(24).toString('hex'),
       adminEmail: admin.email,
       adminPassword: admin.password,
+      // Every simulated customer signs up from this one address: the per-address limit is for people.
+      registrationsPerAddressPerHour: 0,
       // The in-process CSMS would write into ev-sim's own output; the child writes to its log file.
       logLevel: spec.process === 'child' ? 'warn' : 'silent',
     }, {});

@@ -6,7 +6,7 @@ import { connectOcpp, type ConnectOcppOptions, type OcppConnection, type ActionM
 import { testConfig, type CsmsConfigInput } from '../../src/csms/config.ts';
 import { hashAuthKey, hashPassword } from '../../src/csms/domain/secrets.ts';
 import type { ChargePointInput, TariffInput } from '../../src/csms/domain/ports.ts';
-import { createCsms, type Csms, type CsmsInfo } from '../../src/csms/server.ts';
+import { createCsms, type Csms, type CsmsInfo, type CsmsOptions } from '../../src/csms/server.ts';
 
 export interface TestCsms {
   csms: Csms;
@@ -20,8 +20,9 @@ export interface TestCsms {
   close(): Promise<void>;
 }
 
-export async function startCsms(overrides: CsmsConfigInput = {}): Promise<TestCsms> {
-  const csms = createCsms(testConfig(overrides));
+/** `options.clock` lets a test move time (limits, expiries) without waiting. */
+export async function startCsms(overrides: CsmsConfigInput = {}, options: CsmsOptions = {}): Promise<TestCsms> {
+  const csms = createCsms(testConfig(overrides), options);
   const info = await csms.start();
   const sockets: OcppConnection<any, any, unknown>[] = [];
   const store = csms.parts.store!;

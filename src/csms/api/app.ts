@@ -3,13 +3,11 @@
  * the ETag hooks and every route. It does not listen; server.ts decides where and when.
  */
 import fastifyJwt from '@fastify/jwt';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifySchema } from 'fastify';
-import { CsmsError } from '../domain/errors.ts';
 import { callerKey, guard, jwtSecretFor, authRoutes } from './auth.ts';
 import type { ApiContext, ApiDeps } from './context.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
@@ -56,8 +54,6 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   app.setNotFoundHandler(notFoundHandler);
 
   app.register(fastifyJwt, { secret: jwtSecretFor(deps.config) });
-  // Only routes that opt in (login) are limited; the error is thrown, so it reaches errorHandler.
-  app.register(fastifyRateLimit, { global: false, errorResponseBuilder: () => new CsmsError('CSMS_ERR_RATE_LIMITED') });
   app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
@@ -86,7 +82,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   // Routes go in plugins so that they load after @fastify/swagger and show up in /docs/json.
   app.register(healthRoutes, ctx);
   app.register(configRoutes, ctx);
-  app.register(authRoutes, { store: deps.store, config: deps.config });
+  app.register(authRoutes, { store: deps.store, config: deps.config, clock: deps.clock });
   app.register(userRoutes, { ...ctx, prefix: '/api/user' });
   app.register(userChargingRoutes, { ...ctx, prefix: '/api/user' });
   app.register(chargerRoutes, { ...ctx, prefix: '/api/charger' });

@@ -1,6 +1,7 @@
 /**
- * Who is calling: JWT bearer tokens (`sub` = user id, `role`), the role guards, login with a
- * per IP+email rate limit, customer self-registration and the first-start admin account.
+ * Who is calling: JWT bearer tokens (`sub` = user id, `role`), the role guards, login limited
+ * against guessing (attempt-limits.ts), customer self-registration limited per address, and the
+ * first-start admin account.
  * The stored user, not the token, is the authority: a deleted or blocked account's token stops
  * working at once, and a changed role applies on the next request.
  */
@@ -8,9 +9,11 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { CsmsConfig } from '../config.ts';
 import { CsmsError, isCsmsError } from '../domain/errors.ts';
-import type { Store } from '../domain/ports.ts';
+import { assertPasswordAllowed } from '../domain/passwords.ts';
+import type { Clock, Store } from '../domain/ports.ts';
 import { hashPassword, randomPassword, verifyPassword } from '../domain/secrets.ts';
 import type { Role, User } from '../domain/types.ts';
+import { addressKey, createAttemptLimits } from './attempt-limits.ts';
 import { body, emailSchema, errors, nameSchema, obj, passwordSchema, userSchema } from './schemas.ts';
 
 /** What our tokens carry. */
@@ -98,18 +101,17 @@ export async function ensureAdmin(store: Store, config: CsmsConfig): Promise<{ e
 export interface AuthRoutesOptions {
   store: Store;
   config: CsmsConfig;
+  clock: Clock;
 }
 
 const tokenResponse = obj({ token: { type: 'string' }, user: userSchema });
 
-/** Login attempts allowed per IP+email and minute. */
-export const LOGIN_ATTEMPTS_PER_MINUTE = 10;
-
 /** POST /api/auth/login and POST /api/user/register. */
-export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { store, config }) => {
+export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { store, config, clock }) => {
   const sign = (u: User) => app.jwt.sign({ sub: String(u.id), role: u.role } satisfies TokenClaims, { expiresIn: config.jwtExpiresIn });
   // Compared against when the email is unknown, so both cases take as long (no account probing).
   let dummyHash: Promise<string> | null = null;
+  const limits = createAttemptLimits(config, clock);
 
   app.post<{ Body: { email: string; password: string } }>('/api/auth/login', {
     schema: {
@@ -118,24 +120,19 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { s
       body: body({ email: { type: 'string', minLength: 1, maxLength: 254 }, password: { type: 'string', minLength: 1, maxLength: 200 } }, ['email', 'password']),
       response: { 200: tokenResponse, ...errors(400, 401, 403, 429) },
     },
-    config: {
-      rateLimit: {
-        max: LOGIN_ATTEMPTS_PER_MINUTE,
-        timeWindow: 60_000,
-        // preHandler, not onRequest: the key needs the parsed body's email.
-        hook: 'preHandler',
-        keyGenerator: (req: FastifyRequest) => `${req.ip}|${normalizeEmail(String((req.body as { email?: unknown })?.email ?? ''))}`,
-      },
-    },
   }, async (request) => {
-    const { email, password } = request.body;
-    const user = store.users.findByEmail(normalizeEmail(email));
+    const email = normalizeEmail(request.body.email);
+    const { password } = request.body;
+    // Before the password is looked at: a limited attempt learns nothing, whether it was right or not.
+    const attempt = limits.loginAttempt(email, addressKey(request.ip));
+    const user = store.users.findByEmail(email);
     if (!user) {
       dummyHash ??= hashPassword(randomPassword());
       await verifyPassword(password, await dummyHash);
       throw new CsmsError('CSMS_ERR_BAD_CREDENTIALS');
     }
     if (!(await verifyPassword(password, user.passwordHash))) throw new CsmsError('CSMS_ERR_BAD_CREDENTIALS');
+    attempt.succeeded();
     if (user.blocked) throw new CsmsError('CSMS_ERR_ACCOUNT_BLOCKED');
     return { token: sign(user), user: publicUser(user) };
   });
@@ -145,10 +142,14 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { s
       tags: ['auth'],
       summary: 'Create a customer account (with its own idTag) and log in',
       body: body({ email: emailSchema, password: passwordSchema, name: nameSchema }, ['email', 'password', 'name']),
-      response: { 201: tokenResponse, ...errors(400, 409) },
+      response: { 201: tokenResponse, ...errors(400, 409, 429) },
     },
   }, async (request, reply) => {
     const email = normalizeEmail(request.body.email);
+    // A refused password is not counted: the person is still trying to sign up.
+    assertPasswordAllowed(request.body.password, email);
+    // Counted whether it creates an account or finds the email taken: each answer tells whether an account exists.
+    limits.registrationAttempt(addressKey(request.ip));
     if (store.users.findByEmail(email)) throw new CsmsError('CSMS_ERR_EMAIL_TAKEN');
     const passwordHash = await hashPassword(request.body.password);
     const user = store.transaction(() => {

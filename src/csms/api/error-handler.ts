@@ -51,6 +51,9 @@ export function errorHandler(err: FastifyError | CsmsError | Error, request: Fas
     return;
   }
   if (known.status >= 500) request.log.warn({ code: known.code, detail: known.detail }, 'request failed');
+  // RFC 6585 §4: a 429 may say when to come back (Retry-After); our limits put it in data.retryAfterS.
+  const retryAfter = known.data?.retryAfterS;
+  if (known.status === 429 && typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
   reply.code(known.status).send(known.toJSON());
 }
 

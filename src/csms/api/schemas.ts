@@ -3,6 +3,7 @@
  * drops any property not listed, so a secret such as a password hash cannot leak by accident) and
  * feed the OpenAPI document at /docs/json.
  */
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../domain/passwords.ts';
 
 type Schema = Record<string, unknown>;
 
@@ -74,7 +75,8 @@ export const chargePointIdSchema: Schema = { type: 'string', minLength: 1, maxLe
 export const cpParams: Schema = obj({ chargePointId: chargePointIdSchema });
 
 export const emailSchema: Schema = { type: 'string', format: 'email', maxLength: 254 };
-export const passwordSchema: Schema = { type: 'string', minLength: 8, maxLength: 200 };
+/** A password being set: only its type here, so that the policy (domain/passwords.ts) answers a weak one with CSMS_ERR_WEAK_PASSWORD. */
+export const passwordSchema: Schema = { type: 'string', maxLength: PASSWORD_MAX_LENGTH, description: `At least ${PASSWORD_MIN_LENGTH} characters, not one of the most common passwords nor the email` };
 export const nameSchema: Schema = { type: 'string', minLength: 1, maxLength: 100 };
 /** OCPP 1.6 IdToken: CiString20Type. */
 export const idTagSchema: Schema = { type: 'string', minLength: 1, maxLength: 20 };

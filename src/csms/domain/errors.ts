@@ -6,6 +6,7 @@
 export const ERRORS = {
   CSMS_ERR_VALIDATION: { status: 400, message: 'The request is invalid' },
   CSMS_ERR_BAD_AMOUNT: { status: 400, message: 'Amount must be a positive integer in minor units' },
+  CSMS_ERR_WEAK_PASSWORD: { status: 400, message: 'The password is too weak' },
   CSMS_ERR_UNAUTHORIZED: { status: 401, message: 'Missing or invalid token' },
   CSMS_ERR_BAD_CREDENTIALS: { status: 401, message: 'Email or password is wrong' },
   CSMS_ERR_INSUFFICIENT_BALANCE: { status: 402, message: 'Wallet balance is too low to start charging' },
@@ -24,6 +25,9 @@ export const ERRORS = {
   CSMS_ERR_SESSION_NOT_ACTIVE: { status: 409, message: 'The session is not active' },
   CSMS_ERR_CONNECTOR_UNAVAILABLE: { status: 409, message: 'The connector is not available' },
   CSMS_ERR_RATE_LIMITED: { status: 429, message: 'Too many attempts, try again later' },
+  CSMS_ERR_LOGIN_THROTTLED: { status: 429, message: 'Too many failed sign-ins for this account' },
+  CSMS_ERR_TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed sign-ins from your address' },
+  CSMS_ERR_REGISTRATION_LIMITED: { status: 429, message: 'Too many accounts created from your address' },
   CSMS_ERR_INTERNAL: { status: 500, message: 'Internal error' },
   CSMS_ERR_CHARGER_OFFLINE: { status: 503, message: 'The charge point is not connected' },
   CSMS_ERR_CHARGER_REJECTED: { status: 502, message: 'The charge point rejected the command' },

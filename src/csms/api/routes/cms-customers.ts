@@ -6,6 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { CsmsError } from '../../domain/errors.ts';
 import { CMS_ROOMS, notify } from '../../domain/notifications.ts';
 import type { UserPatch } from '../../domain/ports.ts';
+import { assertPasswordAllowed } from '../../domain/passwords.ts';
 import { hashPassword } from '../../domain/secrets.ts';
 import type { User } from '../../domain/types.ts';
 import { normalizeEmail, publicUser, uniqueIdTag } from '../auth.ts';
@@ -68,6 +69,7 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     schema: { tags, security, summary: 'Create a customer (idTag generated when absent)', body: body(customerInput, ['email', 'password', 'name']), response: { 201: customerSchema, ...errors(400, 401, 403, 409) } },
   }, async (request, reply) => {
     const { email, password, name, idTag, idTagExpiresAt, blocked } = request.body;
+    assertPasswordAllowed(password, email);
     const passwordHash = await hashPassword(password);
     const u = store.transaction(() => {
       const created = store.users.create({ email: normalizeEmail(email), name: name.trim(), passwordHash, role: 'customer', idTag: idTag ?? uniqueIdTag(store) });
@@ -83,7 +85,8 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     schema: { tags, security, summary: 'Change name, email, idTag, its expiry, password or blocked', params: idParams, body: body(customerInput), response: { 200: customerSchema, ...errors(400, 401, 403, 404, 409) } },
   }, async (request) => {
     const { email, password, ...rest } = request.body;
-    customer(request.params.id);
+    const current = customer(request.params.id);
+    if (password !== undefined) assertPasswordAllowed(password, email ?? current.email);
     const patch: UserPatch = { ...rest, ...(email !== undefined ? { email: normalizeEmail(email) } : {}) };
     if (rest.idTagExpiresAt !== undefined) patch.idTagExpiresAt = expiry(rest.idTagExpiresAt);
     if (password !== undefined) patch.passwordHash = await hashPassword(password);

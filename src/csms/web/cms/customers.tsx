@@ -58,7 +58,7 @@ function CustomerModal(props: { customer?: Customer; onClose(): void; onSaved(c:
       <Form action={save} submitLabel={c ? 'Save' : 'Create customer'}>
         <Field label="Email"><TextInput name="email" type="email" value={email} onInput={setEmail} required maxLength={254} autoComplete="off" /></Field>
         <Field label="Name"><TextInput name="name" value={name} onInput={setName} required maxLength={100} /></Field>
-        <Field label={c ? 'New password' : 'Password'} hint={c ? 'Leave empty to keep the current one; at least 8 characters' : 'At least 8 characters'}>
+        <Field label={c ? 'New password' : 'Password'} hint={c ? 'Leave empty to keep the current one; at least 8 characters, not a common password' : 'At least 8 characters, not a common password'}>
           <TextInput name="password" type="password" value={password} onInput={setPassword} required={!c} minLength={8} maxLength={200} autoComplete="new-password" />
         </Field>
         <Field label="idTag" hint={c ? 'The RFID / app token chargers authorize. Empty clears it: the customer then cannot charge.' : 'Optional: one is generated when left empty.'}>

@@ -70,7 +70,7 @@ function SignIn(props: { spec: AppSpec; notice: string | null; onSignedIn(s: Sto
             <Field label="Name"><TextInput name="name" value={name} onInput={setName} required autoComplete="name" /></Field>
           )}
           <Field label="Email"><TextInput name="email" type="email" value={email} onInput={setEmail} required autoComplete="email" /></Field>
-          <Field label="Password" hint={mode === 'register' ? 'At least 8 characters' : undefined}>
+          <Field label="Password" hint={mode === 'register' ? 'At least 8 characters, not a common password' : undefined}>
             <TextInput name="password" type="password" value={password} onInput={setPassword} required minLength={mode === 'register' ? 8 : 1} autoComplete={mode === 'login' ? 'current-password' : 'new-password'} />
           </Field>
         </Form>
