@@ -177,6 +177,25 @@ describeBrowser('every module with real data', () => {
     await page.fill('[data-testid=customer-search]', 'bob-');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=customers-table] tbody tr').length === 1);
     expect(await page.textContent('[data-testid=customers-table]')).toContain(f.bob.email);
+
+    // Bob's cards: add a fleet card, block it, make it primary.
+    await page.click(`[data-testid=customer-${f.bob.id}] [data-testid=customer-cards]`);
+    await page.waitForSelector(`[data-testid=cards-table] [data-testid=card-${f.bob.idTag}]`);
+    await page.fill('.modal input[name=cardIdTag]', 'BOB-FLEET');
+    await page.fill('.modal input[name=cardLabel]', 'Van 3');
+    await page.fill('.modal input[name=cardMaxConcurrent]', '3');
+    await page.click('.modal button[type=submit]');
+    await page.waitForSelector('[data-testid=card-BOB-FLEET]');
+    expect(f.t.store.idTags.get('BOB-FLEET')).toMatchObject({ customerId: f.bob.id, label: 'Van 3', maxConcurrent: 3, blocked: false });
+    await page.click('[data-testid=card-BOB-FLEET] [data-testid=card-block]');
+    await page.waitForSelector('[data-testid=card-BOB-FLEET] [data-status=blocked]');
+    expect(f.t.store.idTags.get('BOB-FLEET')!.blocked).toBe(true);
+    await page.click('[data-testid=card-BOB-FLEET] [data-testid=card-unblock]');
+    await page.waitForSelector('[data-testid=card-BOB-FLEET] [data-status=active]');
+    await page.click('[data-testid=card-BOB-FLEET] [data-testid=card-primary]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=card-BOB-FLEET] [data-testid=card-primary]'));
+    expect(f.t.store.users.get(f.bob.id)!.idTag).toBe('BOB-FLEET');
+    await screenshot(page, 'cms-customer-cards');
   });
 
   async function adminToken(): Promise<string> {
