@@ -98,3 +98,15 @@ describe('/api/cms/customers/:id/id-tags', () => {
     expect((await h.call(`/api/cms/customers/${user.id}/id-tags`, { token })).status).toBe(403);
   });
 });
+
+describe('GET /api/user/id-tags', () => {
+  it('lists the caller\'s own cards only, primary first', async () => {
+    const ann = await h.customer({ idTag: 'ANN-1' });
+    await h.customer({ idTag: 'BOB-1' });
+    h.store.idTags.create({ idTag: 'ANN-2', customerId: ann.user.id, maxConcurrent: 4 });
+    h.store.idTags.makePrimary('ANN-2');
+    const own = await json(h.call('/api/user/id-tags', { token: ann.token }), 200);
+    expect(own.items.map((c: any) => [c.idTag, c.primary, c.maxConcurrent])).toEqual([['ANN-2', true, 4], ['ANN-1', false, 1]]);
+    expect((await h.call('/api/user/id-tags', { token: h.adminToken })).status).toBe(403);
+  });
+});

@@ -34,16 +34,19 @@ describeBrowser('every module with real data', () => {
   }
 
   it('user panel: dashboard, stations, charger detail, wallet with a top-up, history', { timeout: 60_000 }, async () => {
+    // A second card: the dashboard lists both, read-only.
+    f.t.store.idTags.create({ idTag: 'ALICE-VAN', customerId: f.alice.id, label: 'Van' });
     const alice = await signIn(f.browser, f.base, 'customer', f.alice.email, PASSWORD, '/app/');
     pages.push(alice);
     const session = ((await (await f.t.api(`/api/cms/sessions/${sessionId}`, { token: await adminToken() })).json()) as { costMinor: number; energyWh: number });
     expect(session.energyWh).toBe(8_400);
     const balance = 5000 - session.costMinor;
 
-    let text = await visit(alice, 'app', '', '[data-testid=recent-sessions] tbody tr', 'app-dashboard-polling');
+    let text = await visit(alice, 'app', '', '[data-testid=own-cards] tbody tr', 'app-dashboard-polling');
     expect(text).toContain(euro(balance));
     expect(text).toContain('8.40 kWh');
     expect(text).toContain(f.alice.idTag);
+    expect(await alice.page.textContent('[data-testid=own-cards]')).toMatch(/ALICE-VAN\s*Van\s*0 of 1/);
 
     text = await visit(alice, 'app', 'stations', `[data-testid=point-${f.ids.A}]`, 'app-stations');
     expect(text).toContain('Harbour Garage');
