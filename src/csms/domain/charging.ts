@@ -139,7 +139,7 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
     /**
      * Authorize.req (E2 §4.2): unknown → Invalid, blocked card or account → Blocked, expired → Expired,
      * too little balance → Blocked. Never ConcurrentTx: E2 §7.2 makes it "only relevant for a
-     * StartTransaction.req", and a charger caches this answer (and asks it to stop a transaction too).
+     * StartTransaction.req", and a charger caches this answer for the card.
      */
     authorize(idTag: string, chargePointId?: string): IdTagInfo {
       const holder = holderOf(idTag);
