@@ -16,6 +16,7 @@ import { createPublisher } from './outcomes.ts';
 import { chargerRoutes } from './routes/charger.ts';
 import { cmsCustomerRoutes } from './routes/cms-customers.ts';
 import { cmsDeadLetterRoutes } from './routes/cms-dead-letters.ts';
+import { cmsIdTagRoutes } from './routes/cms-id-tags.ts';
 import { cmsPointRoutes } from './routes/cms-points.ts';
 import { cmsSessionRoutes } from './routes/cms-sessions.ts';
 import { cmsStationRoutes } from './routes/cms-stations.ts';
@@ -86,7 +87,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   app.register(userRoutes, { ...ctx, prefix: '/api/user' });
   app.register(userChargingRoutes, { ...ctx, prefix: '/api/user' });
   app.register(chargerRoutes, { ...ctx, prefix: '/api/charger' });
-  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsSessionRoutes, cmsDeadLetterRoutes]) {
+  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsIdTagRoutes, cmsSessionRoutes, cmsDeadLetterRoutes]) {
     app.register(routes, { ...ctx, prefix: '/api/cms' });
   }
   if (deps.web) app.register(webRoutes, { assets: deps.web });

@@ -70,14 +70,14 @@ export function guard(store: Store, ...roles: Role[]): onRequestHookHandler {
 
 /** A public view of a user (the store's User already omits the password hash). */
 export function publicUser(u: User): User {
-  return { id: u.id, email: u.email, name: u.name, role: u.role, idTag: u.idTag, idTagExpiresAt: u.idTagExpiresAt, blocked: u.blocked, createdAt: u.createdAt };
+  return { id: u.id, email: u.email, name: u.name, role: u.role, idTag: u.idTag, idTagExpiresAt: u.idTagExpiresAt, blocked: u.blocked, maxConcurrentSessions: u.maxConcurrentSessions, createdAt: u.createdAt };
 }
 
-/** A fresh idTag no one has: 16 upper-case hex characters (OCPP allows 20). */
+/** A fresh idTag no card has: 16 upper-case hex characters (OCPP allows 20). */
 export function uniqueIdTag(store: Store): string {
   for (let i = 0; i < 10; i++) {
     const tag = randomBytes(8).toString('hex').toUpperCase();
-    if (!store.users.findByIdTag(tag)) return tag;
+    if (!store.idTags.get(tag)) return tag;
   }
   throw new CsmsError('CSMS_ERR_INTERNAL', 'could not allocate an idTag');
 }

@@ -89,8 +89,25 @@ export const userSchema = obj({
   idTag: nullable('string'),
   idTagExpiresAt: nullable('string'),
   blocked: bool,
+  maxConcurrentSessions: int,
   createdAt: str,
 });
+
+/** A customer's card (GET /api/cms/customers/:id/id-tags). */
+export const idTagCardSchema = obj({
+  idTag: str,
+  customerId: int,
+  label: nullable('string'),
+  blocked: bool,
+  expiresAt: nullable('string'),
+  maxConcurrent: int,
+  createdAt: str,
+  primary: bool,
+  activeSessions: int,
+});
+
+/** How many transactions a card or a customer may run at once. */
+export const concurrencySchema: Schema = { type: 'integer', minimum: 1, maximum: 10_000 };
 
 export const stationSchema = obj({
   id: int,

@@ -4,12 +4,13 @@
  * chargers retransmit and brokers redeliver.
  */
 import { CsmsError } from './errors.ts';
+import { sameIdTag } from './id-tags.ts';
 import { computeCostMinor, minimumStartBalance } from './billing.ts';
 import { latestReading, parseMeterValues } from './meter.ts';
 import { CMS_ROOMS, notify, pointRoom, sessionNotifications, sessionPayload } from './notifications.ts';
 import type { Clock, SessionClose, Store } from './ports.ts';
 import { chargerTime, implausibleEnergy, normalizeTime, powerReading, registerReading } from './readings.ts';
-import type { ClosedBy, Notification, Session, Tariff, TariffTerms, User, WalletEntry } from './types.ts';
+import type { ClosedBy, IdTagCard, Notification, Session, Tariff, TariffTerms, User, WalletEntry } from './types.ts';
 
 export type AuthorizationStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
 
@@ -127,11 +128,17 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
     };
   }
 
+  /** The card behind an idTag (in any case: CiString20) and its holder. */
+  function holderOf(idTag: string): Holder {
+    const card = store.idTags.get(idTag);
+    return { card, user: card ? store.users.get(card.customerId) : null };
+  }
+
   /** An idTag's own status at `at`, before the checks that apply only to a new transaction. */
-  function decide(user: User | null, at: string): IdTagInfo {
-    if (!user || user.role !== 'customer') return { status: 'Invalid' };
-    if (user.blocked) return { status: 'Blocked' };
-    const expires = user.idTagExpiresAt === null ? Number.NaN : Date.parse(user.idTagExpiresAt);
+  function decide({ card, user }: Holder, at: string): IdTagInfo {
+    if (!card || !user || user.role !== 'customer') return { status: 'Invalid' };
+    if (user.blocked || card.blocked) return { status: 'Blocked' };
+    const expires = card.expiresAt === null ? Number.NaN : Date.parse(card.expiresAt);
     if (!Number.isNaN(expires)) {
       const expiryDate = new Date(expires).toISOString();
       return expires <= Date.parse(at) ? { status: 'Expired', expiryDate } : { status: 'Accepted', expiryDate };
@@ -186,13 +193,18 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
   return {
     /** The idTag's status without credit checks (StopTransaction.conf answers about the stopping tag). */
     identify(idTag: string): IdTagInfo {
-      return decide(store.users.findByIdTag(idTag), now());
+      return decide(holderOf(idTag), now());
     },
 
-    /** Authorize.req (E2 §4.2): unknown → Invalid, blocked → Blocked, expired → Expired, too little balance → Blocked. */
+    /**
+     * Authorize.req (E2 §4.2): unknown → Invalid, blocked card or account → Blocked, expired → Expired,
+     * too little balance → Blocked. Never ConcurrentTx: E2 §7.2 makes it "only relevant for a
+     * StartTransaction.req", and a charger caches this answer for the card.
+     */
     authorize(idTag: string, chargePointId?: string): IdTagInfo {
-      const user = store.users.findByIdTag(idTag);
-      const info = decide(user, now());
+      const holder = holderOf(idTag);
+      const { user } = holder;
+      const info = decide(holder, now());
       if (info.status !== 'Accepted' || !user) return info;
       const tariff = chargePointId ? store.tariffs.forChargePoint(chargePointId) : null;
       return hasBalanceFor(user, tariff) ? info : { status: 'Blocked' };
@@ -205,13 +217,14 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
      */
     startTransaction(chargePointId: string, req: StartRequest, receivedAt = now()): { transactionId: number; idTagInfo: IdTagInfo; created: boolean; notifications: Notification[] } {
       return store.transaction(() => {
-        const user = store.users.findByIdTag(req.idTag);
+        const { card, user } = holderOf(req.idTag);
         const tariff = store.tariffs.forChargePoint(chargePointId);
-        let idTagInfo = decide(user, receivedAt);
+        let idTagInfo = decide({ card, user }, receivedAt);
         const misPriced = foreignCurrency(tariff);
-        if (idTagInfo.status === 'Accepted' && user) {
-          const concurrent = store.sessions.activeForCustomer(user.id).some((s) => s.chargePointId !== chargePointId || s.connectorId !== req.connectorId);
-          if (concurrent) idTagInfo = { status: 'ConcurrentTx' };
+        if (idTagInfo.status === 'Accepted' && user && card) {
+          // ConcurrentTx (E2 §7.2) once the card, or its customer over all cards, runs as many transactions as it may.
+          const active = store.sessions.activeElsewhere(user.id, card.idTag, chargePointId, req.connectorId);
+          if (active.idTag >= card.maxConcurrent || active.customer >= user.maxConcurrentSessions) idTagInfo = { status: 'ConcurrentTx' };
           else if (misPriced !== null || !hasBalanceFor(user, tariff)) idTagInfo = { status: 'Blocked' };
         }
         const time = chargerTime(req.timestamp, receivedAt, 'StartTransaction.timestamp');
@@ -373,16 +386,29 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       });
     },
 
-    /** Throws a CsmsError unless the customer may start charging on this connector now. */
+    /**
+     * Throws a CsmsError unless the customer may start charging on this connector now; the idTag to
+     * start with is the primary card, else the oldest other, that is usable and has room for one more.
+     */
     prepareRemoteStart(customerId: number, chargePointId: string, connectorId: number): { idTag: string } {
       const user = store.users.get(customerId);
-      if (!user || !user.idTag) throw new CsmsError('CSMS_ERR_FORBIDDEN', 'the account has no idTag');
+      const cards = user ? store.idTags.listForCustomer(customerId) : [];
+      if (!user || cards.length === 0) throw new CsmsError('CSMS_ERR_FORBIDDEN', 'the account has no idTag');
       if (user.blocked) throw new CsmsError('CSMS_ERR_ACCOUNT_BLOCKED');
+      const at = now();
+      const usable = cards.filter((card) => decide({ card, user }, at).status === 'Accepted');
+      if (usable.length === 0) throw new CsmsError('CSMS_ERR_ID_TAG_UNUSABLE', cards.map((c) => c.idTag).join(', '));
       const cp = store.chargePoints.get(chargePointId);
       if (!cp) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
       const connector = store.chargePoints.connectors(chargePointId).find((c) => c.connectorId === connectorId);
       if (!connector) throw new CsmsError('CSMS_ERR_CONNECTOR_NOT_FOUND', `${chargePointId}/${connectorId}`);
-      if (store.sessions.activeForCustomer(customerId).length > 0) throw new CsmsError('CSMS_ERR_SESSION_ACTIVE');
+      const active = store.sessions.activeForCustomer(customerId);
+      if (active.length >= user.maxConcurrentSessions) {
+        throw new CsmsError('CSMS_ERR_SESSION_ACTIVE', user.maxConcurrentSessions > 1 ? `${active.length} of ${user.maxConcurrentSessions} allowed` : undefined);
+      }
+      const primaryFirst = [...usable].sort((a, b) => Number(sameIdTag(b.idTag, user.idTag)) - Number(sameIdTag(a.idTag, user.idTag)));
+      const card = primaryFirst.find((c) => active.filter((s) => sameIdTag(s.idTag, c.idTag)).length < c.maxConcurrent);
+      if (!card) throw new CsmsError('CSMS_ERR_ID_TAG_IN_USE', usable.map((c) => `${c.idTag} (${c.maxConcurrent})`).join(', '));
       if (store.sessions.activeOnConnector(chargePointId, connectorId)) {
         throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} has a session in progress`);
       }
@@ -396,7 +422,7 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       // What other running sessions reserve is not there to spend.
       const balance = available(customerId);
       if (balance < needed) throw new CsmsError('CSMS_ERR_INSUFFICIENT_BALANCE', `balance ${balance}, needed ${needed}`, { balance, needed });
-      return { idTag: user.idTag };
+      return { idTag: card.idTag };
     },
 
     /** The customer's own active session, or CSMS_ERR_SESSION_NOT_FOUND (never another's data). */
@@ -436,6 +462,12 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       return { ...session, durationS, stale, balanceLeftMinor: balanceLeft(session), autoStop };
     },
   };
+}
+
+/** A card and its holder; either may be missing (an unknown idTag). */
+interface Holder {
+  card: IdTagCard | null;
+  user: User | null;
 }
 
 function walletNotifications(customerId: number, entry: WalletEntry, balance: number, at: string): Notification[] {

@@ -8,6 +8,7 @@ import type {
   CommandRecord,
   CommandStatus,
   Connector,
+  IdTagCard,
   Notification,
   OcppEvent,
   OcppMessageLogEntry,
@@ -41,20 +42,57 @@ export interface UserPatch {
   name?: string;
   email?: string;
   passwordHash?: string;
+  /**
+   * The primary card: one of the customer's own cards becomes primary; any other idTag renames
+   * the primary card (or is added as one); null deletes the primary card.
+   */
   idTag?: string | null;
+  /** The primary card's expiry. */
   idTagExpiresAt?: string | null;
   blocked?: boolean;
+  maxConcurrentSessions?: number;
 }
 
 export interface UserRepo {
+  /** With an idTag, the user's first card is created with it (CSMS_ERR_ID_TAG_TAKEN if any account has it). */
   create(user: NewUser): User;
   get(id: number): User | null;
   findByEmail(email: string): UserWithSecret | null;
+  /** The holder of any of the cards, the idTag in any case. */
   findByIdTag(idTag: string): User | null;
   list(filter: { role?: Role; q?: string } & Page): User[];
   count(filter: { role?: Role; q?: string }): number;
   update(id: number, patch: UserPatch): User | null;
   delete(id: number): boolean;
+}
+
+export interface NewIdTag {
+  idTag: string;
+  customerId: number;
+  label?: string | null;
+  blocked?: boolean;
+  expiresAt?: string | null;
+  maxConcurrent?: number;
+}
+
+export type IdTagPatch = Partial<Pick<IdTagCard, 'label' | 'blocked' | 'expiresAt' | 'maxConcurrent'>>;
+
+/** The cards of customers (id_tags). A customer's primary card is `User.idTag`. */
+export interface IdTagRepo {
+  /** The card, the idTag in any case (CiString20). */
+  get(idTag: string): IdTagCard | null;
+  /** Oldest first. */
+  listForCustomer(customerId: number): IdTagCard[];
+  /** Throws CSMS_ERR_ID_TAG_TAKEN when any account has the idTag; `primary` (or a customer without one) makes it the primary card. */
+  create(card: NewIdTag, opts?: { primary?: boolean }): IdTagCard;
+  update(idTag: string, patch: IdTagPatch): IdTagCard | null;
+  /** Makes the card its customer's primary one. */
+  makePrimary(idTag: string): void;
+  /**
+   * Throws CSMS_ERR_IN_USE while the card has an active session. Deleting the primary card makes
+   * the customer's oldest other card primary, if any.
+   */
+  delete(idTag: string): boolean;
 }
 
 export interface StationInput {
@@ -203,6 +241,11 @@ export interface SessionRepo {
   get(id: number): Session | null;
   activeOnConnector(chargePointId: string, connectorId: number): Session | null;
   activeForCustomer(customerId: number): Session[];
+  /**
+   * How many sessions the customer runs anywhere but on this connector (a retry, or a session the
+   * charger has moved on from, is not concurrent), and how many of them with `idTag` (any case).
+   */
+  activeElsewhere(customerId: number, idTag: string, chargePointId: string, connectorId: number): { customer: number; idTag: number };
   /** Active sessions of a charge point (or of one of its connectors) the CSMS learned of before `before`. */
   activeCreatedBefore(chargePointId: string, before: string, connectorId?: number): Session[];
   list(filter: SessionFilter): Session[];
@@ -350,6 +393,7 @@ export interface DashboardStats {
 /** Everything the CSMS persists. One SQLite file in production, `:memory:` in tests. */
 export interface Store {
   users: UserRepo;
+  idTags: IdTagRepo;
   stations: StationRepo;
   chargePoints: ChargePointRepo;
   tariffs: TariffRepo;

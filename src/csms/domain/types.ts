@@ -10,10 +10,27 @@ export interface User {
   email: string;
   name: string;
   role: Role;
+  /** The primary card: the one the user panel starts with (one of the customer's `IdTagCard`s). */
   idTag: string | null;
-  /** After this instant the idTag is Expired (E2 §7.23); null: it does not expire. */
+  /** The primary card's expiry: after this instant it is Expired (E2 §7.23); null: it does not expire. */
   idTagExpiresAt: string | null;
   blocked: boolean;
+  /** Transactions the customer may run at once, over all cards (1: one at a time). */
+  maxConcurrentSessions: number;
+  createdAt: string;
+}
+
+/** An idTag (RFID card or app token; OCPP IdToken, CiString20) and what it may do. */
+export interface IdTagCard {
+  /** Unique over all accounts, compared case-insensitively. */
+  idTag: string;
+  customerId: number;
+  label: string | null;
+  blocked: boolean;
+  /** After this instant the card answers Expired (E2 §7.23); null: never. */
+  expiresAt: string | null;
+  /** Transactions this card may run at once (a fleet card more than 1). */
+  maxConcurrent: number;
   createdAt: string;
 }
 

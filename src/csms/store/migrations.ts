@@ -287,6 +287,28 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX wallet_holds_open ON wallet_holds (customer_id) WHERE released_at IS NULL;
   `,
+  // 5: several cards per customer, each blockable, with its own expiry and how many transactions it
+  // may run at once (fleet cards), and a limit per customer. users.id_tag stays as the primary card
+  // (every primary is also a card here, so one primary key keeps idTags unique over all accounts);
+  // its expiry moves to the card.
+  `
+  CREATE TABLE id_tags (
+    -- OCPP IdToken, a CiString20: compared case-insensitively.
+    id_tag TEXT PRIMARY KEY COLLATE NOCASE,
+    customer_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    label TEXT,
+    blocked INTEGER NOT NULL DEFAULT 0 CHECK (blocked IN (0, 1)),
+    expires_at TEXT,
+    max_concurrent INTEGER NOT NULL DEFAULT 1 CHECK (typeof(max_concurrent) = 'integer' AND max_concurrent >= 1),
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX id_tags_customer ON id_tags (customer_id, created_at);
+  INSERT INTO id_tags (id_tag, customer_id, expires_at, created_at)
+  SELECT id_tag, id, id_tag_expires_at, created_at FROM users WHERE id_tag IS NOT NULL;
+  ALTER TABLE users DROP COLUMN id_tag_expires_at;
+  ALTER TABLE users ADD COLUMN max_concurrent_sessions INTEGER NOT NULL DEFAULT 1
+    CHECK (typeof(max_concurrent_sessions) = 'integer' AND max_concurrent_sessions >= 1);
+  `,
 ];
 
 /**

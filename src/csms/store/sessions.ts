@@ -145,6 +145,10 @@ export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
   const activeForCustomer = db.prepare<[number], SessionRow>(
     `SELECT * FROM sessions WHERE customer_id = ? AND status = 'active' ORDER BY id`,
   );
+  const activeElsewhere = db.prepare<[string, number, string, number], { customer: number; idTag: number }>(
+    `SELECT COUNT(*) AS customer, COALESCE(SUM(id_tag = ? COLLATE NOCASE), 0) AS idTag FROM sessions
+     WHERE customer_id = ? AND status = 'active' AND NOT (charge_point_id = ? AND connector_id = ?)`,
+  );
   const activeOfPointBefore = db.prepare<[string, string], SessionRow>(
     `SELECT * FROM sessions WHERE charge_point_id = ? AND status = 'active' AND created_at < ? ORDER BY id`,
   );
@@ -225,6 +229,9 @@ export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
     },
     activeForCustomer(customerId) {
       return activeForCustomer.all(customerId).map(toSession);
+    },
+    activeElsewhere(customerId, idTag, chargePointId, connectorId) {
+      return activeElsewhere.get(idTag, customerId, chargePointId, connectorId)!;
     },
     activeCreatedBefore(chargePointId, before, connectorId) {
       const rows = connectorId === undefined

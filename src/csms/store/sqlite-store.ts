@@ -11,6 +11,7 @@ import type { Store } from '../domain/ports.ts';
 import { createChargePointRepo } from './charge-points.ts';
 import { createCommandRepo } from './commands.ts';
 import { createDashboardStats } from './dashboard.ts';
+import { createIdTagRepo } from './id-tags.ts';
 import { createMessageLogRepo } from './message-log.ts';
 import { MIGRATIONS, migrate } from './migrations.ts';
 import { createJournalRepo, createNodeRepo } from './journal.ts';
@@ -77,10 +78,12 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     'SELECT total_changes() + (SELECT data_version FROM pragma_data_version) AS n',
   );
   const ping = db.prepare<[], { ok: number }>('SELECT 1 AS ok');
+  const idTags = createIdTagRepo(ctx);
 
   return {
     db,
-    users: createUserRepo(ctx),
+    users: createUserRepo(ctx, idTags),
+    idTags,
     stations: createStationRepo(ctx),
     chargePoints: createChargePointRepo(ctx),
     tariffs: createTariffRepo(ctx),

@@ -1,7 +1,11 @@
-/** Users: customers and admins. Emails are unique regardless of (ASCII) case; idTags likewise. */
+/**
+ * Users: customers and admins. Emails are unique regardless of (ASCII) case; idTags likewise. A
+ * user's idTag is the primary one of its cards (id-tags.ts), whose expiry it shows.
+ */
 import { CsmsError } from '../domain/errors.ts';
-import type { NewUser, Page, UserPatch, UserRepo } from '../domain/ports.ts';
+import type { IdTagRepo, NewUser, Page, UserPatch, UserRepo } from '../domain/ports.ts';
 import type { Role, User, UserWithSecret } from '../domain/types.ts';
+import { rethrowIdTagConflict } from './id-tags.ts';
 import { constraintFailure, createStatementCache, pageParams, toBit, type RepoContext } from './sql-helpers.ts';
 
 interface UserRow {
@@ -10,8 +14,10 @@ interface UserRow {
   name: string;
   role: Role;
   id_tag: string | null;
+  /** The primary card's expires_at (joined). */
   id_tag_expires_at: string | null;
   blocked: 0 | 1;
+  max_concurrent_sessions: number;
   password_hash: string;
   created_at: string;
 }
@@ -25,6 +31,7 @@ function toUser(row: UserRow): User {
     idTag: row.id_tag,
     idTagExpiresAt: row.id_tag_expires_at,
     blocked: row.blocked === 1,
+    maxConcurrentSessions: row.max_concurrent_sessions,
     createdAt: row.created_at,
   };
 }
@@ -35,11 +42,11 @@ function rethrowConflict(err: unknown): never {
   if (failure?.kind === 'unique' && failure.columns.includes('users.email')) {
     throw new CsmsError('CSMS_ERR_EMAIL_TAKEN');
   }
-  if (failure?.kind === 'unique' && failure.columns.includes('users.id_tag')) {
-    throw new CsmsError('CSMS_ERR_ID_TAG_TAKEN');
-  }
-  throw err;
+  rethrowIdTagConflict(err);
 }
+
+/** Users with their primary card's expiry. */
+const SELECT_USERS = 'SELECT users.*, id_tags.expires_at AS id_tag_expires_at FROM users LEFT JOIN id_tags ON id_tags.id_tag = users.id_tag';
 
 /** Escapes LIKE wildcards so a search for "a_b" matches that text only. */
 function likePattern(q: string): string {
@@ -47,33 +54,60 @@ function likePattern(q: string): string {
 }
 
 /** The SQLite UserRepo. Deleting a user with an active session throws CSMS_ERR_IN_USE. */
-export function createUserRepo({ db, now, tx }: RepoContext): UserRepo {
+export function createUserRepo({ db, now, tx }: RepoContext, cards: IdTagRepo): UserRepo {
   const cached = createStatementCache(db);
-  const insert = db.prepare<[string, string, Role, string | null, string, string], UserRow>(
-    `INSERT INTO users (email, name, role, id_tag, password_hash, created_at)
-     VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,
+  const insert = db.prepare<[string, string, Role, string, string], { id: number }>(
+    `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
   );
-  const byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
-  const byEmail = db.prepare<[string], UserRow>('SELECT * FROM users WHERE email = ?');
-  const byIdTag = db.prepare<[string], UserRow>('SELECT * FROM users WHERE id_tag = ?');
-  const update = db.prepare<[string, string, string, string | null, string | null, 0 | 1, number], UserRow>(
-    `UPDATE users SET name = ?, email = ?, password_hash = ?, id_tag = ?, id_tag_expires_at = ?, blocked = ?
-     WHERE id = ? RETURNING *`,
+  const byId = db.prepare<[number], UserRow>(`${SELECT_USERS} WHERE users.id = ?`);
+  const byEmail = db.prepare<[string], UserRow>(`${SELECT_USERS} WHERE users.email = ?`);
+  const byIdTag = db.prepare<[string], UserRow>(
+    `${SELECT_USERS} WHERE users.id = (SELECT customer_id FROM id_tags WHERE id_tag = ?)`,
   );
+  const update = db.prepare<[string, string, string, 0 | 1, number, number]>(
+    `UPDATE users SET name = ?, email = ?, password_hash = ?, blocked = ?, max_concurrent_sessions = ? WHERE id = ?`,
+  );
+  const setPrimary = db.prepare<[string | null, number]>('UPDATE users SET id_tag = ? WHERE id = ?');
+  const renameCard = db.prepare<[string, string]>('UPDATE id_tags SET id_tag = ? WHERE id_tag = ?');
+  const removeCard = db.prepare<[string]>('DELETE FROM id_tags WHERE id_tag = ?');
+  const setExpiry = db.prepare<[string | null, string]>('UPDATE id_tags SET expires_at = ? WHERE id_tag = ?');
   const activeSessions = db.prepare<[number], { n: number }>(
     `SELECT COUNT(*) AS n FROM sessions WHERE customer_id = ? AND status = 'active'`,
   );
   const remove = db.prepare<[number]>('DELETE FROM users WHERE id = ?');
 
+  /** UserPatch.idTag: one of the user's own cards becomes primary; another idTag renames the primary card (or becomes the first); null deletes the primary card. */
+  function changePrimary(id: number, current: string | null, next: string | null): void {
+    if (next === null) {
+      if (current !== null) removeCard.run(current);
+      setPrimary.run(null, id);
+      return;
+    }
+    const own = cards.get(next);
+    if (own?.customerId === id && (current === null || own.idTag.toLowerCase() !== current.toLowerCase())) {
+      setPrimary.run(own.idTag, id);
+    } else if (current !== null) {
+      try {
+        renameCard.run(next, current);
+        setPrimary.run(next, id);
+      } catch (err) {
+        rethrowConflict(err);
+      }
+    } else {
+      cards.create({ idTag: next, customerId: id }, { primary: true });
+    }
+  }
+
   function where(filter: { role?: Role; q?: string }): { sql: string; params: Record<string, unknown> } {
     const clauses: string[] = [];
     const params: Record<string, unknown> = {};
     if (filter.role) {
-      clauses.push('role = @role');
+      clauses.push('users.role = @role');
       params.role = filter.role;
     }
     if (filter.q) {
-      clauses.push(`(email LIKE @q ESCAPE '\\' OR name LIKE @q ESCAPE '\\' OR id_tag LIKE @q ESCAPE '\\')`);
+      clauses.push(`(users.email LIKE @q ESCAPE '\\' OR users.name LIKE @q ESCAPE '\\'
+        OR users.id IN (SELECT customer_id FROM id_tags WHERE id_tag LIKE @q ESCAPE '\\'))`);
       params.q = likePattern(filter.q);
     }
     return { sql: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
@@ -81,11 +115,16 @@ export function createUserRepo({ db, now, tx }: RepoContext): UserRepo {
 
   return {
     create(user: NewUser): User {
-      try {
-        return toUser(insert.get(user.email, user.name, user.role, user.idTag ?? null, user.passwordHash, now())!);
-      } catch (err) {
-        rethrowConflict(err);
-      }
+      return tx(() => {
+        let id: number;
+        try {
+          id = insert.get(user.email, user.name, user.role, user.passwordHash, now())!.id;
+        } catch (err) {
+          rethrowConflict(err);
+        }
+        if (user.idTag) cards.create({ idTag: user.idTag, customerId: id }, { primary: true });
+        return toUser(byId.get(id)!);
+      });
     },
     get(id) {
       const row = byId.get(id);
@@ -101,7 +140,7 @@ export function createUserRepo({ db, now, tx }: RepoContext): UserRepo {
     },
     list(filter: { role?: Role; q?: string } & Page) {
       const { sql, params } = where(filter);
-      const rows = cached(`SELECT * FROM users ${sql} ORDER BY id LIMIT @limit OFFSET @offset`).all({
+      const rows = cached(`${SELECT_USERS} ${sql} ORDER BY users.id LIMIT @limit OFFSET @offset`).all({
         ...params,
         ...pageParams(filter),
       }) as UserRow[];
@@ -116,19 +155,22 @@ export function createUserRepo({ db, now, tx }: RepoContext): UserRepo {
         const row = byId.get(id);
         if (!row) return null;
         try {
-          const updated = update.get(
+          update.run(
             patch.name ?? row.name,
             patch.email ?? row.email,
             patch.passwordHash ?? row.password_hash,
-            patch.idTag !== undefined ? patch.idTag : row.id_tag,
-            patch.idTagExpiresAt !== undefined ? patch.idTagExpiresAt : row.id_tag_expires_at,
             patch.blocked !== undefined ? toBit(patch.blocked) : row.blocked,
+            patch.maxConcurrentSessions ?? row.max_concurrent_sessions,
             id,
           );
-          return toUser(updated!);
         } catch (err) {
           rethrowConflict(err);
         }
+        if (patch.idTag !== undefined) changePrimary(id, row.id_tag, patch.idTag);
+        const primary = byId.get(id)!.id_tag;
+        // An expiry belongs to a card: without a primary card there is nothing to expire.
+        if (patch.idTagExpiresAt !== undefined && primary !== null) setExpiry.run(patch.idTagExpiresAt, primary);
+        return toUser(byId.get(id)!);
       });
     },
     delete(id) {

@@ -18,6 +18,7 @@ describe('users', () => {
       idTag: 'RFID-1',
       idTagExpiresAt: null,
       blocked: false,
+      maxConcurrentSessions: 1,
       createdAt: '2024-05-01T12:00:00.000Z',
     });
     expect(store.users.get(user.id)).toEqual(user);

@@ -34,16 +34,19 @@ describeBrowser('every module with real data', () => {
   }
 
   it('user panel: dashboard, stations, charger detail, wallet with a top-up, history', { timeout: 60_000 }, async () => {
+    // A second card: the dashboard lists both, read-only.
+    f.t.store.idTags.create({ idTag: 'ALICE-VAN', customerId: f.alice.id, label: 'Van' });
     const alice = await signIn(f.browser, f.base, 'customer', f.alice.email, PASSWORD, '/app/');
     pages.push(alice);
     const session = ((await (await f.t.api(`/api/cms/sessions/${sessionId}`, { token: await adminToken() })).json()) as { costMinor: number; energyWh: number });
     expect(session.energyWh).toBe(8_400);
     const balance = 5000 - session.costMinor;
 
-    let text = await visit(alice, 'app', '', '[data-testid=recent-sessions] tbody tr', 'app-dashboard-polling');
+    let text = await visit(alice, 'app', '', '[data-testid=own-cards] tbody tr', 'app-dashboard-polling');
     expect(text).toContain(euro(balance));
     expect(text).toContain('8.40 kWh');
     expect(text).toContain(f.alice.idTag);
+    expect(await alice.page.textContent('[data-testid=own-cards]')).toMatch(/ALICE-VAN\s*Van\s*0 of 1/);
 
     text = await visit(alice, 'app', 'stations', `[data-testid=point-${f.ids.A}]`, 'app-stations');
     expect(text).toContain('Harbour Garage');
@@ -170,6 +173,25 @@ describeBrowser('every module with real data', () => {
     await page.fill('[data-testid=customer-search]', 'bob-');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=customers-table] tbody tr').length === 1);
     expect(await page.textContent('[data-testid=customers-table]')).toContain(f.bob.email);
+
+    // Bob's cards: add a fleet card, block it, make it primary.
+    await page.click(`[data-testid=customer-${f.bob.id}] [data-testid=customer-cards]`);
+    await page.waitForSelector(`[data-testid=cards-table] [data-testid=card-${f.bob.idTag}]`);
+    await page.fill('.modal input[name=cardIdTag]', 'BOB-FLEET');
+    await page.fill('.modal input[name=cardLabel]', 'Van 3');
+    await page.fill('.modal input[name=cardMaxConcurrent]', '3');
+    await page.click('.modal button[type=submit]');
+    await page.waitForSelector('[data-testid=card-BOB-FLEET]');
+    expect(f.t.store.idTags.get('BOB-FLEET')).toMatchObject({ customerId: f.bob.id, label: 'Van 3', maxConcurrent: 3, blocked: false });
+    await page.click('[data-testid=card-BOB-FLEET] [data-testid=card-block]');
+    await page.waitForSelector('[data-testid=card-BOB-FLEET] [data-status=blocked]');
+    expect(f.t.store.idTags.get('BOB-FLEET')!.blocked).toBe(true);
+    await page.click('[data-testid=card-BOB-FLEET] [data-testid=card-unblock]');
+    await page.waitForSelector('[data-testid=card-BOB-FLEET] [data-status=active]');
+    await page.click('[data-testid=card-BOB-FLEET] [data-testid=card-primary]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=card-BOB-FLEET] [data-testid=card-primary]'));
+    expect(f.t.store.users.get(f.bob.id)!.idTag).toBe('BOB-FLEET');
+    await screenshot(page, 'cms-customer-cards');
   });
 
   async function adminToken(): Promise<string> {

@@ -11,23 +11,30 @@ import { hashPassword } from '../../domain/secrets.ts';
 import type { User } from '../../domain/types.ts';
 import { normalizeEmail, publicUser, uniqueIdTag } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
-import { body, emailSchema, errors, idParams, idTagSchema, list, nameSchema, obj, pageFields, pageProperties, passwordSchema, userSchema } from '../schemas.ts';
+import { body, concurrencySchema, emailSchema, errors, idParams, idTagCardSchema, idTagSchema, list, nameSchema, obj, pageFields, pageProperties, passwordSchema, userSchema } from '../schemas.ts';
+import { cardViews, expiry } from './cms-id-tags.ts';
 
 interface CustomerBody {
   email: string;
   password: string;
   name: string;
   idTag?: string | null;
-  /** After this instant the idTag answers Expired; null: never. */
+  /** After this instant the primary card answers Expired; null: never. */
   idTagExpiresAt?: string | null;
   blocked?: boolean;
+  /** Transactions the customer may run at once over all cards. */
+  maxConcurrentSessions?: number;
 }
 
-const customerSchema = obj({ ...(userSchema as { properties: object }).properties, balanceMinor: { type: 'integer' } });
-const customerInput = { email: emailSchema, password: passwordSchema, name: nameSchema, idTag: { anyOf: [idTagSchema, { type: 'null' }] }, idTagExpiresAt: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] }, blocked: { type: 'boolean' } };
-
-/** An expiry in one spelling (UTC, ms), so it compares as the instant it names. */
-const expiry = (text: string | null | undefined): string | null => (text ? new Date(text).toISOString() : null);
+const customerSchema = obj({ ...(userSchema as { properties: object }).properties, balanceMinor: { type: 'integer' }, idTags: { type: 'array', items: idTagCardSchema } });
+const customerInput = {
+  email: emailSchema, password: passwordSchema, name: nameSchema,
+  /** The primary card (all cards: /customers/:id/id-tags). */
+  idTag: { anyOf: [idTagSchema, { type: 'null' }] },
+  idTagExpiresAt: { anyOf: [{ type: 'string', format: 'date-time' }, { type: 'null' }] },
+  blocked: { type: 'boolean' },
+  maxConcurrentSessions: concurrencySchema,
+};
 
 /** /api/cms/customers CRUD. */
 export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
@@ -41,7 +48,7 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     if (!u || u.role !== 'customer') throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${id}`);
     return u;
   };
-  const view = (u: User) => ({ ...publicUser(u), balanceMinor: store.wallet.balance(u.id) });
+  const view = (u: User) => ({ ...publicUser(u), balanceMinor: store.wallet.balance(u.id), idTags: cardViews(store, u) });
   // The customer's own room too: a blocked customer's open page should learn it at once.
   const announce = (type: 'customer.created' | 'customer.updated' | 'customer.deleted', id: number, data: Record<string, unknown>) =>
     publish(notify(type, { customerId: id, ...data }, ctx.now(), [id], [CMS_ROOMS.dashboard]));
@@ -49,7 +56,7 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
   app.get<{ Querystring: { q?: string; limit: number; offset: number } }>('/customers', {
     ...read,
     schema: {
-      tags, security, summary: 'Customers with balances; `q` searches email and name (`total` counts the matches)',
+      tags, security, summary: 'Customers with balances and cards; `q` searches email, name and idTags (`total` counts the matches)',
       querystring: { type: 'object', additionalProperties: false, properties: { q: { type: 'string', maxLength: 100 }, ...pageProperties } },
       response: { 200: list(customerSchema, pageFields), ...errors(400, 401, 403) },
     },
@@ -61,19 +68,21 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
 
   app.get<{ Params: { id: number } }>('/customers/:id', {
     ...read,
-    schema: { tags, security, summary: 'One customer with balance', params: idParams, response: { 200: customerSchema, ...errors(400, 401, 403, 404) } },
+    schema: { tags, security, summary: 'One customer with balance and cards', params: idParams, response: { 200: customerSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => view(customer(request.params.id)));
 
   app.post<{ Body: CustomerBody }>('/customers', {
     onRequest: ctx.adminOnly,
     schema: { tags, security, summary: 'Create a customer (idTag generated when absent)', body: body(customerInput, ['email', 'password', 'name']), response: { 201: customerSchema, ...errors(400, 401, 403, 409) } },
   }, async (request, reply) => {
-    const { email, password, name, idTag, idTagExpiresAt, blocked } = request.body;
+    const { email, password, name, idTag, idTagExpiresAt, blocked, maxConcurrentSessions } = request.body;
     assertPasswordAllowed(password, email);
     const passwordHash = await hashPassword(password);
     const u = store.transaction(() => {
       const created = store.users.create({ email: normalizeEmail(email), name: name.trim(), passwordHash, role: 'customer', idTag: idTag ?? uniqueIdTag(store) });
-      return blocked || idTagExpiresAt ? store.users.update(created.id, { blocked: blocked ?? false, idTagExpiresAt: expiry(idTagExpiresAt) })! : created;
+      return blocked || idTagExpiresAt || maxConcurrentSessions
+        ? store.users.update(created.id, { blocked: blocked ?? false, idTagExpiresAt: expiry(idTagExpiresAt), maxConcurrentSessions })!
+        : created;
     });
     announce('customer.created', u.id, { customer: publicUser(u) });
     reply.code(201);
@@ -82,7 +91,7 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
 
   app.put<{ Params: { id: number }; Body: Partial<CustomerBody> }>('/customers/:id', {
     onRequest: ctx.adminOnly,
-    schema: { tags, security, summary: 'Change name, email, idTag, its expiry, password or blocked', params: idParams, body: body(customerInput), response: { 200: customerSchema, ...errors(400, 401, 403, 404, 409) } },
+    schema: { tags, security, summary: 'Change name, email, primary idTag, its expiry, password, blocked or maxConcurrentSessions', params: idParams, body: body(customerInput), response: { 200: customerSchema, ...errors(400, 401, 403, 404, 409) } },
   }, async (request) => {
     const { email, password, ...rest } = request.body;
     const current = customer(request.params.id);

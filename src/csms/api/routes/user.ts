@@ -11,9 +11,10 @@ import { currentUser, publicUser } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { toValidationError } from '../error-handler.ts';
 import {
-  body, cpParams, errors, idParams, list, obj, pageFields, pageQuery,
+  body, cpParams, errors, idParams, idTagCardSchema, list, obj, pageFields, pageQuery,
   meterSeriesSchema, MAX_SERIES_POINTS, publicChargePointSchema, sessionViewSchema, stationSchema, userSchema, walletEntrySchema,
 } from '../schemas.ts';
+import { cardViews } from './cms-id-tags.ts';
 
 /** Largest single top-up, in minor units: a typo guard, not a business limit. */
 export const MAX_TOPUP_MINOR = 1_000_000;
@@ -69,6 +70,11 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
     const me = currentUser(request);
     return { ...publicUser(me), balanceMinor: store.wallet.balance(me.id) };
   });
+
+  app.get('/id-tags', {
+    ...read,
+    schema: { tags, security, summary: 'The caller\'s cards, primary first (read-only: an admin manages them)', response: { 200: list(idTagCardSchema), ...errors(401, 403) } },
+  }, async (request) => ({ items: cardViews(store, currentUser(request)) }));
 
   app.get('/stations', {
     ...read,

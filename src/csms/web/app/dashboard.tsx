@@ -7,7 +7,7 @@ import type { LiveNotification } from '../shared/live.ts';
 import { href } from '../shared/router.ts';
 import { useResource, useTick } from '../shared/use-resource.ts';
 import { Badge, Card, Empty, ErrorNote, PageHeader, Stat } from '../shared/ui.tsx';
-import { withSessionEvent, type Items, type Page, type SessionEvent, type SessionView } from '../shared/types.ts';
+import { withSessionEvent, type IdTagCard, type Items, type Page, type SessionEvent, type SessionView } from '../shared/types.ts';
 import { LOW_BALANCE_MINOR } from './events.tsx';
 
 /** Active sessions patched from the customer's own notifications. */
@@ -91,6 +91,8 @@ export function DashboardPage() {
     refresh: 'list',
     on: { 'charging.started': () => 'refetch', 'charging.stopped': () => 'refetch', 'session.updated': () => 'refetch' },
   });
+  // Several cards (a fleet): listed below; one card: named in the header.
+  const cards = useResource<Items<IdTagCard & { primary: boolean; activeSessions: number }>>('/api/user/id-tags', { refresh: 'list', on: { 'customer.updated': () => 'refetch' } });
   const bal = balance.data?.balanceMinor;
   return (
     <>
@@ -123,6 +125,23 @@ export function DashboardPage() {
         </Card>
         {live.mode === 'socket.io' ? <LiveFeed /> : (
           <Card title="Updates"><p class="muted">This server runs without a message broker (ENABLE_RABBITMQ=false): pages refresh every {live.intervals.activeSession / 1000}–{live.intervals.list / 1000} s.</p></Card>
+        )}
+        {cards.data && cards.data.items.length > 1 && (
+          <Card title="Your cards" testid="own-cards">
+            <table>
+              <thead><tr><th>Card</th><th>Label</th><th class="right">Charging</th><th>Status</th></tr></thead>
+              <tbody>
+                {cards.data.items.map((c) => (
+                  <tr key={c.idTag}>
+                    <td><code>{c.idTag}</code>{c.primary && <span class="muted"> (app)</span>}</td>
+                    <td>{c.label ?? ''}</td>
+                    <td class="right num">{c.activeSessions} of {c.maxConcurrent}</td>
+                    <td>{c.blocked ? <span class="badge badge-bad">Blocked</span> : c.expiresAt && Date.parse(c.expiresAt) <= Date.now() ? <span class="badge badge-warn">Expired</span> : <span class="badge badge-good">Active</span>}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </Card>
         )}
       </div>
     </>

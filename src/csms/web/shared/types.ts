@@ -1,8 +1,8 @@
 /** The REST API's shapes as the pages see them (docs/rest-api.md); domain types are reused, type-only. */
 import type { SessionView } from '../../domain/charging.ts';
-import type { ChargePoint, Connector, Session, Station, Tariff, User, WalletEntry } from '../../domain/types.ts';
+import type { ChargePoint, Connector, IdTagCard, Session, Station, Tariff, User, WalletEntry } from '../../domain/types.ts';
 
-export type { ChargePoint, Connector, SessionView, Station, Tariff, User, WalletEntry };
+export type { ChargePoint, Connector, IdTagCard, SessionView, Station, Tariff, User, WalletEntry };
 
 export interface Items<T> {
   items: T[];

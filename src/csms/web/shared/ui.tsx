@@ -143,7 +143,8 @@ export function Field(props: { label: string; hint?: string; children: Component
   );
 }
 
-export function Modal(props: { title: string; onClose(): void; children: ComponentChildren }) {
+/** A dialog; `wide` for one that holds a table. */
+export function Modal(props: { title: string; onClose(): void; children: ComponentChildren; wide?: boolean }) {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && props.onClose();
     addEventListener('keydown', onKey);
@@ -151,7 +152,7 @@ export function Modal(props: { title: string; onClose(): void; children: Compone
   }, [props.onClose]);
   return (
     <div class="modal-backdrop" onClick={(e) => e.target === e.currentTarget && props.onClose()}>
-      <div class="modal" role="dialog" aria-modal="true" aria-label={props.title}>
+      <div class={props.wide ? 'modal modal-wide' : 'modal'} role="dialog" aria-modal="true" aria-label={props.title}>
         <div class="card-header">
           <h2>{props.title}</h2>
           <button class="btn btn-ghost" aria-label="Close" onClick={props.onClose}>×</button>
