@@ -74,8 +74,8 @@ export const configSchema = z.object({
   minStartBalance: z.coerce.number().int().min(0).default(100),
   /** The network's currency (ISO 4217): every tariff, wallet and bill is in it. */
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. EUR').default('EUR'),
-  /** Minor units a session reserves of its customer's wallet at the start; 0: all the customer may spend. */
-  walletHoldMinor: z.coerce.number().int().min(0).default(0),
+  /** Minor units a session reserves of its customer's wallet at the start (at most what is there); 0: all the customer may spend. */
+  walletHoldMinor: z.coerce.number().int().min(0).default(5000),
   /** An active session from which nothing arrived for this long is flagged stale in the CMS. */
   sessionStaleAfterS: z.coerce.number().int().positive().default(1800),
   pollActiveSessionMs: z.coerce.number().int().positive().default(1000),

@@ -75,7 +75,7 @@ export interface ChargingOptions {
   currency: string;
   /** Minor units a wallet must hold beyond the session fee to start. */
   minStartBalance: number;
-  /** What a session reserves of the wallet at its start; 0: all the customer may spend. */
+  /** What a session reserves of the wallet at its start (at most what is there); 0: all the customer may spend. */
   holdMinor?: number;
   /** An active session from which nothing arrived for this long is shown as stale (default 30 min). */
   staleAfterMs?: number;

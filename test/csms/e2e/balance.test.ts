@@ -173,3 +173,45 @@ describe('a charge point without a tariff', () => {
     expect(t.store.wallet.balance(c.id)).toBe(500);
   });
 });
+
+describe('holds with several sessions at once', () => {
+  async function twoChargers(holdMinor: number) {
+    t = await startCsms({ minStartBalance: 100, walletHoldMinor: holdMinor });
+    const tariff = aTariffIn(t.store, { pricePerKwh: 100, pricePerMinute: 0, sessionFee: 0 });
+    aChargePoint(t.store, { id: 'CP-H1', tariffId: tariff.id, connectors: 1 });
+    aChargePoint(t.store, { id: 'CP-H2', tariffId: tariff.id, connectors: 1 });
+    const one = await aLiveCharger(t, 'CP-H1');
+    const two = await aLiveCharger(t, 'CP-H2');
+    const c = await aCustomer(t.store, { balance: 3000 });
+    t.store.users.update(c.id, { maxConcurrentSessions: 2 });
+    t.store.idTags.update(c.idTag!, { maxConcurrent: 2 });
+    const start = async (ch: LiveCharger) => (await ch.conn.call('StartTransaction', { connectorId: 1, idTag: c.idTag!, meterStart: 0, timestamp: new Date().toISOString() }));
+    return { c, one, two, start };
+  }
+
+  it('with WALLET_HOLD_MINOR=0 the first session holds everything, so a second one finds nothing to spend', async () => {
+    const { start, one, two } = await twoChargers(0);
+    const first = await start(one);
+    expect(first.idTagInfo.status).toBe('Accepted');
+    expect(t.store.holds.get(first.transactionId)!.amountMinor).toBe(3000);
+    expect((await start(two)).idTagInfo.status).toBe('Blocked');
+  });
+
+  it('with WALLET_HOLD_MINOR each session holds that much; the other may spend the rest, and is stopped at it', async () => {
+    const { c, start, one, two } = await twoChargers(1000);
+    const first = await start(one);
+    const second = await start(two);
+    expect([first.idTagInfo.status, second.idTagInfo.status]).toEqual(['Accepted', 'Accepted']);
+    expect(t.store.holds.get(second.transactionId)!.amountMinor).toBe(1000);
+    // The first may spend 3000 less what the second holds (1000): 2000.
+    one.transaction = { transactionId: first.transactionId, connectorId: 1, idTag: c.idTag!, meterStartWh: 0, startedAt: new Date().toISOString() };
+    for (let kwh = 5; kwh <= 15; kwh += 5) await one.meter(kwh * 1000, 22_000, kwh * 60);
+    await waitFor(() => one.stopped, 5000);
+    await t.settle();
+    expect(one.received.filter((r) => r.action === 'RemoteStopTransaction')).toHaveLength(1);
+    expect(t.store.sessions.get(first.transactionId)).toMatchObject({ status: 'completed', costMinor: 1500 });
+    // Once it stopped, its hold is released: the second may now spend all that is left.
+    expect(t.store.holds.reserved(c.id, second.transactionId)).toBe(0);
+    expect(t.store.wallet.balance(c.id)).toBe(1500);
+  });
+});
