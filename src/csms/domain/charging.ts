@@ -372,7 +372,8 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
   };
 }
 
-function walletNotifications(customerId: number, entry: WalletEntry, balance: number, at: string): Notification[] {
+/** What a customer's open pages hear about a new ledger entry and the balance after it. */
+export function walletNotifications(customerId: number, entry: WalletEntry, balance: number, at: string): Notification[] {
   return [
     notify('wallet.transaction', { customerId, entry }, at, [customerId]),
     notify('wallet.updated', { customerId, balanceMinor: balance }, at, [customerId]),

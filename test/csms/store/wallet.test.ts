@@ -22,7 +22,7 @@ describe('wallet', () => {
     store.wallet.add({ customerId, amountMinor: 1000, kind: 'topup', createdAt: at });
     store.wallet.add({ customerId, amountMinor: -25, kind: 'adjustment', note: 'goodwill reversed', createdAt: at });
     const charge = store.wallet.add({ customerId, amountMinor: -333, kind: 'charge', sessionId, createdAt: at });
-    expect(charge).toEqual({ id: expect.any(Number), customerId, amountMinor: -333, kind: 'charge', sessionId, note: null, createdAt: at });
+    expect(charge).toEqual({ id: expect.any(Number), customerId, amountMinor: -333, kind: 'charge', sessionId, note: null, externalId: null, actor: null, createdAt: at });
     expect(store.wallet.balance(customerId)).toBe(642);
   });
 
