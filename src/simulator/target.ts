@@ -100,6 +100,8 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       jwtSecret: randomBytes(24).toString('hex'),
       adminEmail: admin.email,
       adminPassword: admin.password,
+      // Simulated customers add money themselves (opening balance, customers.topUps): there is no provider to pay.
+      walletSelfTopup: spec.walletSelfTopup,
       // The in-process CSMS would write into ev-sim's own output; the child writes to its log file.
       logLevel: spec.process === 'child' ? 'warn' : 'silent',
     }, {});
