@@ -20,6 +20,8 @@ export interface ServerConfig {
   ENABLE_RABBITMQ: boolean;
   realtime: 'socket.io' | 'polling';
   pollIntervalsMs: Record<RefreshKind, number>;
+  /** How money gets into a wallet: the customer's own top-up, a checkout at a payment provider, or neither (the operator credits it). */
+  wallet: { currency: string; selfTopup: boolean; checkout: boolean };
 }
 
 export interface Live {
