@@ -24,6 +24,7 @@ describe('health, readiness, config, OpenAPI, unknown routes', () => {
       ENABLE_RABBITMQ: false,
       realtime: 'polling',
       pollIntervalsMs: { activeSession: 1500, detail: 4000, list: 9000 },
+      wallet: { currency: 'EUR', selfTopup: false, checkout: false },
     });
     await h.close();
     h = await startApi({ enableRabbitmq: true });
@@ -40,6 +41,7 @@ describe('health, readiness, config, OpenAPI, unknown routes', () => {
       'POST /api/user/wallet/topup', 'POST /api/charger/reset', 'GET /api/charger/{chargePointId}/commands',
       'PUT /api/cms/points/{chargePointId}', 'DELETE /api/cms/customers/{id}', 'GET /api/cms/dashboard',
       'GET /api/config', 'GET /health', 'GET /ready',
+      'POST /api/user/wallet/checkout', 'POST /api/payments/webhook', 'POST /api/cms/customers/{id}/wallet', 'GET /api/cms/customers/{id}/wallet/transactions',
     ]));
     expect(routes.length).toBeGreaterThanOrEqual(45);
     const ui = await h.call('/docs/');
