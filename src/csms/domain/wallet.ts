@@ -110,7 +110,8 @@ export function createWallet({ store, clock, currency, payments }: WalletOptions
         const at = now();
         const entry = store.wallet.add({ customerId, amountMinor, kind, note: reason, actor, createdAt: at })!;
         const balance = before + amountMinor;
-        return { entry, balance, notifications: walletNotifications(customerId, entry, balance, at) };
+        // The customer's pages hear of it; which admin made it stays in the CMS.
+        return { entry, balance, notifications: walletNotifications(customerId, { ...entry, actor: null }, balance, at) };
       });
     },
   };

@@ -25,8 +25,9 @@ describe('admin wallet entries', () => {
     // The customer sees the entries and their reasons, not which admin made them.
     const own = (await (await h.call('/api/user/wallet/transactions', { token })).json()) as any;
     expect(own.items.map((e: any) => [e.kind, e.note, e.actor])).toEqual([['refund', 'Balance paid back on request', null], ['credit', 'Paid by bank transfer, ref 4711', null]]);
-    const pushed = h.notifications.filter((n) => n.recipients.includes(user.id)).map((n) => n.type);
-    expect(pushed).toEqual(['wallet.transaction', 'wallet.updated', 'wallet.transaction', 'wallet.updated']);
+    const pushed = h.notifications.filter((n) => n.recipients.includes(user.id));
+    expect(pushed.map((n) => n.type)).toEqual(['wallet.transaction', 'wallet.updated', 'wallet.transaction', 'wallet.updated']);
+    expect(pushed[0].data).toMatchObject({ customerId: user.id, entry: { kind: 'credit', note: 'Paid by bank transfer, ref 4711', actor: null } });
   });
 
   it('needs a reason', async () => {

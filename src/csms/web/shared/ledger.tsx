@@ -8,6 +8,16 @@ export const KIND_LABEL: Record<string, string> = {
   topup: 'Top-up', charge: 'Charging', adjustment: 'Adjustment', credit: 'Credit', debit: 'Debit', refund: 'Refund',
 };
 
+/** Who made an entry without an `actor`: the provider, the customer (self top-up) or the CSMS. */
+const ACTOR_OF_KIND: Record<string, (e: WalletEntry) => string> = {
+  topup: (e) => (e.externalId ? 'payment provider' : 'customer'),
+  charge: () => 'charging',
+  adjustment: () => 'charging',
+  credit: () => '—',
+  debit: () => '—',
+  refund: () => '—',
+};
+
 /** "12.50" in `currency`'s major unit → 1250 minor units; null unless it is a positive amount. */
 export function toMinor(text: string, currency: string): number | null {
   const value = Number(text.trim().replace(',', '.'));
@@ -31,7 +41,7 @@ export function LedgerTable(props: { items: WalletEntry[] | undefined; currency:
               {e.sessionId ? <span class="muted"> session #{e.sessionId}</span> : ''}
               {e.note && e.note !== KIND_LABEL[e.kind] ? <span class="muted"> {e.note}</span> : ''}
             </td>
-            {showActor && <td class="muted" data-testid="actor">{e.actor ?? (e.externalId ? 'payment' : 'system')}</td>}
+            {showActor && <td class="muted" data-testid="actor">{e.actor ?? ACTOR_OF_KIND[e.kind]?.(e) ?? '—'}</td>}
             <td class={`right num ${e.amountMinor < 0 ? '' : 'good'}`}>{e.amountMinor > 0 ? '+' : ''}{money(e.amountMinor, currency)}</td>
           </tr>
         ))}
