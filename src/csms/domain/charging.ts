@@ -336,7 +336,7 @@ export function createCharging({ store, clock, minStartBalance, staleAfterMs = 3
       return session;
     },
 
-    /** Credits the wallet (no payment provider here: a ledger entry). */
+    /** Credits the wallet without a payment: the self top-up, which the API allows only with WALLET_SELF_TOPUP. */
     topUp(customerId: number, amountMinor: number): { entry: WalletEntry; balance: number; notifications: Notification[] } {
       if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new CsmsError('CSMS_ERR_BAD_AMOUNT', String(amountMinor));
       return store.transaction(() => {
