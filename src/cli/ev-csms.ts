@@ -47,13 +47,18 @@ const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   pollListMs: 'polling interval of list pages',
   logLevel: 'fatal | error | warn | info | debug | trace | silent',
   nodeId: 'name of this node (default: host, pid and a random suffix)',
-  demo: 'seed a demo station, charge points, tariff and customer on an empty database',
+  demo: 'seed a demo station, charge points, tariff and customer on an empty database (turns on wallet self top-up)',
+  currency: 'ISO 4217 currency of the wallets; payments in another are refused',
+  walletSelfTopup: 'customers may add money to their own wallets without paying (default: on with --demo only)',
+  paymentWebhookSecret: 'shared secret the payment provider signs its webhooks with (HMAC-SHA256)',
+  paymentCheckoutUrl: 'the payment provider\'s hosted checkout page (with the secret: turns checkout on)',
+  paymentWebhookToleranceS: 'how many seconds a webhook\'s signed timestamp may be off (replay guard)',
 };
 
 function serveCommand(): Command {
   const cmd = new Command('serve').description('start the CSMS: OCPP gateway, processor, REST API and web pages');
   for (const key of Object.keys(configSchema.shape) as (keyof typeof ENV_NAMES)[]) {
-    const isBool = key === 'enableRabbitmq' || key === 'ocppAutoRegister' || key === 'ocppStrict' || key === 'demo';
+    const isBool = key === 'enableRabbitmq' || key === 'ocppAutoRegister' || key === 'ocppStrict' || key === 'demo' || key === 'walletSelfTopup';
     const flag = isBool ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
     cmd.addOption(new Option(flag, `${DESCRIPTIONS[key] ?? key} (env ${ENV_NAMES[key]})`));
   }

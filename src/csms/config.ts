@@ -85,13 +85,22 @@ export const configSchema = z.object({
   nodeId: z.string().optional(),
   /** Seeds a demo station, charge points, tariff and customer on an empty database. */
   demo: bool.default(false),
+  /** Customers may credit their own wallets without paying. Unset: on with `demo`, off otherwise. */
+  walletSelfTopup: bool.optional(),
+  /** Shared secret of the signed-webhook payment provider (HMAC-SHA256); with paymentCheckoutUrl, turns checkout on. */
+  paymentWebhookSecret: z.string().min(16, 'PAYMENT_WEBHOOK_SECRET must be at least 16 characters').optional(),
+  /** The provider's hosted checkout page; the CSMS adds the payment's details to its query string. */
+  paymentCheckoutUrl: z.string().url().regex(/^https?:\/\//, 'an http(s) URL').optional(),
+  /** How old (or how far ahead) a webhook's signed timestamp may be: older deliveries are replays. */
+  paymentWebhookToleranceS: z.coerce.number().int().min(1).default(300),
 });
 
-export type CsmsConfig = Readonly<z.output<typeof configSchema>>;
+type ParsedConfig = z.output<typeof configSchema>;
+export type CsmsConfig = Readonly<Omit<ParsedConfig, 'walletSelfTopup'> & { walletSelfTopup: boolean }>;
 export type CsmsConfigInput = z.input<typeof configSchema>;
 
 /** Environment variable for each config key; CLI flags use the kebab-case key instead. */
-export const ENV_NAMES: Record<keyof z.output<typeof configSchema>, string> = {
+export const ENV_NAMES: Record<keyof ParsedConfig, string> = {
   host: 'HOST',
   port: 'PORT',
   ocppPort: 'OCPP_PORT',
@@ -134,6 +143,10 @@ export const ENV_NAMES: Record<keyof z.output<typeof configSchema>, string> = {
   logLevel: 'LOG_LEVEL',
   nodeId: 'NODE_ID',
   demo: 'CSMS_DEMO',
+  walletSelfTopup: 'WALLET_SELF_TOPUP',
+  paymentWebhookSecret: 'PAYMENT_WEBHOOK_SECRET',
+  paymentCheckoutUrl: 'PAYMENT_CHECKOUT_URL',
+  paymentWebhookToleranceS: 'PAYMENT_WEBHOOK_TOLERANCE_S',
 };
 
 export class ConfigError extends Error {
@@ -155,16 +168,19 @@ export function loadConfig(overrides: CsmsConfigInput = {}, env: NodeJS.ProcessE
   }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const parsed = configSchema.safeParse({ ...fromEnv, ...defined });
+  const source = (key: string) => (key in defined ? `--${kebab(key)}` : (ENV_NAMES as Record<string, string>)[key] ?? key);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => {
-        const key = String(i.path[0] ?? '');
-        const source = key in defined ? `--${kebab(key)}` : (ENV_NAMES as Record<string, string>)[key] ?? key;
-        return `${source}: ${i.message}`;
-      }),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${source(String(i.path[0] ?? ''))}: ${i.message}`));
   }
-  return Object.freeze(parsed.data);
+  const data = parsed.data;
+  // A provider needs both: where customers pay, and the secret its webhooks are signed with.
+  if ((data.paymentWebhookSecret === undefined) !== (data.paymentCheckoutUrl === undefined)) {
+    const missing = data.paymentWebhookSecret === undefined ? 'paymentWebhookSecret' : 'paymentCheckoutUrl';
+    const given = missing === 'paymentWebhookSecret' ? 'paymentCheckoutUrl' : 'paymentWebhookSecret';
+    throw new ConfigError([`${source(missing)}: required when ${source(given)} is set`]);
+  }
+  // The demo lets its customers add money: there is no payment provider to pay with.
+  return Object.freeze({ ...data, walletSelfTopup: data.walletSelfTopup ?? data.demo });
 }
 
 /** Config for tests and the simulator's embedded target: ephemeral ports, in-memory database. */

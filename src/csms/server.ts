@@ -5,6 +5,7 @@
  *                                    ↓
  *                              notifications → (notifier, issue 3) → browser
  *   browser → api → store / commands → gateway → charger
+ *   payment provider → api (webhook) → store (wallet ledger)
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -19,6 +20,7 @@ import type { Broker, Clock } from './domain/ports.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
 import { createGateway, type Gateway } from './gateway/gateway.ts';
 import { createNotifier, type Notifier } from './notifier/notifier.ts';
+import { paymentProviderFor } from './payments/index.ts';
 import { createProcessor, type Processor } from './processor/processor.ts';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer.ts';
 import { createSqliteStore, type SqliteStore } from './store/index.ts';
@@ -132,6 +134,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         broker,
         clock,
         logger: logger.child({ component: 'api' }),
+        payments: paymentProviderFor(config, clock),
         readiness: () => ({ database: readyStore.ping(), broker: readyBroker.health() }),
       });
       await api.listen({ port: config.port, host: config.host });
@@ -166,7 +169,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         admin,
         demo,
       };
-      logger.info({ httpPort, ocppPort, mode: info.mode, db: config.dbPath }, 'ev-csms started');
+      logger.info({ httpPort, ocppPort, mode: info.mode, db: config.dbPath, walletSelfTopup: config.walletSelfTopup, checkout: Boolean(config.paymentCheckoutUrl) }, 'ev-csms started');
       return info;
     },
 

@@ -21,7 +21,7 @@ export const REST_ROUTES = [
   'POST /api/user/charging/start', 'POST /api/user/charging/stop', 'GET /api/user/sessions/active',
   'GET /api/user/sessions/:id', 'POST /api/user/wallet/topup', 'GET /api/cms/points',
   'POST /api/cms/points', 'PUT /api/cms/points/:chargePointId', 'POST /api/cms/stations', 'POST /api/cms/tariffs',
-  'POST /api/cms/customers', 'GET /api/cms/stations', 'GET /api/cms/tariffs',
+  'POST /api/cms/customers', 'POST /api/cms/customers/:id/wallet', 'GET /api/cms/stations', 'GET /api/cms/tariffs',
 ] as const;
 
 /** End-to-end notification latencies (`notify.<type>`), from the OCPP CALL's scheduled send time. */

@@ -278,12 +278,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions = {}): Pr
     if (ctx.realtime === 'socket.io' && remote.realtime !== 'socket.io') {
       return { code: 3, reason: 'customers.realtime is socket.io but the target polls (ENABLE_RABBITMQ=false): it has no Socket.io' };
     }
+    if (scenario.customers.count > 0 && scenario.customers.topUps && !remote.walletSelfTopup) {
+      return { code: 3, reason: 'customers.topUps: the target lets no customer add money without paying (WALLET_SELF_TOPUP=false; target.csms.walletSelfTopup for an embedded one)' };
+    }
     const adminToken = await adminLogin(ctx.rest, target.admin);
     const provisioned = await provisionChargers(ctx.rest, adminToken, scenario);
     const shared = createFleetShared(ctx);
     provisioned.forEach((p, i) => chargers.push(new SimCharger(i, p.id, p.tpl, p.password, ctx, shared)));
     log(`setup: ${chargers.length} charge points registered`);
-    const accounts = await provisionCustomers(ctx.rest, adminToken, scenario.customers.count, scenario.customers.register, scenario.customers.initialBalance, 'customer');
+    const credit = remote.walletSelfTopup ? 'self' : 'admin';
+    const accounts = await provisionCustomers(ctx.rest, adminToken, scenario.customers.count, scenario.customers.register, scenario.customers.initialBalance, 'customer', credit);
     // provisionCustomers throws unless every opening top-up was confirmed.
     if (scenario.customers.initialBalance > 0) for (const a of accounts) ctx.ledger.toppedUp(a.email, scenario.customers.initialBalance);
     for (const a of accounts) {

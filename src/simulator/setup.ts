@@ -15,6 +15,8 @@ export class SetupError extends Error {
 export interface RemoteConfig {
   realtime: 'socket.io' | 'polling';
   pollIntervalsMs: { activeSession: number; detail: number; list: number };
+  /** Customers may add money themselves (POST /api/user/wallet/topup); a CSMS that does not say allows it. */
+  walletSelfTopup: boolean;
 }
 
 /** Expands `SIM-{0000}` for charger number n (from 1). */
@@ -43,7 +45,7 @@ function fail(what: string, res: { status: number; code: string | null; data: an
 export async function readRemoteConfig(rest: RestClient): Promise<RemoteConfig> {
   const res = await rest.request('GET', '/api/config', '/api/config');
   if (res.status !== 200) fail(`GET ${rest.baseUrl}/api/config`, res);
-  return { realtime: res.data.realtime, pollIntervalsMs: res.data.pollIntervalsMs };
+  return { realtime: res.data.realtime, pollIntervalsMs: res.data.pollIntervalsMs, walletSelfTopup: res.data.wallet?.selfTopup ?? true };
 }
 
 /** The web CMS's address when the target serves one (ours does, at /cms/); null otherwise. */
@@ -111,8 +113,11 @@ export async function provisionChargers(rest: RestClient, token: string, scenari
   });
 }
 
-/** Customer accounts with tokens and idTags, each topped up with `initialBalance`. */
-export async function provisionCustomers(rest: RestClient, adminToken: string, count: number, how: 'self' | 'cms', initialBalance: number, label: string): Promise<Account[]> {
+/**
+ * Customer accounts with tokens and idTags, each topped up with `initialBalance`: by the customer
+ * (`credit: 'self'`), or by the admin where the CSMS lets no customer add money without paying.
+ */
+export async function provisionCustomers(rest: RestClient, adminToken: string, count: number, how: 'self' | 'cms', initialBalance: number, label: string, credit: 'self' | 'admin' = 'self'): Promise<Account[]> {
   const runTag = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   return inBatches(Array.from({ length: count }, (_, i) => i), 8, async (i) => {
     const email = `${label}-${runTag}-${i + 1}@ev-sim.test`;
@@ -130,9 +135,13 @@ export async function provisionCustomers(rest: RestClient, adminToken: string, c
       if (login.status !== 200) fail(`logging in ${email}`, login);
       account = { id: created.data.id, email, password, token: login.data.token, idTag: created.data.idTag };
     }
-    if (initialBalance > 0) {
+    if (initialBalance > 0 && credit === 'self') {
       const topUp = await rest.request('POST', '/api/user/wallet/topup', '/api/user/wallet/topup', { token: account.token, body: { amount: initialBalance } });
       if (topUp.status !== 200) fail(`topping up ${email}`, topUp);
+    } else if (initialBalance > 0) {
+      const body = { kind: 'credit', amountMinor: initialBalance, reason: 'ev-sim opening balance' };
+      const credited = await rest.request('POST', '/api/cms/customers/:id/wallet', `/api/cms/customers/${account.id}/wallet`, { token: adminToken, body });
+      if (credited.status !== 201) fail(`crediting ${email}`, credited);
     }
     return account;
   });

@@ -102,6 +102,8 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       adminPassword: admin.password,
       // Every simulated customer signs up from this one address: the per-address limit is for people.
       registrationsPerAddressPerHour: 0,
+      // Simulated customers add money themselves (opening balance, customers.topUps): there is no provider to pay.
+      walletSelfTopup: spec.walletSelfTopup,
       // The in-process CSMS would write into ev-sim's own output; the child writes to its log file.
       logLevel: spec.process === 'child' ? 'warn' : 'silent',
     }, {});

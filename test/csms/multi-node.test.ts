@@ -57,6 +57,7 @@ describeRabbit('two CSMS nodes on one broker and one database', () => {
     JWT_SECRET: 'shared-secret-for-both-nodes',
     ADMIN_PASSWORD: 'admin-password',
     LOG_LEVEL: 'warn',
+    WALLET_SELF_TOPUP: 'true',
   };
   let a: Node;
   let b: Node;

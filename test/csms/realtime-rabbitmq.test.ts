@@ -29,7 +29,7 @@ describeRabbit('realtime over RabbitMQ and Socket.io', () => {
   const sockets: Socket[] = [];
   beforeEach(async () => {
     ns = uniqueNamespace();
-    t = await startCsms({ enableRabbitmq: true, rabbitmqNamespace: ns });
+    t = await startCsms({ enableRabbitmq: true, rabbitmqNamespace: ns, walletSelfTopup: true });
   });
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();

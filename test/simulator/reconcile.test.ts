@@ -18,7 +18,7 @@ let dir: string;
 let t: TestCsms;
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ev-reconcile-'));
-  t = await startCsms({ dbPath: join(dir, 'csms.db') });
+  t = await startCsms({ dbPath: join(dir, 'csms.db'), walletSelfTopup: true });
 });
 afterEach(async () => {
   await t.close();

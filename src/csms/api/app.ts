@@ -8,6 +8,8 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance, type FastifySchema } from 'fastify';
+import { CsmsError } from '../domain/errors.ts';
+import { createWallet } from '../domain/wallet.ts';
 import { callerKey, guard, jwtSecretFor, authRoutes } from './auth.ts';
 import type { ApiContext, ApiDeps } from './context.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
@@ -21,8 +23,10 @@ import { cmsPointRoutes } from './routes/cms-points.ts';
 import { cmsSessionRoutes } from './routes/cms-sessions.ts';
 import { cmsStationRoutes } from './routes/cms-stations.ts';
 import { cmsTariffRoutes } from './routes/cms-tariffs.ts';
+import { cmsWalletRoutes } from './routes/cms-wallet.ts';
 import { configRoutes } from './routes/config.ts';
 import { healthRoutes } from './routes/health.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { userChargingRoutes } from './routes/user-charging.ts';
 import { userRoutes } from './routes/user.ts';
 import { webRoutes } from './routes/web.ts';
@@ -62,7 +66,8 @@ export function createApi(deps: ApiDeps): FastifyInstance {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       tags: [
         { name: 'auth' }, { name: 'customer' }, { name: 'charger', description: 'OCPP commands (admin)' },
-        { name: 'cms', description: 'Back office (admin)' }, { name: 'config' }, { name: 'health' },
+        { name: 'cms', description: 'Back office (admin)' }, { name: 'payments', description: 'Checkout and the provider\'s webhook (docs/payments.md)' },
+        { name: 'config' }, { name: 'health' },
       ],
     },
   });
@@ -78,6 +83,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
     customerOnly: guard(deps.store, 'customer'),
     adminOnly: guard(deps.store, 'admin'),
     now: () => deps.clock.now().toISOString(),
+    wallet: createWallet({ store: deps.store, clock: deps.clock, currency: deps.config.currency, payments: deps.payments ?? null }),
   };
 
   // Routes go in plugins so that they load after @fastify/swagger and show up in /docs/json.
@@ -86,8 +92,9 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   app.register(authRoutes, { store: deps.store, config: deps.config, clock: deps.clock });
   app.register(userRoutes, { ...ctx, prefix: '/api/user' });
   app.register(userChargingRoutes, { ...ctx, prefix: '/api/user' });
+  app.register(paymentRoutes, ctx);
   app.register(chargerRoutes, { ...ctx, prefix: '/api/charger' });
-  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsIdTagRoutes, cmsSessionRoutes, cmsDeadLetterRoutes]) {
+  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsIdTagRoutes, cmsWalletRoutes, cmsSessionRoutes, cmsDeadLetterRoutes]) {
     app.register(routes, { ...ctx, prefix: '/api/cms' });
   }
   if (deps.web) app.register(webRoutes, { assets: deps.web });

@@ -4,7 +4,8 @@
 import type { FastifyBaseLogger, onRequestHookHandler } from 'fastify';
 import type { CsmsConfig } from '../config.ts';
 import type { Charging } from '../domain/charging.ts';
-import type { Broker, Clock, CommandSender, Store } from '../domain/ports.ts';
+import type { Broker, Clock, CommandSender, PaymentProvider, Store } from '../domain/ports.ts';
+import type { Wallet } from '../domain/wallet.ts';
 import type { Etags } from './etag.ts';
 import type { Publish } from './outcomes.ts';
 import type { WebAssets } from './routes/web.ts';
@@ -22,12 +23,16 @@ export interface ApiDeps {
   readiness(): { database: boolean; broker: { ok: boolean; detail: string } };
   /** The bundled web pages (/app/, /cms/); absent: the API serves none. */
   web?: WebAssets;
+  /** The payment provider customers pay through; absent or null: checkout is refused. */
+  payments?: PaymentProvider | null;
 }
 
 /** Passed to each route plugin as its options. */
 export interface ApiContext extends ApiDeps {
   publish: Publish;
   etags: Etags;
+  /** Payments and admins' wallet entries (domain/wallet.ts). */
+  wallet: Wallet;
   /** onRequest hooks: a valid token of a customer / of an admin. */
   customerOnly: onRequestHookHandler;
   adminOnly: onRequestHookHandler;

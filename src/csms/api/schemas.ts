@@ -217,9 +217,11 @@ export const walletEntrySchema = obj({
   id: int,
   customerId: int,
   amountMinor: int,
-  kind: { type: 'string', enum: ['topup', 'charge', 'adjustment'] },
+  kind: { type: 'string', enum: ['topup', 'charge', 'adjustment', 'credit', 'debit', 'refund'] },
   sessionId: nullable('integer'),
   note: nullable('string'),
+  externalId: { ...nullable('string'), description: 'A paid top-up: `provider:paymentId` (unique)' },
+  actor: { ...nullable('string'), description: 'Who made an admin entry (their email); null in the customer\'s own ledger' },
   createdAt: str,
 });
 

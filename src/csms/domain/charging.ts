@@ -433,7 +433,7 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       return session;
     },
 
-    /** Credits the wallet (no payment provider here: a ledger entry). */
+    /** Credits the wallet without a payment: the self top-up, which the API allows only with WALLET_SELF_TOPUP. */
     topUp(customerId: number, amountMinor: number): { entry: WalletEntry; balance: number; notifications: Notification[] } {
       if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new CsmsError('CSMS_ERR_BAD_AMOUNT', String(amountMinor));
       return store.transaction(() => {
@@ -470,7 +470,8 @@ interface Holder {
   user: User | null;
 }
 
-function walletNotifications(customerId: number, entry: WalletEntry, balance: number, at: string): Notification[] {
+/** What a customer's open pages hear about a new ledger entry and the balance after it. */
+export function walletNotifications(customerId: number, entry: WalletEntry, balance: number, at: string): Notification[] {
   return [
     notify('wallet.transaction', { customerId, entry }, at, [customerId]),
     notify('wallet.updated', { customerId, balanceMinor: balance }, at, [customerId]),

@@ -263,11 +263,29 @@ export interface SessionRepo {
   meterSamples(sessionId: number, page?: Page): import('./types.ts').MeterSample[];
 }
 
+export interface NewWalletEntry {
+  customerId: number;
+  amountMinor: number;
+  kind: WalletEntryKind;
+  sessionId?: number | null;
+  note?: string | null;
+  /** A payment's id at its provider: unique, so the same payment never credits twice. */
+  externalId?: string | null;
+  /** Who made a hand-made entry (an admin's email). */
+  actor?: string | null;
+  createdAt: string;
+}
+
 export interface WalletRepo {
   balance(customerId: number): number;
-  /** Returns null when a `charge` for this session already exists: the debit happens once. */
-  add(entry: { customerId: number; amountMinor: number; kind: WalletEntryKind; sessionId?: number | null; note?: string | null; createdAt: string }): WalletEntry | null;
+  /**
+   * Returns null when the entry exists already: a `charge` for this session, or an entry with this
+   * `externalId`. The database's unique indexes decide, so the debit or credit happens once.
+   * Throws CSMS_ERR_BAD_AMOUNT when the amount's sign does not fit its kind.
+   */
+  add(entry: NewWalletEntry): WalletEntry | null;
   list(customerId: number, page?: Page): WalletEntry[];
+  count(customerId: number): number;
 }
 
 /** A running session's reservation on its customer's wallet. */
@@ -513,4 +531,48 @@ export interface CommandOutcome {
 
 export interface Clock {
   now(): Date;
+}
+
+/** A hosted payment page the customer is sent to. */
+export interface CheckoutRequest {
+  customerId: number;
+  amountMinor: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  /** Where the provider sends the customer back when they are done (paid or not). */
+  returnUrl: string;
+}
+
+export interface Checkout {
+  /** The provider's id of this payment: the webhook names it, and the wallet credits it once. */
+  paymentId: string;
+  /** The provider's page where the customer pays. */
+  url: string;
+}
+
+export type PaymentStatus = 'paid' | 'pending' | 'failed' | 'canceled';
+
+/** What a verified webhook says about a payment. */
+export interface PaymentEvent {
+  paymentId: string;
+  customerId: number;
+  amountMinor: number;
+  currency: string;
+  status: PaymentStatus;
+}
+
+/**
+ * A payment provider (docs/payments.md): creates checkouts and verifies its webhooks. Adapters live
+ * in src/csms/payments/; server.ts picks one from the config, or none.
+ */
+export interface PaymentProvider {
+  /** Short stable name; a payment's ledger reference is `name:paymentId`. */
+  readonly name: string;
+  createCheckout(req: CheckoutRequest): Promise<Checkout>;
+  /**
+   * Verifies a webhook delivery (the raw body as received, its headers) and reads the payment.
+   * Throws CsmsError CSMS_ERR_WEBHOOK_SIGNATURE or CSMS_ERR_WEBHOOK_STALE when it cannot be
+   * trusted, CSMS_ERR_VALIDATION when it is signed but unreadable.
+   */
+  parseWebhook(rawBody: Buffer | string, headers: Record<string, string | string[] | undefined>): Promise<PaymentEvent>;
 }

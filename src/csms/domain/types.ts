@@ -150,7 +150,17 @@ export interface Session {
   meterStartPending: boolean;
 }
 
-export type WalletEntryKind = 'topup' | 'charge' | 'adjustment';
+/**
+ * topup: money the customer added (self top-up, or a payment the provider confirmed); charge: a
+ * session's cost; adjustment: a session's cost corrected by the charger's final reading; credit,
+ * debit, refund: an admin's entry with a reason (refund: paid back to the customer outside the
+ * wallet, so it leaves the wallet).
+ */
+export type WalletEntryKind = 'topup' | 'charge' | 'adjustment' | 'credit' | 'debit' | 'refund';
+
+/** The kinds an admin may enter by hand (POST /api/cms/customers/:id/wallet). */
+export const ADMIN_WALLET_KINDS = ['credit', 'debit', 'refund'] as const satisfies readonly WalletEntryKind[];
+export type AdminWalletKind = (typeof ADMIN_WALLET_KINDS)[number];
 
 export interface WalletEntry {
   id: number;
@@ -159,6 +169,10 @@ export interface WalletEntry {
   kind: WalletEntryKind;
   sessionId: number | null;
   note: string | null;
+  /** The payment provider's id of the payment this entry credits (`provider:paymentId`): unique, so a payment credits once. */
+  externalId: string | null;
+  /** Who made a hand-made entry (the admin's email); null for entries the CSMS made. */
+  actor: string | null;
   createdAt: string;
 }
 

@@ -309,6 +309,32 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN max_concurrent_sessions INTEGER NOT NULL DEFAULT 1
     CHECK (typeof(max_concurrent_sessions) = 'integer' AND max_concurrent_sessions >= 1);
   `,
+  // 6: top-ups (issue 10): admins' credits, debits and refunds with who made them, and payments from a
+  // provider, credited once per payment id by the unique index on external_id. SQLite cannot change
+  // the kind CHECK in place: wallet_entries is rebuilt (ids kept).
+  `
+  CREATE TABLE wallet_entries_v6 (
+    id INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    amount_minor INTEGER NOT NULL CHECK (typeof(amount_minor) = 'integer'),
+    kind TEXT NOT NULL CHECK (kind IN ('topup', 'charge', 'adjustment', 'credit', 'debit', 'refund')),
+    session_id INTEGER REFERENCES sessions (id),
+    note TEXT,
+    created_at TEXT NOT NULL,
+    -- The payment provider's reference of a paid top-up ('provider:paymentId').
+    external_id TEXT,
+    -- Who made a hand-made entry (an admin's email).
+    actor TEXT
+  );
+  INSERT INTO wallet_entries_v6 (id, customer_id, amount_minor, kind, session_id, note, created_at)
+  SELECT id, customer_id, amount_minor, kind, session_id, note, created_at FROM wallet_entries;
+  DROP TABLE wallet_entries;
+  ALTER TABLE wallet_entries_v6 RENAME TO wallet_entries;
+  CREATE INDEX wallet_entries_customer ON wallet_entries (customer_id);
+  CREATE INDEX wallet_entries_kind_created ON wallet_entries (kind, created_at);
+  CREATE UNIQUE INDEX wallet_entries_charge_once ON wallet_entries (session_id) WHERE kind = 'charge';
+  CREATE UNIQUE INDEX wallet_entries_external_once ON wallet_entries (external_id) WHERE external_id IS NOT NULL;
+  `,
 ];
 
 /**

@@ -11,6 +11,8 @@ interface WalletRow {
   kind: WalletEntryKind;
   session_id: number | null;
   note: string | null;
+  external_id: string | null;
+  actor: string | null;
   created_at: string;
 }
 
@@ -22,33 +24,49 @@ function toEntry(row: WalletRow): WalletEntry {
     kind: row.kind,
     sessionId: row.session_id,
     note: row.note,
+    externalId: row.external_id,
+    actor: row.actor,
     createdAt: row.created_at,
   };
 }
 
-/** Signs by kind: a top-up adds money, a charge removes it (or is 0 for a free session). */
+/**
+ * Signs by kind: a top-up or credit adds money, a debit or refund removes it, a charge removes it
+ * (or is 0 for a free session); an adjustment corrects a charge either way.
+ */
+const SIGN_OK: Record<WalletEntryKind, (amount: number) => boolean> = {
+  topup: (a) => a > 0,
+  credit: (a) => a > 0,
+  debit: (a) => a < 0,
+  refund: (a) => a < 0,
+  charge: (a) => a <= 0,
+  adjustment: () => true,
+};
+
 function assertAmount(kind: WalletEntryKind, amount: number): void {
-  const ok =
-    Number.isSafeInteger(amount) && (kind === 'topup' ? amount > 0 : kind === 'charge' ? amount <= 0 : true);
-  if (!ok) throw new CsmsError('CSMS_ERR_BAD_AMOUNT', `${amount} is not a valid ${kind} amount`);
+  if (!Number.isSafeInteger(amount) || !SIGN_OK[kind](amount)) {
+    throw new CsmsError('CSMS_ERR_BAD_AMOUNT', `${amount} is not a valid ${kind} amount`);
+  }
 }
 
 /**
- * The SQLite WalletRepo. A second `charge` for the same session hits the partial unique index and
- * `add` returns null, so a redelivered StopTransaction never debits twice.
+ * The SQLite WalletRepo. A second `charge` for the same session, or a second entry with the same
+ * external id, hits a unique index and `add` returns null: a redelivered StopTransaction never
+ * debits twice, and a redelivered payment webhook never credits twice.
  */
 export function createWalletRepo({ db }: RepoContext): WalletRepo {
   const balance = db.prepare<[number], { b: number }>(
     'SELECT COALESCE(SUM(amount_minor), 0) AS b FROM wallet_entries WHERE customer_id = ?',
   );
   // DO NOTHING reacts only to the uniqueness conflict; a bad customer id still fails loudly.
-  const insert = db.prepare<[number, number, WalletEntryKind, number | null, string | null, string], WalletRow>(
-    `INSERT INTO wallet_entries (customer_id, amount_minor, kind, session_id, note, created_at)
-     VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
+  const insert = db.prepare<[number, number, WalletEntryKind, number | null, string | null, string | null, string | null, string], WalletRow>(
+    `INSERT INTO wallet_entries (customer_id, amount_minor, kind, session_id, note, external_id, actor, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING *`,
   );
   const list = db.prepare<[number, number, number], WalletRow>(
     'SELECT * FROM wallet_entries WHERE customer_id = ? ORDER BY id DESC LIMIT ? OFFSET ?',
   );
+  const count = db.prepare<[number], { n: number }>('SELECT COUNT(*) AS n FROM wallet_entries WHERE customer_id = ?');
 
   return {
     balance(customerId) {
@@ -63,6 +81,8 @@ export function createWalletRepo({ db }: RepoContext): WalletRepo {
           entry.kind,
           entry.sessionId ?? null,
           entry.note ?? null,
+          entry.externalId ?? null,
+          entry.actor ?? null,
           entry.createdAt,
         );
         return row ? toEntry(row) : null;
@@ -76,6 +96,9 @@ export function createWalletRepo({ db }: RepoContext): WalletRepo {
     list(customerId, page) {
       const { limit, offset } = pageParams(page);
       return list.all(customerId, limit, offset).map(toEntry);
+    },
+    count(customerId) {
+      return count.get(customerId)!.n;
     },
   };
 }

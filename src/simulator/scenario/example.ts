@@ -12,6 +12,7 @@ target:
     rabbitmq: false           # true: RabbitMQ pipeline + Socket.io (needs a broker); false: pages poll
     broker: shared            # shared: the broker at rabbitmqUrl; private: a RabbitMQ node for this run only
     process: in-process       # in-process | child (ev-csms serve as a child process: restart-csms can kill -9 it)
+    walletSelfTopup: true     # customers add money themselves (false: the admin credits their opening balance)
 # target:                     # or a CSMS that is already running:
 #   kind: remote
 #   httpUrl: http://localhost:3000

@@ -62,6 +62,11 @@ const embeddedTarget = z.strictObject({
         .enum(['in-process', 'child'])
         .default('in-process')
         .meta({ description: 'in-process: the CSMS runs inside ev-sim; child: ev-sim starts `ev-csms serve` as a child process (needed by restart-csms with signal KILL)' }),
+      /** WALLET_SELF_TOPUP of the CSMS: the run's customers add money themselves (customers.topUps needs it). */
+      walletSelfTopup: z
+        .boolean()
+        .default(true)
+        .meta({ description: 'WALLET_SELF_TOPUP of the CSMS: customers may add money to their own wallets (customers.topUps needs it). false: the admin credits their opening balance' }),
     })
     .prefault({})
     .meta({ description: 'The CSMS started by ev-sim on ephemeral ports with a temporary database' }),

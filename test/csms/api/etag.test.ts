@@ -3,7 +3,8 @@ import { aStation } from '../builders.ts';
 import { startApi, type ApiHarness } from './harness.ts';
 
 let h: ApiHarness;
-beforeEach(async () => { h = await startApi(); });
+// Self top-up on: the top-up is a write through the API itself.
+beforeEach(async () => { h = await startApi({ walletSelfTopup: true }); });
 afterEach(async () => { await h.close(); });
 
 describe('conditional GETs for polling', () => {

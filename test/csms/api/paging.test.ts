@@ -5,19 +5,20 @@ import { errorOf, startApi, type ApiHarness } from './harness.ts';
 
 let h: ApiHarness;
 let customerToken: string;
+let customerId: number;
 /** Every GET route of the OpenAPI document with a `limit` or `offset` query parameter, and which of the two. */
 let paging: { path: string; params: string[] }[];
 
 beforeAll(async () => {
   h = await startApi();
   h.store.chargePoints.create(aChargePoint({ id: 'CP-PAGE' }));
-  customerToken = (await h.customer()).token;
+  ({ token: customerToken, user: { id: customerId } } = await h.customer());
   const doc = (await (await h.call('/docs/json')).json()) as {
     paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;
   };
   paging = Object.entries(doc.paths).flatMap(([path, ops]) => {
     const params = (ops.get?.parameters ?? []).filter((p) => p.in === 'query' && (p.name === 'limit' || p.name === 'offset')).map((p) => p.name);
-    return params.length > 0 ? [{ path: path.replace('{chargePointId}', 'CP-PAGE'), params }] : [];
+    return params.length > 0 ? [{ path: path.replace('{chargePointId}', 'CP-PAGE').replace('{id}', String(customerId)), params }] : [];
   });
 });
 afterAll(async () => {
@@ -42,6 +43,7 @@ describe('paging parameters of every list route', () => {
     expect(withOffset).toEqual(expect.arrayContaining([
       '/api/cms/stations', '/api/cms/points', '/api/cms/tariffs', '/api/cms/sessions', '/api/cms/customers',
       '/api/charger/CP-PAGE/commands', '/api/user/sessions', '/api/user/wallet/transactions',
+      `/api/cms/customers/${customerId}/wallet/transactions`,
     ]));
     expect(paging.map((r) => r.path)).toContain('/api/cms/points/CP-PAGE/messages');
   });

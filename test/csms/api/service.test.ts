@@ -25,6 +25,7 @@ describe('health, readiness, config, OpenAPI, unknown routes', () => {
       realtime: 'polling',
       currency: 'JPY',
       pollIntervalsMs: { activeSession: 1500, detail: 4000, list: 9000 },
+      wallet: { currency: 'EUR', selfTopup: false, checkout: false },
     });
     await h.close();
     h = await startApi({ enableRabbitmq: true });
@@ -41,6 +42,7 @@ describe('health, readiness, config, OpenAPI, unknown routes', () => {
       'POST /api/user/wallet/topup', 'POST /api/charger/reset', 'GET /api/charger/{chargePointId}/commands',
       'PUT /api/cms/points/{chargePointId}', 'DELETE /api/cms/customers/{id}', 'GET /api/cms/dashboard',
       'GET /api/config', 'GET /health', 'GET /ready',
+      'POST /api/user/wallet/checkout', 'POST /api/payments/webhook', 'POST /api/cms/customers/{id}/wallet', 'GET /api/cms/customers/{id}/wallet/transactions',
     ]));
     expect(routes.length).toBeGreaterThanOrEqual(45);
     const ui = await h.call('/docs/');

@@ -81,7 +81,29 @@ describe('customer reads', () => {
   });
 });
 
-describe('wallet', () => {
+describe('self top-up off (the default)', () => {
+  it('refuses POST /wallet/topup with CSMS_ERR_TOPUP_DISABLED and credits nothing', async () => {
+    const { token } = await h.customer();
+    const res = await h.call('/api/user/wallet/topup', { token, body: { amount: 1500 } });
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).code).toBe('CSMS_ERR_TOPUP_DISABLED');
+    // Refused before the body is judged: no amount makes it work.
+    expect((await errorOf(await h.call('/api/user/wallet/topup', { token, body: {} }))).code).toBe('CSMS_ERR_TOPUP_DISABLED');
+    expect(await (await h.call('/api/user/wallet', { token })).json()).toEqual({ balanceMinor: 0 });
+    expect(await (await h.call('/api/config')).json()).toMatchObject({ wallet: { selfTopup: false, checkout: false, currency: 'EUR' } });
+  });
+});
+
+describe('wallet with WALLET_SELF_TOPUP=true', () => {
+  beforeEach(async () => {
+    await h.close();
+    h = await startApi({ walletSelfTopup: true });
+  });
+
+  it('says so in /api/config', async () => {
+    expect(await (await h.call('/api/config')).json()).toMatchObject({ wallet: { selfTopup: true, checkout: false } });
+  });
+
   it('tops up, keeps a ledger and pushes wallet notifications to the customer', async () => {
     const { user, token } = await h.customer();
     const res = await h.call('/api/user/wallet/topup', { token, body: { amount: 1500 } });

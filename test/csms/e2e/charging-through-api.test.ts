@@ -15,7 +15,7 @@ let t: TestCsms;
 let charger: LiveCharger;
 
 beforeEach(async () => {
-  t = await startCsms();
+  t = await startCsms({ walletSelfTopup: true });
   // 0.30/kWh, 0.10 per started minute, 0.50 per session; to start: 50 fee + 100 floor = 150.
   const tariff = aTariffIn(t.store, { pricePerKwh: 30, pricePerMinute: 10, sessionFee: 50 });
   aChargePoint(t.store, { id: CP, tariffId: tariff.id, connectors: 1 });

@@ -1,7 +1,10 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SqliteStore } from '../../../src/csms/store/index.ts';
+import { createSqliteStore, MIGRATIONS, migrate, type SqliteStore } from '../../../src/csms/store/index.ts';
 import { aChargePoint, aNewSession, aUser } from '../builders.ts';
-import { memoryStore } from './fixtures.ts';
+import { memoryStore, tempDbPath } from './fixtures.ts';
 
 describe('wallet', () => {
   let store: SqliteStore;
@@ -22,7 +25,7 @@ describe('wallet', () => {
     store.wallet.add({ customerId, amountMinor: 1000, kind: 'topup', createdAt: at });
     store.wallet.add({ customerId, amountMinor: -25, kind: 'adjustment', note: 'goodwill reversed', createdAt: at });
     const charge = store.wallet.add({ customerId, amountMinor: -333, kind: 'charge', sessionId, createdAt: at });
-    expect(charge).toEqual({ id: expect.any(Number), customerId, amountMinor: -333, kind: 'charge', sessionId, note: null, createdAt: at });
+    expect(charge).toEqual({ id: expect.any(Number), customerId, amountMinor: -333, kind: 'charge', sessionId, note: null, externalId: null, actor: null, createdAt: at });
     expect(store.wallet.balance(customerId)).toBe(642);
   });
 
@@ -52,5 +55,59 @@ describe('wallet', () => {
     expect(store.wallet.list(customerId).map((e) => e.amountMinor)).toEqual([300, 200, 100]);
     expect(store.wallet.list(customerId, { limit: 1, offset: 1 }).map((e) => e.amountMinor)).toEqual([200]);
     expect(store.wallet.list(customerId + 1)).toEqual([]);
+  });
+
+  it('credits an external payment once: the unique index answers a repeat with null', () => {
+    const paid = { customerId, amountMinor: 1500, kind: 'topup' as const, externalId: 'signed-webhook:pay_1', createdAt: at };
+    expect(store.wallet.add(paid)).toMatchObject({ externalId: 'signed-webhook:pay_1', amountMinor: 1500 });
+    expect(store.wallet.add(paid)).toBeNull();
+    expect(store.wallet.add({ ...paid, amountMinor: 99 })).toBeNull();
+    expect(store.wallet.add({ ...paid, externalId: 'signed-webhook:pay_2' })).not.toBeNull();
+    // Entries without a reference are never conflicts of each other.
+    store.wallet.add({ customerId, amountMinor: 10, kind: 'topup', createdAt: at });
+    store.wallet.add({ customerId, amountMinor: 10, kind: 'topup', createdAt: at });
+    expect(store.wallet.balance(customerId)).toBe(3020);
+    expect(store.wallet.count(customerId)).toBe(4);
+  });
+
+  it('keeps the signs of the admin kinds: credit adds, debit and refund remove, with the actor', () => {
+    const bad = expect.objectContaining({ code: 'CSMS_ERR_BAD_AMOUNT' });
+    expect(() => store.wallet.add({ customerId, amountMinor: -1, kind: 'credit', createdAt: at })).toThrow(bad);
+    expect(() => store.wallet.add({ customerId, amountMinor: 1, kind: 'refund', createdAt: at })).toThrow(bad);
+    expect(() => store.wallet.add({ customerId, amountMinor: 0, kind: 'debit', createdAt: at })).toThrow(bad);
+    store.wallet.add({ customerId, amountMinor: 500, kind: 'credit', note: 'goodwill', actor: 'admin@x.test', createdAt: at });
+    const refund = store.wallet.add({ customerId, amountMinor: -200, kind: 'refund', note: 'paid back', actor: 'admin@x.test', createdAt: at });
+    expect(refund).toMatchObject({ kind: 'refund', amountMinor: -200, note: 'paid back', actor: 'admin@x.test', externalId: null });
+    expect(store.wallet.balance(customerId)).toBe(300);
+  });
+});
+
+describe('the wallet migration', () => {
+  it('keeps the entries of a database written before it, and their charge-once guarantee', () => {
+    const db = tempDbPath();
+    try {
+      const step = MIGRATIONS.findIndex((m) => m.includes('external_id'));
+      expect(step).toBeGreaterThan(0);
+      mkdirSync(dirname(db.path), { recursive: true });
+      const raw = new BetterSqlite3(db.path);
+      migrate(raw, MIGRATIONS.slice(0, step));
+      raw.exec(`INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (7, 'old@x.test', 'Old', 'customer', 'h', '2024-01-01')`);
+      raw.exec(`INSERT INTO sessions (id, charge_point_id, connector_id, customer_id, id_tag, status, meter_start, meter_last, currency, started_at, start_timestamp, start_meter, created_at)
+        VALUES (3, 'CP', 1, 7, 'T', 'completed', 0, 10, 'EUR', '2024-01-01', '2024-01-01', 0, '2024-01-01')`);
+      raw.exec(`INSERT INTO wallet_entries (id, customer_id, amount_minor, kind, session_id, note, created_at) VALUES
+        (1, 7, 1000, 'topup', NULL, 'Top-up', '2024-01-01'), (2, 7, -250, 'charge', 3, 'Session 3', '2024-01-02')`);
+      raw.close();
+
+      const store = createSqliteStore(db.path);
+      try {
+        expect(store.wallet.list(7).map((e) => [e.id, e.kind, e.amountMinor, e.sessionId, e.externalId, e.actor])).toEqual([[2, 'charge', -250, 3, null, null], [1, 'topup', 1000, null, null, null]]);
+        expect(store.wallet.add({ customerId: 7, amountMinor: -250, kind: 'charge', sessionId: 3, createdAt: '2024-01-03' })).toBeNull();
+        expect(store.wallet.balance(7)).toBe(750);
+      } finally {
+        store.close();
+      }
+    } finally {
+      db.cleanup();
+    }
   });
 });

@@ -15,7 +15,8 @@ describeBrowser('every module with real data', () => {
   const pages: SignedInPage[] = [];
 
   beforeAll(async () => {
-    f = await startWebFixture({ rabbitmq: false });
+    // Self top-up on: the wallet page's "Add money" form is exercised below.
+    f = await startWebFixture({ rabbitmq: false, overrides: { walletSelfTopup: true } });
     sessionId = await aCompletedSession(f, f.alice.email, 'A', 1, 8_400);
   }, 60_000);
   afterAll(async () => {

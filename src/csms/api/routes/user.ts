@@ -136,7 +136,9 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
     schema: { tags, security, summary: 'Wallet ledger, newest first', querystring: pageQuery, response: { 200: list(walletEntrySchema, { limit: { type: 'integer' }, offset: { type: 'integer' } }), ...errors(400, 401, 403) } },
   }, async (request) => {
     const { limit, offset } = request.query;
-    return { items: store.wallet.list(currentUser(request).id, { limit, offset }), limit, offset };
+    // Which admin made an entry stays in the CMS; the reason (note) is the customer's to read.
+    const items = store.wallet.list(currentUser(request).id, { limit, offset }).map((e) => ({ ...e, actor: null }));
+    return { items, limit, offset };
   });
 
   app.post<{ Body: { amount: number } }>('/wallet/topup', {
@@ -144,11 +146,14 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
     // The amount gets its own error code (CSMS_ERR_BAD_AMOUNT), so the handler sees the verdict.
     attachValidation: true,
     schema: {
-      tags, security, summary: 'Add money to the wallet (integer minor units)',
+      tags, security,
+      summary: 'Add money to the wallet without paying (integer minor units); only where WALLET_SELF_TOPUP (or --demo) allows it',
       body: body({ amount: { type: 'integer', minimum: 1, maximum: MAX_TOPUP_MINOR } }, ['amount']),
       response: { 200: obj({ balanceMinor: { type: 'integer' }, entry: walletEntrySchema }), ...errors(400, 401, 403) },
     },
   }, async (request) => {
+    // Off by default: money comes from a payment provider (POST /wallet/checkout) or an admin.
+    if (!ctx.config.walletSelfTopup) throw new CsmsError('CSMS_ERR_TOPUP_DISABLED', 'pay through checkout, or ask the operator to credit the wallet');
     if (request.validationError) {
       const invalid = toValidationError(request.validationError);
       if (invalid.data?.field !== 'body.amount') throw invalid;

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** CMS customers (no numbered design point; accounts as in docs/rest-api.md): search, balances, create, edit, block, delete, and their cards. */
+/** CMS customers (no numbered design point; accounts as in docs/rest-api.md): search, balances, wallets, create, edit, block, delete, and their cards. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../shared/api.ts';
 import { useServices } from '../shared/context.ts';
@@ -8,6 +8,7 @@ import { toast } from '../shared/toasts.tsx';
 import type { IdTagCard, Page, User } from '../shared/types.ts';
 import { Card, Empty, ErrorNote, Field, Form, Loading, Modal, PageHeader, TextInput } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
+import { CustomerWalletModal } from './customer-wallet.tsx';
 import { ConfirmDelete, RowActions } from './parts.tsx';
 
 /** A card as GET /api/cms/customers/:id/id-tags shows it. */
@@ -211,7 +212,7 @@ function CardsCell(props: { customer: Customer; onOpen(): void }) {
   );
 }
 
-type Editing = { mode: 'create' } | { mode: 'edit'; customer: Customer } | { mode: 'delete'; customer: Customer } | { mode: 'cards'; customer: Customer } | null;
+type Editing = { mode: 'create' } | { mode: 'edit'; customer: Customer } | { mode: 'delete'; customer: Customer } | { mode: 'cards'; customer: Customer } | { mode: 'wallet'; customer: Customer } | null;
 
 export function CustomersPage() {
   const { api } = useServices();
@@ -285,7 +286,9 @@ export function CustomersPage() {
                       <td class="right num" data-testid="balance">{money(c.balanceMinor)}</td>
                       <td>{c.blocked ? <span class="badge badge-bad" data-status="blocked">Blocked</span> : <span class="badge badge-good" data-status="active">Active</span>}</td>
                       <td class="muted">{dateTime(c.createdAt)}</td>
-                      <RowActions testid="customer" onEdit={() => setEditing({ mode: 'edit', customer: c })} onDelete={() => setEditing({ mode: 'delete', customer: c })} />
+                      <RowActions testid="customer" onEdit={() => setEditing({ mode: 'edit', customer: c })} onDelete={() => setEditing({ mode: 'delete', customer: c })}>
+                        <button class="btn btn-small" onClick={() => setEditing({ mode: 'wallet', customer: c })} data-testid="customer-wallet">Wallet</button>
+                      </RowActions>
                     </tr>
                   ))}
                 </tbody>
@@ -307,6 +310,7 @@ export function CustomersPage() {
       {editing?.mode === 'create' && <CustomerModal onClose={close} onSaved={saved} />}
       {editing?.mode === 'edit' && <CustomerModal customer={editing.customer} onClose={close} onSaved={saved} />}
       {editing?.mode === 'cards' && <CardsModal customer={editing.customer} onClose={close} onChanged={() => void customers.reload()} />}
+      {editing?.mode === 'wallet' && <CustomerWalletModal customer={editing.customer} onClose={close} onChanged={() => void customers.reload()} />}
       {editing?.mode === 'delete' && (
         <ConfirmDelete
           title="Delete customer"

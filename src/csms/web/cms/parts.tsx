@@ -6,10 +6,11 @@ import type { ApiError } from '../shared/api.ts';
 import { ErrorNote, Modal } from '../shared/ui.tsx';
 
 /** The Edit and Delete buttons of a table row (`testid`-edit, `testid`-delete). */
-export function RowActions(props: { testid: string; onEdit(): void; onDelete(): void }) {
+export function RowActions(props: { testid: string; onEdit(): void; onDelete(): void; children?: ComponentChildren }) {
   return (
     <td class="right">
       <div class="actions" style={{ justifyContent: 'flex-end' }}>
+        {props.children}
         <button class="btn btn-small" onClick={props.onEdit} data-testid={`${props.testid}-edit`}>Edit</button>
         <button class="btn btn-small btn-ghost" onClick={props.onDelete} data-testid={`${props.testid}-delete`}>Delete</button>
       </div>

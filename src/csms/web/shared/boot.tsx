@@ -94,7 +94,7 @@ function Root(props: { spec: AppSpec; config: ServerConfig }) {
     };
     const api = createApiClient({ token: () => session.token, onUnauthorized: () => logout('Your session has ended: please sign in again.') });
     const live = createLive(config, session.token, (code) => logout(`Signed out by the server (${code}).`));
-    return { api, live, account: session.account, logout };
+    return { api, live, config, account: session.account, logout };
   }, [session]);
 
   if (!services) {

@@ -2,7 +2,7 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import type { ApiClient } from './api.ts';
-import type { Live } from './live.ts';
+import type { Live, ServerConfig } from './live.ts';
 
 export interface Account {
   id: number;
@@ -15,6 +15,8 @@ export interface Account {
 export interface Services {
   api: ApiClient;
   live: Live;
+  /** What GET /api/config said at the start. */
+  config: ServerConfig;
   account: Account;
   logout(reason?: string): void;
 }

@@ -22,6 +22,8 @@ export interface ServerConfig {
   /** The network's currency (ISO 4217). */
   currency: string;
   pollIntervalsMs: Record<RefreshKind, number>;
+  /** How money gets into a wallet: the customer's own top-up, a checkout at a payment provider, or neither (the operator credits it). */
+  wallet: { currency: string; selfTopup: boolean; checkout: boolean };
 }
 
 export interface Live {

@@ -108,7 +108,7 @@ const TONES: Record<string, string> = {
   online: 'good', offline: 'muted', active: 'info', completed: 'muted', refused: 'bad', stale: 'warn', review: 'warn',
   Accepted: 'good', Pending: 'warn', Rejected: 'bad', Unknown: 'muted',
   answered: 'good', error: 'bad', timeout: 'bad', offline_cmd: 'muted',
-  topup: 'good', charge: 'info', adjustment: 'warn',
+  topup: 'good', charge: 'info', adjustment: 'warn', credit: 'good', debit: 'warn', refund: 'warn',
 };
 
 /** A status word in its colour: connector statuses, online/offline, session and command states. */
