@@ -42,7 +42,7 @@ describe('shipped scenarios (embedded, polling)', () => {
     // The customers' own stops come after the run: every RemoteStop beyond theirs was the CSMS's.
     const remoteStops = result.final.latency['ocpp.in.RemoteStopTransaction']?.count ?? 0;
     const asked = result.final.latency['rest.POST /api/user/charging/stop']?.count ?? 0;
-    expect(remoteStops - asked).toBeGreaterThanOrEqual(6);
+    expect(remoteStops - asked).toBeGreaterThanOrEqual(3);
   }, 120_000);
 });
 
