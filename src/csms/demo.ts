@@ -19,12 +19,13 @@ export const DEMO = {
   chargePointIds: ['DEMO-CP-1', 'DEMO-CP-2', 'DEMO-CP-3'],
 } as const;
 
-export async function seedDemo(store: Store, clock: Clock): Promise<DemoInfo> {
+/** Seeds the demo network; its tariff is priced in the network's `currency`. */
+export async function seedDemo(store: Store, clock: Clock, currency = 'EUR'): Promise<DemoInfo> {
   const info: DemoInfo = { ...DEMO, chargePointIds: [...DEMO.chargePointIds] };
   if (store.stations.list({ limit: 1 }).length > 0) return info;
   const passwordHash = await hashPassword(DEMO.customerPassword);
   store.transaction(() => {
-    const tariff = store.tariffs.create({ name: 'Standard AC', currency: 'EUR', pricePerKwh: 35, pricePerMinute: 0, sessionFee: 50 });
+    const tariff = store.tariffs.create({ name: 'Standard AC', currency, pricePerKwh: 35, pricePerMinute: 0, sessionFee: 50 });
     const station = store.stations.create({ name: 'Demo Station', address: '1 Charging Street', latitude: 52.37, longitude: 4.89 });
     for (const id of DEMO.chargePointIds) {
       store.chargePoints.create({ id, stationId: station.id, tariffId: tariff.id, connectors: 2, registrationStatus: 'Accepted' });

@@ -14,7 +14,7 @@ import { createApi, ensureAdmin } from './api/app.ts';
 import { createMemoryBroker } from './broker/memory.ts';
 import { createRabbitBroker } from './broker/rabbitmq/index.ts';
 import type { CsmsConfig } from './config.ts';
-import { createCharging } from './domain/charging.ts';
+import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
 import type { Broker, Clock } from './domain/ports.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
@@ -96,6 +96,15 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         holdMinor: config.walletHoldMinor,
         staleAfterMs: config.sessionStaleAfterS * 1000,
       });
+      const stopsBeforeGateway: AutoStop[] = [];
+      const sendStop = (g: Gateway, stop: AutoStop) => {
+        g.commands
+          .send(stop.chargePointId, 'RemoteStopTransaction', { transactionId: stop.transactionId }, { requestedBy: 'csms: balance used up' })
+          .then(
+            (outcome) => logger.info({ ...stop, status: outcome.status }, 'asked the charger to stop: balance used up'),
+            (err) => logger.warn({ err, ...stop }, 'could not ask the charger to stop (balance used up); asking again at a later reading'),
+          );
+      };
       processor = createProcessor({
         store,
         charging,
@@ -105,20 +114,13 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         // Only the Socket.io notifier delivers dashboard.stats; polling pages read GET /api/cms/dashboard.
         statsIntervalMs: config.enableRabbitmq ? 5000 : 0,
         onError: (err, event) => logger.error({ err, eventId: event.eventId, kind: event.kind }, 'event failed'),
-        // The gateway starts after the processor; a stop asked for before it exists is asked again at the next reading.
-        requestStop: (stop) => {
-          if (!gateway) return;
-          gateway.commands
-            .send(stop.chargePointId, 'RemoteStopTransaction', { transactionId: stop.transactionId }, { requestedBy: 'csms: balance used up' })
-            .then(
-              (outcome) => logger.info({ ...stop, status: outcome.status }, 'asked the charger to stop: balance used up'),
-              (err) => logger.warn({ err, ...stop }, 'could not ask the charger to stop (balance used up); asking again at a later reading'),
-            );
-        },
+        // The gateway starts after the processor: a stop asked for before it exists waits for it.
+        requestStop: (stop) => (gateway ? sendStop(gateway, stop) : stopsBeforeGateway.push(stop)),
       });
       processor.start();
-      const demo = config.demo ? await seedDemo(store, clock) : null;
+      const demo = config.demo ? await seedDemo(store, clock, config.currency) : null;
       gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId });
+      for (const stop of stopsBeforeGateway.splice(0)) sendStop(gateway, stop);
       const ocppPort = await gateway.listen(config.ocppPort, config.host);
       const admin = await ensureAdmin(store, config);
       const readyStore = store;

@@ -207,7 +207,8 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       const info = decide(holder, now());
       if (info.status !== 'Accepted' || !user) return info;
       const tariff = chargePointId ? store.tariffs.forChargePoint(chargePointId) : null;
-      return hasBalanceFor(user, tariff) ? info : { status: 'Blocked' };
+      // As StartTransaction would answer: a charger caches what Authorize says.
+      return foreignCurrency(tariff) === null && hasBalanceFor(user, tariff) ? info : { status: 'Blocked' };
     },
 
     /**
@@ -259,9 +260,11 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
         const fee = computeCostMinor(session.tariff, 0, session.startedAt, session.startedAt);
         if (fee !== 0) store.sessions.updateProgress(session.id, { meterLast: session.meterStart, energyWh: 0, powerW: 0, costMinor: fee, lastMeterAt: session.startedAt });
         if (session.customerId !== null) {
-          // After the superseded sessions let go of theirs: what this one may count on from now.
+          // After the superseded sessions let go of theirs: what this one may count on from now. A
+          // free session holds nothing (its reservation is its cost: 0), so it keeps no money from others.
           const free = Math.max(0, available(session.customerId, session.id));
-          store.holds.place({ sessionId: session.id, customerId: session.customerId, amountMinor: holdMinor > 0 ? Math.min(holdMinor, free) : free, createdAt: receivedAt });
+          const amountMinor = session.tariff === null ? 0 : holdMinor > 0 ? Math.min(holdMinor, free) : free;
+          store.holds.place({ sessionId: session.id, customerId: session.customerId, amountMinor, createdAt: receivedAt });
         }
         // charging.started is announced by the processor, from the committed row.
         return { transactionId: session.id, idTagInfo, created, notifications };

@@ -40,10 +40,11 @@ export function createWallet({ store, clock, currency, payments }: WalletOptions
 
   /** Credits a verified payment once; null when it is not paid or was credited before. */
   function creditPayment(provider: string, event: PaymentEvent): WalletChange | null {
+    // Not paid: nothing to credit, whatever its currency (answered 200, so the provider stops retrying).
+    if (event.status !== 'paid') return null;
     if (event.currency !== currency) {
       throw new CsmsError('CSMS_ERR_CURRENCY_MISMATCH', `payment ${event.paymentId} is in ${event.currency}, wallets in ${currency}`, { paymentId: event.paymentId, currency: event.currency, expected: currency });
     }
-    if (event.status !== 'paid') return null;
     if (!Number.isSafeInteger(event.amountMinor) || event.amountMinor <= 0) throw new CsmsError('CSMS_ERR_BAD_AMOUNT', `payment ${event.paymentId}: ${event.amountMinor}`);
     return store.transaction(() => {
       customer(event.customerId);

@@ -96,8 +96,9 @@ export function createSignedWebhookProvider(opts: SignedWebhookOptions): Payment
       const fields = { payment_id: paymentId, customer_id: String(req.customerId), amount_minor: String(req.amountMinor), currency: req.currency, return_url: req.returnUrl };
       for (const [k, v] of Object.entries(fields)) url.searchParams.set(k, v);
       url.searchParams.set('t', String(t));
-      // The page can check that the CSMS asked for this payment, for this customer and amount.
-      url.searchParams.set('sig', signature(opts.secret, t, Object.values(fields).join('.')));
+      // The page can check that the CSMS asked for this payment, for this customer and amount. The
+      // "checkout." prefix keeps a link's signature from ever passing as a webhook's (same secret).
+      url.searchParams.set('sig', signature(opts.secret, t, `checkout.${Object.values(fields).join('.')}`));
       return { paymentId, url: url.toString() };
     },
 

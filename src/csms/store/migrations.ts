@@ -335,6 +335,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX wallet_entries_charge_once ON wallet_entries (session_id) WHERE kind = 'charge';
   CREATE UNIQUE INDEX wallet_entries_external_once ON wallet_entries (external_id) WHERE external_id IS NOT NULL;
   `,
+  // 7: sessions that were running when the CSMS was upgraded to holds get one of 0 (their reservation
+  // is then their cost so far), so they too are stopped when the balance is used up. One billed in
+  // another currency than the network's is flagged for an admin.
+  `
+  INSERT INTO wallet_holds (session_id, customer_id, amount_minor, created_at)
+  SELECT id, customer_id, 0, created_at FROM sessions
+  WHERE status = 'active' AND customer_id IS NOT NULL AND tariff_name IS NOT NULL
+  ON CONFLICT DO NOTHING;
+  `,
 ];
 
 /**

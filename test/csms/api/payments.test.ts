@@ -33,7 +33,7 @@ function providerStandIn(baseUrl: string, secret = SECRET) {
       const u = new URL(url);
       const q = (k: string) => u.searchParams.get(k) ?? '';
       const signed = [q('payment_id'), q('customer_id'), q('amount_minor'), q('currency'), q('return_url')].join('.');
-      if (hmac(secret, `${q('t')}.${signed}`) !== q('sig')) throw new Error('checkout URL not signed by the CSMS');
+      if (hmac(secret, `${q('t')}.checkout.${signed}`) !== q('sig')) throw new Error('checkout URL not signed by the CSMS');
       return { paymentId: q('payment_id'), customerId: Number(q('customer_id')), amountMinor: Number(q('amount_minor')), currency: q('currency'), status: 'paid' };
     },
     /** POSTs the webhook; `body` overrides the JSON text actually sent (after signing `signedBody`). */
@@ -137,8 +137,10 @@ describe('with a payment provider configured', () => {
   it('refuses a payment in another currency, ignores one not paid, and answers 404 for an unknown customer', async () => {
     const { user, payment } = await aCheckout(1000);
     const usd = await provider.deliver({ ...payment, currency: 'USD' });
-    expect(usd.status).toBe(422);
+    expect(usd.status).toBe(400);
     expect(await errorCode(usd)).toBe('CSMS_ERR_CURRENCY_MISMATCH');
+    // Not paid, in whatever currency: nothing to credit, and a 200 so the provider stops retrying.
+    expect(await (await provider.deliver({ ...payment, currency: 'USD', status: 'failed' })).json()).toMatchObject({ credited: false });
     const failed = await provider.deliver({ ...payment, status: 'failed' });
     expect(await failed.json()).toMatchObject({ received: true, credited: false, status: 'failed' });
     const stranger = await provider.deliver({ ...payment, paymentId: 'pay_other', customerId: 999_999 });

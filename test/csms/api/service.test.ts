@@ -25,7 +25,7 @@ describe('health, readiness, config, OpenAPI, unknown routes', () => {
       realtime: 'polling',
       currency: 'JPY',
       pollIntervalsMs: { activeSession: 1500, detail: 4000, list: 9000 },
-      wallet: { currency: 'EUR', selfTopup: false, checkout: false },
+      wallet: { currency: 'JPY', selfTopup: false, checkout: false },
     });
     await h.close();
     h = await startApi({ enableRabbitmq: true });

@@ -143,6 +143,8 @@ describe('one currency', () => {
     const token = await login(t, c.email, PASSWORD);
     const res = await json<any>(await t.api('/api/user/charging/start', { token, body: { chargePointId: CP, connectorId: 1 } }), 400);
     expect(res.error.code).toBe('CSMS_ERR_CURRENCY_MISMATCH');
+    // Authorize says what StartTransaction will say: a charger caches the answer.
+    expect((await charger.conn.call('Authorize', { idTag: c.idTag! })).idTagInfo.status).toBe('Blocked');
     const start = await charger.conn.call('StartTransaction', { connectorId: 1, idTag: c.idTag!, meterStart: 0, timestamp: new Date().toISOString() });
     expect(start.idTagInfo.status).toBe('Blocked');
     expect(t.store.sessions.get(start.transactionId)!.review).toMatch(/priced in GBP, the network in EUR/);
@@ -163,6 +165,9 @@ describe('a charge point without a tariff', () => {
 
     await json(await t.api('/api/user/charging/start', { token, body: { chargePointId: CP, connectorId: 1 } }), 202);
     const tx = await waitFor(() => charger.transaction);
+    await t.settle();
+    // A free session holds nothing: the customer's money stays free for sessions that cost.
+    expect(t.store.holds.get(tx.transactionId)!.amountMinor).toBe(0);
     await charger.meter(5000, 7000, 60);
     await t.settle();
     await json(await t.api('/api/user/charging/stop', { token, body: { sessionId: tx.transactionId } }), 202);

@@ -76,7 +76,7 @@ describe('signed-webhook provider', () => {
     const q = Object.fromEntries(url.searchParams);
     expect(q).toMatchObject({ payment_id: checkout.paymentId, customer_id: '4', amount_minor: '2000', currency: 'EUR', return_url: 'http://csms.test/app/#/wallet', t: String(NOW_S) });
     const text = [q.payment_id, q.customer_id, q.amount_minor, q.currency, q.return_url].join('.');
-    expect(q.sig).toBe(createHmac('sha256', SECRET).update(`${q.t}.${text}`).digest('hex'));
+    expect(q.sig).toBe(createHmac('sha256', SECRET).update(`${q.t}.checkout.${text}`).digest('hex'));
     const other = await aProvider().createCheckout({ customerId: 4, amountMinor: 2000, currency: 'EUR', returnUrl: 'x' });
     expect(other.paymentId).not.toBe(checkout.paymentId);
   });

@@ -73,6 +73,23 @@ describe('tariff snapshot migration', () => {
     db.close();
   });
 
+  it('gives sessions running during the upgrade a hold of 0, so they too stop at the balance', () => {
+    const db = new Database(':memory:');
+    const before = MIGRATIONS.findIndex((m) => m.includes('INSERT INTO wallet_holds'));
+    expect(before).toBeGreaterThan(0);
+    migrate(db, MIGRATIONS.slice(0, before));
+    db.prepare(`INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (5, 'c@x.test', 'C', 'customer', 'h', ?)`).run(at);
+    const insert = db.prepare(`INSERT INTO sessions (charge_point_id, connector_id, customer_id, id_tag, status, meter_start, meter_last, currency, started_at, start_timestamp, start_meter, created_at, tariff_name, price_per_kwh)
+      VALUES ('CP', ?, ?, 'T', ?, 0, 0, 'EUR', ?, ?, 0, ?, ?, 30)`);
+    insert.run(1, 5, 'active', at, at, at, 'Day');
+    insert.run(2, 5, 'completed', at, `${at}x`, at, 'Day');
+    insert.run(3, null, 'active', at, `${at}y`, at, 'Day');
+    insert.run(4, 5, 'active', at, `${at}z`, at, null);
+    migrate(db);
+    expect(db.prepare('SELECT session_id, customer_id, amount_minor, released_at FROM wallet_holds').all()).toEqual([{ session_id: 1, customer_id: 5, amount_minor: 0, released_at: null }]);
+    db.close();
+  });
+
   it('keeps the prices a session started with when its tariff changes later', () => {
     const { store } = memoryStore();
     const t = store.tariffs.create(aTariffInput({ name: 'Day', pricePerKwh: 30, sessionFee: 50 }));
