@@ -1,7 +1,7 @@
 /** @jsxImportSource preact */
 /** Design points 53–55: every charging session, new ones appearing and running ones counting up, live. */
 import { useState } from 'preact/hooks';
-import { dateTime, duration, energy, money, power } from '../shared/format.ts';
+import { dateTime, duration, energy, money, perKwh, power } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
 import { withSessionEvent, type Page, type SessionEvent, type SessionView } from '../shared/types.ts';
 import { Card, Empty, ErrorNote, Loading, PageHeader, Pager } from '../shared/ui.tsx';
@@ -65,7 +65,12 @@ export function SessionsPage() {
                     <td>{duration(s.durationS)}</td>
                     <td class="right">{s.status === 'active' ? power(s.powerW) : '—'}</td>
                     <td class="right" data-testid="energy">{energy(s.energyWh)}</td>
-                    <td class="right">{money(s.costMinor, s.currency)}</td>
+                    <td class="right" data-testid="cost">
+                      {money(s.costMinor, s.currency)}
+                      <div class="muted" data-testid="session-tariff" title={s.tariff ? `${perKwh(s.tariff.pricePerKwh, s.tariff.currency)} + ${money(s.tariff.pricePerMinute, s.tariff.currency)}/min + ${money(s.tariff.sessionFee, s.tariff.currency)} per session, as when it started` : 'No tariff: free'}>
+                        {s.tariff ? s.tariff.name : 'Free'}{s.autoStop === 'balance' ? ' · balance used up' : ''}
+                      </div>
+                    </td>
                     <td><SessionState session={s} />{s.status === 'active' && s.stale && <> <CloseSessionButton session={s} onClosed={() => void sessions.reload()} /></>}</td>
                   </tr>
                 ))}
