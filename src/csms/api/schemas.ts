@@ -3,6 +3,7 @@
  * drops any property not listed, so a secret such as a password hash cannot leak by accident) and
  * feed the OpenAPI document at /docs/json.
  */
+import { CHARGE_POINT_ID_MAX_LENGTH, CHARGE_POINT_ID_PATTERN } from '../domain/charge-point-id.ts';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../domain/passwords.ts';
 
 type Schema = Record<string, unknown>;
@@ -69,8 +70,8 @@ export const pageFields = { total: int, limit: int, offset: int };
 
 export const idParams: Schema = obj({ id: { type: 'integer', minimum: 1 } });
 
-/** OCPP identities go into URLs percent-encoded; a slash would break the OCPP endpoint path. */
-export const chargePointIdSchema: Schema = { type: 'string', minLength: 1, maxLength: 48, pattern: '^[^/]+$' };
+/** A charge point id, by the rule the OCPP gateway checks identities with (domain/charge-point-id.ts). */
+export const chargePointIdSchema: Schema = { type: 'string', minLength: 1, maxLength: CHARGE_POINT_ID_MAX_LENGTH, pattern: CHARGE_POINT_ID_PATTERN };
 
 export const cpParams: Schema = obj({ chargePointId: chargePointIdSchema });
 

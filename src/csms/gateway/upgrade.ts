@@ -1,34 +1,45 @@
 /**
  * Decides, before the WebSocket upgrade, whether a charger may connect (J §3, SEC profile 1):
- * the path names a known identity (else 404), and a charger with an AuthorizationKey presents it as
- * HTTP Basic credentials (else 401). Nothing here touches the socket.
+ * the path is `/ocpp/{identity}` (else 404) with a well-formed identity (else 400) that is known
+ * (else 404), and a charger with an AuthorizationKey presents it as HTTP Basic credentials
+ * (else 401). Nothing here touches the socket.
  */
 import type { IncomingMessage } from 'node:http';
+import { chargePointIdProblem } from '../domain/charge-point-id.ts';
 import { verifyAuthKey } from '../domain/secrets.ts';
 import type { Store } from '../domain/ports.ts';
 import type { ChargePoint } from '../domain/types.ts';
 
-/** OCPP 1.6 chargeBoxIdentity is a CiString48. */
-export const MAX_IDENTITY_LENGTH = 48;
 const PATH_PREFIX = '/ocpp/';
 
 export type UpgradeDecision =
   | { ok: true; identity: string; point: ChargePoint | null; autoRegistered: boolean }
   | { ok: false; status: 400 | 401 | 404; reason: string };
 
-/** Extracts the percent-encoded identity from `/ocpp/{identity}`. */
-export function identityFromUrl(url: string | undefined): string | null {
-  if (!url) return null;
-  const path = url.split('?')[0];
-  if (!path.startsWith(PATH_PREFIX)) return null;
-  const encoded = path.slice(PATH_PREFIX.length);
-  if (encoded.length === 0 || encoded.includes('/')) return null;
-  try {
-    const identity = decodeURIComponent(encoded);
-    return identity.length > 0 && identity.length <= MAX_IDENTITY_LENGTH ? identity : null;
-  } catch {
-    return null;
+export type IdentityFromUrl =
+  | { ok: true; identity: string }
+  | { ok: false; status: 400 | 404; reason: string };
+
+/**
+ * Extracts the identity from `/ocpp/{identity}` and decodes it. A path of another shape is 404; an
+ * identity that does not decode, or whose decoded form is no charge point id (domain/charge-point-id.ts,
+ * the rule the REST API's routes use too: `CP%2F1` decodes to `CP/1`), is 400.
+ */
+export function identityFromUrl(url: string | undefined): IdentityFromUrl {
+  const path = url?.split('?')[0] ?? '';
+  const encoded = path.startsWith(PATH_PREFIX) ? path.slice(PATH_PREFIX.length) : '';
+  if (encoded.length === 0 || encoded.includes('/')) {
+    return { ok: false, status: 404, reason: 'expected /ocpp/{chargePointId}' };
   }
+  let identity: string;
+  try {
+    identity = decodeURIComponent(encoded);
+  } catch {
+    return { ok: false, status: 400, reason: 'the identity is not valid percent-encoded UTF-8' };
+  }
+  const problem = chargePointIdProblem(identity);
+  if (problem !== null) return { ok: false, status: 400, reason: `the identity ${JSON.stringify(identity)} ${problem}` };
+  return { ok: true, identity };
 }
 
 /**
@@ -46,8 +57,9 @@ export function basicCredentials(header: string | undefined): { username: string
 }
 
 export function decideUpgrade(req: IncomingMessage, store: Store, autoRegister: boolean): UpgradeDecision {
-  const identity = identityFromUrl(req.url);
-  if (identity === null) return { ok: false, status: 404, reason: 'expected /ocpp/{chargePointId} with an identity of 1-48 characters' };
+  const parsed = identityFromUrl(req.url);
+  if (!parsed.ok) return parsed;
+  const { identity } = parsed;
   const point = store.chargePoints.get(identity);
   if (!point) {
     if (!autoRegister) return { ok: false, status: 404, reason: `unknown charge point ${identity}` };
