@@ -137,7 +137,12 @@ export interface OcppConnection<In extends ActionMap = ActionMap, Out extends Ac
   readonly isClosed: boolean;
   /** Outgoing CALLs in flight or queued. */
   readonly pendingCalls: number;
-  /** Sends a CALL and resolves with the response payload (J §4.1.1: queued behind any outstanding one). */
+  /**
+   * Sends a CALL and resolves with the response payload (J §4.1.1: queued behind any outstanding one).
+   * Rejects with OcppRequestInvalidError (the payload breaks the schema: nothing was sent), a plain
+   * OcppError (the peer's CALLERROR), OcppAnswerInvalidError (a CALLRESULT that breaks the schema or a
+   * malformed answer), OcppTimeoutError or OcppConnectionClosedError.
+   */
   call<A extends keyof Out & string>(action: A, payload: Out[A]['req'], options?: CallOptions): Promise<Out[A]['conf']>;
   /** Untyped `call`, for actions outside the typed maps. */
   callAny(action: string, payload: object, options?: CallOptions): Promise<Payload>;

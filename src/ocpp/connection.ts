@@ -5,7 +5,9 @@ import type {
   CallContext, CallOptions, Handler, HandlerMap, OcppConnection, OcppConnectionOptions, OcppMessageInfo,
   OcppProtocolErrorInfo,
 } from './connection-types.ts';
-import { OcppConnectionClosedError, OcppError, OcppTimeoutError, type OcppErrorCode } from './errors.ts';
+import {
+  OcppAnswerInvalidError, OcppConnectionClosedError, OcppError, OcppRequestInvalidError, OcppTimeoutError, type OcppErrorCode,
+} from './errors.ts';
 import { decodeFrame, encodeCall, encodeCallError, encodeCallResult, type Payload } from './frames.ts';
 import type { ActionMap } from './messages.ts';
 import { FrameLimiter, peekCallId } from './rate-limit.ts';
@@ -113,7 +115,7 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
     if (this.closed) return Promise.reject(new OcppConnectionClosedError(action, undefined, 'already closed'));
     if (this.validate) {
       const checked = this.validator.validate(action, 'req', payload, STRICT);
-      if (!checked.ok) return Promise.reject(checked.error);
+      if (!checked.ok) return Promise.reject(new OcppRequestInvalidError(action, checked.error.code, checked.error.description, checked.field));
     }
     return new Promise<Payload>((resolve, reject) => {
       const timeoutMs = options?.timeoutMs ?? this.callTimeoutMs;
@@ -204,7 +206,8 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
         if (frame.messageType === 2) this.reply(frame.messageId, null, new OcppError(frame.code, frame.reason), now);
         else if (this.inflight?.messageId === frame.messageId) {
           // A malformed answer still answers: waiting for the timeout would only stall the queue.
-          this.settle()!.reject(new OcppError(frame.code, `malformed answer: ${frame.reason}`));
+          const call = this.settle()!;
+          call.reject(new OcppAnswerInvalidError(call.action, frame.code, `malformed answer: ${frame.reason}`, text));
         }
       }
     }
@@ -215,7 +218,7 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
       const checked = this.validator.validate(call.action, 'conf', payload, this.lenient ? LENIENT : STRICT);
       if (!checked.ok) {
         this.protocolError('invalid-response', call.messageId, call.action, checked.error.code, checked.error.description);
-        call.reject(checked.error);
+        call.reject(new OcppAnswerInvalidError(call.action, checked.error.code, checked.error.description, payload));
         return;
       }
       if (checked.warnings.length > 0) this.opts.onValidationWarning?.(call.action, call.messageId, checked.warnings);

@@ -68,6 +68,42 @@ export class OcppError extends Error {
   }
 }
 
+/**
+ * A CALL we were asked to send breaks the 1.6 schema: refused before anything went on the wire, so
+ * the peer never saw it. `code` is the CALLERROR code the peer would have answered with.
+ */
+export class OcppRequestInvalidError extends OcppError {
+  override name = 'OcppRequestInvalidError';
+
+  constructor(
+    readonly action: string,
+    code: OcppErrorCode,
+    description: string,
+    /** The payload field at fault (`chargingProfile.chargingProfileKind`); '' for the payload itself. */
+    readonly field: string,
+  ) {
+    super(code, description);
+  }
+}
+
+/**
+ * The peer answered our CALL with a CALLRESULT that breaks the 1.6 schema, or with a frame that is
+ * no well-formed answer: not a CALLERROR, though `code` classifies the fault the same way.
+ */
+export class OcppAnswerInvalidError extends OcppError {
+  override name = 'OcppAnswerInvalidError';
+
+  constructor(
+    readonly action: string,
+    code: OcppErrorCode,
+    description: string,
+    /** The CALLRESULT's payload, or the text of a frame that could not be decoded as an answer. */
+    readonly answer: unknown,
+  ) {
+    super(code, description);
+  }
+}
+
 /** A CALL we sent got no answer in time (J §4.1.1: the timeout is the implementation's choice). */
 export class OcppTimeoutError extends Error {
   override name = 'OcppTimeoutError';

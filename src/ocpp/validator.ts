@@ -16,7 +16,12 @@ export type PayloadKind = 'req' | 'conf';
 
 export type ValidationResult =
   | { ok: true; warnings: readonly string[] }
-  | { ok: false; error: OcppError };
+  | {
+      ok: false;
+      error: OcppError;
+      /** The field at fault, as `meterValue[0].timestamp`; '' for the payload itself. */
+      field: string;
+    };
 
 export interface ValidateOptions {
   /** Accept values that break only value constraints (enum, format, length, extra fields) with warnings. */
@@ -112,15 +117,23 @@ function describe(error: ErrorObject): string {
 
 const OK: ValidationResult = Object.freeze({ ok: true, warnings: Object.freeze([]) as readonly string[] });
 
+/** The field an error is about, a missing or undefined property included. */
+function fieldOf(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  const child = error.keyword === 'required' ? params.missingProperty : error.keyword === 'additionalProperties' ? params.additionalProperty : undefined;
+  const path = readablePath(error.instancePath, child === undefined ? undefined : String(child));
+  return path === '(payload)' ? '' : path;
+}
+
 function failure(error: ErrorObject): ValidationResult {
-  return { ok: false, error: new OcppError(codeFor(error), describe(error)) };
+  return { ok: false, error: new OcppError(codeFor(error), describe(error)), field: fieldOf(error) };
 }
 
 function validate(action: string, kind: PayloadKind, payload: unknown, options?: ValidateOptions): ValidationResult {
   const key = `${action}.${kind}`;
   const fast = compiled(firstError, key);
   if (!fast) {
-    return { ok: false, error: new OcppError('NotImplemented', `"${action}" is not an OCPP 1.6 action`) };
+    return { ok: false, error: new OcppError('NotImplemented', `"${action}" is not an OCPP 1.6 action`), field: '' };
   }
   if (fast(payload)) return OK;
   if (!options?.lenient) return failure(fast.errors![0]);

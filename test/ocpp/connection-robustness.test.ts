@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  OcppConnectionClosedError, connectOcpp, type OcppMessageInfo, type OcppProtocolErrorInfo,
+  OcppAnswerInvalidError, OcppConnectionClosedError, connectOcpp, type OcppMessageInfo, type OcppProtocolErrorInfo,
 } from '../../src/ocpp/index.ts';
 import { aBootNotification, aDataTransfer } from '../../src/ocpp/builders.ts';
 import { closeAll, connectRaw, deferred, startServer, track } from './helpers.ts';
@@ -50,7 +50,9 @@ describe('bad input', () => {
     const answer = csms.call('ClearCache', {});
     const [, id] = await peer.nextFrame();
     peer.send(`[3,"${id}",null]`);
-    await expect(answer).rejects.toMatchObject({ code: 'FormationViolation' });
+    const error = await answer.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OcppAnswerInvalidError);
+    expect(error).toMatchObject({ code: 'FormationViolation', action: 'ClearCache', answer: `[3,"${id}",null]` });
     expect(csms.pendingCalls).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  OcppError, OcppTimeoutError, connectOcpp, type OcppMessageInfo, type OcppProtocolErrorInfo,
+  OcppAnswerInvalidError, OcppError, OcppRequestInvalidError, OcppTimeoutError, connectOcpp, type OcppMessageInfo, type OcppProtocolErrorInfo,
 } from '../../src/ocpp/index.ts';
 import { aBootNotification, aMeterValues, aRemoteStartTransaction, aStartTransaction } from '../../src/ocpp/builders.ts';
 import { closeAll, connectRaw, startServer, track } from './helpers.ts';
@@ -106,6 +106,9 @@ describe('outgoing CALLs', () => {
     peer.send([4, id, 'NotSupported', 'no lock on this one', { connector: 2 }]);
     const error = await answer.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OcppError);
+    // A CALLERROR is neither of the errors for payloads that break the schema.
+    expect(error).not.toBeInstanceOf(OcppAnswerInvalidError);
+    expect(error).not.toBeInstanceOf(OcppRequestInvalidError);
     expect(error).toMatchObject({ code: 'NotSupported', description: 'no lock on this one', details: { connector: 2 } });
   });
 
@@ -114,12 +117,17 @@ describe('outgoing CALLs', () => {
     const peer = await connectRaw(`${endpoint}/CP1`);
     const csms = await nextConnection();
 
-    await expect(csms.call('Reset', { type: 'Sideways' as never })).rejects.toMatchObject({ code: 'PropertyConstraintViolation' });
+    const refused = await csms.call('Reset', { type: 'Sideways' as never }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(OcppRequestInvalidError);
+    expect(refused).toMatchObject({ action: 'Reset', code: 'PropertyConstraintViolation', field: 'type' });
     const answer = csms.call('Reset', { type: 'Soft' });
-    const [, id, action] = await peer.nextFrame();
-    expect(action).toBe('Reset');
+    // The refused CALL never went out: the first frame the peer sees is this one.
+    const [, id, action, payload] = await peer.nextFrame();
+    expect([action, payload]).toEqual(['Reset', { type: 'Soft' }]);
     peer.send([3, id, { status: 'Maybe' }]);
-    await expect(answer).rejects.toMatchObject({ code: 'PropertyConstraintViolation' });
+    const invalid = await answer.catch((e: unknown) => e);
+    expect(invalid).toBeInstanceOf(OcppAnswerInvalidError);
+    expect(invalid).toMatchObject({ action: 'Reset', code: 'PropertyConstraintViolation', answer: { status: 'Maybe' } });
     expect(csms.pendingCalls).toBe(0);
   });
 });

@@ -54,6 +54,16 @@ describe('createOcppValidator', () => {
     });
   });
 
+  it('names the field at fault, a missing or undefined one included', () => {
+    const field = (result: ValidationResult) => (result.ok ? null : result.field);
+    const { chargePointModel: _dropped, ...noModel } = aBootNotification();
+    expect(field(validator.validate('BootNotification', 'req', noModel))).toBe('chargePointModel');
+    expect(field(validator.validate('Authorize', 'req', { idTag: 'A', colour: 'red' }))).toBe('colour');
+    const meter = aMeterValues({ meterValue: [aMeterValue({ sampledValue: [aSampledValue({ measurand: 'Energy' as never })] })] });
+    expect(field(validator.validate('MeterValues', 'req', meter))).toBe('meterValue[0].sampledValue[0].measurand');
+    expect(field(validator.validate('Heartbeat', 'req', []))).toBe('');
+  });
+
   it('accepts a charging limit of 16.3 against multipleOf 0.1', () => {
     const payload = aRemoteStartTransaction({
       chargingProfile: {

@@ -9,8 +9,9 @@ import type { Broker, CommandOutcome } from '../domain/ports.ts';
 import type { Notification } from '../domain/types.ts';
 
 /**
- * Throws the CsmsError for an outcome without a charger answer: not connected (503), no answer in
- * time (504) or a CALLERROR (502). Returns the outcome when the charger answered.
+ * Throws the CsmsError for an outcome without a usable charger answer: not connected (503), no answer
+ * in time (504), a CALLERROR (502), an answer that breaks OCPP 1.6 (502). Returns the outcome when the
+ * charger answered.
  */
 export function requireAnswer(outcome: CommandOutcome, chargePointId: string): CommandOutcome {
   const data = { commandId: outcome.commandId };
@@ -20,11 +21,28 @@ export function requireAnswer(outcome: CommandOutcome, chargePointId: string): C
     case 'offline':
       throw new CsmsError('CSMS_ERR_CHARGER_OFFLINE', chargePointId, data);
     case 'error':
-      throw new CsmsError('CSMS_ERR_CHARGER_ERROR', chargePointId, { ...data, error: outcome.response });
+      throw errorOutcome(outcome, chargePointId);
     default:
       // 'timeout', or a 'pending' that the sender gave up on: either way no answer arrived.
       throw new CsmsError('CSMS_ERR_COMMAND_TIMEOUT', chargePointId, data);
   }
+}
+
+/** A command recorded as 'error': the audit's `response.kind` says whether a CALLERROR came back. */
+function errorOutcome(outcome: CommandOutcome, chargePointId: string): CsmsError {
+  const response = (outcome.response ?? {}) as { kind?: unknown; code?: unknown; description?: unknown; answer?: unknown; field?: unknown };
+  const { code, description } = response;
+  if (response.kind === 'invalid-answer') {
+    return new CsmsError('CSMS_ERR_CHARGER_INVALID_ANSWER', `${chargePointId}: ${String(description)}`, {
+      commandId: outcome.commandId, error: { code, description }, answer: response.answer,
+    });
+  }
+  if (response.kind === 'invalid-request') {
+    return new CsmsError('CSMS_ERR_VALIDATION', `the command breaks the OCPP 1.6 schema: ${String(description)}`, {
+      commandId: outcome.commandId, field: response.field, reason: description, ocppCode: code,
+    });
+  }
+  return new CsmsError('CSMS_ERR_CHARGER_ERROR', chargePointId, { commandId: outcome.commandId, error: outcome.response });
 }
 
 /** The `status` field of a charger's answer (Accepted, Rejected, Unlocked…), if it has one. */

@@ -40,6 +40,7 @@ export const ERRORS = {
   CSMS_ERR_CHARGER_OFFLINE: { status: 503, message: 'The charge point is not connected' },
   CSMS_ERR_CHARGER_REJECTED: { status: 502, message: 'The charge point rejected the command' },
   CSMS_ERR_CHARGER_ERROR: { status: 502, message: 'The charge point answered with a CALLERROR' },
+  CSMS_ERR_CHARGER_INVALID_ANSWER: { status: 502, message: "The charge point's answer breaks OCPP 1.6" },
   CSMS_ERR_PAYMENT_PROVIDER: { status: 502, message: 'The payment provider failed' },
   CSMS_ERR_NOT_READY: { status: 503, message: 'A dependency is not ready' },
   CSMS_ERR_BROKER_UNAVAILABLE: { status: 503, message: 'The message broker is not reachable' },

@@ -504,6 +504,7 @@ export interface Broker {
 
 /** Sends a command to a charger and waits for its answer (or a timeout). */
 export interface CommandSender {
+  /** Records, sends and awaits a command; a payload that breaks OCPP 1.6 rejects with CSMS_ERR_VALIDATION, unrecorded and unsent. */
   send(chargePointId: string, action: string, payload: Record<string, unknown>, opts?: { requestedBy?: string; timeoutMs?: number }): Promise<CommandOutcome>;
   isConnected(chargePointId: string): boolean;
 }

@@ -4,7 +4,10 @@
  * A charger connected to another node is reached through that node (the broker's CommandRouter).
  */
 import { randomUUID } from 'node:crypto';
-import { OcppError, OcppTimeoutError, type OcppConnection } from '../../ocpp/index.ts';
+import {
+  createOcppValidator, OcppAnswerInvalidError, OcppError, OcppRequestInvalidError, OcppTimeoutError, type OcppConnection,
+} from '../../ocpp/index.ts';
+import { CsmsError } from '../domain/errors.ts';
 import { notify, pointRoom } from '../domain/notifications.ts';
 import type { Broker, Clock, CommandOutcome, CommandSender, RemoteCommand, Store } from '../domain/ports.ts';
 import type { CommandStatus } from '../domain/types.ts';
@@ -16,6 +19,28 @@ export interface CommandDeps {
   nodeId: string;
   defaultTimeoutMs: number;
   connectionOf(chargePointId: string): OcppConnection<any, any, any> | undefined;
+}
+
+const validator = createOcppValidator();
+
+/**
+ * Refuses a command whose payload breaks the OCPP 1.6 schema, before it is recorded, forwarded or
+ * sent: our caller's mistake (400), not the charger's. Strict whatever the charger's leniency, which
+ * is about what we accept from it. `data.field` is the payload's field.
+ */
+function checkRequest(action: string, payload: Record<string, unknown>): void {
+  const checked = validator.validate(action, 'req', payload, { lenient: false });
+  if (checked.ok) return;
+  const { code, description } = checked.error;
+  throw new CsmsError('CSMS_ERR_VALIDATION', `${action}.req breaks the OCPP 1.6 schema: ${description}`, { field: checked.field, reason: description, ocppCode: code });
+}
+
+/** The audit's `response` of a command that got no usable answer; `kind` tells the three apart. */
+function failureRecord(err: OcppError): Record<string, unknown> {
+  if (err instanceof OcppAnswerInvalidError) return { kind: 'invalid-answer', code: err.code, description: err.description, answer: err.answer };
+  // Only if a payload passed checkRequest on the forwarding node and failed here (another version).
+  if (err instanceof OcppRequestInvalidError) return { kind: 'invalid-request', code: err.code, description: err.description, field: err.field };
+  return { code: err.code, description: err.description, details: err.details };
 }
 
 export function createCommandSender(deps: CommandDeps): CommandSender {
@@ -43,7 +68,7 @@ export function createCommandSender(deps: CommandDeps): CommandSender {
       return finish(commandId, cmd, 'answered', response);
     } catch (err) {
       if (err instanceof OcppTimeoutError) return finish(commandId, cmd, 'timeout', null);
-      if (err instanceof OcppError) return finish(commandId, cmd, 'error', { code: err.code, description: err.description, details: err.details });
+      if (err instanceof OcppError) return finish(commandId, cmd, 'error', failureRecord(err));
       // The socket closed while we waited.
       return finish(commandId, cmd, 'offline', { description: (err as Error).message });
     }
@@ -56,6 +81,7 @@ export function createCommandSender(deps: CommandDeps): CommandSender {
     isConnected: (id) => deps.connectionOf(id) !== undefined,
 
     async send(chargePointId, action, payload, opts = {}) {
+      checkRequest(action, payload);
       const cmd: RemoteCommand = { chargePointId, action, payload, requestedBy: opts.requestedBy ?? null, timeoutMs: opts.timeoutMs ?? deps.defaultTimeoutMs };
       if (!deps.connectionOf(chargePointId) && broker.commands) {
         const node = store.chargePoints.nodeOf(chargePointId);

@@ -40,6 +40,17 @@ export const COMMAND_ROUTES: CommandRoute[] = [
   { path: 'data-transfer', action: 'DataTransfer', summary: 'Vendor-specific data transfer', params: { vendorId: { type: 'string', minLength: 1, maxLength: 255 }, messageId: { type: 'string', maxLength: 50 }, data: { type: 'string' } }, required: ['vendorId'] },
 ];
 
+/**
+ * A payload that breaks the OCPP 1.6 schema names the payload's field; the payload is the body less
+ * `chargePointId`, so the body's field is the same one under `body.`, as for every other 400.
+ */
+function inBody(err: unknown): unknown {
+  if (!(err instanceof CsmsError) || err.code !== 'CSMS_ERR_VALIDATION' || typeof err.data?.field !== 'string') return err;
+  // `chargingSchedulePeriod[0].limit` → `body.chargingSchedulePeriod.0.limit`, as Fastify's own 400s spell paths.
+  const field = ['body', ...err.data.field.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean)].join('.');
+  return new CsmsError('CSMS_ERR_VALIDATION', err.detail, { ...err.data, field });
+}
+
 /** POST /api/charger/<command> and GET /api/charger/:chargePointId/commands (admin). */
 export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const { store, commands } = ctx;
@@ -59,10 +70,14 @@ export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =>
       const { chargePointId, ...payload } = request.body;
       if (!store.chargePoints.get(chargePointId)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
       const admin = currentUser(request);
-      const outcome = await commands.send(chargePointId, route.action, payload, { requestedBy: `admin:${admin.id}` });
-      // The command sender records the outcome in the audit and announces it to the point's room.
-      requireAnswer(outcome, chargePointId);
-      return { commandId: outcome.commandId, status: outcome.status, response: outcome.response };
+      try {
+        const outcome = await commands.send(chargePointId, route.action, payload, { requestedBy: `admin:${admin.id}` });
+        // The command sender records the outcome in the audit and announces it to the point's room.
+        requireAnswer(outcome, chargePointId);
+        return { commandId: outcome.commandId, status: outcome.status, response: outcome.response };
+      } catch (err) {
+        throw inBody(err);
+      }
     });
   }
 
