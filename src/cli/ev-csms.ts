@@ -87,7 +87,15 @@ function serveCommand(): Command {
     };
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
-    const info = await csms.start();
+    // A failed start has closed what it opened (start() cleans up): nothing keeps the process alive,
+    // and main() turns the error into one line and a non-zero exit code.
+    let info: CsmsInfo;
+    try {
+      info = await csms.start();
+    } catch (err) {
+      dashboard?.stop();
+      throw err;
+    }
     if (typeof flags.readyFile === 'string') writeReadyFile(flags.readyFile, info);
     process.stdout.write(banner(info));
     dashboard?.show(csms);

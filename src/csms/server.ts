@@ -13,7 +13,7 @@ import pino, { type Logger } from 'pino';
 import { createApi, ensureAdmin } from './api/app.ts';
 import { createMemoryBroker } from './broker/memory.ts';
 import { createRabbitBroker } from './broker/rabbitmq/index.ts';
-import type { CsmsConfig } from './config.ts';
+import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
 import type { Broker, Clock } from './domain/ports.ts';
@@ -69,131 +69,176 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       return { store, broker, processor, gateway, api, notifier, logger };
     },
 
+    /**
+     * Opens everything, in order. If a step fails (a port in use, an unreachable dependency, a bad
+     * database), what the earlier steps opened is closed again before the error is rethrown, so the
+     * process is left with no open port, worker or database handle and can exit.
+     */
     async start(): Promise<CsmsInfo> {
-      store = createSqliteStore(config.dbPath);
-      if (!isMemory(config.dbPath)) checkpointer = startCheckpointer(store.db, config.dbPath);
-      // One node owns every connection in embedded mode; with a shared broker, other nodes may hold some.
-      if (!config.enableRabbitmq) store.chargePoints.setAllOffline();
-      broker = config.enableRabbitmq
-        ? createRabbitBroker({
-            url: config.rabbitmqUrl,
-            namespace: config.rabbitmqNamespace,
-            nodeId,
-            outbox: store.outbox,
-            nodes: store.nodes,
-            prefetch: config.rabbitmqPrefetch,
-            maxAttempts: config.processingMaxAttempts,
-            retryDelayMs: config.processingRetryDelayMs,
-            logger: logger.child({ component: 'rabbitmq' }),
-          })
-        : createMemoryBroker({ journal: store.journal, maxAttempts: config.processingMaxAttempts, retryDelayMs: config.processingRetryDelayMs, onError: (err) => logger.error({ err }, 'event processing failed') });
-      await broker.start();
-      const charging = createCharging({
-        store,
-        clock,
-        currency: config.currency,
-        minStartBalance: config.minStartBalance,
-        holdMinor: config.walletHoldMinor,
-        staleAfterMs: config.sessionStaleAfterS * 1000,
-      });
-      const stopsBeforeGateway: AutoStop[] = [];
-      const sendStop = (g: Gateway, stop: AutoStop) => {
-        g.commands
-          .send(stop.chargePointId, 'RemoteStopTransaction', { transactionId: stop.transactionId }, { requestedBy: 'csms: balance used up' })
-          .then(
-            (outcome) => logger.info({ ...stop, status: outcome.status }, 'asked the charger to stop: balance used up'),
-            (err) => logger.warn({ err, ...stop }, 'could not ask the charger to stop (balance used up); asking again at a later reading'),
-          );
-      };
-      processor = createProcessor({
-        store,
-        charging,
-        broker,
-        clock,
-        messageLogRetention: config.messageLogRetention,
-        // Only the Socket.io notifier delivers dashboard.stats; polling pages read GET /api/cms/dashboard.
-        statsIntervalMs: config.enableRabbitmq ? 5000 : 0,
-        onError: (err, event) => logger.error({ err, eventId: event.eventId, kind: event.kind }, 'event failed'),
-        // The gateway starts after the processor: a stop asked for before it exists waits for it.
-        requestStop: (stop) => (gateway ? sendStop(gateway, stop) : stopsBeforeGateway.push(stop)),
-      });
-      processor.start();
-      const demo = config.demo ? await seedDemo(store, clock, config.currency) : null;
-      gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId });
-      for (const stop of stopsBeforeGateway.splice(0)) sendStop(gateway, stop);
-      const ocppPort = await gateway.listen(config.ocppPort, config.host);
-      const admin = await ensureAdmin(store, config);
-      const readyStore = store;
-      const readyBroker = broker;
-      const web = await loadWebAssets();
-      if (web.built) logger.info({ files: web.assets.size }, 'web pages bundled in memory (dist/web missing or older than src/csms/web)');
-      api = createApi({
-        config,
-        web: web.assets,
-        store,
-        charging,
-        commands: gateway.commands,
-        broker,
-        clock,
-        logger: logger.child({ component: 'api' }),
-        payments: paymentProviderFor(config, clock),
-        readiness: () => ({ database: readyStore.ping(), broker: readyBroker.health() }),
-      });
-      await api.listen({ port: config.port, host: config.host });
-      if (config.enableRabbitmq) {
-        const app = api;
-        notifier = createNotifier({
-          httpServer: app.server,
-          verifyToken: (token) => {
-            try {
-              const claims = app.jwt.verify<{ sub: string; role: string }>(token);
-              return { sub: String(claims.sub), role: claims.role };
-            } catch {
-              return null;
-            }
-          },
-          store,
-          broker,
-          logger: logger.child({ component: 'notifier' }),
-        });
-        notifier.start();
+      try {
+        return await open();
+      } catch (err) {
+        await closeAll().catch((closeErr: unknown) => logger.error({ err: closeErr }, 'cleanup after a failed start failed'));
+        throw err;
       }
-      const address = api.server.address();
-      const httpPort = typeof address === 'object' && address ? address.port : config.port;
-      const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-      info = {
-        nodeId,
-        httpPort,
-        ocppPort,
-        httpUrl: `http://${shownHost}:${httpPort}`,
-        ocppUrl: `ws://${shownHost}:${ocppPort}/ocpp`,
-        mode: config.enableRabbitmq ? 'rabbitmq' : 'embedded',
-        admin,
-        demo,
-      };
-      logger.info({ httpPort, ocppPort, mode: info.mode, db: config.dbPath, walletSelfTopup: config.walletSelfTopup, checkout: Boolean(config.paymentCheckoutUrl) }, 'ev-csms started');
-      return info;
     },
 
     /** Stops accepting, drains what was accepted, then closes the database. Safe to call twice. */
-    async close(): Promise<void> {
-      // Open sockets would keep the HTTP server from closing: the notifier goes first.
-      await notifier?.close();
-      await api?.close();
-      await gateway?.close();
-      await broker?.close();
-      processor?.close();
-      await checkpointer?.stop();
-      store?.close();
-      checkpointer = null;
-      api = null;
-      notifier = null;
-      gateway = null;
-      broker = null;
-      processor = null;
-      store = null;
-    },
+    close: closeAll,
   };
+
+  async function open(): Promise<CsmsInfo> {
+    store = createSqliteStore(config.dbPath);
+    if (!isMemory(config.dbPath)) checkpointer = startCheckpointer(store.db, config.dbPath);
+    // One node owns every connection in embedded mode; with a shared broker, other nodes may hold some.
+    if (!config.enableRabbitmq) store.chargePoints.setAllOffline();
+    broker = config.enableRabbitmq
+      ? createRabbitBroker({
+          url: config.rabbitmqUrl,
+          namespace: config.rabbitmqNamespace,
+          nodeId,
+          outbox: store.outbox,
+          nodes: store.nodes,
+          prefetch: config.rabbitmqPrefetch,
+          maxAttempts: config.processingMaxAttempts,
+          retryDelayMs: config.processingRetryDelayMs,
+          logger: logger.child({ component: 'rabbitmq' }),
+        })
+      : createMemoryBroker({ journal: store.journal, maxAttempts: config.processingMaxAttempts, retryDelayMs: config.processingRetryDelayMs, onError: (err) => logger.error({ err }, 'event processing failed') });
+    await broker.start();
+    const charging = createCharging({
+      store,
+      clock,
+      currency: config.currency,
+      minStartBalance: config.minStartBalance,
+      holdMinor: config.walletHoldMinor,
+      staleAfterMs: config.sessionStaleAfterS * 1000,
+    });
+    const stopsBeforeGateway: AutoStop[] = [];
+    const sendStop = (g: Gateway, stop: AutoStop) => {
+      g.commands
+        .send(stop.chargePointId, 'RemoteStopTransaction', { transactionId: stop.transactionId }, { requestedBy: 'csms: balance used up' })
+        .then(
+          (outcome) => logger.info({ ...stop, status: outcome.status }, 'asked the charger to stop: balance used up'),
+          (err) => logger.warn({ err, ...stop }, 'could not ask the charger to stop (balance used up); asking again at a later reading'),
+        );
+    };
+    processor = createProcessor({
+      store,
+      charging,
+      broker,
+      clock,
+      messageLogRetention: config.messageLogRetention,
+      // Only the Socket.io notifier delivers dashboard.stats; polling pages read GET /api/cms/dashboard.
+      statsIntervalMs: config.enableRabbitmq ? 5000 : 0,
+      onError: (err, event) => logger.error({ err, eventId: event.eventId, kind: event.kind }, 'event failed'),
+      // The gateway starts after the processor: a stop asked for before it exists waits for it.
+      requestStop: (stop) => (gateway ? sendStop(gateway, stop) : stopsBeforeGateway.push(stop)),
+    });
+    processor.start();
+    const demo = config.demo ? await seedDemo(store, clock, config.currency) : null;
+    gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId });
+    for (const stop of stopsBeforeGateway.splice(0)) sendStop(gateway, stop);
+    const ocppPort = await gateway.listen(config.ocppPort, config.host).catch((err: unknown) => {
+      throw listenFailure('OCPP', 'ocppPort', err);
+    });
+    const admin = await ensureAdmin(store, config);
+    const readyStore = store;
+    const readyBroker = broker;
+    const web = await loadWebAssets();
+    if (web.built) logger.info({ files: web.assets.size }, 'web pages bundled in memory (dist/web missing or older than src/csms/web)');
+    api = createApi({
+      config,
+      web: web.assets,
+      store,
+      charging,
+      commands: gateway.commands,
+      broker,
+      clock,
+      logger: logger.child({ component: 'api' }),
+      payments: paymentProviderFor(config, clock),
+      readiness: () => ({ database: readyStore.ping(), broker: readyBroker.health() }),
+    });
+    await api.listen({ port: config.port, host: config.host }).catch((err: unknown) => {
+      throw listenFailure('HTTP', 'port', err);
+    });
+    if (config.enableRabbitmq) {
+      const app = api;
+      notifier = createNotifier({
+        httpServer: app.server,
+        verifyToken: (token) => {
+          try {
+            const claims = app.jwt.verify<{ sub: string; role: string }>(token);
+            return { sub: String(claims.sub), role: claims.role };
+          } catch {
+            return null;
+          }
+        },
+        store,
+        broker,
+        logger: logger.child({ component: 'notifier' }),
+      });
+      notifier.start();
+    }
+    const address = api.server.address();
+    const httpPort = typeof address === 'object' && address ? address.port : config.port;
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    info = {
+      nodeId,
+      httpPort,
+      ocppPort,
+      httpUrl: `http://${shownHost}:${httpPort}`,
+      ocppUrl: `ws://${shownHost}:${ocppPort}/ocpp`,
+      mode: config.enableRabbitmq ? 'rabbitmq' : 'embedded',
+      admin,
+      demo,
+    };
+    logger.info({ httpPort, ocppPort, mode: info.mode, db: config.dbPath, walletSelfTopup: config.walletSelfTopup, checkout: Boolean(config.paymentCheckoutUrl) }, 'ev-csms started');
+    return info;
+  }
+
+  /** Stops accepting, drains what was accepted, then closes the database; each step runs even if one before it failed. */
+  async function closeAll(): Promise<void> {
+    const steps: (() => unknown)[] = [
+      // Open sockets would keep the HTTP server from closing: the notifier goes first.
+      () => notifier?.close(),
+      () => api?.close(),
+      () => gateway?.close(),
+      () => broker?.close(),
+      () => processor?.close(),
+      () => checkpointer?.stop(),
+      () => store?.close(),
+    ];
+    let failure: unknown = null;
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    checkpointer = null;
+    api = null;
+    notifier = null;
+    gateway = null;
+    broker = null;
+    processor = null;
+    store = null;
+    if (failure !== null) throw failure;
+  }
+
+  /** A port that cannot be opened, named by the setting that chose it; other errors pass unchanged. */
+  function listenFailure(server: 'HTTP' | 'OCPP', key: 'port' | 'ocppPort', err: unknown): unknown {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'may not be opened by this user' : null;
+    if (why === null) return err;
+    const port = config[key];
+    return new CsmsError(
+      'CSMS_ERR_PORT_UNAVAILABLE',
+      `the ${server} port ${port} on ${config.host} ${why}: free it, or choose another with ${ENV_NAMES[key]} or --${kebab(key)} (0 = any free port)`,
+      { server: server.toLowerCase(), host: config.host, port, reason: code },
+    );
+  }
 }
 
 export type Csms = ReturnType<typeof createCsms>;

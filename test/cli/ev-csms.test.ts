@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,7 +20,10 @@ function run(args: string[], env: Record<string, string> = {}) {
 
 describe('ev-csms CLI', () => {
   const dirs: string[] = [];
+  /** Servers a test expects to exit by themselves: killed here if one did not (a test timeout skips its own finally). */
+  const children: ReturnType<typeof run>['child'][] = [];
   afterEach(() => {
+    for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
@@ -61,5 +65,24 @@ describe('ev-csms CLI', () => {
     expect(await p.exited).toBe(0);
     expect(p.out()).toContain('stopped.');
     expect(existsSync(join(dir, 'csms.db'))).toBe(true);
+  });
+
+  it('exits 1 on its own with a line naming the busy HTTP port, after opening the OCPP port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ev-cli-'));
+    dirs.push(dir);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const busy = (blocker.address() as { port: number }).port;
+    // The OCPP port (any free one) opens first, then the HTTP port fails.
+    const p = run(['serve', '--port', String(busy), '--ocpp-port', '0', '--host', '127.0.0.1', '--db', join(dir, 'csms.db')]);
+    children.push(p.child);
+    try {
+      // It exits on its own (before, the open OCPP port kept it running): nothing the failed start opened is left.
+      expect(await p.exited, p.err()).toBe(1);
+      expect(p.err()).toContain(`ev-csms: CSMS_ERR_PORT_UNAVAILABLE: A port the CSMS must listen on cannot be opened: the HTTP port ${busy} on 127.0.0.1 is already in use`);
+      expect(p.out()).not.toContain('ev-csms is running');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
   });
 });

@@ -46,6 +46,7 @@ export const ERRORS = {
   CSMS_ERR_BROKER_UNAVAILABLE: { status: 503, message: 'The message broker is not reachable' },
   CSMS_ERR_COMMAND_TIMEOUT: { status: 504, message: 'The charge point did not answer in time' },
   CSMS_ERR_CONFIG: { status: 500, message: 'The configuration is invalid' },
+  CSMS_ERR_PORT_UNAVAILABLE: { status: 500, message: 'A port the CSMS must listen on cannot be opened' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type CsmsErrorCode = keyof typeof ERRORS;
