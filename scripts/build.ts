@@ -1,0 +1,45 @@
+/**
+ * `npm run build` (and `prepare`, so `npm install` runs it): the two CLIs compiled to dist/cli, the
+ * web pages to dist/web. esbuild bundles each CLI with our sources inlined and every package left
+ * as an import (native better-sqlite3 among them); code that a command loads with `import()` goes
+ * to a shared chunk, so `--help` loads only commander and the command definitions.
+ */
+import { rmSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { writeWeb } from '../src/csms/web/build.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const CLI_OUT_DIR = join(ROOT, 'dist', 'cli');
+
+/** Compiles bin's two entry points; returns the number of files written. */
+export async function buildCli(): Promise<number> {
+  // Stamped with the time the build read the sources, so that bin/ sees a source saved during it as newer.
+  const started = new Date();
+  rmSync(CLI_OUT_DIR, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { 'ev-csms': join(ROOT, 'src/cli/ev-csms.ts'), 'ev-sim': join(ROOT, 'src/cli/ev-sim.ts') },
+    outdir: CLI_OUT_DIR,
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'linked',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const files = Object.keys(result.metafile.outputs);
+  for (const entry of ['ev-csms.js', 'ev-sim.js']) utimesSync(join(CLI_OUT_DIR, entry), started, started);
+  return files.length;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const started = performance.now();
+  const cli = await buildCli();
+  const web = await writeWeb();
+  console.log(`built: ${cli} files in dist/cli, ${web} in dist/web (${Math.round(performance.now() - started)} ms)`);
+}
