@@ -4,13 +4,15 @@
  * as an import (native better-sqlite3 among them); code that a command loads with `import()` goes
  * to a shared chunk, so `--help` loads only commander and the command definitions.
  */
-import { rmSync, utimesSync } from 'node:fs';
+import { readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { writeWeb } from '../src/csms/web/build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const INLINED = new Set(['zod']);
 export const CLI_OUT_DIR = join(ROOT, 'dist', 'cli');
 
 /** Compiles bin's two entry points; returns the number of files written. */
@@ -27,7 +29,12 @@ export async function buildCli(): Promise<number> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    // Packages stay imports from node_modules (better-sqlite3 is native; others read files beside
+    // them, or are CommonJS, which an ES module bundle cannot inline without a require shim), except
+    // zod, which every start loads: inlined, Node no longer resolves and reads its many modules one by one.
+    external: Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+      .filter((name) => !INLINED.has(name))
+      .flatMap((name) => [name, `${name}/*`]),
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',
