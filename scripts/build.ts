@@ -1,8 +1,8 @@
 /**
  * `npm run build` (and `prepare`, so `npm install` runs it): the two CLIs compiled to dist/cli, the
- * web pages to dist/web. esbuild bundles each CLI with our sources inlined and every package left
- * as an import (native better-sqlite3 among them); code that a command loads with `import()` goes
- * to a shared chunk, so `--help` loads only commander and the command definitions.
+ * web pages to dist/web. esbuild bundles each CLI with our sources inlined and the packages left as
+ * imports (native better-sqlite3 among them); code that a command loads with `import()` goes to
+ * chunks of its own, so `--help` loads little more than commander and the command definitions.
  */
 import { readFileSync, rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +39,9 @@ export async function buildCli(): Promise<number> {
     metafile: true,
     logLevel: 'warning',
   });
+  // A package imported without being in package.json would be inlined, CommonJS or not: refuse it.
+  const inlined = Object.keys(result.metafile.inputs).filter((path) => path.includes('node_modules/') && ![...INLINED].some((name) => path.includes(`node_modules/${name}/`)));
+  if (inlined.length > 0) throw new Error(`inlined by accident (add the package to package.json): ${inlined.slice(0, 5).join(', ')}`);
   const files = Object.keys(result.metafile.outputs);
   for (const entry of ['ev-csms.js', 'ev-sim.js']) utimesSync(join(CLI_OUT_DIR, entry), started, started);
   return files.length;
