@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx: no build step between a clone and a running server.
-import { register } from 'tsx/esm/api';
+// dist/cli/ev-csms.js when it is up to date, else src/cli/ev-csms.ts through tsx: see load.js.
+import { loadCli } from './load.js';
 
-register();
-const { main } = await import('../src/cli/ev-csms.ts');
+const { main } = await loadCli('ev-csms');
 process.exitCode = await main(process.argv);

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources through tsx: no build step between a clone and a running simulator.
-import { register } from 'tsx/esm/api';
+// dist/cli/ev-sim.js when it is up to date, else src/cli/ev-sim.ts through tsx: see load.js.
+import { loadCli } from './load.js';
 
-register();
-const { main } = await import('../src/cli/ev-sim.ts');
+const { main } = await loadCli('ev-sim');
 process.exitCode = await main(process.argv);

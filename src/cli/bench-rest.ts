@@ -7,6 +7,7 @@ import { testConfig } from '../csms/config.ts';
 import { createCsms } from '../csms/server.ts';
 import { aBootNotification, aStartTransaction, aStatusNotification, connectOcpp, type OcppConnection } from '../ocpp/index.ts';
 import type { BenchResult, BenchRow } from '../simulator/report/index.ts';
+import { BENCH_LIMITS } from './bench-limits.ts';
 
 export interface BenchRestOptions {
   /** `http://127.0.0.1:3000`, or null to start an embedded CSMS with demo data. */
@@ -20,7 +21,6 @@ export interface BenchRestOptions {
   signal?: AbortSignal;
 }
 
-export const BENCH_LIMITS = { maxDurationS: 300, maxConnections: 1000 } as const;
 
 /** The pages' polled reads: a customer's active session and station list, the CMS dashboard. */
 const ENDPOINTS = [

@@ -5,9 +5,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { ChannelModel } from 'amqplib';
 import { Command, Option } from 'commander';
-import { connectOnce, redact, withChannel } from '../csms/broker/rabbitmq/connection.ts';
-import { DEFAULT_LIST_LIMIT, listDeadLetters, replayDeadLetters } from '../csms/broker/rabbitmq/dead-letters.ts';
-import { topology, type Topology } from '../csms/broker/rabbitmq/topology.ts';
+import type { Topology } from '../csms/broker/rabbitmq/topology.ts';
 import { loadConfig } from '../csms/config.ts';
 import { CsmsError } from '../csms/domain/errors.ts';
 import type { DeadLetter } from '../csms/domain/ports.ts';
@@ -27,8 +25,19 @@ function target(flags: { rabbitmqUrl?: string; rabbitmqNamespace?: string }): Dl
   return { url: config.rabbitmqUrl, namespace: config.rabbitmqNamespace };
 }
 
+/** The broker modules, loaded when a dlq command runs: `ev-csms --help` and `serve` do without amqplib. */
+async function rabbitmq() {
+  const [connection, deadLetters, topology] = await Promise.all([
+    import('../csms/broker/rabbitmq/connection.ts'),
+    import('../csms/broker/rabbitmq/dead-letters.ts'),
+    import('../csms/broker/rabbitmq/topology.ts'),
+  ]);
+  return { ...connection, ...deadLetters, ...topology };
+}
+
 /** Connects, checks that the namespace's dead-letter queue exists, runs `fn`, disconnects. */
 async function withDeadLetterQueue<T>(to: DlqTarget, fn: (model: ChannelModel, t: Topology, count: number) => Promise<T>): Promise<T> {
+  const { connectOnce, redact, withChannel, topology } = await rabbitmq();
   let model: ChannelModel;
   try {
     model = await connectOnce(to.url, { connectTimeoutMs: 5000 });
@@ -70,6 +79,7 @@ export function formatDeadLetters(letters: DeadLetter[]): string {
 /** `dlq list`: prints the dead letters (oldest first) and leaves them in the queue. */
 export async function runDlqList(to: DlqTarget, opts: { json?: boolean; limit?: number } = {}, print: Print = stdout): Promise<DeadLetter[]> {
   return withDeadLetterQueue(to, async (model, t, count) => {
+    const { withChannel, listDeadLetters, DEFAULT_LIST_LIMIT } = await rabbitmq();
     const letters = await withChannel(model, (ch) => listDeadLetters(ch, t, opts.limit ?? DEFAULT_LIST_LIMIT));
     if (opts.json) print(JSON.stringify(letters, null, 2));
     else if (letters.length === 0) print(`No dead letters in ${t.queues.dead}.`);
@@ -98,6 +108,7 @@ export async function runDlqReplay(to: DlqTarget, opts: { yes?: boolean } = {}, 
         return 0;
       }
     }
+    const { withChannel, replayDeadLetters } = await rabbitmq();
     const moved = await withChannel(model, (ch) => replayDeadLetters(ch, t));
     print(`Replayed ${moved} dead letter${moved === 1 ? '' : 's'} to ${t.queues.events}.`);
     return moved;

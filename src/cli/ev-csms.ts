@@ -3,9 +3,8 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { ConfigError, ENV_NAMES, configSchema, kebab, loadConfig, type CsmsConfigInput } from '../csms/config.ts';
 import { isCsmsError } from '../csms/domain/errors.ts';
-import { createCsms, type CsmsInfo } from '../csms/server.ts';
+import type { CsmsInfo } from '../csms/server.ts';
 import { dlqCommand } from './dlq.ts';
-import { prepareServerDashboard } from './server-dashboard.ts';
 
 const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   host: 'interface to listen on',
@@ -73,7 +72,9 @@ function serveCommand(): Command {
     }
     if (flags.db !== undefined && overrides.dbPath === undefined) overrides.dbPath = flags.db;
     const config = loadConfig(overrides as CsmsConfigInput);
-    const dashboard = flags.dashboard ? prepareServerDashboard(config) : null;
+    // Loaded here, not at the top: `--help` and `dlq` need neither the server nor ink.
+    const { createCsms } = await import('../csms/server.ts');
+    const dashboard = flags.dashboard ? (await import('./server-dashboard.ts')).prepareServerDashboard(config) : null;
     const csms = createCsms(config, dashboard ? { logger: dashboard.logger } : {});
     let stopping = false;
     const stop = async (signal: string) => {

@@ -3,12 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { defaultReportDir, renderBenchSummary } from '../simulator/report/index.ts';
-import { formatScenarioErrors, loadScenario } from '../simulator/scenario/loader.ts';
-import { runScenario } from '../simulator/runner.ts';
-import { exampleScenario } from '../simulator/scenario/example.ts';
-import { BENCH_LIMITS, benchRest, refuseTarget } from './bench-rest.ts';
-import { runCommand, type RunFlags, type RunIo } from './run-scenario.ts';
+import { BENCH_LIMITS } from './bench-limits.ts';
+import type { RunFlags, RunIo } from './run-scenario.ts';
 
 const EXAMPLE_FILE = 'scenario.yaml';
 
@@ -39,6 +35,8 @@ export async function main(argv: string[], io: RunIo = { stdout: process.stdout,
     .option('--no-dashboard', 'plain progress lines even on a terminal')
     .addHelpText('after', '\nCtrl-C ends the load early and still writes the reports: the thresholds are judged on the data\nso far (exit 0 if they held, 1 if one failed). A second Ctrl-C quits at once without reports (130).')
     .action(async (file: string, flags: RunFlags) => {
+      // Each command loads what it needs when it runs: `--help` loads none of it.
+      const [{ runCommand }, { runScenario }] = await Promise.all([import('./run-scenario.ts'), import('../simulator/runner.ts')]);
       code = await runCommand(file, flags, runScenario, io);
     });
 
@@ -47,6 +45,7 @@ export async function main(argv: string[], io: RunIo = { stdout: process.stdout,
     .description('check a scenario file; errors name the line and the field')
     .argument('<scenario>', 'scenario YAML file')
     .action(async (file: string) => {
+      const { formatScenarioErrors, loadScenario } = await import('../simulator/scenario/loader.ts');
       const loaded = await loadScenario(file);
       if (loaded.ok) {
         const s = loaded.scenario;
@@ -70,6 +69,7 @@ export async function main(argv: string[], io: RunIo = { stdout: process.stdout,
         code = 2;
         return;
       }
+      const { exampleScenario } = await import('../simulator/scenario/example.ts');
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, exampleScenario());
       io.stdout.write(`wrote ${file}; check it with: ev-sim validate ${file}, run it with: ev-sim run ${file}\n`);
@@ -126,6 +126,7 @@ async function benchAction(flags: BenchFlags, io: RunIo): Promise<number> {
     io.stderr.write('ev-sim bench rest: give either --target <httpUrl> or --embedded\n');
     return 2;
   }
+  const [{ benchRest, refuseTarget }, { defaultReportDir, renderBenchSummary }] = await Promise.all([import('./bench-rest.ts'), import('../simulator/report/index.ts')]);
   const refused = flags.target ? refuseTarget(flags.target) : null;
   if (refused) {
     io.stderr.write(`ev-sim bench rest: ${refused}\n`);

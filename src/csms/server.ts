@@ -12,14 +12,13 @@ import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { createApi, ensureAdmin } from './api/app.ts';
 import { createMemoryBroker } from './broker/memory.ts';
-import { createRabbitBroker } from './broker/rabbitmq/index.ts';
 import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
 import type { Broker, Clock } from './domain/ports.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
 import { createGateway, type Gateway } from './gateway/gateway.ts';
-import { createNotifier, type Notifier } from './notifier/notifier.ts';
+import type { Notifier } from './notifier/notifier.ts';
 import { paymentProviderFor } from './payments/index.ts';
 import { createProcessor, type Processor } from './processor/processor.ts';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer.ts';
@@ -92,8 +91,10 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     if (!isMemory(config.dbPath)) checkpointer = startCheckpointer(store.db, config.dbPath);
     // One node owns every connection in embedded mode; with a shared broker, other nodes may hold some.
     if (!config.enableRabbitmq) store.chargePoints.setAllOffline();
-    broker = config.enableRabbitmq
-      ? createRabbitBroker({
+    // amqplib and socket.io load only in RabbitMQ mode: an embedded server starts without them.
+    const rabbitmq = config.enableRabbitmq ? await import('./broker/rabbitmq/index.ts') : null;
+    broker = rabbitmq
+      ? rabbitmq.createRabbitBroker({
           url: config.rabbitmqUrl,
           namespace: config.rabbitmqNamespace,
           nodeId,
@@ -164,6 +165,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     });
     if (config.enableRabbitmq) {
       const app = api;
+      const { createNotifier } = await import('./notifier/notifier.ts');
       notifier = createNotifier({
         httpServer: app.server,
         verifyToken: (token) => {

@@ -4,11 +4,20 @@
  * from `--ready-file` (not from the human banner); stdout and stderr go to a log file.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, fstatSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readSync, writeFileSync, writeSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ENV_NAMES, kebab, type CsmsConfig } from '../csms/config.ts';
 
-const BIN = new URL('../../bin/ev-csms.js', import.meta.url).pathname;
+/** The nearest directory above this module with a package.json: the same from src/simulator/ and from the compiled dist/cli/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const BIN = join(packageRoot(), 'bin', 'ev-csms.js');
 
 /** What `ev-csms serve --ready-file` writes once it listens. */
 export interface ChildReady {

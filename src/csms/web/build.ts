@@ -1,15 +1,24 @@
 /**
  * Bundles the web pages (user panel and CMS) with esbuild. `npm install` runs it through the
- * `prepare` script and writes `dist/web/`; `loadWebAssets` serves that build, or bundles in memory
- * when it is missing or older than the sources (an install with --ignore-scripts, a source edit).
+ * `prepare` script (scripts/build.ts) and writes `dist/web/`; `loadWebAssets` serves that build, or
+ * bundles in memory when it is missing or older than the sources (an install with --ignore-scripts,
+ * a source edit).
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const SOURCE_DIR = dirname(fileURLToPath(import.meta.url));
-export const DEFAULT_OUT_DIR = join(SOURCE_DIR, '..', '..', '..', 'dist', 'web');
+/** The nearest directory above this module with a package.json: the same from src/csms/web/ and from the compiled dist/cli/. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const ROOT = packageRoot();
+const SOURCE_DIR = join(ROOT, 'src', 'csms', 'web');
+export const DEFAULT_OUT_DIR = join(ROOT, 'dist', 'web');
 
 /** The two apps: URL prefix, entry point and page title. */
 const APPS = [
@@ -57,7 +66,9 @@ function asset(path: string, body: Buffer): [string, WebAsset] {
   return [path, { body, type: TYPES[extname(path)] ?? 'application/octet-stream', etag }];
 }
 
+/** 0 when the sources are absent (an install of the build alone): then dist/web is served as it is. */
 function newestSourceMtime(dir = SOURCE_DIR): number {
+  if (!existsSync(dir)) return 0;
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -69,7 +80,10 @@ function newestSourceMtime(dir = SOURCE_DIR): number {
 
 /** Bundles both apps; returns every output file by its path below the mount point. */
 export async function bundleWeb(): Promise<WebAssets> {
-  const { build } = await import('esbuild');
+  // A build-time tool (a devDependency): an install of the build alone serves dist/web and never gets here.
+  const { build } = await import('esbuild').catch((err: unknown) => {
+    throw new Error(`dist/web is missing or older than src/csms/web, and esbuild is not installed to bundle the pages: run \`npm run build\` (${(err as Error).message})`);
+  });
   const assets: WebAssets = new Map();
   for (const app of APPS) {
     const result = await build({
