@@ -17,6 +17,14 @@ function newestMtime(dir) {
   return newest;
 }
 
+// `ev-sim --help | head`: a reader that stops reading is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 /** The CLI module `name` (`ev-csms`, `ev-sim`): its `main(argv)` returns the exit code. */
 export async function loadCli(name) {
   const compiled = join(ROOT, 'dist', 'cli', `${name}.js`);
