@@ -436,16 +436,6 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       return session;
     },
 
-    /** Credits the wallet without a payment: the self top-up, which the API allows only with WALLET_SELF_TOPUP. */
-    topUp(customerId: number, amountMinor: number): { entry: WalletEntry; balance: number; notifications: Notification[] } {
-      if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new CsmsError('CSMS_ERR_BAD_AMOUNT', String(amountMinor));
-      return store.transaction(() => {
-        const entry = store.wallet.add({ customerId, amountMinor, kind: 'topup', note: 'Top-up', createdAt: now() })!;
-        const balance = store.wallet.balance(customerId);
-        return { entry, balance, notifications: walletNotifications(customerId, entry, balance, now()) };
-      });
-    },
-
     staleBefore,
 
     /**

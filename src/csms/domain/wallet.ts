@@ -66,6 +66,17 @@ export function createWallet({ store, clock, currency, payments }: WalletOptions
   return {
     currency,
     creditPayment,
+
+    /** Credits the wallet without a payment: the self top-up, which the API allows only with WALLET_SELF_TOPUP. */
+    topUp(customerId: number, amountMinor: number): WalletChange {
+      if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new CsmsError('CSMS_ERR_BAD_AMOUNT', String(amountMinor));
+      return store.transaction(() => {
+        const at = now();
+        const entry = store.wallet.add({ customerId, amountMinor, kind: 'topup', note: 'Top-up', createdAt: at })!;
+        const balance = store.wallet.balance(customerId);
+        return { entry, balance, notifications: walletNotifications(customerId, entry, balance, at) };
+      });
+    },
     /** True when customers can pay through a provider. */
     get canCheckout(): boolean {
       return payments !== null;

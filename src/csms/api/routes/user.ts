@@ -160,7 +160,7 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
       const amount = (request.body as { amount?: unknown } | undefined)?.amount;
       throw new CsmsError('CSMS_ERR_BAD_AMOUNT', `${JSON.stringify(amount) ?? 'missing'}: an integer from 1 to ${MAX_TOPUP_MINOR}`, { field: 'body.amount', max: MAX_TOPUP_MINOR });
     }
-    const { entry, balance, notifications } = charging.topUp(currentUser(request).id, request.body.amount);
+    const { entry, balance, notifications } = ctx.wallet.topUp(currentUser(request).id, request.body.amount);
     publish(notifications);
     return { balanceMinor: balance, entry };
   });
