@@ -77,7 +77,7 @@ export function customerCommandNotification(
     'command.result',
     { commandId: outcome.commandId, action, chargePointId, status: outcome.status, answer: answerStatus(outcome.response), ...extra },
     at,
-    [customerId],
+    { customers: [customerId] },
   );
 }
 

@@ -4,7 +4,7 @@
  * was sent to the same socket would have arrived before it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CMS_ROOMS, pointRoom } from '../../../src/csms/domain/notifications.ts';
+import { CMS_ROOMS, pointRoom } from '../../../src/csms/domain/notification-routing.ts';
 import { startNotifier, type NotifierHarness } from './harness.ts';
 
 describe('notifier delivery', () => {

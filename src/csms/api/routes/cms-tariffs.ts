@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { CsmsError } from '../../domain/errors.ts';
-import { CMS_ROOMS, notify } from '../../domain/notifications.ts';
+import { notify } from '../../domain/notifications.ts';
 import type { TariffInput } from '../../domain/ports.ts';
 import type { NotificationType } from '../../domain/types.ts';
 import type { ApiContext } from '../context.ts';
@@ -33,7 +33,7 @@ export const cmsTariffRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
   const read = { onRequest: [ctx.adminOnly, etags.check()] };
   const missing = (id: number) => new CsmsError('CSMS_ERR_NOT_FOUND', `tariff ${id}`);
   const announce = (type: NotificationType, data: Record<string, unknown>) =>
-    publish(notify(type, data, ctx.now(), [], [CMS_ROOMS.points]));
+    publish(notify(type, data, ctx.now()));
 
   app.get<{ Querystring: { limit: number; offset: number } }>('/tariffs', {
     ...read,
