@@ -38,7 +38,7 @@ describe('notifier delivery', () => {
 
     expect(await ca.join(`customer:${b.user.id}`)).toEqual({ ok: false, error: { code: 'CSMS_ERR_FORBIDDEN', message: expect.stringContaining(`customer:${b.user.id}`) } });
     expect(await ca.join(`customer:${a.user.id}`)).toEqual({ ok: true, room: `customer:${a.user.id}` });
-    // The seed notes' payload form.
+    // The `{ room }` payload form.
     expect(await ca.join({ room: `customer:${b.user.id}` })).toMatchObject({ ok: false, error: { code: 'CSMS_ERR_FORBIDDEN' } });
 
     const forB = h.publish('charging.started', { recipients: [b.user.id] });

@@ -1,5 +1,5 @@
 /**
- * CMS: charge points (design notes points 26–27), their detail view and OCPP message log.
+ * CMS: charge points, their detail view and OCPP message log.
  * A charger's AuthorizationKey is stored only as a salted hash (SEC profile 1/2); a generated key
  * is shown once, in the answer to the request that generated it.
  */

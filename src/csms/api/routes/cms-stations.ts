@@ -1,5 +1,5 @@
 /**
- * CMS: charging stations (design notes points 24–25). Writes notify `cms:stations` and the
+ * CMS: charging stations. Writes notify `cms:stations` and the
  * dashboard so open CMS pages refresh without polling.
  */
 import type { FastifyPluginAsync } from 'fastify';

@@ -1,5 +1,5 @@
 /**
- * CMS: tariffs (design notes points 28–29). Prices are integers in minor units; a tariff change
+ * CMS: tariffs. Prices are integers in minor units; a tariff change
  * reprices what charge point pages show, so writes notify `cms:points`.
  */
 import type { FastifyPluginAsync } from 'fastify';

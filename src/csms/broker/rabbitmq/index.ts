@@ -194,7 +194,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
       publisher.detach();
       await relay.stop();
       notifications.flushNow();
-      // 3. Channels before the connection, or the last acks are lost (PERFORMANCE.md).
+      // 3. Channels before the connection, or the last acks are lost (docs/performance.md).
       for (const ch of [channels.consumer, channels.commands, channels.notify, channels.admin, channels.publisher]) {
         await ch?.close().catch(() => {});
       }

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** Design points 36–37: where to charge, with availability per connector and online status, live. */
+/** Where to charge, with availability per connector and online status, live. */
 import { useState } from 'preact/hooks';
 import { PUBLIC_STATIONS_ROOM } from '../../domain/notification-routing.ts';
 import { perKwh } from '../shared/format.ts';

@@ -1,6 +1,6 @@
 /** @jsxImportSource preact */
 /**
- * Design point 58: a charger's OCPP traffic, newest first. Live: each `ocpp.message` of the
+ * A charger's OCPP traffic, newest first. Live: each `ocpp.message` of the
  * point's room becomes its frames; polling: `?afterId=` fetches only what is newer.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';

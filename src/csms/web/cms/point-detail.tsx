@@ -1,6 +1,6 @@
 /** @jsxImportSource preact */
 /**
- * Design points 56–58: one charge point's status, connectors, running session with a live meter
+ * One charge point's status, connectors, running session with a live meter
  * chart, its OCPP message log and the commands, all live from the `cms:point:<id>` room.
  */
 import { useState } from 'preact/hooks';

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** Design points 50–52: charge points with live status and availability; create, edit, auth keys. */
+/** Charge points with live status and availability; create, edit, auth keys. */
 import { useState } from 'preact/hooks';
 import { CMS_ROOMS } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';

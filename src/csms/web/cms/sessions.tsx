@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** Design points 53–55: every charging session, new ones appearing and running ones counting up, live. */
+/** Every charging session, new ones appearing and running ones counting up, live. */
 import { useState } from 'preact/hooks';
 import { CMS_ROOMS } from '../../domain/notification-routing.ts';
 import { dateTime, duration, energy, money, perKwh, power } from '../shared/format.ts';

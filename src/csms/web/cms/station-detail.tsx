@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** Design points 48–49: one station: its details (editable) and its charge points with live connector status. */
+/** One station: its details (editable) and its charge points with live connector status. */
 import { useState } from 'preact/hooks';
 import { CMS_ROOMS } from '../../domain/notification-routing.ts';
 import { ago, dateTime } from '../shared/format.ts';

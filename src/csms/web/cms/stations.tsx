@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** Design points 48–49: the charging stations with how many of their charge points are online; create, edit, delete. */
+/** The charging stations with how many of their charge points are online; create, edit, delete. */
 import { useState } from 'preact/hooks';
 import { CMS_ROOMS } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';

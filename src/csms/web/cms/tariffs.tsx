@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** Design points 28–29 (CMS tariffs): prices per kWh, per minute and per session; create, edit, delete. */
+/** CMS tariffs: prices per kWh, per minute and per session; create, edit, delete. */
 import { useState } from 'preact/hooks';
 import { CMS_ROOMS } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';
