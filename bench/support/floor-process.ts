@@ -1,5 +1,5 @@
 /**
- * The floor: a bare pipeline with no business logic, as in ../shared/PERFORMANCE.md, measured by the
+ * The floor: a bare pipeline with no business logic, as in docs/performance.md, measured by the
  * same load generator as the CSMS in the same run, so figures are ratios on one machine state.
  *
  *   charger frame → immediate answer → event → consumer → one SQLite row per event

@@ -33,7 +33,7 @@ export function basicAuthHeader(identity: string, password: string | Buffer): st
 /**
  * Opens a charge-point connection to a CSMS. Rejects with `OcppHandshakeError` when the server
  * answers with an HTTP status instead of upgrading, or upgrades without agreeing on a subprotocol
- * (most WebSocket libraries silently go on in that case; OCPP16.md §Connection).
+ * (most WebSocket libraries silently go on in that case; docs/ocpp-notes.md, "Connection").
  */
 export function connectOcpp<In extends ActionMap = CsmsToChargePoint, Out extends ActionMap = ChargePointToCsms, Ctx = unknown>(
   endpoint: string,

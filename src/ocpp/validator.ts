@@ -8,7 +8,7 @@ const addFormats = addFormatsImport as unknown as typeof addFormatsImport.defaul
 
 interface OcaSchema { $id: string; [keyword: string]: unknown }
 
-// The OCA 1.6 schemas as maintained in ocpp-rpc; loaded, never copied or edited (OCPP16.md).
+// The OCA 1.6 schemas as maintained in ocpp-rpc; loaded, never copied or edited: their licence allows no derivatives.
 const SCHEMAS = createRequire(import.meta.url)('ocpp-rpc/lib/schemas/ocpp1_6.json') as OcaSchema[];
 
 /** `req` validates a request, `conf` its response (the 1.6 name). */
@@ -45,7 +45,7 @@ export function isKnownAction(action: string): boolean {
 }
 
 function createAjv(allErrors: boolean): Ajv {
-  // multipleOfPrecision: `multipleOf: 0.1` fails on floats like 16.3 without it (OCPP16.md).
+  // multipleOfPrecision: `multipleOf: 0.1` fails on floats like 16.3 without it (binary rounding).
   const ajv = new Ajv({ strict: false, allErrors, multipleOfPrecision: 6, validateSchema: false });
   addFormats(ajv);
   return ajv;

@@ -1,7 +1,7 @@
 /**
  * A simulated charge point. State is small and flat; its timers (connect, heartbeat, meter values,
  * injected faults) live on the run's one scheduler, cancelled by bumping a generation. It behaves as
- * a real charger does (OCPP16.md, "What real chargers do"): it answers commands first and acts after;
+ * a real charger does (docs/ocpp-notes.md, "What real chargers do"): it answers commands first and acts after;
  * its energy register only grows, by power × time; its transaction messages go through a queue that
  * keeps them while the CSMS is away (tx-outbox.ts, E2 §4.8); after a power loss or a Reset it boots
  * again and sends the StopTransaction of what was open, unless it is a model that forgets them.

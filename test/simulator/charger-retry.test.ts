@@ -1,7 +1,7 @@
 /**
  * The simulated charger's retries (E2 §4.8, TransactionMessageAttempts and
  * TransactionMessageRetryInterval). Our CSMS never answers a StartTransaction or StopTransaction
- * with a CALLERROR (OCPP16.md: it must not), so the CSMS here is a scripted peer on a real socket,
+ * with a CALLERROR (docs/ocpp-notes.md: it must not), so the CSMS here is a scripted peer on a real socket,
  * built on our own OCPP connection, that fails the sends a test tells it to.
  */
 import { performance } from 'node:perf_hooks';

@@ -1,6 +1,6 @@
 /**
  * Commands to chargers: how a CommandOutcome becomes an HTTP answer, and the `command.result`
- * notification that lets the customer's page update without polling (design notes points 22–23).
+ * notification that lets the customer's page update without polling.
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { CsmsError } from '../domain/errors.ts';
@@ -77,11 +77,11 @@ export function customerCommandNotification(
     'command.result',
     { commandId: outcome.commandId, action, chargePointId, status: outcome.status, answer: answerStatus(outcome.response), ...extra },
     at,
-    [customerId],
+    { customers: [customerId] },
   );
 }
 
-/** CMS changes that also go to the audit trail (design notes points 24–29). */
+/** CMS changes that also go to the audit trail. */
 const AUDITED = /^(station|point|tariff|customer)\./;
 
 /** Publishes without failing the request: the write already happened, a lost push only costs a poll. */

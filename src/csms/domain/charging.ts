@@ -7,7 +7,7 @@ import { CsmsError } from './errors.ts';
 import { sameIdTag } from './id-tags.ts';
 import { computeCostMinor, minimumStartBalance } from './billing.ts';
 import { latestReading, parseMeterValues } from './meter.ts';
-import { CMS_ROOMS, notify, pointRoom, sessionNotifications, sessionPayload } from './notifications.ts';
+import { notify, sessionNotifications, sessionPayload, sessionSubject } from './notifications.ts';
 import type { Clock, SessionClose, Store } from './ports.ts';
 import { chargerTime, implausibleEnergy, normalizeTime, powerReading, registerReading } from './readings.ts';
 import type { ClosedBy, IdTagCard, Notification, Session, Tariff, TariffTerms, User, WalletEntry } from './types.ts';
@@ -121,10 +121,9 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
     if (step < left) return { stop: null, notifications: [] };
     if (!store.holds.requestStop(session.id, at, new Date(Date.parse(at) - STOP_RETRY_MS).toISOString())) return { stop: null, notifications: [] };
     const data = { ...sessionPayload(session), reason: 'balance', message: BALANCE_USED_UP, balanceLeftMinor: left };
-    const recipients = session.customerId === null ? [] : [session.customerId];
     return {
       stop: { chargePointId: session.chargePointId, transactionId: session.id },
-      notifications: [notify('charging.auto_stop', data, at, recipients, [CMS_ROOMS.sessions, pointRoom(session.chargePointId)])],
+      notifications: [notify('charging.auto_stop', data, at, sessionSubject(session))],
     };
   }
 
@@ -352,7 +351,7 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
         flag();
         store.sessions.reconcile(session.id, { meterStop, energyWh, costMinor, stoppedAt });
         const done = store.sessions.get(session.id)!;
-        const notifications = [notify('session.updated', sessionPayload(done), at, done.customerId === null ? [] : [done.customerId], [CMS_ROOMS.sessions, pointRoom(done.chargePointId)])];
+        const notifications = [notify('session.updated', sessionPayload(done), at, sessionSubject(done))];
         // The difference either way: a debit for what the close had not counted, a credit if it counted too much.
         const difference = costMinor - session.costMinor;
         if (done.customerId !== null && difference !== 0) {
@@ -466,7 +465,7 @@ interface Holder {
 /** What a customer's open pages hear about a new ledger entry and the balance after it. */
 export function walletNotifications(customerId: number, entry: WalletEntry, balance: number, at: string): Notification[] {
   return [
-    notify('wallet.transaction', { customerId, entry }, at, [customerId]),
-    notify('wallet.updated', { customerId, balanceMinor: balance }, at, [customerId]),
+    notify('wallet.transaction', { customerId, entry }, at, { customers: [customerId] }),
+    notify('wallet.updated', { customerId, balanceMinor: balance }, at, { customers: [customerId] }),
   ];
 }

@@ -1,31 +1,14 @@
 /**
- * Builds the notifications the outside world sees. Which rooms a notification goes to is decided
- * here, once: the customer's own room via `recipients`, the CMS rooms via `rooms`.
+ * Builds the notifications the outside world sees. The emitter says what happened and whom it is
+ * about; which rooms that reaches is the routing table's call (notification-routing.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { route, type NotificationSubject } from './notification-routing.ts';
 import type { Notification, NotificationType, Session } from './types.ts';
 
-export const CMS_ROOMS = {
-  dashboard: 'cms:dashboard',
-  stations: 'cms:stations',
-  points: 'cms:points',
-  sessions: 'cms:sessions',
-} as const;
-
-/** Room every authenticated client is in: availability is public, sessions and wallets are not. */
-export const PUBLIC_STATIONS_ROOM = 'public:stations';
-
-/** Room of one charge point's detail view. */
-export function pointRoom(chargePointId: string): string {
-  return `cms:point:${chargePointId}`;
-}
-
-export function customerRoom(customerId: number): string {
-  return `customer:${customerId}`;
-}
-
-export function notify(type: NotificationType, data: Record<string, unknown>, at: string, recipients: number[] = [], rooms: string[] = []): Notification {
-  return { id: randomUUID(), type, data, timestamp: at, recipients, rooms };
+/** A notification of `type` about `subject`, addressed by the routing table. */
+export function notify(type: NotificationType, data: Record<string, unknown>, at: string, subject: NotificationSubject = {}): Notification {
+  return { id: randomUUID(), type, data, timestamp: at, ...route(type, subject) };
 }
 
 /** The public shape of a session in notifications: enough to render, nothing of other customers. */
@@ -50,14 +33,15 @@ export function sessionPayload(s: Session): Record<string, unknown> {
   };
 }
 
-/** A session event goes to its customer, the CMS sessions list and dashboard, and the point's detail view. */
+/** Whom a session's notifications are about: its customer (if any) and its charge point. */
+export function sessionSubject(s: Session): NotificationSubject {
+  return { customers: s.customerId === null ? [] : [s.customerId], chargePointId: s.chargePointId };
+}
+
+/** A session event, and after a start or stop the `session.updated` that lists show. */
 export function sessionNotifications(type: 'charging.started' | 'charging.stopped' | 'meter.values', s: Session, at: string): Notification[] {
-  const recipients = s.customerId === null ? [] : [s.customerId];
-  const rooms = type === 'meter.values'
-    ? [CMS_ROOMS.sessions, pointRoom(s.chargePointId)]
-    : [CMS_ROOMS.sessions, CMS_ROOMS.dashboard, pointRoom(s.chargePointId)];
   const data = sessionPayload(s);
-  const out = [notify(type, data, at, recipients, rooms)];
-  if (type !== 'meter.values') out.push(notify('session.updated', data, at, recipients, [CMS_ROOMS.sessions]));
+  const out = [notify(type, data, at, sessionSubject(s))];
+  if (type !== 'meter.values') out.push(notify('session.updated', data, at, sessionSubject(s)));
   return out;
 }

@@ -493,7 +493,7 @@ export interface Broker {
   deadLetters(): Promise<DeadLetter[]>;
   replayDeadLetters(): Promise<number>;
   /**
-   * Audit trail (design points 18–21 and 24–29): commands sent to chargers and their results,
+   * Audit trail: commands sent to chargers and their results,
    * CMS changes. `topic` is dotted, e.g. `command.result.Reset`, `cms.station.created`.
    */
   publishAudit(topic: string, data: Record<string, unknown>): void;

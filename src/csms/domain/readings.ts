@@ -1,6 +1,6 @@
 /**
  * What the CSMS does with values the OCPP schemas accept but billing cannot use as sent
- * (OCPP16.md "Schema-valid but awkward values"). One rule per kind, applied before anything is
+ * (docs/ocpp-notes.md, "Schema-valid but awkward values"). One rule per kind, applied before anything is
  * stored, so an acknowledged message can always be applied:
  * - a timestamp with a leap second (`…:59:60Z`) is read as the last millisecond of that minute;
  * - a charger time that does not parse, lies before 2010 or more than a day after the CSMS received

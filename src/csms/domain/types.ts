@@ -253,7 +253,7 @@ export interface OcppCommandEvent extends EventBase {
   payload: unknown;
 }
 
-/** The charger's CALLRESULT or CALLERROR to a command we sent (points 16 and 17). */
+/** The charger's CALLRESULT or CALLERROR to a command we sent. */
 export interface OcppAnswerEvent extends EventBase {
   kind: 'callresult' | 'callerror';
   action: string | null;

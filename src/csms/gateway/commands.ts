@@ -8,7 +8,7 @@ import {
   createOcppValidator, OcppAnswerInvalidError, OcppError, OcppRequestInvalidError, OcppTimeoutError, type OcppConnection,
 } from '../../ocpp/index.ts';
 import { CsmsError } from '../domain/errors.ts';
-import { notify, pointRoom } from '../domain/notifications.ts';
+import { notify } from '../domain/notifications.ts';
 import type { Broker, Clock, CommandOutcome, CommandSender, RemoteCommand, Store } from '../domain/ports.ts';
 import type { CommandStatus } from '../domain/types.ts';
 
@@ -52,7 +52,7 @@ export function createCommandSender(deps: CommandDeps): CommandSender {
     store.commands.finish(commandId, status, response, at);
     const data = { commandId, chargePointId: cmd.chargePointId, action: cmd.action, status, response, requestedBy: cmd.requestedBy, at };
     broker.publishAudit(`command.result.${cmd.action}`, data);
-    broker.publishNotification(notify('command.result', data, at, [], [pointRoom(cmd.chargePointId)]));
+    broker.publishNotification(notify('command.result', data, at, { chargePointId: cmd.chargePointId }));
     return { commandId, status, response };
   }
 

@@ -59,7 +59,7 @@ export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPub
           state.inFlight.set(info.messageId!, { action: info.action!, request: info.payload, receivedAt: now() });
           return;
         }
-        // Points 16–17: the charger's CALLRESULT / CALLERROR to one of our commands.
+        // The charger's CALLRESULT / CALLERROR to one of our commands.
         fire({
           eventId: newEventId(),
           chargePointId: state.identity,

@@ -6,7 +6,7 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
-import { customerRoom } from '../domain/notifications.ts';
+import { customerRoom, deliveryRooms, revokedCustomer, ROOM_NAME_FORMS } from '../domain/notification-routing.ts';
 import type { Broker, Store } from '../domain/ports.ts';
 import type { Notification } from '../domain/types.ts';
 import { checkAccount, handshakeAuth, originAllowed, type SocketData, type VerifyToken } from './auth.ts';
@@ -102,7 +102,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     const verdict = mayJoin({ id: userId, role: account.role }, room);
     if (!verdict.ok || room === null) {
       const error = room === null
-        ? { code: 'CSMS_ERR_VALIDATION', message: 'not a room name: expected customer:{id}, cms:dashboard|stations|points|sessions, cms:point:{chargePointId} or public:stations' }
+        ? { code: 'CSMS_ERR_VALIDATION', message: `not a room name: expected ${ROOM_NAME_FORMS}` }
         : { code: 'CSMS_ERR_FORBIDDEN', message: `this account may not join ${room.name}` };
       refuseJoin(socket, ack, name, verdict.ok ? 'malformed' : verdict.reason, error);
       return;
@@ -140,11 +140,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   function deliver(n: Notification): void {
     if (closed) return;
     counters.c.received++;
-    let targets = n.rooms;
-    if (n.recipients.length > 0) {
-      targets = n.rooms.slice();
-      for (const id of n.recipients) targets.push(customerRoom(id));
-    }
+    const targets = deliveryRooms(n);
     if (hasAudience(targets)) {
       // One emit for all target rooms: socket.io encodes once and sends each socket one copy.
       io.to(targets).emit('notification', { id: n.id, type: n.type, data: n.data, timestamp: n.timestamp });
@@ -152,7 +148,8 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     } else {
       counters.c.noAudience++;
     }
-    if (revokes(n)) io.in(customerRoom(n.data.customerId as number)).disconnectSockets(true);
+    const revoked = revokedCustomer(n);
+    if (revoked !== null) io.in(customerRoom(revoked)).disconnectSockets(true);
   }
 
   return {
@@ -196,11 +193,4 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       }
     };
   }
-}
-
-/** A customer blocked or deleted by an admin loses its live connections at once (the store is the authority). */
-function revokes(n: Notification): boolean {
-  if (typeof n.data.customerId !== 'number') return false;
-  if (n.type === 'customer.deleted') return true;
-  return n.type === 'customer.updated' && (n.data.customer as { blocked?: unknown } | undefined)?.blocked === true;
 }

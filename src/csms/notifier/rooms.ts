@@ -1,28 +1,11 @@
 /**
- * The room model, pure: which rooms exist, which a user is put in on connect, and which a user may
- * join. The seed design let any client join any room; here a room must be granted by the account.
+ * Who may be in which room, pure: which rooms a user is put in on connect, and which a user may
+ * join. The room names themselves are domain/notification-routing.ts's.
  */
-import { CMS_ROOMS, customerRoom, PUBLIC_STATIONS_ROOM } from '../domain/notifications.ts';
+import { CMS_ROOMS, customerRoom, type Room } from '../domain/notification-routing.ts';
 import type { Role } from '../domain/types.ts';
 
-/** Availability is public to every authenticated client (see processor/apply-event.ts). */
-export const PUBLIC_ROOM = PUBLIC_STATIONS_ROOM;
-
-const POINT_PREFIX = 'cms:point:';
-const CUSTOMER_PREFIX = 'customer:';
-/** OCPP 1.6 chargeBoxIdentity is a CiString48 (as in gateway/upgrade.ts). */
-const MAX_POINT_ID_LENGTH = 48;
-const LIST_ROOMS: ReadonlySet<string> = new Set(Object.values(CMS_ROOMS));
-// C0, DEL and C1: never part of an identity a page could show.
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
-
-export type RoomKind = 'customer' | 'cms' | 'point' | 'public';
-
-export type Room =
-  | { kind: 'customer'; name: string; customerId: number }
-  | { kind: 'cms'; name: string }
-  | { kind: 'point'; name: string; chargePointId: string }
-  | { kind: 'public'; name: string };
+export { parseRoom, roomKind, type Room, type RoomKind } from '../domain/notification-routing.ts';
 
 export interface Member {
   id: number;
@@ -30,35 +13,6 @@ export interface Member {
 }
 
 export type JoinRefusal = 'malformed' | 'other-customer' | 'admin-only' | 'customer-only';
-
-/** Parses a room name; null for anything that is not one of our rooms. */
-export function parseRoom(name: unknown): Room | null {
-  if (typeof name !== 'string') return null;
-  if (name === PUBLIC_ROOM) return { kind: 'public', name };
-  if (LIST_ROOMS.has(name)) return { kind: 'cms', name };
-  if (name.startsWith(POINT_PREFIX)) {
-    const chargePointId = name.slice(POINT_PREFIX.length);
-    if (chargePointId.length === 0 || chargePointId.length > MAX_POINT_ID_LENGTH || CONTROL_CHARS.test(chargePointId)) return null;
-    return { kind: 'point', name, chargePointId };
-  }
-  if (name.startsWith(CUSTOMER_PREFIX)) {
-    const digits = name.slice(CUSTOMER_PREFIX.length);
-    // Canonical spelling only ("customer:7", not "customer:07"), so one customer is one room.
-    if (!/^[1-9][0-9]{0,15}$/.test(digits)) return null;
-    const customerId = Number(digits);
-    return Number.isSafeInteger(customerId) ? { kind: 'customer', name, customerId } : null;
-  }
-  return null;
-}
-
-/** The kind of a room name the server put a socket in (socket.io's own per-socket room is null). */
-export function roomKind(name: string): RoomKind | null {
-  if (name === PUBLIC_ROOM) return 'public';
-  if (name.startsWith(CUSTOMER_PREFIX)) return 'customer';
-  if (name.startsWith(POINT_PREFIX)) return 'point';
-  if (LIST_ROOMS.has(name)) return 'cms';
-  return null;
-}
 
 /** Rooms a socket is put in on connect: a customer its own room, an admin the dashboard; both the public room. */
 export function autoRooms(user: Member): string[] {
@@ -82,7 +36,7 @@ export function mayJoin(user: Member, room: Room | null): { ok: true } | { ok: f
   }
 }
 
-/** The room name in a `join-room`/`leave-room` payload: the name itself, or the seed notes' `{ room }`. */
+/** The room name in a `join-room`/`leave-room` payload: the name itself, or wrapped as `{ room }`. */
 export function roomArg(payload: unknown): unknown {
   if (payload !== null && typeof payload === 'object' && 'room' in payload) return (payload as { room: unknown }).room;
   return payload;

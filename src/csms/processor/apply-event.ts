@@ -4,7 +4,7 @@
  * once that transaction has committed.
  */
 import type { AutoStop, Charging, MeterValuesRequest, StatusRequest, StopRequest } from '../domain/charging.ts';
-import { CMS_ROOMS, notify, pointRoom, PUBLIC_STATIONS_ROOM, sessionNotifications } from '../domain/notifications.ts';
+import { notify, sessionNotifications } from '../domain/notifications.ts';
 import type { Store } from '../domain/ports.ts';
 import { normalizeTime } from '../domain/readings.ts';
 import type { Notification, OcppAnswerEvent, OcppCallEvent, OcppEvent, OcppMessageLogEntry } from '../domain/types.ts';
@@ -32,8 +32,6 @@ function touch(cp: string, at: string, ctx: ApplyContext): void {
   ctx.store.chargePoints.touch(cp, at);
 }
 
-const pointRooms = (cp: string) => [CMS_ROOMS.points, CMS_ROOMS.dashboard, pointRoom(cp)];
-
 export function applyEvent(ev: OcppEvent, ctx: ApplyContext): void {
   switch (ev.kind) {
     case 'call':
@@ -43,7 +41,7 @@ export function applyEvent(ev: OcppEvent, ctx: ApplyContext): void {
       return applyAnswer(ev, ctx);
     case 'command':
       ctx.log.push({ chargePointId: ev.chargePointId, direction: 'out', messageType: 2, action: ev.action, messageId: ev.messageId, payload: ev.payload, latencyMs: null, createdAt: ev.receivedAt });
-      ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'out', action: ev.action, messageId: ev.messageId, request: ev.payload, at: ev.receivedAt }, ctx.now, [], [pointRoom(ev.chargePointId)]));
+      ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'out', action: ev.action, messageId: ev.messageId, request: ev.payload, at: ev.receivedAt }, ctx.now, { chargePointId: ev.chargePointId }));
       return;
     case 'invalid':
       ctx.log.push({ chargePointId: ev.chargePointId, direction: 'in', messageType: 0, action: null, messageId: null, payload: { raw: ev.raw, reason: ev.reason }, latencyMs: null, createdAt: ev.receivedAt });
@@ -70,7 +68,7 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
     { chargePointId: cp, direction: 'in', messageType: 2, action: ev.action, messageId: ev.messageId, payload: ev.request, latencyMs: null, createdAt: ev.receivedAt },
     { chargePointId: cp, direction: 'out', messageType: ev.error ? 4 : 3, action: ev.action, messageId: ev.messageId, payload: ev.error ?? ev.response, latencyMs: null, createdAt: ev.receivedAt },
   );
-  ctx.notes.push(notify('ocpp.message', { chargePointId: cp, direction: 'in', action: ev.action, messageId: ev.messageId, request: ev.request, response: ev.error ?? ev.response, responseType: ev.error ? 4 : 3, at: ev.receivedAt }, ctx.now, [], [pointRoom(cp)]));
+  ctx.notes.push(notify('ocpp.message', { chargePointId: cp, direction: 'in', action: ev.action, messageId: ev.messageId, request: ev.request, response: ev.error ?? ev.response, responseType: ev.error ? 4 : 3, at: ev.receivedAt }, ctx.now, { chargePointId: cp }));
   if (ev.error) return;
   touch(cp, ev.receivedAt, ctx);
   const req = ev.request as Record<string, unknown>;
@@ -112,7 +110,7 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
       const active = store.sessions.activeOnConnector(cp, s.connectorId);
       const recipients = active?.customerId != null ? [active.customerId] : [];
       const data = { chargePointId: cp, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode, info: s.info ?? null, at };
-      ctx.notes.push(notify('connector.status', data, ctx.now, recipients, [...pointRooms(cp), PUBLIC_STATIONS_ROOM]));
+      ctx.notes.push(notify('connector.status', data, ctx.now, { customers: recipients, chargePointId: cp }));
       if (s.connectorId === 0) chargerStatus(cp, ctx, { status: s.status, errorCode: s.errorCode });
       return;
     }
@@ -132,16 +130,16 @@ function applyAnswer(ev: OcppAnswerEvent, ctx: ApplyContext): void {
     latencyMs: ev.latencyMs,
     createdAt: ev.receivedAt,
   });
-  ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'in', action: ev.action, messageId: ev.messageId, response: ev.error ?? ev.payload, responseType: ev.kind === 'callresult' ? 3 : 4, at: ev.receivedAt }, ctx.now, [], [pointRoom(ev.chargePointId)]));
+  ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'in', action: ev.action, messageId: ev.messageId, response: ev.error ?? ev.payload, responseType: ev.kind === 'callresult' ? 3 : 4, at: ev.receivedAt }, ctx.now, { chargePointId: ev.chargePointId }));
 }
 
 function chargerStatus(cp: string, ctx: ApplyContext, data: Record<string, unknown>): void {
   const point = ctx.store.chargePoints.get(cp);
   const payload = { chargePointId: cp, stationId: point?.stationId ?? null, online: point?.online ?? false, registrationStatus: point?.registrationStatus, ...data };
-  ctx.notes.push(notify('charger.status', payload, ctx.now, [], [...pointRooms(cp), PUBLIC_STATIONS_ROOM]));
+  ctx.notes.push(notify('charger.status', payload, ctx.now, { chargePointId: cp }));
   if (point?.stationId != null) {
     // A station of a thousand chargers must not be listed on every connect and disconnect.
     const online = ctx.store.chargePoints.stationOnline(point.stationId);
-    ctx.notes.push(notify('station.status', { stationId: point.stationId, online }, ctx.now, [], [CMS_ROOMS.stations, CMS_ROOMS.dashboard, PUBLIC_STATIONS_ROOM]));
+    ctx.notes.push(notify('station.status', { stationId: point.stationId, online }, ctx.now));
   }
 }

@@ -4,7 +4,7 @@
  * notifications only after the commit. Idempotent: a redelivered event id is skipped.
  */
 import type { AutoStop, Charging } from '../domain/charging.ts';
-import { CMS_ROOMS, notify } from '../domain/notifications.ts';
+import { notify } from '../domain/notifications.ts';
 import type { BatchOutcome, Broker, Clock, Delivery, Store } from '../domain/ports.ts';
 import type { Notification, OcppEvent, OcppMessageLogEntry } from '../domain/types.ts';
 import { applyEvent } from './apply-event.ts';
@@ -109,7 +109,7 @@ export function createProcessor(opts: ProcessorOptions) {
     if (version === lastStatsVersion) return;
     lastStatsVersion = version;
     const now = clock.now().toISOString();
-    broker.publishNotification(notify('dashboard.stats', { ...store.dashboardStats(now) }, now, [], [CMS_ROOMS.dashboard]));
+    broker.publishNotification(notify('dashboard.stats', { ...store.dashboardStats(now) }, now));
   }
 
   return {

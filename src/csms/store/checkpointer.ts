@@ -1,6 +1,6 @@
 /**
  * WAL checkpoints on a worker thread. SQLite's automatic checkpoint runs inside whichever commit
- * crosses the threshold, on the event loop, and stalls it for 6–20 ms (PERFORMANCE.md): every
+ * crosses the threshold, on the event loop, and stalls it for 6–20 ms (docs/performance.md): every
  * charger waiting for a reply feels that. A second connection on a worker copies the WAL back
  * instead, on its own schedule; PASSIVE never waits for our readers or writers.
  */

@@ -1,5 +1,5 @@
 /**
- * What the schema accepts, the processor can apply (OCPP16.md: schema-valid but awkward values).
+ * What the schema accepts, the processor can apply (docs/ocpp-notes.md: schema-valid but awkward values).
  * Each of these is answered with a CALLRESULT and then applied by the documented rule
  * (src/csms/domain/readings.ts): never an acknowledged event that fails for ever.
  */

@@ -1,5 +1,5 @@
 /**
- * WebSocket ping as the liveness check (OCPP16.md §Connection): a peer that completed the handshake
+ * WebSocket ping as the liveness check (docs/ocpp-notes.md, "Connection"): a peer that completed the handshake
  * but never answers pings is cut off and marked offline; a charger whose stack pongs stays on.
  */
 import { randomBytes } from 'node:crypto';

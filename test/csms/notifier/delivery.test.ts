@@ -4,7 +4,7 @@
  * was sent to the same socket would have arrived before it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CMS_ROOMS, pointRoom } from '../../../src/csms/domain/notifications.ts';
+import { CMS_ROOMS, pointRoom } from '../../../src/csms/domain/notification-routing.ts';
 import { startNotifier, type NotifierHarness } from './harness.ts';
 
 describe('notifier delivery', () => {
@@ -38,7 +38,7 @@ describe('notifier delivery', () => {
 
     expect(await ca.join(`customer:${b.user.id}`)).toEqual({ ok: false, error: { code: 'CSMS_ERR_FORBIDDEN', message: expect.stringContaining(`customer:${b.user.id}`) } });
     expect(await ca.join(`customer:${a.user.id}`)).toEqual({ ok: true, room: `customer:${a.user.id}` });
-    // The seed notes' payload form.
+    // The `{ room }` payload form.
     expect(await ca.join({ room: `customer:${b.user.id}` })).toMatchObject({ ok: false, error: { code: 'CSMS_ERR_FORBIDDEN' } });
 
     const forB = h.publish('charging.started', { recipients: [b.user.id] });

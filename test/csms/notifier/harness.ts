@@ -2,10 +2,10 @@
  * The real API (SQLite in memory, embedded broker) with the notifier attached to its HTTP server,
  * and real socket.io-client connections that record what they receive.
  */
+import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { TokenClaims } from '../../../src/csms/api/auth.ts';
-import { notify } from '../../../src/csms/domain/notifications.ts';
 import type { Notification, NotificationType } from '../../../src/csms/domain/types.ts';
 import { createNotifier, type PublicNotification, type RoomAck } from '../../../src/csms/notifier/notifier.ts';
 import { startApi } from '../api/harness.ts';
@@ -68,9 +68,9 @@ export async function startNotifier() {
     });
   }
 
-  /** Publishes through the broker, as the processor and routes do; returns the notification. */
+  /** Publishes through the broker, as the processor and routes do, to exactly the rooms given; returns the notification. */
   function publish(type: NotificationType, opts: { recipients?: number[]; rooms?: string[]; data?: Record<string, unknown> } = {}): Notification {
-    const n = notify(type, opts.data ?? { marker: type }, new Date().toISOString(), opts.recipients ?? [], opts.rooms ?? []);
+    const n: Notification = { id: randomUUID(), type, data: opts.data ?? { marker: type }, timestamp: new Date().toISOString(), recipients: opts.recipients ?? [], rooms: opts.rooms ?? [] };
     api.broker.publishNotification(n);
     return n;
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CMS_ROOMS, pointRoom } from '../../../src/csms/domain/notifications.ts';
+import { CMS_ROOMS, pointRoom } from '../../../src/csms/domain/notification-routing.ts';
 import { startNotifier, type NotifierHarness } from './harness.ts';
 
 describe('notifier stats and close', () => {

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { CsmsError } from '../../domain/errors.ts';
-import { CMS_ROOMS, notify } from '../../domain/notifications.ts';
+import { notify } from '../../domain/notifications.ts';
 import type { UserPatch } from '../../domain/ports.ts';
 import { assertPasswordAllowed } from '../../domain/passwords.ts';
 import { hashPassword } from '../../domain/secrets.ts';
@@ -51,7 +51,7 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
   const view = (u: User) => ({ ...publicUser(u), balanceMinor: store.wallet.balance(u.id), idTags: cardViews(store, u) });
   // The customer's own room too: a blocked customer's open page should learn it at once.
   const announce = (type: 'customer.created' | 'customer.updated' | 'customer.deleted', id: number, data: Record<string, unknown>) =>
-    publish(notify(type, { customerId: id, ...data }, ctx.now(), [id], [CMS_ROOMS.dashboard]));
+    publish(notify(type, { customerId: id, ...data }, ctx.now(), { customers: [id] }));
 
   app.get<{ Querystring: { q?: string; limit: number; offset: number } }>('/customers', {
     ...read,

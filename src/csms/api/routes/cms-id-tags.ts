@@ -6,7 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { CsmsError } from '../../domain/errors.ts';
 import { sameIdTag } from '../../domain/id-tags.ts';
-import { CMS_ROOMS, notify } from '../../domain/notifications.ts';
+import { notify } from '../../domain/notifications.ts';
 import type { IdTagPatch, Store } from '../../domain/ports.ts';
 import type { IdTagCard, User } from '../../domain/types.ts';
 import { publicUser, uniqueIdTag } from '../auth.ts';
@@ -69,7 +69,7 @@ export const cmsIdTagRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
   // As a customer change: the CMS list refetches, and the customer's own page hears of it.
   const announce = (id: number) => {
     const u = store.users.get(id)!;
-    publish(notify('customer.updated', { customerId: id, customer: publicUser(u) }, ctx.now(), [id], [CMS_ROOMS.dashboard]));
+    publish(notify('customer.updated', { customerId: id, customer: publicUser(u) }, ctx.now(), { customers: [id] }));
   };
 
   app.get<{ Params: { id: number } }>('/customers/:id/id-tags', {

@@ -1,11 +1,11 @@
 /**
- * CMS: charge points (design notes points 26–27), their detail view and OCPP message log.
+ * CMS: charge points, their detail view and OCPP message log.
  * A charger's AuthorizationKey is stored only as a salted hash (SEC profile 1/2); a generated key
  * is shown once, in the answer to the request that generated it.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { CsmsError } from '../../domain/errors.ts';
-import { CMS_ROOMS, notify, pointRoom } from '../../domain/notifications.ts';
+import { notify } from '../../domain/notifications.ts';
 import type { ChargePointInput } from '../../domain/ports.ts';
 import { hashAuthKey, randomAuthKey } from '../../domain/secrets.ts';
 import type { ChargePoint, NotificationType, RegistrationStatus } from '../../domain/types.ts';
@@ -61,7 +61,7 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
   };
   const withConnectors = (cp: ChargePoint) => ({ ...cp, connectors: store.chargePoints.connectors(cp.id) });
   const announce = (type: NotificationType, id: string, data: Record<string, unknown>) =>
-    publish(notify(type, { chargePointId: id, ...data }, ctx.now(), [], [CMS_ROOMS.points, CMS_ROOMS.stations, CMS_ROOMS.dashboard, pointRoom(id)]));
+    publish(notify(type, { chargePointId: id, ...data }, ctx.now(), { chargePointId: id }));
 
   /** Splits `authKey` into what the store keeps and what the caller sees once. */
   function authKeyChange(authKey: PointBody['authKey']): { authKeyHash?: string | null; shown?: string } {

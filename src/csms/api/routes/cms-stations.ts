@@ -1,10 +1,10 @@
 /**
- * CMS: charging stations (design notes points 24–25). Writes notify `cms:stations` and the
+ * CMS: charging stations. Writes notify `cms:stations` and the
  * dashboard so open CMS pages refresh without polling.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { CsmsError } from '../../domain/errors.ts';
-import { CMS_ROOMS, notify } from '../../domain/notifications.ts';
+import { notify } from '../../domain/notifications.ts';
 import type { StationInput } from '../../domain/ports.ts';
 import type { NotificationType } from '../../domain/types.ts';
 import type { ApiContext } from '../context.ts';
@@ -38,7 +38,7 @@ export const cmsStationRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
     return s;
   };
   const announce = (type: NotificationType, data: Record<string, unknown>) =>
-    publish(notify(type, data, ctx.now(), [], [CMS_ROOMS.stations, CMS_ROOMS.dashboard]));
+    publish(notify(type, data, ctx.now()));
 
   app.get<{ Querystring: { limit: number; offset: number } }>('/stations', {
     ...read,

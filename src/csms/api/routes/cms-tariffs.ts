@@ -1,10 +1,10 @@
 /**
- * CMS: tariffs (design notes points 28–29). Prices are integers in minor units; a tariff change
+ * CMS: tariffs. Prices are integers in minor units; a tariff change
  * reprices what charge point pages show, so writes notify `cms:points`.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { CsmsError } from '../../domain/errors.ts';
-import { CMS_ROOMS, notify } from '../../domain/notifications.ts';
+import { notify } from '../../domain/notifications.ts';
 import type { TariffInput } from '../../domain/ports.ts';
 import type { NotificationType } from '../../domain/types.ts';
 import type { ApiContext } from '../context.ts';
@@ -33,7 +33,7 @@ export const cmsTariffRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
   const read = { onRequest: [ctx.adminOnly, etags.check()] };
   const missing = (id: number) => new CsmsError('CSMS_ERR_NOT_FOUND', `tariff ${id}`);
   const announce = (type: NotificationType, data: Record<string, unknown>) =>
-    publish(notify(type, data, ctx.now(), [], [CMS_ROOMS.points]));
+    publish(notify(type, data, ctx.now()));
 
   app.get<{ Querystring: { limit: number; offset: number } }>('/tariffs', {
     ...read,

@@ -1,5 +1,5 @@
 /**
- * A customer starts and stops charging from the app (design notes points 22–23). The domain says
+ * A customer starts and stops charging from the app. The domain says
  * whether they may; the charger has the last word, and both outcomes are pushed to the customer's
  * room as `command.result` so an open page need not poll for it.
  */

@@ -1,5 +1,5 @@
 /**
- * One AMQP connection that keeps coming back (design point 1): connects with Nagle off, a heartbeat
+ * One AMQP connection that keeps coming back: connects with Nagle off, a heartbeat
  * and a connect timeout, runs the `up` handlers (topology, channels, consumers) after every connect,
  * and reconnects with jittered exponential backoff when the connection or its set-up fails.
  */
@@ -54,7 +54,7 @@ export function redact(url: string): string {
   return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }
 
-/** Connects once, with Nagle off (PERFORMANCE.md: it adds 13–23 ms to the median). */
+/** Connects once, with Nagle off (docs/performance.md: it adds 13–23 ms to the median). */
 export async function connectOnce(url: string, opts: { heartbeatS?: number; connectTimeoutMs?: number; name?: string } = {}): Promise<ChannelModel> {
   return connect(parseAmqpUrl(url, opts.heartbeatS ?? 10), {
     noDelay: true,

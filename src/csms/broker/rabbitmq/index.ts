@@ -1,21 +1,17 @@
-/**
- * The RabbitMQ broker (ENABLE_RABBITMQ=true): the same contract as broker/memory.ts over a real
- * broker, so several CSMS nodes share one event queue, every node sees every notification, and
- * commands reach the node that holds a charger. The CSMS keeps serving chargers while the broker is
- * away: accepted events wait in the SQLite outbox and are relayed, in order, once it is back.
- */
+// The RabbitMQ broker: wires the connection, publishing, consumers and commands into the Broker contract.
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
 import { CsmsError } from '../../domain/errors.ts';
 import type { Broker, NodeRepo, OutboxRepo } from '../../domain/ports.ts';
-import type { Notification } from '../../domain/types.ts';
+import { createBackpressure } from './backpressure.ts';
 import { createCommandRouter } from './commands.ts';
 import { createRabbitConnection, parseAmqpUrl, withChannel } from './connection.ts';
 import { createEventConsumer } from './consumer.ts';
 import { listDeadLetters, replayDeadLetters } from './dead-letters.ts';
+import { createNotificationFanout } from './notifications.ts';
 import { createOutboxRelay } from './outbox.ts';
 import { createConfirmPublisher } from './publisher.ts';
-import { assertNotificationQueue, assertTopology, auditRoutingKey, eventRoutingKey, notificationRoutingKey, topology } from './topology.ts';
+import { assertTopology, auditRoutingKey, eventRoutingKey, topology } from './topology.ts';
 
 export interface RabbitBrokerOptions {
   url: string;
@@ -45,12 +41,15 @@ export interface RabbitBrokerOptions {
 
 export type RabbitBroker = ReturnType<typeof createRabbitBroker>;
 
+/**
+ * The RabbitMQ broker (ENABLE_RABBITMQ=true): the same contract as broker/memory.ts over a real
+ * broker, so several CSMS nodes share one event queue, every node sees every notification, and
+ * commands reach the node that holds a charger. The CSMS keeps serving chargers while the broker is
+ * away: accepted events wait in the SQLite outbox and are relayed, in order, once it is back.
+ */
 export function createRabbitBroker(opts: RabbitBrokerOptions) {
   const { nodeId, logger } = opts;
   const t = topology(opts.namespace);
-  const highWater = opts.highWater ?? 10_000;
-  const lowWater = opts.lowWater ?? 2_000;
-  const queueHighWater = opts.queueHighWater ?? 50_000;
   const drainMs = opts.drainTimeoutMs ?? 5000;
   const conn = createRabbitConnection({
     url: opts.url,
@@ -59,7 +58,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     onBlocked: (on) => {
       blocked = on;
       relay.pause(on);
-      checkRelief();
+      backpressure.check();
     },
   });
   const publisher = createConfirmPublisher({
@@ -68,53 +67,30 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     onReturn: (msg) => logger.warn({ exchange: msg.fields.exchange, routingKey: msg.fields.routingKey }, 'message returned unroutable'),
   });
   const relay = createOutboxRelay({
-    publisher, outbox: opts.outbox, nodes: opts.nodes, nodeId, logger, onProgress: checkRelief, onUnroutable: reassert,
+    publisher, outbox: opts.outbox, nodes: opts.nodes, nodeId, logger, onProgress: () => backpressure.check(), onUnroutable: reassert,
     aliveIntervalMs: opts.aliveIntervalMs, goneAfterMs: opts.goneAfterMs,
   });
   const consumer = createEventConsumer({ topology: t, publisher, prefetch: opts.prefetch, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs, logger, onCancelled: () => conn.drop('event consumer cancelled by the broker') });
   const commands = createCommandRouter({ topology: t, nodeId, logger });
-  const notificationHandlers: ((n: Notification) => void)[] = [];
-  const counters = { notificationsSent: 0, notificationsDropped: 0, notificationsReceived: 0, returned: 0 };
+  const notifications = createNotificationFanout({ topology: t, nodeId, logger, closing: () => closing });
+  const counters = { returned: 0 };
   /** This connection's channels, closed in this order: consumers first, the publisher last. */
   let channels: { consumer?: Channel; commands?: Channel; notify?: Channel; admin?: Channel; publisher?: Channel } = {};
-  let notifyConsuming = false;
-  const pendingNotifications = new Map<string, Notification[]>();
-  let notificationFlush: NodeJS.Immediate | null = null;
-
-  function flushNotifications(): void {
-    notificationFlush = null;
-    const ch = channels.notify;
-    for (const [key, batch] of pendingNotifications) {
-      if (!ch) {
-        counters.notificationsDropped += batch.length;
-        continue;
-      }
-      try {
-        ch.publish(t.exchanges.notifications, key, Buffer.from(JSON.stringify(batch)), { contentType: 'application/json' });
-        counters.notificationsSent += batch.length;
-      } catch {
-        counters.notificationsDropped += batch.length;
-      }
-    }
-    pendingNotifications.clear();
-  }
   let up = false;
   /** Resource alarm on the broker: it takes no publishes; they go to the outbox until it lifts. */
   let blocked = false;
   let closing = false;
   let closed = false;
-  let depth = { events: 0, retry: 0 };
-  let depthTimer: NodeJS.Timeout | null = null;
-  let relief: { promise: Promise<void>; resolve: () => void } | null = null;
   let reasserting = false;
-
-  function checkRelief(): void {
-    if (!relief) return;
-    if (!up || blocked || closed || (relay.inMemory() < lowWater && depth.events < queueHighWater / 5)) {
-      relief.resolve();
-      relief = null;
-    }
-  }
+  const backpressure = createBackpressure({
+    highWater: opts.highWater ?? 10_000,
+    lowWater: opts.lowWater ?? 2_000,
+    queueHighWater: opts.queueHighWater ?? 50_000,
+    inMemory: () => relay.inMemory(),
+    mayHold: () => up && !blocked && !closed,
+    readDepth,
+    logger,
+  });
 
   /** An unexpected channel close (a channel error) resets the whole connection: simple and complete. */
   function watch<C extends Channel>(ch: C, name: string): C {
@@ -135,17 +111,14 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     return channels.admin;
   }
 
-  async function readDepth(): Promise<void> {
+  function readDepth(): Promise<{ events: number; retry: number }> | null {
     const model = conn.current();
-    if (!model) return;
-    try {
+    if (!model) return null;
+    return (async () => {
       const ch = await adminChannel(model);
       const [events, retry] = await Promise.all([ch.checkQueue(t.queues.events), ch.checkQueue(t.queues.retry)]);
-      depth = { events: events.messageCount, retry: retry.messageCount };
-    } catch (err) {
-      logger.debug({ err }, 'queue depth check failed');
-    }
-    checkRelief();
+      return { events: events.messageCount, retry: retry.messageCount };
+    })();
   }
 
   function reassert(): void {
@@ -159,31 +132,6 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
       .finally(() => (reasserting = false));
   }
 
-  async function startNotifications(ch: Channel): Promise<void> {
-    if (notifyConsuming || notificationHandlers.length === 0) return;
-    notifyConsuming = true;
-    const q = await assertNotificationQueue(ch, t, nodeId);
-    await ch.consume(q, (msg) => {
-      if (!msg) return;
-      let body: Notification | Notification[];
-      try {
-        body = JSON.parse(msg.content.toString('utf8')) as Notification | Notification[];
-      } catch {
-        return;
-      }
-      for (const n of Array.isArray(body) ? body : [body]) {
-        counters.notificationsReceived++;
-        for (const h of notificationHandlers) {
-          try {
-            h(n);
-          } catch (err) {
-            logger.error({ err, type: n.type }, 'notification handler failed');
-          }
-        }
-      }
-    }, { noAck: true });
-  }
-
   async function startConsumer(model: ChannelModel): Promise<void> {
     if (!consumer.hasHandler() || channels.consumer || closing) return;
     const ch = watch(await model.createChannel(), 'consumer');
@@ -193,35 +141,32 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
 
   conn.onUp(async (model) => {
     channels = {};
-    notifyConsuming = false;
+    notifications.detach();
     await withChannel(model, (ch) => assertTopology(ch, t));
     const pub = watch(await model.createConfirmChannel(), 'publisher');
     channels.publisher = pub;
     publisher.attach(pub);
     channels.notify = watch(await model.createChannel(), 'notify');
-    await startNotifications(channels.notify);
+    await notifications.attach(channels.notify);
     channels.commands = watch(await commands.attach(model), 'commands');
     await startConsumer(model);
     up = true;
     relay.up();
-    void readDepth();
-    depthTimer = setInterval(() => void readDepth(), opts.depthIntervalMs ?? 2000);
-    depthTimer.unref();
+    backpressure.startDepthPolling(opts.depthIntervalMs ?? 2000);
   });
 
   conn.onDown(() => {
     up = false;
     blocked = false;
     relay.pause(false);
-    if (depthTimer) clearInterval(depthTimer);
-    depthTimer = null;
+    backpressure.stopDepthPolling();
     channels = {};
-    notifyConsuming = false;
+    notifications.detach();
     publisher.detach();
     consumer.detach();
     commands.detach();
     // Never hold chargers while the broker is away: the SQLite outbox is the buffer then.
-    checkRelief();
+    backpressure.check();
   });
 
   const broker = {
@@ -248,11 +193,8 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
       await publisher.idle(drainMs);
       publisher.detach();
       await relay.stop();
-      if (notificationFlush) {
-        clearImmediate(notificationFlush);
-        flushNotifications();
-      }
-      // 3. Channels before the connection, or the last acks are lost (PERFORMANCE.md).
+      notifications.flushNow();
+      // 3. Channels before the connection, or the last acks are lost (docs/performance.md).
       for (const ch of [channels.consumer, channels.commands, channels.notify, channels.admin, channels.publisher]) {
         await ch?.close().catch(() => {});
       }
@@ -260,7 +202,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
       relay.flush();
       relay.leave();
       closed = true;
-      checkRelief();
+      backpressure.check();
     },
 
     publishEvent(event) {
@@ -281,39 +223,21 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
       if (model) startConsumer(model).catch((err) => conn.drop(`event consumer failed: ${(err as Error).message}`));
     },
 
-    /** Best effort: a notification is never the only copy of anything (clients refetch over REST). */
     publishNotification(n) {
-      if (!channels.notify || closing) {
-        counters.notificationsDropped++;
-        logger.debug({ type: n.type }, 'notification dropped: broker unreachable');
-        return;
-      }
-      // Batched: everything published in one turn of the event loop leaves as one message per
-      // routing key. A processor batch of 200 MeterValues is 2 broker messages, not 400.
-      const key = notificationRoutingKey(n);
-      let batch = pendingNotifications.get(key);
-      if (!batch) pendingNotifications.set(key, (batch = []));
-      batch.push(n);
-      if (!notificationFlush) notificationFlush = setImmediate(flushNotifications);
+      notifications.publish(n);
     },
 
     consumeNotifications(handler) {
-      notificationHandlers.push(handler);
-      const ch = channels.notify;
-      if (ch) startNotifications(ch).catch((err) => conn.drop(`notification consumer failed: ${(err as Error).message}`));
+      notifications.consume(handler).catch((err) => conn.drop(`notification consumer failed: ${(err as Error).message}`));
     },
 
     backlog() {
+      const depth = backpressure.depth();
       return relay.waiting() + relay.unconfirmed() + consumer.inFlight() + (up ? depth.events + depth.retry : 0);
     },
 
     pressure() {
-      if (relief) return relief.promise;
-      if (!up || blocked || closed || (relay.inMemory() < highWater && depth.events < queueHighWater)) return null;
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      relief = { promise, resolve };
-      return promise;
+      return backpressure.pressure();
     },
 
     async deadLetters() {
@@ -344,11 +268,13 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     },
 
     queueStats() {
+      const depth = backpressure.depth();
       return { queueDepth: depth.events, retryDepth: depth.retry, unconfirmed: relay.unconfirmed() };
     },
 
     /** Counters for the dashboard, the benchmarks and the tests. */
     stats() {
+      const depth = backpressure.depth();
       return {
         connected: up,
         outbox: relay.waiting(),
@@ -358,6 +284,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
         publish: { ...relay.stats },
         consume: { ...consumer.stats },
         commands: { ...commands.stats },
+        ...notifications.counters,
         ...counters,
       };
     },

@@ -1,6 +1,6 @@
 /**
- * Confirmed, persistent, mandatory publishing on one confirm channel (design point 3). Confirms are
- * tracked per message, never awaited one by one (PERFORMANCE.md); a `basic.return` arrives before
+ * Confirmed, persistent, mandatory publishing on one confirm channel. Confirms are
+ * tracked per message, never awaited one by one (docs/performance.md); a `basic.return` arrives before
  * the (positive) confirm of the same message, so a returned message settles as 'returned', not 'ack'.
  */
 import type { ConfirmChannel, Message } from 'amqplib';

@@ -1,6 +1,6 @@
 /**
- * Every exchange, queue, binding and routing key of the RabbitMQ pipeline, in one place (design
- * point 2). All names start with the namespace, so several deployments (or tests) share a broker.
+ * Every exchange, queue, binding and routing key of the RabbitMQ pipeline, in one place. All names
+ * start with the namespace, so several deployments (or tests) share a broker.
  */
 import type { Channel, Options } from 'amqplib';
 import type { Notification, OcppEvent } from '../../domain/types.ts';

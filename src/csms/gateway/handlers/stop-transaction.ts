@@ -7,7 +7,7 @@ import type { HandlerDeps } from './context.ts';
  * however often the charger retries) in one transaction, so a StartTransaction or an Available
  * that follows on the same connector always finds it ended, and the driver may start elsewhere at
  * once, even while the broker is away. The event that follows only logs it. An unknown
- * transaction still gets a CALLRESULT (OCPP16.md: never a CALLERROR for Start/Stop).
+ * transaction still gets a CALLRESULT: a CALLERROR makes the charger resend it (docs/ocpp-notes.md).
  */
 export function stopTransaction(deps: HandlerDeps) {
   return (req: StopTransactionRequest, ctx: CallContext<ChargerState>): StopTransactionResponse => {

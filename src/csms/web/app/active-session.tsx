@@ -1,6 +1,6 @@
 /** @jsxImportSource preact */
 /**
- * Design points 30–32: the running session's energy, power, cost and status, live, with a chart
+ * The running session's energy, power, cost and status, live, with a chart
  * and the stop button. When it ends the page shows the final figures.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';

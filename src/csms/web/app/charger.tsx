@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** Design points 38–39: one charger's status and connectors, live, and where charging starts. */
+/** One charger's status and connectors, live, and where charging starts. */
 import { useState } from 'preact/hooks';
 import { useServices } from '../shared/context.ts';
 import { ago, money, perKwh } from '../shared/format.ts';

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** Design points 33–35: wallet balance, session events and the active-session banner, all live. */
+/** Wallet balance, session events and the active-session banner, all live. */
 import { useEffect, useState } from 'preact/hooks';
 import { useServices } from '../shared/context.ts';
 import { ago, duration, energy, money, power, time } from '../shared/format.ts';

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** Design points 42–43: charging history; new and changed sessions appear without a reload. */
+/** Charging history; new and changed sessions appear without a reload. */
 import { useState } from 'preact/hooks';
 import { dateTime, duration, energy, money } from '../shared/format.ts';
 import { withSessionEvent, type Page, type SessionEvent, type SessionView } from '../shared/types.ts';

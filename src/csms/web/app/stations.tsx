@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
-/** Design points 36–37: where to charge, with availability per connector and online status, live. */
+/** Where to charge, with availability per connector and online status, live. */
 import { useState } from 'preact/hooks';
+import { PUBLIC_STATIONS_ROOM } from '../../domain/notification-routing.ts';
 import { perKwh } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
 import { withConnector, type ChargerStatusEvent, type ConnectorStatusEvent, type Items, type PublicPoint, type StationWithPoints } from '../shared/types.ts';
@@ -24,7 +25,7 @@ function patchPoints(cur: Items<StationWithPoints> | undefined, id: string, chan
 }
 
 /** Public availability: pages that show it join `public:stations` (it is never automatic). */
-export const PUBLIC_ROOMS = ['public:stations'];
+export const PUBLIC_ROOMS = [PUBLIC_STATIONS_ROOM];
 
 export function StationsPage() {
   const [q, setQ] = useState('');

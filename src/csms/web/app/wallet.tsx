@@ -1,6 +1,6 @@
 /** @jsxImportSource preact */
 /**
- * Design points 40–41: balance and ledger, live; top-ups. How money comes in is the server's to
+ * Balance and ledger, live; top-ups. How money comes in is the server's to
  * say (GET /api/config → wallet): paying at the payment provider (checkout), adding it without
  * paying (self top-up, demos), or neither: then the operator credits the wallet.
  */

@@ -4,6 +4,7 @@
  * and the audit of what was sent; answers arrive as `command.result` in the point's room.
  */
 import { useState } from 'preact/hooks';
+import { pointRoom } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';
 import { ago } from '../shared/format.ts';
 import { toast } from '../shared/toasts.tsx';
@@ -43,7 +44,7 @@ export function CommandsCard(props: { chargePointId: string; online: boolean; co
   const [stopRefused, setStopRefused] = useState<number[]>([]);
   const audit = useResource<Items<CommandRecord>>(`/api/charger/${encodeURIComponent(cp)}/commands?limit=8`, {
     refresh: 'detail',
-    rooms: [`cms:point:${cp}`],
+    rooms: [pointRoom(cp)],
     on: { 'command.result': () => 'refetch' },
   });
 

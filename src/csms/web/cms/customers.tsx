@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** CMS customers (no numbered design point; accounts as in docs/rest-api.md): search, balances, wallets, create, edit, block, delete, and their cards. */
+/** CMS customers (accounts as in docs/rest-api.md): search, balances, wallets, create, edit, block, delete, and their cards. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../shared/api.ts';
 import { useServices } from '../shared/context.ts';

@@ -1,5 +1,5 @@
 /** @jsxImportSource preact */
-/** Design points 44–47: stations and chargers online, active sessions, energy and revenue, recent sessions, live. */
+/** Stations and chargers online, active sessions, energy and revenue, recent sessions, live. */
 import { count, energy, money, ago } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
 import type { DashboardStats } from '../../domain/ports.ts';

@@ -1,9 +1,10 @@
 /** @jsxImportSource preact */
 /**
- * Design point 58: a charger's OCPP traffic, newest first. Live: each `ocpp.message` of the
+ * A charger's OCPP traffic, newest first. Live: each `ocpp.message` of the
  * point's room becomes its frames; polling: `?afterId=` fetches only what is newer.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { pointRoom } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';
 import { time } from '../shared/format.ts';
 import type { Items } from '../shared/types.ts';
@@ -84,7 +85,7 @@ export function MessageLog(props: { chargePointId: string }) {
       const timer = setInterval(() => void fetchNewer(false).catch(() => {}), live.intervals.detail);
       return () => { stopped = true; clearInterval(timer); };
     }
-    const off = live.subscribe([`cms:point:${props.chargePointId}`], ['ocpp.message'], (n) => {
+    const off = live.subscribe([pointRoom(props.chargePointId)], ['ocpp.message'], (n) => {
       const e = n.data as OcppMessageEvent;
       if (e.chargePointId === props.chargePointId) prepend(fromEvent(e));
     });

@@ -1,9 +1,10 @@
 /** @jsxImportSource preact */
 /**
- * Design points 56–58: one charge point's status, connectors, running session with a live meter
+ * One charge point's status, connectors, running session with a live meter
  * chart, its OCPP message log and the commands, all live from the `cms:point:<id>` room.
  */
 import { useState } from 'preact/hooks';
+import { pointRoom } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';
 import { ago, dateTime, duration, energy, money, perKwh, power } from '../shared/format.ts';
 import { href, navigate } from '../shared/router.ts';
@@ -49,7 +50,7 @@ export function PointDetailPage(props: { chargePointId: string }) {
   useTick(1000);
   const point = useResource<PointDetail>(`/api/cms/points/${encodeURIComponent(id)}`, {
     refresh: 'detail',
-    rooms: [`cms:point:${id}`],
+    rooms: [pointRoom(id)],
     on: {
       'connector.status': (e: ConnectorStatusEvent, cur) => cur && e.chargePointId === id ? patchPoint(cur, 'connector.status', e) : undefined,
       'charger.status': (e: ChargerStatusEvent, cur) => cur && e.chargePointId === id ? patchPoint(cur, 'charger.status', e) : undefined,

@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
-/** Design points 50–52: charge points with live status and availability; create, edit, auth keys. */
+/** Charge points with live status and availability; create, edit, auth keys. */
 import { useState } from 'preact/hooks';
+import { CMS_ROOMS } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';
 import { ago, perKwh } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
@@ -20,8 +21,8 @@ export function patchPoint<T extends { online: boolean; registrationStatus: stri
 
 /** Stations and tariffs for the point form's selects. */
 export function useCatalogue() {
-  const stations = useResource<Items<Station & { chargePointCount: number }>>('/api/cms/stations?limit=200', { refresh: 'list', rooms: ['cms:stations'], on: { 'station.created': () => 'refetch', 'station.updated': () => 'refetch', 'station.deleted': () => 'refetch' } });
-  const tariffs = useResource<Items<Tariff>>('/api/cms/tariffs?limit=200', { refresh: 'list', rooms: ['cms:points'], on: { 'tariff.created': () => 'refetch', 'tariff.updated': () => 'refetch', 'tariff.deleted': () => 'refetch' } });
+  const stations = useResource<Items<Station & { chargePointCount: number }>>('/api/cms/stations?limit=200', { refresh: 'list', rooms: [CMS_ROOMS.stations], on: { 'station.created': () => 'refetch', 'station.updated': () => 'refetch', 'station.deleted': () => 'refetch' } });
+  const tariffs = useResource<Items<Tariff>>('/api/cms/tariffs?limit=200', { refresh: 'list', rooms: [CMS_ROOMS.points], on: { 'tariff.created': () => 'refetch', 'tariff.updated': () => 'refetch', 'tariff.deleted': () => 'refetch' } });
   return { stations: stations.data?.items ?? [], tariffs: tariffs.data?.items ?? [] };
 }
 
@@ -116,7 +117,7 @@ export function PointsPage() {
   const { tariffs } = useCatalogue();
   const points = useResource<Page<PointRow>>(`/api/cms/points?limit=${PAGE}&offset=${offset}`, {
     refresh: 'list',
-    rooms: ['cms:points'],
+    rooms: [CMS_ROOMS.points],
     on: {
       'connector.status': (e: ConnectorStatusEvent, cur) => cur && { ...cur, items: cur.items.map((cp) => (cp.id === e.chargePointId ? patchPoint(cp, 'connector.status', e) : cp)) },
       'charger.status': (e: ChargerStatusEvent, cur) => cur && { ...cur, items: cur.items.map((cp) => (cp.id === e.chargePointId ? patchPoint(cp, 'charger.status', e) : cp)) },

@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
-/** Design points 53–55: every charging session, new ones appearing and running ones counting up, live. */
+/** Every charging session, new ones appearing and running ones counting up, live. */
 import { useState } from 'preact/hooks';
+import { CMS_ROOMS } from '../../domain/notification-routing.ts';
 import { dateTime, duration, energy, money, perKwh, power } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
 import { withSessionEvent, type Page, type SessionEvent, type SessionView } from '../shared/types.ts';
@@ -25,7 +26,7 @@ export function SessionsPage() {
   const query = `limit=${PAGE}&offset=${offset}${filter}`;
   const sessions = useResource<Page<CmsSession>>(`/api/cms/sessions?${query}`, {
     refresh: 'list',
-    rooms: ['cms:sessions'],
+    rooms: [CMS_ROOMS.sessions],
     on: {
       'charging.started': () => (offset === 0 && status !== 'completed' ? 'refetch' : undefined),
       'meter.values': (d: SessionEvent, cur) => patch(cur, d),

@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
-/** Design points 48–49: one station: its details (editable) and its charge points with live connector status. */
+/** One station: its details (editable) and its charge points with live connector status. */
 import { useState } from 'preact/hooks';
+import { CMS_ROOMS } from '../../domain/notification-routing.ts';
 import { ago, dateTime } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
 import { withConnector, type ChargePoint, type ChargerStatusEvent, type Connector, type ConnectorStatusEvent, type Station } from '../shared/types.ts';
@@ -38,7 +39,7 @@ export function StationDetailPage(props: { stationId: number }) {
   const now = useTick(15_000);
   const station = useResource<StationDetail>(`/api/cms/stations/${props.stationId}`, {
     refresh: 'detail',
-    rooms: ['cms:stations', 'cms:points'],
+    rooms: [CMS_ROOMS.stations, CMS_ROOMS.points],
     on: {
       'connector.status': (e: ConnectorStatusEvent, cur, n) => patchPoint(cur, e.chargePointId, (cp) => ({ ...cp, connectors: withConnector(cp.connectors, e), lastSeenAt: n.timestamp })),
       'charger.status': (e: ChargerStatusEvent & { booted?: boolean }, cur, n) =>

@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
-/** Design points 48–49: the charging stations with how many of their charge points are online; create, edit, delete. */
+/** The charging stations with how many of their charge points are online; create, edit, delete. */
 import { useState } from 'preact/hooks';
+import { CMS_ROOMS } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';
 import { dateTime } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
@@ -17,7 +18,7 @@ export interface StationSummary extends Station {
 }
 
 /** What a station page shows changes with its stations and the charge points in them. */
-export const STATION_ROOMS = ['cms:stations'];
+export const STATION_ROOMS = [CMS_ROOMS.stations];
 const PAGE = 50;
 
 const coordinate = (n: number | null) => (n === null ? '' : String(n));

@@ -1,6 +1,7 @@
 /** @jsxImportSource preact */
-/** Design points 28–29 (CMS tariffs): prices per kWh, per minute and per session; create, edit, delete. */
+/** CMS tariffs: prices per kWh, per minute and per session; create, edit, delete. */
 import { useState } from 'preact/hooks';
+import { CMS_ROOMS } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';
 import { dateTime, getNetworkCurrency, minorDigits, money, perKwh } from '../shared/format.ts';
 import { toast } from '../shared/toasts.tsx';
@@ -10,7 +11,7 @@ import { useResource } from '../shared/use-resource.ts';
 import { ConfirmDelete, RowActions } from './parts.tsx';
 
 /** Tariff changes are announced where prices are shown: the charge point rooms. */
-const TARIFF_ROOMS = ['cms:points'];
+const TARIFF_ROOMS = [CMS_ROOMS.points];
 const PAGE = 50;
 
 /** "0.35" or "0,35" (major units) → 35 (minor units of `currency`, as the API and `money()` count them). */

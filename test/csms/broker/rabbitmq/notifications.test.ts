@@ -25,8 +25,8 @@ describeRabbit('rabbitmq broker: notifications and reconnects', () => {
     b.consumeNotifications((n) => got.b.push(n));
     await sleep(100);
     const sent = [
-      notify('charging.started', { sessionId: 1 }, at(), [42]),
-      notify('charger.status', { chargePointId: 'CP-1', status: 'Available' }, at(), [], ['cms:points']),
+      notify('charging.started', { sessionId: 1 }, at(), { customers: [42] }),
+      notify('charger.status', { chargePointId: 'CP-1', status: 'Available' }, at(), { chargePointId: 'CP-1' }),
       notify('dashboard.stats', { stations: 1 }, at()),
     ];
     for (const n of sent) a.publishNotification(n);
@@ -72,7 +72,7 @@ describeRabbit('rabbitmq broker: notifications and reconnects', () => {
     expect(broker.stats().publish.parked).toBeGreaterThan(0);
     expect(broker.stats().publish.relayed).toBe(broker.stats().publish.parked);
     await sleep(200);
-    const n = notify('wallet.updated', { balance: 1 }, at(), [7]);
+    const n = notify('wallet.updated', { balance: 1 }, at(), { customers: [7] });
     broker.publishNotification(n);
     await until(() => notes.some((x) => x.id === n.id), 5000, 'a notification after the reconnect');
   });
