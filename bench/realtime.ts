@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
+import { MessageType } from '../src/ocpp/frames.ts';
 import { deleteNamespace, median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
 
 const { values: args } = parseArgs({
@@ -58,14 +59,14 @@ function sendMeter(c: Charger, scheduledAt: number): void {
   const id = `m${c.seq++}`;
   c.inFlight = { id };
   pending.set(`${c.transactionId}:${c.meterWh}`, scheduledAt);
-  c.ws.send(`[2,"${id}","MeterValues",{"connectorId":1,"transactionId":${c.transactionId},"meterValue":[{"timestamp":"${new Date().toISOString()}","sampledValue":[{"value":"${c.meterWh}","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7400","measurand":"Power.Active.Import","unit":"W"}]}]}]`);
+  c.ws.send(`[${MessageType.CALL},"${id}","MeterValues",{"connectorId":1,"transactionId":${c.transactionId},"meterValue":[{"timestamp":"${new Date().toISOString()}","sampledValue":[{"value":"${c.meterWh}","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7400","measurand":"Power.Active.Import","unit":"W"}]}]}]`);
 }
 
 function callRaw(c: Charger, action: string, payload: unknown): Promise<unknown[]> {
   return new Promise((resolve) => {
     const id = `s${c.seq++}`;
     c.inFlight = { id, resolve };
-    c.ws.send(JSON.stringify([2, id, action, payload]));
+    c.ws.send(JSON.stringify([MessageType.CALL, id, action, payload]));
   });
 }
 
