@@ -3,7 +3,7 @@
  * Money is always an integer in minor units (cents); energy is integer Wh; times are ISO 8601 strings.
  */
 import type { MessageTypeNumber } from '../../ocpp/frames.ts';
-import type { CallWithAnswer, ChargePointToCsms } from '../../ocpp/messages.ts';
+import type { CallWithAnswer, ChargePointToCsms, RegistrationStatus as BootRegistrationStatus } from '../../ocpp/messages.ts';
 
 export type Role = 'customer' | 'admin';
 
@@ -51,7 +51,8 @@ export interface Station {
   updatedAt: string;
 }
 
-export type RegistrationStatus = 'Unknown' | 'Accepted' | 'Pending' | 'Rejected';
+/** What the charger's BootNotification is answered with, or Unknown before its first boot. */
+export type RegistrationStatus = 'Unknown' | BootRegistrationStatus;
 
 export interface ChargePoint {
   id: string;
