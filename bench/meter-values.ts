@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { MessageType } from '../src/ocpp/frames.ts';
+import type { StartTransactionResponse } from '../src/ocpp/messages.ts';
 import { deleteNamespace, median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
 
 const { values: args } = parseArgs({
@@ -106,7 +107,7 @@ async function connectAll(ocppUrl: string): Promise<Charger[]> {
   await Promise.all(
     out.map(async (c, i) => {
       const res = await callRaw(c, 'StartTransaction', { connectorId: 1, idTag: `BT${i}`, meterStart: 0, timestamp: new Date().toISOString() });
-      c.transactionId = (res[2] as { transactionId: number }).transactionId;
+      c.transactionId = (res[2] as StartTransactionResponse).transactionId;
     }),
   );
   return out;

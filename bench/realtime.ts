@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
 import { MessageType } from '../src/ocpp/frames.ts';
+import type { StartTransactionResponse } from '../src/ocpp/messages.ts';
 import { deleteNamespace, median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
 
 const { values: args } = parseArgs({
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
   const senders = chargers.slice(0, CUSTOMERS);
   await Promise.all(senders.map(async (c, i) => {
     const res = await callRaw(c, 'StartTransaction', { connectorId: 1, idTag: `BT${i}`, meterStart: 0, timestamp: new Date().toISOString() });
-    c.transactionId = (res[2] as { transactionId: number }).transactionId;
+    c.transactionId = (res[2] as StartTransactionResponse).transactionId;
     byTransaction.set(c.transactionId, c);
   }));
   log(`${chargers.length} chargers (${senders.length} in a session), ${sockets.length} customers on Socket.io`);
