@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { encodeCall, MessageType } from '../src/ocpp/frames.ts';
 import type { FloodConnectionResult, FloodKind, FloodRequest } from './support/flooder.ts';
 import { deleteNamespace, percentile, sleep, startCsmsProcess, type CsmsProcess } from './support/harness.ts';
 
@@ -97,13 +98,13 @@ async function connectQuiet(ocppUrl: string, i: number): Promise<Quiet> {
       const sentAt = q.waiting.get(frame[1] as string);
       if (sentAt === undefined) return;
       q.waiting.delete(frame[1] as string);
-      if (phase && frame[0] === 3) {
+      if (phase && frame[0] === MessageType.CALLRESULT) {
         phase.answered++;
         phase.latencies.push(performance.now() - sentAt);
       }
     });
   });
-  ws.send(JSON.stringify([2, 'boot', 'BootNotification', { chargePointVendor: 'bench', chargePointModel: 'quiet' }]));
+  ws.send(JSON.stringify([MessageType.CALL, 'boot', 'BootNotification', { chargePointVendor: 'bench', chargePointModel: 'quiet' }]));
   await booted;
   return q;
 }
@@ -116,7 +117,7 @@ function heartbeats(q: Quiet): () => void {
       const id = `h${q.seq++}`;
       q.waiting.set(id, performance.now());
       phase.sent++;
-      q.ws.send(`[2,"${id}","Heartbeat",{}]`);
+      q.ws.send(encodeCall(id, 'Heartbeat'));
     }
     timer = setTimeout(tick, 100 + Math.random() * 100);
   };

@@ -19,6 +19,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { MessageType } from '../src/ocpp/frames.ts';
+import type { StartTransactionResponse } from '../src/ocpp/messages.ts';
 import { deleteNamespace, median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
 
 const { values: args } = parseArgs({
@@ -60,7 +62,7 @@ function callRaw(c: Charger, action: string, payload: unknown): Promise<unknown[
   return new Promise((resolve) => {
     const id = `s${c.seq++}`;
     c.inFlight = { id, scheduledAt: performance.now(), resolve };
-    c.ws.send(JSON.stringify([2, id, action, payload]));
+    c.ws.send(JSON.stringify([MessageType.CALL, id, action, payload]));
   });
 }
 
@@ -69,7 +71,7 @@ function sendMeter(c: Charger, scheduledAt: number): void {
   const id = `m${c.seq++}`;
   c.inFlight = { id, scheduledAt };
   c.ws.send(
-    `[2,"${id}","MeterValues",{"connectorId":1,"transactionId":${c.transactionId},"meterValue":[{"timestamp":"${new Date().toISOString()}","sampledValue":[{"value":"${c.meterWh}","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7400","measurand":"Power.Active.Import","unit":"W"}]}]}]`,
+    `[${MessageType.CALL},"${id}","MeterValues",{"connectorId":1,"transactionId":${c.transactionId},"meterValue":[{"timestamp":"${new Date().toISOString()}","sampledValue":[{"value":"${c.meterWh}","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7400","measurand":"Power.Active.Import","unit":"W"}]}]}]`,
   );
 }
 
@@ -78,7 +80,7 @@ function onReply(c: Charger, frame: unknown[]): void {
   if (!call || frame[1] !== call.id) return;
   c.inFlight = null;
   if (call.resolve) return call.resolve(frame);
-  if (frame[0] !== 3) errors++;
+  if (frame[0] !== MessageType.CALLRESULT) errors++;
   replies++;
   if (measuring) latencies.push(performance.now() - call.scheduledAt);
   if (MODE === 'max') sendMeter(c, performance.now());
@@ -105,7 +107,7 @@ async function connectAll(ocppUrl: string): Promise<Charger[]> {
   await Promise.all(
     out.map(async (c, i) => {
       const res = await callRaw(c, 'StartTransaction', { connectorId: 1, idTag: `BT${i}`, meterStart: 0, timestamp: new Date().toISOString() });
-      c.transactionId = (res[2] as { transactionId: number }).transactionId;
+      c.transactionId = (res[2] as StartTransactionResponse).transactionId;
     }),
   );
   return out;

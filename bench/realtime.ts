@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
 import WebSocket from 'ws';
+import { MessageType } from '../src/ocpp/frames.ts';
+import type { StartTransactionResponse } from '../src/ocpp/messages.ts';
 import { deleteNamespace, median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
 
 const { values: args } = parseArgs({
@@ -58,14 +60,14 @@ function sendMeter(c: Charger, scheduledAt: number): void {
   const id = `m${c.seq++}`;
   c.inFlight = { id };
   pending.set(`${c.transactionId}:${c.meterWh}`, scheduledAt);
-  c.ws.send(`[2,"${id}","MeterValues",{"connectorId":1,"transactionId":${c.transactionId},"meterValue":[{"timestamp":"${new Date().toISOString()}","sampledValue":[{"value":"${c.meterWh}","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7400","measurand":"Power.Active.Import","unit":"W"}]}]}]`);
+  c.ws.send(`[${MessageType.CALL},"${id}","MeterValues",{"connectorId":1,"transactionId":${c.transactionId},"meterValue":[{"timestamp":"${new Date().toISOString()}","sampledValue":[{"value":"${c.meterWh}","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7400","measurand":"Power.Active.Import","unit":"W"}]}]}]`);
 }
 
 function callRaw(c: Charger, action: string, payload: unknown): Promise<unknown[]> {
   return new Promise((resolve) => {
     const id = `s${c.seq++}`;
     c.inFlight = { id, resolve };
-    c.ws.send(JSON.stringify([2, id, action, payload]));
+    c.ws.send(JSON.stringify([MessageType.CALL, id, action, payload]));
   });
 }
 
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
   const senders = chargers.slice(0, CUSTOMERS);
   await Promise.all(senders.map(async (c, i) => {
     const res = await callRaw(c, 'StartTransaction', { connectorId: 1, idTag: `BT${i}`, meterStart: 0, timestamp: new Date().toISOString() });
-    c.transactionId = (res[2] as { transactionId: number }).transactionId;
+    c.transactionId = (res[2] as StartTransactionResponse).transactionId;
     byTransaction.set(c.transactionId, c);
   }));
   log(`${chargers.length} chargers (${senders.length} in a session), ${sockets.length} customers on Socket.io`);

@@ -5,6 +5,7 @@
  * the CSMS closed it.
  */
 import WebSocket from 'ws';
+import { encodeCall, encodeCallError, encodeCallResult } from '../../src/ocpp/frames.ts';
 
 export type FloodKind = 'result' | 'error' | 'call';
 
@@ -29,9 +30,9 @@ export interface FloodConnectionResult {
 }
 
 const FRAMES: Record<FloodKind, (i: number) => string> = {
-  result: () => '[3,"x",{}]',
-  error: (i) => `[4,"e${i}","GenericError","",{}]`,
-  call: (i) => `[2,"c${i}","Heartbeat",{}]`,
+  result: () => encodeCallResult('x'),
+  error: (i) => encodeCallError(`e${i}`, 'GenericError'),
+  call: (i) => encodeCall(`c${i}`, 'Heartbeat'),
 };
 /** Frames handed to one socket per turn of the loop, and the send buffer we let build up. */
 const BATCH = 500;

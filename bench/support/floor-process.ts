@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 import { connect, type ConfirmChannel, type Channel, type ChannelModel } from 'amqplib';
 import BetterSqlite3 from 'better-sqlite3';
 import { WebSocketServer } from 'ws';
+import { MessageType } from '../../src/ocpp/frames.ts';
 import { serveBenchIpc } from './ipc.ts';
 
 const mode = process.env.FLOOR_MODE === 'rabbitmq' ? 'rabbitmq' : 'memory';
@@ -90,8 +91,8 @@ async function main(): Promise<void> {
     ws.on('message', (data) => {
       const text = data.toString();
       const frame = JSON.parse(text) as [number, string, string, unknown];
-      if (frame[0] !== 2) return;
-      const reply = JSON.stringify([3, frame[1], answer(frame[2])]);
+      if (frame[0] !== MessageType.CALL) return;
+      const reply = JSON.stringify([MessageType.CALLRESULT, frame[1], answer(frame[2])]);
       publish(cp, text, () => ws.send(reply));
     });
   });

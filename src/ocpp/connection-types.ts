@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { OcppErrorCode } from './errors.ts';
-import type { Payload } from './frames.ts';
+import type { MessageTypeNumber, Payload } from './frames.ts';
 import type { ActionMap } from './messages.ts';
 import type { OcppValidator } from './validator.ts';
 
@@ -24,8 +24,8 @@ export type HandlerMap<In extends ActionMap, Ctx = unknown> = {
 /** One frame in or out, for logs and metrics. */
 export interface OcppMessageInfo {
   direction: 'in' | 'out';
-  /** 2 CALL, 3 CALLRESULT, 4 CALLERROR, 0 a frame that could not be decoded or was ignored. */
-  messageType: 0 | 2 | 3 | 4;
+  /** A `MessageType` (CALL, CALLRESULT, CALLERROR), or 0 for a frame that could not be decoded or was ignored. */
+  messageType: MessageTypeNumber | 0;
   /** For answers: the action of the CALL they answer; null when unknown. */
   action: string | null;
   messageId: string | null;

@@ -8,7 +8,7 @@ import type {
 import {
   OcppAnswerInvalidError, OcppConnectionClosedError, OcppError, OcppRequestInvalidError, OcppTimeoutError, type OcppErrorCode,
 } from './errors.ts';
-import { decodeFrame, encodeCall, encodeCallError, encodeCallResult, type Payload } from './frames.ts';
+import { decodeFrame, encodeCall, encodeCallError, encodeCallResult, MessageType, type MessageTypeNumber, type Payload } from './frames.ts';
 import type { ActionMap } from './messages.ts';
 import { FrameLimiter, peekCallId } from './rate-limit.ts';
 import { createOcppValidator, type OcppValidator } from './validator.ts';
@@ -145,7 +145,7 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
     this.inflight = call;
     this.timer = setTimeout(this.onTimeout, call.timeoutMs);
     this.sendRaw(encodeCall(call.messageId, call.action, call.payload));
-    if (this.opts.onMessage) this.report('out', 2, call.action, call.messageId, call.payload, null);
+    if (this.opts.onMessage) this.report('out', MessageType.CALL, call.action, call.messageId, call.payload, null);
   }
 
   private settle(): OutgoingCall | null {
@@ -174,14 +174,14 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
     const frame = decodeFrame(text);
     switch (frame.type) {
       case 'call':
-        if (this.opts.onMessage) this.report('in', 2, frame.action, frame.messageId, frame.payload, null);
+        if (this.opts.onMessage) this.report('in', MessageType.CALL, frame.action, frame.messageId, frame.payload, null);
         this.enqueue({ messageId: frame.messageId, action: frame.action, payload: frame.payload, receivedAt: now });
         return;
       case 'result':
       case 'error': {
         const call = this.inflight?.messageId === frame.messageId ? this.inflight : null;
         if (this.opts.onMessage) {
-          const info = this.info('in', frame.type === 'result' ? 3 : 4, call?.action ?? null, frame.messageId,
+          const info = this.info('in', frame.type === 'result' ? MessageType.CALLRESULT : MessageType.CALLERROR, call?.action ?? null, frame.messageId,
             frame.type === 'result' ? frame.payload : frame.details, call ? now - call.sentAt : null);
           if (frame.type === 'error') info.error = { code: frame.code, description: frame.description };
           this.opts.onMessage(info);
@@ -203,7 +203,7 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
         if (this.opts.onMessage) this.opts.onMessage({ ...this.info('in', 0, null, frame.messageId, null, null), raw: text });
         this.protocolError('invalid-frame', frame.messageId, null, frame.code, frame.reason, text);
         if (frame.messageId === null) return;
-        if (frame.messageType === 2) this.reply(frame.messageId, null, new OcppError(frame.code, frame.reason), now);
+        if (frame.messageType === MessageType.CALL) this.reply(frame.messageId, null, new OcppError(frame.code, frame.reason), now);
         else if (this.inflight?.messageId === frame.messageId) {
           // A malformed answer still answers: waiting for the timeout would only stall the queue.
           const call = this.settle()!;
@@ -338,7 +338,7 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
     if (outcome instanceof OcppError) {
       this.sendRaw(encodeCallError(messageId, outcome.code, outcome.description, outcome.details));
       if (this.opts.onMessage) {
-        const info = this.info('out', 4, action, messageId, outcome.details, performance.now() - receivedAt);
+        const info = this.info('out', MessageType.CALLERROR, action, messageId, outcome.details, performance.now() - receivedAt);
         info.error = { code: outcome.code, description: outcome.description };
         this.opts.onMessage(info);
       }
@@ -354,7 +354,7 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
       }
     }
     this.sendRaw(encodeCallResult(messageId, outcome));
-    if (this.opts.onMessage) this.report('out', 3, action, messageId, outcome, performance.now() - receivedAt);
+    if (this.opts.onMessage) this.report('out', MessageType.CALLRESULT, action, messageId, outcome, performance.now() - receivedAt);
   }
 
   private shutdown(code: number, reason: string): void {
@@ -369,14 +369,14 @@ class Connection<In extends ActionMap, Out extends ActionMap, Ctx> implements Oc
   }
 
   private info(
-    direction: 'in' | 'out', messageType: 0 | 2 | 3 | 4, action: string | null, messageId: string | null,
+    direction: 'in' | 'out', messageType: MessageTypeNumber | 0, action: string | null, messageId: string | null,
     payload: unknown, latencyMs: number | null,
   ): OcppMessageInfo {
     return { direction, messageType, action, messageId, payload, latencyMs };
   }
 
   private report(
-    direction: 'in' | 'out', messageType: 2 | 3, action: string | null, messageId: string, payload: unknown,
+    direction: 'in' | 'out', messageType: typeof MessageType.CALL | typeof MessageType.CALLRESULT, action: string | null, messageId: string, payload: unknown,
     latencyMs: number | null,
   ): void {
     this.opts.onMessage!(this.info(direction, messageType, action, messageId, payload, latencyMs));

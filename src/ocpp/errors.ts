@@ -4,6 +4,8 @@
  * OccurrenceConstraintViolation, RpcFrameworkError and MessageTypeNotSupported are
  * deliberately absent: they must never go out on an `ocpp1.6` connection.
  */
+import { MessageType } from './frames.ts';
+
 export const OCPP_ERROR_CODES = [
   'NotImplemented',
   'NotSupported',
@@ -28,7 +30,7 @@ export function isOcppErrorCode(value: unknown): value is OcppErrorCode {
 }
 
 /** A CALLERROR frame as it goes on the wire: `[4, id, code, description, details]`. */
-export type CallErrorFrame = [4, string, OcppErrorCode, string, Record<string, unknown>];
+export type CallErrorFrame = [typeof MessageType.CALLERROR, string, OcppErrorCode, string, Record<string, unknown>];
 
 /**
  * An error that maps onto a CALLERROR. Thrown by handlers to answer with a specific code,
@@ -57,7 +59,7 @@ export class OcppError extends Error {
 
   /** The CALLERROR frame answering the CALL with `messageId`. */
   asCallError(messageId: string): CallErrorFrame {
-    return [4, messageId, this.code, this.description, this.details];
+    return [MessageType.CALLERROR, messageId, this.code, this.description, this.details];
   }
 
   /** Builds the error for a CALLERROR we received; codes outside 1.6 become GenericError. */

@@ -34,12 +34,12 @@ export interface InvalidFrame {
 
 /** Encodes a CALL `[2, id, action, payload]`. */
 export function encodeCall(messageId: string, action: string, payload: object = {}): string {
-  return `[2,${JSON.stringify(messageId)},${JSON.stringify(action)},${JSON.stringify(payload ?? {})}]`;
+  return `[${MessageType.CALL},${JSON.stringify(messageId)},${JSON.stringify(action)},${JSON.stringify(payload ?? {})}]`;
 }
 
 /** Encodes a CALLRESULT `[3, id, payload]`. */
 export function encodeCallResult(messageId: string, payload: object = {}): string {
-  return `[3,${JSON.stringify(messageId)},${JSON.stringify(payload ?? {})}]`;
+  return `[${MessageType.CALLRESULT},${JSON.stringify(messageId)},${JSON.stringify(payload ?? {})}]`;
 }
 
 /** Encodes a CALLERROR `[4, id, code, description, details]`. */
@@ -49,7 +49,7 @@ export function encodeCallError(
   description = '',
   details: object = {},
 ): string {
-  return JSON.stringify([4, messageId, code, description, details ?? {}]);
+  return JSON.stringify([MessageType.CALLERROR, messageId, code, description, details ?? {}]);
 }
 
 function isObject(value: unknown): value is Payload {
@@ -65,7 +65,7 @@ function invalid(
   return { type: 'invalid', messageType, messageId, code, reason };
 }
 
-const ARITY: Record<MessageTypeNumber, number> = { 2: 4, 3: 3, 4: 5 };
+const ARITY: Record<MessageTypeNumber, number> = { [MessageType.CALL]: 4, [MessageType.CALLRESULT]: 3, [MessageType.CALLERROR]: 5 };
 
 /**
  * Decodes one WebSocket text frame. Code choice for broken frames, from the J §4.2.3 definitions:
@@ -87,7 +87,7 @@ export function decodeFrame(text: string): DecodedFrame {
     return invalid(null, null, 'FormationViolation', 'message type is not a number');
   }
   // J §4.1.3: a message with an unknown message type number is ignored.
-  if (type !== 2 && type !== 3 && type !== 4) return { type: 'ignored', reason: `unknown message type ${type}` };
+  if (type !== MessageType.CALL && type !== MessageType.CALLRESULT && type !== MessageType.CALLERROR) return { type: 'ignored', reason: `unknown message type ${type}` };
 
   const rawId = frame[1];
   if (typeof rawId !== 'string') {
@@ -102,7 +102,7 @@ export function decodeFrame(text: string): DecodedFrame {
     return invalid(type, rawId, code, `message type ${type} needs ${arity} elements, got ${frame.length}`);
   }
 
-  if (type === 2) {
+  if (type === MessageType.CALL) {
     const action = frame[2];
     const payload = frame[3];
     if (typeof action !== 'string' || action === '') {
@@ -111,7 +111,7 @@ export function decodeFrame(text: string): DecodedFrame {
     if (!isObject(payload)) return invalid(type, rawId, 'FormationViolation', 'payload is not a JSON object');
     return { type: 'call', messageId: rawId, action, payload };
   }
-  if (type === 3) {
+  if (type === MessageType.CALLRESULT) {
     const payload = frame[2];
     if (!isObject(payload)) return invalid(type, rawId, 'FormationViolation', 'payload is not a JSON object');
     return { type: 'result', messageId: rawId, payload };

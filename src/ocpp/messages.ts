@@ -252,5 +252,13 @@ export type CsmsToChargePoint = {
   TriggerMessage: Exchange<TriggerMessageRequest, TriggerMessageResponse>;
 };
 
+/**
+ * One CALL of a direction with its answer, a union discriminated by `action`: comparing the action
+ * types the request and the response.
+ */
+export type CallWithAnswer<M extends ActionMap> = {
+  [A in keyof M & string]: { action: A; request: M[A]['req']; response: M[A]['conf'] };
+}[keyof M & string];
+
 /** Every typed action, either direction. */
 export type AnyAction = keyof ChargePointToCsms | keyof CsmsToChargePoint;

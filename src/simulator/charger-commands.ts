@@ -4,9 +4,9 @@
  * One handler map for the whole fleet; the charger is the connection's context.
  */
 import { performance } from 'node:perf_hooks';
-import type {
-  AvailabilityStatus, AvailabilityType, ChargePointStatus, CsmsToChargePoint, HandlerMap, MessageTrigger, OcppMessageInfo,
-  OcppProtocolErrorInfo, TriggerMessageStatus, UnlockStatus,
+import {
+  MessageType, type AvailabilityStatus, type AvailabilityType, type ChargePointStatus, type CsmsToChargePoint, type HandlerMap,
+  type MessageTrigger, type OcppMessageInfo, type OcppProtocolErrorInfo, type TriggerMessageStatus, type UnlockStatus,
 } from '../ocpp/index.ts';
 import type { SimCharger } from './charger.ts';
 import { reportError, type SimContext } from './context.ts';
@@ -135,7 +135,7 @@ export function createFleetShared(ctx: SimContext): FleetShared {
       if (info.direction === 'out') ctx.metrics.counters.ocppSent++;
       else ctx.metrics.counters.ocppReceived++;
       // Our answers to the CSMS's commands: time from its CALL's arrival to our CALLRESULT.
-      if (info.direction === 'out' && info.messageType !== 2 && info.action && info.latencyMs !== null) ctx.metrics.latency(`ocpp.in.${info.action}`, info.latencyMs);
+      if (info.direction === 'out' && info.messageType !== MessageType.CALL && info.action && info.latencyMs !== null) ctx.metrics.latency(`ocpp.in.${info.action}`, info.latencyMs);
     },
     onProtocolError(info) {
       if (info.messageId?.startsWith(MALFORMED_PREFIX)) return; // the CSMS refusing the frame we broke on purpose

@@ -6,7 +6,9 @@
  * answer is the CSMS's promise to keep the message: each one goes into the run's ledger.
  */
 import { performance } from 'node:perf_hooks';
-import { OcppConnectionClosedError, type MeterValue, type OcppConnection, type StopReason } from '../ocpp/index.ts';
+import {
+  OcppConnectionClosedError, type MeterValue, type OcppConnection, type StartTransactionRequest, type StopTransactionRequest,
+} from '../ocpp/index.ts';
 import type { SessionOwner, SimContext } from './context.ts';
 import type { Expectation } from './expectations.ts';
 
@@ -34,8 +36,8 @@ export interface TxMessage {
   connectorId: number;
   tx: TxRef;
   /** Start: the whole payload (resent as is). Stop: all but transactionId. MeterValues: the readings. */
-  start?: { connectorId: number; idTag: string; meterStart: number; timestamp: string };
-  stop?: { meterStop: number; timestamp: string; idTag: string; reason: StopReason };
+  start?: Omit<StartTransactionRequest, 'reservationId'>;
+  stop?: Required<Omit<StopTransactionRequest, 'transactionId' | 'transactionData'>>;
   meterValue?: MeterValue[];
   /** The energy register reading it carries (MeterValues), Wh; what the customer's notification shows. */
   energyWh: number;

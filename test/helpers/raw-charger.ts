@@ -1,5 +1,6 @@
 /** A bare WebSocket charger for sending frames byte for byte and reading exactly what comes back. */
 import WebSocket from 'ws';
+import { MessageType } from '../../src/ocpp/index.ts';
 
 export interface RawCharger {
   ws: WebSocket;
@@ -58,7 +59,7 @@ export function openRawCharger(ocppUrl: string, identity: string, protocols: str
 /** Opens a raw charger and gets its BootNotification accepted. */
 export async function bootedRawCharger(ocppUrl: string, identity: string): Promise<RawCharger> {
   const c = await openRawCharger(ocppUrl, identity);
-  c.send([2, 'boot-1', 'BootNotification', { chargePointVendor: 'Raw', chargePointModel: 'R1' }]);
+  c.send([MessageType.CALL, 'boot-1', 'BootNotification', { chargePointVendor: 'Raw', chargePointModel: 'R1' }]);
   const answer = await c.next();
   if ((answer[2] as { status: string }).status !== 'Accepted') throw new Error(`boot not accepted: ${JSON.stringify(answer)}`);
   return c;

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
 import {
-  createOcppConnection, type ActionMap, type ChargePointToCsms, type CsmsToChargePoint, type OcppConnection,
+  createOcppConnection, MessageType, type ActionMap, type ChargePointToCsms, type CsmsToChargePoint, type OcppConnection,
   type OcppConnectionOptions,
 } from '../../src/ocpp/index.ts';
 
@@ -100,7 +100,7 @@ export async function connectRaw(url: string): Promise<RawPeer> {
   const roundTrips = new Map<string, () => void>();
   socket.on('message', (data) => {
     const frame = JSON.parse(data.toString()) as unknown[];
-    const roundTrip = frame[0] !== 2 ? roundTrips.get(frame[1] as string) : undefined;
+    const roundTrip = frame[0] !== MessageType.CALL ? roundTrips.get(frame[1] as string) : undefined;
     // A round trip's own answer is not a frame the test asked for.
     if (roundTrip) return roundTrip();
     received.push(frame);
@@ -120,7 +120,7 @@ export async function connectRaw(url: string): Promise<RawPeer> {
       new Promise<void>((resolve) => {
         const id = `rt-${rawIds++}`;
         roundTrips.set(id, resolve);
-        send([2, id, 'Heartbeat', {}]);
+        send([MessageType.CALL, id, 'Heartbeat', {}]);
       }),
   };
 }

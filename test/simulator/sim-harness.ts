@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { testConfig, type CsmsConfig } from '../../src/csms/config.ts';
 import { createCsms, type Csms } from '../../src/csms/server.ts';
+import { MessageType } from '../../src/ocpp/index.ts';
 import { createFleetShared, SimCharger } from '../../src/simulator/charger.ts';
 import type { Actor, SimContext } from '../../src/simulator/context.ts';
 import { createExpectations } from '../../src/simulator/expectations.ts';
@@ -83,7 +84,7 @@ export async function startSimHarness(): Promise<SimHarness> {
   const count = shared.onMessage;
   shared.onMessage = (m) => {
     count(m);
-    if (m.direction === 'out' && m.messageType === 2) sent.push({ action: m.action!, payload: m.payload });
+    if (m.direction === 'out' && m.messageType === MessageType.CALL) sent.push({ action: m.action!, payload: m.payload });
   };
   const chargers: SimCharger[] = [];
   let token: string | null = null;

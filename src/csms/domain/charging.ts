@@ -3,6 +3,7 @@
  * wallet is debited. Pure apart from the Store port it is given; every write is idempotent, because
  * chargers retransmit and brokers redeliver.
  */
+import type { AuthorizationStatus, IdTagInfo, MeterValuesRequest, StartTransactionRequest, StopTransactionRequest } from '../../ocpp/messages.ts';
 import { CsmsError } from './errors.ts';
 import { sameIdTag } from './id-tags.ts';
 import { computeCostMinor, minimumStartBalance } from './billing.ts';
@@ -11,45 +12,6 @@ import { notify, sessionNotifications, sessionPayload, sessionSubject } from './
 import type { Clock, SessionClose, Store } from './ports.ts';
 import { chargerTime, implausibleEnergy, normalizeTime, powerReading, registerReading } from './readings.ts';
 import type { ClosedBy, IdTagCard, Notification, Session, Tariff, TariffTerms, User, WalletEntry } from './types.ts';
-
-export type AuthorizationStatus = 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
-
-export interface IdTagInfo {
-  status: AuthorizationStatus;
-  expiryDate?: string;
-  parentIdTag?: string;
-}
-
-export interface StartRequest {
-  connectorId: number;
-  idTag: string;
-  meterStart: number;
-  timestamp: string;
-  reservationId?: number;
-}
-
-export interface StopRequest {
-  transactionId: number;
-  meterStop: number;
-  timestamp: string;
-  idTag?: string;
-  reason?: string;
-  transactionData?: unknown[];
-}
-
-export interface MeterValuesRequest {
-  connectorId: number;
-  transactionId?: number;
-  meterValue: unknown[];
-}
-
-export interface StatusRequest {
-  connectorId: number;
-  errorCode: string;
-  status: string;
-  info?: string;
-  timestamp?: string;
-}
 
 /** A session as the API shows it: stored fields plus what is derived while charging. */
 export interface SessionView extends Session {
@@ -215,7 +177,7 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
      * Durable before the caller answers; a retry with the same key returns the same id and answer.
      * A session still open on the same connector ends here: the charger has moved on.
      */
-    startTransaction(chargePointId: string, req: StartRequest, receivedAt = now()): { transactionId: number; idTagInfo: IdTagInfo; created: boolean; notifications: Notification[] } {
+    startTransaction(chargePointId: string, req: StartTransactionRequest, receivedAt = now()): { transactionId: number; idTagInfo: IdTagInfo; created: boolean; notifications: Notification[] } {
       return store.transaction(() => {
         const { card, user } = holderOf(req.idTag);
         const tariff = store.tariffs.forChargePoint(chargePointId);
@@ -311,7 +273,7 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
      * the charger's stop still counts: its reason is filled in, and a higher meterStop is billed
      * with an adjustment for the difference.
      */
-    stopTransaction(chargePointId: string, req: StopRequest, receivedAt = now()): { session: Session | null; notifications: Notification[] } {
+    stopTransaction(chargePointId: string, req: StopTransactionRequest, receivedAt = now()): { session: Session | null; notifications: Notification[] } {
       return store.transaction(() => {
         const session = store.sessions.get(req.transactionId);
         if (!session || session.chargePointId !== chargePointId) return { session: null, notifications: [] };

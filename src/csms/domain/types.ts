@@ -2,6 +2,8 @@
  * The CSMS's vocabulary: what the store keeps, what flows through the broker, what the API shows.
  * Money is always an integer in minor units (cents); energy is integer Wh; times are ISO 8601 strings.
  */
+import type { MessageTypeNumber } from '../../ocpp/frames.ts';
+import type { CallWithAnswer, ChargePointToCsms, RegistrationStatus as BootRegistrationStatus } from '../../ocpp/messages.ts';
 
 export type Role = 'customer' | 'admin';
 
@@ -49,7 +51,8 @@ export interface Station {
   updatedAt: string;
 }
 
-export type RegistrationStatus = 'Unknown' | 'Accepted' | 'Pending' | 'Rejected';
+/** What the charger's BootNotification is answered with, or Unknown before its first boot. */
+export type RegistrationStatus = 'Unknown' | BootRegistrationStatus;
 
 export interface ChargePoint {
   id: string;
@@ -205,7 +208,8 @@ export interface OcppMessageLogEntry {
   id: number;
   chargePointId: string;
   direction: Direction;
-  messageType: 2 | 3 | 4 | 0;
+  /** The OCPP-J message type (`MessageType`), or 0 for a frame that could not be decoded. */
+  messageType: MessageTypeNumber | 0;
   action: string | null;
   messageId: string | null;
   payload: unknown;
@@ -232,17 +236,32 @@ interface EventBase {
   receivedAt: string;
 }
 
-/** A CALL from the charger together with the answer we sent. */
-export interface OcppCallEvent extends EventBase {
+/** A CALL from the charger together with the answer we sent: a CALLRESULT or a CALLERROR. */
+export type OcppCallEvent = OcppAnsweredCall | OcppRefusedCall;
+
+interface CallEventBase extends EventBase {
   kind: 'call';
-  action: string;
   messageId: string;
-  request: unknown;
-  /** Our CALLRESULT payload, or null when we answered with a CALLERROR. */
-  response: unknown;
-  error: { code: string; description: string } | null;
+}
+
+/**
+ * A CALL we answered with a CALLRESULT, typed by its action: the request passed that action's schema,
+ * the response is what our handler returned. A lenient charger's enum fields may still hold a value
+ * outside their union (validation then checks types and presence, not values): compare and store
+ * them, never rely on a switch over them being exhaustive.
+ */
+export type OcppAnsweredCall = CallEventBase & CallWithAnswer<ChargePointToCsms> & {
+  error: null;
   /** The gateway applied it to the store before answering (StopTransaction): the processor only logs it. */
   applied?: boolean;
+};
+
+/** A CALL we answered with a CALLERROR: its request is what the charger sent, valid or not. */
+export interface OcppRefusedCall extends CallEventBase {
+  action: string;
+  request: unknown;
+  response: null;
+  error: { code: string; description: string };
 }
 
 /** A CALL we sent to the charger (a command), logged when it leaves. */

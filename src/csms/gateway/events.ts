@@ -10,7 +10,7 @@
  * a charger relies on).
  */
 import { newEventId } from './event-id.ts';
-import type { OcppMessageInfo, OcppProtocolErrorInfo } from '../../ocpp/index.ts';
+import { MessageType, type CallWithAnswer, type ChargePointToCsms, type OcppMessageInfo, type OcppProtocolErrorInfo } from '../../ocpp/index.ts';
 import type { Broker, Clock } from '../domain/ports.ts';
 import type { OcppEvent } from '../domain/types.ts';
 import type { ChargerState } from './charger-state.ts';
@@ -21,6 +21,15 @@ export interface EventPublisherDeps {
   nodeId: string;
   /** An event that could not be made durable (the broker refused it: a full disk, a closed broker). */
   onLost?: (err: unknown, event: OcppEvent) => void;
+}
+
+/**
+ * A CALL we answer with a CALLRESULT, typed by its action. The one place where frames become typed
+ * events: the connection hands a CALL to its action's handler only once it passed that action's
+ * schema, and the response is that handler's typed return.
+ */
+function answered(action: string, request: unknown, response: unknown): CallWithAnswer<ChargePointToCsms> {
+  return { action, request, response } as CallWithAnswer<ChargePointToCsms>;
 }
 
 export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPublisherDeps) {
@@ -42,10 +51,8 @@ export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPub
         nodeId,
         receivedAt: call?.receivedAt ?? now(),
         kind: 'call',
-        action,
         messageId,
-        request,
-        response,
+        ...answered(action, request, response),
         error: null,
         ...(applied && { applied }),
       });
@@ -55,7 +62,7 @@ export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPub
     onMessage(state: ChargerState, info: OcppMessageInfo): void {
       if (info.messageType === 0) return; // reported through onProtocolError with the reason
       if (info.direction === 'in') {
-        if (info.messageType === 2) {
+        if (info.messageType === MessageType.CALL) {
           state.inFlight.set(info.messageId!, { action: info.action!, request: info.payload, receivedAt: now() });
           return;
         }
@@ -65,16 +72,16 @@ export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPub
           chargePointId: state.identity,
           nodeId,
           receivedAt: now(),
-          kind: info.messageType === 3 ? 'callresult' : 'callerror',
+          kind: info.messageType === MessageType.CALLRESULT ? 'callresult' : 'callerror',
           action: info.action,
           messageId: info.messageId!,
-          payload: info.messageType === 3 ? info.payload : null,
+          payload: info.messageType === MessageType.CALLRESULT ? info.payload : null,
           error: info.error ? { ...info.error, details: info.payload } : null,
           latencyMs: info.latencyMs,
         });
         return;
       }
-      if (info.messageType === 2) {
+      if (info.messageType === MessageType.CALL) {
         fire({ eventId: newEventId(), chargePointId: state.identity, nodeId, receivedAt: now(), kind: 'command', action: info.action!, messageId: info.messageId!, payload: info.payload });
         return;
       }
@@ -83,18 +90,10 @@ export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPub
       // malformed frame (reported through onProtocolError).
       if (!call) return;
       state.inFlight.delete(info.messageId!);
-      fire({
-        eventId: newEventId(),
-        chargePointId: state.identity,
-        nodeId,
-        receivedAt: call.receivedAt,
-        kind: 'call',
-        action: call.action,
-        messageId: info.messageId!,
-        request: call.request,
-        response: info.messageType === 3 ? info.payload : null,
-        error: info.messageType === 4 ? (info.error ?? { code: 'GenericError', description: '' }) : null,
-      });
+      const base = { eventId: newEventId(), chargePointId: state.identity, nodeId, receivedAt: call.receivedAt, kind: 'call', messageId: info.messageId! } as const;
+      fire(info.messageType === MessageType.CALLRESULT
+        ? { ...base, ...answered(call.action, call.request, info.payload), error: null }
+        : { ...base, action: call.action, request: call.request, response: null, error: info.error ?? { code: 'GenericError', description: '' } });
     },
 
     /** Frames we could not accept: logged with the reason, so an admin can see what the charger sent. */
@@ -109,7 +108,7 @@ export function createEventPublisher({ broker, clock, nodeId, onLost }: EventPub
         kind: 'invalid',
         raw: (info.raw ?? '').slice(0, 2000),
         reason: `${info.kind}: ${info.reason}`,
-        answer: info.code && info.messageId ? [4, info.messageId, info.code, info.reason, {}] : null,
+        answer: info.code && info.messageId ? [MessageType.CALLERROR, info.messageId, info.code, info.reason, {}] : null,
       });
     },
 

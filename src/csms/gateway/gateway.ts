@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { createOcppConnection, type ChargePointToCsms, type CsmsToChargePoint, type OcppConnection } from '../../ocpp/index.ts';
+import { createOcppConnection, MessageType, type ChargePointToCsms, type CsmsToChargePoint, type OcppConnection } from '../../ocpp/index.ts';
 import type { CsmsConfig } from '../config.ts';
 import type { Charging } from '../domain/charging.ts';
 import type { Broker, Clock, CommandSender, Store } from '../domain/ports.ts';
@@ -136,7 +136,7 @@ export function createGateway(deps: GatewayDeps) {
         minExcessPerSecond: config.ocppRateLimitMinExcess,
       },
       onMessage: (info) => {
-        if (info.messageType === 2 && info.action) {
+        if (info.messageType === MessageType.CALL && info.action) {
           const calls = info.direction === 'in' ? stats.callsIn : stats.callsOut;
           calls[info.action] = (calls[info.action] ?? 0) + 1;
         }

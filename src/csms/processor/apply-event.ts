@@ -3,7 +3,8 @@
  * state, the message log. Runs inside the processor's transaction; returns the notifications to send
  * once that transaction has committed.
  */
-import type { AutoStop, Charging, MeterValuesRequest, StatusRequest, StopRequest } from '../domain/charging.ts';
+import { MessageType } from '../../ocpp/frames.ts';
+import type { AutoStop, Charging } from '../domain/charging.ts';
 import { notify, sessionNotifications } from '../domain/notifications.ts';
 import type { Store } from '../domain/ports.ts';
 import { normalizeTime } from '../domain/readings.ts';
@@ -40,12 +41,12 @@ export function applyEvent(ev: OcppEvent, ctx: ApplyContext): void {
     case 'callerror':
       return applyAnswer(ev, ctx);
     case 'command':
-      ctx.log.push({ chargePointId: ev.chargePointId, direction: 'out', messageType: 2, action: ev.action, messageId: ev.messageId, payload: ev.payload, latencyMs: null, createdAt: ev.receivedAt });
+      ctx.log.push({ chargePointId: ev.chargePointId, direction: 'out', messageType: MessageType.CALL, action: ev.action, messageId: ev.messageId, payload: ev.payload, latencyMs: null, createdAt: ev.receivedAt });
       ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'out', action: ev.action, messageId: ev.messageId, request: ev.payload, at: ev.receivedAt }, ctx.now, { chargePointId: ev.chargePointId }));
       return;
     case 'invalid':
       ctx.log.push({ chargePointId: ev.chargePointId, direction: 'in', messageType: 0, action: null, messageId: null, payload: { raw: ev.raw, reason: ev.reason }, latencyMs: null, createdAt: ev.receivedAt });
-      if (ev.answer) ctx.log.push({ chargePointId: ev.chargePointId, direction: 'out', messageType: 4, action: null, messageId: null, payload: ev.answer, latencyMs: null, createdAt: ev.receivedAt });
+      if (ev.answer) ctx.log.push({ chargePointId: ev.chargePointId, direction: 'out', messageType: MessageType.CALLERROR, action: null, messageId: null, payload: ev.answer, latencyMs: null, createdAt: ev.receivedAt });
       return;
     case 'connected':
     case 'disconnected': {
@@ -64,15 +65,14 @@ export function applyEvent(ev: OcppEvent, ctx: ApplyContext): void {
 function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
   const { store, charging } = ctx;
   const cp = ev.chargePointId;
+  const answerType = ev.error ? MessageType.CALLERROR : MessageType.CALLRESULT;
   ctx.log.push(
-    { chargePointId: cp, direction: 'in', messageType: 2, action: ev.action, messageId: ev.messageId, payload: ev.request, latencyMs: null, createdAt: ev.receivedAt },
-    { chargePointId: cp, direction: 'out', messageType: ev.error ? 4 : 3, action: ev.action, messageId: ev.messageId, payload: ev.error ?? ev.response, latencyMs: null, createdAt: ev.receivedAt },
+    { chargePointId: cp, direction: 'in', messageType: MessageType.CALL, action: ev.action, messageId: ev.messageId, payload: ev.request, latencyMs: null, createdAt: ev.receivedAt },
+    { chargePointId: cp, direction: 'out', messageType: answerType, action: ev.action, messageId: ev.messageId, payload: ev.error ?? ev.response, latencyMs: null, createdAt: ev.receivedAt },
   );
-  ctx.notes.push(notify('ocpp.message', { chargePointId: cp, direction: 'in', action: ev.action, messageId: ev.messageId, request: ev.request, response: ev.error ?? ev.response, responseType: ev.error ? 4 : 3, at: ev.receivedAt }, ctx.now, { chargePointId: cp }));
+  ctx.notes.push(notify('ocpp.message', { chargePointId: cp, direction: 'in', action: ev.action, messageId: ev.messageId, request: ev.request, response: ev.error ?? ev.response, responseType: answerType, at: ev.receivedAt }, ctx.now, { chargePointId: cp }));
   if (ev.error) return;
   touch(cp, ev.receivedAt, ctx);
-  const req = ev.request as Record<string, unknown>;
-  const res = ev.response as Record<string, unknown>;
   switch (ev.action) {
     case 'BootNotification': {
       // The gateway recorded the boot before answering (registration must not wait for a queue,
@@ -84,24 +84,23 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
       return;
     }
     case 'StartTransaction': {
-      const status = (res.idTagInfo as { status: string }).status;
-      const session = store.sessions.get(res.transactionId as number);
-      if (session && status === 'Accepted') ctx.notes.push(...sessionNotifications('charging.started', session, ctx.now));
+      const session = store.sessions.get(ev.response.transactionId);
+      if (session && ev.response.idTagInfo.status === 'Accepted') ctx.notes.push(...sessionNotifications('charging.started', session, ctx.now));
       return;
     }
     case 'StopTransaction': {
       // Applied by the gateway before it answered; only an event from an older version is applied here.
-      if (!ev.applied) ctx.notes.push(...charging.stopTransaction(cp, req as unknown as StopRequest, ev.receivedAt).notifications);
+      if (!ev.applied) ctx.notes.push(...charging.stopTransaction(cp, ev.request, ev.receivedAt).notifications);
       return;
     }
     case 'MeterValues': {
-      const applied = charging.applyMeterValues(cp, req as unknown as MeterValuesRequest, ev.receivedAt);
+      const applied = charging.applyMeterValues(cp, ev.request, ev.receivedAt);
       ctx.notes.push(...applied.notifications);
       if (applied.stop) ctx.stops.push(applied.stop);
       return;
     }
     case 'StatusNotification': {
-      const s = req as unknown as StatusRequest;
+      const s = ev.request;
       if (!store.chargePoints.get(cp)) return;
       const at = s.timestamp === undefined ? ev.receivedAt : normalizeTime(s.timestamp);
       store.chargePoints.upsertConnector({ chargePointId: cp, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode, info: s.info ?? null }, at);
@@ -120,17 +119,18 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
 }
 
 function applyAnswer(ev: OcppAnswerEvent, ctx: ApplyContext): void {
+  const answerType = ev.kind === 'callresult' ? MessageType.CALLRESULT : MessageType.CALLERROR;
   ctx.log.push({
     chargePointId: ev.chargePointId,
     direction: 'in',
-    messageType: ev.kind === 'callresult' ? 3 : 4,
+    messageType: answerType,
     action: ev.action,
     messageId: ev.messageId,
     payload: ev.error ?? ev.payload,
     latencyMs: ev.latencyMs,
     createdAt: ev.receivedAt,
   });
-  ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'in', action: ev.action, messageId: ev.messageId, response: ev.error ?? ev.payload, responseType: ev.kind === 'callresult' ? 3 : 4, at: ev.receivedAt }, ctx.now, { chargePointId: ev.chargePointId }));
+  ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'in', action: ev.action, messageId: ev.messageId, response: ev.error ?? ev.payload, responseType: answerType, at: ev.receivedAt }, ctx.now, { chargePointId: ev.chargePointId }));
 }
 
 function chargerStatus(cp: string, ctx: ApplyContext, data: Record<string, unknown>): void {

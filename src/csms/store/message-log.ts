@@ -7,7 +7,7 @@ interface MessageRow {
   id: number;
   charge_point_id: string;
   direction: Direction;
-  message_type: 2 | 3 | 4 | 0;
+  message_type: OcppMessageLogEntry['messageType'];
   action: string | null;
   message_id: string | null;
   payload: string | null;

@@ -18,7 +18,7 @@ afterEach(async () => {
   dir = '';
 });
 
-const poison: OcppEvent = { eventId: 'poison-1', chargePointId: 'CP-X', nodeId: 'test', receivedAt: new Date().toISOString(), kind: 'call', action: 'StopTransaction', messageId: 'm1', request: null, response: {}, error: null };
+const poison: OcppEvent = { eventId: 'poison-1', chargePointId: 'CP-X', nodeId: 'test', receivedAt: new Date().toISOString(), kind: 'call', action: 'StopTransaction', messageId: 'm1', request: null as never, response: {}, error: null };
 
 async function csms(dbPath: string): Promise<{ t: TestCsms; list: () => Promise<{ total: number; items: { eventId: string; action: string; attempts: number }[] }>; token: string }> {
   const t = await startCsms({ dbPath, processingMaxAttempts: 2, processingRetryDelayMs: 10 });

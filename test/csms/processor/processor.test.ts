@@ -2,14 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryBroker } from '../../../src/csms/broker/memory.ts';
 import { createCharging } from '../../../src/csms/domain/charging.ts';
 import type { Broker } from '../../../src/csms/domain/ports.ts';
-import type { Notification, OcppCallEvent } from '../../../src/csms/domain/types.ts';
+import type { Notification, OcppAnsweredCall } from '../../../src/csms/domain/types.ts';
 import { createProcessor, type Processor } from '../../../src/csms/processor/processor.ts';
 import { createSqliteStore, type SqliteStore } from '../../../src/csms/store/index.ts';
 
 let seq = 0;
-function aCallEvent(overrides: Partial<OcppCallEvent> = {}): OcppCallEvent {
+/** A Heartbeat we answered; `overrides` with another action must bring its request and response. */
+function aCallEvent(overrides: Partial<OcppAnsweredCall> = {}): OcppAnsweredCall {
   seq++;
-  return { eventId: `e-${seq}`, chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'call', action: 'Heartbeat', messageId: `m-${seq}`, request: {}, response: { currentTime: new Date().toISOString() }, error: null, ...overrides };
+  return { eventId: `e-${seq}`, chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'call', action: 'Heartbeat', messageId: `m-${seq}`, request: {}, response: { currentTime: new Date().toISOString() }, error: null, ...overrides } as OcppAnsweredCall;
 }
 
 describe('processor', () => {
@@ -35,7 +36,7 @@ describe('processor', () => {
   it('fails a poison event alone: the rest of its batch is applied and announced', async () => {
     const good = aCallEvent({ action: 'StatusNotification', request: { connectorId: 1, errorCode: 'NoError', status: 'Charging' }, response: {} });
     // Cannot come through the gateway (the schema refuses it): stands for any event the processor cannot apply.
-    const poison = aCallEvent({ action: 'StopTransaction', request: null });
+    const poison = aCallEvent({ action: 'StopTransaction', request: null as never });
     const outcome = await processor.handle([good, poison].map((body) => ({ body, redelivered: false, attempts: 0 })));
     expect(outcome.failed.map((f) => f.delivery.body.eventId)).toEqual([poison.eventId]);
     expect(store.chargePoints.connectors('CP-P').find((c) => c.connectorId === 1)?.status).toBe('Charging');
