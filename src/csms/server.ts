@@ -247,3 +247,12 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
 }
 
 export type Csms = ReturnType<typeof createCsms>;
+
+/**
+ * Deletes the durable queues and exchanges of a RabbitMQ namespace that a CSMS used (the simulator's
+ * cleanup after an embedded run). Loaded when called, like the rest of the RabbitMQ broker.
+ */
+export async function deleteRabbitmqNamespace(url: string, namespace: string): Promise<void> {
+  const { deleteNamespace } = await import('./broker/rabbitmq/topology.ts');
+  await deleteNamespace(url, namespace);
+}
