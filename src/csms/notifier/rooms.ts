@@ -14,6 +14,7 @@ const CUSTOMER_PREFIX = 'customer:';
 const MAX_POINT_ID_LENGTH = 48;
 const LIST_ROOMS: ReadonlySet<string> = new Set(Object.values(CMS_ROOMS));
 // C0, DEL and C1: never part of an identity a page could show.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 export type RoomKind = 'customer' | 'cms' | 'point' | 'public';
