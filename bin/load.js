@@ -38,7 +38,7 @@ export async function loadCli(name) {
   } catch (err) {
     if (err?.code !== 'ERR_MODULE_NOT_FOUND') throw err;
     if (builtAt !== null) return import(pathToFileURL(compiled).href); // tsx not installed (--omit=dev): the older build
-    throw new Error(`${name}: no build in dist/cli and no tsx to run the sources; run \`npm run build\``);
+    throw new Error(`${name}: no build in dist/cli and no tsx to run the sources; run \`npm run build\``, { cause: err });
   }
   register();
   return import(pathToFileURL(join(sources, 'cli', `${name}.ts`)).href);

@@ -3,14 +3,14 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
+import { isCi } from '../simulator/config.ts';
 import { BENCH_LIMITS } from './bench-limits.ts';
 import type { RunFlags, RunIo } from './run-scenario.ts';
 
 const EXAMPLE_FILE = 'scenario.yaml';
 
 /** Runs the CLI and returns the exit code: 0 ok, 1 a threshold failed, 2 bad usage or scenario, 3 inconclusive. */
-// The CLI's one read of the environment (the CSMS's is src/csms/config.ts).
-export async function main(argv: string[], io: RunIo = { stdout: process.stdout, stderr: process.stderr, ci: Boolean(process.env.CI) }): Promise<number> {
+export async function main(argv: string[], io: RunIo = { stdout: process.stdout, stderr: process.stderr, ci: isCi() }): Promise<number> {
   let code = 0;
   const program = new Command('ev-sim')
     .description('Simulate OCPP 1.6J chargers and customers against a CSMS and measure it')

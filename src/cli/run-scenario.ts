@@ -3,7 +3,7 @@
  * The exit code is the RunResult's: 0 thresholds held, 1 one failed, 2 invalid, 3 generator/infrastructure.
  */
 import { formatScenarioErrors, loadScenario } from '../simulator/scenario/loader.ts';
-import { targetSchema, type Scenario, type Target } from '../simulator/scenario/schema.ts';
+import { targetSchema, type Target } from '../simulator/scenario/schema.ts';
 import { defaultReportDir, renderSummary, writeReports } from '../simulator/report/index.ts';
 import type { runScenario } from '../simulator/runner.ts';
 import type { ExitCode, RunResult } from '../simulator/types.ts';

@@ -16,6 +16,7 @@ import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
 import type { Broker, Clock } from './domain/ports.ts';
+import { createWallet } from './domain/wallet.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
 import { createGateway, type Gateway } from './gateway/gateway.ts';
 import type { Notifier } from './notifier/notifier.ts';
@@ -148,6 +149,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     const readyBroker = broker;
     const web = await loadWebAssets();
     if (web.built) logger.info({ files: web.assets.size }, 'web pages bundled in memory (dist/web missing or older than src/csms/web)');
+    const payments = paymentProviderFor(config, clock);
     api = createApi({
       config,
       web: web.assets,
@@ -157,7 +159,8 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       broker,
       clock,
       logger: logger.child({ component: 'api' }),
-      payments: paymentProviderFor(config, clock),
+      payments,
+      wallet: createWallet({ store, clock, currency: config.currency, payments }),
       readiness: () => ({ database: readyStore.ping(), broker: readyBroker.health() }),
     });
     await api.listen({ port: config.port, host: config.host }).catch((err: unknown) => {
@@ -244,3 +247,12 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
 }
 
 export type Csms = ReturnType<typeof createCsms>;
+
+/**
+ * Deletes the durable queues and exchanges of a RabbitMQ namespace that a CSMS used (the simulator's
+ * cleanup after an embedded run). Loaded when called, like the rest of the RabbitMQ broker.
+ */
+export async function deleteRabbitmqNamespace(url: string, namespace: string): Promise<void> {
+  const { deleteNamespace } = await import('./broker/rabbitmq/topology.ts');
+  await deleteNamespace(url, namespace);
+}

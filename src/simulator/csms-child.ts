@@ -9,6 +9,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENV_NAMES, kebab, type CsmsConfig } from '../csms/config.ts';
+import { inheritedEnv } from './config.ts';
 
 /** The nearest directory above this module with a package.json: the same from src/simulator/ and from the compiled dist/cli/. */
 function packageRoot(): string {
@@ -76,7 +77,7 @@ export function createCsmsChild(opts: { logFile: string; readyFile: string; star
   let starts = 0;
   const listeners: ((reason: string) => void)[] = [];
   // The config comes from flags alone: a CSMS variable in ev-sim's environment must not change it.
-  const env = { ...process.env };
+  const env = inheritedEnv();
   for (const name of Object.values(ENV_NAMES)) delete env[name];
 
   const killOnExit = (): void => {

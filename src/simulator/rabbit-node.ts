@@ -14,6 +14,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
+import { inheritedEnv } from './config.ts';
 
 const exec = promisify(execFile);
 
@@ -199,7 +200,7 @@ export async function startPrivateRabbit(opts: PrivateRabbitOptions = {}): Promi
     }
     await chmod(dir, 0o755);
     const env = {
-      ...process.env,
+      ...inheritedEnv(),
       // RABBITMQ_NODENAME overrides the NODENAME of /etc/rabbitmq/rabbitmq-env.conf.
       RABBITMQ_NODENAME: node,
       RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),

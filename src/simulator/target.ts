@@ -9,8 +9,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type CsmsConfig } from '../csms/config.ts';
-import { createCsms, type Csms } from '../csms/server.ts';
-import { deleteNamespace } from '../csms/broker/rabbitmq/topology.ts';
+import { createCsms, deleteRabbitmqNamespace, type Csms } from '../csms/server.ts';
 import { createCsmsChild } from './csms-child.ts';
 import { startPrivateRabbit, type PrivateRabbit } from './rabbit-node.ts';
 import type { Target } from './scenario/schema.ts';
@@ -76,7 +75,7 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
   process.on('exit', removeDir);
   const cleanup = async (): Promise<void> => {
     await broker?.stop().catch((error) => log(`stopping the private RabbitMQ node failed: ${(error as Error).message}`));
-    if (rabbitmq && !broker) await deleteNamespace(rabbitmq.url, rabbitmq.namespace).catch(() => {});
+    if (rabbitmq && !broker) await deleteRabbitmqNamespace(rabbitmq.url, rabbitmq.namespace).catch(() => {});
     await rm(dir, { recursive: true, force: true });
     process.off('exit', removeDir);
   };

@@ -40,7 +40,7 @@ describe('ev-sim run on the embedded CSMS', () => {
     const p = evSim(['run', scenario(TINY), '--report-dir', reports]);
     expect(await p.exited, p.err()).toBe(0);
     // Not a terminal: plain progress lines, no ink escape sequences.
-    expect(p.out()).toMatch(/^\[\s*\d+s\] done  chargers \d+\/3 /m);
+    expect(p.out()).toMatch(/^\[\s*\d+s\] done {2}chargers \d+\/3 /m);
     expect(p.out()).not.toContain('\u001b[');
     expect(p.out()).toContain('ev-sim tiny: PASSED (exit 0');
     expect(p.out()).toMatch(/✓ ocpp\.BootNotification\.p99 < 5s/);

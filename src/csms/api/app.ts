@@ -9,8 +9,6 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import fastJson from 'fast-json-stringify';
 import Fastify, { type FastifyInstance, type FastifySchema } from 'fastify';
-import { CsmsError } from '../domain/errors.ts';
-import { createWallet } from '../domain/wallet.ts';
 import { callerKey, guard, jwtSecretFor, authRoutes } from './auth.ts';
 import type { ApiContext, ApiDeps } from './context.ts';
 import { errorHandler, notFoundHandler } from './error-handler.ts';
@@ -109,7 +107,6 @@ export function createApi(deps: ApiDeps): FastifyInstance {
     customerOnly: guard(deps.store, 'customer'),
     adminOnly: guard(deps.store, 'admin'),
     now: () => deps.clock.now().toISOString(),
-    wallet: createWallet({ store: deps.store, clock: deps.clock, currency: deps.config.currency, payments: deps.payments ?? null }),
   };
 
   // Routes go in plugins so that they load after @fastify/swagger and show up in /docs/json.

@@ -25,14 +25,14 @@ export interface ApiDeps {
   web?: WebAssets;
   /** The payment provider customers pay through; absent or null: checkout is refused. */
   payments?: PaymentProvider | null;
+  /** Payments and admins' wallet entries (domain/wallet.ts), built on the same store, clock and provider. */
+  wallet: Wallet;
 }
 
 /** Passed to each route plugin as its options. */
 export interface ApiContext extends ApiDeps {
   publish: Publish;
   etags: Etags;
-  /** Payments and admins' wallet entries (domain/wallet.ts). */
-  wallet: Wallet;
   /** onRequest hooks: a valid token of a customer / of an admin. */
   customerOnly: onRequestHookHandler;
   adminOnly: onRequestHookHandler;

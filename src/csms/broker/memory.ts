@@ -49,7 +49,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   const lowWater = opts.lowWater ?? 1000;
   const journal = opts.journal ?? null;
   let relief: { promise: Promise<void>; resolve: () => void } | null = null;
-  let queue: Item[] = [];
+  const queue: Item[] = [];
   const dead: DeadLetter[] = [];
   const retryTimers = new Set<NodeJS.Timeout>();
   let eventHandler: ((batch: Delivery<OcppEvent>[]) => Promise<BatchOutcome>) | null = null;

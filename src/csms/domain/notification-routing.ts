@@ -39,6 +39,7 @@ export type Room =
 
 const LIST_ROOMS: ReadonlySet<string> = new Set(Object.values(CMS_ROOMS));
 // C0, DEL and C1: never part of an identity a page could show.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** Parses a room name; null for anything that is not one of our rooms. */

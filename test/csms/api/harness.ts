@@ -11,6 +11,7 @@ import { createCharging } from '../../../src/csms/domain/charging.ts';
 import { hashPassword } from '../../../src/csms/domain/secrets.ts';
 import type { NewUser } from '../../../src/csms/domain/ports.ts';
 import type { Notification, User } from '../../../src/csms/domain/types.ts';
+import { createWallet } from '../../../src/csms/domain/wallet.ts';
 import { createGateway } from '../../../src/csms/gateway/gateway.ts';
 import { createSqliteStore } from '../../../src/csms/store/index.ts';
 import { aUser } from '../builders.ts';
@@ -41,6 +42,7 @@ export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: b
   const app = createApi({
     config, store, charging, broker, clock,
     commands: gateway.commands,
+    wallet: createWallet({ store, clock, currency: config.currency, payments: null }),
     readiness: () => ({ database: store.ping(), broker: broker.health() }),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });

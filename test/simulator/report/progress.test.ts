@@ -26,7 +26,7 @@ describe('formatProgressLine', () => {
         generator: { overloaded: true, reason: 'event loop p99 250 ms' },
       }),
     );
-    expect(line).toMatch(/^\[ 125s\] ramp-up  chargers 75\/100 charging 20 /);
+    expect(line).toMatch(/^\[ 125s\] ramp-up {2}chargers 75\/100 charging 20 /);
     expect(line).toContain('leaks 2  lost 3');
     expect(line).toContain('thresholds 1/2 ok (1 failing)');
     expect(line).toContain('errors 7');

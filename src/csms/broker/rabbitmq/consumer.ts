@@ -68,7 +68,7 @@ export function createEventConsumer(opts: EventConsumerOptions) {
   let draining: Promise<void> | null = null;
   let scheduled = false;
   let stopping = false;
-  let heldWaiters: (() => void)[] = [];
+  const heldWaiters: (() => void)[] = [];
 
   function current(item: Item): boolean {
     return item.ch === ch;

@@ -10,7 +10,6 @@ import { stopTransaction } from './stop-transaction.ts';
 
 export type { HandlerDeps } from './context.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyHandler = (payload: any, ctx: CallContext<ChargerState>) => unknown;
 
 /** JE §3.10: until a BootNotification was accepted, every other CALL gets SecurityError. */
