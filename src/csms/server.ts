@@ -15,7 +15,7 @@ import { createMemoryBroker } from './broker/memory.ts';
 import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
-import type { Broker, BrokerQueueStats, Clock } from './domain/ports.ts';
+import { systemClock, type Broker, type BrokerQueueStats, type Clock } from './domain/ports.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
 import { createGateway, type Gateway, type GatewayStats } from './gateway/gateway.ts';
 import type { Notifier, NotifierStats } from './notifier/notifier.ts';
@@ -67,7 +67,6 @@ export interface CsmsOptions {
   clock?: Clock;
 }
 
-const systemClock: Clock = { now: () => new Date() };
 
 /** Builds a CSMS from one config object; nothing opens until start(). */
 export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
@@ -139,7 +138,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   };
 
   async function open(): Promise<CsmsInfo> {
-    store = createSqliteStore(config.dbPath);
+    store = createSqliteStore(config.dbPath, { now: () => clock.now() });
     if (!isMemory(config.dbPath)) checkpointer = startCheckpointer(store.db, config.dbPath);
     // One node owns every connection in embedded mode; with a shared broker, other nodes may hold some.
     if (!config.enableRabbitmq) store.chargePoints.setAllOffline();
@@ -156,8 +155,9 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
           maxAttempts: config.processingMaxAttempts,
           retryDelayMs: config.processingRetryDelayMs,
           logger: logger.child({ component: 'rabbitmq' }),
+          clock,
         })
-      : createMemoryBroker({ journal: store.journal, maxAttempts: config.processingMaxAttempts, retryDelayMs: config.processingRetryDelayMs, onError: (err) => logger.error({ err }, 'event processing failed') });
+      : createMemoryBroker({ clock, journal: store.journal, maxAttempts: config.processingMaxAttempts, retryDelayMs: config.processingRetryDelayMs, onError: (err) => logger.error({ err }, 'event processing failed') });
     await broker.start();
     const charging = createCharging({
       store,
@@ -222,7 +222,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         httpServer: app.server,
         verifyToken: (token) => {
           try {
-            const claims = app.jwt.verify<{ sub: string; role: string }>(token);
+            const claims = app.jwt.verify<{ sub: string; role: string }>(token, { clockTimestamp: clock.now().getTime() });
             return { sub: String(claims.sub), role: claims.role };
           } catch {
             return null;

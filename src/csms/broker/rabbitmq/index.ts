@@ -7,7 +7,7 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
 import { CsmsError } from '../../domain/errors.ts';
-import type { Broker, NodeRepo, OutboxRepo } from '../../domain/ports.ts';
+import { systemClock, type Broker, type Clock, type NodeRepo, type OutboxRepo } from '../../domain/ports.ts';
 import type { Notification } from '../../domain/types.ts';
 import { createCommandRouter } from './commands.ts';
 import { createRabbitConnection, parseAmqpUrl, withChannel } from './connection.ts';
@@ -41,12 +41,15 @@ export interface RabbitBrokerOptions {
   depthIntervalMs?: number;
   /** Longest wait for confirms and in-flight batches in close() (default 5 s). */
   drainTimeoutMs?: number;
+  /** Dates audit records, outbox rows, node liveness and dead letters (default: the wall clock). */
+  clock?: Clock;
 }
 
 export type RabbitBroker = ReturnType<typeof createRabbitBroker>;
 
 export function createRabbitBroker(opts: RabbitBrokerOptions) {
   const { nodeId, logger } = opts;
+  const clock = opts.clock ?? systemClock;
   const t = topology(opts.namespace);
   const highWater = opts.highWater ?? 10_000;
   const lowWater = opts.lowWater ?? 2_000;
@@ -69,9 +72,9 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
   });
   const relay = createOutboxRelay({
     publisher, outbox: opts.outbox, nodes: opts.nodes, nodeId, logger, onProgress: checkRelief, onUnroutable: reassert,
-    aliveIntervalMs: opts.aliveIntervalMs, goneAfterMs: opts.goneAfterMs,
+    aliveIntervalMs: opts.aliveIntervalMs, goneAfterMs: opts.goneAfterMs, clock,
   });
-  const consumer = createEventConsumer({ topology: t, publisher, prefetch: opts.prefetch, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs, logger, onCancelled: () => conn.drop('event consumer cancelled by the broker') });
+  const consumer = createEventConsumer({ topology: t, publisher, prefetch: opts.prefetch, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs, logger, clock, onCancelled: () => conn.drop('event consumer cancelled by the broker') });
   const commands = createCommandRouter({ topology: t, nodeId, logger });
   const notificationHandlers: ((n: Notification) => void)[] = [];
   const counters = { notificationsSent: 0, notificationsDropped: 0, notificationsReceived: 0, returned: 0 };
@@ -330,7 +333,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
 
     publishAudit(topic, data) {
       try {
-        void relay.send({ exchange: t.exchanges.audit, routingKey: auditRoutingKey(topic), body: JSON.stringify({ topic, node: nodeId, at: new Date().toISOString(), data }) });
+        void relay.send({ exchange: t.exchanges.audit, routingKey: auditRoutingKey(topic), body: JSON.stringify({ topic, node: nodeId, at: clock.now().toISOString(), data }) });
       } catch (err) {
         logger.error({ err, topic }, 'audit entry could not be serialised');
       }
