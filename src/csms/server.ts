@@ -67,8 +67,10 @@ export interface CsmsOptions {
   clock?: Clock;
 }
 
-
-/** Builds a CSMS from one config object; nothing opens until start(). */
+/**
+ * Builds a CSMS from one config object; nothing opens until start(). Its whole surface: info,
+ * stats(), health(), dropRealtimeClients(), start(), close(); the adapters stay inside.
+ */
 export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const logger = options.logger ?? pino({ level: config.logLevel, base: { node: nodeId } });
