@@ -58,6 +58,7 @@ thresholds:
   - isolation.leaks == 0
 `), { targetOverride: { kind: 'remote', httpUrl: relay.url, ocppUrl: info.ocppUrl, admin: { email: info.admin.email, password: 'admin-password' } } });
 
+    expect(relay.leaked()).toBeGreaterThan(0);
     expect(result.exitCode).toBe(1);
     expect(result.thresholds[0]).toMatchObject({ expression: 'isolation.leaks == 0', ok: false });
     const { isolation } = result.final;

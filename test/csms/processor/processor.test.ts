@@ -72,6 +72,15 @@ describe('processor', () => {
     expect(rows).toHaveLength(4);
   });
 
+  it('announces a disconnect to the CMS with its reason (a flood close says why), and marks the point offline', async () => {
+    store.chargePoints.setOnline('CP-P', true, new Date().toISOString());
+    const reason = '1008 rate limit exceeded: 90 frames/s for 3 s (limit 20/s), 200 of 270 frames dropped or refused';
+    await processor.handle([{ body: { eventId: 'd-1', chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'disconnected', remoteAddress: null, reason }, redelivered: false, attempts: 0 }]);
+    expect(store.chargePoints.get('CP-P')!.online).toBe(false);
+    const status = published.find((n) => n.type === 'charger.status')!;
+    expect(status.data).toMatchObject({ chargePointId: 'CP-P', online: false, reason });
+  });
+
   it('a redelivered event changes nothing, and neither does the same stop under a new event id', async () => {
     const T0 = '2026-11-22T10:00:00.000Z';
     const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
