@@ -3,8 +3,10 @@
  * Seeds `CHARGERS` charge points and customers (one idTag each, with credit), starts, and reports its
  * ports and, on request, its counters over IPC.
  */
+import { createHmac } from 'node:crypto';
 import { loadConfig } from '../../src/csms/config.ts';
 import { createCsms } from '../../src/csms/server.ts';
+import { createSqliteStore } from '../../src/csms/store/index.ts';
 import { serveBenchIpc } from './ipc.ts';
 
 const chargers = Number(process.env.CHARGERS ?? 1000);
@@ -25,7 +27,8 @@ const csms = createCsms(config);
 
 async function main(): Promise<void> {
   const info = await csms.start();
-  const store = csms.parts.store!;
+  // Seeded through a connection of our own to the same file, as a second process would.
+  const store = createSqliteStore(dbPath);
   store.transaction(() => {
     const tariff = store.tariffs.create({ name: 'bench', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 1, sessionFee: 10 });
     for (let i = 0; i < chargers; i++) {
@@ -37,16 +40,26 @@ async function main(): Promise<void> {
     }
   });
   // Tokens signed directly: logging 500 customers in would cost 500 scrypt hashes of CPU.
-  const api = csms.parts.api!;
   const tokens = Array.from({ length: customersWithTokens }, (_, i) => {
     const user = store.users.findByIdTag(`BT${i}`)!;
-    return api.jwt.sign({ sub: String(user.id), role: 'customer' });
+    return signToken(config.jwtSecret!, { sub: String(user.id), role: 'customer' });
   });
+  store.close();
   serveBenchIpc(
-    () => ({ processed: csms.parts.processor!.stats.processed, failed: csms.parts.processor!.stats.failed, backlog: csms.parts.broker!.backlog(), outbox: store.outbox.count() }),
+    () => {
+      const { processor, broker, outbox } = csms.stats();
+      return { processed: processor.processed, failed: processor.failed, backlog: broker.backlog, outbox };
+    },
     () => csms.close(),
   );
   process.send!({ type: 'ready', ocppUrl: info.ocppUrl, httpUrl: info.httpUrl, tokens, admin: { email: info.admin.email, password: ADMIN_PASSWORD } });
+}
+
+/** An HS256 JWT as the API signs them (RFC 7519), with `iat`. */
+function signToken(secret: string, claims: Record<string, unknown>): string {
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ ...claims, iat: Math.floor(Date.now() / 1000) })}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 }
 
 main().catch((err) => {

@@ -1,13 +1,14 @@
 /**
  * `ev-csms serve --dashboard`: the server's own live terminal view. Reads only what the CSMS already
- * exposes (csms.parts): gateway, processor, broker and notifier counters, the outbox, and the OCPP
- * message log for per-action rates. Warnings and errors come from a pino stream into a ring buffer.
+ * exposes (csms.stats() and csms.health()): gateway, processor, broker and notifier counters, the
+ * outbox, and the gateway's per-action CALL counts for rates. Warnings and errors come from a pino stream into a ring buffer.
  */
 import { render, type Instance } from 'ink';
 import pino, { type Logger } from 'pino';
 import { createElement } from 'react';
 import type { CsmsConfig } from '../csms/config.ts';
-import type { Csms, CsmsInfo } from '../csms/server.ts';
+import { CsmsError } from '../csms/domain/errors.ts';
+import type { Csms, CsmsHealth, CsmsInfo, CsmsStats } from '../csms/server.ts';
 import { LiveServerDashboard } from './views/ServerDashboard.tsx';
 
 export interface LogEntry {
@@ -74,24 +75,31 @@ export function createServerSampler(csms: Csms, errors: () => LogEntry[], clock:
   }
 
   return function sample(): ServerSample | null {
-    const { store, broker, processor, gateway, notifier } = csms.parts;
-    if (!store || !broker || !processor || !gateway) return null;
+    let stats: CsmsStats;
+    let health: CsmsHealth;
+    try {
+      stats = csms.stats();
+      health = csms.health();
+    } catch (err) {
+      if (err instanceof CsmsError && err.code === 'CSMS_ERR_NOT_READY') return null; // not started yet, or closed
+      throw err;
+    }
+    const { gateway, processor, broker } = stats;
     const now = clock();
-    const nstats = notifier?.stats() ?? null;
+    const nstats = stats.notifier;
     const dt = prev ? Math.max((now - prev.at) / 1000, 0.001) : 1;
-    const { callsIn, callsOut } = gateway.stats;
+    const { callsIn, callsOut } = gateway;
     const actions = [...rates('in', callsIn, prev?.callsIn, dt), ...rates('out', callsOut, prev?.callsOut, dt)].sort((x, y) => y.perS - x.perS);
-    const rabbit = broker.queueStats?.() ?? null;
-    const health = broker.health();
+    const rabbit = broker.queues;
     const s: ServerSample = {
       at: now,
       uptimeS: (now - started) / 1000,
       info: csms.info,
-      chargers: { connected: gateway.stats.connected, accepted: gateway.stats.accepted, rejectedUpgrades: gateway.stats.rejectedUpgrades, replaced: gateway.stats.replaced },
+      chargers: { connected: gateway.connected, accepted: gateway.accepted, rejectedUpgrades: gateway.rejectedUpgrades, replaced: gateway.replaced },
       actions,
-      processor: { ...processor.stats, processedPerS: prev ? (processor.stats.processed - prev.processed) / dt : 0 },
-      broker: { kind: broker.kind, backlog: broker.backlog(), ok: health.ok, detail: health.detail, queueDepth: rabbit?.queueDepth ?? null, retryDepth: rabbit?.retryDepth ?? null, unconfirmed: rabbit?.unconfirmed ?? null },
-      outbox: store.outbox.count(),
+      processor: { ...processor, processedPerS: prev ? (processor.processed - prev.processed) / dt : 0 },
+      broker: { kind: broker.kind, backlog: broker.backlog, ok: health.broker.ok, detail: health.broker.detail, queueDepth: rabbit?.queueDepth ?? null, retryDepth: rabbit?.retryDepth ?? null, unconfirmed: rabbit?.unconfirmed ?? null },
+      outbox: stats.outbox,
       notifier: nstats && {
         connected: nstats.connected,
         clientsByRoomKind: nstats.clientsByRoomKind,
@@ -105,7 +113,7 @@ export function createServerSampler(csms: Csms, errors: () => LogEntry[], clock:
       },
       errors: errors(),
     };
-    prev = { at: now, processed: processor.stats.processed, emitted: nstats?.emitted ?? 0, byType: { ...(nstats?.emittedByType ?? {}) }, callsIn: { ...callsIn }, callsOut: { ...callsOut } };
+    prev = { at: now, processed: processor.processed, emitted: nstats?.emitted ?? 0, byType: { ...(nstats?.emittedByType ?? {}) }, callsIn: { ...callsIn }, callsOut: { ...callsOut } };
     return s;
   };
 }

@@ -15,13 +15,13 @@ import { createMemoryBroker } from './broker/memory.ts';
 import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
-import type { Broker, Clock } from './domain/ports.ts';
+import { systemClock, type Broker, type BrokerQueueStats, type Clock } from './domain/ports.ts';
 import { createWallet } from './domain/wallet.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
-import { createGateway, type Gateway } from './gateway/gateway.ts';
-import type { Notifier } from './notifier/notifier.ts';
+import { createGateway, type Gateway, type GatewayStats } from './gateway/gateway.ts';
+import type { Notifier, NotifierStats } from './notifier/notifier.ts';
 import { paymentProviderFor } from './payments/index.ts';
-import { createProcessor, type Processor } from './processor/processor.ts';
+import { createProcessor, type Processor, type ProcessorStats } from './processor/processor.ts';
 import { startCheckpointer, type Checkpointer } from './store/checkpointer.ts';
 import { createSqliteStore, type SqliteStore } from './store/index.ts';
 import { isMemory } from './store/sqlite-store.ts';
@@ -38,14 +38,40 @@ export interface CsmsInfo {
   demo: DemoInfo | null;
 }
 
+/** A read-only snapshot of the CSMS's counters (the server dashboard, benchmarks, tests). */
+export interface CsmsStats {
+  /** Charger connections and OCPP CALLs per action, since start. */
+  readonly gateway: Readonly<Omit<GatewayStats, 'callsIn' | 'callsOut'>> & { readonly callsIn: Readonly<Record<string, number>>; readonly callsOut: Readonly<Record<string, number>> };
+  /** Events applied, failed, and recognised as redeliveries, since start. */
+  readonly processor: Readonly<ProcessorStats>;
+  readonly broker: {
+    readonly kind: 'memory' | 'rabbitmq';
+    /** Events accepted but not yet processed. */
+    readonly backlog: number;
+    /** RabbitMQ's own queue figures; null for the embedded broker. */
+    readonly queues: Readonly<BrokerQueueStats> | null;
+  };
+  /** Messages waiting in the outbox (of every node sharing the database) for the broker to confirm them. */
+  readonly outbox: number;
+  /** Socket.io counters; null when there is no notifier (embedded mode). */
+  readonly notifier: Readonly<NotifierStats> | null;
+}
+
+/** What /ready reports: whether the database answers and the broker is usable. */
+export interface CsmsHealth {
+  readonly database: boolean;
+  readonly broker: { readonly ok: boolean; readonly detail: string };
+}
+
 export interface CsmsOptions {
   logger?: Logger;
   clock?: Clock;
 }
 
-const systemClock: Clock = { now: () => new Date() };
-
-/** Builds a CSMS from one config object; nothing opens until start(). */
+/**
+ * Builds a CSMS from one config object; nothing opens until start(). Its whole surface: info,
+ * stats(), health(), dropRealtimeClients(), start(), close(); the adapters stay inside.
+ */
 export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const logger = options.logger ?? pino({ level: config.logLevel, base: { node: nodeId } });
@@ -61,12 +87,39 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
 
   return {
     get info(): CsmsInfo {
-      if (!info) throw new CsmsError('CSMS_ERR_NOT_READY', 'the CSMS has not started');
+      if (!info) throw notReady();
       return info;
     },
-    /** Internals for tests, benchmarks and the server dashboard; null before start(). */
-    get parts() {
-      return { store, broker, processor, gateway, api, notifier, logger };
+    /** A snapshot of the counters; throws CSMS_ERR_NOT_READY unless started. */
+    stats(): CsmsStats {
+      if (!store || !broker || !processor || !gateway) throw notReady();
+      const g = gateway.stats;
+      const queues = broker.queueStats?.() ?? null;
+      return {
+        gateway: { connected: g.connected, accepted: g.accepted, rejectedUpgrades: g.rejectedUpgrades, replaced: g.replaced, callsIn: { ...g.callsIn }, callsOut: { ...g.callsOut } },
+        processor: { ...processor.stats },
+        broker: { kind: broker.kind, backlog: broker.backlog(), queues: queues && { ...queues } },
+        outbox: store.outbox.count(),
+        notifier: notifier?.stats() ?? null,
+      };
+    },
+    /** Database and broker health, as /ready reports them; throws CSMS_ERR_NOT_READY unless started. */
+    health(): CsmsHealth {
+      if (!store || !broker) throw notReady();
+      return { database: store.ping(), broker: broker.health() };
+    },
+    /**
+     * Closes every Socket.io connection at the transport level, as a network blip would; clients
+     * reconnect and refetch. For drills and tests; returns how many were closed (0 in embedded mode).
+     */
+    dropRealtimeClients(): number {
+      if (!notifier) return 0;
+      let n = 0;
+      for (const socket of notifier.io.sockets.sockets.values()) {
+        socket.conn.close();
+        n++;
+      }
+      return n;
     },
 
     /**
@@ -88,7 +141,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   };
 
   async function open(): Promise<CsmsInfo> {
-    store = createSqliteStore(config.dbPath);
+    store = createSqliteStore(config.dbPath, { now: () => clock.now() });
     if (!isMemory(config.dbPath)) checkpointer = startCheckpointer(store.db, config.dbPath);
     // One node owns every connection in embedded mode; with a shared broker, other nodes may hold some.
     if (!config.enableRabbitmq) store.chargePoints.setAllOffline();
@@ -105,8 +158,9 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
           maxAttempts: config.processingMaxAttempts,
           retryDelayMs: config.processingRetryDelayMs,
           logger: logger.child({ component: 'rabbitmq' }),
+          clock,
         })
-      : createMemoryBroker({ journal: store.journal, maxAttempts: config.processingMaxAttempts, retryDelayMs: config.processingRetryDelayMs, onError: (err) => logger.error({ err }, 'event processing failed') });
+      : createMemoryBroker({ clock, journal: store.journal, maxAttempts: config.processingMaxAttempts, retryDelayMs: config.processingRetryDelayMs, onError: (err) => logger.error({ err }, 'event processing failed') });
     await broker.start();
     const charging = createCharging({
       store,
@@ -173,7 +227,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         httpServer: app.server,
         verifyToken: (token) => {
           try {
-            const claims = app.jwt.verify<{ sub: string; role: string }>(token);
+            const claims = app.jwt.verify<{ sub: string; role: string }>(token, { clockTimestamp: clock.now().getTime() });
             return { sub: String(claims.sub), role: claims.role };
           } catch {
             return null;
@@ -230,6 +284,10 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     processor = null;
     store = null;
     if (failure !== null) throw failure;
+  }
+
+  function notReady(): CsmsError {
+    return new CsmsError('CSMS_ERR_NOT_READY', 'the CSMS has not started');
   }
 
   /** A port that cannot be opened, named by the setting that chose it; other errors pass unchanged. */

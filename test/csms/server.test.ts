@@ -92,7 +92,8 @@ describe('createCsms start()', () => {
     await closeServer(reuse);
     // The database and its WAL are closed (the checkpointer's worker too), and the file opens again.
     expect(openFiles().filter((f) => f.startsWith(dbPath))).toEqual([]);
-    expect(csms.parts).toMatchObject({ store: null, broker: null, processor: null, gateway: null, api: null });
+    expect(() => csms.stats()).toThrow(expect.objectContaining({ code: 'CSMS_ERR_NOT_READY' }));
+    expect(() => csms.health()).toThrow(expect.objectContaining({ code: 'CSMS_ERR_NOT_READY' }));
     const store = createSqliteStore(dbPath);
     expect(store.ping()).toBe(true);
     store.close();

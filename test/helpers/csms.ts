@@ -1,17 +1,24 @@
 /**
- * Starts a real CSMS (real sockets on port 0, real SQLite) for a test, and tracks what the test opens
- * so that `close()` ends all of it.
+ * Starts a real CSMS (real sockets on port 0, a real SQLite file) for a test, and tracks what the test
+ * opens so that `close()` ends all of it. The test reads and seeds the database through its own
+ * connection to the same file, as a second process would: the CSMS exposes no internals.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectOcpp, type ConnectOcppOptions, type OcppConnection, type ActionMap } from '../../src/ocpp/index.ts';
 import { testConfig, type CsmsConfigInput } from '../../src/csms/config.ts';
 import { hashAuthKey, hashPassword } from '../../src/csms/domain/secrets.ts';
 import type { ChargePointInput, TariffInput } from '../../src/csms/domain/ports.ts';
 import { createCsms, type Csms, type CsmsInfo, type CsmsOptions } from '../../src/csms/server.ts';
+import { createSqliteStore, type SqliteStore } from '../../src/csms/store/index.ts';
+import { isMemory } from '../../src/csms/store/sqlite-store.ts';
 
 export interface TestCsms {
   csms: Csms;
   info: CsmsInfo;
-  store: NonNullable<Csms['parts']['store']>;
+  /** A connection of the test's own to the CSMS's database file. */
+  store: SqliteStore;
   /** fetch against the REST API; `token` adds a Bearer header. */
   api(path: string, init?: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> }): Promise<Response>;
   connect<In extends ActionMap = any>(identity: string, options?: ConnectOcppOptions<In>): Promise<OcppConnection<In, any, unknown>>;
@@ -20,12 +27,25 @@ export interface TestCsms {
   close(): Promise<void>;
 }
 
-/** `options.clock` lets a test move time (limits, expiries) without waiting. */
+/**
+ * `options.clock` lets a test move time (limits, expiries) without waiting. Without a `dbPath` (or
+ * with `:memory:`) the database is a file in a temporary directory, removed by close().
+ */
 export async function startCsms(overrides: CsmsConfigInput = {}, options: CsmsOptions = {}): Promise<TestCsms> {
-  const csms = createCsms(testConfig(overrides), options);
-  const info = await csms.start();
+  const tempDir = overrides.dbPath === undefined || isMemory(overrides.dbPath) ? mkdtempSync(join(tmpdir(), 'csms-test-')) : null;
+  const config = testConfig({ ...overrides, ...(tempDir && { dbPath: join(tempDir, 'csms.db') }) });
+  const csms = createCsms(config, options);
+  let store: SqliteStore;
+  let info: CsmsInfo;
+  try {
+    info = await csms.start();
+    store = createSqliteStore(config.dbPath);
+  } catch (err) {
+    await csms.close();
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    throw err;
+  }
   const sockets: OcppConnection<any, any, unknown>[] = [];
-  const store = csms.parts.store!;
   return {
     csms,
     info,
@@ -42,23 +62,28 @@ export async function startCsms(overrides: CsmsConfigInput = {}, options: CsmsOp
       return conn as any;
     },
     async settle() {
-      const broker = csms.parts.broker!;
+      const backlog = () => csms.stats().broker.backlog;
       // By the clock, not by turns of the loop: through RabbitMQ a batch takes a few round trips.
       const deadline = Date.now() + 10_000;
       while (Date.now() < deadline) {
         await new Promise((r) => setImmediate(r));
-        if (broker.backlog() === 0) {
+        if (backlog() === 0) {
           await new Promise((r) => setTimeout(r, 5));
-          if (broker.backlog() === 0) return;
+          if (backlog() === 0) return;
         } else {
           await new Promise((r) => setTimeout(r, 2));
         }
       }
-      throw new Error(`events still pending: ${broker.backlog()}`);
+      throw new Error(`events still pending: ${backlog()}`);
     },
     async close() {
       for (const s of sockets) s.close();
-      await csms.close();
+      try {
+        await csms.close();
+      } finally {
+        store.close();
+        if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+      }
     },
   };
 }

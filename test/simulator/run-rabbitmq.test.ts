@@ -1,18 +1,22 @@
 /**
  * The engine against the RabbitMQ pipeline with Socket.io: customers, admins and adversaries on real
- * sockets. The leak detector is proven against a CSMS given a deliberately leaky extra notifier.
+ * sockets. The leak detector is proven against a CSMS behind a deliberately leaky relay.
  */
 import { afterEach, expect, it } from 'vitest';
 import { testConfig } from '../../src/csms/config.ts';
 import { createCsms, type Csms } from '../../src/csms/server.ts';
 import { runScenario } from '../../src/simulator/runner.ts';
+import { startLeakyRelay, type LeakyRelay } from '../helpers/leaky-relay.ts';
 import { deleteNamespace, describeRabbit, RABBIT_URL, uniqueNamespace } from '../helpers/rabbit.ts';
 import { aBusyScenario } from './helpers.ts';
 
 describeRabbit('runScenario with RabbitMQ and Socket.io', () => {
   let csms: Csms | null = null;
   let ns: string | null = null;
+  let relay: LeakyRelay | null = null;
   afterEach(async () => {
+    await relay?.close();
+    relay = null;
     await csms?.close();
     if (ns) await deleteNamespace(RABBIT_URL, ns);
     csms = null;
@@ -47,16 +51,14 @@ thresholds:
     // The scenario's customers all sign up from 127.0.0.1: more than the 5 per hour a CSMS allows by default.
     csms = createCsms(testConfig({ enableRabbitmq: true, rabbitmqNamespace: ns, registrationsPerAddressPerHour: 0 }));
     const info = await csms.start();
-    const { broker, notifier } = csms.parts;
-    // A deliberately leaky notifier added beside the real one: every customer's notification to everyone.
-    broker!.consumeNotifications((n) => {
-      if (n.recipients.length > 0) notifier!.io.emit('notification', { id: n.id, type: n.type, data: n.data, timestamp: n.timestamp });
-    });
+    // The simulator talks to the CSMS through a relay that copies every notification to every client.
+    relay = await startLeakyRelay(info.httpUrl);
     const result = await runScenario(aBusyScenario(`
 thresholds:
   - isolation.leaks == 0
-`), { targetOverride: { kind: 'remote', httpUrl: info.httpUrl, ocppUrl: info.ocppUrl, admin: { email: info.admin.email, password: 'admin-password' } } });
+`), { targetOverride: { kind: 'remote', httpUrl: relay.url, ocppUrl: info.ocppUrl, admin: { email: info.admin.email, password: 'admin-password' } } });
 
+    expect(relay.leaked()).toBeGreaterThan(0);
     expect(result.exitCode).toBe(1);
     expect(result.thresholds[0]).toMatchObject({ expression: 'isolation.leaks == 0', ok: false });
     const { isolation } = result.final;

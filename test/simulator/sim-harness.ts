@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { testConfig, type CsmsConfig } from '../../src/csms/config.ts';
 import { createCsms, type Csms } from '../../src/csms/server.ts';
+import { createSqliteStore, type SqliteStore } from '../../src/csms/store/index.ts';
 import { MessageType } from '../../src/ocpp/index.ts';
 import { createFleetShared, SimCharger } from '../../src/simulator/charger.ts';
 import type { Actor, SimContext } from '../../src/simulator/context.ts';
@@ -32,7 +33,8 @@ export interface SimHarness {
   ctx: SimContext;
   /** Every CALL the charger sent, in order (one charger per harness, so the order is its own). */
   sent: SentCall[];
-  store(): NonNullable<Csms['parts']['store']>;
+  /** The test's own connection to the CSMS's database file; usable while the CSMS is stopped too. */
+  store(): SqliteStore;
   /**
    * The harness's charger, of the template given as YAML lines under `chargers:` (idPattern and
    * count are added), registered at the CSMS; resolves once its BootNotification was accepted.
@@ -78,6 +80,7 @@ export async function startSimHarness(): Promise<SimHarness> {
   const info = await csms.start();
   // A restart comes back on the same ports, so the chargers find it again.
   config = Object.freeze({ ...config, port: info.httpPort, ocppPort: info.ocppPort });
+  const db = createSqliteStore(config.dbPath);
   const ctx = aSimContext(info.ocppUrl, info.httpUrl);
   const sent: SentCall[] = [];
   const shared = createFleetShared(ctx);
@@ -89,10 +92,7 @@ export async function startSimHarness(): Promise<SimHarness> {
   const chargers: SimCharger[] = [];
   let token: string | null = null;
 
-  const store = () => {
-    if (!csms?.parts.store) throw new Error('the CSMS is stopped');
-    return csms.parts.store;
-  };
+  const store = () => db;
 
   const harness: SimHarness = {
     get csms() {
@@ -145,6 +145,7 @@ export async function startSimHarness(): Promise<SimHarness> {
       for (const c of chargers) c.shutdown();
       ctx.scheduler.clear();
       await csms?.close();
+      db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -104,8 +104,8 @@ export function createApi(deps: ApiDeps): FastifyInstance {
     ...deps,
     etags,
     publish: createPublisher(deps.broker, app.log),
-    customerOnly: guard(deps.store, 'customer'),
-    adminOnly: guard(deps.store, 'admin'),
+    customerOnly: guard(deps.store, deps.clock, 'customer'),
+    adminOnly: guard(deps.store, deps.clock, 'admin'),
     now: () => deps.clock.now().toISOString(),
   };
 

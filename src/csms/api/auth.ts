@@ -46,15 +46,15 @@ export function jwtSecretFor(config: CsmsConfig): string {
   return config.jwtSecret ?? randomBytes(32).toString('hex');
 }
 
-/** Route hook that requires a valid token of an existing, unblocked user with one of `roles`. */
-export function guard(store: Store, ...roles: Role[]): onRequestHookHandler {
+/** Route hook that requires a valid token of an existing, unblocked user with one of `roles`; `clock` says whether it expired. */
+export function guard(store: Store, clock: Clock, ...roles: Role[]): onRequestHookHandler {
   return async function authenticate(request) {
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!match) throw new CsmsError('CSMS_ERR_UNAUTHORIZED', 'no bearer token');
     let claims: TokenClaims;
     try {
-      claims = request.server.jwt.verify<TokenClaims>(match[1]);
+      claims = request.server.jwt.verify<TokenClaims>(match[1], { clockTimestamp: clock.now().getTime() });
     } catch (err) {
       const code = (err as { code?: string }).code ?? '';
       throw new CsmsError('CSMS_ERR_UNAUTHORIZED', code.includes('EXPIRED') ? 'token expired' : 'invalid token');
@@ -108,7 +108,8 @@ const tokenResponse = obj({ token: { type: 'string' }, user: userSchema });
 
 /** POST /api/auth/login and POST /api/user/register. */
 export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { store, config, clock }) => {
-  const sign = (u: User) => app.jwt.sign({ sub: String(u.id), role: u.role } satisfies TokenClaims, { expiresIn: config.jwtExpiresIn });
+  // Issued (and so expiring) by the injected clock, as the guard checks them.
+  const sign = (u: User) => app.jwt.sign({ sub: String(u.id), role: u.role, iat: Math.floor(clock.now().getTime() / 1000) } satisfies TokenClaims & { iat: number }, { expiresIn: config.jwtExpiresIn });
   // Compared against when the email is unknown, so both cases take as long (no account probing).
   let dummyHash: Promise<string> | null = null;
   const limits = createAttemptLimits(config, clock);

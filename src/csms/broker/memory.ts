@@ -9,7 +9,7 @@
  * holds (a crash, or a stop that could not drain in time) is processed again; the processor skips
  * event ids it has already applied.
  */
-import type { BatchOutcome, Broker, DeadLetter, Delivery, EventJournalRepo, JournalEntry } from '../domain/ports.ts';
+import { systemClock, type BatchOutcome, type Broker, type Clock, type DeadLetter, type Delivery, type EventJournalRepo, type JournalEntry } from '../domain/ports.ts';
 import type { Notification, OcppEvent } from '../domain/types.ts';
 
 export interface MemoryBrokerOptions {
@@ -24,6 +24,8 @@ export interface MemoryBrokerOptions {
   /** Where accepted events are kept until processed. Without one they live in memory only. */
   journal?: EventJournalRepo;
   onError?: (err: unknown) => void;
+  /** Dates journal writes and dead letters (default: the wall clock). */
+  clock?: Clock;
 }
 
 interface Item {
@@ -48,6 +50,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   const highWater = opts.highWater ?? 5000;
   const lowWater = opts.lowWater ?? 1000;
   const journal = opts.journal ?? null;
+  const clock = opts.clock ?? systemClock;
   let relief: { promise: Promise<void>; resolve: () => void } | null = null;
   const queue: Item[] = [];
   const dead: DeadLetter[] = [];
@@ -92,7 +95,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
     dying = [];
     let seqs: number[];
     try {
-      seqs = journal.write({ append: batch.map((w) => w.body), done: forget, dead: died }, new Date().toISOString());
+      seqs = journal.write({ append: batch.map((w) => w.body), done: forget, dead: died }, clock.now().toISOString());
     } catch (err) {
       // Not durable, so not accepted: the publishers answer with an error and the charger retries.
       opts.onError?.(err);
@@ -121,7 +124,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       dying.push({ seq: item.seq, error, attempts });
       scheduleCommit();
     } else {
-      dead.push({ event: item.delivery.body, error, attempts, at: new Date().toISOString() });
+      dead.push({ event: item.delivery.body, error, attempts, at: clock.now().toISOString() });
     }
   }
 

@@ -530,9 +530,13 @@ export interface CommandOutcome {
   response: unknown;
 }
 
+/** What time it is for everything that lands in data or decides something; server.ts injects one into every adapter. */
 export interface Clock {
   now(): Date;
 }
+
+/** The wall clock: the default where no clock is injected. */
+export const systemClock: Clock = { now: () => new Date() };
 
 /** A hosted payment page the customer is sent to. */
 export interface CheckoutRequest {

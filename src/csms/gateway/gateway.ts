@@ -119,7 +119,7 @@ export function createGateway(deps: GatewayDeps) {
   }
 
   function attach(identity: string, point: ChargePoint | null, ws: WebSocket, remoteAddress: string | null): void {
-    const state = createChargerState(identity, point?.registrationStatus === 'Accepted' && point.lastBootAt !== null, Date.now());
+    const state = createChargerState(identity, point?.registrationStatus === 'Accepted' && point.lastBootAt !== null, performance.now());
     // Set when we close the connection for flooding: the disconnect then says why, not just "1006".
     let floodReason: string | null = null;
     const conn = createOcppConnection<ChargePointToCsms, CsmsToChargePoint, ChargerState>(ws, {
@@ -165,7 +165,7 @@ export function createGateway(deps: GatewayDeps) {
     stats.connected = connections.size;
     stats.accepted++;
     ws.on('pong', () => {
-      state.lastPongAt = Date.now();
+      state.lastPongAt = performance.now();
     });
     ws.on('close', (code, reason) => {
       if (connections.get(identity) === conn) {
@@ -180,7 +180,9 @@ export function createGateway(deps: GatewayDeps) {
 
   /** One timer for all connections: a charger that missed a whole ping interval is gone. */
   function pingAll(): void {
-    const deadline = Date.now() - config.ocppPingIntervalS * 1000 * 2;
+    // Measured against this timer, not the injected clock: a test that moves the clock by hours must
+    // not cut every charger, and a wall-clock step (NTP) must not either. Monotonic, like latencies.
+    const deadline = performance.now() - config.ocppPingIntervalS * 1000 * 2;
     for (const conn of connections.values()) {
       if (conn.context.lastPongAt < deadline) {
         conn.socket.terminate();

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createErrorRing, createServerSampler, prepareServerDashboard, type ServerSample } from '../../../src/cli/server-dashboard.ts';
 import { ServerDashboard } from '../../../src/cli/views/ServerDashboard.tsx';
 import { aLiveCharger } from '../../helpers/live-charger.ts';
-import { aChargePoint, startCsms, type TestCsms } from '../../helpers/csms.ts';
+import { aChargePoint, login, startCsms, type TestCsms } from '../../helpers/csms.ts';
 
 function aServerSample(overrides: Partial<ServerSample> = {}): ServerSample {
   return {
@@ -88,7 +88,8 @@ describe('createServerSampler', () => {
     expect(sample()!.actions).toEqual([]);
 
     // A command we send counts as 'out', whatever the charger answers.
-    await t.csms.parts.gateway!.commands.send(cp.id, 'ClearCache', {});
+    const token = await login(t, 'admin@ev-csms.local', 'admin-password');
+    await t.api('/api/charger/clear-cache', { token, body: { chargePointId: cp.id } });
     now += 1000;
     expect(sample()!.actions).toEqual([{ action: 'ClearCache', direction: 'out', perS: 1 }]);
   });

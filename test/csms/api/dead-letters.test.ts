@@ -1,13 +1,15 @@
 /**
- * Dead letters through the CMS API: an event the processor cannot apply (published straight to the
- * broker: the gateway lets no such event through) ends up listed after its retries, survives a
- * restart of the embedded CSMS (the journal keeps it), and can be replayed.
+ * Dead letters through the CMS API: an event the processor cannot apply (left in the embedded
+ * broker's journal, as a crash would leave an accepted event: the gateway lets no such event through)
+ * ends up listed after its retries, survives a restart of the embedded CSMS (the journal keeps it),
+ * and can be replayed.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import type { OcppEvent } from '../../../src/csms/domain/types.ts';
+import { createSqliteStore } from '../../../src/csms/store/index.ts';
 import { login, startCsms, type TestCsms } from '../../helpers/csms.ts';
 
 let dir = '';
@@ -41,8 +43,11 @@ async function listedOnce<T extends { total: number }>(list: () => Promise<T>): 
 it('lists an event that kept failing, keeps it across a restart, and replays it', async () => {
   dir = await mkdtemp(join(tmpdir(), 'dlq-'));
   const db = join(dir, 'csms.db');
+  // Accepted before a crash, never processed: the next start takes it up from the journal.
+  const before = createSqliteStore(db);
+  before.journal.write({ append: [JSON.stringify(poison)], done: [], dead: [] }, new Date().toISOString());
+  before.close();
   const first = await csms(db);
-  await first.t.csms.parts.broker!.publishEvent(poison);
   const listed = await listedOnce(first.list);
   expect(listed.items.map((d) => [d.eventId, d.action, d.attempts])).toEqual([['poison-1', 'StopTransaction', 2]]);
   await first.t.close();
@@ -56,5 +61,5 @@ it('lists an event that kept failing, keeps it across a restart, and replays it'
   expect(await replay.json()).toEqual({ replayed: 1 });
   // It fails again (nothing changed), so it is back among the dead letters after its retries.
   expect((await listedOnce(second.list)).total).toBe(1);
-  expect(second.t.csms.parts.processor!.stats.failed).toBe(2);
+  expect(second.t.csms.stats().processor.failed).toBe(2);
 });

@@ -52,7 +52,7 @@ describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
     });
     await new Promise((r) => setTimeout(r, 1000));
     await broker.stopApp();
-    await waitFor(() => t.csms.parts.broker!.health().ok === false, 10_000);
+    await waitFor(() => t.csms.health().broker.ok === false, 10_000);
     const sentBeforeOutage = chargers.reduce((n, c) => n + c.sent, 0);
     await new Promise((r) => setTimeout(r, 3000));
     const sentDuringOutage = chargers.reduce((n, c) => n + c.sent, 0) - sentBeforeOutage;
@@ -61,7 +61,7 @@ describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
     expect(ready.status).toBe(503);
     expect(t.store.outbox.count()).toBeGreaterThan(0);
     await broker.startApp();
-    await waitFor(() => t.csms.parts.broker!.health().ok, 60_000);
+    await waitFor(() => t.csms.health().broker.ok, 60_000);
     await new Promise((r) => setTimeout(r, 1000));
     sending = false;
     await Promise.all(loops);

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aBootNotification, aMeterValue, aMeterValues, aSampledValue, aStartTransaction, aStopTransaction, type OcppConnection } from '../../../src/ocpp/index.ts';
-import type { OcppCallEvent } from '../../../src/csms/domain/types.ts';
 import { aChargePoint, aCustomer, aTariffIn, startCsms, type TestCsms } from '../../helpers/csms.ts';
 
 const T0 = '2026-11-22T10:00:00.000Z';
@@ -59,33 +57,6 @@ describe('gateway → processor → store: a charging session', () => {
     await t.settle();
     expect(t.store.wallet.balance(customer.id)).toBe(630);
     expect(t.store.wallet.list(customer.id).filter((e) => e.kind === 'charge')).toHaveLength(1);
-  });
-
-  it('a redelivered event changes nothing, and neither does the same stop under a new event id', async () => {
-    const customer = await aCustomer(t.store, { idTag: 'REDELIVER', balance: 1000 });
-    const { transactionId } = await cp.call('StartTransaction', aStartTransaction({ idTag: 'REDELIVER', meterStart: 0, timestamp: T0 }));
-    const stopEvent: OcppCallEvent = {
-      eventId: randomUUID(),
-      chargePointId: 'CP-FLOW',
-      nodeId: 'test',
-      receivedAt: at(60),
-      kind: 'call',
-      action: 'StopTransaction',
-      messageId: 'stop-1',
-      request: aStopTransaction({ transactionId, meterStop: 2000, timestamp: at(60) }),
-      response: {},
-      error: null,
-    };
-    const processor = t.csms.parts.processor!;
-    await processor.handle([{ body: stopEvent, redelivered: false, attempts: 0 }]);
-    const balance = t.store.wallet.balance(customer.id);
-    expect(balance).toBe(1000 - (50 + 60 + 10));
-    const before = processor.stats.duplicates;
-    await processor.handle([{ body: stopEvent, redelivered: true, attempts: 0 }]);
-    expect(processor.stats.duplicates).toBe(before + 1);
-    await processor.handle([{ body: { ...stopEvent, eventId: randomUUID() }, redelivered: false, attempts: 0 }]);
-    expect(t.store.wallet.balance(customer.id)).toBe(balance);
-    expect(t.store.messages.list('CP-FLOW', { limit: 100 }).filter((m) => m.messageId === 'stop-1')).toHaveLength(4);
   });
 
   it('refuses a start with too little balance, with a transactionId and idTagInfo Blocked', async () => {

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Notification } from '../../../src/csms/domain/types.ts';
 import { aChargePoint, login, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
 import { bootedRawCharger, openRawCharger, type RawCharger } from '../../helpers/raw-charger.ts';
 
@@ -25,17 +24,14 @@ describe('gateway: one flooding connection cannot hurt the others', () => {
   let t: TestCsms;
   let quiet: RawCharger;
   let adminToken: string;
-  const notes: Notification[] = [];
   beforeEach(async () => {
     t = await startCsms({ ocppRateLimitPerSecond: LIMIT, ocppRateLimitCloseAfterS: CLOSE_AFTER_S });
-    t.csms.parts.broker!.consumeNotifications((n) => notes.push(n));
     aChargePoint(t.store, { id: 'CP-QUIET' });
     aChargePoint(t.store, { id: 'CP-FLOOD' });
     quiet = await bootedRawCharger(t.info.ocppUrl, 'CP-QUIET');
     adminToken = await login(t, 'admin@ev-csms.local', 'admin-password');
   });
   afterEach(async () => {
-    notes.length = 0;
     quiet.close();
     await t.close();
   });
@@ -74,8 +70,7 @@ describe('gateway: one flooding connection cannot hurt the others', () => {
     // Frames over the limit leave no trace of their own: at most a CALL and its answer per frame within it.
     expect(rows.length - 1).toBeLessThanOrEqual(2 * (received - over));
 
-    const offline = await waitFor(() => notes.find((n) => n.type === 'charger.status' && (n.data as { chargePointId: string; online?: boolean }).chargePointId === 'CP-FLOOD' && (n.data as { online?: boolean }).online === false));
-    expect((offline.data as { reason: string }).reason).toMatch(REASON);
+    await waitFor(() => t.store.chargePoints.get('CP-FLOOD')?.online === false);
     const point = await t.api('/api/cms/points/CP-FLOOD', { token: adminToken });
     expect(((await point.json()) as { online: boolean }).online).toBe(false);
   }, 30_000);

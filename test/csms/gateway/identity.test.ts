@@ -69,7 +69,7 @@ describe('gateway: identities', () => {
     expect(lower).toBe(400);
     const answer = await upgrade(t.info.ocppUrl, '/ocpp/CP-S%2F1');
     expect(answer).toEqual({ status: 400, body: expect.stringContaining('contains "/"') });
-    expect(t.csms.parts.gateway!.stats).toMatchObject({ accepted: 0, connected: 0, rejectedUpgrades: 3 });
+    expect(t.csms.stats().gateway).toMatchObject({ accepted: 0, connected: 0, rejectedUpgrades: 3 });
     expect(t.store.chargePoints.get('CP-S/1')).toBeNull();
     expect(await registered()).toBe(0);
   });

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { aStartTransaction, aStopTransaction } from '../../../src/ocpp/index.ts';
 import { createMemoryBroker } from '../../../src/csms/broker/memory.ts';
-import { createCharging } from '../../../src/csms/domain/charging.ts';
+import { createCharging, type Charging } from '../../../src/csms/domain/charging.ts';
 import type { Broker } from '../../../src/csms/domain/ports.ts';
 import type { Notification, OcppAnsweredCall } from '../../../src/csms/domain/types.ts';
 import { createProcessor, type Processor } from '../../../src/csms/processor/processor.ts';
@@ -17,6 +19,7 @@ describe('processor', () => {
   let store: SqliteStore;
   let broker: Broker;
   let processor: Processor;
+  let charging: Charging;
   const published: Notification[] = [];
   beforeEach(() => {
     store = createSqliteStore(':memory:');
@@ -24,7 +27,8 @@ describe('processor', () => {
     broker = createMemoryBroker();
     broker.consumeNotifications((n) => published.push(n));
     const clock = { now: () => new Date() };
-    processor = createProcessor({ store, charging: createCharging({ store, clock, currency: 'EUR', minStartBalance: 0 }), broker, clock, messageLogRetention: 100 });
+    charging = createCharging({ store, clock, currency: 'EUR', minStartBalance: 0 });
+    processor = createProcessor({ store, charging, broker, clock, messageLogRetention: 100 });
     published.length = 0;
   });
   afterEach(async () => {
@@ -67,5 +71,36 @@ describe('processor', () => {
       ['in', 3, 'Reset', 'cmd-1'],
     ]));
     expect(rows).toHaveLength(4);
+  });
+
+  it('announces a disconnect to the CMS with its reason (a flood close says why), and marks the point offline', async () => {
+    store.chargePoints.setOnline('CP-P', true, new Date().toISOString());
+    const reason = '1008 rate limit exceeded: 90 frames/s for 3 s (limit 20/s), 200 of 270 frames dropped or refused';
+    await processor.handle([{ body: { eventId: 'd-1', chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'disconnected', remoteAddress: null, reason }, redelivered: false, attempts: 0 }]);
+    expect(store.chargePoints.get('CP-P')!.online).toBe(false);
+    const status = published.find((n) => n.type === 'charger.status')!;
+    expect(status.data).toMatchObject({ chargePointId: 'CP-P', online: false, reason });
+  });
+
+  it('a redelivered event changes nothing, and neither does the same stop under a new event id', async () => {
+    const T0 = '2026-11-22T10:00:00.000Z';
+    const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
+    const tariff = store.tariffs.create({ name: 't', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 10, sessionFee: 50 });
+    store.chargePoints.update('CP-P', { tariffId: tariff.id });
+    const customer = store.users.create({ email: 'redeliver@test.local', name: 'R', passwordHash: 'x', role: 'customer', idTag: 'REDELIVER' });
+    store.wallet.add({ customerId: customer.id, amountMinor: 1000, kind: 'topup', createdAt: T0 });
+    // What the gateway does for a StartTransaction before it answers.
+    const { transactionId } = charging.startTransaction('CP-P', aStartTransaction({ idTag: 'REDELIVER', meterStart: 0, timestamp: T0 }), T0);
+    const stopEvent = aCallEvent({ eventId: randomUUID(), receivedAt: at(60), action: 'StopTransaction', messageId: 'stop-1', request: aStopTransaction({ transactionId, meterStop: 2000, timestamp: at(60) }), response: {} });
+
+    await processor.handle([{ body: stopEvent, redelivered: false, attempts: 0 }]);
+    const balance = store.wallet.balance(customer.id);
+    expect(balance).toBe(1000 - (50 + 60 + 10));
+    const before = processor.stats.duplicates;
+    await processor.handle([{ body: stopEvent, redelivered: true, attempts: 0 }]);
+    expect(processor.stats.duplicates).toBe(before + 1);
+    await processor.handle([{ body: { ...stopEvent, eventId: randomUUID() }, redelivered: false, attempts: 0 }]);
+    expect(store.wallet.balance(customer.id)).toBe(balance);
+    expect(store.messages.list('CP-P', { limit: 100 }).filter((m) => m.messageId === 'stop-1')).toHaveLength(4);
   });
 });

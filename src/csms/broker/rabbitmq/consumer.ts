@@ -8,7 +8,7 @@
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
-import type { BatchOutcome, Delivery } from '../../domain/ports.ts';
+import { systemClock, type BatchOutcome, type Clock, type Delivery } from '../../domain/ports.ts';
 import type { OcppEvent } from '../../domain/types.ts';
 import type { ConfirmPublisher } from './publisher.ts';
 import { HEADERS, type Topology } from './topology.ts';
@@ -37,6 +37,8 @@ export interface EventConsumerOptions {
   logger: Logger;
   /** The broker cancelled our consumer (its queue was deleted): the owner reconnects and re-declares. */
   onCancelled?: () => void;
+  /** Dates dead letters (default: the wall clock). */
+  clock?: Clock;
 }
 
 export function attemptsOf(msg: { properties: { headers?: Record<string, unknown> } }): number {
@@ -57,6 +59,7 @@ function describe(error: unknown): string {
 
 export function createEventConsumer(opts: EventConsumerOptions) {
   const { topology: t, publisher, logger } = opts;
+  const clock = opts.clock ?? systemClock;
   const stats: ConsumerStats = { delivered: 0, acked: 0, retried: 0, deadLettered: 0, batches: 0 };
   let handler: EventHandler | null = null;
   let ch: Channel | null = null;
@@ -87,7 +90,7 @@ export function createEventConsumer(opts: EventConsumerOptions) {
     if (!current(item)) return;
     const next = attempts + 1;
     const dead = next >= opts.maxAttempts;
-    const headers = carriedHeaders(item.msg, dead ? { [HEADERS.attempts]: next, [HEADERS.error]: describe(error), [HEADERS.failedAt]: new Date().toISOString() } : { [HEADERS.attempts]: next });
+    const headers = carriedHeaders(item.msg, dead ? { [HEADERS.attempts]: next, [HEADERS.error]: describe(error), [HEADERS.failedAt]: clock.now().toISOString() } : { [HEADERS.attempts]: next });
     held.add(item);
     const sent = publisher.publish(
       { exchange: '', routingKey: dead ? t.queues.dead : t.queues.retry, body: item.msg.content, headers, expiration: dead ? undefined : opts.retryDelayMs * next },

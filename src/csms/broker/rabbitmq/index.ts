@@ -2,7 +2,7 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import type { Logger } from 'pino';
 import { CsmsError } from '../../domain/errors.ts';
-import type { Broker, NodeRepo, OutboxRepo } from '../../domain/ports.ts';
+import { systemClock, type Broker, type Clock, type NodeRepo, type OutboxRepo } from '../../domain/ports.ts';
 import { createBackpressure } from './backpressure.ts';
 import { createCommandRouter } from './commands.ts';
 import { createRabbitConnection, parseAmqpUrl, withChannel } from './connection.ts';
@@ -37,6 +37,8 @@ export interface RabbitBrokerOptions {
   depthIntervalMs?: number;
   /** Longest wait for confirms and in-flight batches in close() (default 5 s). */
   drainTimeoutMs?: number;
+  /** Dates audit records, outbox rows, node liveness and dead letters (default: the wall clock). */
+  clock?: Clock;
 }
 
 export type RabbitBroker = ReturnType<typeof createRabbitBroker>;
@@ -49,6 +51,7 @@ export type RabbitBroker = ReturnType<typeof createRabbitBroker>;
  */
 export function createRabbitBroker(opts: RabbitBrokerOptions) {
   const { nodeId, logger } = opts;
+  const clock = opts.clock ?? systemClock;
   const t = topology(opts.namespace);
   const drainMs = opts.drainTimeoutMs ?? 5000;
   const conn = createRabbitConnection({
@@ -68,9 +71,9 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
   });
   const relay = createOutboxRelay({
     publisher, outbox: opts.outbox, nodes: opts.nodes, nodeId, logger, onProgress: () => backpressure.check(), onUnroutable: reassert,
-    aliveIntervalMs: opts.aliveIntervalMs, goneAfterMs: opts.goneAfterMs,
+    aliveIntervalMs: opts.aliveIntervalMs, goneAfterMs: opts.goneAfterMs, clock,
   });
-  const consumer = createEventConsumer({ topology: t, publisher, prefetch: opts.prefetch, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs, logger, onCancelled: () => conn.drop('event consumer cancelled by the broker') });
+  const consumer = createEventConsumer({ topology: t, publisher, prefetch: opts.prefetch, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs, logger, clock, onCancelled: () => conn.drop('event consumer cancelled by the broker') });
   const commands = createCommandRouter({ topology: t, nodeId, logger });
   const notifications = createNotificationFanout({ topology: t, nodeId, logger, closing: () => closing });
   const counters = { returned: 0 };
@@ -254,7 +257,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
 
     publishAudit(topic, data) {
       try {
-        void relay.send({ exchange: t.exchanges.audit, routingKey: auditRoutingKey(topic), body: JSON.stringify({ topic, node: nodeId, at: new Date().toISOString(), data }) });
+        void relay.send({ exchange: t.exchanges.audit, routingKey: auditRoutingKey(topic), body: JSON.stringify({ topic, node: nodeId, at: clock.now().toISOString(), data }) });
       } catch (err) {
         logger.error({ err, topic }, 'audit entry could not be serialised');
       }

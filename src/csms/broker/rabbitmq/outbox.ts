@@ -9,7 +9,7 @@
  * saying so: a node that crashed, or the previous process of this one under another node id.
  */
 import type { Logger } from 'pino';
-import type { NodeRepo, OutboxRepo } from '../../domain/ports.ts';
+import { systemClock, type Clock, type NodeRepo, type OutboxRepo } from '../../domain/ports.ts';
 import type { ConfirmPublisher, Outcome } from './publisher.ts';
 
 export interface OutboxMessage {
@@ -36,6 +36,8 @@ export interface OutboxRelayOptions {
   onProgress?: () => void;
   /** Called when a message came back unroutable (the topology may have been deleted). */
   onUnroutable?: () => void;
+  /** Dates rows and node liveness (default: the wall clock). */
+  clock?: Clock;
 }
 
 export interface OutboxStats {
@@ -61,7 +63,8 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
   const stats: OutboxStats = { direct: 0, confirmed: 0, parked: 0, relayed: 0, refused: 0, adopted: 0 };
   const aliveIntervalMs = opts.aliveIntervalMs ?? 2000;
   const goneAfterMs = opts.goneAfterMs ?? 10_000;
-  const startedAt = new Date().toISOString();
+  const clock = opts.clock ?? systemClock;
+  const startedAt = clock.now().toISOString();
   let aliveTimer: NodeJS.Timeout | null = null;
   /** Parked messages not yet written to SQLite (written once per tick, in one transaction). */
   let buffer: Parked[] = [];
@@ -99,7 +102,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     if (buffer.length === 0) return true;
     const items = buffer;
     try {
-      outbox.add(nodeId, items.map((p) => p.msg), new Date().toISOString());
+      outbox.add(nodeId, items.map((p) => p.msg), clock.now().toISOString());
     } catch (err) {
       logger.error({ err, kept: items.length }, 'outbox write failed; keeping messages in memory');
       if (!flushTimer && !stopped) {
@@ -121,7 +124,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
   /** Says this node is alive and takes over the rows of nodes that are not (at start: of any node it does not know). */
   function beat(first = false): void {
     try {
-      const now = Date.now();
+      const now = clock.now().getTime();
       nodes.alive(nodeId, startedAt, now);
       const adopted = outbox.adoptOrphans(nodeId, now - goneAfterMs, first);
       if (adopted > 0) {
