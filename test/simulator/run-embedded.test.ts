@@ -118,5 +118,5 @@ chargers:
 `));
     expect(result.exitCode).toBe(3);
     expect(result.reason).toMatch(/target unreachable/);
-  }, 30_000);
+  });
 });

@@ -134,7 +134,7 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
       expect(apiGets(admin).filter((line) => !line.includes('/commands?'))).toEqual([]);
     });
 
-    it('after a dropped connection the page says so, reconnects and refetches what changed meanwhile', { timeout: 30_000 }, async () => {
+    it('after a dropped connection the page says so, reconnects and refetches what changed meanwhile', { timeout: 60_000 }, async () => {
       const admin = await open('admin', ADMIN.email, ADMIN.password, `/cms/#/points/${f.ids.A}`);
       await admin.page.waitForSelector('[data-connection=live]');
       await admin.page.waitForSelector('[data-testid=connector-2] [data-status=Available]');
