@@ -1,10 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // Three tiers, each runnable alone (`npm run test:unit`, `test:integration`, `test:browser`); `npm test`
-// runs all three. Unit tests start no server, no child process and no browser and need no RabbitMQ
-// (SQLite in memory is fine): they run in seconds. A file listed nowhere is an integration test.
+// runs all three. Unit tests start no CSMS, no child process and no browser and need no RabbitMQ
+// (SQLite and a bare OCPP socket on port 0 are fine): they run in seconds. A file listed nowhere is an integration test.
 
-/** Pure code, the store on an in-memory SQLite, OCPP over an in-process socket pair. */
+/** Pure code, the store on SQLite, OCPP connections to a server in the same process. */
 const unit = [
   'test/ocpp/**/*.test.ts',
   'test/csms/domain/**/*.test.ts',
