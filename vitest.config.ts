@@ -1,17 +1,70 @@
 import { defineConfig } from 'vitest/config';
 
+// Three tiers, each runnable alone (`npm run test:unit`, `test:integration`, `test:browser`); `npm test`
+// runs all three. Unit tests start no CSMS, no child process and no browser and need no RabbitMQ
+// (SQLite and a bare OCPP socket on port 0 are fine): they run in seconds. A file listed nowhere is an integration test.
+
+/** Pure code, the store on SQLite, OCPP connections to a server in the same process. */
+const unit = [
+  'test/ocpp/**/*.test.ts',
+  'test/csms/domain/**/*.test.ts',
+  'test/csms/processor/**/*.test.ts',
+  'test/csms/store/**/*.test.ts',
+  'test/csms/payments/**/*.test.ts',
+  'test/csms/broker/memory.test.ts',
+  'test/csms/config.test.ts',
+  'test/csms/api/errors-docs.test.ts',
+  'test/csms/notifier/rooms.test.ts',
+  'test/simulator/report/**/*.test.ts',
+  'test/simulator/{scenario,scheduler,thresholds,generator-health}.test.ts',
+  'test/cli/views/dashboard.test.ts',
+  'test/lint/**/*.test.ts',
+  'test/references.test.ts',
+];
+
+/** Files that drive Chromium (test/helpers/browser.ts). */
+const browser = [
+  'test/csms/web/close-session.test.ts',
+  'test/csms/web/modules.test.ts',
+  'test/csms/web/money.test.ts',
+  'test/csms/web/polling.test.ts',
+  'test/csms/web/realtime.test.ts',
+  'test/csms/web/sign-in-limits.test.ts',
+  'test/csms/web/wallet.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Outage tests stop a private RabbitMQ node of their own (test/helpers/rabbit.ts), never the
     // shared broker, so every file can run beside the others.
     exclude: ['node_modules/**'],
-    testTimeout: 20_000,
-    hookTimeout: 20_000,
+    // A timeout detects a hang, it does not judge speed: generous enough for a loaded 2-core machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
     // Two files at a time (vitest's default is one less than the cores: one here). Most files wait on
     // sockets, timers and child processes rather than compute: two at once take the suite from about
     // 15 to about 9 minutes on a 2-core machine, and every test waits by condition, not by time.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: unit } },
+      // A CSMS on port 0 with SQLite, RabbitMQ, child processes (CLIs, a CSMS child, a private broker node), simulator runs.
+      { extends: true, test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...unit, ...browser] } },
+      { extends: true, test: { name: 'browser', include: browser } },
+    ],
+    // On with `--coverage` (npm test). Child processes (CLIs, CSMS children) are not measured.
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.{ts,tsx}'],
+      reporter: ['text-summary', 'json-summary', 'html'],
+      reportsDirectory: 'coverage',
+      // Floors for the code every charger depends on, a few points under what its own tests and the
+      // e2e, gateway and API tests measured (README, "Coverage"): the full suite measures at least that.
+      thresholds: {
+        'src/ocpp/**': { lines: 95, statements: 95, functions: 95, branches: 88 },
+        'src/csms/domain/**': { lines: 90, statements: 88, functions: 90, branches: 82 },
+        'src/csms/processor/**': { lines: 88, statements: 82, functions: 85, branches: 72 },
+      },
+    },
   },
 });

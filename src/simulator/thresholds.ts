@@ -48,6 +48,14 @@ export function parseThreshold(expression: string): { ok: true; threshold: Thres
   };
 }
 
+/**
+ * True for a limit on a duration (a latency statistic, the event-loop delay): it judges the machine as
+ * much as the CSMS, so `npm test` runs the shipped scenarios without these and `ev-sim run` keeps them.
+ */
+export function isTimeThreshold(t: Threshold): boolean {
+  return t.unit === 'ms';
+}
+
 function compare(value: number, op: ThresholdOp, limit: number): boolean {
   switch (op) {
     case '<': return value < limit;

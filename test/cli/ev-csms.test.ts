@@ -49,7 +49,7 @@ describe('ev-csms CLI', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ev-cli-'));
     dirs.push(dir);
     const p = run(['serve', '--port', '0', '--ocpp-port', '0', '--host', '127.0.0.1', '--db', join(dir, 'csms.db'), '--demo', '--ready-file', join(dir, 'ready.json')]);
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 45_000;
     while (!/REST API\s+(\S+)\/api/.test(p.out()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const http = /REST API\s+(\S+)\/api/.exec(p.out())?.[1];
     expect(http, p.err()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

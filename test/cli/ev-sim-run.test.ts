@@ -18,7 +18,7 @@ customers:
   sessions: { interval: [0.5, 1], duration: [1, 2] }
 notifications: { lossDeadline: 3s }
 thresholds:
-  - ocpp.BootNotification.p99 < 5s
+  - ocpp.BootNotification.count == 3
   - isolation.leaks == 0
 `;
 
@@ -43,7 +43,7 @@ describe('ev-sim run on the embedded CSMS', () => {
     expect(p.out()).toMatch(/^\[\s*\d+s\] done {2}chargers \d+\/3 /m);
     expect(p.out()).not.toContain('\u001b[');
     expect(p.out()).toContain('ev-sim tiny: PASSED (exit 0');
-    expect(p.out()).toMatch(/✓ ocpp\.BootNotification\.p99 < 5s/);
+    expect(p.out()).toMatch(/✓ ocpp\.BootNotification\.count == 3/);
     expect(p.out()).toContain(join(reports, 'report.html'));
 
     const result = JSON.parse(readFileSync(join(reports, 'report.json'), 'utf8')) as RunResult;
@@ -59,7 +59,7 @@ describe('ev-sim run on the embedded CSMS', () => {
   }, 60_000);
 
   it('exits 1 when a threshold fails, and --json prints only the RunResult on stdout', async () => {
-    const failing = TINY.replace('ocpp.BootNotification.p99 < 5s', 'ocpp.BootNotification.count > 1000');
+    const failing = TINY.replace('ocpp.BootNotification.count == 3', 'ocpp.BootNotification.count > 1000');
     const p = evSim(['run', scenario(failing), '--json', '--duration', '1s', '--report-dir', join(dir, 'r')]);
     expect(await p.exited, p.err()).toBe(1);
     const result = JSON.parse(p.out()) as RunResult;
@@ -71,19 +71,18 @@ describe('ev-sim run on the embedded CSMS', () => {
   }, 60_000);
 
   it('stops early on Ctrl-C, still writes the reports and exits 0 when the thresholds held', async () => {
-    const long = TINY.replace('duration: 3s', 'duration: 5m');
+    // Only a threshold that has its data from the start: the interrupt may come before every charger booted.
+    const long = TINY.replace('duration: 3s', 'duration: 5m').replace('  - ocpp.BootNotification.count == 3\n', '');
     const reports = join(dir, 'reports');
     const p = evSim(['run', scenario(long), '--report-dir', reports]);
-    const deadline = Date.now() + 30_000;
     // Interrupt once the load is on.
-    while (!/setup: 2 customers/.test(p.err()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 1500));
+    while (!/setup: 2 customers/.test(p.err()) && p.child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
     p.child.kill('SIGINT');
     expect(await p.exited, p.err()).toBe(0);
     expect(p.err()).toContain('stopped early by Ctrl-C');
     const result = JSON.parse(readFileSync(join(reports, 'report.json'), 'utf8')) as RunResult;
     expect(result.reason).toMatch(/^interrupted/);
-    expect(result.durationS).toBeLessThan(60);
+    expect(result.durationS).toBeLessThan(5 * 60);
   }, 60_000);
 
   it('refuses restart-csms signal KILL on the in-process CSMS before running: exit 2, naming the field', async () => {

@@ -27,7 +27,7 @@ async function startNode(env: Record<string, string>): Promise<Node> {
   let err = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 45_000;
   while (!/OCPP 1\.6J\s+(\S+)\/\{/.test(out)) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`node did not start: ${out}\n${err}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -67,7 +67,7 @@ describeRabbit('two CSMS nodes on one broker and one database', () => {
   beforeAll(async () => {
     a = await startNode({ ...env, NODE_ID: 'node-a' });
     b = await startNode({ ...env, NODE_ID: 'node-b' });
-  }, 60_000);
+  }, 120_000);
 
   afterAll(async () => {
     socket?.close();

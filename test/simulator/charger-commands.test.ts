@@ -57,7 +57,7 @@ describe('configuration keys', () => {
     const mark = h.sent.length;
     expect(await change('HeartbeatInterval', '1')).toEqual({ status: 'Accepted' });
     await waitFor(() => h.since(mark).filter((c) => c.action === 'Heartbeat').length >= 2, 5000);
-  }, 20_000);
+  });
 });
 
 describe('reboots', () => {
@@ -91,7 +91,7 @@ describe('reboots', () => {
       return s?.status === 'completed' ? s : null;
     }, 5000);
     expect(session).toMatchObject({ stopReason: 'PowerLoss', meterStop: payload.meterStop });
-  }, 20_000);
+  });
 
   it('a model that loses its transactions sends no StopTransaction after the reboot, only Available, and the ledger knows', async () => {
     const charger = await h.charger(`connectors: 1\nmeterValues: { interval: 0.1s }\nfaults: { rebootLosesTransactions: 1, reconnect: { initial: 0.1s, max: 0.3s } }`);
@@ -107,7 +107,7 @@ describe('reboots', () => {
     expect(indexOf(after, 'StopTransaction')).toBe(-1);
     expect(indexOf(after, 'MeterValues')).toBe(-1);
     expect([...h.ctx.ledger.lostByCharger]).toEqual([txId]);
-  }, 20_000);
+  });
 
   it('Reset Soft: StopTransaction SoftReset before it restarts; Reset Hard: StopTransaction HardReset after the BootNotification', async () => {
     const charger = await h.charger(`connectors: 1\n${FAST}`);
@@ -128,7 +128,7 @@ describe('reboots', () => {
     after = h.since(mark);
     expect(indexOf(after, 'BootNotification')).toBeGreaterThanOrEqual(0);
     expect(indexOf(after, 'StopTransaction', (p) => p.transactionId === hard && p.reason === 'HardReset')).toBeGreaterThan(indexOf(after, 'BootNotification'));
-  }, 30_000);
+  });
 });
 
 describe('other Core commands', () => {
@@ -166,5 +166,5 @@ describe('other Core commands', () => {
     expect(after[indexOf(after, 'MeterValues')].payload).toMatchObject({ connectorId: 2, meterValue: [{ sampledValue: [{ context: 'Trigger', measurand: 'Energy.Active.Import.Register' }] }] });
     expect(after[indexOf(after, 'MeterValues')].payload.transactionId).toBeUndefined();
     expect(indexOf(after, 'StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available')).toBeGreaterThanOrEqual(0);
-  }, 20_000);
+  });
 });

@@ -58,4 +58,4 @@ it('keeps the StopTransaction and the MeterValues sampled while the CSMS is away
   expect(session).toMatchObject({ meterStop: stop.meterStop, stopReason: 'Local' });
   const stored = new Set(h.store().sessions.meterSamples(txId, { limit: 1000, offset: 0 }).filter((s) => s.measurand === 'Energy.Active.Import.Register').map((s) => s.value));
   for (const wh of readings) expect(stored.has(wh)).toBe(true);
-}, 30_000);
+});

@@ -65,7 +65,6 @@ it('restart-csms signal KILL: the child is killed, starts again with a new PID o
 
 it('says clearly when the child CSMS exits on its own: exit 3 with its PID and how it ended', async () => {
   let pid = 0;
-  const started = Date.now();
   const result = await runScenario(fleet('60s'), {
     log: (l) => {
       const m = /^CSMS child process pid (\d+)/.exec(l);
@@ -80,5 +79,6 @@ it('says clearly when the child CSMS exits on its own: exit 3 with its PID and h
   expect(result.exitCode).toBe(3);
   expect(result.reason).toMatch(new RegExp(`^the CSMS child process \\(pid ${pid}\\) exited unexpectedly \\(signal SIGKILL\\); log \\S+csms\\.log`));
   expect(result.final.reconciliation).toBeNull();
-  expect(Date.now() - started).toBeLessThan(50_000);
+  // Ended by the kill, not by the scenario's 60 s.
+  expect(result.durationS).toBeLessThan(60);
 }, 90_000);

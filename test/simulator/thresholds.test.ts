@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateThresholds, parseThreshold, type Threshold } from '../../src/simulator/thresholds.ts';
+import { loadScenario } from '../../src/simulator/scenario/loader.ts';
+import { evaluateThresholds, isTimeThreshold, parseThreshold, type Threshold } from '../../src/simulator/thresholds.ts';
 import type { MetricsSnapshot } from '../../src/simulator/types.ts';
+import { shippedScenario } from '../scenarios/shipped.ts';
 
 function parsed(text: string): Threshold {
   const r = parseThreshold(text);
@@ -80,5 +82,21 @@ describe('reconciliation thresholds', () => {
     const t = [parsed('ocpp.acked_lost == 0')];
     expect(evaluateThresholds(t, aSnapshot())[0]).toMatchObject({ ok: null });
     expect(evaluateThresholds(t, aSnapshot(), { final: true })[0]).toMatchObject({ ok: false, message: expect.stringMatching(/no data/) });
+  });
+});
+
+describe('time thresholds', () => {
+  it('are the limits on a duration: latency statistics and the event-loop delay, not counts or sizes', () => {
+    const time = ['notify.meter.values.p99 < 200ms', 'ocpp.BootNotification.max < 2s', 'generator.eventLoopP99Ms < 50ms'];
+    const other = ['ocpp.BootNotification.count == 3', 'isolation.leaks == 0', 'billing.negative_balances == 0', 'generator.rssMb < 1024'];
+    expect(time.map((t) => isTimeThreshold(parsed(t)))).toEqual([true, true, true]);
+    expect(other.map((t) => isTimeThreshold(parsed(t)))).toEqual([false, false, false, false]);
+  });
+
+  it('stay in the shipped scenarios for ev-sim run; the tests run them on the other thresholds alone', async () => {
+    const loaded = await loadScenario(new URL('../../scenarios/realtime-rabbitmq.yaml', import.meta.url).pathname);
+    expect(loaded.ok && loaded.scenario.thresholds).toContain('notify.meter.values.p99 < 200ms');
+    const forTests = await shippedScenario('realtime-rabbitmq.yaml');
+    expect(forTests.thresholds).toEqual(['notifications.lost == 0', 'isolation.leaks == 0', 'errors.unexpected == 0']);
   });
 });

@@ -67,5 +67,5 @@ customers:
 `));
     expect(result.exitCode).toBe(3);
     expect(result.reason).toMatch(/customers\.topUps.*WALLET_SELF_TOPUP/);
-  }, 30_000);
+  });
 });

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library';
 import { createElement as h } from 'react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Dashboard } from '../../../src/cli/views/Dashboard.tsx';
 import { LiveDashboard, type LiveState } from '../../../src/cli/views/LiveDashboard.tsx';
 import { createFeed } from '../../../src/cli/views/use-throttled-feed.ts';
@@ -96,9 +96,8 @@ describe('LiveDashboard', () => {
     const r = show(h(LiveDashboard, { feed, scenario: 'live', refreshMs: 200 }));
     const before = r.frames.length;
     for (let i = 0; i < 50; i++) feed.push({ snapshot: aSnapshot({ elapsedS: i }), log: [], aborting: false });
-    await new Promise((res) => setTimeout(res, 300));
-    // 50 pushes: one immediate render and one trailing one.
+    // 50 pushes: one immediate render and one trailing one, which shows the last snapshot.
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('49s'));
     expect(r.frames.length - before).toBeLessThanOrEqual(3);
-    expect(r.lastFrame()).toContain('49s');
   });
 });

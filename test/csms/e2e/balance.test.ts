@@ -101,6 +101,7 @@ describe('a session stops when the balance is used up', () => {
     await charger.meter(1100, 7000, 70);
     await charger.meter(1200, 7000, 80);
     await t.settle();
+    // What is under test is an absence: no second RemoteStop within this window.
     await new Promise((r) => setTimeout(r, 100));
     expect(stopsSent()).toHaveLength(1);
     expect(t.store.sessions.get(tx.transactionId)!.status).toBe('active');

@@ -112,10 +112,9 @@ describe('gateway: bad input gets a clear answer and breaks nothing', () => {
     expect(ok).toBeGreaterThan(0);
     expect(refused).toBeGreaterThan(0);
     expect(ok + refused).toBe(300);
-    const started = performance.now();
+    // Answered, not refused: the flood spent CP-BAD's tokens only (how fast: bench/flood.ts).
     calm.send([2, 'c1', 'Heartbeat', {}]);
     expect((await calm.next())[0]).toBe(3);
-    expect(performance.now() - started).toBeLessThan(1000);
     calm.close();
   });
 

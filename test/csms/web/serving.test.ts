@@ -5,7 +5,7 @@ import { startCsms, type TestCsms } from '../../helpers/csms.ts';
 
 describe('web pages over HTTP', () => {
   let t: TestCsms;
-  beforeAll(async () => { t = await startCsms(); }, 30_000);
+  beforeAll(async () => { t = await startCsms(); });
   afterAll(async () => { await t?.close(); });
 
   it('serves each app\'s index, script and stylesheet under /app/ and /cms/', async () => {

@@ -45,6 +45,8 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
       return { failed: [] };
     });
     await again.start();
+    await until(async () => (await withRawChannel((ch) => ch.checkQueue(topology(ns).queues.events))).consumerCount === 1, 10_000, 'the new consumer');
+    // What is under test is an absence: with the consumer attached, nothing arrives within this window.
     await sleep(300);
     expect(redelivered).toEqual([]);
   });
@@ -63,7 +65,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     const inProgress = new Promise<void>((r) => (started = r));
     broker.consumeEvents(async (batch) => {
       started();
-      await sleep(300);
+      await sleep(300); // a slow commit, so that close() comes while the batch is in progress
       // The "commit": only after this may the batch be acknowledged.
       committed.push(...batch.map((d) => d.body.eventId));
       return { failed: [] };
@@ -96,7 +98,8 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
       return e.eventId;
     });
     await until(() => got.a.length + got.b.length >= 1000, 10_000, 'all events');
-    await sleep(100);
+    // Every one acknowledged: none can come a second time.
+    await until(() => a.stats().consume.acked + b.stats().consume.acked >= 1000, 10_000, 'all acknowledged');
     expect([...got.a, ...got.b].sort()).toEqual([...ids].sort());
     expect(got.a.length).toBeGreaterThan(0);
     expect(got.b.length).toBeGreaterThan(0);

@@ -2,7 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import { notify } from '../../../../src/csms/domain/notifications.ts';
 import type { Notification } from '../../../../src/csms/domain/types.ts';
 import { aRabbitBroker, closeTestBrokers, deleteNamespace, describeRabbit, killConnection, RABBIT_URL, uniqueNamespace } from '../../../helpers/rabbit.ts';
-import { anEvent, sleep, until } from './fixtures.ts';
+import { anEvent, isProbe, until, untilNotified } from './fixtures.ts';
 
 const at = () => new Date().toISOString();
 
@@ -19,11 +19,12 @@ describeRabbit('rabbitmq broker: notifications and reconnects', () => {
     const a = aRabbitBroker(ns, { nodeId: 'node-a' });
     const b = aRabbitBroker(ns, { nodeId: 'node-b' });
     const got = { a: [] as Notification[], b: [] as Notification[] };
-    a.consumeNotifications((n) => got.a.push(n));
+    const probes = { a: 0, b: 0 };
+    a.consumeNotifications((n) => (isProbe(n) ? probes.a++ : got.a.push(n)));
     await Promise.all([a.start(), b.start()]);
     // Subscribing after start works too.
-    b.consumeNotifications((n) => got.b.push(n));
-    await sleep(100);
+    b.consumeNotifications((n) => (isProbe(n) ? probes.b++ : got.b.push(n)));
+    await untilNotified((n) => a.publishNotification(n), () => probes.a > 0 && probes.b > 0, 'both nodes consuming');
     const sent = [
       notify('charging.started', { sessionId: 1 }, at(), { customers: [42] }),
       notify('charger.status', { chargePointId: 'CP-1', status: 'Available' }, at(), { chargePointId: 'CP-1' }),
@@ -71,9 +72,9 @@ describeRabbit('rabbitmq broker: notifications and reconnects', () => {
     // The events published onto the dead connection went through the outbox.
     expect(broker.stats().publish.parked).toBeGreaterThan(0);
     expect(broker.stats().publish.relayed).toBe(broker.stats().publish.parked);
-    await sleep(200);
+    // The notification queue is consumed again: one published now arrives (published until it does,
+    // as the re-consume may come a moment after health() is ok).
     const n = notify('wallet.updated', { balance: 1 }, at(), { customers: [7] });
-    broker.publishNotification(n);
-    await until(() => notes.some((x) => x.id === n.id), 5000, 'a notification after the reconnect');
+    await untilNotified(() => broker.publishNotification(n), () => notes.some((x) => x.id === n.id), 'a notification after the reconnect');
   });
 });
