@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import {
-  OcppConnectionClosedError, OcppError, OcppTimeoutError,
+  OcppAnswerInvalidError, OcppConnectionClosedError, OcppError, OcppTimeoutError,
   type ChargePointStatus, type ConfigurationStatus, type CsmsToChargePoint, type OcppConnection, type StopReason,
 } from '../ocpp/index.ts';
 import { ChargerConfig } from './charger-config.ts';
@@ -269,6 +269,8 @@ export class SimCharger implements Actor, OutboxHost {
   failed(action: string, error: unknown): void {
     if (error instanceof OcppConnectionClosedError) return;
     if (error instanceof OcppTimeoutError) reportError(this.ctx, `ocpp.${action}: timeout`);
+    // Checked before OcppError, its base class: the CSMS answered, but not as 1.6 allows; no CALLERROR came.
+    else if (error instanceof OcppAnswerInvalidError) reportError(this.ctx, `ocpp.${action}: invalid answer ${error.code}`);
     else if (error instanceof OcppError) reportError(this.ctx, `ocpp.${action}: CALLERROR ${error.code}`);
     else reportError(this.ctx, `ocpp.${action}: ${(error as Error)?.message ?? String(error)}`);
   }
