@@ -18,7 +18,7 @@ import { reportError, type Actor, type SessionOwner, type SimContext } from './c
 import type { ChargerTemplate } from './scenario/schema.ts';
 import { TxOutbox, type OutboxHost, type TxMessage } from './tx-outbox.ts';
 import { boot, connect, drop, handleClose, heartbeat, scheduleHeartbeat, scheduleReconnect } from './charger/connection.ts';
-import { meterTick, sampleNow, startMeterClock, timestamp } from './charger/energy.ts';
+import { meterReading, meterTick, sampleNow, setClock, startMeterClock, timestamp } from './charger/energy.ts';
 import { fault, malformed, recover } from './charger/faults.ts';
 import {
   K_BOOT_RETRY, K_CONNECT, K_DROP, K_FAULT, K_HEARTBEAT, K_MALFORMED, K_METER, K_POWER_ON, K_RECOVER, K_TX_RETRY,
@@ -52,6 +52,12 @@ export class SimCharger implements Actor, OutboxHost {
   readonly outbox: TxOutbox;
   /** A model that forgets its open transactions when it reboots (faults.rebootLosesTransactions). */
   readonly losesTransactions: boolean;
+  /** The register moves only by `meterReading()` (a test or a replayed trace drives it), not by power × time. */
+  scriptedMeter = false;
+  /** How far this charger's clock is off the wall clock, ms; `setClock()` sets it. */
+  clockOffsetMs = 0;
+  /** Answers every RemoteStopTransaction Rejected, as a charger that will not stop (E2 §5.12 lets it). */
+  refusesRemoteStop = false;
   // The fields below are the charger/ modules' shared state, not for the charger's users.
   /** Generation of the heartbeat timer (HeartbeatInterval may change under it). */
   hbGen = 0;
@@ -196,6 +202,16 @@ export class SimCharger implements Actor, OutboxHost {
   /** A triggered reading (E2 §5.17) of connector `i`'s running transaction, queued; false when none runs. */
   sampleNow(i: number, at: number): boolean {
     return sampleNow(this, i, at);
+  }
+
+  /** A reading dictated from outside the energy model (see charger/energy.ts); true when a MeterValues was queued. */
+  meterReading(i: number, registerWh: number, powerW: number | null = null, at = performance.now()): boolean {
+    return meterReading(this, i, registerWh, powerW, at);
+  }
+
+  /** Sets the charger's clock so that `at` (performance time) reads `wallMs`; its timestamps follow from there. */
+  setClock(wallMs: number, at = performance.now()): void {
+    setClock(this, wallMs, at);
   }
 
   /** A status sent only when online; otherwise the boot reports the connector as it is then. */

@@ -12,14 +12,14 @@ export function startMeterClock(ch: SimCharger, from: number): void {
 
 /** The wall-clock timestamp of `perf` time, strictly increasing per charger (statuses are matched by it). */
 export function timestamp(ch: SimCharger, perf: number): number {
-  const wall = Math.floor(performance.timeOrigin + perf);
+  const wall = Math.floor(performance.timeOrigin + perf) + ch.clockOffsetMs;
   ch.lastTs = Math.max(wall, ch.lastTs + 1);
   return ch.lastTs;
 }
 
-/** Adds the energy a running transaction drew up to `to`; the register never goes back. */
-export function advance(c: Connector, to: number): void {
-  if (c.tx && !c.tx.ended && to > c.advancedTo) c.registerWh += (c.tx.powerW * (to - c.advancedTo)) / 3_600_000;
+/** Adds the energy a running transaction drew up to `to` (none with a scripted meter); the register never goes back. */
+export function advance(ch: SimCharger, c: Connector, to: number): void {
+  if (!ch.scriptedMeter && c.tx && !c.tx.ended && to > c.advancedTo) c.registerWh += (c.tx.powerW * (to - c.advancedTo)) / 3_600_000;
   c.advancedTo = Math.max(c.advancedTo, to);
 }
 
@@ -28,7 +28,7 @@ export function meterTick(ch: SimCharger, at: number): void {
   if (ch.config.meterMs > 0) ch.ctx.scheduler.at(at + ch.config.meterMs, K_METER, ch, ch.meterGen);
   for (let i = 0; i < ch.connectors.length; i++) {
     const c = ch.connectors[i];
-    advance(c, at);
+    advance(ch, c, at);
     const tx = c.tx;
     // Sampled while offline too (queued), as long as the transaction runs.
     if (tx && tx.startTimestamp !== '' && !tx.ended && !tx.refused) sampleMeter(ch, i, tx, at, 'Sample.Periodic');
@@ -40,9 +40,31 @@ export function sampleNow(ch: SimCharger, i: number, at: number): boolean {
   const c = ch.connectors[i];
   const tx = c?.tx;
   if (!tx || tx.startTimestamp === '' || tx.ended || tx.refused) return false;
-  advance(c, at);
+  advance(ch, c, at);
   sampleMeter(ch, i, tx, at, 'Trigger');
   return true;
+}
+
+/**
+ * A reading dictated from outside the energy model (a test, a replayed trace; see `scriptedMeter`):
+ * connector `i`'s register moves up to `registerWh`, never back. With `powerW`, a running
+ * transaction draws that from now on and a MeterValues of both is queued, timestamped `at`.
+ * False when nothing was sampled (no `powerW`, or no transaction running there).
+ */
+export function meterReading(ch: SimCharger, i: number, registerWh: number, powerW: number | null, at: number): boolean {
+  const c = ch.connectors[i];
+  advance(ch, c, at);
+  c.registerWh = Math.max(c.registerWh, registerWh);
+  const tx = c.tx;
+  if (powerW === null || !tx || tx.startTimestamp === '' || tx.ended || tx.refused) return false;
+  tx.powerW = powerW;
+  sampleMeter(ch, i, tx, at, 'Sample.Periodic');
+  return true;
+}
+
+/** Sets the charger's clock so that `at` reads `wallMs` (ms since the epoch): real chargers' clocks are off. */
+export function setClock(ch: SimCharger, wallMs: number, at: number): void {
+  ch.clockOffsetMs = Math.round(wallMs) - Math.floor(performance.timeOrigin + at);
 }
 
 function sampleMeter(ch: SimCharger, i: number, tx: Tx, at: number, context: ReadingContext): void {

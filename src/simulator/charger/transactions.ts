@@ -47,7 +47,7 @@ export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 
     return;
   }
   const now = performance.now();
-  advance(c, now);
+  advance(ch, c, now);
   const range = ch.tpl.powerKw;
   tx.powerW = Math.round(ch.ctx.random.between(range.min, range.max) * 1000);
   tx.meterStart = Math.floor(c.registerWh);
@@ -124,7 +124,7 @@ export function stop(ch: SimCharger, i: number, reason: StopReason, at = perform
 
 function endTx(ch: SimCharger, i: number, tx: Tx, at: number): void {
   const c = ch.connectors[i];
-  advance(c, at);
+  advance(ch, c, at);
   tx.ended = true;
   const meterStop = Math.max(Math.floor(c.registerWh), tx.lastSampledWh);
   c.registerWh = Math.max(c.registerWh, meterStop);
