@@ -17,7 +17,7 @@ export interface ChargerTransaction {
   startedAt: string;
 }
 
-interface Answered {
+export interface Answered {
   action: string;
   payload: any;
   answer: any;
@@ -29,6 +29,8 @@ export interface TestCharger {
   readonly conn: NonNullable<SimCharger['conn']>;
   /** Every CALL the CSMS sent, in order of arrival. */
   received: { action: string; payload: any }[];
+  /** Every CALL the charger sent that got a CALLRESULT, with it, in order of the answers. */
+  answered: Answered[];
   /** The running transaction once the CSMS accepted it and the charger reported Charging; else null. */
   readonly transaction: ChargerTransaction | null;
   /** The last transaction whose StopTransaction was answered, once the connector was reported free again. */
@@ -68,6 +70,7 @@ export async function aTestCharger(t: TestCsms, identity: string, opts: { connec
       return sim.conn;
     },
     received,
+    answered,
     stopWith: null,
     get transaction() {
       const i = running();
