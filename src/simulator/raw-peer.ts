@@ -13,7 +13,9 @@ export interface RawPeer {
   sendText(text: string): void;
   /** Sends a CALL and resolves with the frame that answers it (CALLRESULT or CALLERROR). */
   call(action: string, payload: unknown): Promise<unknown[]>;
-  /** The next frame from the server that answers no `call()`, parsed; rejects after `timeoutMs`. */
+  /** Every frame from the server that answers no `call()`, parsed, in order (`next()` takes from the same). */
+  readonly received: unknown[][];
+  /** The next frame from the server that answers no `call()` and was not taken yet; rejects after `timeoutMs`. */
   next(timeoutMs?: number): Promise<unknown[]>;
   /** Resolves true if no frame arrives within `ms`. */
   silentFor(ms: number): Promise<boolean>;
@@ -37,6 +39,7 @@ export function openRawPeer(ocppUrl: string, identity: string, opts: RawPeerOpti
     headers: opts.headers ?? {},
     perMessageDeflate: opts.perMessageDeflate ?? false,
   });
+  const received: unknown[][] = [];
   const inbox: unknown[][] = [];
   const waiters: ((f: unknown[]) => void)[] = [];
   const calls = new Map<string, (f: unknown[]) => void>();
@@ -49,6 +52,7 @@ export function openRawPeer(ocppUrl: string, identity: string, opts: RawPeerOpti
       return answer(frame);
     }
     if (opts.onFrame) return opts.onFrame(frame);
+    received.push(frame);
     const w = waiters.shift();
     if (w) w(frame);
     else inbox.push(frame);
@@ -57,6 +61,7 @@ export function openRawPeer(ocppUrl: string, identity: string, opts: RawPeerOpti
   const peer: RawPeer = {
     ws,
     closed,
+    received,
     send: (frame) => ws.send(JSON.stringify(frame)),
     sendText: (text) => ws.send(text),
     call(action, payload) {
@@ -70,7 +75,7 @@ export function openRawPeer(ocppUrl: string, identity: string, opts: RawPeerOpti
       const queued = inbox.shift();
       if (queued) return Promise.resolve(queued);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error('no frame from the server')), timeoutMs);
+        const t = Number.isFinite(timeoutMs) ? setTimeout(() => reject(new Error('no frame from the server')), timeoutMs) : undefined;
         waiters.push((f) => {
           clearTimeout(t);
           resolve(f);
