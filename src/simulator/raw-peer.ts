@@ -15,7 +15,7 @@ export interface RawPeer {
   call(action: string, payload: unknown): Promise<unknown[]>;
   /** Every frame from the server that answers no `call()`, parsed, in order (`next()` takes from the same). */
   readonly received: unknown[][];
-  /** The next frame from the server that answers no `call()` and was not taken yet; rejects after `timeoutMs`. */
+  /** The next frame from the server that answers no `call()` and was not taken yet; rejects after `timeoutMs` (default 2 s; Infinity: never). */
   next(timeoutMs?: number): Promise<unknown[]>;
   /** Resolves true if no frame arrives within `ms`. */
   silentFor(ms: number): Promise<boolean>;
