@@ -7,6 +7,7 @@ import { scheduleFaults } from './faults.ts';
 import { K_BOOT_RETRY, K_CONNECT, K_HEARTBEAT } from './model.ts';
 import { sendStatus } from './status.ts';
 
+/** Opens the charger's connection (unless one is open or opening, or it is powered off); a failure schedules a retry. */
 export function connect(ch: SimCharger): void {
   if (ch.state === 'connecting' || ch.state === 'online' || ch.poweredOff) return;
   ch.state = 'connecting';
@@ -108,10 +109,12 @@ export function drop(ch: SimCharger, reconnectAfterMs?: number): void {
   conn.socket.terminate();
 }
 
+/** (Re)starts the heartbeat clock from `from`, dropping the timer of the previous interval. */
 export function scheduleHeartbeat(ch: SimCharger, from: number): void {
   ch.ctx.scheduler.at(from + ch.config.heartbeatMs, K_HEARTBEAT, ch, ++ch.hbGen);
 }
 
+/** One Heartbeat, and the next one scheduled. */
 export function heartbeat(ch: SimCharger, at: number): void {
   ch.ctx.scheduler.at(at + ch.config.heartbeatMs, K_HEARTBEAT, ch, ch.hbGen);
   ch.call('Heartbeat', {}, at).catch((error) => ch.failed('Heartbeat', error));

@@ -33,6 +33,7 @@ export function fault(ch: SimCharger, at: number): void {
   ch.ctx.scheduler.at(at + f.faultDuration, K_RECOVER, ch, ch.gen);
 }
 
+/** The faulted connector reports Available again (unless something else changed it meanwhile). */
 export function recover(ch: SimCharger, at: number): void {
   const i = ch.faultedIndex;
   ch.faultedIndex = -1;
@@ -40,6 +41,7 @@ export function recover(ch: SimCharger, at: number): void {
   sendStatus(ch, i + 1, 'Available', at).catch((error) => ch.failed('StatusNotification', error));
 }
 
+/** Sends one broken frame, and schedules the next. */
 export function malformed(ch: SimCharger, at: number): void {
   if (!ch.conn) return;
   // A CALL whose payload is not an object: the CSMS must answer FormationViolation, not fall over.

@@ -48,6 +48,7 @@ export function reboot(ch: SimCharger, downtimeMs: number, reason: 'PowerLoss' |
   ch.ctx.scheduler.at(at + downtimeMs, K_POWER_ON, ch, ch.gen);
 }
 
+/** Back on after a power loss or a Reset: the meter's clock restarts and the charger connects. */
 export function powerOn(ch: SimCharger, at: number): void {
   ch.poweredOff = false;
   ch.attempts = 0;

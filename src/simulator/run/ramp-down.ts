@@ -5,6 +5,7 @@ import type { RunState } from './state.ts';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Runs the ramp-down and the drain; the phase moves to 'ramp-down', then 'draining'. */
 export async function rampDown(run: RunState): Promise<void> {
   const { scenario, ctx, chargers, customers, admins, expectations, log } = run;
   run.phase = 'ramp-down';

@@ -1,6 +1,7 @@
 /** Teardown: timers cleared, every actor closed, chaos undone, the target closed; it never throws. */
 import type { RunState } from './state.ts';
 
+/** Closes what the run opened, whatever phase it stopped in. */
 export async function teardown(run: RunState): Promise<void> {
   const { log } = run;
   for (const t of run.chaosTimers) clearTimeout(t);
