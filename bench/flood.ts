@@ -21,9 +21,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
-import { encodeCall, MessageType } from '../src/ocpp/frames.ts';
 import type { FloodConnectionResult, FloodKind, FloodRequest } from './support/flooder.ts';
+import { encodeCall, MessageType } from '../src/ocpp/frames.ts';
+import { openRawPeer, type RawPeer } from '../src/simulator/raw-peer.ts';
 import { deleteNamespace, percentile, sleep, startCsmsProcess, type CsmsProcess } from './support/harness.ts';
 
 const { values: args } = parseArgs({
@@ -53,7 +53,7 @@ const GOAL_P99_MS = 50;
 const ANSWER_GRACE_MS = 5000;
 
 interface Quiet {
-  ws: WebSocket;
+  peer: RawPeer;
   seq: number;
   /** Send time by message id, until answered. */
   waiting: Map<string, number>;
@@ -85,31 +85,22 @@ function floodWarnings(logFile: string): Phase['closedByCsms'] {
 let phase: Phase | null = null;
 
 async function connectQuiet(ocppUrl: string, i: number): Promise<Quiet> {
-  const ws = new WebSocket(`${ocppUrl}/BENCH-${i}`, ['ocpp1.6'], { perMessageDeflate: false });
-  const q: Quiet = { ws, seq: 0, waiting: new Map() };
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  const booted = new Promise<void>((resolve) => {
-    ws.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as unknown[];
-      if (frame[1] === 'boot') return resolve();
-      const sentAt = q.waiting.get(frame[1] as string);
+  const waiting = new Map<string, number>();
+  const peer = await openRawPeer(ocppUrl, `BENCH-${i}`, {
+    onFrame(frame) {
+      const sentAt = waiting.get(frame[1] as string);
       if (sentAt === undefined) return;
-      q.waiting.delete(frame[1] as string);
+      waiting.delete(frame[1] as string);
       if (phase && frame[0] === MessageType.CALLRESULT) {
         phase.answered++;
         phase.latencies.push(performance.now() - sentAt);
       }
-    });
+    },
   });
-  ws.send(JSON.stringify([MessageType.CALL, 'boot', 'BootNotification', { chargePointVendor: 'bench', chargePointModel: 'quiet' }]));
-  await booted;
-  return q;
+  await peer.call('BootNotification', { chargePointVendor: 'bench', chargePointModel: 'quiet' });
+  return { peer, seq: 0, waiting };
 }
 
-/** Every 100–200 ms a Heartbeat, whether or not the last one was answered (a starved charger shows). */
 function heartbeats(q: Quiet): () => void {
   let timer: NodeJS.Timeout;
   const tick = () => {
@@ -117,7 +108,7 @@ function heartbeats(q: Quiet): () => void {
       const id = `h${q.seq++}`;
       q.waiting.set(id, performance.now());
       phase.sent++;
-      q.ws.send(encodeCall(id, 'Heartbeat'));
+      q.peer.sendText(encodeCall(id, 'Heartbeat'));
     }
     timer = setTimeout(tick, 100 + Math.random() * 100);
   };
@@ -242,7 +233,7 @@ async function main(): Promise<void> {
       console.log(`goal: CSMS RSS < ${GOAL_RSS_MB} MB ${verdict.rssUnder400Mb ? 'held' : 'MISSED'}; quiet Heartbeat p99 < ${GOAL_P99_MS} ms ${verdict.p99Under50Ms ? 'held' : 'MISSED'}; every Heartbeat answered: ${verdict.everyHeartbeatAnswered ? 'yes' : 'NO'}`);
     }
   } finally {
-    for (const q of quiet) q.ws.terminate();
+    for (const q of quiet) q.peer.ws.terminate();
     flooder.kill();
     await csms.stop();
     if (ns) await deleteNamespace(RABBIT_URL, ns);

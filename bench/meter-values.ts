@@ -18,10 +18,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import WebSocket from 'ws';
 import { MessageType } from '../src/ocpp/frames.ts';
-import type { StartTransactionResponse } from '../src/ocpp/messages.ts';
 import { deleteNamespace, median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
+import { connectFleet, sendMeterValues, startTransactions, type BenchCharger } from './support/raw-fleet.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,74 +42,23 @@ const WARMUP_S = Number(args.warmup);
 const DURATION_S = Number(args.duration);
 const MODE = args.mode as 'rate' | 'max';
 
-interface Charger {
-  ws: WebSocket;
-  transactionId: number;
-  meterWh: number;
-  seq: number;
-  /** Scheduled send times of MeterValues waiting for the outstanding CALL to be answered. */
-  backlog: number[];
-  inFlight: { id: string; scheduledAt: number; resolve?: (frame: unknown[]) => void } | null;
-}
-
 let latencies: number[] = [];
 let measuring = false;
 let replies = 0;
 let errors = 0;
 
-function callRaw(c: Charger, action: string, payload: unknown): Promise<unknown[]> {
-  return new Promise((resolve) => {
-    const id = `s${c.seq++}`;
-    c.inFlight = { id, scheduledAt: performance.now(), resolve };
-    c.ws.send(JSON.stringify([MessageType.CALL, id, action, payload]));
-  });
-}
-
-function sendMeter(c: Charger, scheduledAt: number): void {
-  c.meterWh += 10;
-  const id = `m${c.seq++}`;
-  c.inFlight = { id, scheduledAt };
-  c.ws.send(
-    `[${MessageType.CALL},"${id}","MeterValues",{"connectorId":1,"transactionId":${c.transactionId},"meterValue":[{"timestamp":"${new Date().toISOString()}","sampledValue":[{"value":"${c.meterWh}","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7400","measurand":"Power.Active.Import","unit":"W"}]}]}]`,
-  );
-}
-
-function onReply(c: Charger, frame: unknown[]): void {
-  const call = c.inFlight;
-  if (!call || frame[1] !== call.id) return;
-  c.inFlight = null;
-  if (call.resolve) return call.resolve(frame);
+function onAnswer(c: BenchCharger, frame: unknown[], scheduledAt: number): void {
   if (frame[0] !== MessageType.CALLRESULT) errors++;
   replies++;
-  if (measuring) latencies.push(performance.now() - call.scheduledAt);
-  if (MODE === 'max') sendMeter(c, performance.now());
-  else if (c.backlog.length > 0) sendMeter(c, c.backlog.shift()!);
+  if (measuring) latencies.push(performance.now() - scheduledAt);
+  if (MODE === 'max') sendMeterValues(c, performance.now());
+  else if (c.backlog.length > 0) sendMeterValues(c, c.backlog.shift()!);
 }
 
-async function connectAll(ocppUrl: string): Promise<Charger[]> {
-  const out: Charger[] = [];
-  for (let i = 0; i < CHARGERS; i += 100) {
-    const batch = await Promise.all(
-      Array.from({ length: Math.min(100, CHARGERS - i) }, (_, k) => {
-        const ws = new WebSocket(`${ocppUrl}/BENCH-${i + k}`, ['ocpp1.6'], { perMessageDeflate: false });
-        const c: Charger = { ws, transactionId: 0, meterWh: 0, seq: 0, backlog: [], inFlight: null };
-        ws.on('message', (data) => onReply(c, JSON.parse(data.toString()) as unknown[]));
-        return new Promise<Charger>((resolve, reject) => {
-          ws.once('open', () => resolve(c));
-          ws.once('error', reject);
-        });
-      }),
-    );
-    out.push(...batch);
-  }
-  await Promise.all(out.map((c) => callRaw(c, 'BootNotification', { chargePointVendor: 'bench', chargePointModel: 'b1' })));
-  await Promise.all(
-    out.map(async (c, i) => {
-      const res = await callRaw(c, 'StartTransaction', { connectorId: 1, idTag: `BT${i}`, meterStart: 0, timestamp: new Date().toISOString() });
-      c.transactionId = (res[2] as StartTransactionResponse).transactionId;
-    }),
-  );
-  return out;
+async function connectAll(ocppUrl: string): Promise<BenchCharger[]> {
+  const chargers = await connectFleet(ocppUrl, CHARGERS, onAnswer);
+  await startTransactions(chargers);
+  return chargers;
 }
 
 async function main(): Promise<void> {
@@ -141,13 +89,13 @@ async function runOnce(target: 'floor' | 'csms'): Promise<Record<string, unknown
 
   let stopPacing: (() => void) | null = null;
   if (MODE === 'max') {
-    for (const c of chargers) sendMeter(c, performance.now());
+    for (const c of chargers) sendMeterValues(c, performance.now());
   } else {
     let cursor = 0;
     stopPacing = pace(RATE, (now) => {
       const c = chargers[cursor++ % chargers.length];
       if (c.inFlight) c.backlog.push(now);
-      else sendMeter(c, now);
+      else sendMeterValues(c, now);
     });
   }
 
@@ -188,7 +136,7 @@ async function runOnce(target: 'floor' | 'csms'): Promise<Record<string, unknown
   };
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else console.table(result);
-  for (const c of chargers) c.ws.terminate();
+  for (const c of chargers) c.peer.ws.terminate();
   await csms.stop();
   if (args.rabbitmq && target === 'csms') await deleteNamespace('amqp://guest:guest@127.0.0.1:5672', namespace, 5000);
   rmSync(dir, { recursive: true, force: true });

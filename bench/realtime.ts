@@ -17,10 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { io, type Socket } from 'socket.io-client';
-import WebSocket from 'ws';
-import { MessageType } from '../src/ocpp/frames.ts';
-import type { StartTransactionResponse } from '../src/ocpp/messages.ts';
 import { deleteNamespace, median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
+import { connectFleet, sendMeterValues, startTransactions, type BenchCharger } from './support/raw-fleet.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,15 +37,6 @@ const RATE = Number(args.rate);
 const MODE = args.mode as 'rate' | 'max';
 const RABBIT_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 
-interface Charger {
-  ws: WebSocket;
-  transactionId: number;
-  meterWh: number;
-  seq: number;
-  backlog: number[];
-  inFlight: { id: string; resolve?: (f: unknown[]) => void } | null;
-}
-
 /** Scheduled send time by `${sessionId}:${energyWh}`, until the customer's event arrives. */
 const pending = new Map<string, number>();
 const e2e: number[] = [];
@@ -55,29 +44,14 @@ let measuring = false;
 let delivered = 0;
 let unexpected = 0;
 
-function sendMeter(c: Charger, scheduledAt: number): void {
-  c.meterWh += 10;
-  const id = `m${c.seq++}`;
-  c.inFlight = { id };
+function sendMeter(c: BenchCharger, scheduledAt: number): void {
+  sendMeterValues(c, scheduledAt);
   pending.set(`${c.transactionId}:${c.meterWh}`, scheduledAt);
-  c.ws.send(`[${MessageType.CALL},"${id}","MeterValues",{"connectorId":1,"transactionId":${c.transactionId},"meterValue":[{"timestamp":"${new Date().toISOString()}","sampledValue":[{"value":"${c.meterWh}","measurand":"Energy.Active.Import.Register","unit":"Wh"},{"value":"7400","measurand":"Power.Active.Import","unit":"W"}]}]}]`);
 }
 
-function callRaw(c: Charger, action: string, payload: unknown): Promise<unknown[]> {
-  return new Promise((resolve) => {
-    const id = `s${c.seq++}`;
-    c.inFlight = { id, resolve };
-    c.ws.send(JSON.stringify([MessageType.CALL, id, action, payload]));
-  });
-}
+const byTransaction = new Map<number, BenchCharger>();
 
-const byTransaction = new Map<number, Charger>();
-
-function onReply(c: Charger, frame: unknown[]): void {
-  const call = c.inFlight;
-  if (!call || frame[1] !== call.id) return;
-  c.inFlight = null;
-  if (call.resolve) return call.resolve(frame);
+function onAnswer(c: BenchCharger): void {
   if (MODE === 'rate' && c.backlog.length > 0) sendMeter(c, c.backlog.shift()!);
 }
 
@@ -117,25 +91,10 @@ async function main(): Promise<void> {
       sockets.push(s);
     })));
   }
-  const chargers: Charger[] = [];
-  for (let i = 0; i < CHARGERS; i += 100) {
-    chargers.push(...(await Promise.all(Array.from({ length: Math.min(100, CHARGERS - i) }, (_, k) => {
-      const ws = new WebSocket(`${ready.ocppUrl}/BENCH-${i + k}`, ['ocpp1.6'], { perMessageDeflate: false });
-      const c: Charger = { ws, transactionId: 0, meterWh: 0, seq: 0, backlog: [], inFlight: null };
-      ws.on('message', (d) => onReply(c, JSON.parse(d.toString()) as unknown[]));
-      return new Promise<Charger>((resolve, reject) => {
-        ws.once('open', () => resolve(c));
-        ws.once('error', reject);
-      });
-    }))));
-  }
-  await Promise.all(chargers.map((c) => callRaw(c, 'BootNotification', { chargePointVendor: 'bench', chargePointModel: 'b1' })));
+  const chargers = await connectFleet(ready.ocppUrl, CHARGERS, onAnswer);
   const senders = chargers.slice(0, CUSTOMERS);
-  await Promise.all(senders.map(async (c, i) => {
-    const res = await callRaw(c, 'StartTransaction', { connectorId: 1, idTag: `BT${i}`, meterStart: 0, timestamp: new Date().toISOString() });
-    c.transactionId = (res[2] as StartTransactionResponse).transactionId;
-    byTransaction.set(c.transactionId, c);
-  }));
+  await startTransactions(senders);
+  for (const c of senders) byTransaction.set(c.transactionId, c);
   log(`${chargers.length} chargers (${senders.length} in a session), ${sockets.length} customers on Socket.io`);
 
   let stopPacing: (() => void) | null = null;
@@ -192,7 +151,7 @@ async function main(): Promise<void> {
   else console.table(result);
 
   for (const s of sockets) s.close();
-  for (const c of chargers) c.ws.terminate();
+  for (const c of chargers) c.peer.ws.terminate();
   await csms.stop();
   await deleteNamespace(RABBIT_URL, ns);
   rmSync(dir, { recursive: true, force: true });

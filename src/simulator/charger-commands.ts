@@ -112,7 +112,7 @@ export function createFleetShared(ctx: SimContext): FleetShared {
     RemoteStopTransaction(req, call) {
       const charger = call.connection.context;
       const i = charger.connectors.findIndex((c) => c.tx?.transactionId === req.transactionId);
-      if (i < 0) return { status: 'Rejected' };
+      if (i < 0 || charger.refusesRemoteStop) return { status: 'Rejected' };
       setImmediate(stopLater, charger, i, performance.now());
       return { status: 'Accepted' };
     },

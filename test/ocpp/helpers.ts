@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocket, WebSocketServer, type ServerOptions } from 'ws';
+import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import {
-  createOcppConnection, MessageType, type ActionMap, type ChargePointToCsms, type CsmsToChargePoint, type OcppConnection,
+  createOcppConnection, type ActionMap, type ChargePointToCsms, type CsmsToChargePoint, type OcppConnection,
   type OcppConnectionOptions,
 } from '../../src/ocpp/index.ts';
+import { openRawPeer } from '../../src/simulator/raw-peer.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 
@@ -84,44 +85,21 @@ export interface RawPeer {
   roundTrip(): Promise<void>;
 }
 
-let rawIds = 0;
-
-/** Connects a raw peer to `url` offering `ocpp1.6`. */
+/** Connects a raw peer (src/simulator/raw-peer.ts) to `url` offering `ocpp1.6`. */
 export async function connectRaw(url: string): Promise<RawPeer> {
-  const socket = new WebSocket(url, ['ocpp1.6']);
-  cleanups.push(() => socket.terminate());
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  const received: unknown[] = [];
-  let taken = 0;
-  const waiters: Array<() => void> = [];
-  const roundTrips = new Map<string, () => void>();
-  socket.on('message', (data) => {
-    const frame = JSON.parse(data.toString()) as unknown[];
-    const roundTrip = frame[0] !== MessageType.CALL ? roundTrips.get(frame[1] as string) : undefined;
-    // A round trip's own answer is not a frame the test asked for.
-    if (roundTrip) return roundTrip();
-    received.push(frame);
-    waiters.shift()?.();
-  });
-  const nextFrame = async (): Promise<unknown[]> => {
-    while (received.length <= taken) await new Promise<void>((resolve) => waiters.push(resolve));
-    return received[taken++] as unknown[];
-  };
-  const send = (frame: unknown): void => socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
+  const slash = url.lastIndexOf('/');
+  const peer = await openRawPeer(url.slice(0, slash), decodeURIComponent(url.slice(slash + 1)), { perMessageDeflate: true });
+  cleanups.push(() => peer.ws.terminate());
   return {
-    socket,
-    received,
-    nextFrame,
-    send,
-    roundTrip: () =>
-      new Promise<void>((resolve) => {
-        const id = `rt-${rawIds++}`;
-        roundTrips.set(id, resolve);
-        send([MessageType.CALL, id, 'Heartbeat', {}]);
-      }),
+    socket: peer.ws,
+    received: peer.received,
+    // No timeout of its own: the test's bounds it.
+    nextFrame: () => peer.next(Infinity),
+    send: (frame) => (typeof frame === 'string' ? peer.sendText(frame) : peer.send(frame)),
+    // A round trip's own answer is not a frame the test asked for (call() keeps it out of `received`).
+    roundTrip: async () => {
+      await peer.call('Heartbeat', {});
+    },
   };
 }
 

@@ -4,7 +4,7 @@ import { createElement as h } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createErrorRing, createServerSampler, prepareServerDashboard, type ServerSample } from '../../../src/cli/server-dashboard.ts';
 import { ServerDashboard } from '../../../src/cli/views/ServerDashboard.tsx';
-import { aLiveCharger } from '../../helpers/live-charger.ts';
+import { aTestCharger } from '../../helpers/sim-charger.ts';
 import { aChargePoint, login, startCsms, type TestCsms } from '../../helpers/csms.ts';
 
 function aServerSample(overrides: Partial<ServerSample> = {}): ServerSample {
@@ -70,7 +70,7 @@ describe('createServerSampler', () => {
     expect(first.actions).toEqual([]);
 
     const cp = aChargePoint(t.store);
-    const charger = await aLiveCharger(t, cp.id);
+    const charger = await aTestCharger(t, cp.id);
     for (let i = 0; i < 3; i++) await charger.conn.call('Heartbeat', {});
     await t.settle();
     now += 2000;

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aBootNotification, connectOcpp, OcppError, type OcppConnection } from '../../../src/ocpp/index.ts';
-import { openRawCharger } from '../../helpers/raw-charger.ts';
+import { openRawPeer } from '../../../src/simulator/raw-peer.ts';
 import { aChargePoint, aStation } from '../builders.ts';
 import { errorOf, startApi, type ApiHarness } from './harness.ts';
 
@@ -112,7 +112,7 @@ describe('a charger answer that breaks OCPP 1.6 is not a CALLERROR', () => {
   it('a customer start answered with {status: "Maybe"}: 502 CSMS_ERR_CHARGER_INVALID_ANSWER, audited as an invalid answer', async () => {
     const { token } = await h.customer({ balance: 5000 });
     // A raw socket of the same identity replaces the client's connection: it answers whatever we write.
-    const raw = await openRawCharger(h.ocppUrl, 'CP-LIVE');
+    const raw = await openRawPeer(h.ocppUrl, 'CP-LIVE');
     const pending = h.call('/api/user/charging/start', { token, body: { chargePointId: 'CP-LIVE', connectorId: 1 } });
     const call = await raw.next();
     expect(call.slice(0, 3)).toEqual([2, expect.any(String), 'RemoteStartTransaction']);
@@ -133,7 +133,7 @@ describe('a charger answer that breaks OCPP 1.6 is not a CALLERROR', () => {
   });
 
   it('an admin command answered with a malformed frame: 502 CSMS_ERR_CHARGER_INVALID_ANSWER; a CALLERROR stays CSMS_ERR_CHARGER_ERROR', async () => {
-    const raw = await openRawCharger(h.ocppUrl, 'CP-LIVE');
+    const raw = await openRawPeer(h.ocppUrl, 'CP-LIVE');
     const send = () => h.call('/api/charger/change-configuration', { token: h.adminToken, body: { chargePointId: 'CP-LIVE', key: 'HeartbeatInterval', value: '30' } });
     let pending = send();
     let call = await raw.next();

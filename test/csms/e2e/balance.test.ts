@@ -6,13 +6,13 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aChargePoint, aCustomer, aTariffIn, login, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
-import { aLiveCharger, type LiveCharger } from '../../helpers/live-charger.ts';
+import { aTestCharger, type TestCharger } from '../../helpers/sim-charger.ts';
 
 const CP = 'CP-BAL';
 const PASSWORD = 'password-123';
 
 let t: TestCsms;
-let charger: LiveCharger;
+let charger: TestCharger;
 
 async function json<T = any>(res: Response, status: number): Promise<T> {
   const text = await res.text();
@@ -30,7 +30,7 @@ describe('a session stops when the balance is used up', () => {
     // 1.00 per kWh: each 1 kWh interval costs 100.
     const tariff = aTariffIn(t.store, { pricePerKwh: 100, pricePerMinute: 0, sessionFee: 0 });
     aChargePoint(t.store, { id: CP, tariffId: tariff.id, connectors: 1 });
-    charger = await aLiveCharger(t, CP, { meterStartWh: 0 });
+    charger = await aTestCharger(t, CP, { meterStartWh: 0 });
     await t.settle();
   });
 
@@ -94,7 +94,7 @@ describe('a session stops when the balance is used up', () => {
 
   it('asks once a minute, not at every reading, while a charger refuses to stop', async () => {
     const { tx } = await startFor(150);
-    charger.answers.remoteStop = 'Rejected';
+    charger.sim.refusesRemoteStop = true;
     await charger.meter(1000, 7000, 60);
     await t.settle();
     await waitFor(() => stopsSent().length === 1);
@@ -139,7 +139,7 @@ describe('one currency', () => {
     // As an older version could store it; the API no longer can.
     const tariff = aTariffIn(t.store, { currency: 'GBP', pricePerKwh: 30 });
     aChargePoint(t.store, { id: CP, tariffId: tariff.id, connectors: 1 });
-    charger = await aLiveCharger(t, CP);
+    charger = await aTestCharger(t, CP);
     const c = await aCustomer(t.store, { balance: 5000 });
     const token = await login(t, c.email, PASSWORD);
     const res = await json<any>(await t.api('/api/user/charging/start', { token, body: { chargePointId: CP, connectorId: 1 } }), 400);
@@ -157,7 +157,7 @@ describe('a charge point without a tariff', () => {
     t = await startCsms();
     aTariffIn(t.store, { pricePerKwh: 35, sessionFee: 50 });
     aChargePoint(t.store, { id: CP, connectors: 1 });
-    charger = await aLiveCharger(t, CP);
+    charger = await aTestCharger(t, CP);
     const admin = await login(t, 'admin@ev-csms.local', 'admin-password');
     const c = await aCustomer(t.store, { balance: 500 });
     const token = await login(t, c.email, PASSWORD);
@@ -186,12 +186,12 @@ describe('holds with several sessions at once', () => {
     const tariff = aTariffIn(t.store, { pricePerKwh: 100, pricePerMinute: 0, sessionFee: 0 });
     aChargePoint(t.store, { id: 'CP-H1', tariffId: tariff.id, connectors: 1 });
     aChargePoint(t.store, { id: 'CP-H2', tariffId: tariff.id, connectors: 1 });
-    const one = await aLiveCharger(t, 'CP-H1');
-    const two = await aLiveCharger(t, 'CP-H2');
+    const one = await aTestCharger(t, 'CP-H1');
+    const two = await aTestCharger(t, 'CP-H2');
     const c = await aCustomer(t.store, { balance: 3000 });
     t.store.users.update(c.id, { maxConcurrentSessions: 2 });
     t.store.idTags.update(c.idTag!, { maxConcurrent: 2 });
-    const start = async (ch: LiveCharger) => (await ch.conn.call('StartTransaction', { connectorId: 1, idTag: c.idTag!, meterStart: 0, timestamp: new Date().toISOString() }));
+    const start = (ch: TestCharger) => ch.startTransaction(c.idTag!);
     return { c, one, two, start };
   }
 
@@ -210,7 +210,7 @@ describe('holds with several sessions at once', () => {
     expect([first.idTagInfo.status, second.idTagInfo.status]).toEqual(['Accepted', 'Accepted']);
     expect(t.store.holds.get(second.transactionId)!.amountMinor).toBe(1000);
     // The first may spend 3000 less what the second holds (1000): 2000.
-    one.transaction = { transactionId: first.transactionId, connectorId: 1, idTag: c.idTag!, meterStartWh: 0, startedAt: new Date().toISOString() };
+    await waitFor(() => one.transaction);
     for (let kwh = 5; kwh <= 15; kwh += 5) await one.meter(kwh * 1000, 22_000, kwh * 60);
     await waitFor(() => one.stopped, 5000);
     await t.settle();

@@ -2,12 +2,12 @@
  * Cards and concurrency: a customer's several idTags each start, a blocked or expired card is
  * refused while another works, and ConcurrentTx follows the card's `maxConcurrent` and the
  * customer's `maxConcurrentSessions` (1 and 1 by default, the rule before cards). Real chargers over
- * WebSocket against a real CSMS on a SQLite file; the app's start goes out to a live charger.
+ * WebSocket against a real CSMS on a SQLite file; the app's start goes out to the simulator's charger.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aBootNotification, anAuthorize, aStartTransaction, aStopTransaction, type OcppConnection } from '../../../src/ocpp/index.ts';
 import { aChargePoint, aCustomer, aTariffIn, login, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
-import { aLiveCharger } from '../../helpers/live-charger.ts';
+import { aTestCharger } from '../../helpers/sim-charger.ts';
 import { tempDbPath } from '../store/fixtures.ts';
 
 let t: TestCsms;
@@ -135,7 +135,7 @@ describe('the app starts with a usable card that has room', () => {
   it('the primary card, else the oldest other one; refusals say why', async () => {
     const tariff = aTariffIn(t.store, { pricePerKwh: 30 });
     const liveId = aChargePoint(t.store, { tariffId: tariff.id, connectors: 1 }).id;
-    const live = await aLiveCharger(t, liveId);
+    const live = await aTestCharger(t, liveId);
     await t.settle();
     const c = await fleetCustomer();
     const token = await login(t, c.email, 'password-123');

@@ -6,20 +6,20 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aChargePoint, aCustomer, aTariffIn, login, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
-import { aLiveCharger, type LiveCharger } from '../../helpers/live-charger.ts';
+import { aTestCharger, type TestCharger } from '../../helpers/sim-charger.ts';
 
 const CP = 'CP-E2E';
 const PASSWORD = 'password-123';
 
 let t: TestCsms;
-let charger: LiveCharger;
+let charger: TestCharger;
 
 beforeEach(async () => {
   t = await startCsms({ walletSelfTopup: true });
   // 0.30/kWh, 0.10 per started minute, 0.50 per session; to start: 50 fee + 100 floor = 150.
   const tariff = aTariffIn(t.store, { pricePerKwh: 30, pricePerMinute: 10, sessionFee: 50 });
   aChargePoint(t.store, { id: CP, tariffId: tariff.id, connectors: 1 });
-  charger = await aLiveCharger(t, CP, { meterStartWh: 1000 });
+  charger = await aTestCharger(t, CP, { meterStartWh: 1000 });
   await t.settle();
 });
 afterEach(async () => {
@@ -106,7 +106,7 @@ describe('a customer charges through the API', () => {
     const customer = await aCustomer(t.store, { balance: 3000 });
     const token = await login(t, customer.email, PASSWORD);
     const tx = await chargingSession(token);
-    charger.answers.remoteStop = 'Rejected';
+    charger.sim.refusesRemoteStop = true;
 
     const res = await stop(token, tx.transactionId);
     expect(res.status).toBe(502);

@@ -1,15 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aMeterValues, aSampledValue, aStatusNotification } from '../../../src/ocpp/index.ts';
 import { aChargePoint, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
-import { bootedRawCharger, type RawCharger } from '../../helpers/raw-charger.ts';
+import { bootRawPeer, type RawPeer } from '../../../src/simulator/raw-peer.ts';
 
 describe('gateway: bad input gets a clear answer and breaks nothing', () => {
   let t: TestCsms;
-  let c: RawCharger;
+  let c: RawPeer;
   beforeEach(async () => {
     t = await startCsms({ ocppMaxFrameBytes: 4096, ocppRateLimitPerSecond: 50, ocppMaxQueuedCalls: 20 });
     aChargePoint(t.store, { id: 'CP-BAD' });
-    c = await bootedRawCharger(t.info.ocppUrl, 'CP-BAD');
+    c = await bootRawPeer(t.info.ocppUrl, 'CP-BAD');
   });
   afterEach(async () => {
     c.close();
@@ -70,7 +70,7 @@ describe('gateway: bad input gets a clear answer and breaks nothing', () => {
 
   it('a lenient charger has out-of-enum values accepted (logged)', async () => {
     t.store.chargePoints.update('CP-BAD', { lenient: true });
-    const lenient = await bootedRawCharger(t.info.ocppUrl, 'CP-BAD');
+    const lenient = await bootRawPeer(t.info.ocppUrl, 'CP-BAD');
     lenient.send([2, 'x7', 'MeterValues', aMeterValues({ meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [aSampledValue({ unit: 'Kelvinish' as 'Wh' })] }] })]);
     expect(await lenient.next()).toEqual([3, 'x7', {}]);
     lenient.close();
@@ -93,7 +93,7 @@ describe('gateway: bad input gets a clear answer and breaks nothing', () => {
 
   it('an oversize frame closes that charger with 1009 and no other', async () => {
     aChargePoint(t.store, { id: 'CP-GOOD' });
-    const good = await bootedRawCharger(t.info.ocppUrl, 'CP-GOOD');
+    const good = await bootRawPeer(t.info.ocppUrl, 'CP-GOOD');
     c.send([2, 'big', 'DataTransfer', { vendorId: 'v', data: 'x'.repeat(10_000) }]);
     expect((await c.closed).code).toBe(1009);
     good.send([2, 'g1', 'Heartbeat', {}]);
@@ -103,7 +103,7 @@ describe('gateway: bad input gets a clear answer and breaks nothing', () => {
 
   it('a flood gets GenericError for the excess while earlier CALLs are answered, and others are unaffected', async () => {
     aChargePoint(t.store, { id: 'CP-CALM' });
-    const calm = await bootedRawCharger(t.info.ocppUrl, 'CP-CALM');
+    const calm = await bootRawPeer(t.info.ocppUrl, 'CP-CALM');
     for (let i = 0; i < 300; i++) c.send([2, `f${i}`, 'Heartbeat', {}]);
     const answers: unknown[][] = [];
     for (let i = 0; i < 300; i++) answers.push(await c.next());

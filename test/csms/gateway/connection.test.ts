@@ -4,7 +4,7 @@ import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { aBootNotification, OcppHandshakeError } from '../../../src/ocpp/index.ts';
 import { aChargePoint, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
-import { bootedRawCharger, openRawCharger } from '../../helpers/raw-charger.ts';
+import { bootRawPeer, openRawPeer } from '../../../src/simulator/raw-peer.ts';
 
 describe('gateway: who may connect', () => {
   let t: TestCsms;
@@ -71,8 +71,8 @@ describe('gateway: who may connect', () => {
 
   it('lets the last connection of an identity win', async () => {
     aChargePoint(t.store, { id: 'CP-TWICE' });
-    const first = await bootedRawCharger(t.info.ocppUrl, 'CP-TWICE');
-    const second = await openRawCharger(t.info.ocppUrl, 'CP-TWICE');
+    const first = await bootRawPeer(t.info.ocppUrl, 'CP-TWICE');
+    const second = await openRawPeer(t.info.ocppUrl, 'CP-TWICE');
     expect((await first.closed).code).toBe(4000);
     second.send([2, 'hb', 'Heartbeat', {}]);
     const answer = await second.next();
@@ -82,7 +82,7 @@ describe('gateway: who may connect', () => {
 
   it('refuses every CALL but BootNotification with SecurityError until a boot was accepted', async () => {
     aChargePoint(t.store, { id: 'CP-NEW' });
-    const c = await openRawCharger(t.info.ocppUrl, 'CP-NEW');
+    const c = await openRawPeer(t.info.ocppUrl, 'CP-NEW');
     c.send([2, 'hb-1', 'Heartbeat', {}]);
     expect(await c.next()).toEqual([4, 'hb-1', 'SecurityError', expect.any(String), {}]);
     c.send([2, 'boot-1', 'BootNotification', aBootNotification()]);
@@ -95,11 +95,11 @@ describe('gateway: who may connect', () => {
 
   it('keeps the registration across a reconnect (J §5.4): no second boot needed', async () => {
     aChargePoint(t.store, { id: 'CP-RE' });
-    const first = await bootedRawCharger(t.info.ocppUrl, 'CP-RE');
+    const first = await bootRawPeer(t.info.ocppUrl, 'CP-RE');
     first.close();
     await first.closed;
     await t.settle();
-    const again = await openRawCharger(t.info.ocppUrl, 'CP-RE');
+    const again = await openRawPeer(t.info.ocppUrl, 'CP-RE');
     again.send([2, 'hb', 'Heartbeat', {}]);
     expect((await again.next())[0]).toBe(3);
     again.close();
@@ -113,7 +113,7 @@ describe('gateway: who may connect', () => {
 
   it('marks a charger online while connected and offline after it leaves', async () => {
     aChargePoint(t.store, { id: 'CP-ON' });
-    const c = await bootedRawCharger(t.info.ocppUrl, 'CP-ON');
+    const c = await bootRawPeer(t.info.ocppUrl, 'CP-ON');
     await t.settle();
     expect(t.store.chargePoints.get('CP-ON')!.online).toBe(true);
     expect(t.store.chargePoints.get('CP-ON')!.vendor).toBe('Raw');

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aChargePoint, login, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
-import { bootedRawCharger, openRawCharger, type RawCharger } from '../../helpers/raw-charger.ts';
+import { bootRawPeer, openRawPeer, type RawPeer } from '../../../src/simulator/raw-peer.ts';
 
 const LIMIT = 20;
 const CLOSE_AFTER_S = 2;
@@ -9,7 +9,7 @@ const REASON = /^1008 rate limit exceeded: \d+ frames\/s for 2 s \(limit 20\/s\)
 interface LogRow { messageType: number; direction: string; payload: { raw?: string; reason?: string } }
 
 /** Sends `frame(i)` in batches every 10 ms until the server closes the socket. */
-function flood(c: RawCharger, frame: (i: number) => string): Promise<{ code: number; sent: number }> {
+function flood(c: RawPeer, frame: (i: number) => string): Promise<{ code: number; sent: number }> {
   let sent = 0;
   const timer = setInterval(() => {
     for (let k = 0; k < 50 && c.ws.readyState === c.ws.OPEN; k++) c.sendText(frame(sent++));
@@ -22,13 +22,13 @@ function flood(c: RawCharger, frame: (i: number) => string): Promise<{ code: num
 
 describe('gateway: one flooding connection cannot hurt the others', () => {
   let t: TestCsms;
-  let quiet: RawCharger;
+  let quiet: RawPeer;
   let adminToken: string;
   beforeEach(async () => {
     t = await startCsms({ ocppRateLimitPerSecond: LIMIT, ocppRateLimitCloseAfterS: CLOSE_AFTER_S });
     aChargePoint(t.store, { id: 'CP-QUIET' });
     aChargePoint(t.store, { id: 'CP-FLOOD' });
-    quiet = await bootedRawCharger(t.info.ocppUrl, 'CP-QUIET');
+    quiet = await bootRawPeer(t.info.ocppUrl, 'CP-QUIET');
     adminToken = await login(t, 'admin@ev-csms.local', 'admin-password');
   });
   afterEach(async () => {
@@ -44,7 +44,7 @@ describe('gateway: one flooding connection cannot hurt the others', () => {
     ['frames of an unknown type', () => '[7,"x",{}]'],
   ];
   it.each(kinds)('%s: closed after a sustained excess, logged once in the CMS, the quiet charger answered throughout', async (_kind, frame) => {
-    const flooder = await openRawCharger(t.info.ocppUrl, 'CP-FLOOD');
+    const flooder = await openRawPeer(t.info.ocppUrl, 'CP-FLOOD');
     const flooding = flood(flooder, frame);
     let done = false;
     void flooding.then(() => (done = true));
@@ -76,7 +76,7 @@ describe('gateway: one flooding connection cannot hurt the others', () => {
   });
 
   it('frames within the limit are answered and logged as before, and the connection stays open', async () => {
-    const c = await bootedRawCharger(t.info.ocppUrl, 'CP-FLOOD');
+    const c = await bootRawPeer(t.info.ocppUrl, 'CP-FLOOD');
     for (let i = 0; i < LIMIT; i++) c.send([2, `w${i}`, 'Heartbeat', {}]);
     for (let i = 0; i < LIMIT; i++) expect((await c.next())[0]).toBe(3);
     c.send([3, 'nobody-asked', {}]);

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { aCustomer, login, startCsms, type TestCsms } from '../../helpers/csms.ts';
-import { openRawCharger } from '../../helpers/raw-charger.ts';
+import { openRawPeer } from '../../../src/simulator/raw-peer.ts';
 
 /** A WebSocket handshake by hand, so that the path goes out exactly as written (no URL normalisation). */
 function upgrade(ocppUrl: string, path: string): Promise<{ status: number; body: string }> {
@@ -58,7 +58,7 @@ describe('gateway: identities', () => {
 
   it('refuses an escaped "/" (CP-S%2F1) with 400 before the upgrade and registers nothing, auto-registration on', async () => {
     // ws sends the path as given: `${ocppUrl}/CP-S%2F1`.
-    const err = await openRawCharger(t.info.ocppUrl, 'CP-S/1').catch((e: unknown) => e);
+    const err = await openRawPeer(t.info.ocppUrl, 'CP-S/1').catch((e: unknown) => e);
     expect((err as { statusCode?: number }).statusCode).toBe(400);
     const lower = await new Promise<number>((resolve, reject) => {
       const ws = new WebSocket(`${t.info.ocppUrl}/CP-S%2f1`, ['ocpp1.6']);

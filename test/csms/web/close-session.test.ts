@@ -29,7 +29,7 @@ describeBrowser('closing a session by hand in the CMS', () => {
     const tx = await waitFor(() => charger.transaction, 5000);
     await charger.meter(tx.meterStartWh + 2000, 7000, 60);
     await f.t.settle();
-    charger.answers.remoteStop = 'Rejected';
+    charger.sim.refusesRemoteStop = true;
 
     const { page } = admin;
     await page.goto(`${f.base}/cms/#/points/${f.ids.B}`);

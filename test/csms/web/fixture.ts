@@ -1,10 +1,10 @@
 /**
- * A real CSMS with a small network to look at, two customers, live chargers from our OCPP client
+ * A real CSMS with a small network to look at, two customers, chargers from the simulator
  * and Debian's Chromium: what every web test starts from.
  */
 import type { Browser } from 'playwright-core';
 import { aCustomer, aTariffIn, login, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
-import { aLiveCharger, type LiveCharger } from '../../helpers/live-charger.ts';
+import { aTestCharger, type TestCharger } from '../../helpers/sim-charger.ts';
 import { deleteNamespace, RABBIT_URL, uniqueNamespace } from '../../helpers/rabbit.ts';
 import { launchChromium } from '../../helpers/browser.ts';
 
@@ -19,7 +19,7 @@ export interface WebFixture {
   /** Alice charges at CP-A; Bob has his own wallet and sessions and must never see hers. */
   alice: { id: number; email: string; idTag: string };
   bob: { id: number; email: string; idTag: string };
-  chargers: Record<'A' | 'B', LiveCharger>;
+  chargers: Record<'A' | 'B', TestCharger>;
   /** Identities of the two charge points (unique per fixture). */
   ids: Record<'A' | 'B', string>;
   close(): Promise<void>;
@@ -48,7 +48,7 @@ export async function startWebFixture(opts: { rabbitmq: boolean; overrides?: Rec
     }
     const alice = await aCustomer(t.store, { email: `alice-${suffix.toLowerCase()}@example.com`, balance: 5000 });
     const bob = await aCustomer(t.store, { email: `bob-${suffix.toLowerCase()}@example.com`, balance: 3000 });
-    const chargers = { A: await aLiveCharger(t, ids.A, { connectors: 2, meterStartWh: 120_000 }), B: await aLiveCharger(t, ids.B, { connectors: 2 }) };
+    const chargers = { A: await aTestCharger(t, ids.A, { connectors: 2, meterStartWh: 120_000 }), B: await aTestCharger(t, ids.B, { connectors: 2 }) };
     await t.settle();
     return {
       t,

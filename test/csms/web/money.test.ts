@@ -7,20 +7,20 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, screenshot, signIn, type SignedInPage } from '../../helpers/browser.ts';
 import { login, waitFor } from '../../helpers/csms.ts';
-import { aLiveCharger, type LiveCharger } from '../../helpers/live-charger.ts';
+import { aTestCharger, type TestCharger } from '../../helpers/sim-charger.ts';
 import { ADMIN, PASSWORD, startWebFixture, type WebFixture } from './fixture.ts';
 
 describeBrowser('what a charge point costs, on every page', () => {
   let f: WebFixture;
   let admin: SignedInPage;
   let alice: SignedInPage;
-  let free: LiveCharger;
+  let free: TestCharger;
   const FREE = `FREE-${Math.random().toString(36).slice(2, 6).toUpperCase()}`;
 
   beforeAll(async () => {
     f = await startWebFixture({ rabbitmq: false });
     f.t.store.chargePoints.create({ id: FREE, stationId: f.stationId, tariffId: null, connectors: 1, registrationStatus: 'Accepted' });
-    free = await aLiveCharger(f.t, FREE, { connectors: 1 });
+    free = await aTestCharger(f.t, FREE, { connectors: 1 });
     await f.t.settle();
     admin = await signIn(f.browser, f.base, 'admin', ADMIN.email, ADMIN.password, '/cms/');
     alice = await signIn(f.browser, f.base, 'customer', f.alice.email, PASSWORD, '/app/');

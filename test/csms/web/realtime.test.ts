@@ -125,7 +125,15 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
       expect(f.chargers.B.received.map((r) => r.action)).toContain('Reset');
       await admin.page.waitForSelector('[data-testid=command-audit] >> text=Reset');
 
-      // The charger drops: the header says so without a reload.
+      // The simulator's charger really restarts (its session stops with SoftReset); once it is back, it drops:
+      // the header says so without a reload.
+      const rebooted = () => {
+        const log = f.chargers.B.answered;
+        const boots = log.flatMap((a, k) => (a.action === 'BootNotification' ? [k] : []));
+        return boots.length === 2 && log.slice(boots[1]).filter((a) => a.action === 'StatusNotification').length === 3;
+      };
+      await waitFor(rebooted, 15_000);
+      await f.t.settle();
       admin.resetRequests();
       f.chargers.B.conn.close();
       await admin.page.waitForSelector('[data-testid=point-online] [data-status=offline]', { timeout: 3000 });

@@ -1,0 +1,46 @@
+/** The charger's records (connectors, transactions), its timer kinds, and the queued message builder. */
+import type { ChargePointStatus, StopReason } from '../../ocpp/index.ts';
+import type { SessionOwner } from '../context.ts';
+import type { TxMessage, TxRef } from '../tx-outbox.ts';
+
+export const K_CONNECT = 1;
+export const K_HEARTBEAT = 2;
+export const K_METER = 3;
+export const K_DROP = 4;
+export const K_MALFORMED = 5;
+export const K_BOOT_RETRY = 6;
+export const K_FAULT = 7;
+export const K_RECOVER = 8;
+export const K_TX_RETRY = 9;
+export const K_POWER_ON = 10;
+
+export interface Tx extends TxRef {
+  /** '' until the StartTransaction is queued (Authorize, Preparing first). */
+  startTimestamp: string;
+  powerW: number;
+  /** The last register reading put in a MeterValues (Wh); the meterStop is never below it. */
+  lastSampledWh: number;
+  stopReason: StopReason | null;
+  /** Its StopTransaction is queued: the register no longer counts for it. */
+  ended: boolean;
+  soc: number;
+}
+
+export interface Connector {
+  status: ChargePointStatus;
+  /** Energy register, Wh; never decreases. */
+  registerWh: number;
+  /** performance.now() up to which the register has been advanced. */
+  advancedTo: number;
+  tx: Tx | null;
+  reservedBy: SessionOwner | null;
+  /** ChangeAvailability Inoperative came during a transaction: Unavailable once it ends (E2 §5.2). */
+  unavailableAfterTx: boolean;
+}
+
+export type ChargerState = 'idle' | 'connecting' | 'online' | 'offline' | 'closed';
+
+/** A transaction message for the outbox, of connector index `i`. */
+export function message(action: TxMessage['action'], i: number, tx: Tx, at: number, extra: Partial<TxMessage>): TxMessage {
+  return { action, connectorId: i + 1, tx, energyWh: 0, queuedAt: at, failures: 0, sent: false, notBefore: 0, done: false, ...extra };
+}

@@ -1,0 +1,166 @@
+/** The transaction state machine: claim, Authorize, StartTransaction, stop, and what the CSMS's answers do to it. */
+import { performance } from 'node:perf_hooks';
+import type { ChargePointStatus, StopReason } from '../../ocpp/index.ts';
+import type { SimCharger } from '../charger.ts';
+import { reportError, type SessionOwner } from '../context.ts';
+import type { TxMessage } from '../tx-outbox.ts';
+import { advance, timestamp } from './energy.ts';
+import { message, type Connector, type Tx } from './model.ts';
+import { reportStatus, sendStatus } from './status.ts';
+
+/** The driver presents `owner`'s RFID card at connector `i`: Authorize, then the transaction. */
+export function presentTag(ch: SimCharger, i: number, owner: SessionOwner, at: number): void {
+  void runStart(ch, i, claim(ch, i, owner.idTag), 'rfid', at);
+}
+
+/** Takes connector `i` for a transaction of `idTag` (synchronously, so no second start can take it). */
+export function claim(ch: SimCharger, i: number, idTag: string): Tx {
+  const c = ch.connectors[i];
+  c.reservedBy = null;
+  c.tx = {
+    owner: ch.ctx.ownersByIdTag.get(idTag) ?? null, idTag, transactionId: null, meterStart: 0, startTimestamp: '',
+    powerW: 0, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
+    soc: ch.ctx.random.int(10, 40),
+  };
+  return c.tx;
+}
+
+/** Authorize (for a card), Preparing, then the StartTransaction is queued with the register as it is. */
+export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 'rfid', at: number): Promise<void> {
+  const c = ch.connectors[i];
+  try {
+    if (mode === 'rfid') {
+      const auth = await ch.call('Authorize', { idTag: tx.idTag }, at);
+      if (auth.idTagInfo.status !== 'Accepted') {
+        reportError(ch.ctx, `ocpp.Authorize: ${auth.idTagInfo.status}`);
+        abandon(ch, i, tx);
+        return;
+      }
+    }
+    if (c.tx !== tx) return; // a reboot took it meanwhile
+    await sendStatus(ch, i + 1, 'Preparing', performance.now());
+    if (c.tx !== tx) return;
+  } catch (error) {
+    // Before StartTransaction was queued: the session never began.
+    ch.failed(mode === 'rfid' ? 'Authorize' : 'StatusNotification', error);
+    abandon(ch, i, tx);
+    return;
+  }
+  const now = performance.now();
+  advance(ch, c, now);
+  const range = ch.tpl.powerKw;
+  tx.powerW = Math.round(ch.ctx.random.between(range.min, range.max) * 1000);
+  tx.meterStart = Math.floor(c.registerWh);
+  tx.lastSampledWh = tx.meterStart;
+  tx.startTimestamp = new Date(timestamp(ch, now)).toISOString();
+  c.advancedTo = now;
+  // Same payload on every resend: the CSMS answers a retried StartTransaction with the same transactionId.
+  ch.outbox.push(message('StartTransaction', i, tx, now, { start: { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp } }));
+  // Stopped while it was authorising: a transaction of no length, as a charger would record it.
+  if (tx.stopReason) endTx(ch, i, tx, now);
+}
+
+/** The CSMS answered a transaction message. */
+export function answered(ch: SimCharger, m: TxMessage, res: any): void {
+  const i = m.connectorId - 1;
+  const tx = m.tx as Tx;
+  if (m.action === 'StopTransaction') {
+    stopDone(ch, i, tx);
+    return;
+  }
+  if (m.action !== 'StartTransaction') return;
+  tx.transactionId = res.transactionId;
+  if (res.idTagInfo.status !== 'Accepted') {
+    reportError(ch.ctx, `ocpp.StartTransaction: idTag ${res.idTagInfo.status}`);
+    // The CSMS holds a (refused) transaction under this id: the charger ends it (StopTransactionOnInvalidId).
+    tx.refused = true;
+    ch.outbox.removeWhere((q) => q.tx === tx && q.action === 'MeterValues' && !q.sent);
+    if (!tx.stopReason) {
+      tx.stopReason = 'DeAuthorized';
+      endTx(ch, i, tx, performance.now());
+    }
+    return;
+  }
+  if (tx.lost) return;
+  tx.owner?.onSessionStarted(ch.index, i, res.transactionId);
+  if (!tx.stopReason) reportStatus(ch, i + 1, 'Charging');
+}
+
+/** Given up after TransactionMessageAttempts failed sends. */
+export function dropped(ch: SimCharger, m: TxMessage): void {
+  const tx = m.tx as Tx;
+  const i = m.connectorId - 1;
+  if (m.action === 'StopTransaction') stopDone(ch, i, tx);
+  else if (m.action === 'StartTransaction') {
+    // Without a transactionId its MeterValues and StopTransaction cannot be sent.
+    ch.outbox.removeWhere((q) => q.tx === tx);
+    abandon(ch, i, tx);
+  }
+}
+
+/** The transaction never started: free the connector and tell its owner. */
+export function abandon(ch: SimCharger, i: number, tx: Tx): void {
+  const c = ch.connectors[i];
+  if (c.tx !== tx) return;
+  c.tx = null;
+  tx.owner?.onSessionEnded(false);
+  reportStatus(ch, i + 1, afterTx(c));
+}
+
+function afterTx(c: Connector): ChargePointStatus {
+  const next = c.unavailableAfterTx || c.status === 'Unavailable' ? 'Unavailable' : 'Available';
+  c.unavailableAfterTx = false;
+  return next;
+}
+
+/** Ends the transaction on connector `i` (the driver unplugs, a RemoteStop, a reset); its StopTransaction is queued. */
+export function stop(ch: SimCharger, i: number, reason: StopReason, at = performance.now()): void {
+  const tx = ch.connectors[i]?.tx;
+  if (!tx || tx.stopReason) return;
+  tx.stopReason = reason;
+  // Not begun (authorising): runStart ends it right after queueing its StartTransaction.
+  if (tx.startTimestamp !== '') endTx(ch, i, tx, at);
+}
+
+function endTx(ch: SimCharger, i: number, tx: Tx, at: number): void {
+  const c = ch.connectors[i];
+  advance(ch, c, at);
+  tx.ended = true;
+  const meterStop = Math.max(Math.floor(c.registerWh), tx.lastSampledWh);
+  c.registerWh = Math.max(c.registerWh, meterStop);
+  if (!tx.interrupted) reportStatus(ch, i + 1, 'Finishing');
+  const stopPayload = { meterStop, timestamp: new Date(timestamp(ch, at)).toISOString(), idTag: tx.idTag, reason: tx.stopReason! };
+  ch.outbox.push(message('StopTransaction', i, tx, at, { stop: stopPayload, energyWh: meterStop }));
+}
+
+function stopDone(ch: SimCharger, i: number, tx: Tx): void {
+  const c = ch.connectors[i];
+  if (c.tx !== tx) return;
+  c.tx = null;
+  tx.owner?.onSessionEnded(!tx.refused);
+  reportStatus(ch, i + 1, afterTx(c));
+}
+
+/** A model that keeps no transaction across a reboot: after the boot it only reports the connector Available. */
+export function forget(ch: SimCharger, i: number, tx: Tx): void {
+  const c = ch.connectors[i];
+  tx.lost = true;
+  ch.outbox.removeWhere((m) => m.tx === tx);
+  if (tx.transactionId !== null) ch.ctx.ledger.lostTransaction(tx.transactionId);
+  c.tx = null;
+  c.status = afterTx(c);
+  tx.owner?.onSessionEnded(false);
+}
+
+/**
+ * Transactions still open as the charger goes: their StopTransaction (or StartTransaction) was never
+ * answered. Always an unexpected error, chaos or not: the run promises that every session ends.
+ */
+export function reportUnfinished(ch: SimCharger): void {
+  for (const c of ch.connectors) {
+    const tx = c.tx;
+    if (!tx) continue;
+    if (ch.outbox.has(tx, 'StartTransaction')) ch.ctx.metrics.error('ocpp.StartTransaction: not answered before the run ended', false);
+    else if (tx.transactionId !== null) ch.ctx.metrics.error('ocpp.StopTransaction: not answered before the run ended', false);
+  }
+}
