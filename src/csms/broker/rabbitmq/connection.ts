@@ -164,7 +164,10 @@ export function createRabbitConnection(opts: ConnectionOptions): RabbitConnectio
       await attempt?.catch(() => {});
       const m = model;
       if (m) {
-        await m.close().catch(() => {});
+        if (!(await settlesWithin(m.close(), CLOSE_TIMEOUT_MS))) {
+          logger.warn({ timeoutMs: CLOSE_TIMEOUT_MS }, 'rabbitmq did not confirm the connection close; dropping the socket');
+          destroySocket(m);
+        }
         lost(m, new Error('closed'));
       }
     },
@@ -179,6 +182,34 @@ export function createRabbitConnection(opts: ConnectionOptions): RabbitConnectio
       lost(m, new Error(reason));
     },
   };
+}
+
+/**
+ * How long a channel or connection close may wait for the broker's close-ok. A close that is never
+ * confirmed (seen under load, shortly after a reconnect) must not hang a graceful stop: what the
+ * channel held is either confirmed already or still in the SQLite outbox.
+ */
+export const CLOSE_TIMEOUT_MS = 3000;
+
+/** True when `p` settles (either way) within `ms`; false when it is still pending then. */
+export async function settlesWithin(p: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (!p) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([p.then(() => true, () => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Ends a connection whose close the broker never confirmed, so no socket keeps the process alive. */
+function destroySocket(m: ChannelModel): void {
+  // amqplib keeps the socket on `connection.stream`; its types do not declare it.
+  const stream = (m.connection as { stream?: { destroy?: () => void } }).stream;
+  stream?.destroy?.();
 }
 
 /** Opens a short-lived confirm channel, runs `fn`, closes the channel (topology, dead letters). */

@@ -5,7 +5,7 @@ import { CsmsError } from '../../domain/errors.ts';
 import { systemClock, type Broker, type Clock, type NodeRepo, type OutboxRepo } from '../../domain/ports.ts';
 import { createBackpressure } from './backpressure.ts';
 import { createCommandRouter } from './commands.ts';
-import { createRabbitConnection, parseAmqpUrl, withChannel } from './connection.ts';
+import { CLOSE_TIMEOUT_MS, createRabbitConnection, parseAmqpUrl, settlesWithin, withChannel } from './connection.ts';
 import { createEventConsumer } from './consumer.ts';
 import { listDeadLetters, replayDeadLetters } from './dead-letters.ts';
 import { createNotificationFanout } from './notifications.ts';
@@ -198,8 +198,8 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
       await relay.stop();
       notifications.flushNow();
       // 3. Channels before the connection, or the last acks are lost (docs/performance.md).
-      for (const ch of [channels.consumer, channels.commands, channels.notify, channels.admin, channels.publisher]) {
-        await ch?.close().catch(() => {});
+      for (const [name, ch] of Object.entries({ consumer: channels.consumer, commands: channels.commands, notify: channels.notify, admin: channels.admin, publisher: channels.publisher })) {
+        if (!(await settlesWithin(ch?.close(), CLOSE_TIMEOUT_MS))) logger.warn({ channel: name, timeoutMs: CLOSE_TIMEOUT_MS }, 'rabbitmq did not confirm a channel close; closing the connection');
       }
       await conn.close();
       relay.flush();
