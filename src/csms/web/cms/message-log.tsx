@@ -4,6 +4,7 @@
  * point's room becomes its frames; polling: `?afterId=` fetches only what is newer.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { MessageType } from '../../../ocpp/frames.ts';
 import { pointRoom } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';
 import { time } from '../shared/format.ts';
@@ -37,11 +38,12 @@ interface OcppMessageEvent {
   messageId: string;
   request?: unknown;
   response?: unknown;
-  responseType?: 3 | 4;
+  responseType?: typeof MessageType.CALLRESULT | typeof MessageType.CALLERROR;
   at: string;
 }
 
-const TYPE = { 0: 'INVALID', 2: 'CALL', 3: 'RESULT', 4: 'ERROR' } as Record<number, string>;
+/** The log's message types: an OCPP-J one, or 0 for a frame that could not be read. */
+const TYPE: Record<number, string> = { 0: 'INVALID', [MessageType.CALL]: 'CALL', [MessageType.CALLRESULT]: 'RESULT', [MessageType.CALLERROR]: 'ERROR' };
 const MAX_ROWS = 200;
 let seq = 0;
 
@@ -51,10 +53,10 @@ const fromEntry = (e: LogEntry): Row => ({ key: `db-${e.id}`, direction: e.direc
 function fromEvent(e: OcppMessageEvent): Row[] {
   const rows: Row[] = [];
   const answer = e.direction === 'out' ? 'in' : 'out';
-  if (e.request !== undefined) rows.push({ key: `ev-${++seq}`, direction: e.direction, type: 2, action: e.action, payload: e.request, at: e.at });
+  if (e.request !== undefined) rows.push({ key: `ev-${++seq}`, direction: e.direction, type: MessageType.CALL, action: e.action, payload: e.request, at: e.at });
   if (e.response !== undefined) {
     // A command's answer comes with direction 'in' and no request; a charger's CALL carries our answer.
-    rows.push({ key: `ev-${++seq}`, direction: e.request !== undefined ? answer : 'in', type: e.responseType ?? 3, action: e.action, payload: e.response, at: e.at });
+    rows.push({ key: `ev-${++seq}`, direction: e.request !== undefined ? answer : 'in', type: e.responseType ?? MessageType.CALLRESULT, action: e.action, payload: e.response, at: e.at });
   }
   return rows.reverse();
 }
