@@ -53,9 +53,11 @@ export class AdminWatcher implements Actor, Watcher {
 
   private async poll(at: number): Promise<void> {
     this.ctx.scheduler.at(at + this.ctx.pollIntervalsMs.list, K_POLL, this, this.gen);
+    const gen = this.gen;
     for (let offset = 0; ; offset += PAGE) {
       const path = `/api/cms/points?limit=${PAGE}&offset=${offset}`;
       const res = await this.ctx.rest.request<{ items: any[] }>('GET', '/api/cms/points', path, { token: this.token, scheduledAt: offset === 0 ? at : undefined, cache: this.cache });
+      if (gen !== this.gen) return; // closed meanwhile: the run is over (see SimCustomer.poll)
       if (res.status !== 200 && res.status !== 304) {
         reportError(this.ctx, `rest.GET /api/cms/points: ${res.status} ${res.code ?? ''}`.trim());
         return;

@@ -61,7 +61,9 @@ export class Adversary implements Actor {
     const known = [...victim.sessions];
     if (known.length === 0) return; // nothing of the victim's to look for yet
     const sessionId = this.ctx.random.pick(known);
+    const gen = this.gen;
     const res = await this.ctx.rest.request('GET', '/api/user/sessions/:id', `/api/user/sessions/${sessionId}`, { token: this.account.token, scheduledAt: at });
+    if (gen !== this.gen) return; // closed meanwhile: the run is over (see SimCustomer.poll)
     if (res.status === 404) this.record(false, 'GET /api/user/sessions/:id', { sessionId });
     else if (res.status === 200 && res.data?.customerId !== this.id) this.record(true, 'GET /api/user/sessions/:id', { sessionId, customerId: res.data?.customerId });
     else reportError(this.ctx, `rest.GET /api/user/sessions/:id: ${res.status} ${res.code ?? ''}`.trim());

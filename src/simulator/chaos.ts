@@ -48,6 +48,8 @@ export function chaosUnsupported(action: ChaosAction, target: RunningTarget, mod
 export function createChaos(ctx: SimContext, chargers: readonly SimCharger[], target: RunningTarget, mode: CsmsMode = target.rabbitmq ? 'rabbitmq' : 'embedded'): ChaosRunner {
   let brokerStopped = false;
   const inFlight = new Set<Promise<void>>();
+  // The restart under way, if any: the next one waits for it (see restart-csms below).
+  let restarting: Promise<void> = Promise.resolve();
   // restore() cuts the waits short (Ctrl-C, the end of the run): nothing stays broken behind us.
   const cut = new AbortController();
   const wait = (ms: number): Promise<void> =>
@@ -97,6 +99,17 @@ export function createChaos(ctx: SimContext, chargers: readonly SimCharger[], ta
     return running.slice(0, Math.round(running.length * share));
   }
 
+  async function restartCsms(action: Extract<ChaosAction, { action: 'restart-csms' }>): Promise<void> {
+    const reconnectMax = Math.max(...chargers.map((c) => c.tpl.faults.reconnect.max), 0);
+    widen(action.downtime + reconnectMax);
+    const before = target.pid;
+    const how = action.signal === 'KILL' ? `kill -9 of pid ${before}` : target.process === 'child' ? `SIGTERM to pid ${before}` : 'graceful close';
+    ctx.log(`chaos: restarting the embedded CSMS (${how}, ${action.downtime} ms down)`);
+    await target.restart(action.downtime, action.signal);
+    widen(reconnectMax);
+    ctx.log(`chaos: the embedded CSMS is back${target.pid ? ` (pid ${target.pid}, was ${before})` : ''}`);
+  }
+
   const runner: ChaosRunner = {
     async run(action) {
       switch (action.action) {
@@ -115,13 +128,19 @@ export function createChaos(ctx: SimContext, chargers: readonly SimCharger[], ta
           return;
         }
         case 'restart-csms': {
-          widen(action.downtime + Math.max(...chargers.map((c) => c.tpl.faults.reconnect.max), 0));
-          const before = target.pid;
-          const how = action.signal === 'KILL' ? `kill -9 of pid ${before}` : target.process === 'child' ? `SIGTERM to pid ${before}` : 'graceful close';
-          ctx.log(`chaos: restarting the embedded CSMS (${how}, ${action.downtime} ms down)`);
-          await target.restart(action.downtime, action.signal);
-          widen(Math.max(...chargers.map((c) => c.tpl.faults.reconnect.max), 0));
-          ctx.log(`chaos: the embedded CSMS is back${target.pid ? ` (pid ${target.pid}, was ${before})` : ''}`);
+          // One restart at a time. On a busy machine the timers fire late and together, so a second
+          // restart can come while the first is still starting the CSMS: killing that process would
+          // fail the first restart (and the run) for no fault of the CSMS. It waits for the CSMS to be back.
+          const previous = restarting;
+          let done!: () => void;
+          restarting = new Promise<void>((resolve) => (done = resolve));
+          try {
+            await previous;
+            if (cut.signal.aborted) return;
+            await restartCsms(action);
+          } finally {
+            done();
+          }
           return;
         }
         case 'reboot': {

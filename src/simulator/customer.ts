@@ -197,7 +197,11 @@ export class SimCustomer implements Actor, SessionOwner {
   // The user panel's active-session view: GET /api/user/sessions/active every pollIntervalsMs.activeSession.
   private async poll(at: number): Promise<void> {
     this.ctx.scheduler.at(at + this.ctx.pollIntervalsMs.activeSession, K_POLL, this, this.gen);
+    const gen = this.gen;
     const res = await this.ctx.rest.request<{ items: any[] }>('GET', '/api/user/sessions/active', '/api/user/sessions/active', { token: this.account.token, scheduledAt: at, cache: this.cache });
+    // Closed meanwhile: the run is over and its CSMS may be closing (a request it had not read yet is
+    // reset). The answer concerns nobody any more: not an error, nor a notification.
+    if (gen !== this.gen) return;
     if (res.status !== 200 && res.status !== 304) {
       reportError(this.ctx, `rest.GET /api/user/sessions/active: ${res.status} ${res.code ?? ''}`.trim());
       return;

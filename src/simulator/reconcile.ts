@@ -29,8 +29,14 @@ export interface ReconcileInput {
   customers: readonly { id: number; email: string; token: string }[];
   /** ISO time the run started: older sessions are not the run's. */
   since: string;
-  /** How long to wait for the CSMS to settle (poll until clean); default 30 s. */
+  /**
+   * How long the figures may stay the same before the reconciliation gives up waiting for the CSMS
+   * (poll until clean); default 30 s. While they change, the CSMS is still working through what it
+   * accepted (a backlog after a crash, on a busy machine) and the wait goes on, up to `maxWaitMs`.
+   */
   settleMs?: number;
+  /** The most the whole wait may take, for a CSMS that keeps changing and never gets clean; default 20 × settleMs (10 min). */
+  maxWaitMs?: number;
   pollMs?: number;
   log?(line: string): void;
 }
@@ -82,14 +88,26 @@ export async function reconcile(input: ReconcileInput): Promise<ReconcileSummary
   const token = await login(rest, input.admin);
   const started = Date.now();
   const settleMs = input.settleMs ?? 30_000;
+  const maxWaitMs = Math.max(settleMs, input.maxWaitMs ?? settleMs * 20);
   const verifiedMeters = new Set<number>();
   const fetched = new Map<number, SessionRow | null>();
+  // What the last pass found, and since when it has been so.
+  let seen = '';
+  let seenSince = started;
   for (;;) {
     const summary = await pass(rest, token, input, verifiedMeters, fetched);
-    summary.settledAfterMs = Date.now() - started;
+    const now = Date.now();
+    summary.settledAfterMs = now - started;
     const dirty = summary.ackedLost + summary.sessionsStuck + summary.billingMismatches;
-    if (dirty === 0 || Date.now() - started >= settleMs) {
-      if (dirty > 0) log(`reconciliation: still ${summary.ackedLost} acked lost, ${summary.sessionsStuck} stuck, ${summary.billingMismatches} billing mismatches after ${Math.round(summary.settledAfterMs / 1000)} s`);
+    // A CSMS catching up (events queued behind a crash or an outage, processed slowly on a busy
+    // machine) changes what each pass finds: fewer missing readings, fewer open sessions.
+    const found = `${summary.lost.starts}/${summary.lost.stops}/${summary.lost.meterValues}/${summary.sessionsStuck}/${summary.billingMismatches}/${verifiedMeters.size}/${summary.checked.sessions}`;
+    if (found !== seen) {
+      seen = found;
+      seenSince = now;
+    }
+    if (dirty === 0 || now - seenSince >= settleMs || now - started >= maxWaitMs) {
+      if (dirty > 0) log(`reconciliation: still ${summary.ackedLost} acked lost, ${summary.sessionsStuck} stuck, ${summary.billingMismatches} billing mismatches after ${Math.round(summary.settledAfterMs / 1000)} s (unchanged for ${Math.round((now - seenSince) / 1000)} s)`);
       return summary;
     }
     // Not yet processed (RabbitMQ mode) or really lost: only time tells. Rows found missing are asked again.

@@ -9,7 +9,7 @@ export { shippedScenario as scenario } from './shipped.ts';
 export function expectNothingLost(result: RunResult): void {
   const failed = result.thresholds.filter((t) => t.ok !== true).map((t) => t.message);
   const rec = result.final.reconciliation;
-  expect({ exitCode: result.exitCode, failed, findings: rec?.findings.slice(0, 5) }).toEqual({ exitCode: 0, failed: [], findings: [] });
+  expect({ exitCode: result.exitCode, failed, findings: rec?.findings.slice(0, 5) }, `${result.reason}; errors: ${JSON.stringify(result.final.errors.top)}`).toEqual({ exitCode: 0, failed: [], findings: [] });
   expect(rec).toMatchObject({ ackedLost: 0, sessionsStuck: 0, billingMismatches: 0 });
   // The run did what it is for: many acknowledged stops and readings, kills that happened.
   expect(rec!.checked.stops).toBeGreaterThan(300);

@@ -15,7 +15,8 @@ async function run(file: string): Promise<RunResult> {
 
 function expectPassed(result: RunResult): void {
   const failed = result.thresholds.filter((t) => t.ok !== true).map((t) => t.message);
-  expect({ exitCode: result.exitCode, reason: result.reason, failed }).toEqual({ exitCode: 0, reason: expect.any(String), failed: [] });
+  // Which errors, when one was unexpected: the run's errors by kind, as its report lists them.
+  expect({ exitCode: result.exitCode, reason: result.reason, failed }, `errors: ${JSON.stringify(result.final.errors.top)}`).toEqual({ exitCode: 0, reason: expect.any(String), failed: [] });
   expect(result.final.isolation.leaks).toBe(0);
 }
 

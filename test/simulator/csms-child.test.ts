@@ -82,3 +82,17 @@ it('says clearly when the child CSMS exits on its own: exit 3 with its PID and h
   // Ended by the kill, not by the scenario's 60 s.
   expect(result.durationS).toBeLessThan(60);
 }, 90_000);
+
+it('two restarts due at once (late timers on a busy machine) run one after the other, and the run is judged', async () => {
+  const logs: string[] = [];
+  const result = await runScenario(fleet('10s', `chaos:
+  - { at: 3s, action: restart-csms, signal: KILL, downtime: 0.5s }
+  - { at: 3s, action: restart-csms, signal: KILL, downtime: 0.5s }`), { log: (l) => logs.push(l), reconcileSettleMs: 3000 });
+  const backs = logs.map((l) => /^chaos: the embedded CSMS is back \(pid (\d+), was (\d+)\)/.exec(l)).filter((m) => m !== null);
+  // The second restart killed the process the first one started, not one still starting.
+  expect(backs, logs.join('\n')).toHaveLength(2);
+  expect(backs[1][2]).toBe(backs[0][1]);
+  expect(logs.filter((l) => l.startsWith('chaos: restarting the embedded CSMS (kill -9 of pid'))).toHaveLength(2);
+  expect(result.exitCode, result.reason).not.toBe(3);
+  expect(result.final.reconciliation).not.toBeNull();
+}, 120_000);

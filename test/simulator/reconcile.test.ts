@@ -95,3 +95,50 @@ it('finds nothing on a clean run, then each loss made in the database: billing, 
     db.close();
   }
 }, 60_000);
+
+it('waits for a CSMS that is still catching up: it judges once the figures stop changing, not after a fixed time', async () => {
+  const since = new Date(Date.now() - 1000).toISOString();
+  const ledger = createLedger();
+  const { tx, customer } = await aChargedSession(ledger);
+  const db = new Database(join(dir, 'csms.db'));
+  try {
+    // As a crash would leave it with its events still queued: the readings not stored yet, the session open.
+    const readings = db.prepare('SELECT * FROM meter_values WHERE session_id = ? ORDER BY timestamp').all(tx) as Record<string, unknown>[];
+    expect(readings).toHaveLength(2);
+    const session = db.prepare('SELECT status, meter_stop, stopped_at, cost_minor FROM sessions WHERE id = ?').get(tx) as Record<string, unknown>;
+    db.prepare('DELETE FROM meter_values WHERE session_id = ?').run(tx);
+    db.prepare("UPDATE sessions SET status = 'active', meter_stop = NULL, stopped_at = NULL, cost_minor = cost_minor + 7 WHERE id = ?").run(tx);
+    const columns = Object.keys(readings[0]);
+    const insert = db.prepare(`INSERT INTO meter_values (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
+    // Then it catches up slowly, a step every 1.5 s: longer in all than the 4 s the figures may stay the same.
+    const steps = [
+      () => insert.run(readings[0]),
+      () => insert.run(readings[1]),
+      () => db.prepare('UPDATE sessions SET status = @status, meter_stop = @meter_stop, stopped_at = @stopped_at WHERE id = @id').run({ ...session, id: tx }),
+      () => db.prepare('UPDATE sessions SET cost_minor = ? WHERE id = ?').run(session.cost_minor, tx),
+    ];
+    let done = 0;
+    const timer = setInterval(() => {
+      if (done < steps.length) steps[done++]();
+    }, 1500);
+    try {
+      const result = await reconcile({
+        httpUrl: t.info.httpUrl,
+        admin: { email: t.info.admin.email, password: 'admin-password' },
+        ledger,
+        chargerIds: new Set(['REC-1']),
+        customers: [customer],
+        since,
+        settleMs: 4000,
+        pollMs: 200,
+      });
+      expect(done).toBe(steps.length);
+      expect(result).toMatchObject({ ackedLost: 0, sessionsStuck: 0, billingMismatches: 0, findings: [] });
+      expect(result.settledAfterMs).toBeGreaterThan(4000);
+    } finally {
+      clearInterval(timer);
+    }
+  } finally {
+    db.close();
+  }
+}, 60_000);
