@@ -3,12 +3,11 @@
  * Settings come from the environment (RABBITMQ_URL, RABBITMQ_NAMESPACE); the flags override them.
  */
 import { createInterface } from 'node:readline/promises';
-import type { ChannelModel } from 'amqplib';
 import { Command, Option } from 'commander';
-import type { Topology } from '../csms/broker/rabbitmq/topology.ts';
 import { loadConfig } from '../csms/config.ts';
 import { CsmsError } from '../csms/domain/errors.ts';
 import type { DeadLetter } from '../csms/domain/ports.ts';
+import type { DeadLetterQueue } from '../csms/server.ts';
 
 export interface DlqTarget {
   url: string;
@@ -25,38 +24,14 @@ function target(flags: { rabbitmqUrl?: string; rabbitmqNamespace?: string }): Dl
   return { url: config.rabbitmqUrl, namespace: config.rabbitmqNamespace };
 }
 
-/** The broker modules, loaded when a dlq command runs: `ev-csms --help` and `serve` do without amqplib. */
-async function rabbitmq() {
-  const [connection, deadLetters, topology] = await Promise.all([
-    import('../csms/broker/rabbitmq/connection.ts'),
-    import('../csms/broker/rabbitmq/dead-letters.ts'),
-    import('../csms/broker/rabbitmq/topology.ts'),
-  ]);
-  return { ...connection, ...deadLetters, ...topology };
-}
-
-/** Connects, checks that the namespace's dead-letter queue exists, runs `fn`, disconnects. */
-async function withDeadLetterQueue<T>(to: DlqTarget, fn: (model: ChannelModel, t: Topology, count: number) => Promise<T>): Promise<T> {
-  const { connectOnce, redact, withChannel, topology } = await rabbitmq();
-  let model: ChannelModel;
+/** Opens the dead-letter queue, runs `fn`, disconnects. server.ts is loaded here: `ev-csms --help` does without it. */
+async function withDeadLetterQueue<T>(to: DlqTarget, fn: (queue: DeadLetterQueue) => Promise<T>): Promise<T> {
+  const { openDeadLetterQueue } = await import('../csms/server.ts');
+  const queue = await openDeadLetterQueue(to.url, to.namespace);
   try {
-    model = await connectOnce(to.url, { connectTimeoutMs: 5000 });
-  } catch (err) {
-    if (err instanceof CsmsError) throw err;
-    throw new CsmsError('CSMS_ERR_BROKER_UNAVAILABLE', `cannot connect to ${redact(to.url)} (${(err as Error).message})`);
-  }
-  model.on('error', () => {});
-  try {
-    const t = topology(to.namespace);
-    let count: number;
-    try {
-      count = (await withChannel(model, (ch) => ch.checkQueue(t.queues.dead))).messageCount;
-    } catch {
-      throw new CsmsError('CSMS_ERR_NOT_FOUND', `no queue ${t.queues.dead} on ${redact(to.url)}: is RABBITMQ_NAMESPACE (--rabbitmq-namespace) right?`);
-    }
-    return await fn(model, t, count);
+    return await fn(queue);
   } finally {
-    await model.close().catch(() => {});
+    await queue.close();
   }
 }
 
@@ -78,14 +53,14 @@ export function formatDeadLetters(letters: DeadLetter[]): string {
 
 /** `dlq list`: prints the dead letters (oldest first) and leaves them in the queue. */
 export async function runDlqList(to: DlqTarget, opts: { json?: boolean; limit?: number } = {}, print: Print = stdout): Promise<DeadLetter[]> {
-  return withDeadLetterQueue(to, async (model, t, count) => {
-    const { withChannel, listDeadLetters, DEFAULT_LIST_LIMIT } = await rabbitmq();
-    const letters = await withChannel(model, (ch) => listDeadLetters(ch, t, opts.limit ?? DEFAULT_LIST_LIMIT));
+  return withDeadLetterQueue(to, async (queue) => {
+    const { dead, count } = queue;
+    const letters = await queue.list(opts.limit);
     if (opts.json) print(JSON.stringify(letters, null, 2));
-    else if (letters.length === 0) print(`No dead letters in ${t.queues.dead}.`);
+    else if (letters.length === 0) print(`No dead letters in ${dead}.`);
     else {
       print(formatDeadLetters(letters));
-      print(`\n${count} dead letter${count === 1 ? '' : 's'} in ${t.queues.dead}${letters.length < count ? ` (showing the oldest ${letters.length})` : ''}.`);
+      print(`\n${count} dead letter${count === 1 ? '' : 's'} in ${dead}${letters.length < count ? ` (showing the oldest ${letters.length})` : ''}.`);
     }
     return letters;
   });
@@ -93,24 +68,24 @@ export async function runDlqList(to: DlqTarget, opts: { json?: boolean; limit?: 
 
 /** `dlq replay`: moves every dead letter back to the work queue with its attempts reset. */
 export async function runDlqReplay(to: DlqTarget, opts: { yes?: boolean } = {}, print: Print = stdout): Promise<number> {
-  return withDeadLetterQueue(to, async (model, t, count) => {
+  return withDeadLetterQueue(to, async (queue) => {
+    const { dead, events, count } = queue;
     if (count === 0) {
-      print(`No dead letters in ${t.queues.dead}.`);
+      print(`No dead letters in ${dead}.`);
       return 0;
     }
     if (!opts.yes) {
-      if (!process.stdin.isTTY) throw new CsmsError('CSMS_ERR_VALIDATION', `${count} dead letters in ${t.queues.dead}; pass --yes to replay them`);
+      if (!process.stdin.isTTY) throw new CsmsError('CSMS_ERR_VALIDATION', `${count} dead letters in ${dead}; pass --yes to replay them`);
       const rl = createInterface({ input: process.stdin, output: process.stdout });
-      const answer = await rl.question(`Replay ${count} dead letters from ${t.queues.dead} to ${t.queues.events}? [y/N] `);
+      const answer = await rl.question(`Replay ${count} dead letters from ${dead} to ${events}? [y/N] `);
       rl.close();
       if (!/^y(es)?$/i.test(answer.trim())) {
         print('Nothing replayed.');
         return 0;
       }
     }
-    const { withChannel, replayDeadLetters } = await rabbitmq();
-    const moved = await withChannel(model, (ch) => replayDeadLetters(ch, t));
-    print(`Replayed ${moved} dead letter${moved === 1 ? '' : 's'} to ${t.queues.events}.`);
+    const moved = await queue.replay();
+    print(`Replayed ${moved} dead letter${moved === 1 ? '' : 's'} to ${events}.`);
     return moved;
   });
 }

@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import { createApi, ensureAdmin } from './api/app.ts';
 import { createMemoryBroker } from './broker/memory.ts';
+import type { DeadLetterQueue } from './broker/rabbitmq/dead-letters.ts';
 import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
@@ -305,6 +306,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
 }
 
 export type Csms = ReturnType<typeof createCsms>;
+export type { DeadLetterQueue };
 
 /**
  * Deletes the durable queues and exchanges of a RabbitMQ namespace that a CSMS used (the simulator's
@@ -313,4 +315,13 @@ export type Csms = ReturnType<typeof createCsms>;
 export async function deleteRabbitmqNamespace(url: string, namespace: string): Promise<void> {
   const { deleteNamespace } = await import('./broker/rabbitmq/topology.ts');
   await deleteNamespace(url, namespace);
+}
+
+/**
+ * Opens a RabbitMQ namespace's dead-letter queue without starting a CSMS (`ev-csms dlq list|replay`).
+ * Loaded when called, like the rest of the RabbitMQ broker.
+ */
+export async function openDeadLetterQueue(url: string, namespace: string): Promise<DeadLetterQueue> {
+  const { openDeadLetterQueue: open } = await import('./broker/rabbitmq/dead-letters.ts');
+  return open(url, namespace);
 }

@@ -4,6 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'socket.io-client';
+import { CMS_ROOMS } from '../csms/domain/notification-routing.ts';
 import { reportError, type Actor, type SimContext } from './context.ts';
 import type { Expectation, Watcher } from './expectations.ts';
 import type { WireNotification } from './isolation.ts';
@@ -31,8 +32,8 @@ export class AdminWatcher implements Actor, Watcher {
     }
     this.socket = await openSocket(this.ctx.httpUrl, this.token, (n: WireNotification) => this.notified(n));
     const join = async (): Promise<void> => {
-      const ack = await this.socket!.timeout(5000).emitWithAck('join-room', 'cms:points').catch(() => null);
-      if (!ack?.ok) reportError(this.ctx, 'admin join-room cms:points refused');
+      const ack = await this.socket!.timeout(5000).emitWithAck('join-room', CMS_ROOMS.points).catch(() => null);
+      if (!ack?.ok) reportError(this.ctx, `admin join-room ${CMS_ROOMS.points} refused`);
     };
     await join();
     // Rooms are not kept across connections (docs/events.md): join again after a reconnect.

@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Socket } from 'socket.io-client';
+import { customerRoom } from '../csms/domain/notification-routing.ts';
 import { reportError, type Actor, type SimContext } from './context.ts';
 import type { Account, SimCustomer } from './customer.ts';
 import { checkIsolation, type WireNotification } from './isolation.ts';
@@ -47,7 +48,7 @@ export class Adversary implements Actor {
   private async probe(at: number): Promise<void> {
     const victim = this.ctx.random.pick(this.victims);
     if (this.socket) {
-      const room = `customer:${victim.id}`;
+      const room = customerRoom(victim.id);
       const ack = await this.socket.timeout(5000).emitWithAck('join-room', room).catch(() => null);
       if (ack === null) {
         reportError(this.ctx, 'adversary join-room: no answer');

@@ -1,13 +1,16 @@
 /**
- * Reading and replaying the dead-letter queue; used by the broker (admin API) and `ev-csms dlq`.
+ * Reading and replaying the dead-letter queue; used by the broker (admin API) and, through
+ * server.ts's openDeadLetterQueue, `ev-csms dlq`.
  * Listing takes messages with basic.get and puts them all back with one nack(requeue): RabbitMQ
  * requeues them at their original positions, and if we die half-way the channel's close does the same.
  */
-import type { Channel, ConfirmChannel, GetMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
+import { CsmsError } from '../../domain/errors.ts';
 import type { DeadLetter } from '../../domain/ports.ts';
 import type { OcppEvent } from '../../domain/types.ts';
+import { connectOnce, redact, withChannel } from './connection.ts';
 import { attemptsOf, carriedHeaders } from './consumer.ts';
-import { HEADERS, type Topology } from './topology.ts';
+import { HEADERS, topology, type Topology } from './topology.ts';
 
 export const DEFAULT_LIST_LIMIT = 10_000;
 const REPLAY_BATCH = 200;
@@ -74,4 +77,45 @@ export async function replayDeadLetters(ch: ConfirmChannel, t: Topology): Promis
     moved += n;
   }
   return moved;
+}
+
+/** A namespace's dead-letter queue opened on its own connection, for `ev-csms dlq` (no CSMS running). */
+export interface DeadLetterQueue {
+  /** The dead-letter queue's and the work queue's names. */
+  readonly dead: string;
+  readonly events: string;
+  /** How many dead letters the queue held when it was opened. */
+  readonly count: number;
+  list(limit?: number): Promise<DeadLetter[]>;
+  /** Moves every dead letter back to the work queue with its attempts reset; returns how many. */
+  replay(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Connects and checks that the namespace's dead-letter queue exists (CSMS_ERR_BROKER_UNAVAILABLE, CSMS_ERR_NOT_FOUND). */
+export async function openDeadLetterQueue(url: string, namespace: string): Promise<DeadLetterQueue> {
+  let model: ChannelModel;
+  try {
+    model = await connectOnce(url, { connectTimeoutMs: 5000 });
+  } catch (err) {
+    if (err instanceof CsmsError) throw err;
+    throw new CsmsError('CSMS_ERR_BROKER_UNAVAILABLE', `cannot connect to ${redact(url)} (${(err as Error).message})`);
+  }
+  model.on('error', () => {});
+  const t = topology(namespace);
+  let count: number;
+  try {
+    count = (await withChannel(model, (ch) => ch.checkQueue(t.queues.dead))).messageCount;
+  } catch {
+    await model.close().catch(() => {});
+    throw new CsmsError('CSMS_ERR_NOT_FOUND', `no queue ${t.queues.dead} on ${redact(url)}: is RABBITMQ_NAMESPACE (--rabbitmq-namespace) right?`);
+  }
+  return {
+    dead: t.queues.dead,
+    events: t.queues.events,
+    count,
+    list: (limit = DEFAULT_LIST_LIMIT) => withChannel(model, (ch) => listDeadLetters(ch, t, limit)),
+    replay: () => withChannel(model, (ch) => replayDeadLetters(ch, t)),
+    close: () => model.close().catch(() => {}),
+  };
 }
