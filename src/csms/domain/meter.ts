@@ -3,24 +3,15 @@
  * normalised here once: kilo-units become base units (kWh → Wh, kW → W), defaults follow
  * E2 §7.45 (measurand Energy.Active.Import.Register, unit Wh).
  */
+import type { MeterValue, SampledValue } from '../../ocpp/messages.ts';
 import { normalizeTime, parseTime } from './readings.ts';
 import type { MeterSample } from './types.ts';
 
-/** A sampledValue as chargers send it (E2 §7.45); enums are plain strings as lenient chargers stray. */
-export interface SampledValueInput {
-  value: string;
-  context?: string;
-  format?: string;
-  measurand?: string;
-  phase?: string;
-  location?: string;
-  unit?: string;
-}
-
-export interface MeterValueInput {
-  timestamp: string;
-  sampledValue: SampledValueInput[];
-}
+/**
+ * An OCPP type as lenient chargers send it, past schema validation: any field may be missing, string
+ * fields (the enums of E2 §7.45 included) may hold any string, and the rest is to be checked.
+ */
+type Lenient<T> = { [K in keyof T]?: T[K] extends string | undefined ? string : unknown };
 
 export const ENERGY_IMPORT = 'Energy.Active.Import.Register';
 export const POWER_IMPORT = 'Power.Active.Import';
@@ -37,8 +28,8 @@ function times1000(value: number): number {
 }
 
 /**
- * Parses a MeterValues `meterValue` (or StopTransaction `transactionData`) array of
- * MeterValueInput. Typed `unknown[]` because lenient chargers get past schema validation: every
+ * Parses a MeterValues `meterValue` (or StopTransaction `transactionData`) array of the OCPP
+ * MeterValue. Typed `unknown[]` because lenient chargers get past schema validation: every
  * field is checked here. Signed data, values that are not numbers and entries without a valid
  * timestamp are skipped and reported as warnings.
  */
@@ -46,7 +37,7 @@ export function parseMeterValues(meterValue: readonly unknown[] | null | undefin
   const samples: MeterSample[] = [];
   const warnings: string[] = [];
   (meterValue ?? []).forEach((item, i) => {
-    const mv = item as Partial<MeterValueInput> | null;
+    const mv = item as Lenient<MeterValue> | null;
     if (typeof mv?.timestamp !== 'string' || Number.isNaN(parseTime(mv.timestamp))) {
       warnings.push(`meterValue[${i}]: invalid timestamp ${JSON.stringify(mv?.timestamp)}`);
       return;
@@ -54,7 +45,7 @@ export function parseMeterValues(meterValue: readonly unknown[] | null | undefin
     // One spelling (UTC, ms), a leap second read as …:59.999: samples compare and sort as strings.
     const timestamp = normalizeTime(mv.timestamp);
     (Array.isArray(mv.sampledValue) ? mv.sampledValue : []).forEach((item: unknown, j: number) => {
-      const sv = item as Partial<SampledValueInput> | null;
+      const sv = item as Lenient<SampledValue> | null;
       const where = `meterValue[${i}].sampledValue[${j}]`;
       if (sv?.format === 'SignedData') {
         warnings.push(`${where}: SignedData is not interpreted`);
