@@ -1,14 +1,17 @@
 /**
  * Comments and docs cite only what is in the repository: no numbered points of notes kept
- * elsewhere, no documents outside it, and every `docs/*.md` they name exists.
+ * elsewhere, no documents outside it, no numbered issues of a tracker (outside it too: a comment
+ * states the reason itself), and every `docs/*.md` they name exists.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
-const DIRS = ['src', 'test', 'bench', 'docs', 'scripts', 'scenarios'];
-const TEXT = /\.(ts|tsx|md|yaml|yml|json|css|html)$/;
+const DIRS = ['src', 'test', 'bench', 'docs', 'scripts', 'scenarios', 'bin'];
+const TEXT = /\.(ts|tsx|js|mjs|cjs|sh|md|yaml|yml|json|css|html)$/;
+/** The configuration files at the root (eslint.config.js, vitest.config.ts, …) and the Dockerfile. */
+const ROOT_FILES = readdirSync(ROOT).filter((name) => /\.config\.(js|ts|mjs)$|^Dockerfile/.test(name));
 
 function files(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -19,7 +22,8 @@ function files(dir: string): string[] {
   });
 }
 
-const all = [...DIRS.flatMap((d) => files(join(ROOT, d))), join(ROOT, 'README.md')];
+const code = [...DIRS.flatMap((d) => files(join(ROOT, d))), ...ROOT_FILES.map((name) => join(ROOT, name))];
+const all = [...code, join(ROOT, 'README.md')];
 // Spelled in pieces so that this file does not match itself.
 const outside = [
   new RegExp(['design', 'points?\\s+\\d'].join(' '), 'i'),
@@ -35,6 +39,22 @@ it('cites nothing kept outside the repository', () => {
   const hits = all.flatMap((path) =>
     readFileSync(path, 'utf8').split('\n').flatMap((line, i) =>
       outside.some((re) => re.test(line)) ? [`${relative(ROOT, path)}:${i + 1}: ${line.trim()}`] : []));
+  expect(hits).toEqual([]);
+});
+
+// An issue number means nothing without the tracker, which is not in the repository. The README may
+// still tell the project's history; the code, tests, scenarios, scripts and docs say why, not where.
+const issue = new RegExp(['\\bissues?', '#?\\d+\\b'].join('\\s+'), 'i');
+
+it('cites no numbered issue in code, tests, scenarios, scripts or docs', () => {
+  // Spelled in pieces, like the patterns above.
+  expect([['issue', '9'], ['Issue', '#12'], ['issues', '3']].map((p) => issue.test(`(${p.join(' ')})`))).toEqual([true, true, true]);
+  expect(issue.test('parsed.error.issues.flatMap((issue) => toErrors(issue, doc, 1))')).toBe(false);
+  const scanned = code.map((path) => relative(ROOT, path));
+  expect(scanned).toEqual(expect.arrayContaining(['eslint.config.js', 'vitest.config.ts', 'bin/ev-sim.js', 'scripts/test-under-load.sh']));
+  const hits = code.flatMap((path) =>
+    readFileSync(path, 'utf8').split('\n').flatMap((line, i) =>
+      issue.test(line) ? [`${relative(ROOT, path)}:${i + 1}: ${line.trim()}`] : []));
   expect(hits).toEqual([]);
 });
 

@@ -3,7 +3,7 @@
  *
  *   charger → gateway → broker → processor → store
  *                                    ↓
- *                              notifications → (notifier, issue 3) → browser
+ *                              notifications → notifier (Socket.io) → browser
  *   browser → api → store / commands → gateway → charger
  *   payment provider → api (webhook) → store (wallet ledger)
  */

@@ -2,7 +2,7 @@
  * scenarios/crash-recovery.yaml in RabbitMQ mode, as CI runs it: the CSMS (a child process) is
  * killed with SIGKILL under load, chargers lose power, the broker (a private node, never the shared
  * one) goes away with a kill inside the outage, and at the end nothing the CSMS acknowledged may be
- * missing, no session may be left open and every wallet must add up (issue 9). The broker-outage
+ * missing, no session may be left open and every wallet must add up. The broker-outage
  * variant (crash-recovery-outage.yaml) is run by hand: CI time goes to the two modes.
  */
 import { expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * scenarios/crash-recovery.yaml, as CI runs it: the CSMS (a child process) is killed with SIGKILL
  * under load, chargers lose power, and at the end nothing the CSMS acknowledged may be missing, no
- * session may be left open and every wallet must add up (issue 9).
+ * session may be left open and every wallet must add up.
  */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/simulator/runner.ts';

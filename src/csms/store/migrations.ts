@@ -309,7 +309,7 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN max_concurrent_sessions INTEGER NOT NULL DEFAULT 1
     CHECK (typeof(max_concurrent_sessions) = 'integer' AND max_concurrent_sessions >= 1);
   `,
-  // 6: top-ups (issue 10): admins' credits, debits and refunds with who made them, and payments from a
+  // 6: top-ups: admins' credits, debits and refunds with who made them, and payments from a
   // provider, credited once per payment id by the unique index on external_id. SQLite cannot change
   // the kind CHECK in place: wallet_entries is rebuilt (ids kept).
   `

@@ -3,7 +3,7 @@ import { formatProgressLine } from '../../../src/simulator/report/index.ts';
 import { aLatency, aSnapshot, aThreshold } from './builders.ts';
 
 describe('formatProgressLine', () => {
-  it('reads like the issue example: elapsed, phase, chargers, rate, worst notification p99, leaks, lost, thresholds', () => {
+  it('reads as one line: elapsed, phase, chargers, rate, worst notification p99, leaks, lost, thresholds', () => {
     const line = formatProgressLine(
       aSnapshot({
         thresholds: [aThreshold(), aThreshold(), aThreshold(), aThreshold(), aThreshold({ ok: null, value: null })],
