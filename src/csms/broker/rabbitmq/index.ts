@@ -37,7 +37,7 @@ export interface RabbitBrokerOptions {
   depthIntervalMs?: number;
   /** Longest wait for confirms and in-flight batches in close() (default 5 s). */
   drainTimeoutMs?: number;
-  /** Dates audit records, outbox rows, node liveness and dead letters (default: the wall clock). */
+  /** Dates audit records, outbox rows and dead letters (default: the wall clock); node liveness is always on the wall clock (outbox.ts). */
   clock?: Clock;
 }
 

@@ -36,7 +36,7 @@ export interface OutboxRelayOptions {
   onProgress?: () => void;
   /** Called when a message came back unroutable (the topology may have been deleted). */
   onUnroutable?: () => void;
-  /** Dates rows and node liveness (default: the wall clock). */
+  /** Dates rows (default: the wall clock). Node liveness always uses the wall clock: see beat(). */
   clock?: Clock;
 }
 
@@ -64,7 +64,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
   const aliveIntervalMs = opts.aliveIntervalMs ?? 2000;
   const goneAfterMs = opts.goneAfterMs ?? 10_000;
   const clock = opts.clock ?? systemClock;
-  const startedAt = clock.now().toISOString();
+  const startedAt = systemClock.now().toISOString();
   let aliveTimer: NodeJS.Timeout | null = null;
   /** Parked messages not yet written to SQLite (written once per tick, in one transaction). */
   let buffer: Parked[] = [];
@@ -124,7 +124,10 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
   /** Says this node is alive and takes over the rows of nodes that are not (at start: of any node it does not know). */
   function beat(first = false): void {
     try {
-      const now = clock.now().getTime();
+      // The wall clock, not the injected one: alive_at is compared across the processes sharing the
+      // database, so a frozen or skewed test clock in one node would make it look dead to the others,
+      // which would adopt its rows while it still relays them (each message published twice).
+      const now = systemClock.now().getTime();
       nodes.alive(nodeId, startedAt, now);
       const adopted = outbox.adoptOrphans(nodeId, now - goneAfterMs, first);
       if (adopted > 0) {

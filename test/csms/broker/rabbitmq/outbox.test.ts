@@ -89,6 +89,27 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
     }
   });
 
+  it('leaves a live node its rows even when its injected clock is frozen in the past (liveness is on the wall clock)', async () => {
+    ns = uniqueNamespace();
+    const store = createSqliteStore(':memory:');
+    try {
+      const frozen = { now: () => new Date('2000-01-01T00:00:00Z') };
+      const stuck = aRabbitBroker(ns, { url: CLOSED_PORT, nodeId: 'node-frozen', store, clock: frozen });
+      await stuck.start();
+      for (let i = 0; i < 20; i++) stuck.publishEvent(anEvent());
+      await until(() => store.outbox.count('node-frozen') === 20, 2000, 'the outbox rows');
+
+      // start() has taken over the rows of every node it found gone before it resolves.
+      const other = aRabbitBroker(ns, { nodeId: 'node-other', store, goneAfterMs: 5000 });
+      await other.start();
+      expect(other.stats().publish.adopted).toBe(0);
+      expect(store.outbox.count('node-frozen')).toBe(20);
+    } finally {
+      await closeTestBrokers();
+      store.close();
+    }
+  });
+
   it('refuses a malformed URL at start, with a clear message', async () => {
     ns = '';
     const broker = aRabbitBroker('unused', { url: 'http://127.0.0.1:5672' });
