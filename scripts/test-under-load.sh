@@ -22,8 +22,9 @@ for run in $(seq 1 "$runs"); do
   npm test >"$log" 2>&1
   rc=$?
   secs=$(( $(date +%s) - start ))
-  files=$(grep -E '^ +Test Files' "$log" | tail -1 | sed 's/^ *//')
-  tests=$(grep -E '^ +Tests ' "$log" | tail -1 | sed 's/^ *//')
+  plain() { sed 's/\x1b\[[0-9;]*m//g' "$log"; }
+  files=$(plain | grep -E '^ +Test Files' | tail -1 | sed 's/^ *//')
+  tests=$(plain | grep -E '^ +Tests ' | tail -1 | sed 's/^ *//')
   line="run $run/$runs with $hogs CPU hogs: exit $rc in $((secs / 60)) min $((secs % 60)) s; $files; $tests (log: $log)"
   echo "$line"
   summary+=("$line")
