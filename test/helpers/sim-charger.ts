@@ -111,13 +111,13 @@ export async function aTestCharger(t: TestCsms, identity: string, opts: { connec
       const now = performance.now();
       sim.setClock(wallAt(tx.startedAt, atS), now);
       if (!sim.meterReading(tx.connectorId - 1, registerWh, powerW, now)) throw new Error('the charger took no reading');
-      await waitFor(() => answered.filter((a) => a.action === 'MeterValues').length > before, 5000);
+      await waitFor(() => answered.filter((a) => a.action === 'MeterValues').length > before);
     },
     async startTransaction(idTag, connectorId = 1) {
       const i = connectorId - 1;
       const tx = sim.claim(i, idTag);
       void sim.runStart(i, tx, 'app', performance.now());
-      await waitFor(() => tx.transactionId !== null, 5000);
+      await waitFor(() => tx.transactionId !== null);
       return answered.find((a) => a.action === 'StartTransaction' && a.answer.transactionId === tx.transactionId)!.answer;
     },
   };
@@ -155,7 +155,7 @@ export async function aTestCharger(t: TestCsms, identity: string, opts: { connec
   };
 
   sim.scheduleConnect(performance.now());
-  await waitFor(() => sim.link(), 5000);
-  await waitFor(() => sim.connectors.every((_, i) => answered.some((a) => a.action === 'StatusNotification' && a.payload.connectorId === i + 1)), 5000);
+  await waitFor(() => sim.link());
+  await waitFor(() => sim.connectors.every((_, i) => answered.some((a) => a.action === 'StatusNotification' && a.payload.connectorId === i + 1)));
   return charger;
 }

@@ -109,7 +109,7 @@ export async function startSimHarness(): Promise<SimHarness> {
       const charger = new SimCharger(chargers.length, id, tpl, null, ctx, shared);
       chargers.push(charger);
       charger.scheduleConnect(performance.now());
-      await waitFor(() => charger.link(), 5000);
+      await waitFor(() => charger.link());
       return charger;
     },
     async idTag() {
@@ -118,7 +118,7 @@ export async function startSimHarness(): Promise<SimHarness> {
     async startTransaction(charger, i = 0) {
       const tx = charger.claim(i, await harness.idTag());
       void charger.runStart(i, tx, 'app', performance.now());
-      return waitFor(() => tx.transactionId, 5000);
+      return waitFor(() => tx.transactionId);
     },
     async command(path, body) {
       if (!token) {
