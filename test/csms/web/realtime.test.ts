@@ -55,7 +55,7 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
       const [session] = ((await (await f.t.api('/api/user/sessions/active', { token })).json()) as { items: { costMinor: number; id: number }[] }).items;
       expect(session.costMinor).toBeGreaterThan(0);
       await alice.page.waitForFunction((cost) => document.querySelector('[data-testid=session-cost] .stat-value')?.textContent === cost, euro(session.costMinor), { timeout: 10_000 });
-      await expect.poll(() => alice.page.textContent('[data-testid=session-power] .stat-value')).toBe('7.4 kW');
+      await expect.poll(() => alice.page.textContent('[data-testid=session-power] .stat-value'), { timeout: 30_000 }).toBe('7.4 kW');
 
       // A second reading moves the chart on; still nothing fetched, no timer running.
       await f.chargers.A.meter(123_000, 7200, 120);
