@@ -16,7 +16,10 @@ export interface RawPeer {
   call(action: string, payload: unknown): Promise<unknown[]>;
   /** Every frame from the server that answers no `call()`, parsed, in order (`next()` takes from the same). */
   readonly received: unknown[][];
-  /** The next frame from the server that answers no `call()` and was not taken yet; rejects after `timeoutMs` (default 2 s; Infinity: never). */
+  /**
+   * The next frame from the server that answers no `call()` and was not taken yet; rejects after
+   * `timeoutMs` (default 30 s, which only reports a hang: a busy machine may answer late; Infinity: never).
+   */
   next(timeoutMs?: number): Promise<unknown[]>;
   /** Resolves true if no frame arrives within `ms`. */
   silentFor(ms: number): Promise<boolean>;
@@ -72,7 +75,7 @@ export function openRawPeer(ocppUrl: string, identity: string, opts: RawPeerOpti
         ws.send(JSON.stringify([MessageType.CALL, id, action, payload]));
       });
     },
-    next(timeoutMs = 2000) {
+    next(timeoutMs = 30_000) {
       const queued = inbox.shift();
       if (queued) return Promise.resolve(queued);
       return new Promise((resolve, reject) => {

@@ -106,7 +106,7 @@ describeRabbit('two CSMS nodes on one broker and one database', () => {
     await charger.call('BootNotification', aBootNotification());
     await charger.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
     // The StatusNotification travels through the broker to a processor on either node.
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     while ((await api(a.http, '/api/user/chargers/NODE-CP-1', token)).connectors?.[0]?.status !== 'Available') {
       if (Date.now() > deadline) throw new Error('connector never became Available');
       await new Promise((r) => setTimeout(r, 50));

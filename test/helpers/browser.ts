@@ -41,6 +41,11 @@ export interface SignedInPage {
   /** The same requests with the time they were made (ms since the epoch) and the answer's status. */
   timed: { line: string; at: number; status: number | null }[];
   resetRequests(): void;
+  /**
+   * Resolves once the API is idle: no /api/ request in flight and none started or finished for
+   * `quietMs` (the page's follow-up fetches come right after the answers that trigger them).
+   */
+  apiIdle(quietMs?: number): Promise<void>;
   /** Errors the page threw or logged. */
   pageErrors: string[];
 }
@@ -56,8 +61,19 @@ export async function signIn(browser: Browser, baseUrl: string, role: 'customer'
   const timed: SignedInPage['timed'] = [];
   const pageErrors: string[] = [];
   const lines = new WeakMap<Request, SignedInPage['timed'][number]>();
+  const inFlight = new Set<Request>();
+  let lastApiActivity = Date.now();
+  const settled = (r: Request) => {
+    if (inFlight.delete(r)) lastApiActivity = Date.now();
+  };
+  context.on('requestfinished', settled);
+  context.on('requestfailed', settled);
   context.on('request', (r: Request) => {
     const url = new URL(r.url());
+    if (url.pathname.startsWith('/api/')) {
+      inFlight.add(r);
+      lastApiActivity = Date.now();
+    }
     if (!url.pathname.startsWith('/api/') && !url.pathname.startsWith('/socket.io')) return;
     const entry = { line: `${r.method()} ${url.pathname}${url.search}`, at: Date.now(), status: null };
     requests.push(entry.line);
@@ -85,7 +101,10 @@ export async function signIn(browser: Browser, baseUrl: string, role: 'customer'
   await page.waitForSelector('.shell');
   if (path !== `/${app}/`) await page.goto(`${baseUrl}${path}`);
   await page.waitForSelector('.shell');
-  return { context, page, requests, timed, resetRequests: () => void (requests.splice(0), timed.splice(0)), pageErrors };
+  const apiIdle = async (quietMs = 1000) => {
+    while (inFlight.size > 0 || Date.now() - lastApiActivity < quietMs) await new Promise((r) => setTimeout(r, 50));
+  };
+  return { context, page, requests, timed, resetRequests: () => void (requests.splice(0), timed.splice(0)), apiIdle, pageErrors };
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -63,8 +63,9 @@ export async function startCsms(overrides: CsmsConfigInput = {}, options: CsmsOp
     },
     async settle() {
       const backlog = () => csms.stats().broker.backlog;
-      // By the clock, not by turns of the loop: through RabbitMQ a batch takes a few round trips.
-      const deadline = Date.now() + 10_000;
+      // By the clock, not by turns of the loop: through RabbitMQ a batch takes a few round trips. The
+      // deadline only reports a hang, within the test's own 60 s timeout.
+      const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
         await new Promise((r) => setImmediate(r));
         if (backlog() === 0) {
@@ -120,7 +121,11 @@ export async function login(t: TestCsms, email: string, password: string): Promi
   return ((await res.json()) as { token: string }).token;
 }
 
-export async function waitFor<T>(fn: () => T | undefined | null | false, timeoutMs = 3000): Promise<T> {
+/**
+ * Resolves with `fn()`'s first truthy value. The deadline only turns a hang into an error before the
+ * test's own 60 s timeout: how long a condition takes is not judged (the machine may be busy).
+ */
+export async function waitFor<T>(fn: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = fn();

@@ -40,9 +40,16 @@ export interface TestCharger {
   readonly failure: string | null;
   /** The charger's clock: `at(s)` is s seconds after its transaction started (or after it booted). */
   at(seconds: number): string;
-  /** A MeterValues of the running transaction: register `registerWh` and `powerW`, at `atS` by `at()`; resolves once answered. */
+  /**
+   * A MeterValues of the running transaction: register `registerWh` and `powerW`, at `atS` by `at()`;
+   * resolves once answered. Throws when the charger cannot stamp that time (its clock only moves
+   * forward: not before a time it already stamped).
+   */
   meter(registerWh: number, powerW: number, atS: number): Promise<void>;
-  /** Applied when the next RemoteStopTransaction comes: the register at the stop, and its time by `at()`. */
+  /**
+   * Applied when the next RemoteStopTransaction comes: the register at the stop, and its time by `at()`
+   * (which must be later than anything the charger stamped so far; else `stopped` throws).
+   */
   stopWith: { meterStopWh: number | null; atS: number } | null;
   /** Starts a transaction at the charger (as after a RemoteStart); resolves with the CSMS's StartTransaction answer. */
   startTransaction(idTag: string, connectorId?: number): Promise<any>;
@@ -63,6 +70,14 @@ export async function aTestCharger(t: TestCsms, identity: string, opts: { connec
   const calls = new Map<string, { action: string; payload: any }>();
 
   const wallAt = (startedAt: string | null, seconds: number) => (startedAt ? Date.parse(startedAt) : bootedAt) + seconds * 1000;
+  // The charger's timestamps only move forward (src/simulator/charger/energy.ts): a time at or before
+  // one it already stamped would silently become the next millisecond after that one.
+  let clockError: Error | null = null;
+  const setClock = (wallMs: number, at?: number): Error | null => {
+    if (wallMs <= sim.lastTs) return new Error(`${identity}: cannot stamp ${new Date(wallMs).toISOString()}: the charger already stamped ${new Date(sim.lastTs).toISOString()} and its clock only moves forward`);
+    sim.setClock(wallMs, at);
+    return null;
+  };
   const running = () => sim.connectors.findIndex((c) => c.tx && c.tx.transactionId !== null && !c.tx.refused && !c.tx.ended);
   const charger: TestCharger = {
     sim,
@@ -82,6 +97,7 @@ export async function aTestCharger(t: TestCsms, identity: string, opts: { connec
       return charging ? { transactionId: tx.transactionId!, connectorId: i + 1, idTag: tx.idTag, meterStartWh: tx.meterStart, startedAt: tx.startTimestamp } : null;
     },
     get stopped() {
+      if (clockError) throw clockError;
       for (let k = answered.length - 1; k >= 0; k--) {
         const stop = answered[k];
         if (stop.action !== 'StopTransaction') continue;
@@ -109,15 +125,19 @@ export async function aTestCharger(t: TestCsms, identity: string, opts: { connec
       if (!tx) throw new Error('no transaction running');
       const before = answered.filter((a) => a.action === 'MeterValues').length;
       const now = performance.now();
-      sim.setClock(wallAt(tx.startedAt, atS), now);
+      const wallMs = wallAt(tx.startedAt, atS);
+      const refused = setClock(wallMs, now);
+      if (refused) throw refused;
       if (!sim.meterReading(tx.connectorId - 1, registerWh, powerW, now)) throw new Error('the charger took no reading');
-      await waitFor(() => answered.filter((a) => a.action === 'MeterValues').length > before, 5000);
+      const sent = await waitFor(() => answered.filter((a) => a.action === 'MeterValues').at(before));
+      const stamped: string = sent.payload.meterValue[0].timestamp;
+      if (Date.parse(stamped) !== Math.round(wallMs)) throw new Error(`${identity}: the MeterValues was stamped ${stamped}, not ${new Date(wallMs).toISOString()}`);
     },
     async startTransaction(idTag, connectorId = 1) {
       const i = connectorId - 1;
       const tx = sim.claim(i, idTag);
       void sim.runStart(i, tx, 'app', performance.now());
-      await waitFor(() => tx.transactionId !== null, 5000);
+      await waitFor(() => tx.transactionId !== null);
       return answered.find((a) => a.action === 'StartTransaction' && a.answer.transactionId === tx.transactionId)!.answer;
     },
   };
@@ -149,13 +169,13 @@ export async function aTestCharger(t: TestCsms, identity: string, opts: { connec
       if (m.action === 'RemoteStopTransaction' && stopWith && tx && !sim.refusesRemoteStop) {
         // Before the charger acts on the command (after its answer): the stop reads this register at this time.
         if (stopWith.meterStopWh !== null) sim.meterReading(tx.connectorId - 1, stopWith.meterStopWh);
-        sim.setClock(wallAt(tx.startedAt, stopWith.atS));
+        clockError ??= setClock(wallAt(tx.startedAt, stopWith.atS));
       }
     }
   };
 
   sim.scheduleConnect(performance.now());
-  await waitFor(() => sim.link(), 5000);
-  await waitFor(() => sim.connectors.every((_, i) => answered.some((a) => a.action === 'StatusNotification' && a.payload.connectorId === i + 1)), 5000);
+  await waitFor(() => sim.link());
+  await waitFor(() => sim.connectors.every((_, i) => answered.some((a) => a.action === 'StatusNotification' && a.payload.connectorId === i + 1)));
   return charger;
 }

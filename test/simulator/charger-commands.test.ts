@@ -56,7 +56,7 @@ describe('configuration keys', () => {
     // The template said one heartbeat an hour; after the change they come every second.
     const mark = h.sent.length;
     expect(await change('HeartbeatInterval', '1')).toEqual({ status: 'Accepted' });
-    await waitFor(() => h.since(mark).filter((c) => c.action === 'Heartbeat').length >= 2, 5000);
+    await waitFor(() => h.since(mark).filter((c) => c.action === 'Heartbeat').length >= 2);
   });
 });
 
@@ -64,7 +64,7 @@ describe('reboots', () => {
   it('after a power loss mid-session: BootNotification, then StopTransaction PowerLoss with the reading and time of the loss, then Available', async () => {
     const charger = await h.charger(`connectors: 1\npowerKw: 50\n${FAST}`);
     const txId = await h.startTransaction(charger);
-    await waitFor(() => (h.ctx.ledger.meters.get(txId)?.length ?? 0) >= 2, 5000);
+    await waitFor(() => (h.ctx.ledger.meters.get(txId)?.length ?? 0) >= 2);
     const mark = h.sent.length;
     charger.reboot(300, 'PowerLoss');
     const registerAtLoss = charger.connectors[0].registerWh;
@@ -89,7 +89,7 @@ describe('reboots', () => {
     const session = await waitFor(() => {
       const s = h.store().sessions.get(txId);
       return s?.status === 'completed' ? s : null;
-    }, 5000);
+    });
     expect(session).toMatchObject({ stopReason: 'PowerLoss', meterStop: payload.meterStop });
   });
 
@@ -120,7 +120,7 @@ describe('reboots', () => {
     expect(indexOf(after, 'StopTransaction')).toBeLessThan(indexOf(after, 'BootNotification'));
     expect(h.ctx.ledger.stops.get(soft)?.reason).toBe('SoftReset');
 
-    await waitFor(() => charger.connectors[0].status === 'Available', 5000);
+    await waitFor(() => charger.connectors[0].status === 'Available');
     const hard = await h.startTransaction(charger);
     mark = h.sent.length;
     expect(await h.command('reset', { chargePointId: charger.id, type: 'Hard' })).toEqual({ status: 'Accepted' });
@@ -145,7 +145,7 @@ describe('other Core commands', () => {
     expect(charger.freeConnector()).toBe(-1);
 
     expect(await h.command('unlock', { chargePointId: cp, connectorId: 1 })).toEqual({ status: 'Unlocked' });
-    await waitFor(() => !charger.charging, 5000);
+    await waitFor(() => !charger.charging);
     await waitFor(() => indexOf(h.since(mark), 'StatusNotification', (p) => p.connectorId === 1 && p.status === 'Unavailable') >= 0);
     let after = h.since(mark);
     expect(indexOf(after, 'StopTransaction', (p) => p.transactionId === txId && p.reason === 'UnlockCommand')).toBeGreaterThanOrEqual(0);

@@ -25,12 +25,12 @@ faults: { reconnect: { initial: 0.1s, max: 0.3s, jitter: 0 } }
 it('keeps the StopTransaction and the MeterValues sampled while the CSMS is away, and delivers them in order once it is back', async () => {
   const charger = await h.charger(TEMPLATE);
   const txId = await h.startTransaction(charger);
-  await waitFor(() => (h.ctx.ledger.meters.get(txId)?.length ?? 0) >= 2, 5000);
+  await waitFor(() => (h.ctx.ledger.meters.get(txId)?.length ?? 0) >= 2);
 
   await h.stopCsms();
-  await waitFor(() => charger.state !== 'online', 5000);
+  await waitFor(() => charger.state !== 'online');
   // The meter goes on sampling offline; the readings wait in the queue, then the driver unplugs.
-  await waitFor(() => charger.outbox.queue.filter((m) => m.action === 'MeterValues').length >= 3, 5000);
+  await waitFor(() => charger.outbox.queue.filter((m) => m.action === 'MeterValues').length >= 3);
   charger.stop(0, 'Local');
   const queued = charger.outbox.queue.map((m) => m.action);
   expect(queued.at(-1)).toBe('StopTransaction');
@@ -54,7 +54,7 @@ it('keeps the StopTransaction and the MeterValues sampled while the CSMS is away
   const session = await waitFor(() => {
     const s = h.store().sessions.get(txId);
     return s?.status === 'completed' ? s : null;
-  }, 5000);
+  });
   expect(session).toMatchObject({ meterStop: stop.meterStop, stopReason: 'Local' });
   const stored = new Set(h.store().sessions.meterSamples(txId, { limit: 1000, offset: 0 }).filter((s) => s.measurand === 'Energy.Active.Import.Register').map((s) => s.value));
   for (const wh of readings) expect(stored.has(wh)).toBe(true);

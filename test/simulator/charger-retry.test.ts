@@ -64,7 +64,7 @@ async function aCharger(endpoint: string, template: string): Promise<SimCharger>
   ctx = aSimContext(endpoint);
   charger = new SimCharger(0, 'RETRY-1', aTemplate(template), null, ctx, createFleetShared(ctx));
   charger.scheduleConnect(performance.now());
-  await waitFor(() => charger!.link(), 5000);
+  await waitFor(() => charger!.link());
   return charger;
 }
 
@@ -86,7 +86,7 @@ configuration: { TransactionMessageAttempts: 3, TransactionMessageRetryInterval:
   start(c);
   await waitFor(() => c.connectors[0].tx?.transactionId === 42);
   c.stop(0, 'Local');
-  await waitFor(() => !c.charging, 5000);
+  await waitFor(() => !c.charging);
 
   const stops = csms.of('StopTransaction');
   expect(stops).toHaveLength(3);
@@ -111,9 +111,9 @@ configuration: { TransactionMessageAttempts: 3, TransactionMessageRetryInterval:
 `);
   start(c);
   // While the StartTransaction waits for its retry, the meter samples and the driver unplugs.
-  await waitFor(() => csms.of('StartTransaction').length === 1 && c.outbox.queue.filter((m) => m.action === 'MeterValues').length >= 2, 5000);
+  await waitFor(() => csms.of('StartTransaction').length === 1 && c.outbox.queue.filter((m) => m.action === 'MeterValues').length >= 2);
   c.stop(0, 'Local');
-  await waitFor(() => !c.charging, 5000);
+  await waitFor(() => !c.charging);
 
   const starts = csms.of('StartTransaction');
   expect(starts).toHaveLength(2);

@@ -47,5 +47,5 @@ it('refuses RemoteStopTransaction when told to, and accepts it again after', asy
   expect(charger.running()).toEqual([0]);
   charger.refusesRemoteStop = false;
   expect(await h.command('remote-stop', { chargePointId: charger.id, transactionId })).toEqual({ status: 'Accepted' });
-  await waitFor(() => !charger.charging, 5000);
+  await waitFor(() => !charger.charging);
 });

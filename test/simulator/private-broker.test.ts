@@ -12,7 +12,7 @@ import { aScenario } from './helpers.ts';
 
 async function amqpAnswers(url: string): Promise<boolean> {
   try {
-    await (await connect(url, { timeout: 2000 })).close();
+    await (await connect(url, { timeout: 20_000 })).close();
     return true;
   } catch {
     return false;

@@ -23,7 +23,7 @@ describe('scheduler', () => {
     const now = performance.now();
     for (const [id, at] of [[1, 30], [2, 10], [3, 20], [4, 10]] as const) s.at(now + at, 0, { id }, 0);
     expect(s.size).toBe(4);
-    await vi.waitFor(() => expect(fired).toHaveLength(4));
+    await vi.waitFor(() => expect(fired).toHaveLength(4), { timeout: 30_000 });
     expect(fired).toEqual([2, 4, 3, 1]);
     s.clear();
   });

@@ -21,7 +21,7 @@ import { createRestClient } from '../../src/simulator/rest.ts';
 import type { ChargerTemplate } from '../../src/simulator/scenario/schema.ts';
 import { createScheduler } from '../../src/simulator/scheduler.ts';
 import { aChargePoint, aCustomer, waitFor } from '../helpers/csms.ts';
-import { aScenario } from './helpers.ts';
+import { aScenario, TEST_LOSS_DEADLINE_MS } from './helpers.ts';
 
 export interface SentCall {
   action: string;
@@ -59,7 +59,7 @@ let seq = 0;
 export function aSimContext(ocppUrl: string, httpUrl = 'http://127.0.0.1:0'): SimContext {
   const metrics = createMetrics();
   return {
-    metrics, expectations: createExpectations(metrics, 5000), ledger: createLedger(),
+    metrics, expectations: createExpectations(metrics, TEST_LOSS_DEADLINE_MS), ledger: createLedger(),
     scheduler: createScheduler<Actor>((e) => e.target.onTimer(e.kind, e.at, e.gen)),
     rest: createRestClient(httpUrl, metrics), random: createRandom(1),
     ocppUrl, httpUrl, realtime: 'polling', cmsUrl: null,
@@ -109,7 +109,7 @@ export async function startSimHarness(): Promise<SimHarness> {
       const charger = new SimCharger(chargers.length, id, tpl, null, ctx, shared);
       chargers.push(charger);
       charger.scheduleConnect(performance.now());
-      await waitFor(() => charger.link(), 5000);
+      await waitFor(() => charger.link());
       return charger;
     },
     async idTag() {
@@ -118,7 +118,7 @@ export async function startSimHarness(): Promise<SimHarness> {
     async startTransaction(charger, i = 0) {
       const tx = charger.claim(i, await harness.idTag());
       void charger.runStart(i, tx, 'app', performance.now());
-      return waitFor(() => tx.transactionId, 5000);
+      return waitFor(() => tx.transactionId);
     },
     async command(path, body) {
       if (!token) {

@@ -85,7 +85,7 @@ describe('LiveDashboard', () => {
     expect(r.lastFrame()).toContain('starting…');
     feed.push({ snapshot: aSnapshot({ elapsedS: 5 }), log: [], aborting: false });
     feed.push({ snapshot: aSnapshot({ elapsedS: 6, isolation: { leaks: 4 } }), log: ['engine: ramp-up done'], aborting: true });
-    await expect.poll(() => r.lastFrame()).toContain('leaks 4');
+    await expect.poll(() => r.lastFrame(), { timeout: 30_000 }).toContain('leaks 4');
     expect(r.lastFrame()).toContain('6s');
     expect(r.lastFrame()).toContain('engine: ramp-up done');
     expect(r.lastFrame()).toContain('Ctrl-C again to quit now');
@@ -97,7 +97,7 @@ describe('LiveDashboard', () => {
     const before = r.frames.length;
     for (let i = 0; i < 50; i++) feed.push({ snapshot: aSnapshot({ elapsedS: i }), log: [], aborting: false });
     // 50 pushes: one immediate render and one trailing one, which shows the last snapshot.
-    await vi.waitFor(() => expect(r.lastFrame()).toContain('49s'));
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('49s'), { timeout: 30_000 });
     expect(r.frames.length - before).toBeLessThanOrEqual(3);
   });
 });

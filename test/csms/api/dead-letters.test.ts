@@ -30,9 +30,12 @@ async function csms(dbPath: string): Promise<{ t: TestCsms; list: () => Promise<
   return { t, list, token };
 }
 
-/** The list once it holds something (the retries take a few turns), or what it holds after 5 s. */
+/**
+ * The list once it holds something (the retries take a few turns), or what it holds after 30 s: that
+ * deadline only reports a hang, within the test's timeout.
+ */
 async function listedOnce<T extends { total: number }>(list: () => Promise<T>): Promise<T> {
-  const end = Date.now() + 5000;
+  const end = Date.now() + 30_000;
   for (;;) {
     const got = await list();
     if (got.total > 0 || Date.now() > end) return got;

@@ -14,7 +14,7 @@ function anEvent(overrides: Partial<OcppEvent> = {}): OcppEvent {
   return { eventId: `ev-${seq}`, chargePointId: 'CP-1', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'connected', remoteAddress: null, reason: null, ...overrides } as OcppEvent;
 }
 
-const until = async (cond: () => boolean, ms = 2000) => {
+const until = async (cond: () => boolean, ms = 30_000) => {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out');

@@ -212,7 +212,7 @@ describe('holds with several sessions at once', () => {
     // The first may spend 3000 less what the second holds (1000): 2000.
     await waitFor(() => one.transaction);
     for (let kwh = 5; kwh <= 15; kwh += 5) await one.meter(kwh * 1000, 22_000, kwh * 60);
-    await waitFor(() => one.stopped, 5000);
+    await waitFor(() => one.stopped);
     await t.settle();
     expect(one.received.filter((r) => r.action === 'RemoteStopTransaction')).toHaveLength(1);
     expect(t.store.sessions.get(first.transactionId)).toMatchObject({ status: 'completed', costMinor: 1500 });

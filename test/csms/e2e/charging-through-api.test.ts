@@ -158,3 +158,14 @@ describe('a customer charges through the API', () => {
     expect(commandsSent('RemoteStartTransaction')).toHaveLength(1);
   });
 });
+
+describe('the test charger (test/helpers/sim-charger.ts)', () => {
+  it('refuses a reading at a time before one it already stamped, instead of stamping another', async () => {
+    const me = await aCustomer(t.store, { balance: 5000 });
+    await chargingSession(await login(t, me.email, PASSWORD));
+    await charger.meter(4000, 7200, 60);
+    await expect(charger.meter(5000, 7200, 30)).rejects.toThrow(/cannot stamp .* its clock only moves forward/);
+    // A later time is still stamped as asked.
+    await charger.meter(5000, 7200, 90);
+  });
+});

@@ -1,5 +1,7 @@
+import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aChargePoint, login, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
+import { deleteNamespace, describeRabbit, RABBIT_URL, uniqueNamespace } from '../../helpers/rabbit.ts';
 import { bootRawPeer, openRawPeer, type RawPeer } from '../../../src/simulator/raw-peer.ts';
 
 const LIMIT = 20;
@@ -89,5 +91,39 @@ describe('gateway: one flooding connection cannot hurt the others', () => {
     expect(rows.some((r) => JSON.stringify(r.payload).includes('rate limit exceeded'))).toBe(false);
     expect(c.ws.readyState).toBe(c.ws.OPEN);
     c.close();
+  });
+});
+
+describeRabbit('gateway flood, end to end over RabbitMQ and Socket.io', () => {
+  let ns: string;
+  let t: TestCsms;
+  let socket: Socket | null = null;
+  beforeEach(async () => {
+    ns = uniqueNamespace();
+    t = await startCsms({ enableRabbitmq: true, rabbitmqNamespace: ns, ocppRateLimitPerSecond: LIMIT, ocppRateLimitCloseAfterS: CLOSE_AFTER_S });
+    aChargePoint(t.store, { id: 'CP-FLOOD' });
+  });
+  afterEach(async () => {
+    socket?.close();
+    await t.close();
+    await deleteNamespace(RABBIT_URL, ns);
+  });
+
+  it('an admin watching the points hears the flooder go offline, and why', async () => {
+    const token = await login(t, 'admin@ev-csms.local', 'admin-password');
+    const received: { type: string; data: { chargePointId?: string; online?: boolean; reason?: string } }[] = [];
+    socket = io(t.info.httpUrl, { auth: { token }, transports: ['websocket'], reconnection: false });
+    socket.on('notification', (n: (typeof received)[number]) => received.push(n));
+    await new Promise<void>((resolve, reject) => {
+      socket!.once('connect', () => resolve());
+      socket!.once('connect_error', reject);
+    });
+    expect(await socket.emitWithAck('join-room', 'cms:points')).toMatchObject({ ok: true });
+
+    const flooder = await bootRawPeer(t.info.ocppUrl, 'CP-FLOOD');
+    expect((await flood(flooder, (i) => `[2,"c${i}","Heartbeat",{}]`)).code).toBe(1008);
+
+    const offline = await waitFor(() => received.find((n) => n.type === 'charger.status' && n.data.chargePointId === 'CP-FLOOD' && n.data.online === false));
+    expect(offline.data.reason).toMatch(REASON);
   });
 });

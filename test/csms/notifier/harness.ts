@@ -91,7 +91,7 @@ function recorder(socket: Socket): Client {
   return {
     socket,
     got,
-    receive(id, timeoutMs = 2000) {
+    receive(id, timeoutMs = 30_000) {
       const seen = got.find((n) => n.id === id);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {

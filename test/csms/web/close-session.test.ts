@@ -26,7 +26,7 @@ describeBrowser('closing a session by hand in the CMS', () => {
     const charger = f.chargers.B;
     const start = await f.t.api('/api/user/charging/start', { token, body: { chargePointId: f.ids.B, connectorId: 1 } });
     expect(start.status).toBe(202);
-    const tx = await waitFor(() => charger.transaction, 5000);
+    const tx = await waitFor(() => charger.transaction);
     await charger.meter(tx.meterStartWh + 2000, 7000, 60);
     await f.t.settle();
     charger.sim.refusesRemoteStop = true;
@@ -41,7 +41,7 @@ describeBrowser('closing a session by hand in the CMS', () => {
     page.once('dialog', (dialog) => void dialog.accept('charger refuses to stop'));
     await page.click(close);
     await page.waitForSelector('[data-toast=success] >> text=closed');
-    await waitFor(() => f.t.store.sessions.get(tx.transactionId)!.status === 'completed', 5000);
+    await waitFor(() => f.t.store.sessions.get(tx.transactionId)!.status === 'completed');
     const session = f.t.store.sessions.get(tx.transactionId)!;
     expect(session).toMatchObject({ closedBy: 'admin', energyWh: 2000, closeNote: `charger refuses to stop (closed by ${ADMIN.email})` });
     expect(f.t.store.wallet.list(f.bob.id).filter((e) => e.kind === 'charge').map((e) => e.amountMinor)).toEqual([-session.costMinor]);
@@ -59,7 +59,7 @@ describeBrowser('closing a session by hand in the CMS', () => {
     const charger = f.chargers.A;
     const start = await f.t.api('/api/user/charging/start', { token, body: { chargePointId: f.ids.A, connectorId: 2 } });
     expect(start.status).toBe(202);
-    const tx = await waitFor(() => charger.transaction, 5000);
+    const tx = await waitFor(() => charger.transaction);
     await f.t.settle();
     const old = new Date(Date.now() - 10 * 60_000).toISOString();
     f.t.store.transaction(() => {

@@ -74,12 +74,12 @@ export async function aCompletedSession(f: WebFixture, email: string, which: 'A'
   const charger = f.chargers[which];
   const start = await f.t.api('/api/user/charging/start', { token, body: { chargePointId: f.ids[which], connectorId } });
   if (start.status !== 202) throw new Error(`start: ${start.status} ${await start.text()}`);
-  const tx = await waitFor(() => charger.transaction, 5000);
+  const tx = await waitFor(() => charger.transaction);
   await charger.meter(tx.meterStartWh + addWh, 11_000, 900);
   charger.stopWith = { meterStopWh: tx.meterStartWh + addWh, atS: 1200 };
   const stop = await f.t.api('/api/user/charging/stop', { token, body: { sessionId: tx.transactionId } });
   if (stop.status !== 202) throw new Error(`stop: ${stop.status} ${await stop.text()}`);
-  await waitFor(() => charger.stopped?.transactionId === tx.transactionId, 5000);
+  await waitFor(() => charger.stopped?.transactionId === tx.transactionId);
   await f.t.settle();
   return tx.transactionId;
 }

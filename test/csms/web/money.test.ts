@@ -53,7 +53,7 @@ describeBrowser('what a charge point costs, on every page', () => {
     // Charging there costs nothing: not the default tariff, not a session fee.
     const token = await login(f.t, f.alice.email, PASSWORD);
     expect((await f.t.api('/api/user/charging/start', { token, body: { chargePointId: FREE, connectorId: 1 } })).status).toBe(202);
-    const tx = await waitFor(() => free.transaction, 5000);
+    const tx = await waitFor(() => free.transaction);
     await free.meter(8000, 11_000, 600);
     await f.t.settle();
     await app.goto(`${f.base}/app/#/session`);
@@ -75,7 +75,7 @@ describeBrowser('what a charge point costs, on every page', () => {
     const charger = f.chargers.A;
     const token = await login(f.t, f.alice.email, PASSWORD);
     expect((await f.t.api('/api/user/charging/start', { token, body: { chargePointId: f.ids.A, connectorId: 1 } })).status).toBe(202);
-    const tx = await waitFor(() => charger.transaction, 5000);
+    const tx = await waitFor(() => charger.transaction);
     // 10 kWh at 0.35 + 0.50 fee = 4.00 of the 50.00 in the wallet.
     await charger.meter(tx.meterStartWh + 10_000, 11_000, 600);
     await f.t.settle();

@@ -40,10 +40,11 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
       await alice.page.waitForSelector('[data-connection=live]');
       await alice.page.click('[data-testid=start-1]:not([disabled])');
       await alice.page.waitForSelector('[data-testid=active-session]');
-      await waitFor(() => f.chargers.A.transaction, 5000);
+      await waitFor(() => f.chargers.A.transaction);
       await alice.page.waitForSelector('[data-toast=success] >> text=Charging started');
-      await waitFor(() => alice.requests.some((r) => r.includes('/meter-values')), 3000);
-      await alice.page.waitForTimeout(500);
+      await waitFor(() => alice.requests.some((r) => r.includes('/meter-values')));
+      // The page's initial fetches are done before the log is cleared: what follows must be pushed.
+      await alice.apiIdle();
       alice.resetRequests();
 
       // Pushed, not fetched (apiGets below stays empty); how fast is bench/realtime.ts's question, and the
@@ -54,7 +55,7 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
       const [session] = ((await (await f.t.api('/api/user/sessions/active', { token })).json()) as { items: { costMinor: number; id: number }[] }).items;
       expect(session.costMinor).toBeGreaterThan(0);
       await alice.page.waitForFunction((cost) => document.querySelector('[data-testid=session-cost] .stat-value')?.textContent === cost, euro(session.costMinor), { timeout: 10_000 });
-      await expect.poll(() => alice.page.textContent('[data-testid=session-power] .stat-value')).toBe('7.4 kW');
+      await expect.poll(() => alice.page.textContent('[data-testid=session-power] .stat-value'), { timeout: 30_000 }).toBe('7.4 kW');
 
       // A second reading moves the chart on; still nothing fetched, no timer running.
       await f.chargers.A.meter(123_000, 7200, 120);
@@ -80,11 +81,11 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
 
       // Stop: the session page shows the final figures, the dashboard's balance drops, Bob's does not.
       await alice.page.click('[data-testid=stop]');
-      await alice.page.waitForSelector('[data-testid=completed-session]', { timeout: 5000 });
+      await alice.page.waitForSelector('[data-testid=completed-session]', { timeout: 30_000 });
       await alice.page.waitForSelector('[data-toast=info] >> text=Charging stopped');
       const completed = ((await (await f.t.api(`/api/user/sessions/${session.id}`, { token })).json()) as { costMinor: number });
       expect(await alice.page.textContent('[data-testid=final-cost] .stat-value')).toBe(euro(completed.costMinor));
-      await aliceDash.waitForFunction((b) => document.querySelector('[data-testid=balance] .stat-value')?.textContent === b, euro(5000 - completed.costMinor), { timeout: 2000 });
+      await aliceDash.waitForFunction((b) => document.querySelector('[data-testid=balance] .stat-value')?.textContent === b, euro(5000 - completed.costMinor), { timeout: 30_000 });
       expect(await aliceDash.textContent('[data-testid=live-feed]')).toContain('Charging stopped');
       await bob.page.waitForTimeout(500);
       expect(await bob.page.textContent('[data-testid=balance] .stat-value')).toBe(euro(3000));
@@ -96,7 +97,7 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
     it('the CMS point detail shows new meter values, a new OCPP message and the status change live', { timeout: 90_000 }, async () => {
       const token = await login(f.t, f.bob.email, PASSWORD);
       expect((await f.t.api('/api/user/charging/start', { token, body: { chargePointId: f.ids.B, connectorId: 2 } })).status).toBe(202);
-      await waitFor(() => f.chargers.B.transaction, 5000);
+      await waitFor(() => f.chargers.B.transaction);
       await f.chargers.B.meter(2_000, 11_000, 60);
 
       const admin = await open('admin', ADMIN.email, ADMIN.password, `/cms/#/points/${f.ids.B}`);
@@ -105,7 +106,7 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
       await admin.page.waitForSelector('[data-testid=point-session]');
       await admin.page.waitForSelector('[data-testid=log-row]');
       const rowsBefore = await admin.page.locator('[data-testid=log-row][data-action=StatusNotification]').count();
-      await admin.page.waitForTimeout(300);
+      await admin.apiIdle();
       admin.resetRequests();
 
       await f.chargers.B.conn.call('StatusNotification', aStatusNotification({ connectorId: 1, status: 'Faulted', errorCode: 'GroundFailure', timestamp: new Date().toISOString() }));
@@ -136,7 +137,7 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
       await f.t.settle();
       admin.resetRequests();
       f.chargers.B.conn.close();
-      await admin.page.waitForSelector('[data-testid=point-online] [data-status=offline]', { timeout: 3000 });
+      await admin.page.waitForSelector('[data-testid=point-online] [data-status=offline]', { timeout: 30_000 });
       // The command audit may still refetch for the Reset's command.result (it can arrive after the
       // page's own reload); the point itself must not have been fetched again.
       expect(apiGets(admin).filter((line) => !line.includes('/commands?'))).toEqual([]);
@@ -149,13 +150,13 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
 
       // Drop every Socket.io connection, as a network blip would, and change the charger while deaf.
       expect(f.t.csms.dropRealtimeClients()).toBeGreaterThan(0);
-      await admin.page.waitForSelector('[data-connection=reconnecting]', { timeout: 2000 });
+      await admin.page.waitForSelector('[data-connection=reconnecting]', { timeout: 30_000 });
       admin.resetRequests();
       await f.chargers.A.conn.call('StatusNotification', aStatusNotification({ connectorId: 2, status: 'Unavailable', timestamp: new Date().toISOString() }));
-      await waitFor(() => f.t.store.chargePoints.connectors(f.ids.A).find((c) => c.connectorId === 2)?.status === 'Unavailable', 3000);
+      await waitFor(() => f.t.store.chargePoints.connectors(f.ids.A).find((c) => c.connectorId === 2)?.status === 'Unavailable');
 
-      await admin.page.waitForSelector('[data-connection=live]', { timeout: 5000 });
-      await admin.page.waitForSelector('[data-testid=connector-2] [data-status=Unavailable]', { timeout: 3000 });
+      await admin.page.waitForSelector('[data-connection=live]', { timeout: 30_000 });
+      await admin.page.waitForSelector('[data-testid=connector-2] [data-status=Unavailable]', { timeout: 30_000 });
       expect(admin.requests).toContain(`GET /api/cms/points/${f.ids.A}`);
     });
   });

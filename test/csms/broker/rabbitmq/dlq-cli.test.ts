@@ -36,7 +36,7 @@ describeRabbit('ev-csms dlq', () => {
     });
     await broker.start();
     for (const e of dead) broker.publishEvent(e);
-    await until(() => broker.stats().consume.deadLettered === 2, 5000, 'two dead letters');
+    await until(() => broker.stats().consume.deadLettered === 2, 30_000, 'two dead letters');
     return { broker, dead, processed, heal: () => (failing = false) };
   }
 
@@ -71,7 +71,7 @@ describeRabbit('ev-csms dlq', () => {
     const lines: string[] = [];
     expect(await runDlqReplay({ url: RABBIT_URL, namespace: ns }, { yes: true }, (l) => lines.push(l))).toBe(2);
     expect(lines).toEqual([`Replayed 2 dead letters to ${ns}.ocpp.events.`]);
-    await until(() => dead.every((e) => processed.includes(e.eventId)), 5000, 'the replayed events');
+    await until(() => dead.every((e) => processed.includes(e.eventId)), 30_000, 'the replayed events');
     const after: string[] = [];
     await runDlqList({ url: RABBIT_URL, namespace: ns }, {}, (l) => after.push(l));
     expect(after).toEqual([`No dead letters in ${ns}.ocpp.dead.`]);

@@ -57,7 +57,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     await publisher.start();
     const events = Array.from({ length: 300 }, () => anEvent());
     for (const e of events) publisher.publishEvent(e);
-    await until(async () => (await depth(topology(ns).queues.events)) === 300, 5000, 'the queued events');
+    await until(async () => (await depth(topology(ns).queues.events)) === 300, 30_000, 'the queued events');
 
     const broker = aRabbitBroker(ns, { prefetch: 100 });
     const committed: string[] = [];
@@ -127,7 +127,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     const others = Array.from({ length: 20 }, () => anEvent());
     for (const e of others) broker.publishEvent(e);
 
-    await until(() => broker.stats().consume.deadLettered === 1, 5000, 'the dead letter');
+    await until(() => broker.stats().consume.deadLettered === 1, 30_000, 'the dead letter');
     expect(done).toEqual(others.map((e) => e.eventId));
     expect(tries.map((t) => t.attempts)).toEqual([0, 1, 2]);
     expect(tries.map((t) => t.redelivered)).toEqual([false, true, true]);
@@ -145,7 +145,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
 
     healed = true;
     expect(await broker.replayDeadLetters()).toBe(1);
-    await until(() => done.includes(poison.eventId), 5000, 'the replayed event');
+    await until(() => done.includes(poison.eventId), 30_000, 'the replayed event');
     expect(await broker.deadLetters()).toEqual([]);
     expect(tries).toHaveLength(3);
   });
@@ -163,7 +163,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     });
     const events = Array.from({ length: 5 }, () => anEvent());
     for (const e of events) broker.publishEvent(e);
-    await until(() => broker.stats().consume.acked === 5, 5000, 'all acked');
+    await until(() => broker.stats().consume.acked === 5, 30_000, 'all acked');
     const firstBatch = [...attempts.values()].filter((a) => a.length === 2);
     expect(firstBatch.length).toBeGreaterThan(0);
     for (const a of firstBatch) expect(a).toEqual([0, 1]);
@@ -184,7 +184,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     });
     const e = anEvent();
     broker.publishEvent(e);
-    await until(() => good.includes(e.eventId) && broker.stats().consume.deadLettered === 1, 5000, 'the good event and the dead letter');
+    await until(() => good.includes(e.eventId) && broker.stats().consume.deadLettered === 1, 30_000, 'the good event and the dead letter');
     const [letter] = await broker.deadLetters();
     expect(letter!.event).toMatchObject({ kind: 'invalid', raw: '{not json' });
     expect(letter!.error).toMatch(/JSON/);
@@ -199,7 +199,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     await withRawChannel((ch) => ch.deleteQueue(t.queues.events));
     const events = Array.from({ length: 3 }, () => anEvent());
     for (const e of events) broker.publishEvent(e);
-    await until(() => broker.stats().returned >= 3, 5000, 'the returns');
+    await until(() => broker.stats().returned >= 3, 30_000, 'the returns');
     expect(broker.stats().publish.refused).toBeGreaterThanOrEqual(3);
     await until(async () => (await depth(t.queues.events)) === 3 && broker.store.outbox.count() === 0, 10_000, 'the relayed events');
     const got: string[] = [];
@@ -207,7 +207,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
       got.push(...batch.map((d) => d.body.eventId));
       return { failed: [] };
     });
-    await until(() => got.length === 3, 5000, 'the events');
+    await until(() => got.length === 3, 30_000, 'the events');
     expect(got).toEqual(events.map((e) => e.eventId));
   });
 
@@ -235,7 +235,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     broker.publishAudit('command.sent.Reset', { chargePointId: 'CP-1', type: 'Soft' });
     broker.publishAudit('cms.station.created', { id: 7 });
     const t = topology(ns);
-    await until(async () => (await depth(t.queues.audit)) === 2, 5000, 'the audit entries');
+    await until(async () => (await depth(t.queues.audit)) === 2, 30_000, 'the audit entries');
     const msgs = await withRawChannel(async (ch) => {
       const out = [];
       for (let m = await ch.get(t.queues.audit, { noAck: true }); m; m = await ch.get(t.queues.audit, { noAck: true })) out.push(m);
@@ -258,6 +258,6 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     await relief;
     expect(broker.stats().unconfirmed).toBeLessThan(10);
     // Nobody consumes: the queue depth shows in the backlog.
-    await until(() => broker.backlog() === 200, 3000, 'backlog from the queue depth');
+    await until(() => broker.backlog() === 200, 30_000, 'backlog from the queue depth');
   });
 });

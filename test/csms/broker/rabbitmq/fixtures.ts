@@ -14,7 +14,7 @@ export function anEvent(overrides: Partial<OcppEvent> = {}): OcppEvent {
 }
 
 /** Resolves with the first truthy value of `fn`, polling every 10 ms. */
-export async function until<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 5000, what = 'condition'): Promise<T> {
+export async function until<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 30_000, what = 'condition'): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

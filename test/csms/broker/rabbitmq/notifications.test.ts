@@ -31,7 +31,7 @@ describeRabbit('rabbitmq broker: notifications and reconnects', () => {
       notify('dashboard.stats', { stations: 1 }, at()),
     ];
     for (const n of sent) a.publishNotification(n);
-    await until(() => got.a.length === 3 && got.b.length === 3, 5000, 'notifications on both nodes');
+    await until(() => got.a.length === 3 && got.b.length === 3, 30_000, 'notifications on both nodes');
     expect(got.a).toEqual(sent);
     expect(got.b).toEqual(sent);
   });
@@ -60,7 +60,7 @@ describeRabbit('rabbitmq broker: notifications and reconnects', () => {
     expect(killConnection(`ev-csms/node-${ns}`)).toBe(1);
     const during = Array.from({ length: 200 }, () => anEvent());
     for (const e of during) broker.publishEvent(e);
-    await until(() => !broker.health().ok || broker.stats().consume.delivered > 0, 5000, 'the loss or the events');
+    await until(() => !broker.health().ok || broker.stats().consume.delivered > 0, 30_000, 'the loss or the events');
     await until(() => broker.health().ok, 10_000, 'the reconnect');
     const after = anEvent();
     broker.publishEvent(after);
