@@ -17,7 +17,9 @@ export async function rampDown(run: RunState): Promise<void> {
   // charger that is offline now reconnects (with its backoff) and sends the stop then. Halfway, what
   // is still open and not asked to stop is stopped at the charger (the driver unplugs).
   // A dead CSMS answers nothing: no point waiting for it.
-  const budget = run.targetFailed ? 0 : Math.min(15_000, scenario.notifications.lossDeadline + 5000);
+  // At least 15 s (a charger that went offline comes back with its backoff); longer when the scenario
+  // gives notifications longer. The loop ends as soon as nothing is open, so only a real problem waits.
+  const budget = run.targetFailed ? 0 : Math.max(15_000, scenario.notifications.lossDeadline + 5000);
   const since = performance.now();
   const open = (): SimCharger[] => chargers.filter((ch) => ch.charging && ch.state !== 'closed');
   let unplugged = false;

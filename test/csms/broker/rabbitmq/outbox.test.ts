@@ -24,7 +24,7 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
       for (const e of events) expect(() => down.publishEvent(e)).not.toThrow();
       down.publishAudit('command.sent.Reset', { chargePointId: 'CP-1' });
       expect(down.pressure()).toBeNull();
-      await until(() => store.outbox.count('node-1') === 301, 2000, 'the outbox rows');
+      await until(() => store.outbox.count('node-1') === 301, 30_000, 'the outbox rows');
       expect(down.health()).toEqual({ ok: false, detail: 'degraded: broker unreachable, 301 in outbox' });
       expect(down.backlog()).toBe(301);
       expect(down.stats().connected).toBe(false);
@@ -43,12 +43,12 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
       // New events wait behind the relayed ones.
       const later = anEvent();
       up.publishEvent(later);
-      await until(() => got.length === 301, 10_000, 'the relayed events');
+      await until(() => got.length === 301, 30_000, 'the relayed events');
       expect(got).toEqual([...events, later].map((e) => e.eventId));
       expect(store.outbox.count('node-1')).toBe(0);
       expect(store.outbox.count('node-2')).toBe(1);
       expect(up.health()).toEqual({ ok: true, detail: 'rabbitmq' });
-      await until(async () => (await depth(topology(ns).queues.audit)) === 1, 3000, 'the audit entry');
+      await until(async () => (await depth(topology(ns).queues.audit)) === 1, 30_000, 'the audit entry');
     } finally {
       await closeTestBrokers();
       store.close();
@@ -78,10 +78,10 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
         return { failed: [] };
       });
       await after.start();
-      await until(() => got.length === 51, 10_000, 'the adopted rows');
+      await until(() => got.length === 51, 30_000, 'the adopted rows');
       expect(new Set(got)).toEqual(new Set([...parked, crashed].map((e) => e.eventId)));
       // A row goes once the broker confirmed it, which can come a moment after a consumer got it.
-      await until(() => store.outbox.count() === 0, 10_000, 'the relayed rows deleted');
+      await until(() => store.outbox.count() === 0, 30_000, 'the relayed rows deleted');
       expect(after.stats().publish.adopted).toBe(51);
     } finally {
       await closeTestBrokers();
@@ -97,7 +97,7 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
       const stuck = aRabbitBroker(ns, { url: CLOSED_PORT, nodeId: 'node-frozen', store, clock: frozen });
       await stuck.start();
       for (let i = 0; i < 20; i++) stuck.publishEvent(anEvent());
-      await until(() => store.outbox.count('node-frozen') === 20, 2000, 'the outbox rows');
+      await until(() => store.outbox.count('node-frozen') === 20, 30_000, 'the outbox rows');
 
       // start() has taken over the rows of every node it found gone before it resolves.
       const other = aRabbitBroker(ns, { nodeId: 'node-other', store, goneAfterMs: 5000 });
