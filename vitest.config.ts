@@ -58,12 +58,12 @@ export default defineConfig({
       include: ['src/**/*.{ts,tsx}'],
       reporter: ['text-summary', 'json-summary', 'html'],
       reportsDirectory: 'coverage',
-      // Floors for the code every charger depends on, a few points under what its own tests and the
-      // e2e, gateway and API tests measured (README, "Coverage"): the full suite measures at least that.
+      // Floors for the code every charger depends on, about five points under what the full suite
+      // measured on a loaded machine (README, "Coverage"), so only a real drop fails the run.
       thresholds: {
         'src/ocpp/**': { lines: 95, statements: 95, functions: 95, branches: 88 },
-        'src/csms/domain/**': { lines: 90, statements: 88, functions: 90, branches: 82 },
-        'src/csms/processor/**': { lines: 88, statements: 82, functions: 85, branches: 72 },
+        'src/csms/domain/**': { lines: 93, statements: 90, functions: 93, branches: 85 },
+        'src/csms/processor/**': { lines: 95, statements: 90, functions: 89, branches: 85 },
       },
     },
   },
