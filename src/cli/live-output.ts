@@ -4,7 +4,7 @@
  */
 import { render, type Instance } from 'ink';
 import { createElement } from 'react';
-import { formatProgressLine } from '../simulator/report/index.ts';
+import { createRateWindow, formatProgressLine } from '../simulator/report/index.ts';
 import type { MetricsSnapshot } from '../simulator/types.ts';
 import { Dashboard } from './views/Dashboard.tsx';
 import { LiveDashboard, type LiveState } from './views/LiveDashboard.tsx';
@@ -68,23 +68,25 @@ function lineOutput(opts: LiveOutputOptions): LiveOutput {
   let printedSlot = 0;
   let last: MetricsSnapshot | null = null;
   let lastPrinted: MetricsSnapshot | null = null;
+  const rates = createRateWindow();
   const logStream = opts.logStream ?? opts.stream;
   return {
     mode: 'lines',
     snapshot(s) {
       last = s;
+      rates.add(s);
       const slot = Math.floor(s.elapsedS / PROGRESS_EVERY_S);
       if (slot > printedSlot) {
         printedSlot = slot;
         lastPrinted = s;
-        opts.stream.write(`${formatProgressLine(s)}\n`);
+        opts.stream.write(`${formatProgressLine(s, rates.take())}\n`);
       }
     },
     log: (line) => logStream.write(`${line}\n`),
     aborting: () => logStream.write('stopping: finishing the run and writing reports (Ctrl-C again to quit now)\n'),
     close() {
       // The last state, unless it was just printed.
-      if (last && last !== lastPrinted) opts.stream.write(`${formatProgressLine(last)}\n`);
+      if (last && last !== lastPrinted) opts.stream.write(`${formatProgressLine(last, rates.take())}\n`);
     },
   };
 }

@@ -1,5 +1,5 @@
 /** Outputs of a run: the progress line, the terminal summary and the report files. All pure but writeReports. */
-export { formatProgressLine } from './progress.ts';
+export { createRateWindow, formatProgressLine } from './progress.ts';
 export { renderSummary } from './summary.ts';
 export { renderJunit } from './junit.ts';
 export { renderHtml } from './html.ts';

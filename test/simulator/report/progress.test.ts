@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatProgressLine } from '../../../src/simulator/report/index.ts';
+import { createRateWindow, formatProgressLine } from '../../../src/simulator/report/index.ts';
 import { aLatency, aSnapshot, aThreshold } from './builders.ts';
 
 describe('formatProgressLine', () => {
@@ -36,5 +36,18 @@ describe('formatProgressLine', () => {
   it('falls back to the slowest OCPP action when nothing was notified', () => {
     const line = formatProgressLine({ ...aSnapshot(), latency: { 'ocpp.Heartbeat': aLatency({ p99: 3 }), 'ocpp.StartTransaction': aLatency({ p99: 80 }) } });
     expect(line).toContain('ocpp.StartTransaction p99 80ms');
+  });
+});
+
+describe('createRateWindow', () => {
+  it('shows the mean rate since the previous line, so traffic in bursts is not read as 0/s', () => {
+    const window = createRateWindow();
+    // MeterValues every 5 s in step: one busy second in five.
+    for (const busy of [0, 0, 0, 0, 40, 0, 0, 0, 0, 40]) window.add(aSnapshot({ rates: { ocppSent: busy / 2, ocppReceived: busy / 2, restRequests: 2 } }));
+    const quietLast = aSnapshot({ rates: { ocppSent: 0, ocppReceived: 0, restRequests: 2 } });
+    expect(formatProgressLine(quietLast)).toContain('ocpp 0.0/s');
+    expect(formatProgressLine(quietLast, window.take())).toContain('ocpp 8.0/s  rest 2.0/s');
+    // A new window after each line.
+    expect(window.take()).toEqual({ ocpp: 0, rest: 0 });
   });
 });
