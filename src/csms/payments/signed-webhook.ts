@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CsmsError } from '../domain/errors.ts';
-import type { Checkout, CheckoutRequest, Clock, PaymentEvent, PaymentProvider, PaymentStatus } from '../domain/ports.ts';
+import { systemClock, type Checkout, type CheckoutRequest, type Clock, type PaymentEvent, type PaymentProvider, type PaymentStatus } from '../domain/ports.ts';
 
 export const SIGNATURE_HEADER = 'payment-signature';
 const STATUSES: readonly PaymentStatus[] = ['paid', 'pending', 'failed', 'canceled'];
@@ -83,7 +83,7 @@ function readEvent(raw: string): PaymentEvent {
 
 /** The generic signed-webhook provider. */
 export function createSignedWebhookProvider(opts: SignedWebhookOptions): PaymentProvider {
-  const clock = opts.clock ?? { now: () => new Date() };
+  const clock = opts.clock ?? systemClock;
   const unixNow = () => Math.floor(clock.now().getTime() / 1000);
 
   return {
