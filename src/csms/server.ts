@@ -23,9 +23,9 @@ import { createGateway, type Gateway, type GatewayStats } from './gateway/gatewa
 import type { Notifier, NotifierStats } from './notifier/notifier.ts';
 import { paymentProviderFor } from './payments/index.ts';
 import { createProcessor, type Processor, type ProcessorStats } from './processor/processor.ts';
-import { startCheckpointer, type Checkpointer } from './store/checkpointer.ts';
+import { startCheckpointer, type Checkpointer } from './store/sqlite/checkpointer.ts';
 import { createSqliteStore, type SqliteStore } from './store/index.ts';
-import { isMemory } from './store/sqlite-store.ts';
+import { isMemory } from './store/sqlite/sqlite-store.ts';
 import { loadWebAssets } from './web/build.ts';
 
 export interface CsmsInfo {

@@ -12,7 +12,7 @@ import { hashAuthKey, hashPassword } from '../../src/csms/domain/secrets.ts';
 import type { ChargePointInput, TariffInput } from '../../src/csms/domain/ports.ts';
 import { createCsms, type Csms, type CsmsInfo, type CsmsOptions } from '../../src/csms/server.ts';
 import { createSqliteStore, type SqliteStore } from '../../src/csms/store/index.ts';
-import { isMemory } from '../../src/csms/store/sqlite-store.ts';
+import { isMemory } from '../../src/csms/store/sqlite/sqlite-store.ts';
 
 export interface TestCsms {
   csms: Csms;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { utcMidnight } from '../../../src/csms/store/dashboard.ts';
+import { utcMidnight } from '../../../src/csms/store/sqlite/dashboard.ts';
 import type { SqliteStore } from '../../../src/csms/store/index.ts';
 import { aChargePoint, aNewSession, aStation, aUser } from '../builders.ts';
 import { memoryStore } from './fixtures.ts';

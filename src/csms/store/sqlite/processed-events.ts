@@ -1,5 +1,5 @@
 /** Ids of broker events already applied: the at-least-once broker's deduplication table. */
-import type { ProcessedEventRepo } from '../domain/ports.ts';
+import type { ProcessedEventRepo } from '../../domain/ports.ts';
 import type { RepoContext } from './sql-helpers.ts';
 
 /** The SQLite ProcessedEventRepo; claim it in the same transaction as the event's effects. */

@@ -1,7 +1,7 @@
 /** Charge points (keyed by their OCPP identity) and their connectors. */
-import { CsmsError } from '../domain/errors.ts';
-import type { BootInfo, ChargePointInput, ChargePointRepo } from '../domain/ports.ts';
-import type { ChargePoint, Connector, RegistrationStatus } from '../domain/types.ts';
+import { CsmsError } from '../../domain/errors.ts';
+import type { BootInfo, ChargePointInput, ChargePointRepo } from '../../domain/ports.ts';
+import type { ChargePoint, Connector, RegistrationStatus } from '../../domain/types.ts';
 import { constraintFailure, createStatementCache, pageParams, toBit, type RepoContext } from './sql-helpers.ts';
 
 interface ChargePointRow {

@@ -1,6 +1,6 @@
 /** The counts behind the CMS dashboard, in two statements. */
 import type { Database } from 'better-sqlite3';
-import type { DashboardStats } from '../domain/ports.ts';
+import type { DashboardStats } from '../../domain/ports.ts';
 
 type Totals = Omit<DashboardStats, 'connectorsByStatus'>;
 

@@ -1,5 +1,5 @@
 /** Wallet holds: what running sessions reserve of their customer's wallet, released once at the stop. */
-import type { HoldRepo, WalletHold } from '../domain/ports.ts';
+import type { HoldRepo, WalletHold } from '../../domain/ports.ts';
 import type { RepoContext } from './sql-helpers.ts';
 
 interface HoldRow {

@@ -1,6 +1,6 @@
 /** The OCPP message log: every frame in and out, per charge point, pruned to a fixed depth. */
-import type { MessageLogRepo } from '../domain/ports.ts';
-import type { Direction, OcppMessageLogEntry } from '../domain/types.ts';
+import type { MessageLogRepo } from '../../domain/ports.ts';
+import type { Direction, OcppMessageLogEntry } from '../../domain/types.ts';
 import { fromJson, toJson, type RepoContext } from './sql-helpers.ts';
 
 interface MessageRow {

@@ -6,8 +6,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { CsmsError } from '../domain/errors.ts';
-import type { Store } from '../domain/ports.ts';
+import { CsmsError } from '../../domain/errors.ts';
+import type { Store } from '../../domain/ports.ts';
 import { createChargePointRepo } from './charge-points.ts';
 import { createCommandRepo } from './commands.ts';
 import { createDashboardStats } from './dashboard.ts';

@@ -1,7 +1,7 @@
 /** The wallet ledger: append-only entries in integer minor units; the balance is their sum. */
-import { CsmsError } from '../domain/errors.ts';
-import type { WalletRepo } from '../domain/ports.ts';
-import type { WalletEntry, WalletEntryKind } from '../domain/types.ts';
+import { CsmsError } from '../../domain/errors.ts';
+import type { WalletRepo } from '../../domain/ports.ts';
+import type { WalletEntry, WalletEntryKind } from '../../domain/types.ts';
 import { constraintFailure, pageParams, type RepoContext } from './sql-helpers.ts';
 
 interface WalletRow {

@@ -3,7 +3,7 @@
  * JSON columns, and recognising SQLite constraint failures so they become CsmsErrors.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { Page } from '../domain/ports.ts';
+import type { Page } from '../../domain/ports.ts';
 
 /** What each repository gets besides the connection. */
 export interface RepoContext {

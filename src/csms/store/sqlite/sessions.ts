@@ -1,6 +1,6 @@
 /** Charging sessions (id = OCPP transactionId) and the meter samples recorded for them. */
-import type { NewSession, Page, SessionFilter, SessionRepo } from '../domain/ports.ts';
-import type { ClosedBy, MeterSample, Session, SessionStatus } from '../domain/types.ts';
+import type { NewSession, Page, SessionFilter, SessionRepo } from '../../domain/ports.ts';
+import type { ClosedBy, MeterSample, Session, SessionStatus } from '../../domain/types.ts';
 import { createStatementCache, pageParams, type RepoContext } from './sql-helpers.ts';
 
 interface SessionRow {

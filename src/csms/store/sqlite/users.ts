@@ -2,9 +2,9 @@
  * Users: customers and admins. Emails are unique regardless of (ASCII) case; idTags likewise. A
  * user's idTag is the primary one of its cards (id-tags.ts), whose expiry it shows.
  */
-import { CsmsError } from '../domain/errors.ts';
-import type { IdTagRepo, NewUser, Page, UserPatch, UserRepo } from '../domain/ports.ts';
-import type { Role, User, UserWithSecret } from '../domain/types.ts';
+import { CsmsError } from '../../domain/errors.ts';
+import type { IdTagRepo, NewUser, Page, UserPatch, UserRepo } from '../../domain/ports.ts';
+import type { Role, User, UserWithSecret } from '../../domain/types.ts';
 import { rethrowIdTagConflict } from './id-tags.ts';
 import { constraintFailure, createStatementCache, pageParams, toBit, type RepoContext } from './sql-helpers.ts';
 

@@ -1,7 +1,7 @@
 /** The audit trail of commands sent to chargers and what they answered. */
-import { CsmsError } from '../domain/errors.ts';
-import type { CommandRepo } from '../domain/ports.ts';
-import type { CommandRecord, CommandStatus } from '../domain/types.ts';
+import { CsmsError } from '../../domain/errors.ts';
+import type { CommandRepo } from '../../domain/ports.ts';
+import type { CommandRecord, CommandStatus } from '../../domain/types.ts';
 import { constraintFailure, fromJson, pageParams, toJson, type RepoContext } from './sql-helpers.ts';
 
 interface CommandRow {

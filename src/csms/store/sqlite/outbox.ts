@@ -1,5 +1,5 @@
 /** The durable outbox: messages waiting for the broker, per node, oldest first. */
-import type { OutboxItem, OutboxRepo } from '../domain/ports.ts';
+import type { OutboxItem, OutboxRepo } from '../../domain/ports.ts';
 import type { RepoContext } from './sql-helpers.ts';
 
 interface OutboxRow {

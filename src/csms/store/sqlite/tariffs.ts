@@ -1,7 +1,7 @@
 /** Tariffs: integer minor-unit prices per kWh, per started minute and per session. */
-import { CsmsError } from '../domain/errors.ts';
-import type { TariffInput, TariffRepo } from '../domain/ports.ts';
-import type { Tariff } from '../domain/types.ts';
+import { CsmsError } from '../../domain/errors.ts';
+import type { TariffInput, TariffRepo } from '../../domain/ports.ts';
+import type { Tariff } from '../../domain/types.ts';
 import { pageParams, type RepoContext } from './sql-helpers.ts';
 
 interface TariffRow {

@@ -1,5 +1,5 @@
 /** The embedded broker's event journal (see EventJournalRepo) and node liveness (NodeRepo). */
-import type { EventJournalRepo, JournalEntry, NodeRepo } from '../domain/ports.ts';
+import type { EventJournalRepo, JournalEntry, NodeRepo } from '../../domain/ports.ts';
 import type { RepoContext } from './sql-helpers.ts';
 
 interface JournalRow {

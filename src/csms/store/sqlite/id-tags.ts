@@ -2,9 +2,9 @@
  * Customers' cards (id_tags): several per customer, each blockable, with its own expiry and limit of
  * concurrent transactions. The primary card is users.id_tag, always one of the customer's cards.
  */
-import { CsmsError } from '../domain/errors.ts';
-import type { IdTagPatch, IdTagRepo, NewIdTag } from '../domain/ports.ts';
-import type { IdTagCard } from '../domain/types.ts';
+import { CsmsError } from '../../domain/errors.ts';
+import type { IdTagPatch, IdTagRepo, NewIdTag } from '../../domain/ports.ts';
+import type { IdTagCard } from '../../domain/types.ts';
 import { constraintFailure, toBit, type RepoContext } from './sql-helpers.ts';
 
 interface IdTagRow {

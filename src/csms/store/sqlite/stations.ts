@@ -1,7 +1,7 @@
 /** Stations: named sites that group charge points. */
-import { CsmsError } from '../domain/errors.ts';
-import type { StationInput, StationRepo } from '../domain/ports.ts';
-import type { Station } from '../domain/types.ts';
+import { CsmsError } from '../../domain/errors.ts';
+import type { StationInput, StationRepo } from '../../domain/ports.ts';
+import type { Station } from '../../domain/types.ts';
 import { pageParams, type RepoContext } from './sql-helpers.ts';
 
 interface StationRow {
