@@ -55,15 +55,15 @@ export interface UserPatch {
 
 export interface UserRepo {
   /** With an idTag, the user's first card is created with it (CSMS_ERR_ID_TAG_TAKEN if any account has it). */
-  create(user: NewUser): User;
-  get(id: number): User | null;
-  findByEmail(email: string): UserWithSecret | null;
+  create(user: NewUser): Promise<User>;
+  get(id: number): Promise<User | null>;
+  findByEmail(email: string): Promise<UserWithSecret | null>;
   /** The holder of any of the cards, the idTag in any case. */
-  findByIdTag(idTag: string): User | null;
-  list(filter: { role?: Role; q?: string } & Page): User[];
-  count(filter: { role?: Role; q?: string }): number;
-  update(id: number, patch: UserPatch): User | null;
-  delete(id: number): boolean;
+  findByIdTag(idTag: string): Promise<User | null>;
+  list(filter: { role?: Role; q?: string } & Page): Promise<User[]>;
+  count(filter: { role?: Role; q?: string }): Promise<number>;
+  update(id: number, patch: UserPatch): Promise<User | null>;
+  delete(id: number): Promise<boolean>;
 }
 
 export interface NewIdTag {
@@ -80,19 +80,19 @@ export type IdTagPatch = Partial<Pick<IdTagCard, 'label' | 'blocked' | 'expiresA
 /** The cards of customers (id_tags). A customer's primary card is `User.idTag`. */
 export interface IdTagRepo {
   /** The card, the idTag in any case (CiString20). */
-  get(idTag: string): IdTagCard | null;
+  get(idTag: string): Promise<IdTagCard | null>;
   /** Oldest first. */
-  listForCustomer(customerId: number): IdTagCard[];
+  listForCustomer(customerId: number): Promise<IdTagCard[]>;
   /** Throws CSMS_ERR_ID_TAG_TAKEN when any account has the idTag; `primary` (or a customer without one) makes it the primary card. */
-  create(card: NewIdTag, opts?: { primary?: boolean }): IdTagCard;
-  update(idTag: string, patch: IdTagPatch): IdTagCard | null;
+  create(card: NewIdTag, opts?: { primary?: boolean }): Promise<IdTagCard>;
+  update(idTag: string, patch: IdTagPatch): Promise<IdTagCard | null>;
   /** Makes the card its customer's primary one. */
-  makePrimary(idTag: string): void;
+  makePrimary(idTag: string): Promise<void>;
   /**
    * Throws CSMS_ERR_IN_USE while the card has an active session. Deleting the primary card makes
    * the customer's oldest other card primary, if any.
    */
-  delete(idTag: string): boolean;
+  delete(idTag: string): Promise<boolean>;
 }
 
 export interface StationInput {
@@ -103,13 +103,13 @@ export interface StationInput {
 }
 
 export interface StationRepo {
-  create(input: StationInput): Station;
-  get(id: number): Station | null;
-  list(page?: Page): Station[];
-  count(): number;
-  update(id: number, patch: Partial<StationInput>): Station | null;
+  create(input: StationInput): Promise<Station>;
+  get(id: number): Promise<Station | null>;
+  list(page?: Page): Promise<Station[]>;
+  count(): Promise<number>;
+  update(id: number, patch: Partial<StationInput>): Promise<Station | null>;
   /** Throws CsmsError CSMS_ERR_IN_USE while charge points belong to it. */
-  delete(id: number): boolean;
+  delete(id: number): Promise<boolean>;
 }
 
 export interface ChargePointInput {
@@ -132,28 +132,28 @@ export interface BootInfo {
 }
 
 export interface ChargePointRepo {
-  create(input: ChargePointInput): ChargePoint;
-  get(id: string): ChargePoint | null;
-  list(filter?: { stationId?: number } & Page): ChargePoint[];
+  create(input: ChargePointInput): Promise<ChargePoint>;
+  get(id: string): Promise<ChargePoint | null>;
+  list(filter?: { stationId?: number } & Page): Promise<ChargePoint[]>;
   /** How many charge points (of a station), and how many of them are online. */
-  count(filter?: { stationId?: number }): { total: number; online: number };
-  update(id: string, patch: Partial<Omit<ChargePointInput, 'id'>>): ChargePoint | null;
-  delete(id: string): boolean;
-  authKeyHash(id: string): string | null;
-  recordBoot(id: string, info: BootInfo, status: RegistrationStatus, at: string): void;
-  setOnline(id: string, online: boolean, at: string): void;
+  count(filter?: { stationId?: number }): Promise<{ total: number; online: number }>;
+  update(id: string, patch: Partial<Omit<ChargePointInput, 'id'>>): Promise<ChargePoint | null>;
+  delete(id: string): Promise<boolean>;
+  authKeyHash(id: string): Promise<string | null>;
+  recordBoot(id: string, info: BootInfo, status: RegistrationStatus, at: string): Promise<void>;
+  setOnline(id: string, online: boolean, at: string): Promise<void>;
   /** Marks every charge point offline (at start-up: nothing is connected yet). */
-  setAllOffline(): void;
-  touch(id: string, at: string): void;
-  connectors(id: string): Connector[];
-  upsertConnector(c: Omit<Connector, 'updatedAt'>, at: string): void;
+  setAllOffline(): Promise<void>;
+  touch(id: string, at: string): Promise<void>;
+  connectors(id: string): Promise<Connector[]>;
+  upsertConnector(c: Omit<Connector, 'updatedAt'>, at: string): Promise<void>;
   /** Which CSMS node holds the charger's WebSocket (commands are routed there); written at connect. */
-  setNode(id: string, nodeId: string): void;
+  setNode(id: string, nodeId: string): Promise<void>;
   /** Clears the node, but only if it is still `nodeId` (a newer connection elsewhere wins). */
-  clearNode(id: string, nodeId: string): void;
-  nodeOf(id: string): string | null;
+  clearNode(id: string, nodeId: string): Promise<void>;
+  nodeOf(id: string): Promise<string | null>;
   /** True when any charge point of the station is connected (one indexed lookup, not a list). */
-  stationOnline(stationId: number): boolean;
+  stationOnline(stationId: number): Promise<boolean>;
 }
 
 export interface TariffInput {
@@ -165,14 +165,14 @@ export interface TariffInput {
 }
 
 export interface TariffRepo {
-  create(input: TariffInput): Tariff;
-  get(id: number): Tariff | null;
-  list(page?: Page): Tariff[];
-  count(): number;
-  update(id: number, patch: Partial<TariffInput>): Tariff | null;
-  delete(id: number): boolean;
+  create(input: TariffInput): Promise<Tariff>;
+  get(id: number): Promise<Tariff | null>;
+  list(page?: Page): Promise<Tariff[]>;
+  count(): Promise<number>;
+  update(id: number, patch: Partial<TariffInput>): Promise<Tariff | null>;
+  delete(id: number): Promise<boolean>;
   /** The charge point's own tariff; null: it has none, and charging there is free. */
-  forChargePoint(chargePointId: string): Tariff | null;
+  forChargePoint(chargePointId: string): Promise<Tariff | null>;
 }
 
 export interface NewSession {
@@ -237,30 +237,30 @@ export interface SessionRepo {
    * Creates the session, or returns the existing one for a retried StartTransaction
    * (same charge point, connector, idTag, timestamp as sent and meterStart).
    */
-  start(input: NewSession): { session: Session; created: boolean };
-  get(id: number): Session | null;
-  activeOnConnector(chargePointId: string, connectorId: number): Session | null;
-  activeForCustomer(customerId: number): Session[];
+  start(input: NewSession): Promise<{ session: Session; created: boolean }>;
+  get(id: number): Promise<Session | null>;
+  activeOnConnector(chargePointId: string, connectorId: number): Promise<Session | null>;
+  activeForCustomer(customerId: number): Promise<Session[]>;
   /**
    * How many sessions the customer runs anywhere but on this connector (a retry, or a session the
    * charger has moved on from, is not concurrent), and how many of them with `idTag` (any case).
    */
-  activeElsewhere(customerId: number, idTag: string, chargePointId: string, connectorId: number): { customer: number; idTag: number };
+  activeElsewhere(customerId: number, idTag: string, chargePointId: string, connectorId: number): Promise<{ customer: number; idTag: number }>;
   /** Active sessions of a charge point (or of one of its connectors) the CSMS learned of before `before`. */
-  activeCreatedBefore(chargePointId: string, before: string, connectorId?: number): Session[];
-  list(filter: SessionFilter): Session[];
-  count(filter: SessionFilter): number;
-  updateProgress(id: number, p: SessionProgress): void;
+  activeCreatedBefore(chargePointId: string, before: string, connectorId?: number): Promise<Session[]>;
+  list(filter: SessionFilter): Promise<Session[]>;
+  count(filter: SessionFilter): Promise<number>;
+  updateProgress(id: number, p: SessionProgress): Promise<void>;
   /** Completes an active session; false if it was no longer active (a retried StopTransaction). */
-  complete(id: number, p: SessionClose): boolean;
+  complete(id: number, p: SessionClose): Promise<boolean>;
   /** Rewrites the final figures of a completed session (a StopTransaction after the CSMS closed it). */
-  reconcile(id: number, p: { meterStop: number; energyWh: number; costMinor: number; stoppedAt: string }): void;
+  reconcile(id: number, p: { meterStop: number; energyWh: number; costMinor: number; stoppedAt: string }): Promise<void>;
   /** Records the charger's stop reason if the session has none yet. */
-  fillStopReason(id: number, reason: string): void;
+  fillStopReason(id: number, reason: string): Promise<void>;
   /** Adds a reason for an admin to look at the session (kept with any earlier one). */
-  flag(id: number, review: string): void;
-  addMeterSamples(sessionId: number | null, chargePointId: string, connectorId: number, samples: import('./types.ts').MeterSample[]): void;
-  meterSamples(sessionId: number, page?: Page): import('./types.ts').MeterSample[];
+  flag(id: number, review: string): Promise<void>;
+  addMeterSamples(sessionId: number | null, chargePointId: string, connectorId: number, samples: import('./types.ts').MeterSample[]): Promise<void>;
+  meterSamples(sessionId: number, page?: Page): Promise<import('./types.ts').MeterSample[]>;
 }
 
 export interface NewWalletEntry {
@@ -277,15 +277,15 @@ export interface NewWalletEntry {
 }
 
 export interface WalletRepo {
-  balance(customerId: number): number;
+  balance(customerId: number): Promise<number>;
   /**
    * Returns null when the entry exists already: a `charge` for this session, or an entry with this
    * `externalId`. The database's unique indexes decide, so the debit or credit happens once.
    * Throws CSMS_ERR_BAD_AMOUNT when the amount's sign does not fit its kind.
    */
-  add(entry: NewWalletEntry): WalletEntry | null;
-  list(customerId: number, page?: Page): WalletEntry[];
-  count(customerId: number): number;
+  add(entry: NewWalletEntry): Promise<WalletEntry | null>;
+  list(customerId: number, page?: Page): Promise<WalletEntry[]>;
+  count(customerId: number): Promise<number>;
 }
 
 /** A running session's reservation on its customer's wallet. */
@@ -304,29 +304,29 @@ export interface WalletHold {
  */
 export interface HoldRepo {
   /** Places the hold of a new session; a second call for the same session changes nothing. */
-  place(hold: { sessionId: number; customerId: number; amountMinor: number; createdAt: string }): void;
-  get(sessionId: number): WalletHold | null;
+  place(hold: { sessionId: number; customerId: number; amountMinor: number; createdAt: string }): Promise<void>;
+  get(sessionId: number): Promise<WalletHold | null>;
   /** Releases the session's hold; true only for the call that released it. */
-  release(sessionId: number, at: string): boolean;
+  release(sessionId: number, at: string): Promise<boolean>;
   /** What the customer's unreleased holds reserve, each the larger of the hold and its session's cost so far; `except` leaves one session out. */
-  reserved(customerId: number, except?: number): number;
+  reserved(customerId: number, except?: number): Promise<number>;
   /** Records a stop request unless one was made at or after `notBefore`; true when the caller should send it. */
-  requestStop(sessionId: number, at: string, notBefore: string): boolean;
+  requestStop(sessionId: number, at: string, notBefore: string): Promise<boolean>;
 }
 
 export interface MessageLogRepo {
-  insertMany(entries: Omit<OcppMessageLogEntry, 'id'>[]): void;
+  insertMany(entries: Omit<OcppMessageLogEntry, 'id'>[]): Promise<void>;
   /** Newest first; `afterId` returns only entries newer than that id (the polling cursor). */
-  list(chargePointId: string, opts?: { limit?: number; afterId?: number }): OcppMessageLogEntry[];
+  list(chargePointId: string, opts?: { limit?: number; afterId?: number }): Promise<OcppMessageLogEntry[]>;
   /** Keeps at most `keepPerChargePoint` entries per charge point. */
-  prune(keepPerChargePoint: number): number;
+  prune(keepPerChargePoint: number): Promise<number>;
 }
 
 export interface CommandRepo {
-  create(rec: Omit<CommandRecord, 'status' | 'response' | 'answeredAt'>): CommandRecord;
-  finish(id: string, status: CommandStatus, response: unknown, at: string): void;
-  get(id: string): CommandRecord | null;
-  list(chargePointId: string, page?: Page): CommandRecord[];
+  create(rec: Omit<CommandRecord, 'status' | 'response' | 'answeredAt'>): Promise<CommandRecord>;
+  finish(id: string, status: CommandStatus, response: unknown, at: string): Promise<void>;
+  get(id: string): Promise<CommandRecord | null>;
+  list(chargePointId: string, page?: Page): Promise<CommandRecord[]>;
 }
 
 export interface OutboxItem {
@@ -339,26 +339,26 @@ export interface OutboxItem {
 }
 
 /**
- * Messages accepted while the broker was away or slow, kept in SQLite until the broker confirms
+ * Messages accepted while the broker was away or slow, kept in the store until the broker confirms
  * them. Each node relays its own rows, oldest first, and adopts those of nodes that are gone.
  */
 export interface OutboxRepo {
-  add(nodeId: string, items: { exchange: string; routingKey: string; body: string }[], at: string): void;
-  take(nodeId: string, limit: number): OutboxItem[];
-  remove(ids: number[]): void;
-  count(nodeId?: string): number;
+  add(nodeId: string, items: { exchange: string; routingKey: string; body: string }[], at: string): Promise<void>;
+  take(nodeId: string, limit: number): Promise<OutboxItem[]>;
+  remove(ids: number[]): Promise<void>;
+  count(nodeId?: string): Promise<number>;
   /**
    * Gives `nodeId` the rows of every node not alive since `aliveSinceMs` (see NodeRepo), and with
    * `unregisteredToo` those of nodes never registered (rows of an older version); returns how many.
    */
-  adoptOrphans(nodeId: string, aliveSinceMs: number, unregisteredToo?: boolean): number;
+  adoptOrphans(nodeId: string, aliveSinceMs: number, unregisteredToo?: boolean): Promise<number>;
 }
 
 /** Which CSMS nodes sharing the database are alive: each says so every few seconds. */
 export interface NodeRepo {
-  alive(nodeId: string, startedAt: string, atMs: number): void;
+  alive(nodeId: string, startedAt: string, atMs: number): Promise<void>;
   /** A node that stopped cleanly: its rows are anyone's at once. */
-  leave(nodeId: string): void;
+  leave(nodeId: string): Promise<void>;
 }
 
 export interface JournalEntry {
@@ -380,18 +380,18 @@ export interface EventJournalRepo {
    * One transaction: appends `append` (returning their sequence numbers, in order), forgets
    * `done`, marks `dead` as dead letters.
    */
-  write(w: { append: string[]; done: number[]; dead: { seq: number; error: string; attempts: number }[] }, at: string): number[];
+  write(w: { append: string[]; done: number[]; dead: { seq: number; error: string; attempts: number }[] }, at: string): Promise<number[]>;
   /** Entries not yet processed and not dead, oldest first. */
-  pending(): JournalEntry[];
-  dead(): JournalEntry[];
+  pending(): Promise<JournalEntry[]>;
+  dead(): Promise<JournalEntry[]>;
   /** Dead letters back to pending (attempts reset); returns them, oldest first. */
-  revive(): JournalEntry[];
+  revive(): Promise<JournalEntry[]>;
 }
 
 export interface ProcessedEventRepo {
   /** Records the event id; false if it was already processed (a redelivery). */
-  claim(eventId: string, at: string): boolean;
-  prune(olderThan: string): number;
+  claim(eventId: string, at: string): Promise<boolean>;
+  prune(olderThan: string): Promise<number>;
 }
 
 export interface DashboardStats {
@@ -408,8 +408,12 @@ export interface DashboardStats {
   customers: number;
 }
 
-/** Everything the CSMS persists. One SQLite file in production, `:memory:` in tests. */
+/**
+ * Everything the CSMS persists: a SQLite file (store/sqlite/, one host) or PostgreSQL
+ * (store/postgres/, shared by nodes on many hosts). Every call is asynchronous.
+ */
 export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
   users: UserRepo;
   idTags: IdTagRepo;
   stations: StationRepo;
@@ -424,12 +428,24 @@ export interface Store {
   outbox: OutboxRepo;
   nodes: NodeRepo;
   journal: EventJournalRepo;
-  dashboardStats(now: string): DashboardStats;
-  /** Runs fn in one transaction (nested calls join the outer one). */
-  transaction<T>(fn: () => T): T;
-  /** A monotonically increasing number that changes whenever any row changes: a cheap ETag source. */
-  changeCounter(): number;
-  ping(): boolean;
+  dashboardStats(now: string): Promise<DashboardStats>;
+  /**
+   * Runs fn in one database transaction: every store call made while fn runs (in its async
+   * context) joins it, and a nested call is a savepoint that rolls back alone. fn must not wait
+   * for anything but the store, or it holds the database up.
+   */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction: no other transaction decides about this customer's money until this
+   * one ends (a row lock in PostgreSQL; SQLite already runs one writer at a time).
+   */
+  lockCustomer(customerId: number): Promise<void>;
+  /** A number that changes whenever any row changes (in any process sharing the database): a cheap ETag source. */
+  changeCounter(): Promise<number>;
+  ping(): Promise<boolean>;
+  /** Where the data lives, for logs and /ready, without credentials (e.g. `sqlite ./data/csms.db`). */
+  readonly location: string;
+  close(): Promise<void>;
 }
 
 export interface Delivery<T> {

@@ -1,6 +1,7 @@
 /** Charge points (keyed by their OCPP identity) and their connectors. */
 import { CsmsError } from '../../domain/errors.ts';
 import type { BootInfo, ChargePointInput, ChargePointRepo } from '../../domain/ports.ts';
+import type { Sync } from './sync.ts';
 import type { ChargePoint, Connector, RegistrationStatus } from '../../domain/types.ts';
 import { constraintFailure, createStatementCache, pageParams, toBit, type RepoContext } from './sql-helpers.ts';
 
@@ -75,7 +76,7 @@ function rethrowReference(err: unknown, input: { stationId?: number | null; tari
  * charger's first StatusNotification. Deleting a charge point with an active session throws
  * CSMS_ERR_IN_USE; its connectors go with it, its history (sessions, messages) stays.
  */
-export function createChargePointRepo({ db, now, tx }: RepoContext): ChargePointRepo {
+export function createChargePointRepo({ db, now, tx }: RepoContext): Sync<ChargePointRepo> {
   const cached = createStatementCache(db);
   const insert = db.prepare(
     `INSERT INTO charge_points (id, station_id, tariff_id, registration_status, lenient, auth_key_hash, created_at, updated_at)

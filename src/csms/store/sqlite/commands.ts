@@ -1,6 +1,7 @@
 /** The audit trail of commands sent to chargers and what they answered. */
 import { CsmsError } from '../../domain/errors.ts';
 import type { CommandRepo } from '../../domain/ports.ts';
+import type { Sync } from './sync.ts';
 import type { CommandRecord, CommandStatus } from '../../domain/types.ts';
 import { constraintFailure, fromJson, pageParams, toJson, type RepoContext } from './sql-helpers.ts';
 
@@ -35,7 +36,7 @@ function toRecord(row: CommandRow): CommandRecord {
  * ('answered' / 'error') arriving after a timeout still replaces the timeout, but a timeout never
  * overwrites an answer.
  */
-export function createCommandRepo({ db }: RepoContext): CommandRepo {
+export function createCommandRepo({ db }: RepoContext): Sync<CommandRepo> {
   const insert = db.prepare<[string, string, string, string | null, string | null, string], CommandRow>(
     `INSERT INTO commands (id, charge_point_id, action, request, status, requested_by, created_at)
      VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING *`,

@@ -1,6 +1,7 @@
 /** Wallet holds: what running sessions reserve of their customer's wallet, released once at the stop. */
 import type { HoldRepo, WalletHold } from '../../domain/ports.ts';
 import type { RepoContext } from './sql-helpers.ts';
+import type { Sync } from './sync.ts';
 
 interface HoldRow {
   session_id: number;
@@ -23,7 +24,7 @@ function toHold(row: HoldRow): WalletHold {
 }
 
 /** The SQLite HoldRepo. Release and stop requests are single conditional UPDATEs: no read-then-write. */
-export function createHoldRepo({ db }: RepoContext): HoldRepo {
+export function createHoldRepo({ db }: RepoContext): Sync<HoldRepo> {
   const place = db.prepare<[number, number, number, string]>(
     'INSERT INTO wallet_holds (session_id, customer_id, amount_minor, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
   );

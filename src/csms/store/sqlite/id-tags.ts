@@ -4,6 +4,7 @@
  */
 import { CsmsError } from '../../domain/errors.ts';
 import type { IdTagPatch, IdTagRepo, NewIdTag } from '../../domain/ports.ts';
+import type { Sync } from './sync.ts';
 import type { IdTagCard } from '../../domain/types.ts';
 import { constraintFailure, toBit, type RepoContext } from './sql-helpers.ts';
 
@@ -40,7 +41,7 @@ export function rethrowIdTagConflict(err: unknown): never {
 }
 
 /** The SQLite IdTagRepo. */
-export function createIdTagRepo({ db, now, tx }: RepoContext): IdTagRepo {
+export function createIdTagRepo({ db, now, tx }: RepoContext): Sync<IdTagRepo> {
   const byTag = db.prepare<[string], IdTagRow>('SELECT * FROM id_tags WHERE id_tag = ?');
   const ofCustomer = db.prepare<[number], IdTagRow>('SELECT * FROM id_tags WHERE customer_id = ? ORDER BY created_at, rowid');
   const insert = db.prepare<[string, number, string | null, 0 | 1, string | null, number, string], IdTagRow>(

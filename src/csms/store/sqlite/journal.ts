@@ -1,6 +1,7 @@
 /** The embedded broker's event journal (see EventJournalRepo) and node liveness (NodeRepo). */
 import type { EventJournalRepo, JournalEntry, NodeRepo } from '../../domain/ports.ts';
 import type { RepoContext } from './sql-helpers.ts';
+import type { Sync } from './sync.ts';
 
 interface JournalRow {
   seq: number;
@@ -13,7 +14,7 @@ interface JournalRow {
 const toEntry = (r: JournalRow): JournalEntry => ({ seq: r.seq, body: r.body, attempts: r.attempts, deadError: r.dead_error, createdAt: r.created_at });
 
 /** The SQLite EventJournalRepo: one transaction per write, so a tick's events share one commit. */
-export function createJournalRepo({ db, tx }: RepoContext): EventJournalRepo {
+export function createJournalRepo({ db, tx }: RepoContext): Sync<EventJournalRepo> {
   const insert = db.prepare<[string, string]>('INSERT INTO event_journal (body, created_at) VALUES (?, ?)');
   const removeRange = db.prepare<[number, number]>('DELETE FROM event_journal WHERE seq BETWEEN ? AND ?');
   const markDead = db.prepare<[string, number, number]>('UPDATE event_journal SET dead_error = ?, attempts = ? WHERE seq = ?');
@@ -43,7 +44,7 @@ export function createJournalRepo({ db, tx }: RepoContext): EventJournalRepo {
 }
 
 /** The SQLite NodeRepo. */
-export function createNodeRepo({ db }: RepoContext): NodeRepo {
+export function createNodeRepo({ db }: RepoContext): Sync<NodeRepo> {
   const upsert = db.prepare<[string, string, number]>(
     'INSERT INTO nodes (node_id, started_at, alive_at) VALUES (?, ?, ?) ON CONFLICT (node_id) DO UPDATE SET alive_at = excluded.alive_at',
   );

@@ -1,5 +1,6 @@
 /** The OCPP message log: every frame in and out, per charge point, pruned to a fixed depth. */
 import type { MessageLogRepo } from '../../domain/ports.ts';
+import type { Sync } from './sync.ts';
 import type { Direction, OcppMessageLogEntry } from '../../domain/types.ts';
 import { fromJson, toJson, type RepoContext } from './sql-helpers.ts';
 
@@ -43,7 +44,7 @@ const DEFAULT_LIST_LIMIT = 100;
 /** Charge points cut back per prune() call. */
 const PRUNE_BUDGET = 50;
 
-export function createMessageLogRepo({ db, tx }: RepoContext): MessageLogRepo {
+export function createMessageLogRepo({ db, tx }: RepoContext): Sync<MessageLogRepo> {
   const insert = db.prepare<[string, Direction, number, string | null, string | null, string | null, number | null, string]>(
     `INSERT INTO ocpp_messages (charge_point_id, direction, message_type, action, message_id, payload, latency_ms, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -1,6 +1,7 @@
 /** The durable outbox: messages waiting for the broker, per node, oldest first. */
 import type { OutboxItem, OutboxRepo } from '../../domain/ports.ts';
 import type { RepoContext } from './sql-helpers.ts';
+import type { Sync } from './sync.ts';
 
 interface OutboxRow {
   id: number;
@@ -11,7 +12,7 @@ interface OutboxRow {
 }
 
 /** The SQLite OutboxRepo. */
-export function createOutboxRepo({ db, tx }: RepoContext): OutboxRepo {
+export function createOutboxRepo({ db, tx }: RepoContext): Sync<OutboxRepo> {
   const insert = db.prepare<[string, string, string, string, string]>(
     'INSERT INTO outbox (node_id, exchange, routing_key, body, created_at) VALUES (?, ?, ?, ?, ?)',
   );

@@ -1,9 +1,10 @@
 /** Ids of broker events already applied: the at-least-once broker's deduplication table. */
 import type { ProcessedEventRepo } from '../../domain/ports.ts';
 import type { RepoContext } from './sql-helpers.ts';
+import type { Sync } from './sync.ts';
 
 /** The SQLite ProcessedEventRepo; claim it in the same transaction as the event's effects. */
-export function createProcessedEventRepo({ db }: RepoContext): ProcessedEventRepo {
+export function createProcessedEventRepo({ db }: RepoContext): Sync<ProcessedEventRepo> {
   const claim = db.prepare<[string, string]>(
     'INSERT INTO processed_events (event_id, processed_at) VALUES (?, ?) ON CONFLICT DO NOTHING',
   );

@@ -1,5 +1,6 @@
 /** Charging sessions (id = OCPP transactionId) and the meter samples recorded for them. */
 import type { NewSession, Page, SessionFilter, SessionRepo } from '../../domain/ports.ts';
+import type { Sync } from './sync.ts';
 import type { ClosedBy, MeterSample, Session, SessionStatus } from '../../domain/types.ts';
 import { createStatementCache, pageParams, type RepoContext } from './sql-helpers.ts';
 
@@ -121,7 +122,7 @@ function where(filter: SessionFilter): { sql: string; params: Record<string, unk
  * The SQLite SessionRepo. Progress updates only touch active sessions, so a MeterValues that
  * arrives after StopTransaction cannot rewrite a finished bill.
  */
-export function createSessionRepo({ db, tx }: RepoContext): SessionRepo {
+export function createSessionRepo({ db, tx }: RepoContext): Sync<SessionRepo> {
   const cached = createStatementCache(db);
   // DO NOTHING (not OR IGNORE) so only the start key is forgiven, never a NOT NULL or CHECK failure.
   const insert = db.prepare(

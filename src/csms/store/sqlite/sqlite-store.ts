@@ -19,6 +19,7 @@ import { createOutboxRepo } from './outbox.ts';
 import { createProcessedEventRepo } from './processed-events.ts';
 import { createSessionRepo } from './sessions.ts';
 import type { RepoContext } from './sql-helpers.ts';
+import { createAsyncGate } from './sync.ts';
 import { createStationRepo } from './stations.ts';
 import { createTariffRepo } from './tariffs.ts';
 import { createUserRepo } from './users.ts';
@@ -34,10 +35,12 @@ export interface SqliteStoreOptions {
 
 /** The Store plus what only its owner (server.ts, tests) needs. */
 export interface SqliteStore extends Store {
+  readonly kind: 'sqlite';
   readonly db: Database;
+  /** The file, or `:memory:`. */
+  readonly path: string;
   /** Copies the WAL into the database file; PASSIVE never waits for readers. */
   checkpoint(mode?: 'PASSIVE' | 'TRUNCATE'): void;
-  close(): void;
 }
 
 /** True for SQLite's in-memory database names. */
@@ -64,13 +67,13 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     throw err;
   }
 
-  // One wrapper for every call. IMMEDIATE takes the write lock up front: a deferred transaction
-  // that later upgrades to a writer fails with SQLITE_BUSY (no busy wait) when another process
-  // wrote in between. Nested calls become savepoints of the outer transaction.
+  // Inside the repositories: better-sqlite3's transaction function, which becomes a savepoint
+  // when the async gate's transaction (BEGIN IMMEDIATE) is already open.
   const runInTx = db.transaction((fn: () => unknown) => fn());
   const tx = <T>(fn: () => T): T => runInTx.immediate(fn) as T;
   const now = opts.now ?? (() => new Date());
   const ctx: RepoContext = { db, tx, now: () => now().toISOString() };
+  const gate = createAsyncGate(db);
 
   // total_changes() counts this connection's row changes; data_version moves when another
   // connection commits. Both only grow, so their sum changes whenever any data does.
@@ -79,37 +82,44 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
   );
   const ping = db.prepare<[], { ok: number }>('SELECT 1 AS ok');
   const idTags = createIdTagRepo(ctx);
+  const dashboardStats = createDashboardStats(db);
 
   return {
+    kind: 'sqlite',
     db,
-    users: createUserRepo(ctx, idTags),
-    idTags,
-    stations: createStationRepo(ctx),
-    chargePoints: createChargePointRepo(ctx),
-    tariffs: createTariffRepo(ctx),
-    sessions: createSessionRepo(ctx),
-    wallet: createWalletRepo(ctx),
-    holds: createHoldRepo(ctx),
-    messages: createMessageLogRepo(ctx),
-    commands: createCommandRepo(ctx),
-    events: createProcessedEventRepo(ctx),
-    outbox: createOutboxRepo(ctx),
-    nodes: createNodeRepo(ctx),
-    journal: createJournalRepo(ctx),
-    dashboardStats: createDashboardStats(db),
-    transaction: tx,
-    changeCounter: () => changes.get()!.n,
-    ping() {
-      try {
-        return db.open && ping.get()!.ok === 1;
-      } catch {
-        return false;
-      }
-    },
+    path,
+    location: `sqlite ${path}`,
+    users: gate.wrap(createUserRepo(ctx, idTags)),
+    idTags: gate.wrap(idTags),
+    stations: gate.wrap(createStationRepo(ctx)),
+    chargePoints: gate.wrap(createChargePointRepo(ctx)),
+    tariffs: gate.wrap(createTariffRepo(ctx)),
+    sessions: gate.wrap(createSessionRepo(ctx)),
+    wallet: gate.wrap(createWalletRepo(ctx)),
+    holds: gate.wrap(createHoldRepo(ctx)),
+    messages: gate.wrap(createMessageLogRepo(ctx)),
+    commands: gate.wrap(createCommandRepo(ctx)),
+    events: gate.wrap(createProcessedEventRepo(ctx)),
+    outbox: gate.wrap(createOutboxRepo(ctx)),
+    nodes: gate.wrap(createNodeRepo(ctx)),
+    journal: gate.wrap(createJournalRepo(ctx)),
+    dashboardStats: (at) => gate.call(() => dashboardStats(at)),
+    transaction: gate.transaction,
+    // One writer at a time already: nothing else can decide about the customer meanwhile.
+    lockCustomer: async () => {},
+    changeCounter: () => gate.call(() => changes.get()!.n),
+    ping: () =>
+      gate.call(() => {
+        try {
+          return db.open && ping.get()!.ok === 1;
+        } catch {
+          return false;
+        }
+      }),
     checkpoint(mode = 'PASSIVE') {
       db.pragma(`wal_checkpoint(${mode})`);
     },
-    close() {
+    async close() {
       if (!db.open) return;
       // Lets SQLite refresh statistics the planner uses; cheap when nothing changed.
       db.pragma('optimize');

@@ -1,6 +1,7 @@
 /** Stations: named sites that group charge points. */
 import { CsmsError } from '../../domain/errors.ts';
 import type { StationInput, StationRepo } from '../../domain/ports.ts';
+import type { Sync } from './sync.ts';
 import type { Station } from '../../domain/types.ts';
 import { pageParams, type RepoContext } from './sql-helpers.ts';
 
@@ -27,7 +28,7 @@ function toStation(row: StationRow): Station {
 }
 
 /** The SQLite StationRepo; delete refuses while charge points belong to the station. */
-export function createStationRepo({ db, now, tx }: RepoContext): StationRepo {
+export function createStationRepo({ db, now, tx }: RepoContext): Sync<StationRepo> {
   const insert = db.prepare<[string, string, number | null, number | null, string, string], StationRow>(
     `INSERT INTO stations (name, address, latitude, longitude, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?) RETURNING *`,

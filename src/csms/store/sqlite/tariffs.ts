@@ -1,6 +1,7 @@
 /** Tariffs: integer minor-unit prices per kWh, per started minute and per session. */
 import { CsmsError } from '../../domain/errors.ts';
 import type { TariffInput, TariffRepo } from '../../domain/ports.ts';
+import type { Sync } from './sync.ts';
 import type { Tariff } from '../../domain/types.ts';
 import { pageParams, type RepoContext } from './sql-helpers.ts';
 
@@ -42,7 +43,7 @@ function assertPrices(t: { pricePerKwh: number; pricePerMinute: number; sessionF
  * than silently moving those chargers to the fallback tariff (a price change nobody asked for);
  * past sessions keep their cost and currency and only lose the link (ON DELETE SET NULL).
  */
-export function createTariffRepo({ db, now, tx }: RepoContext): TariffRepo {
+export function createTariffRepo({ db, now, tx }: RepoContext): Sync<TariffRepo> {
   const insert = db.prepare<[string, string, number, number, number, string, string], TariffRow>(
     `INSERT INTO tariffs (name, currency, price_per_kwh, price_per_minute, session_fee, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,

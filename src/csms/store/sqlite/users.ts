@@ -4,6 +4,7 @@
  */
 import { CsmsError } from '../../domain/errors.ts';
 import type { IdTagRepo, NewUser, Page, UserPatch, UserRepo } from '../../domain/ports.ts';
+import type { Sync } from './sync.ts';
 import type { Role, User, UserWithSecret } from '../../domain/types.ts';
 import { rethrowIdTagConflict } from './id-tags.ts';
 import { constraintFailure, createStatementCache, pageParams, toBit, type RepoContext } from './sql-helpers.ts';
@@ -54,7 +55,7 @@ function likePattern(q: string): string {
 }
 
 /** The SQLite UserRepo. Deleting a user with an active session throws CSMS_ERR_IN_USE. */
-export function createUserRepo({ db, now, tx }: RepoContext, cards: IdTagRepo): UserRepo {
+export function createUserRepo({ db, now, tx }: RepoContext, cards: Sync<IdTagRepo>): Sync<UserRepo> {
   const cached = createStatementCache(db);
   const insert = db.prepare<[string, string, Role, string, string], { id: number }>(
     `INSERT INTO users (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`,

@@ -1,6 +1,7 @@
 /** The wallet ledger: append-only entries in integer minor units; the balance is their sum. */
 import { CsmsError } from '../../domain/errors.ts';
 import type { WalletRepo } from '../../domain/ports.ts';
+import type { Sync } from './sync.ts';
 import type { WalletEntry, WalletEntryKind } from '../../domain/types.ts';
 import { constraintFailure, pageParams, type RepoContext } from './sql-helpers.ts';
 
@@ -54,7 +55,7 @@ function assertAmount(kind: WalletEntryKind, amount: number): void {
  * external id, hits a unique index and `add` returns null: a redelivered StopTransaction never
  * debits twice, and a redelivered payment webhook never credits twice.
  */
-export function createWalletRepo({ db }: RepoContext): WalletRepo {
+export function createWalletRepo({ db }: RepoContext): Sync<WalletRepo> {
   const balance = db.prepare<[number], { b: number }>(
     'SELECT COALESCE(SUM(amount_minor), 0) AS b FROM wallet_entries WHERE customer_id = ?',
   );
