@@ -74,12 +74,12 @@ export function createServerSampler(csms: Csms, errors: () => LogEntry[], clock:
       .filter((r) => r.perS > 0);
   }
 
-  return function sample(): ServerSample | null {
+  return async function sample(): Promise<ServerSample | null> {
     let stats: CsmsStats;
     let health: CsmsHealth;
     try {
-      stats = csms.stats();
-      health = csms.health();
+      stats = await csms.stats();
+      health = await csms.health();
     } catch (err) {
       if (err instanceof CsmsError && err.code === 'CSMS_ERR_NOT_READY') return null; // not started yet, or closed
       throw err;

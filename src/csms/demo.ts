@@ -22,17 +22,17 @@ export const DEMO = {
 /** Seeds the demo network; its tariff is priced in the network's `currency`. */
 export async function seedDemo(store: Store, clock: Clock, currency = 'EUR'): Promise<DemoInfo> {
   const info: DemoInfo = { ...DEMO, chargePointIds: [...DEMO.chargePointIds] };
-  if (store.stations.list({ limit: 1 }).length > 0) return info;
+  if ((await store.stations.list({ limit: 1 })).length > 0) return info;
   const passwordHash = await hashPassword(DEMO.customerPassword);
-  store.transaction(() => {
-    const tariff = store.tariffs.create({ name: 'Standard AC', currency, pricePerKwh: 35, pricePerMinute: 0, sessionFee: 50 });
-    const station = store.stations.create({ name: 'Demo Station', address: '1 Charging Street', latitude: 52.37, longitude: 4.89 });
+  await store.transaction(async () => {
+    const tariff = await store.tariffs.create({ name: 'Standard AC', currency, pricePerKwh: 35, pricePerMinute: 0, sessionFee: 50 });
+    const station = await store.stations.create({ name: 'Demo Station', address: '1 Charging Street', latitude: 52.37, longitude: 4.89 });
     for (const id of DEMO.chargePointIds) {
-      store.chargePoints.create({ id, stationId: station.id, tariffId: tariff.id, connectors: 2, registrationStatus: 'Accepted' });
+      await store.chargePoints.create({ id, stationId: station.id, tariffId: tariff.id, connectors: 2, registrationStatus: 'Accepted' });
     }
-    if (!store.users.findByEmail(DEMO.customerEmail)) {
-      const user = store.users.create({ email: DEMO.customerEmail, name: 'Demo Customer', passwordHash, role: 'customer', idTag: DEMO.idTag });
-      store.wallet.add({ customerId: user.id, amountMinor: 5000, kind: 'topup', note: 'Demo credit', createdAt: clock.now().toISOString() });
+    if (!await store.users.findByEmail(DEMO.customerEmail)) {
+      const user = await store.users.create({ email: DEMO.customerEmail, name: 'Demo Customer', passwordHash, role: 'customer', idTag: DEMO.idTag });
+      await store.wallet.add({ customerId: user.id, amountMinor: 5000, kind: 'topup', note: 'Demo credit', createdAt: clock.now().toISOString() });
     }
   });
   return info;

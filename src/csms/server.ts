@@ -92,7 +92,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       return info;
     },
     /** A snapshot of the counters; throws CSMS_ERR_NOT_READY unless started. */
-    stats(): CsmsStats {
+    async stats(): Promise<CsmsStats> {
       if (!store || !broker || !processor || !gateway) throw notReady();
       const g = gateway.stats;
       const queues = broker.queueStats?.() ?? null;
@@ -100,14 +100,14 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         gateway: { connected: g.connected, accepted: g.accepted, rejectedUpgrades: g.rejectedUpgrades, replaced: g.replaced, callsIn: { ...g.callsIn }, callsOut: { ...g.callsOut } },
         processor: { ...processor.stats },
         broker: { kind: broker.kind, backlog: broker.backlog(), queues: queues && { ...queues } },
-        outbox: store.outbox.count(),
+        outbox: await store.outbox.count(),
         notifier: notifier?.stats() ?? null,
       };
     },
     /** Database and broker health, as /ready reports them; throws CSMS_ERR_NOT_READY unless started. */
-    health(): CsmsHealth {
+    async health(): Promise<CsmsHealth> {
       if (!store || !broker) throw notReady();
-      return { database: store.ping(), broker: broker.health() };
+      return { database: await store.ping(), broker: broker.health() };
     },
     /**
      * Closes every Socket.io connection at the transport level, as a network blip would; clients
@@ -145,7 +145,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     store = createSqliteStore(config.dbPath, { now: () => clock.now() });
     if (!isMemory(config.dbPath)) checkpointer = startCheckpointer(store.db, config.dbPath);
     // One node owns every connection in embedded mode; with a shared broker, other nodes may hold some.
-    if (!config.enableRabbitmq) store.chargePoints.setAllOffline();
+    if (!config.enableRabbitmq) await store.chargePoints.setAllOffline();
     // amqplib and socket.io load only in RabbitMQ mode: an embedded server starts without them.
     const rabbitmq = config.enableRabbitmq ? await import('./broker/rabbitmq/index.ts') : null;
     broker = rabbitmq
@@ -216,7 +216,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       logger: logger.child({ component: 'api' }),
       payments,
       wallet: createWallet({ store, clock, currency: config.currency, payments }),
-      readiness: () => ({ database: readyStore.ping(), broker: readyBroker.health() }),
+      readiness: async () => ({ database: await readyStore.ping(), broker: readyBroker.health() }),
     });
     await api.listen({ port: config.port, host: config.host }).catch((err: unknown) => {
       throw listenFailure('HTTP', 'port', err);
@@ -267,7 +267,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       () => broker?.close(),
       () => processor?.close(),
       () => checkpointer?.stop(),
-      () => store?.close(),
+      async () => await store?.close(),
     ];
     let failure: unknown = null;
     for (const step of steps) {

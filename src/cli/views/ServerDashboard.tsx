@@ -86,6 +86,6 @@ export function ServerDashboard({ sample: s }: { sample: ServerSample | null }) 
   );
 }
 
-export function LiveServerDashboard({ sample, intervalMs }: { sample: () => ServerSample | null; intervalMs: number }) {
+export function LiveServerDashboard({ sample, intervalMs }: { sample: () => Promise<ServerSample | null>; intervalMs: number }) {
   return <ServerDashboard sample={useSampled(sample, intervalMs)} />;
 }

@@ -60,7 +60,7 @@ export function guard(store: Store, clock: Clock, ...roles: Role[]): onRequestHo
       throw new CsmsError('CSMS_ERR_UNAUTHORIZED', code.includes('EXPIRED') ? 'token expired' : 'invalid token');
     }
     const id = Number(claims.sub);
-    const user = Number.isSafeInteger(id) ? store.users.get(id) : null;
+    const user = Number.isSafeInteger(id) ? await store.users.get(id) : null;
     if (!user) throw new CsmsError('CSMS_ERR_UNAUTHORIZED', 'the account no longer exists');
     if (user.blocked) throw new CsmsError('CSMS_ERR_ACCOUNT_BLOCKED');
     if (roles.length > 0 && !roles.includes(user.role)) throw new CsmsError('CSMS_ERR_FORBIDDEN', `requires role ${roles.join(' or ')}`);
@@ -74,10 +74,10 @@ export function publicUser(u: User): User {
 }
 
 /** A fresh idTag no card has: 16 upper-case hex characters (OCPP allows 20). */
-export function uniqueIdTag(store: Store): string {
+export async function uniqueIdTag(store: Store): Promise<string> {
   for (let i = 0; i < 10; i++) {
     const tag = randomBytes(8).toString('hex').toUpperCase();
-    if (!store.idTags.get(tag)) return tag;
+    if (!await store.idTags.get(tag)) return tag;
   }
   throw new CsmsError('CSMS_ERR_INTERNAL', 'could not allocate an idTag');
 }
@@ -85,11 +85,11 @@ export function uniqueIdTag(store: Store): string {
 /** Creates the admin account from the config if it is missing; returns a generated password once. */
 export async function ensureAdmin(store: Store, config: CsmsConfig): Promise<{ email: string; generatedPassword: string | null }> {
   const email = normalizeEmail(config.adminEmail);
-  if (store.users.findByEmail(email)) return { email, generatedPassword: null };
+  if (await store.users.findByEmail(email)) return { email, generatedPassword: null };
   const generated = config.adminPassword ? null : randomPassword();
   const passwordHash = await hashPassword(config.adminPassword ?? generated!);
   try {
-    store.users.create({ email, name: 'Administrator', passwordHash, role: 'admin', idTag: null });
+    await store.users.create({ email, name: 'Administrator', passwordHash, role: 'admin', idTag: null });
   } catch (err) {
     // Another node sharing the database created it while we hashed: theirs stands.
     if (isCsmsError(err) && err.code === 'CSMS_ERR_EMAIL_TAKEN') return { email, generatedPassword: null };
@@ -126,7 +126,7 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { s
     const { password } = request.body;
     // Before the password is looked at: a limited attempt learns nothing, whether it was right or not.
     const attempt = limits.loginAttempt(email, addressKey(request.ip));
-    const user = store.users.findByEmail(email);
+    const user = await store.users.findByEmail(email);
     if (!user) {
       dummyHash ??= hashPassword(randomPassword());
       await verifyPassword(password, await dummyHash);
@@ -151,12 +151,12 @@ export const authRoutes: FastifyPluginAsync<AuthRoutesOptions> = async (app, { s
     assertPasswordAllowed(request.body.password, email);
     // Counted whether it creates an account or finds the email taken: each answer tells whether an account exists.
     limits.registrationAttempt(addressKey(request.ip));
-    if (store.users.findByEmail(email)) throw new CsmsError('CSMS_ERR_EMAIL_TAKEN');
+    if (await store.users.findByEmail(email)) throw new CsmsError('CSMS_ERR_EMAIL_TAKEN');
     const passwordHash = await hashPassword(request.body.password);
-    const user = store.transaction(() => {
+    const user = await store.transaction(async () => {
       // Checked again inside the transaction: another registration may have won while we hashed.
-      if (store.users.findByEmail(email)) throw new CsmsError('CSMS_ERR_EMAIL_TAKEN');
-      return store.users.create({ email, name: request.body.name.trim(), passwordHash, role: 'customer', idTag: uniqueIdTag(store) });
+      if (await store.users.findByEmail(email)) throw new CsmsError('CSMS_ERR_EMAIL_TAKEN');
+      return await store.users.create({ email, name: request.body.name.trim(), passwordHash, role: 'customer', idTag: await uniqueIdTag(store) });
     });
     reply.code(201);
     return { token: sign(user), user: publicUser(user) };

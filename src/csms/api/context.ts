@@ -20,7 +20,7 @@ export interface ApiDeps {
   clock: Clock;
   /** A pino logger to use, or false for none (the default). */
   logger?: FastifyBaseLogger | false;
-  readiness(): { database: boolean; broker: { ok: boolean; detail: string } };
+  readiness(): Promise<{ database: boolean; broker: { ok: boolean; detail: string } }>;
   /** The bundled web pages (/app/, /cms/); absent: the API serves none. */
   web?: WebAssets;
   /** The payment provider customers pay through; absent or null: checkout is refused. */

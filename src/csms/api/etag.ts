@@ -24,10 +24,10 @@ export function createEtags(store: Store, caller: (request: FastifyRequest) => s
   const boot = randomBytes(4).toString('hex');
   const tags = new WeakMap<FastifyRequest, string>();
 
-  function tagFor(request: FastifyRequest, extra?: EtagExtra): string {
+  async function tagFor(request: FastifyRequest, extra?: EtagExtra): Promise<string> {
     // Read the counter before the handler queries: a write racing in between makes the tag older
     // than the data, which costs the client one extra full fetch, never a stale page.
-    const counter = store.changeCounter();
+    const counter = await store.changeCounter();
     const key = `${caller(request)}\n${request.url}\n${extra ? extra(request) : ''}`;
     const digest = createHash('sha1').update(key).digest('base64url').slice(0, 16);
     return `W/"${boot}-${counter}-${digest}"`;
@@ -35,14 +35,13 @@ export function createEtags(store: Store, caller: (request: FastifyRequest) => s
 
   return {
     check(extra) {
-      return function etagCheck(request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {
-        const tag = tagFor(request, extra);
+      return async function etagCheck(request: FastifyRequest, reply: FastifyReply) {
+        const tag = await tagFor(request, extra);
         tags.set(request, tag);
         if (matches(request.headers['if-none-match'], tag)) {
-          reply.code(304).header('etag', tag).header('cache-control', 'private, no-cache').send();
-          return;
+          // An async hook that sends must return the reply, so the route handler does not run.
+          return reply.code(304).header('etag', tag).header('cache-control', 'private, no-cache').send();
         }
-        done();
       };
     },
     onSend(request, reply, payload, done) {

@@ -80,11 +80,20 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   function scheduleCommit(): void {
     if (commitScheduled || !journal) return;
     commitScheduled = true;
-    setImmediate(commit);
+    setImmediate(() => void commit());
   }
 
-  /** One journal transaction for everything gathered since the last one. */
-  function commit(): void {
+  /**
+   * One journal transaction for everything gathered since the last one. Commits run one after
+   * another: events enter the queue in the order they were accepted.
+   */
+  let committing: Promise<void> = DURABLE;
+  function commit(): Promise<void> {
+    committing = committing.then(commitNow);
+    return committing;
+  }
+
+  async function commitNow(): Promise<void> {
     commitScheduled = false;
     if (!journal || (writes.length === 0 && done.length === 0 && dying.length === 0)) return;
     const batch = writes;
@@ -95,7 +104,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
     dying = [];
     let seqs: number[];
     try {
-      seqs = journal.write({ append: batch.map((w) => w.body), done: forget, dead: died }, clock.now().toISOString());
+      seqs = await journal.write({ append: batch.map((w) => w.body), done: forget, dead: died }, clock.now().toISOString());
     } catch (err) {
       // Not durable, so not accepted: the publishers answer with an error and the charger retries.
       opts.onError?.(err);
@@ -198,19 +207,19 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
     async start() {
       if (!journal) return;
       // What a previous process accepted and did not get to process: first in line.
-      for (const entry of journal.pending()) {
+      for (const entry of await journal.pending()) {
         const event = parse(entry);
         if (event) queue.push({ delivery: { body: event, redelivered: true, attempts: entry.attempts }, seq: entry.seq });
         else dying.push({ seq: entry.seq, error: 'journal entry is not valid JSON', attempts: entry.attempts });
       }
-      if (dying.length > 0) commit();
+      if (dying.length > 0) await commit();
       schedule();
     },
     async close() {
       if (closed) return;
       // Make what was accepted durable, then drain it: nothing accepted is lost on a clean shutdown
       // (and what does not drain in time stays in the journal for the next start).
-      commit();
+      await commit();
       if (eventHandler && (queue.length > 0 || draining)) {
         await new Promise<void>((resolve) => {
           idle = resolve;
@@ -221,7 +230,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       // No new batch after this; the one under way (if the wait timed out) finishes first.
       stopping = true;
       while (draining) await new Promise<void>((resolve) => setTimeout(resolve, 5));
-      commit();
+      await commit();
       closed = true;
       if (commitRetry) clearTimeout(commitRetry);
       relief?.resolve();
@@ -279,7 +288,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
     },
     async deadLetters() {
       if (!journal) return [...dead];
-      return journal.dead().flatMap((e) => {
+      return (await journal.dead()).flatMap((e) => {
         const event = parse(e);
         return event ? [{ event, error: e.deadError ?? '', attempts: e.attempts, at: e.createdAt }] : [];
       });
@@ -291,8 +300,8 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
         schedule();
         return replay.length;
       }
-      commit(); // dead letters still on their way to the journal are marked first
-      const revived = journal.revive();
+      await commit(); // dead letters still on their way to the journal are marked first
+      const revived = await journal.revive();
       for (const e of revived) {
         const event = parse(e);
         if (event) queue.push({ delivery: { body: event, redelivered: true, attempts: 0 }, seq: e.seq });

@@ -62,14 +62,14 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
   const now = () => clock.now().toISOString();
 
   /** What the customer may spend: the balance less what their other running sessions reserve. */
-  function available(customerId: number, except?: number): number {
-    return store.wallet.balance(customerId) - store.holds.reserved(customerId, except);
+  async function available(customerId: number, except?: number): Promise<number> {
+    return await store.wallet.balance(customerId) - await store.holds.reserved(customerId, except);
   }
 
   /** What a session may still spend: null when it is not billed to a wallet (no customer, free). */
-  function balanceLeft(session: Session): number | null {
+  async function balanceLeft(session: Session): Promise<number | null> {
     if (session.status !== 'active' || session.customerId === null || session.tariff === null) return null;
-    return available(session.customerId, session.id) - session.costMinor;
+    return await available(session.customerId, session.id) - session.costMinor;
   }
 
   /**
@@ -77,11 +77,11 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
    * charger is asked to stop now, so the wallet ends at most one interval's cost below zero (and
    * usually not below it at all). Asked again after STOP_RETRY_MS if it keeps charging.
    */
-  function stopIfUsedUp(session: Session, previousCost: number, left: number | null, at: string): { stop: AutoStop | null; notifications: Notification[] } {
+  async function stopIfUsedUp(session: Session, previousCost: number, left: number | null, at: string): Promise<{ stop: AutoStop | null; notifications: Notification[] }> {
     if (left === null) return { stop: null, notifications: [] };
     const step = Math.max(0, session.costMinor - previousCost);
     if (step < left) return { stop: null, notifications: [] };
-    if (!store.holds.requestStop(session.id, at, new Date(Date.parse(at) - STOP_RETRY_MS).toISOString())) return { stop: null, notifications: [] };
+    if (!await store.holds.requestStop(session.id, at, new Date(Date.parse(at) - STOP_RETRY_MS).toISOString())) return { stop: null, notifications: [] };
     const data = { ...sessionPayload(session), reason: 'balance', message: BALANCE_USED_UP, balanceLeftMinor: left };
     return {
       stop: { chargePointId: session.chargePointId, transactionId: session.id },
@@ -90,9 +90,9 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
   }
 
   /** The card behind an idTag (in any case: CiString20) and its holder. */
-  function holderOf(idTag: string): Holder {
-    const card = store.idTags.get(idTag);
-    return { card, user: card ? store.users.get(card.customerId) : null };
+  async function holderOf(idTag: string): Promise<Holder> {
+    const card = await store.idTags.get(idTag);
+    return { card, user: card ? await store.users.get(card.customerId) : null };
   }
 
   /** An idTag's own status at `at`, before the checks that apply only to a new transaction. */
@@ -107,8 +107,8 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
     return { status: 'Accepted' };
   }
 
-  function hasBalanceFor(user: User, tariff: Tariff | null): boolean {
-    return available(user.id) >= minimumStartBalance(tariff, minStartBalance);
+  async function hasBalanceFor(user: User, tariff: Tariff | null): Promise<boolean> {
+    return await available(user.id) >= minimumStartBalance(tariff, minStartBalance);
   }
 
   /** A tariff priced in another currency than the network's (left from an older version): no session may start on it. */
@@ -119,25 +119,25 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
   }
 
   /** Completes `session` as its charger would have, billed from what was last read; debits once. */
-  function finish(session: Session, close: SessionClose, at: string): Notification[] {
-    if (!store.sessions.complete(session.id, close)) return [];
-    store.holds.release(session.id, at);
-    const done = store.sessions.get(session.id)!;
+  async function finish(session: Session, close: SessionClose, at: string): Promise<Notification[]> {
+    if (!await store.sessions.complete(session.id, close)) return [];
+    await store.holds.release(session.id, at);
+    const done = (await store.sessions.get(session.id))!;
     const notifications = sessionNotifications('charging.stopped', done, at);
     if (done.customerId !== null && close.costMinor > 0) {
-      const charge = store.wallet.add({ customerId: done.customerId, amountMinor: -close.costMinor, kind: 'charge', sessionId: done.id, note: `Session ${done.id}`, createdAt: at });
-      if (charge) notifications.push(...walletNotifications(done.customerId, charge, store.wallet.balance(done.customerId), at));
+      const charge = await store.wallet.add({ customerId: done.customerId, amountMinor: -close.costMinor, kind: 'charge', sessionId: done.id, note: `Session ${done.id}`, createdAt: at });
+      if (charge) notifications.push(...walletNotifications(done.customerId, charge, await store.wallet.balance(done.customerId), at));
     }
     return notifications;
   }
 
   /** Closes a session whose StopTransaction has not come: billed up to its last meter value. */
-  function closeFromLastReading(session: Session, closedBy: ClosedBy, closeNote: string, at: string): Notification[] {
+  async function closeFromLastReading(session: Session, closedBy: ClosedBy, closeNote: string, at: string): Promise<Notification[]> {
     const tariff = session.tariff;
     const stoppedAt = session.lastMeterAt ?? session.startedAt;
     const energyWh = session.meterLast - session.meterStart;
     const costMinor = computeCostMinor(tariff, energyWh, session.startedAt, stoppedAt);
-    return finish(session, { meterStop: session.meterLast, energyWh, costMinor, stoppedAt, reason: null, closedBy, closeNote }, at);
+    return await finish(session, { meterStop: session.meterLast, energyWh, costMinor, stoppedAt, reason: null, closedBy, closeNote }, at);
   }
 
   /** The instant before which an active session that heard nothing since counts as stale. */
@@ -153,8 +153,8 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
 
   return {
     /** The idTag's status without credit checks (StopTransaction.conf answers about the stopping tag). */
-    identify(idTag: string): IdTagInfo {
-      return decide(holderOf(idTag), now());
+    async identify(idTag: string): Promise<IdTagInfo> {
+      return decide(await holderOf(idTag), now());
     },
 
     /**
@@ -162,14 +162,14 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
      * too little balance → Blocked. Never ConcurrentTx: E2 §7.2 makes it "only relevant for a
      * StartTransaction.req", and a charger caches this answer for the card.
      */
-    authorize(idTag: string, chargePointId?: string): IdTagInfo {
-      const holder = holderOf(idTag);
+    async authorize(idTag: string, chargePointId?: string): Promise<IdTagInfo> {
+      const holder = await holderOf(idTag);
       const { user } = holder;
       const info = decide(holder, now());
       if (info.status !== 'Accepted' || !user) return info;
-      const tariff = chargePointId ? store.tariffs.forChargePoint(chargePointId) : null;
+      const tariff = chargePointId ? await store.tariffs.forChargePoint(chargePointId) : null;
       // As StartTransaction would answer: a charger caches what Authorize says.
-      return foreignCurrency(tariff) === null && hasBalanceFor(user, tariff) ? info : { status: 'Blocked' };
+      return foreignCurrency(tariff) === null && await hasBalanceFor(user, tariff) ? info : { status: 'Blocked' };
     },
 
     /**
@@ -177,23 +177,26 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
      * Durable before the caller answers; a retry with the same key returns the same id and answer.
      * A session still open on the same connector ends here: the charger has moved on.
      */
-    startTransaction(chargePointId: string, req: StartTransactionRequest, receivedAt = now()): { transactionId: number; idTagInfo: IdTagInfo; created: boolean; notifications: Notification[] } {
-      return store.transaction(() => {
-        const { card, user } = holderOf(req.idTag);
-        const tariff = store.tariffs.forChargePoint(chargePointId);
+    async startTransaction(chargePointId: string, req: StartTransactionRequest, receivedAt = now()): Promise<{ transactionId: number; idTagInfo: IdTagInfo; created: boolean; notifications: Notification[] }> {
+      return await store.transaction(async () => {
+        const { card, user } = await holderOf(req.idTag);
+        // Another node may be starting a session for the same customer: the balance and
+        // concurrency checks below must see its outcome, not race it.
+        if (user) await store.lockCustomer(user.id);
+        const tariff = await store.tariffs.forChargePoint(chargePointId);
         let idTagInfo = decide({ card, user }, receivedAt);
         const misPriced = foreignCurrency(tariff);
         if (idTagInfo.status === 'Accepted' && user && card) {
           // ConcurrentTx (E2 §7.2) once the card, or its customer over all cards, runs as many transactions as it may.
-          const active = store.sessions.activeElsewhere(user.id, card.idTag, chargePointId, req.connectorId);
+          const active = await store.sessions.activeElsewhere(user.id, card.idTag, chargePointId, req.connectorId);
           if (active.idTag >= card.maxConcurrent || active.customer >= user.maxConcurrentSessions) idTagInfo = { status: 'ConcurrentTx' };
-          else if (misPriced !== null || !hasBalanceFor(user, tariff)) idTagInfo = { status: 'Blocked' };
+          else if (misPriced !== null || !await hasBalanceFor(user, tariff)) idTagInfo = { status: 'Blocked' };
         }
         const time = chargerTime(req.timestamp, receivedAt, 'StartTransaction.timestamp');
         const meterStart = registerReading(req.meterStart);
         const review = [time.note, meterStart === null ? `meterStart ${JSON.stringify(req.meterStart)} is not a usable register reading; the first usable one counts instead` : null, misPriced]
           .filter((n): n is string => n !== null).join('; ') || null;
-        const { session, created } = store.sessions.start({
+        const { session, created } = await store.sessions.start({
           chargePointId,
           connectorId: req.connectorId,
           idTag: req.idTag,
@@ -215,17 +218,17 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
         }
         if (session.status === 'refused') return { transactionId: session.id, idTagInfo, created, notifications: [] };
         const notifications: Notification[] = [];
-        for (const old of store.sessions.activeCreatedBefore(chargePointId, receivedAt, req.connectorId)) {
-          if (old.id !== session.id) notifications.push(...closeFromLastReading(old, 'csms', CAUSE_NOTES.superseded(old, String(session.id)), receivedAt));
+        for (const old of await store.sessions.activeCreatedBefore(chargePointId, receivedAt, req.connectorId)) {
+          if (old.id !== session.id) notifications.push(...await closeFromLastReading(old, 'csms', CAUSE_NOTES.superseded(old, String(session.id)), receivedAt));
         }
         const fee = computeCostMinor(session.tariff, 0, session.startedAt, session.startedAt);
-        if (fee !== 0) store.sessions.updateProgress(session.id, { meterLast: session.meterStart, energyWh: 0, powerW: 0, costMinor: fee, lastMeterAt: session.startedAt });
+        if (fee !== 0) await store.sessions.updateProgress(session.id, { meterLast: session.meterStart, energyWh: 0, powerW: 0, costMinor: fee, lastMeterAt: session.startedAt });
         if (session.customerId !== null) {
           // After the superseded sessions let go of theirs: what this one may count on from now. A
           // free session holds nothing (its reservation is its cost: 0), so it keeps no money from others.
-          const free = Math.max(0, available(session.customerId, session.id));
+          const free = Math.max(0, await available(session.customerId, session.id));
           const amountMinor = session.tariff === null ? 0 : holdMinor > 0 ? Math.min(holdMinor, free) : free;
-          store.holds.place({ sessionId: session.id, customerId: session.customerId, amountMinor, createdAt: receivedAt });
+          await store.holds.place({ sessionId: session.id, customerId: session.customerId, amountMinor, createdAt: receivedAt });
         }
         // charging.started is announced by the processor, from the committed row.
         return { transactionId: session.id, idTagInfo, created, notifications };
@@ -233,13 +236,13 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
     },
 
     /** MeterValues.req: updates energy, power and running cost of the session it belongs to. */
-    applyMeterValues(chargePointId: string, req: MeterValuesRequest, receivedAt = now()): { session: Session | null; samples: number; warnings: string[]; notifications: Notification[]; stop?: AutoStop | null } {
+    async applyMeterValues(chargePointId: string, req: MeterValuesRequest, receivedAt = now()): Promise<{ session: Session | null; samples: number; warnings: string[]; notifications: Notification[]; stop?: AutoStop | null }> {
       const { samples, warnings } = parseMeterValues(req.meterValue);
       const session = req.transactionId !== undefined
-        ? store.sessions.get(req.transactionId)
-        : store.sessions.activeOnConnector(chargePointId, req.connectorId);
+        ? await store.sessions.get(req.transactionId)
+        : await store.sessions.activeOnConnector(chargePointId, req.connectorId);
       const own = session && session.chargePointId === chargePointId ? session : null;
-      store.sessions.addMeterSamples(own?.id ?? null, chargePointId, req.connectorId, samples);
+      await store.sessions.addMeterSamples(own?.id ?? null, chargePointId, req.connectorId, samples);
       if (!own || own.status !== 'active') return { session: own, samples: samples.length, warnings, notifications: [] };
       const reading = latestReading(samples);
       let register = reading.energyWh === null ? null : registerReading(reading.energyWh);
@@ -248,7 +251,7 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       const meterStart = own.meterStartPending && register !== null ? register : own.meterStart;
       if (register !== null && implausibleEnergy(meterStart, register)) {
         // Said once per session: a meter that keeps sending such readings must not grow the note.
-        if (!own.review?.includes('MeterValues register')) store.sessions.flag(own.id, `a MeterValues register of ${register} Wh is not believable after ${meterStart} Wh; such readings are ignored`);
+        if (!own.review?.includes('MeterValues register')) await store.sessions.flag(own.id, `a MeterValues register of ${register} Wh is not believable after ${meterStart} Wh; such readings are ignored`);
         register = null;
       }
       // Energy never goes backwards: a late or reordered sample must not lower the bill.
@@ -258,12 +261,12 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       const at = time === null || time.note !== null ? receivedAt : time.iso;
       const costMinor = computeCostMinor(own.tariff, energyWh, own.startedAt, at);
       const progress = { meterLast, energyWh, powerW: powerW ?? own.powerW, costMinor, lastMeterAt: at, lastReportAt: receivedAt };
-      store.sessions.updateProgress(own.id, own.meterStartPending && register !== null ? { ...progress, meterStart } : progress);
+      await store.sessions.updateProgress(own.id, own.meterStartPending && register !== null ? { ...progress, meterStart } : progress);
       const updated = { ...own, ...progress, meterStart, meterStartPending: own.meterStartPending && register === null };
-      const left = balanceLeft(updated);
+      const left = await balanceLeft(updated);
       const notifications = sessionNotifications('meter.values', updated, now());
       if (left !== null) for (const n of notifications) n.data.balanceLeftMinor = left;
-      const used = stopIfUsedUp(updated, own.costMinor, left, now());
+      const used = await stopIfUsedUp(updated, own.costMinor, left, now());
       return { session: updated, samples: samples.length, warnings, notifications: [...notifications, ...used.notifications], stop: used.stop };
     },
 
@@ -273,15 +276,15 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
      * the charger's stop still counts: its reason is filled in, and a higher meterStop is billed
      * with an adjustment for the difference.
      */
-    stopTransaction(chargePointId: string, req: StopTransactionRequest, receivedAt = now()): { session: Session | null; notifications: Notification[] } {
-      return store.transaction(() => {
-        const session = store.sessions.get(req.transactionId);
+    async stopTransaction(chargePointId: string, req: StopTransactionRequest, receivedAt = now()): Promise<{ session: Session | null; notifications: Notification[] }> {
+      return await store.transaction(async () => {
+        const session = await store.sessions.get(req.transactionId);
         if (!session || session.chargePointId !== chargePointId) return { session: null, notifications: [] };
         // A retried stop carries the same transactionData: kept once, with the first stop that arrives.
         const firstStop = session.status === 'active' || (session.closedBy !== 'charger' && session.stopReason === null);
         if (req.transactionData?.length && firstStop) {
           const { samples } = parseMeterValues(req.transactionData);
-          store.sessions.addMeterSamples(session.id, chargePointId, session.connectorId, samples);
+          await store.sessions.addMeterSamples(session.id, chargePointId, session.connectorId, samples);
         }
         if (session.status === 'refused') return { session, notifications: [] };
         const time = chargerTime(req.timestamp, receivedAt, 'StopTransaction.timestamp');
@@ -295,30 +298,30 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
         const stoppedAt = time.iso;
         const costMinor = computeCostMinor(session.tariff, energyWh, session.startedAt, stoppedAt);
         const at = now();
-        const flag = () => {
-          for (const n of notes) if (n !== null) store.sessions.flag(session.id, n);
+        const flag = async () => {
+          for (const n of notes) if (n !== null) await store.sessions.flag(session.id, n);
         };
         if (session.status === 'active') {
-          if (session.meterStartPending && usable) store.sessions.updateProgress(session.id, { meterLast: meterStart, energyWh: 0, powerW: session.powerW, costMinor: session.costMinor, lastMeterAt: session.lastMeterAt ?? session.startedAt, meterStart });
-          flag();
-          const notifications = finish(session, { meterStop, energyWh, costMinor, stoppedAt, reason: req.reason ?? null, closedBy: 'charger', closeNote: null }, at);
-          return { session: store.sessions.get(session.id), notifications };
+          if (session.meterStartPending && usable) await store.sessions.updateProgress(session.id, { meterLast: meterStart, energyWh: 0, powerW: session.powerW, costMinor: session.costMinor, lastMeterAt: session.lastMeterAt ?? session.startedAt, meterStart });
+          await flag();
+          const notifications = await finish(session, { meterStop, energyWh, costMinor, stoppedAt, reason: req.reason ?? null, closedBy: 'charger', closeNote: null }, at);
+          return { session: await store.sessions.get(session.id), notifications };
         }
-        if (req.reason !== undefined) store.sessions.fillStopReason(session.id, req.reason);
+        if (req.reason !== undefined) await store.sessions.fillStopReason(session.id, req.reason);
         // Closed by the charger: a retry, nothing more to do. Closed by the CSMS or an admin without
         // the charger's word: its stop now says how much and until when, and the bill follows it.
         if (session.closedBy === 'charger' || !firstStop && meterStop === session.meterStop && stoppedAt === session.stoppedAt) {
-          return { session: store.sessions.get(session.id), notifications: [] };
+          return { session: await store.sessions.get(session.id), notifications: [] };
         }
-        flag();
-        store.sessions.reconcile(session.id, { meterStop, energyWh, costMinor, stoppedAt });
-        const done = store.sessions.get(session.id)!;
+        await flag();
+        await store.sessions.reconcile(session.id, { meterStop, energyWh, costMinor, stoppedAt });
+        const done = (await store.sessions.get(session.id))!;
         const notifications = [notify('session.updated', sessionPayload(done), at, sessionSubject(done))];
         // The difference either way: a debit for what the close had not counted, a credit if it counted too much.
         const difference = costMinor - session.costMinor;
         if (done.customerId !== null && difference !== 0) {
-          const entry = store.wallet.add({ customerId: done.customerId, amountMinor: -difference, kind: 'adjustment', sessionId: done.id, note: `Session ${done.id}: the charger's final reading`, createdAt: at });
-          if (entry) notifications.push(...walletNotifications(done.customerId, entry, store.wallet.balance(done.customerId), at));
+          const entry = await store.wallet.add({ customerId: done.customerId, amountMinor: -difference, kind: 'adjustment', sessionId: done.id, note: `Session ${done.id}: the charger's final reading`, createdAt: at });
+          if (entry) notifications.push(...walletNotifications(done.customerId, entry, await store.wallet.balance(done.customerId), at));
         }
         return { session: done, notifications };
       });
@@ -329,24 +332,24 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
      * it rebooted (every connector), or a connector reported Available. Billed from the last
      * meter value; a StopTransaction that comes later still reconciles.
      */
-    closeAbandoned(chargePointId: string, cause: 'reboot' | 'available', receivedAt: string, connectorId?: number): Notification[] {
-      return store.transaction(() => {
+    async closeAbandoned(chargePointId: string, cause: 'reboot' | 'available', receivedAt: string, connectorId?: number): Promise<Notification[]> {
+      return await store.transaction(async () => {
         const out: Notification[] = [];
-        for (const s of store.sessions.activeCreatedBefore(chargePointId, receivedAt, cause === 'available' ? connectorId : undefined)) {
-          out.push(...closeFromLastReading(s, 'csms', CAUSE_NOTES[cause](s, ''), now()));
+        for (const s of await store.sessions.activeCreatedBefore(chargePointId, receivedAt, cause === 'available' ? connectorId : undefined)) {
+          out.push(...await closeFromLastReading(s, 'csms', CAUSE_NOTES[cause](s, ''), now()));
         }
         return out;
       });
     },
 
     /** An admin ends a session the charger will not stop (audited by who and why). */
-    closeByAdmin(sessionId: number, reason: string, admin: string): { session: Session; notifications: Notification[] } {
-      return store.transaction(() => {
-        const session = store.sessions.get(sessionId);
+    async closeByAdmin(sessionId: number, reason: string, admin: string): Promise<{ session: Session; notifications: Notification[] }> {
+      return await store.transaction(async () => {
+        const session = await store.sessions.get(sessionId);
         if (!session) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(sessionId));
         if (session.status !== 'active') throw new CsmsError('CSMS_ERR_SESSION_NOT_ACTIVE', String(sessionId));
-        const notifications = closeFromLastReading(session, 'admin', `${reason} (closed by ${admin})`, now());
-        return { session: store.sessions.get(sessionId)!, notifications };
+        const notifications = await closeFromLastReading(session, 'admin', `${reason} (closed by ${admin})`, now());
+        return { session: (await store.sessions.get(sessionId))!, notifications };
       });
     },
 
@@ -354,44 +357,44 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
      * Throws a CsmsError unless the customer may start charging on this connector now; the idTag to
      * start with is the primary card, else the oldest other, that is usable and has room for one more.
      */
-    prepareRemoteStart(customerId: number, chargePointId: string, connectorId: number): { idTag: string } {
-      const user = store.users.get(customerId);
-      const cards = user ? store.idTags.listForCustomer(customerId) : [];
+    async prepareRemoteStart(customerId: number, chargePointId: string, connectorId: number): Promise<{ idTag: string }> {
+      const user = await store.users.get(customerId);
+      const cards = user ? await store.idTags.listForCustomer(customerId) : [];
       if (!user || cards.length === 0) throw new CsmsError('CSMS_ERR_FORBIDDEN', 'the account has no idTag');
       if (user.blocked) throw new CsmsError('CSMS_ERR_ACCOUNT_BLOCKED');
       const at = now();
       const usable = cards.filter((card) => decide({ card, user }, at).status === 'Accepted');
       if (usable.length === 0) throw new CsmsError('CSMS_ERR_ID_TAG_UNUSABLE', cards.map((c) => c.idTag).join(', '));
-      const cp = store.chargePoints.get(chargePointId);
+      const cp = await store.chargePoints.get(chargePointId);
       if (!cp) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
-      const connector = store.chargePoints.connectors(chargePointId).find((c) => c.connectorId === connectorId);
+      const connector = (await store.chargePoints.connectors(chargePointId)).find((c) => c.connectorId === connectorId);
       if (!connector) throw new CsmsError('CSMS_ERR_CONNECTOR_NOT_FOUND', `${chargePointId}/${connectorId}`);
-      const active = store.sessions.activeForCustomer(customerId);
+      const active = await store.sessions.activeForCustomer(customerId);
       if (active.length >= user.maxConcurrentSessions) {
         throw new CsmsError('CSMS_ERR_SESSION_ACTIVE', user.maxConcurrentSessions > 1 ? `${active.length} of ${user.maxConcurrentSessions} allowed` : undefined);
       }
       const primaryFirst = [...usable].sort((a, b) => Number(sameIdTag(b.idTag, user.idTag)) - Number(sameIdTag(a.idTag, user.idTag)));
       const card = primaryFirst.find((c) => active.filter((s) => sameIdTag(s.idTag, c.idTag)).length < c.maxConcurrent);
       if (!card) throw new CsmsError('CSMS_ERR_ID_TAG_IN_USE', usable.map((c) => `${c.idTag} (${c.maxConcurrent})`).join(', '));
-      if (store.sessions.activeOnConnector(chargePointId, connectorId)) {
+      if (await store.sessions.activeOnConnector(chargePointId, connectorId)) {
         throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} has a session in progress`);
       }
       if (['Unavailable', 'Faulted', 'Charging', 'Reserved'].includes(connector.status)) {
         throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} is ${connector.status}`);
       }
-      const tariff = store.tariffs.forChargePoint(chargePointId);
+      const tariff = await store.tariffs.forChargePoint(chargePointId);
       const misPriced = foreignCurrency(tariff);
       if (misPriced !== null) throw new CsmsError('CSMS_ERR_CURRENCY_MISMATCH', misPriced);
       const needed = minimumStartBalance(tariff, minStartBalance);
       // What other running sessions reserve is not there to spend.
-      const balance = available(customerId);
+      const balance = await available(customerId);
       if (balance < needed) throw new CsmsError('CSMS_ERR_INSUFFICIENT_BALANCE', `balance ${balance}, needed ${needed}`, { balance, needed });
       return { idTag: card.idTag };
     },
 
     /** The customer's own active session, or CSMS_ERR_SESSION_NOT_FOUND (never another's data). */
-    prepareRemoteStop(customerId: number, sessionId: number): Session {
-      const session = store.sessions.get(sessionId);
+    async prepareRemoteStop(customerId: number, sessionId: number): Promise<Session> {
+      const session = await store.sessions.get(sessionId);
       if (!session || session.customerId !== customerId) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(sessionId));
       if (session.status !== 'active') throw new CsmsError('CSMS_ERR_SESSION_NOT_ACTIVE', String(sessionId));
       return session;
@@ -403,17 +406,17 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
      * Adds the derived fields a page shows; cost of an active session is as of its last meter value.
      * `stale`: active, and neither the session nor its charger reported anything for `staleAfterMs`.
      */
-    view(session: Session): SessionView {
+    async view(session: Session): Promise<SessionView> {
       const end = session.stoppedAt ?? now();
       const durationS = Math.max(0, Math.round((Date.parse(end) - Date.parse(session.startedAt)) / 1000));
       let stale = false;
       if (session.status === 'active') {
-        const heard = [session.lastReportAt ?? session.createdAt, store.chargePoints.get(session.chargePointId)?.lastSeenAt ?? ''];
+        const heard = [session.lastReportAt ?? session.createdAt, (await store.chargePoints.get(session.chargePointId))?.lastSeenAt ?? ''];
         const before = staleBefore();
         stale = heard.every((t) => t < before);
       }
-      const autoStop = session.customerId !== null && session.tariff !== null && store.holds.get(session.id)?.stopRequestedAt ? 'balance' as const : null;
-      return { ...session, durationS, stale, balanceLeftMinor: balanceLeft(session), autoStop };
+      const autoStop = session.customerId !== null && session.tariff !== null && (await store.holds.get(session.id))?.stopRequestedAt ? 'balance' as const : null;
+      return { ...session, durationS, stale, balanceLeftMinor: await balanceLeft(session), autoStop };
     },
   };
 }

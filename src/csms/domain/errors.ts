@@ -44,6 +44,7 @@ export const ERRORS = {
   CSMS_ERR_PAYMENT_PROVIDER: { status: 502, message: 'The payment provider failed' },
   CSMS_ERR_NOT_READY: { status: 503, message: 'A dependency is not ready' },
   CSMS_ERR_BROKER_UNAVAILABLE: { status: 503, message: 'The message broker is not reachable' },
+  CSMS_ERR_DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
   CSMS_ERR_COMMAND_TIMEOUT: { status: 504, message: 'The charge point did not answer in time' },
   CSMS_ERR_CONFIG: { status: 500, message: 'The configuration is invalid' },
   CSMS_ERR_PORT_UNAVAILABLE: { status: 500, message: 'A port the CSMS must listen on cannot be opened' },

@@ -32,24 +32,24 @@ export type Wallet = ReturnType<typeof createWallet>;
 export function createWallet({ store, clock, currency, payments }: WalletOptions) {
   const now = () => clock.now().toISOString();
 
-  const customer = (id: number): User => {
-    const u = store.users.get(id);
+  const customer = async (id: number): Promise<User> => {
+    const u = await store.users.get(id);
     if (!u || u.role !== 'customer') throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${id}`);
     return u;
   };
 
   /** Credits a verified payment once; null when it is not paid or was credited before. */
-  function creditPayment(provider: string, event: PaymentEvent): WalletChange | null {
+  async function creditPayment(provider: string, event: PaymentEvent): Promise<WalletChange | null> {
     // Not paid: nothing to credit, whatever its currency (answered 200, so the provider stops retrying).
     if (event.status !== 'paid') return null;
     if (event.currency !== currency) {
       throw new CsmsError('CSMS_ERR_CURRENCY_MISMATCH', `payment ${event.paymentId} is in ${event.currency}, wallets in ${currency}`, { paymentId: event.paymentId, currency: event.currency, expected: currency });
     }
     if (!Number.isSafeInteger(event.amountMinor) || event.amountMinor <= 0) throw new CsmsError('CSMS_ERR_BAD_AMOUNT', `payment ${event.paymentId}: ${event.amountMinor}`);
-    return store.transaction(() => {
-      customer(event.customerId);
+    return await store.transaction(async () => {
+      await customer(event.customerId);
       const at = now();
-      const entry = store.wallet.add({
+      const entry = await store.wallet.add({
         customerId: event.customerId,
         amountMinor: event.amountMinor,
         kind: 'topup',
@@ -58,7 +58,7 @@ export function createWallet({ store, clock, currency, payments }: WalletOptions
         createdAt: at,
       });
       if (!entry) return null;
-      const balance = store.wallet.balance(event.customerId);
+      const balance = await store.wallet.balance(event.customerId);
       return { entry, balance, notifications: walletNotifications(event.customerId, entry, balance, at) };
     });
   }
@@ -68,12 +68,12 @@ export function createWallet({ store, clock, currency, payments }: WalletOptions
     creditPayment,
 
     /** Credits the wallet without a payment: the self top-up, which the API allows only with WALLET_SELF_TOPUP. */
-    topUp(customerId: number, amountMinor: number): WalletChange {
+    async topUp(customerId: number, amountMinor: number): Promise<WalletChange> {
       if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new CsmsError('CSMS_ERR_BAD_AMOUNT', String(amountMinor));
-      return store.transaction(() => {
+      return await store.transaction(async () => {
         const at = now();
-        const entry = store.wallet.add({ customerId, amountMinor, kind: 'topup', note: 'Top-up', createdAt: at })!;
-        const balance = store.wallet.balance(customerId);
+        const entry = (await store.wallet.add({ customerId, amountMinor, kind: 'topup', note: 'Top-up', createdAt: at }))!;
+        const balance = await store.wallet.balance(customerId);
         return { entry, balance, notifications: walletNotifications(customerId, entry, balance, at) };
       });
     },
@@ -86,7 +86,7 @@ export function createWallet({ store, clock, currency, payments }: WalletOptions
     async checkout(customerId: number, amountMinor: number, returnUrl: string): Promise<Checkout> {
       if (!payments) throw new CsmsError('CSMS_ERR_PAYMENTS_NOT_CONFIGURED');
       if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) throw new CsmsError('CSMS_ERR_BAD_AMOUNT', String(amountMinor));
-      customer(customerId);
+      await customer(customerId);
       return payments.createCheckout({ customerId, amountMinor, currency, returnUrl });
     },
 
@@ -98,14 +98,14 @@ export function createWallet({ store, clock, currency, payments }: WalletOptions
     async receiveWebhook(rawBody: Buffer | string, headers: Record<string, string | string[] | undefined>): Promise<{ event: PaymentEvent; credited: WalletChange | null }> {
       if (!payments) throw new CsmsError('CSMS_ERR_PAYMENTS_NOT_CONFIGURED');
       const event = await payments.parseWebhook(rawBody, headers);
-      return { event, credited: creditPayment(payments.name, event) };
+      return { event, credited: await creditPayment(payments.name, event) };
     },
 
     /**
      * An admin's credit (positive), debit or refund (negative) with a reason, recorded with who made
      * it. A debit or refund may not take the wallet below zero.
      */
-    adjust(customerId: number, change: { kind: AdminWalletKind; amountMinor: number; reason: string }, actor: string): WalletChange {
+    async adjust(customerId: number, change: { kind: AdminWalletKind; amountMinor: number; reason: string }, actor: string): Promise<WalletChange> {
       const reason = change.reason.trim();
       if (!reason) throw new CsmsError('CSMS_ERR_VALIDATION', 'body.reason must not be empty', { field: 'body.reason', reason: 'must not be empty' });
       const { kind, amountMinor } = change;
@@ -113,14 +113,16 @@ export function createWallet({ store, clock, currency, payments }: WalletOptions
       if (!Number.isSafeInteger(amountMinor) || (positive ? amountMinor <= 0 : amountMinor >= 0)) {
         throw new CsmsError('CSMS_ERR_BAD_AMOUNT', `a ${kind} is ${positive ? 'positive' : 'negative'}, got ${amountMinor}`, { field: 'body.amountMinor' });
       }
-      return store.transaction(() => {
-        customer(customerId);
-        const before = store.wallet.balance(customerId);
+      return await store.transaction(async () => {
+        await customer(customerId);
+        // The balance read here decides what may be taken back: no other node moves it meanwhile.
+        await store.lockCustomer(customerId);
+        const before = await store.wallet.balance(customerId);
         if (before + amountMinor < 0) {
           throw new CsmsError('CSMS_ERR_BALANCE_TOO_LOW', `balance ${before}, ${kind} ${-amountMinor}`, { balance: before, amountMinor });
         }
         const at = now();
-        const entry = store.wallet.add({ customerId, amountMinor, kind, note: reason, actor, createdAt: at })!;
+        const entry = (await store.wallet.add({ customerId, amountMinor, kind, note: reason, actor, createdAt: at }))!;
         const balance = before + amountMinor;
         // The customer's pages hear of it; which admin made it stays in the CMS.
         return { entry, balance, notifications: walletNotifications(customerId, { ...entry, actor: null }, balance, at) };

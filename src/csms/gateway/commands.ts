@@ -47,9 +47,9 @@ export function createCommandSender(deps: CommandDeps): CommandSender {
   const { store, broker } = deps;
   const now = () => deps.clock.now().toISOString();
 
-  function finish(commandId: string, cmd: RemoteCommand, status: CommandStatus, response: unknown): CommandOutcome {
+  async function finish(commandId: string, cmd: RemoteCommand, status: CommandStatus, response: unknown): Promise<CommandOutcome> {
     const at = now();
-    store.commands.finish(commandId, status, response, at);
+    await store.commands.finish(commandId, status, response, at);
     const data = { commandId, chargePointId: cmd.chargePointId, action: cmd.action, status, response, requestedBy: cmd.requestedBy, at };
     broker.publishAudit(`command.result.${cmd.action}`, data);
     broker.publishNotification(notify('command.result', data, at, { chargePointId: cmd.chargePointId }));
@@ -59,18 +59,18 @@ export function createCommandSender(deps: CommandDeps): CommandSender {
   /** Sends on this node's own connection to the charger. */
   async function sendLocal(cmd: RemoteCommand): Promise<CommandOutcome> {
     const commandId = randomUUID();
-    store.commands.create({ id: commandId, chargePointId: cmd.chargePointId, action: cmd.action, request: cmd.payload, requestedBy: cmd.requestedBy, createdAt: now() });
+    await store.commands.create({ id: commandId, chargePointId: cmd.chargePointId, action: cmd.action, request: cmd.payload, requestedBy: cmd.requestedBy, createdAt: now() });
     broker.publishAudit(`command.sent.${cmd.action}`, { commandId, chargePointId: cmd.chargePointId, action: cmd.action, request: cmd.payload, requestedBy: cmd.requestedBy, node: deps.nodeId });
     const conn = deps.connectionOf(cmd.chargePointId);
-    if (!conn || conn.isClosed) return finish(commandId, cmd, 'offline', null);
+    if (!conn || conn.isClosed) return await finish(commandId, cmd, 'offline', null);
     try {
       const response = await conn.callAny(cmd.action, cmd.payload, { timeoutMs: cmd.timeoutMs });
-      return finish(commandId, cmd, 'answered', response);
+      return await finish(commandId, cmd, 'answered', response);
     } catch (err) {
-      if (err instanceof OcppTimeoutError) return finish(commandId, cmd, 'timeout', null);
-      if (err instanceof OcppError) return finish(commandId, cmd, 'error', failureRecord(err));
+      if (err instanceof OcppTimeoutError) return await finish(commandId, cmd, 'timeout', null);
+      if (err instanceof OcppError) return await finish(commandId, cmd, 'error', failureRecord(err));
       // The socket closed while we waited.
-      return finish(commandId, cmd, 'offline', { description: (err as Error).message });
+      return await finish(commandId, cmd, 'offline', { description: (err as Error).message });
     }
   }
 
@@ -84,7 +84,7 @@ export function createCommandSender(deps: CommandDeps): CommandSender {
       checkRequest(action, payload);
       const cmd: RemoteCommand = { chargePointId, action, payload, requestedBy: opts.requestedBy ?? null, timeoutMs: opts.timeoutMs ?? deps.defaultTimeoutMs };
       if (!deps.connectionOf(chargePointId) && broker.commands) {
-        const node = store.chargePoints.nodeOf(chargePointId);
+        const node = await store.chargePoints.nodeOf(chargePointId);
         // The node that holds the charger records the command and talks to it.
         if (node && node !== deps.nodeId) return broker.commands.forward(node, cmd);
       }

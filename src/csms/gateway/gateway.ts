@@ -3,7 +3,7 @@
  * and credentials before the upgrade, insists on the `ocpp1.6` subprotocol, answers every CALL
  * (synchronously where the answer needs the database), and publishes what happened to the broker.
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -66,26 +66,42 @@ export function createGateway(deps: GatewayDeps) {
 
   function refuse(socket: Duplex, status: number, reason: string): void {
     stats.rejectedUpgrades++;
-    const text = status === 404 ? 'Not Found' : status === 401 ? 'Unauthorized' : 'Bad Request';
+    const text = STATUS_CODES[status] ?? 'Bad Request';
     const extra = status === 401 ? 'WWW-Authenticate: Basic realm="ocpp"\r\n' : '';
     socket.end(`HTTP/1.1 ${status} ${text}\r\n${extra}Connection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`);
   }
 
-  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     let decision;
     try {
-      decision = decideUpgrade(req, store, config.ocppAutoRegister);
+      decision = await decideUpgrade(req, store, config.ocppAutoRegister);
     } catch (err) {
+      // The database did not answer: a charger that is told 503 tries again later.
       logger.error({ err }, 'upgrade check failed');
-      return refuse(socket, 400, 'internal error');
+      return refuse(socket, 503, 'service unavailable');
     }
     if (!decision.ok) {
       logger.info({ url: req.url, status: decision.status }, decision.reason);
       return refuse(socket, decision.status, decision.reason);
     }
     const { identity, autoRegistered } = decision;
-    wss!.handleUpgrade(req, socket, head, (ws) => {
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    let point = decision.point;
+    // Registered before the handshake completes: once it has, the charger's first frames arrive
+    // at once and need the connection's handlers in place, with nothing left to wait for.
+    if (autoRegistered && !point && offered.includes(SUBPROTOCOL)) {
+      try {
+        point = await autoRegister(identity);
+        logger.info({ identity }, 'charge point auto-registered');
+      } catch (err) {
+        logger.error({ err, identity }, 'could not auto-register the charger');
+        return refuse(socket, 503, 'service unavailable');
+      }
+    }
+    // Closed while the checks ran: the charger tries again, elsewhere or later.
+    if (!wss) return refuse(socket, 503, 'server shutting down');
+    wss.handleUpgrade(req, socket, head, (ws) => {
       // J §3: with no common subprotocol the handshake completes without one; then we close at once.
       if (ws.protocol !== SUBPROTOCOL) {
         logger.info({ identity, offered: req.headers['sec-websocket-protocol'] ?? null }, 'no ocpp1.6 subprotocol: closing');
@@ -94,11 +110,6 @@ export function createGateway(deps: GatewayDeps) {
       }
       // This runs inside the http 'upgrade' listener: anything thrown here would end the process.
       try {
-        let point = decision.point;
-        if (autoRegistered && !point) {
-          point = autoRegister(identity);
-          logger.info({ identity }, 'charge point auto-registered');
-        }
         attach(identity, point, ws, req.socket.remoteAddress ?? null);
       } catch (err) {
         logger.error({ err, identity }, 'could not attach the charger');
@@ -108,11 +119,11 @@ export function createGateway(deps: GatewayDeps) {
   }
 
   /** Creates the point, or takes the one another node sharing the database created a moment ago. */
-  function autoRegister(identity: string): ChargePoint {
+  async function autoRegister(identity: string): Promise<ChargePoint> {
     try {
-      return store.chargePoints.create({ id: identity, registrationStatus: 'Accepted' });
+      return await store.chargePoints.create({ id: identity, registrationStatus: 'Accepted' });
     } catch (err) {
-      const existing = store.chargePoints.get(identity);
+      const existing = await store.chargePoints.get(identity);
       if (existing) return existing;
       throw err;
     }
@@ -160,20 +171,25 @@ export function createGateway(deps: GatewayDeps) {
       previous.close(CLOSE_REPLACED, 'replaced by a new connection');
     }
     connections.set(identity, conn);
-    // Synchronous, so a command arriving at any node right after the handshake finds this one.
-    store.chargePoints.setNode(identity, deps.nodeId);
     stats.connected = connections.size;
     stats.accepted++;
+    // Recorded before anything else awaits, so a command arriving at any node right after the
+    // handshake finds this one; the close handler waits for it, so a fast disconnect cannot leave
+    // the node recorded behind it.
+    const recorded = store.chargePoints.setNode(identity, deps.nodeId).catch((err: unknown) => {
+      logger.error({ err, identity }, 'could not record which node holds the charger');
+    });
     ws.on('pong', () => {
       state.lastPongAt = performance.now();
     });
     ws.on('close', (code, reason) => {
-      if (connections.get(identity) === conn) {
-        connections.delete(identity);
-        store.chargePoints.clearNode(identity, deps.nodeId);
-        stats.connected = connections.size;
-        events.connection(state, 'disconnected', remoteAddress, floodReason ?? `${code} ${reason.toString()}`.trim());
-      }
+      if (connections.get(identity) !== conn) return;
+      connections.delete(identity);
+      stats.connected = connections.size;
+      events.connection(state, 'disconnected', remoteAddress, floodReason ?? `${code} ${reason.toString()}`.trim());
+      void recorded
+        .then(() => store.chargePoints.clearNode(identity, deps.nodeId))
+        .catch((err: unknown) => logger.warn({ err, identity }, 'could not clear the charger\'s node'));
     });
     events.connection(state, 'connected', remoteAddress, null);
   }
@@ -215,7 +231,7 @@ export function createGateway(deps: GatewayDeps) {
         res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
         res.end('OCPP 1.6J endpoint: connect a WebSocket to /ocpp/{chargePointId} with subprotocol ocpp1.6\n');
       });
-      http.on('upgrade', onUpgrade);
+      http.on('upgrade', (req, socket, head) => void onUpgrade(req, socket, head));
       await new Promise<void>((resolve, reject) => {
         http!.once('error', reject);
         http!.listen(port, host, () => resolve());
@@ -232,12 +248,14 @@ export function createGateway(deps: GatewayDeps) {
     async close(): Promise<void> {
       if (pingTimer) clearInterval(pingTimer);
       pingTimer = null;
-      for (const [identity, conn] of connections) {
-        connections.delete(identity);
-        store.chargePoints.clearNode(identity, deps.nodeId);
+      const leaving = [...connections];
+      connections.clear();
+      for (const [, conn] of leaving) {
         events.connection(conn.context, 'disconnected', null, '1001 server shutting down');
         conn.close(1001, 'server shutting down');
       }
+      // The close handlers see the map emptied: the nodes are cleared here, all at once.
+      await Promise.all(leaving.map(([identity]) => store.chargePoints.clearNode(identity, deps.nodeId).catch(() => {})));
       stats.connected = 0;
       await new Promise<void>((resolve) => (wss ? wss.close(() => resolve()) : resolve()));
       if (http) {

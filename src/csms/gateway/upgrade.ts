@@ -56,16 +56,16 @@ export function basicCredentials(header: string | undefined): { username: string
   return { username: raw.subarray(0, colon).toString('utf8'), password: raw.subarray(colon + 1) };
 }
 
-export function decideUpgrade(req: IncomingMessage, store: Store, autoRegister: boolean): UpgradeDecision {
+export async function decideUpgrade(req: IncomingMessage, store: Store, autoRegister: boolean): Promise<UpgradeDecision> {
   const parsed = identityFromUrl(req.url);
   if (!parsed.ok) return parsed;
   const { identity } = parsed;
-  const point = store.chargePoints.get(identity);
+  const point = await store.chargePoints.get(identity);
   if (!point) {
     if (!autoRegister) return { ok: false, status: 404, reason: `unknown charge point ${identity}` };
     return { ok: true, identity, point: null, autoRegistered: true };
   }
-  const hash = point.hasAuthKey ? store.chargePoints.authKeyHash(identity) : null;
+  const hash = point.hasAuthKey ? await store.chargePoints.authKeyHash(identity) : null;
   if (hash !== null) {
     const creds = basicCredentials(req.headers.authorization);
     // SEC §2: username is the identity; compare the key in constant time against the salted hash.

@@ -40,8 +40,8 @@ export function handshakeToken(auth: unknown, headers: IncomingHttpHeaders): str
 }
 
 /** The account behind a user id, or why it may not use the notifier. */
-export function checkAccount(store: Store, userId: number): { ok: true; role: Role } | { ok: false; error: RefusalError } {
-  const user = Number.isSafeInteger(userId) ? store.users.get(userId) : null;
+export async function checkAccount(store: Store, userId: number): Promise<{ ok: true; role: Role } | { ok: false; error: RefusalError }> {
+  const user = Number.isSafeInteger(userId) ? await store.users.get(userId) : null;
   // Deleted reads as unauthorized, as in the REST guard: the client's answer is to log in again.
   if (!user) return { ok: false, error: refusal('CSMS_ERR_UNAUTHORIZED', 'the account no longer exists') };
   if (user.blocked) return { ok: false, error: refusal('CSMS_ERR_ACCOUNT_BLOCKED') };
@@ -50,7 +50,7 @@ export function checkAccount(store: Store, userId: number): { ok: true; role: Ro
 
 /** socket.io middleware: refuses the connection unless the token names a usable account. */
 export function handshakeAuth(opts: { verifyToken: VerifyToken; store: Store; onRefused(code: CsmsErrorCode): void }) {
-  return function authenticate(socket: Socket<any, any, any, SocketData>, next: (err?: ExtendedError) => void): void {
+  return async function authenticate(socket: Socket<any, any, any, SocketData>, next: (err?: ExtendedError) => void): Promise<void> {
     const fail = (err: RefusalError) => {
       opts.onRefused(err.data.code);
       next(err);
@@ -65,7 +65,12 @@ export function handshakeAuth(opts: { verifyToken: VerifyToken; store: Store; on
     }
     if (claims === null) return fail(refusal('CSMS_ERR_UNAUTHORIZED', 'invalid or expired token'));
     const userId = /^[0-9]+$/.test(claims.sub) ? Number(claims.sub) : NaN;
-    const account = checkAccount(opts.store, userId);
+    let account: Awaited<ReturnType<typeof checkAccount>>;
+    try {
+      account = await checkAccount(opts.store, userId);
+    } catch {
+      return fail(refusal('CSMS_ERR_DATABASE_UNAVAILABLE'));
+    }
     if (!account.ok) return fail(account.error);
     // The stored role, not the token's: a changed role applies on the next connection.
     socket.data.userId = userId;

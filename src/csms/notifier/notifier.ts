@@ -77,7 +77,12 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   io.use(handshakeAuth({ verifyToken: opts.verifyToken, store, onRefused: counters.connectionRefused }));
   io.on('connection', (socket) => {
     socket.join(autoRooms({ id: socket.data.userId, role: socket.data.role }));
-    socket.on('join-room', (...args) => join(socket, args));
+    socket.on('join-room', (...args) => {
+      join(socket, args).catch(() => {
+        const { name, ack } = parseArgs(args);
+        refuseJoin(socket, ack, name, 'database', { code: 'CSMS_ERR_DATABASE_UNAVAILABLE', message: 'The database is not reachable' });
+      });
+    });
     socket.on('leave-room', (...args) => leave(socket, args));
   });
 
@@ -87,11 +92,11 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     return { name: roomArg(typeof args[0] === 'function' ? undefined : args[0]), ack };
   }
 
-  function join(socket: NotifierSocket, args: unknown[]): void {
+  async function join(socket: NotifierSocket, args: unknown[]): Promise<void> {
     const { name, ack } = parseArgs(args);
     const { userId } = socket.data;
     // Re-checked per join: an account blocked or deleted since the handshake gets nothing more.
-    const account = checkAccount(store, userId);
+    const account = await checkAccount(store, userId);
     if (!account.ok) {
       refuseJoin(socket, ack, name, 'account', account.error.data);
       socket.disconnect(true);

@@ -25,18 +25,18 @@ export interface ApplyContext {
 const SEEN_WRITE_INTERVAL_MS = 5000;
 
 /** Records a sign of life, at most every few seconds per charge point. */
-function touch(cp: string, at: string, ctx: ApplyContext): void {
+async function touch(cp: string, at: string, ctx: ApplyContext): Promise<void> {
   const ms = Date.parse(at);
   const last = ctx.seen.get(cp);
   if (last !== undefined && ms - last < SEEN_WRITE_INTERVAL_MS) return;
   ctx.seen.set(cp, ms);
-  ctx.store.chargePoints.touch(cp, at);
+  await ctx.store.chargePoints.touch(cp, at);
 }
 
-export function applyEvent(ev: OcppEvent, ctx: ApplyContext): void {
+export async function applyEvent(ev: OcppEvent, ctx: ApplyContext): Promise<void> {
   switch (ev.kind) {
     case 'call':
-      return applyCall(ev, ctx);
+      return await applyCall(ev, ctx);
     case 'callresult':
     case 'callerror':
       return applyAnswer(ev, ctx);
@@ -51,18 +51,18 @@ export function applyEvent(ev: OcppEvent, ctx: ApplyContext): void {
     case 'connected':
     case 'disconnected': {
       const online = ev.kind === 'connected';
-      if (!ctx.store.chargePoints.get(ev.chargePointId)) return;
+      if (!await ctx.store.chargePoints.get(ev.chargePointId)) return;
       // A charger that moved to another node is still online: its old node's goodbye is stale.
-      const holder = ctx.store.chargePoints.nodeOf(ev.chargePointId);
+      const holder = await ctx.store.chargePoints.nodeOf(ev.chargePointId);
       if (!online && holder !== null && holder !== ev.nodeId) return;
-      ctx.store.chargePoints.setOnline(ev.chargePointId, online, ev.receivedAt);
-      chargerStatus(ev.chargePointId, ctx, { online, reason: ev.reason });
+      await ctx.store.chargePoints.setOnline(ev.chargePointId, online, ev.receivedAt);
+      await chargerStatus(ev.chargePointId, ctx, { online, reason: ev.reason });
       return;
     }
   }
 }
 
-function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
+async function applyCall(ev: OcppCallEvent, ctx: ApplyContext): Promise<void> {
   const { store, charging } = ctx;
   const cp = ev.chargePointId;
   const answerType = ev.error ? MessageType.CALLERROR : MessageType.CALLRESULT;
@@ -72,45 +72,45 @@ function applyCall(ev: OcppCallEvent, ctx: ApplyContext): void {
   );
   ctx.notes.push(notify('ocpp.message', { chargePointId: cp, direction: 'in', action: ev.action, messageId: ev.messageId, request: ev.request, response: ev.error ?? ev.response, responseType: answerType, at: ev.receivedAt }, ctx.now, { chargePointId: cp }));
   if (ev.error) return;
-  touch(cp, ev.receivedAt, ctx);
+  await touch(cp, ev.receivedAt, ctx);
   switch (ev.action) {
     case 'BootNotification': {
       // The gateway recorded the boot before answering (registration must not wait for a queue,
       // nor be overwritten by a queued event after an admin changed it). What is left: a reboot
       // ends every transaction the charger had open; those it does not stop, the CSMS closes.
-      if (!store.chargePoints.get(cp)) return;
-      ctx.notes.push(...charging.closeAbandoned(cp, 'reboot', ev.receivedAt));
-      chargerStatus(cp, ctx, { online: true, booted: true });
+      if (!await store.chargePoints.get(cp)) return;
+      ctx.notes.push(...await charging.closeAbandoned(cp, 'reboot', ev.receivedAt));
+      await chargerStatus(cp, ctx, { online: true, booted: true });
       return;
     }
     case 'StartTransaction': {
-      const session = store.sessions.get(ev.response.transactionId);
+      const session = await store.sessions.get(ev.response.transactionId);
       if (session && ev.response.idTagInfo.status === 'Accepted') ctx.notes.push(...sessionNotifications('charging.started', session, ctx.now));
       return;
     }
     case 'StopTransaction': {
       // Applied by the gateway before it answered; only an event from an older version is applied here.
-      if (!ev.applied) ctx.notes.push(...charging.stopTransaction(cp, ev.request, ev.receivedAt).notifications);
+      if (!ev.applied) ctx.notes.push(...(await charging.stopTransaction(cp, ev.request, ev.receivedAt)).notifications);
       return;
     }
     case 'MeterValues': {
-      const applied = charging.applyMeterValues(cp, ev.request, ev.receivedAt);
+      const applied = await charging.applyMeterValues(cp, ev.request, ev.receivedAt);
       ctx.notes.push(...applied.notifications);
       if (applied.stop) ctx.stops.push(applied.stop);
       return;
     }
     case 'StatusNotification': {
       const s = ev.request;
-      if (!store.chargePoints.get(cp)) return;
+      if (!await store.chargePoints.get(cp)) return;
       const at = s.timestamp === undefined ? ev.receivedAt : normalizeTime(s.timestamp);
-      store.chargePoints.upsertConnector({ chargePointId: cp, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode, info: s.info ?? null }, at);
+      await store.chargePoints.upsertConnector({ chargePointId: cp, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode, info: s.info ?? null }, at);
       // A connector that is Available has no transaction: one still open here was lost by the charger.
-      if (s.status === 'Available' && s.connectorId > 0) ctx.notes.push(...charging.closeAbandoned(cp, 'available', ev.receivedAt, s.connectorId));
-      const active = store.sessions.activeOnConnector(cp, s.connectorId);
+      if (s.status === 'Available' && s.connectorId > 0) ctx.notes.push(...await charging.closeAbandoned(cp, 'available', ev.receivedAt, s.connectorId));
+      const active = await store.sessions.activeOnConnector(cp, s.connectorId);
       const recipients = active?.customerId != null ? [active.customerId] : [];
       const data = { chargePointId: cp, connectorId: s.connectorId, status: s.status, errorCode: s.errorCode, info: s.info ?? null, at };
       ctx.notes.push(notify('connector.status', data, ctx.now, { customers: recipients, chargePointId: cp }));
-      if (s.connectorId === 0) chargerStatus(cp, ctx, { status: s.status, errorCode: s.errorCode });
+      if (s.connectorId === 0) await chargerStatus(cp, ctx, { status: s.status, errorCode: s.errorCode });
       return;
     }
     default:
@@ -133,13 +133,13 @@ function applyAnswer(ev: OcppAnswerEvent, ctx: ApplyContext): void {
   ctx.notes.push(notify('ocpp.message', { chargePointId: ev.chargePointId, direction: 'in', action: ev.action, messageId: ev.messageId, response: ev.error ?? ev.payload, responseType: answerType, at: ev.receivedAt }, ctx.now, { chargePointId: ev.chargePointId }));
 }
 
-function chargerStatus(cp: string, ctx: ApplyContext, data: Record<string, unknown>): void {
-  const point = ctx.store.chargePoints.get(cp);
+async function chargerStatus(cp: string, ctx: ApplyContext, data: Record<string, unknown>): Promise<void> {
+  const point = await ctx.store.chargePoints.get(cp);
   const payload = { chargePointId: cp, stationId: point?.stationId ?? null, online: point?.online ?? false, registrationStatus: point?.registrationStatus, ...data };
   ctx.notes.push(notify('charger.status', payload, ctx.now, { chargePointId: cp }));
   if (point?.stationId != null) {
     // A station of a thousand chargers must not be listed on every connect and disconnect.
-    const online = ctx.store.chargePoints.stationOnline(point.stationId);
+    const online = await ctx.store.chargePoints.stationOnline(point.stationId);
     ctx.notes.push(notify('station.status', { stationId: point.stationId, online }, ctx.now));
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The OCPP message processor: consumes event batches from the broker, applies each in one SQLite
+ * The OCPP message processor: consumes event batches from the broker, applies each in one database
  * transaction per batch (a savepoint per event, so one poison event fails alone), and publishes
  * notifications only after the commit. Idempotent: a redelivered event id is skipped.
  */
@@ -41,30 +41,30 @@ export function createProcessor(opts: ProcessorOptions) {
   const seen = new Map<string, number>();
 
   /** Applies the batch in one transaction; throws if any event fails (nothing is then kept). */
-  function applyAll(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[]): number {
+  async function applyAll(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[]): Promise<number> {
     let duplicates = 0;
-    store.transaction(() => {
+    await store.transaction(async () => {
       for (const { body } of batch) {
-        if (!store.events.claim(body.eventId, now)) duplicates++;
-        else applyEvent(body, { store, charging, now, log, notes, seen, stops });
+        if (!await store.events.claim(body.eventId, now)) duplicates++;
+        else await applyEvent(body, { store, charging, now, log, notes, seen, stops });
       }
-      if (log.length > 0) store.messages.insertMany(log);
+      if (log.length > 0) await store.messages.insertMany(log);
     });
     return duplicates;
   }
 
   /** The slow path once a batch failed: a savepoint per event, so a poison event fails alone. */
-  function applyOneByOne(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[]): { duplicates: number; failed: BatchOutcome['failed'] } {
+  async function applyOneByOne(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[]): Promise<{ duplicates: number; failed: BatchOutcome['failed'] }> {
     let duplicates = 0;
     const failed: BatchOutcome['failed'] = [];
-    store.transaction(() => {
+    await store.transaction(async () => {
       for (const delivery of batch) {
         const ev = delivery.body;
         const mark = { notes: notes.length, log: log.length, stops: stops.length };
         try {
-          store.transaction(() => {
-            if (!store.events.claim(ev.eventId, now)) duplicates++;
-            else applyEvent(ev, { store, charging, now, log, notes, seen, stops });
+          await store.transaction(async () => {
+            if (!await store.events.claim(ev.eventId, now)) duplicates++;
+            else await applyEvent(ev, { store, charging, now, log, notes, seen, stops });
           });
         } catch (error) {
           // The savepoint rolled back this event only; drop what it had queued and report it.
@@ -75,7 +75,7 @@ export function createProcessor(opts: ProcessorOptions) {
           opts.onError?.(error, ev);
         }
       }
-      if (log.length > 0) store.messages.insertMany(log);
+      if (log.length > 0) await store.messages.insertMany(log);
     });
     return { duplicates, failed };
   }
@@ -88,13 +88,13 @@ export function createProcessor(opts: ProcessorOptions) {
     let failed: BatchOutcome['failed'] = [];
     let duplicates: number;
     try {
-      duplicates = applyAll(batch, now, notes, log, stops);
+      duplicates = await applyAll(batch, now, notes, log, stops);
     } catch {
       notes = [];
       log = [];
       stops = [];
       seen.clear();
-      ({ duplicates, failed } = applyOneByOne(batch, now, notes, log, stops));
+      ({ duplicates, failed } = await applyOneByOne(batch, now, notes, log, stops));
     }
     stats.duplicates += duplicates;
     stats.failed += failed.length;
@@ -104,12 +104,12 @@ export function createProcessor(opts: ProcessorOptions) {
     return { failed };
   }
 
-  function pushStats(): void {
-    const version = store.changeCounter();
+  async function pushStats(): Promise<void> {
+    const version = await store.changeCounter();
     if (version === lastStatsVersion) return;
     lastStatsVersion = version;
     const now = clock.now().toISOString();
-    broker.publishNotification(notify('dashboard.stats', { ...store.dashboardStats(now) }, now));
+    broker.publishNotification(notify('dashboard.stats', { ...await store.dashboardStats(now) }, now));
   }
 
   return {
@@ -118,13 +118,10 @@ export function createProcessor(opts: ProcessorOptions) {
     handle,
     start(): void {
       broker.consumeEvents(handle);
-      const every = (ms: number, fn: () => void) => {
+      const every = (ms: number, fn: () => Promise<unknown>) => {
         const t = setInterval(() => {
-          try {
-            fn();
-          } catch {
-            // Housekeeping must never take the processor down; the next tick tries again.
-          }
+          // Housekeeping must never take the processor down; the next tick tries again.
+          fn().catch(() => {});
         }, ms);
         t.unref();
         timers.push(t);

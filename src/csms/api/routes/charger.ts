@@ -68,7 +68,7 @@ export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =>
       },
     }, async (request) => {
       const { chargePointId, ...payload } = request.body;
-      if (!store.chargePoints.get(chargePointId)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
+      if (!await store.chargePoints.get(chargePointId)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
       const admin = currentUser(request);
       try {
         const outcome = await commands.send(chargePointId, route.action, payload, { requestedBy: `admin:${admin.id}` });
@@ -90,8 +90,8 @@ export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =>
     },
   }, async (request) => {
     const { chargePointId } = request.params;
-    if (!store.chargePoints.get(chargePointId)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
+    if (!await store.chargePoints.get(chargePointId)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
     const { limit, offset } = request.query;
-    return { items: store.commands.list(chargePointId, { limit, offset }), limit, offset };
+    return { items: await store.commands.list(chargePointId, { limit, offset }), limit, offset };
   });
 };

@@ -43,12 +43,12 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
   const security = [{ bearerAuth: [] }];
   const read = { onRequest: [ctx.adminOnly, etags.check()] };
 
-  const customer = (id: number): User => {
-    const u = store.users.get(id);
+  const customer = async (id: number): Promise<User> => {
+    const u = await store.users.get(id);
     if (!u || u.role !== 'customer') throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${id}`);
     return u;
   };
-  const view = (u: User) => ({ ...publicUser(u), balanceMinor: store.wallet.balance(u.id), idTags: cardViews(store, u) });
+  const view = async (u: User) => ({ ...publicUser(u), balanceMinor: await store.wallet.balance(u.id), idTags: await cardViews(store, u) });
   // The customer's own room too: a blocked customer's open page should learn it at once.
   const announce = (type: 'customer.created' | 'customer.updated' | 'customer.deleted', id: number, data: Record<string, unknown>) =>
     publish(notify(type, { customerId: id, ...data }, ctx.now(), { customers: [id] }));
@@ -62,14 +62,14 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     },
   }, async (request) => {
     const { q, limit, offset } = request.query;
-    const items = store.users.list({ role: 'customer', q, limit, offset }).map(view);
-    return { items, total: store.users.count({ role: 'customer', q }), limit, offset };
+    const items = await Promise.all((await store.users.list({ role: 'customer', q, limit, offset })).map(view));
+    return { items, total: await store.users.count({ role: 'customer', q }), limit, offset };
   });
 
   app.get<{ Params: { id: number } }>('/customers/:id', {
     ...read,
     schema: { tags, security, summary: 'One customer with balance and cards', params: idParams, response: { 200: customerSchema, ...errors(400, 401, 403, 404) } },
-  }, async (request) => view(customer(request.params.id)));
+  }, async (request) => await view(await customer(request.params.id)));
 
   app.post<{ Body: CustomerBody }>('/customers', {
     onRequest: ctx.adminOnly,
@@ -78,15 +78,15 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     const { email, password, name, idTag, idTagExpiresAt, blocked, maxConcurrentSessions } = request.body;
     assertPasswordAllowed(password, email);
     const passwordHash = await hashPassword(password);
-    const u = store.transaction(() => {
-      const created = store.users.create({ email: normalizeEmail(email), name: name.trim(), passwordHash, role: 'customer', idTag: idTag ?? uniqueIdTag(store) });
+    const u = await store.transaction(async () => {
+      const created = await store.users.create({ email: normalizeEmail(email), name: name.trim(), passwordHash, role: 'customer', idTag: idTag ?? await uniqueIdTag(store) });
       return blocked || idTagExpiresAt || maxConcurrentSessions
-        ? store.users.update(created.id, { blocked: blocked ?? false, idTagExpiresAt: expiry(idTagExpiresAt), maxConcurrentSessions })!
+        ? (await store.users.update(created.id, { blocked: blocked ?? false, idTagExpiresAt: expiry(idTagExpiresAt), maxConcurrentSessions }))!
         : created;
     });
     announce('customer.created', u.id, { customer: publicUser(u) });
     reply.code(201);
-    return view(u);
+    return await view(u);
   });
 
   app.put<{ Params: { id: number }; Body: Partial<CustomerBody> }>('/customers/:id', {
@@ -94,23 +94,23 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
     schema: { tags, security, summary: 'Change name, email, primary idTag, its expiry, password, blocked or maxConcurrentSessions', params: idParams, body: body(customerInput), response: { 200: customerSchema, ...errors(400, 401, 403, 404, 409) } },
   }, async (request) => {
     const { email, password, ...rest } = request.body;
-    const current = customer(request.params.id);
+    const current = await customer(request.params.id);
     if (password !== undefined) assertPasswordAllowed(password, email ?? current.email);
     const patch: UserPatch = { ...rest, ...(email !== undefined ? { email: normalizeEmail(email) } : {}) };
     if (rest.idTagExpiresAt !== undefined) patch.idTagExpiresAt = expiry(rest.idTagExpiresAt);
     if (password !== undefined) patch.passwordHash = await hashPassword(password);
-    const u = store.users.update(request.params.id, patch);
+    const u = await store.users.update(request.params.id, patch);
     if (!u) throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${request.params.id}`);
     announce('customer.updated', u.id, { customer: publicUser(u) });
-    return view(u);
+    return await view(u);
   });
 
   app.delete<{ Params: { id: number } }>('/customers/:id', {
     onRequest: ctx.adminOnly,
     schema: { tags, security, summary: 'Delete a customer without an active session', params: idParams, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 409) } },
   }, async (request, reply) => {
-    customer(request.params.id);
-    if (!store.users.delete(request.params.id)) throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${request.params.id}`);
+    await customer(request.params.id);
+    if (!await store.users.delete(request.params.id)) throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${request.params.id}`);
     announce('customer.deleted', request.params.id, {});
     reply.code(204).send();
   });

@@ -38,14 +38,14 @@ interface CardBody {
 }
 
 /** The customer's cards as the CMS shows them: primary first, with how many sessions each runs. */
-export function cardViews(store: Store, customer: User) {
-  const active = store.sessions.activeForCustomer(customer.id);
+export async function cardViews(store: Store, customer: User) {
+  const active = await store.sessions.activeForCustomer(customer.id);
   const view = (card: IdTagCard) => ({
     ...card,
     primary: sameIdTag(card.idTag, customer.idTag),
     activeSessions: active.filter((s) => sameIdTag(s.idTag, card.idTag)).length,
   });
-  return store.idTags.listForCustomer(customer.id).map(view).sort((a, b) => Number(b.primary) - Number(a.primary));
+  return (await store.idTags.listForCustomer(customer.id)).map(view).sort((a, b) => Number(b.primary) - Number(a.primary));
 }
 
 /** /api/cms/customers/:id/id-tags. */
@@ -54,28 +54,28 @@ export const cmsIdTagRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
   const tags = ['cms'];
   const security = [{ bearerAuth: [] }];
 
-  const customer = (id: number): User => {
-    const u = store.users.get(id);
+  const customer = async (id: number): Promise<User> => {
+    const u = await store.users.get(id);
     if (!u || u.role !== 'customer') throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${id}`);
     return u;
   };
   /** The card, if it is this customer's: another customer's is "not found" too. */
-  const cardOf = (u: User, idTag: string): IdTagCard => {
-    const card = store.idTags.get(idTag);
+  const cardOf = async (u: User, idTag: string): Promise<IdTagCard> => {
+    const card = await store.idTags.get(idTag);
     if (!card || card.customerId !== u.id) throw new CsmsError('CSMS_ERR_ID_TAG_NOT_FOUND', `${idTag} of customer ${u.id}`);
     return card;
   };
-  const viewOf = (u: User, idTag: string) => cardViews(store, u).find((c) => sameIdTag(c.idTag, idTag))!;
+  const viewOf = async (u: User, idTag: string) => (await cardViews(store, u)).find((c) => sameIdTag(c.idTag, idTag))!;
   // As a customer change: the CMS list refetches, and the customer's own page hears of it.
-  const announce = (id: number) => {
-    const u = store.users.get(id)!;
+  const announce = async (id: number) => {
+    const u = (await store.users.get(id))!;
     publish(notify('customer.updated', { customerId: id, customer: publicUser(u) }, ctx.now(), { customers: [id] }));
   };
 
   app.get<{ Params: { id: number } }>('/customers/:id/id-tags', {
     onRequest: [ctx.adminOnly, etags.check()],
     schema: { tags, security, summary: 'The customer\'s cards, primary first, with their active sessions', params: obj({ id: { type: 'integer', minimum: 1 } }), response: { 200: list(idTagCardSchema), ...errors(400, 401, 403, 404) } },
-  }, async (request) => ({ items: cardViews(store, customer(request.params.id)) }));
+  }, async (request) => ({ items: await cardViews(store, await customer(request.params.id)) }));
 
   app.post<{ Params: { id: number }; Body: CardBody & { idTag?: string } }>('/customers/:id/id-tags', {
     onRequest: ctx.adminOnly,
@@ -86,12 +86,12 @@ export const cmsIdTagRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
       response: { 201: idTagCardSchema, ...errors(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
-    const u = customer(request.params.id);
+    const u = await customer(request.params.id);
     const { idTag, primary, expiresAt, ...rest } = request.body;
-    const card = store.transaction(() => store.idTags.create({ ...rest, idTag: idTag ?? uniqueIdTag(store), customerId: u.id, expiresAt: expiry(expiresAt) }, { primary }));
-    announce(u.id);
+    const card = await store.transaction(async () => await store.idTags.create({ ...rest, idTag: idTag ?? await uniqueIdTag(store), customerId: u.id, expiresAt: expiry(expiresAt) }, { primary }));
+    await announce(u.id);
     reply.code(201);
-    return viewOf(store.users.get(u.id)!, card.idTag);
+    return await viewOf((await store.users.get(u.id))!, card.idTag);
   });
 
   app.put<{ Params: { id: number; idTag: string }; Body: CardBody }>('/customers/:id/id-tags/:idTag', {
@@ -102,16 +102,16 @@ export const cmsIdTagRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
       response: { 200: idTagCardSchema, ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const u = customer(request.params.id);
-    const card = cardOf(u, request.params.idTag);
+    const u = await customer(request.params.id);
+    const card = await cardOf(u, request.params.idTag);
     const { primary, expiresAt, ...rest } = request.body;
     const patch: IdTagPatch = { ...rest, ...(expiresAt !== undefined ? { expiresAt: expiry(expiresAt) } : {}) };
-    store.transaction(() => {
-      store.idTags.update(card.idTag, patch);
-      if (primary) store.idTags.makePrimary(card.idTag);
+    await store.transaction(async () => {
+      await store.idTags.update(card.idTag, patch);
+      if (primary) await store.idTags.makePrimary(card.idTag);
     });
-    announce(u.id);
-    return viewOf(store.users.get(u.id)!, card.idTag);
+    await announce(u.id);
+    return await viewOf((await store.users.get(u.id))!, card.idTag);
   });
 
   app.delete<{ Params: { id: number; idTag: string } }>('/customers/:id/id-tags/:idTag', {
@@ -121,9 +121,9 @@ export const cmsIdTagRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
       params: cardParams, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 409) },
     },
   }, async (request, reply) => {
-    const u = customer(request.params.id);
-    store.idTags.delete(cardOf(u, request.params.idTag).idTag);
-    announce(u.id);
+    const u = await customer(request.params.id);
+    await store.idTags.delete((await cardOf(u, request.params.idTag)).idTag);
+    await announce(u.id);
     reply.code(204).send();
   });
 };

@@ -54,12 +54,12 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
   const security = [{ bearerAuth: [] }];
   const read = { onRequest: [ctx.adminOnly, etags.check()] };
 
-  const point = (id: string): ChargePoint => {
-    const cp = store.chargePoints.get(id);
+  const point = async (id: string): Promise<ChargePoint> => {
+    const cp = await store.chargePoints.get(id);
     if (!cp) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', id);
     return cp;
   };
-  const withConnectors = (cp: ChargePoint) => ({ ...cp, connectors: store.chargePoints.connectors(cp.id) });
+  const withConnectors = async (cp: ChargePoint) => ({ ...cp, connectors: await store.chargePoints.connectors(cp.id) });
   const announce = (type: NotificationType, id: string, data: Record<string, unknown>) =>
     publish(notify(type, { chargePointId: id, ...data }, ctx.now(), { chargePointId: id }));
 
@@ -79,8 +79,8 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
       response: { 200: list(pointWithConnectors, pageFields), ...errors(400, 401, 403) },
     },
   }, async (request) => ({
-    items: store.chargePoints.list(request.query).map(withConnectors),
-    total: store.chargePoints.count({ stationId: request.query.stationId }).total,
+    items: await Promise.all((await store.chargePoints.list(request.query)).map(withConnectors)),
+    total: (await store.chargePoints.count({ stationId: request.query.stationId })).total,
     limit: request.query.limit,
     offset: request.query.offset,
   }));
@@ -89,9 +89,9 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     ...read,
     schema: { tags, security, summary: 'A charge point with connectors, tariff and active sessions', params: cpParams, response: { 200: pointDetail, ...errors(401, 403, 404) } },
   }, async (request) => {
-    const cp = point(request.params.chargePointId);
-    const activeSessions = store.sessions.list({ chargePointId: cp.id, status: 'active', limit: 100 }).map(charging.view);
-    return { ...withConnectors(cp), tariff: store.tariffs.forChargePoint(cp.id), activeSessions };
+    const cp = await point(request.params.chargePointId);
+    const activeSessions = await Promise.all((await store.sessions.list({ chargePointId: cp.id, status: 'active', limit: 100 })).map(charging.view));
+    return { ...await withConnectors(cp), tariff: await store.tariffs.forChargePoint(cp.id), activeSessions };
   });
 
   app.get<{ Params: { chargePointId: string }; Querystring: { limit: number; afterId?: number } }>('/points/:chargePointId/messages', {
@@ -103,8 +103,8 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
       response: { 200: list(messageLogSchema), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const cp = point(request.params.chargePointId);
-    return { items: store.messages.list(cp.id, request.query) };
+    const cp = await point(request.params.chargePointId);
+    return { items: await store.messages.list(cp.id, request.query) };
   });
 
   app.post<{ Body: PointBody & { id: string } }>('/points', {
@@ -114,10 +114,10 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     const { authKey, ...rest } = request.body;
     const { authKeyHash, shown } = authKeyChange(authKey);
     const input: ChargePointInput = { ...rest, ...(authKeyHash !== undefined ? { authKeyHash } : {}) };
-    const cp = store.chargePoints.create(input);
+    const cp = await store.chargePoints.create(input);
     announce('point.created', cp.id, { point: cp });
     reply.code(201);
-    return { ...withConnectors(cp), ...(shown ? { authKey: shown } : {}) };
+    return { ...await withConnectors(cp), ...(shown ? { authKey: shown } : {}) };
   });
 
   app.put<{ Params: { chargePointId: string }; Body: PointBody }>('/points/:chargePointId', {
@@ -126,10 +126,10 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
   }, async (request) => {
     const { authKey, ...rest } = request.body;
     const { authKeyHash, shown } = authKeyChange(authKey);
-    const cp = store.chargePoints.update(request.params.chargePointId, { ...rest, ...(authKeyHash !== undefined ? { authKeyHash } : {}) });
+    const cp = await store.chargePoints.update(request.params.chargePointId, { ...rest, ...(authKeyHash !== undefined ? { authKeyHash } : {}) });
     if (!cp) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', request.params.chargePointId);
     announce('point.updated', cp.id, { point: cp });
-    return { ...withConnectors(cp), ...(shown ? { authKey: shown } : {}) };
+    return { ...await withConnectors(cp), ...(shown ? { authKey: shown } : {}) };
   });
 
   app.delete<{ Params: { chargePointId: string } }>('/points/:chargePointId', {
@@ -137,7 +137,7 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     schema: { tags, security, summary: 'Delete a charge point (its history stays)', params: cpParams, response: { 204: { type: 'null' }, ...errors(401, 403, 404, 409) } },
   }, async (request, reply) => {
     const id = request.params.chargePointId;
-    if (!store.chargePoints.delete(id)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', id);
+    if (!await store.chargePoints.delete(id)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', id);
     announce('point.deleted', id, {});
     reply.code(204).send();
   });

@@ -49,14 +49,14 @@ export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
   const { store, charging, etags, publish, broker } = ctx;
   const tags = ['cms'];
   const security = [{ bearerAuth: [] }];
-  const sessionById = (id: number): Session => {
-    const session = store.sessions.get(id);
+  const sessionById = async (id: number): Promise<Session> => {
+    const session = await store.sessions.get(id);
     if (!session) throw new CsmsError('CSMS_ERR_SESSION_NOT_FOUND', String(id));
     return session;
   };
-  const withCustomer = (session: Session) => {
-    const user = session.customerId === null ? null : store.users.get(session.customerId);
-    return { ...charging.view(session), customer: user && { id: user.id, name: user.name, email: user.email } };
+  const withCustomer = async (session: Session) => {
+    const user = session.customerId === null ? null : await store.users.get(session.customerId);
+    return { ...await charging.view(session), customer: user && { id: user.id, name: user.name, email: user.email } };
   };
 
   app.get<{ Querystring: Omit<SessionFilter, 'silentSince'> & { stale?: boolean; limit: number; offset: number } }>('/sessions', {
@@ -66,7 +66,7 @@ export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
   }, async (request) => {
     const { limit, offset, stale, ...rest } = request.query;
     const filter: SessionFilter = stale ? { ...rest, silentSince: charging.staleBefore() } : rest;
-    return { items: store.sessions.list({ ...filter, limit, offset }).map(withCustomer), total: store.sessions.count(filter), limit, offset };
+    return { items: await Promise.all((await store.sessions.list({ ...filter, limit, offset })).map(withCustomer)), total: await store.sessions.count(filter), limit, offset };
   });
 
   app.post<{ Params: { id: number }; Body: { reason: string } }>('/sessions/:id/close', {
@@ -80,29 +80,29 @@ export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
     },
   }, async (request) => {
     const admin = currentUser(request);
-    const { session, notifications } = charging.closeByAdmin(request.params.id, request.body.reason.trim(), admin.email);
+    const { session, notifications } = await charging.closeByAdmin(request.params.id, request.body.reason.trim(), admin.email);
     publish(notifications);
     broker.publishAudit('cms.session.closed', { sessionId: session.id, chargePointId: session.chargePointId, reason: request.body.reason.trim(), by: admin.email, at: ctx.now() });
-    return withCustomer(session);
+    return await withCustomer(session);
   });
 
   app.get<{ Params: { id: number } }>('/sessions/:id', {
     onRequest: [ctx.adminOnly, etags.check(() => ctx.now().slice(0, 16))],
     schema: { tags, security, summary: 'One charging session', params: idParams, response: { 200: cmsSessionSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
-    return withCustomer(sessionById(request.params.id));
+    return await withCustomer(await sessionById(request.params.id));
   });
 
   app.get<{ Params: { id: number } }>('/sessions/:id/meter-values', {
     onRequest: [ctx.adminOnly, etags.check()],
     schema: { tags, security, summary: 'Energy and power over one session (for the live chart)', params: idParams, response: { 200: meterSeriesSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
-    return sessionSeries(store, sessionById(request.params.id));
+    return await sessionSeries(store, await sessionById(request.params.id));
   });
 
   app.get('/dashboard', {
     // "Today" rolls over at midnight without any write, so the date is part of the tag.
     onRequest: [ctx.adminOnly, etags.check(() => ctx.now().slice(0, 10))],
     schema: { tags, security, summary: 'Counts, energy and revenue for the CMS dashboard', response: { 200: dashboardSchema, ...errors(401, 403) } },
-  }, async () => store.dashboardStats(ctx.now()));
+  }, async () => await store.dashboardStats(ctx.now()));
 };

@@ -32,8 +32,8 @@ export const cmsStationRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
   const security = [{ bearerAuth: [] }];
   const read = { onRequest: [ctx.adminOnly, etags.check()] };
 
-  const station = (id: number) => {
-    const s = store.stations.get(id);
+  const station = async (id: number) => {
+    const s = await store.stations.get(id);
     if (!s) throw new CsmsError('CSMS_ERR_NOT_FOUND', `station ${id}`);
     return s;
   };
@@ -44,11 +44,11 @@ export const cmsStationRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
     ...read,
     schema: { tags, security, summary: 'Stations with charge point counts', querystring: pageQuery, response: { 200: list(stationSummary, pageFields), ...errors(400, 401, 403) } },
   }, async (request) => ({
-    items: store.stations.list(request.query).map((s) => {
-      const { total, online } = store.chargePoints.count({ stationId: s.id });
+    items: await Promise.all((await store.stations.list(request.query)).map(async (s) => {
+      const { total, online } = await store.chargePoints.count({ stationId: s.id });
       return { ...s, chargePointCount: total, chargePointsOnline: online };
-    }),
-    total: store.stations.count(),
+    })),
+    total: await store.stations.count(),
     limit: request.query.limit,
     offset: request.query.offset,
   }));
@@ -57,8 +57,8 @@ export const cmsStationRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
     ...read,
     schema: { tags, security, summary: 'A station with its charge points and connectors', params: idParams, response: { 200: stationDetail, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
-    const s = station(request.params.id);
-    const chargePoints = store.chargePoints.list({ stationId: s.id, limit: 1000 }).map((cp) => ({ ...cp, connectors: store.chargePoints.connectors(cp.id) }));
+    const s = await station(request.params.id);
+    const chargePoints = await Promise.all((await store.chargePoints.list({ stationId: s.id, limit: 1000 })).map(async (cp) => ({ ...cp, connectors: await store.chargePoints.connectors(cp.id) })));
     return { ...s, chargePoints };
   });
 
@@ -66,7 +66,7 @@ export const cmsStationRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
     onRequest: ctx.adminOnly,
     schema: { tags, security, summary: 'Create a station', body: body(stationInput, ['name']), response: { 201: stationSchema, ...errors(400, 401, 403) } },
   }, async (request, reply) => {
-    const s = store.stations.create(request.body);
+    const s = await store.stations.create(request.body);
     announce('station.created', { station: s });
     reply.code(201);
     return s;
@@ -76,7 +76,7 @@ export const cmsStationRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
     onRequest: ctx.adminOnly,
     schema: { tags, security, summary: 'Change some fields of a station', params: idParams, body: body(stationInput), response: { 200: stationSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
-    const s = store.stations.update(request.params.id, request.body);
+    const s = await store.stations.update(request.params.id, request.body);
     if (!s) throw new CsmsError('CSMS_ERR_NOT_FOUND', `station ${request.params.id}`);
     announce('station.updated', { station: s });
     return s;
@@ -86,7 +86,7 @@ export const cmsStationRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
     onRequest: ctx.adminOnly,
     schema: { tags, security, summary: 'Delete a station without charge points', params: idParams, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 409) } },
   }, async (request, reply) => {
-    if (!store.stations.delete(request.params.id)) throw new CsmsError('CSMS_ERR_NOT_FOUND', `station ${request.params.id}`);
+    if (!await store.stations.delete(request.params.id)) throw new CsmsError('CSMS_ERR_NOT_FOUND', `station ${request.params.id}`);
     announce('station.deleted', { stationId: request.params.id });
     reply.code(204).send();
   });

@@ -38,13 +38,13 @@ export const cmsTariffRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
   app.get<{ Querystring: { limit: number; offset: number } }>('/tariffs', {
     ...read,
     schema: { tags, security, summary: 'Tariffs', querystring: pageQuery, response: { 200: list(tariffSchema, pageFields), ...errors(400, 401, 403) } },
-  }, async (request) => ({ items: store.tariffs.list(request.query), total: store.tariffs.count(), limit: request.query.limit, offset: request.query.offset }));
+  }, async (request) => ({ items: await store.tariffs.list(request.query), total: await store.tariffs.count(), limit: request.query.limit, offset: request.query.offset }));
 
   app.get<{ Params: { id: number } }>('/tariffs/:id', {
     ...read,
     schema: { tags, security, summary: 'One tariff', params: idParams, response: { 200: tariffSchema, ...errors(400, 401, 403, 404) } },
   }, async (request) => {
-    const t = store.tariffs.get(request.params.id);
+    const t = await store.tariffs.get(request.params.id);
     if (!t) throw missing(request.params.id);
     return t;
   });
@@ -53,7 +53,7 @@ export const cmsTariffRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
     onRequest: ctx.adminOnly,
     schema: { tags, security, summary: "Create a tariff (in the network's currency)", body: body(tariffInput, ['name', 'pricePerKwh']), response: { 201: tariffSchema, ...errors(400, 401, 403) } },
   }, async (request, reply) => {
-    const t = store.tariffs.create({ ...request.body, currency: inNetworkCurrency(request.body.currency) });
+    const t = await store.tariffs.create({ ...request.body, currency: inNetworkCurrency(request.body.currency) });
     announce('tariff.created', { tariff: t });
     reply.code(201);
     return t;
@@ -65,7 +65,7 @@ export const cmsTariffRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
   }, async (request) => {
     // Fixing a tariff an older version stored in another currency means setting the network's.
     if (request.body.currency !== undefined) inNetworkCurrency(request.body.currency);
-    const t = store.tariffs.update(request.params.id, request.body);
+    const t = await store.tariffs.update(request.params.id, request.body);
     if (!t) throw missing(request.params.id);
     announce('tariff.updated', { tariff: t });
     return t;
@@ -75,7 +75,7 @@ export const cmsTariffRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
     onRequest: ctx.adminOnly,
     schema: { tags, security, summary: 'Delete a tariff no charge point uses', params: idParams, response: { 204: { type: 'null' }, ...errors(400, 401, 403, 404, 409) } },
   }, async (request, reply) => {
-    if (!store.tariffs.delete(request.params.id)) throw missing(request.params.id);
+    if (!await store.tariffs.delete(request.params.id)) throw missing(request.params.id);
     announce('tariff.deleted', { tariffId: request.params.id });
     reply.code(204).send();
   });

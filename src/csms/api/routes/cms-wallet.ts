@@ -22,8 +22,8 @@ export const cmsWalletRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
   const tags = ['cms'];
   const security = [{ bearerAuth: [] }];
 
-  const customerId = (id: number): number => {
-    const u = store.users.get(id);
+  const customerId = async (id: number): Promise<number> => {
+    const u = await store.users.get(id);
     if (!u || u.role !== 'customer') throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${id}`);
     return u.id;
   };
@@ -36,9 +36,9 @@ export const cmsWalletRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
       response: { 200: list(walletEntrySchema, { ...pageFields, balanceMinor: { type: 'integer' } }), ...errors(400, 401, 403, 404) },
     },
   }, async (request) => {
-    const id = customerId(request.params.id);
+    const id = await customerId(request.params.id);
     const { limit, offset } = request.query;
-    return { items: store.wallet.list(id, { limit, offset }), total: store.wallet.count(id), limit, offset, balanceMinor: store.wallet.balance(id) };
+    return { items: await store.wallet.list(id, { limit, offset }), total: await store.wallet.count(id), limit, offset, balanceMinor: await store.wallet.balance(id) };
   });
 
   app.post<{ Params: { id: number }; Body: AdjustBody }>('/customers/:id/wallet', {
@@ -56,7 +56,7 @@ export const cmsWalletRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) 
     },
   }, async (request, reply) => {
     const admin = currentUser(request);
-    const { entry, balance, notifications } = wallet.adjust(customerId(request.params.id), request.body, admin.email);
+    const { entry, balance, notifications } = await wallet.adjust(await customerId(request.params.id), request.body, admin.email);
     publish(notifications);
     broker.publishAudit(`cms.wallet.${entry.kind}`, { customerId: entry.customerId, entryId: entry.id, amountMinor: entry.amountMinor, reason: entry.note, by: admin.email, at: entry.createdAt });
     reply.code(201);

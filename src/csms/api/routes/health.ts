@@ -24,7 +24,7 @@ export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     let database = false;
     let broker = { ok: false, detail: 'unknown' };
     try {
-      const r = ctx.readiness();
+      const r = await ctx.readiness();
       database = r.database;
       broker = r.broker;
     } catch (err) {

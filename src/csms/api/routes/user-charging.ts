@@ -29,7 +29,7 @@ export const userChargingRoutes: FastifyPluginAsync<ApiContext> = async (app, ct
   }, async (request, reply) => {
     const me = currentUser(request);
     const { chargePointId, connectorId } = request.body;
-    const { idTag } = charging.prepareRemoteStart(me.id, chargePointId, connectorId);
+    const { idTag } = await charging.prepareRemoteStart(me.id, chargePointId, connectorId);
     const outcome = await commands.send(chargePointId, 'RemoteStartTransaction', { connectorId, idTag }, { requestedBy: `customer:${me.id}` });
     publish(customerCommandNotification(me.id, 'RemoteStartTransaction', chargePointId, outcome, ctx.now(), { connectorId }));
     const result = requireAccepted(outcome, chargePointId);
@@ -48,7 +48,7 @@ export const userChargingRoutes: FastifyPluginAsync<ApiContext> = async (app, ct
     },
   }, async (request, reply) => {
     const me = currentUser(request);
-    const session = charging.prepareRemoteStop(me.id, request.body.sessionId);
+    const session = await charging.prepareRemoteStop(me.id, request.body.sessionId);
     const outcome = await commands.send(session.chargePointId, 'RemoteStopTransaction', { transactionId: session.id }, { requestedBy: `customer:${me.id}` });
     publish(customerCommandNotification(me.id, 'RemoteStopTransaction', session.chargePointId, outcome, ctx.now(), { sessionId: session.id }));
     const result = requireAccepted(outcome, session.chargePointId);

@@ -17,7 +17,7 @@ export interface BackpressureOptions {
   inMemory: () => number;
   /**
    * False while the broker is away, blocked or closed: publishers are never held then, since the
-   * SQLite outbox is the buffer.
+   * outbox (in the store) is the buffer.
    */
   mayHold: () => boolean;
   /** Reads the queue depths; null when there is no connection to read them on. */

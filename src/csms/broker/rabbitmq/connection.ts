@@ -187,7 +187,7 @@ export function createRabbitConnection(opts: ConnectionOptions): RabbitConnectio
 /**
  * How long a channel or connection close may wait for the broker's close-ok. A close that is never
  * confirmed (seen under load, shortly after a reconnect) must not hang a graceful stop: what the
- * channel held is either confirmed already or still in the SQLite outbox.
+ * channel held is either confirmed already or still in the outbox (in the store).
  */
 export const CLOSE_TIMEOUT_MS = 3000;
 

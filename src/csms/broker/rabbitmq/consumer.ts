@@ -1,7 +1,7 @@
 /**
  * The event consumer: deliveries that arrive in the same tick form one batch (up to
  * the prefetch), handed to the processor one batch at a time. A batch is acknowledged only after the
- * handler's promise resolved, i.e. after its SQLite commit. A failed delivery is republished to the
+ * handler's promise resolved, i.e. after its database commit. A failed delivery is republished to the
  * retry queue (TTL = retryDelayMs × attempts) or, after maxAttempts, to the dead-letter queue; the
  * original is acknowledged only once that copy is confirmed, so a failure is never lost and never
  * blocks the deliveries behind it.

@@ -47,7 +47,7 @@ export type RabbitBroker = ReturnType<typeof createRabbitBroker>;
  * The RabbitMQ broker (ENABLE_RABBITMQ=true): the same contract as broker/memory.ts over a real
  * broker, so several CSMS nodes share one event queue, every node sees every notification, and
  * commands reach the node that holds a charger. The CSMS keeps serving chargers while the broker is
- * away: accepted events wait in the SQLite outbox and are relayed, in order, once it is back.
+ * away: accepted events wait in the outbox (in the store) and are relayed, in order, once it is back.
  */
 export function createRabbitBroker(opts: RabbitBrokerOptions) {
   const { nodeId, logger } = opts;
@@ -130,7 +130,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     if (!model || reasserting) return;
     reasserting = true;
     withChannel(model, (ch) => assertTopology(ch, t))
-      .then(() => relay.up())
+      .then(async () => await relay.up())
       .catch((err) => logger.error({ err }, 'could not re-declare the topology'))
       .finally(() => (reasserting = false));
   }
@@ -154,7 +154,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     channels.commands = watch(await commands.attach(model), 'commands');
     await startConsumer(model);
     up = true;
-    relay.up();
+    await relay.up();
     backpressure.startDepthPolling(opts.depthIntervalMs ?? 2000);
   });
 
@@ -168,7 +168,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     publisher.detach();
     consumer.detach();
     commands.detach();
-    // Never hold chargers while the broker is away: the SQLite outbox is the buffer then.
+    // Never hold chargers while the broker is away: the outbox (in the store) is the buffer then.
     backpressure.check();
   });
 
@@ -180,7 +180,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
       parseAmqpUrl(opts.url);
       closing = false;
       closed = false;
-      relay.start();
+      await relay.start();
       await conn.start();
       if (!up) logger.warn({ outbox: relay.waiting() }, 'rabbitmq unreachable at start: running degraded, events go to the outbox');
     },
@@ -202,8 +202,8 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
         if (!(await settlesWithin(ch?.close(), CLOSE_TIMEOUT_MS))) logger.warn({ channel: name, timeoutMs: CLOSE_TIMEOUT_MS }, 'rabbitmq did not confirm a channel close; closing the connection');
       }
       await conn.close();
-      relay.flush();
-      relay.leave();
+      await relay.flush();
+      await relay.leave();
       closed = true;
       backpressure.check();
     },

@@ -1,7 +1,7 @@
 /**
  * "Never drop an accepted message": direct publishing while the broker is up and this node's outbox
  * is empty; otherwise (broker away, or rows still waiting, to keep their order) messages go to the
- * SQLite outbox. A nack, a return or a lost channel moves unconfirmed messages there too. Once the
+ * outbox (in the store). A nack, a return or a lost channel moves unconfirmed messages there too. Once the
  * broker is back, the relay publishes the rows oldest first and deletes them only once confirmed.
  * `send` resolves once the message is safe: confirmed by the broker or committed to the outbox.
  *
@@ -66,11 +66,11 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
   const clock = opts.clock ?? systemClock;
   const startedAt = systemClock.now().toISOString();
   let aliveTimer: NodeJS.Timeout | null = null;
-  /** Parked messages not yet written to SQLite (written once per tick, in one transaction). */
+  /** Parked messages not yet written to the store (written once per tick, in one transaction). */
   let buffer: Parked[] = [];
   let flushScheduled = false;
   let flushTimer: NodeJS.Timeout | null = null;
-  /** Rows of this node in SQLite, kept in step with our own add/remove (only this node touches them). */
+  /** Rows of this node in the store, kept in step with our own add/remove (only this node touches them). */
   let rows = 0;
   let unconfirmed = 0;
   let relaying: Promise<void> | null = null;
@@ -79,9 +79,9 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
   /** The broker blocked the connection: park instead of piling up unconfirmed messages. */
   let paused = false;
 
-  function refreshCount(): void {
+  async function refreshCount(): Promise<void> {
     try {
-      rows = outbox.count(nodeId);
+      rows = await outbox.count(nodeId);
     } catch (err) {
       logger.error({ err }, 'outbox count failed');
     }
@@ -92,29 +92,40 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     buffer.push({ msg, safe });
     if (!flushScheduled) {
       flushScheduled = true;
-      setImmediate(flush);
+      setImmediate(() => void flush());
     }
   }
 
-  /** Writes the buffer to SQLite; on failure it stays in memory and is tried again shortly. */
-  function flush(): boolean {
+  /**
+   * Writes the buffer to the store; on failure it stays in memory and is tried again shortly.
+   * Writes run one after another, so rows keep the order the messages were parked in.
+   */
+  let flushing: Promise<boolean> = Promise.resolve(true);
+  function flush(): Promise<boolean> {
+    flushing = flushing.then(flushNow);
+    return flushing;
+  }
+
+  async function flushNow(): Promise<boolean> {
     flushScheduled = false;
     if (buffer.length === 0) return true;
     const items = buffer;
+    buffer = [];
     try {
-      outbox.add(nodeId, items.map((p) => p.msg), clock.now().toISOString());
+      await outbox.add(nodeId, items.map((p) => p.msg), clock.now().toISOString());
     } catch (err) {
-      logger.error({ err, kept: items.length }, 'outbox write failed; keeping messages in memory');
+      // Back in front of whatever was parked meanwhile: the order stays as it was.
+      buffer = items.concat(buffer);
+      logger.error({ err, kept: buffer.length }, 'outbox write failed; keeping messages in memory');
       if (!flushTimer && !stopped) {
         flushTimer = setTimeout(() => {
           flushTimer = null;
-          flush();
+          void flush();
         }, 1000);
         flushTimer.unref();
       }
       return false;
     }
-    buffer = [];
     rows += items.length;
     for (const p of items) p.safe?.();
     kick();
@@ -122,14 +133,14 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
   }
 
   /** Says this node is alive and takes over the rows of nodes that are not (at start: of any node it does not know). */
-  function beat(first = false): void {
+  async function beat(first = false): Promise<void> {
     try {
       // The wall clock, not the injected one: alive_at is compared across the processes sharing the
       // database, so a frozen or skewed test clock in one node would make it look dead to the others,
       // which would adopt its rows while it still relays them (each message published twice).
       const now = systemClock.now().getTime();
-      nodes.alive(nodeId, startedAt, now);
-      const adopted = outbox.adoptOrphans(nodeId, now - goneAfterMs, first);
+      await nodes.alive(nodeId, startedAt, now);
+      const adopted = await outbox.adoptOrphans(nodeId, now - goneAfterMs, first);
       if (adopted > 0) {
         stats.adopted += adopted;
         logger.warn({ adopted }, 'outbox rows of nodes that are gone taken over; relaying them');
@@ -177,11 +188,11 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
   async function relay(): Promise<void> {
     for (;;) {
       // What was parked before now goes behind the rows already waiting: order is kept.
-      if (!flush()) return;
+      if (!await flush()) return;
       if (!publisher.ready() || stopped || paused) return;
       let batch;
       try {
-        batch = outbox.take(nodeId, batchSize);
+        batch = await outbox.take(nodeId, batchSize);
       } catch (err) {
         logger.error({ err }, 'outbox read failed');
         scheduleRelay(retryDelayMs);
@@ -199,7 +210,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
       );
       const done = batch.filter((_, i) => outcomes[i] === 'ack').map((r) => r.id);
       try {
-        if (done.length > 0) outbox.remove(done);
+        if (done.length > 0) await outbox.remove(done);
         rows = Math.max(0, rows - done.length);
         stats.relayed += done.length;
       } catch (err) {
@@ -235,19 +246,19 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
       });
     },
     /** The broker is (back) up: relay what waits. */
-    up(): void {
-      refreshCount();
+    async up(): Promise<void> {
+      await refreshCount();
       kick();
     },
-    /** Messages held in this process: unconfirmed plus not yet written to SQLite. */
+    /** Messages held in this process: unconfirmed plus not yet written to the store. */
     inMemory: () => unconfirmed + buffer.length,
     unconfirmed: () => unconfirmed,
-    /** This node's rows in SQLite plus the buffer on its way there. */
+    /** This node's rows in the store plus the buffer on its way there. */
     waiting: () => rows + buffer.length,
-    start(): void {
+    async start(): Promise<void> {
       stopped = false;
-      beat(true);
-      refreshCount();
+      await beat(true);
+      await refreshCount();
       aliveTimer = setInterval(beat, aliveIntervalMs);
       aliveTimer.unref();
     },
@@ -268,18 +279,18 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
       if (relayTimer) clearTimeout(relayTimer);
       relayTimer = null;
       await relaying;
-      flush();
+      await flush();
       if (flushTimer) clearTimeout(flushTimer);
       flushTimer = null;
     },
-    /** After stop(): a last synchronous write of anything parked since (e.g. settled as 'closed'). */
+    /** After stop(): a last write of anything parked since (e.g. settled as 'closed'). */
     flush,
     /** The node is going for good: from now on its rows are anyone's (its successor adopts them at start). */
-    leave(): void {
+    async leave(): Promise<void> {
       // Messages still in memory could not be written: they were never acknowledged, and die with the
       // process. What is in SQLite goes to whoever adopts it next.
       try {
-        nodes.leave(nodeId);
+        await nodes.leave(nodeId);
       } catch (err) {
         logger.error({ err }, 'could not deregister the node');
       }

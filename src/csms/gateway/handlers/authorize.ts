@@ -4,7 +4,7 @@ import type { HandlerDeps } from './context.ts';
 
 /** TC_023: unknown → Invalid, blocked or without credit → Blocked. */
 export function authorize(deps: HandlerDeps) {
-  return (req: AuthorizeRequest, ctx: CallContext<ChargerState>): AuthorizeResponse => ({
-    idTagInfo: deps.charging.authorize(req.idTag, ctx.connection.context.identity),
+  return async (req: AuthorizeRequest, ctx: CallContext<ChargerState>): Promise<AuthorizeResponse> => ({
+    idTagInfo: await deps.charging.authorize(req.idTag, ctx.connection.context.identity),
   });
 }

@@ -9,13 +9,13 @@ import type { HandlerDeps } from './context.ts';
  * Only the processor's work (closing the sessions the reboot ended) goes through the broker.
  */
 export function bootNotification(deps: HandlerDeps) {
-  return (req: BootNotificationRequest, ctx: CallContext<ChargerState>): BootNotificationResponse => {
+  return async (req: BootNotificationRequest, ctx: CallContext<ChargerState>): Promise<BootNotificationResponse> => {
     const identity = ctx.connection.context.identity;
     const now = deps.clock.now().toISOString();
-    const point = deps.store.chargePoints.get(identity);
+    const point = await deps.store.chargePoints.get(identity);
     const status = point?.registrationStatus === 'Rejected' || point?.registrationStatus === 'Pending' ? point.registrationStatus : 'Accepted';
     if (point) {
-      deps.store.chargePoints.recordBoot(identity, {
+      await deps.store.chargePoints.recordBoot(identity, {
         vendor: req.chargePointVendor,
         model: req.chargePointModel,
         serialNumber: req.chargePointSerialNumber ?? req.chargeBoxSerialNumber ?? null,

@@ -39,8 +39,9 @@ function whenDrained<H extends AnyHandler>(deps: HandlerDeps, handler: H): H {
  */
 function durably<H extends AnyHandler>(deps: HandlerDeps, handler: H, applied = false): H {
   return ((payload: never, ctx: CallContext<ChargerState>) => {
-    const answer = handler(payload, ctx) as object;
-    return deps.events.publishCall(ctx.connection.context, ctx.messageId, ctx.action, payload, answer, applied).then(() => answer);
+    return Promise.resolve(handler(payload, ctx) as object | Promise<object>).then((answer) =>
+      deps.events.publishCall(ctx.connection.context, ctx.messageId, ctx.action, payload, answer, applied).then(() => answer),
+    );
   }) as H;
 }
 

@@ -9,9 +9,9 @@ import type { HandlerDeps } from './context.ts';
  * connector was closed in the same transaction; its notifications go out now.
  */
 export function startTransaction(deps: HandlerDeps) {
-  return (req: StartTransactionRequest, ctx: CallContext<ChargerState>): StartTransactionResponse => {
+  return async (req: StartTransactionRequest, ctx: CallContext<ChargerState>): Promise<StartTransactionResponse> => {
     const receivedAt = deps.clock.now().toISOString();
-    const { transactionId, idTagInfo, notifications } = deps.charging.startTransaction(ctx.connection.context.identity, req, receivedAt);
+    const { transactionId, idTagInfo, notifications } = await deps.charging.startTransaction(ctx.connection.context.identity, req, receivedAt);
     for (const n of notifications) deps.broker.publishNotification(n);
     return { transactionId, idTagInfo };
   };

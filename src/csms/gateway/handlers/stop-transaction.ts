@@ -10,9 +10,9 @@ import type { HandlerDeps } from './context.ts';
  * transaction still gets a CALLRESULT: a CALLERROR makes the charger resend it (docs/ocpp-notes.md).
  */
 export function stopTransaction(deps: HandlerDeps) {
-  return (req: StopTransactionRequest, ctx: CallContext<ChargerState>): StopTransactionResponse => {
-    const { notifications } = deps.charging.stopTransaction(ctx.connection.context.identity, req, deps.clock.now().toISOString());
+  return async (req: StopTransactionRequest, ctx: CallContext<ChargerState>): Promise<StopTransactionResponse> => {
+    const { notifications } = await deps.charging.stopTransaction(ctx.connection.context.identity, req, deps.clock.now().toISOString());
     for (const n of notifications) deps.broker.publishNotification(n);
-    return req.idTag === undefined ? {} : { idTagInfo: deps.charging.identify(req.idTag) };
+    return req.idTag === undefined ? {} : { idTagInfo: await deps.charging.identify(req.idTag) };
   };
 }
