@@ -29,25 +29,25 @@ async function main(): Promise<void> {
   const info = await csms.start();
   // Seeded through a connection of our own to the same file, as a second process would.
   const store = createSqliteStore(dbPath);
-  store.transaction(() => {
-    const tariff = store.tariffs.create({ name: 'bench', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 1, sessionFee: 10 });
+  await store.transaction(async () => {
+    const tariff = await store.tariffs.create({ name: 'bench', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 1, sessionFee: 10 });
     for (let i = 0; i < chargers; i++) {
       const id = `BENCH-${i}`;
-      if (store.chargePoints.get(id)) continue;
-      store.chargePoints.create({ id, tariffId: tariff.id, connectors: 1, registrationStatus: 'Accepted' });
-      const user = store.users.create({ email: `bench${i}@bench.local`, name: `Bench ${i}`, passwordHash: 'x', role: 'customer', idTag: `BT${i}` });
-      store.wallet.add({ customerId: user.id, amountMinor: 10_000_000, kind: 'topup', createdAt: new Date().toISOString() });
+      if (await store.chargePoints.get(id)) continue;
+      await store.chargePoints.create({ id, tariffId: tariff.id, connectors: 1, registrationStatus: 'Accepted' });
+      const user = await store.users.create({ email: `bench${i}@bench.local`, name: `Bench ${i}`, passwordHash: 'x', role: 'customer', idTag: `BT${i}` });
+      await store.wallet.add({ customerId: user.id, amountMinor: 10_000_000, kind: 'topup', createdAt: new Date().toISOString() });
     }
   });
   // Tokens signed directly: logging 500 customers in would cost 500 scrypt hashes of CPU.
-  const tokens = Array.from({ length: customersWithTokens }, (_, i) => {
-    const user = store.users.findByIdTag(`BT${i}`)!;
+  const tokens = await Promise.all(Array.from({ length: customersWithTokens }, async (_, i) => {
+    const user = (await store.users.findByIdTag(`BT${i}`))!;
     return signToken(config.jwtSecret!, { sub: String(user.id), role: 'customer' });
-  });
-  store.close();
+  }));
+  await store.close();
   serveBenchIpc(
-    () => {
-      const { processor, broker, outbox } = csms.stats();
+    async () => {
+      const { processor, broker, outbox } = await csms.stats();
       return { processed: processor.processed, failed: processor.failed, backlog: broker.backlog, outbox };
     },
     () => csms.close(),

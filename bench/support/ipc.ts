@@ -13,7 +13,7 @@ export interface TargetCounters {
 }
 
 /** Answers `stats` with `counters()` and the process figures; runs `close` on `stop`, then exits. */
-export function serveBenchIpc(counters: () => TargetCounters, close: () => Promise<void>): void {
+export function serveBenchIpc(counters: () => TargetCounters | Promise<TargetCounters>, close: () => Promise<void>): void {
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   let lastCpu = process.cpuUsage();
@@ -25,8 +25,10 @@ export function serveBenchIpc(counters: () => TargetCounters, close: () => Promi
       const cpuPct = ((cpu.user + cpu.system) / 1000 / (now - lastAt)) * 100;
       lastCpu = process.cpuUsage();
       lastAt = now;
-      process.send!({ type: 'stats', ...counters(), loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, rssMb: process.memoryUsage().rss / 1e6, cpuPct });
+      const loopP99Ms = loop.percentile(99) / 1e6;
+      const loopMaxMs = loop.max / 1e6;
       loop.reset();
+      void Promise.resolve(counters()).then((c) => process.send!({ type: 'stats', ...c, loopP99Ms, loopMaxMs, rssMb: process.memoryUsage().rss / 1e6, cpuPct }));
     }
     if (msg.type === 'stop') void close().then(() => process.exit(0));
   });

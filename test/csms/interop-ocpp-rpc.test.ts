@@ -20,8 +20,8 @@ describe('interop with ocpp-rpc (strict mode)', () => {
   let client: InstanceType<typeof RPCClient>;
   beforeEach(async () => {
     t = await startCsms();
-    const tariff = aTariffIn(t.store, { pricePerKwh: 40, sessionFee: 25, pricePerMinute: 0 });
-    aChargePoint(t.store, { id: 'INTEROP-1', tariffId: tariff.id, connectors: 1 });
+    const tariff = await aTariffIn(t.store, { pricePerKwh: 40, sessionFee: 25, pricePerMinute: 0 });
+    await aChargePoint(t.store, { id: 'INTEROP-1', tariffId: tariff.id, connectors: 1 });
     client = new RPCClient({ endpoint: t.info.ocppUrl, identity: 'INTEROP-1', protocols: ['ocpp1.6'], strictMode: true, reconnect: false });
     await client.connect();
   });
@@ -45,16 +45,16 @@ describe('interop with ocpp-rpc (strict mode)', () => {
       meterValue: [{ timestamp: new Date(t0.getTime() + 60_000).toISOString(), sampledValue: [{ value: '14.5', unit: 'kWh', measurand: 'Energy.Active.Import.Register' }] }],
     });
     await t.settle();
-    const live = t.store.sessions.get(start.transactionId)!;
+    const live = (await t.store.sessions.get(start.transactionId))!;
     expect(live.energyWh).toBe(2500);
     expect(live.costMinor).toBe(25 + 100);
     await client.call('StopTransaction', { transactionId: start.transactionId, meterStop: 19_500, timestamp: new Date(t0.getTime() + 120_000).toISOString(), reason: 'EVDisconnected' });
     await t.settle();
-    const done = t.store.sessions.get(start.transactionId)!;
+    const done = (await t.store.sessions.get(start.transactionId))!;
     expect(done.status).toBe('completed');
     expect(done.energyWh).toBe(7500);
     expect(done.costMinor).toBe(25 + 300);
-    expect(t.store.wallet.balance(customer.id)).toBe(2000 - 325);
+    expect(await t.store.wallet.balance(customer.id)).toBe(2000 - 325);
   });
 
   it('receives a remote start sent by a customer through the REST API', async () => {
@@ -71,7 +71,7 @@ describe('interop with ocpp-rpc (strict mode)', () => {
     const res = await t.api('/api/user/charging/start', { token, body: { chargePointId: 'INTEROP-1', connectorId: 1 } });
     expect(res.status).toBeLessThan(300);
     expect(received).toEqual([{ connectorId: 1, idTag: 'APP-TAG' }]);
-    const audit = await waitFor(() => t.store.commands.list('INTEROP-1').find((c) => c.action === 'RemoteStartTransaction' && c.status === 'answered'));
+    const audit = await waitFor(async () => (await t.store.commands.list('INTEROP-1')).find((c) => c.action === 'RemoteStartTransaction' && c.status === 'answered'));
     expect(audit.response).toEqual({ status: 'Accepted' });
   });
 });

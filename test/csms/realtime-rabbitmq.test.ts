@@ -48,8 +48,8 @@ describeRabbit('realtime over RabbitMQ and Socket.io', () => {
   });
 
   it('gives each customer its own session events and none of another\'s; refuses joins to other rooms', async () => {
-    const tariff = aTariffIn(t.store, { pricePerKwh: 25 });
-    aChargePoint(t.store, { id: 'RT-1', tariffId: tariff.id, connectors: 1 });
+    const tariff = await aTariffIn(t.store, { pricePerKwh: 25 });
+    await aChargePoint(t.store, { id: 'RT-1', tariffId: tariff.id, connectors: 1 });
     const alice = await aCustomer(t.store, { idTag: 'ALICE', balance: 5000 });
     const bob = await aCustomer(t.store, { idTag: 'BOB', balance: 5000 });
     const a = await connectSocket(t, await login(t, alice.email, 'password-123'));
@@ -82,7 +82,7 @@ describeRabbit('realtime over RabbitMQ and Socket.io', () => {
   });
 
   it('sends charger status changes to an admin in cms:points', async () => {
-    aChargePoint(t.store, { id: 'RT-ADMIN', connectors: 2 });
+    await aChargePoint(t.store, { id: 'RT-ADMIN', connectors: 2 });
     const adminToken = await login(t, 'admin@ev-csms.local', 'admin-password');
     const admin = await connectSocket(t, adminToken);
     sockets.push(admin.socket);

@@ -92,11 +92,11 @@ describe('createCsms start()', () => {
     await closeServer(reuse);
     // The database and its WAL are closed (the checkpointer's worker too), and the file opens again.
     expect(openFiles().filter((f) => f.startsWith(dbPath))).toEqual([]);
-    expect(() => csms.stats()).toThrow(expect.objectContaining({ code: 'CSMS_ERR_NOT_READY' }));
-    expect(() => csms.health()).toThrow(expect.objectContaining({ code: 'CSMS_ERR_NOT_READY' }));
+    await expect(csms.stats()).rejects.toThrow(expect.objectContaining({ code: 'CSMS_ERR_NOT_READY' }));
+    await expect(csms.health()).rejects.toThrow(expect.objectContaining({ code: 'CSMS_ERR_NOT_READY' }));
     const store = createSqliteStore(dbPath);
-    expect(store.ping()).toBe(true);
-    store.close();
+    expect(await store.ping()).toBe(true);
+    await store.close();
     // close() after a failed start is harmless.
     await csms.close();
   });

@@ -62,56 +62,56 @@ export async function startCsms(overrides: CsmsConfigInput = {}, options: CsmsOp
       return conn as any;
     },
     async settle() {
-      const backlog = () => csms.stats().broker.backlog;
+      const backlog = async () => (await csms.stats()).broker.backlog;
       // By the clock, not by turns of the loop: through RabbitMQ a batch takes a few round trips. The
       // deadline only reports a hang, within the test's own 60 s timeout.
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline) {
         await new Promise((r) => setImmediate(r));
-        if (backlog() === 0) {
+        if (await backlog() === 0) {
           await new Promise((r) => setTimeout(r, 5));
-          if (backlog() === 0) return;
+          if (await backlog() === 0) return;
         } else {
           await new Promise((r) => setTimeout(r, 2));
         }
       }
-      throw new Error(`events still pending: ${backlog()}`);
+      throw new Error(`events still pending: ${await backlog()}`);
     },
     async close() {
       for (const s of sockets) s.close();
       try {
         await csms.close();
       } finally {
-        store.close();
+        await store.close();
         if (tempDir) rmSync(tempDir, { recursive: true, force: true });
       }
     },
   };
 }
 
-export function aChargePoint(store: TestCsms['store'], overrides: Partial<ChargePointInput> & { authKey?: string | Buffer } = {}) {
+export async function aChargePoint(store: TestCsms['store'], overrides: Partial<ChargePointInput> & { authKey?: string | Buffer } = {}) {
   const { authKey, ...rest } = overrides;
-  return store.chargePoints.create({ id: `CP-${Math.random().toString(36).slice(2, 8)}`, connectors: 2, registrationStatus: 'Accepted', ...rest, ...(authKey !== undefined && { authKeyHash: hashAuthKey(authKey) }) });
+  return await store.chargePoints.create({ id: `CP-${Math.random().toString(36).slice(2, 8)}`, connectors: 2, registrationStatus: 'Accepted', ...rest, ...(authKey !== undefined && { authKeyHash: hashAuthKey(authKey) }) });
 }
 
-export function aTariffIn(store: TestCsms['store'], overrides: Partial<TariffInput> = {}) {
-  return store.tariffs.create({ name: 'Test tariff', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 0, sessionFee: 0, ...overrides });
+export async function aTariffIn(store: TestCsms['store'], overrides: Partial<TariffInput> = {}) {
+  return await store.tariffs.create({ name: 'Test tariff', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 0, sessionFee: 0, ...overrides });
 }
 
 let customerSeq = 0;
 /** A customer with an idTag and (optionally) a wallet credit; password is `password-123`. */
 export async function aCustomer(store: TestCsms['store'], overrides: { idTag?: string; balance?: number; email?: string; blocked?: boolean } = {}) {
   customerSeq++;
-  const user = store.users.create({
+  const user = await store.users.create({
     email: overrides.email ?? `customer${customerSeq}-${Math.random().toString(36).slice(2, 6)}@test.local`,
     name: `Customer ${customerSeq}`,
     passwordHash: await hashPassword('password-123'),
     role: 'customer',
     idTag: overrides.idTag ?? `TAG${customerSeq}${Math.random().toString(36).slice(2, 6).toUpperCase()}`,
   });
-  if (overrides.balance) store.wallet.add({ customerId: user.id, amountMinor: overrides.balance, kind: 'topup', createdAt: new Date().toISOString() });
-  if (overrides.blocked) store.users.update(user.id, { blocked: true });
-  return store.users.get(user.id)!;
+  if (overrides.balance) await store.wallet.add({ customerId: user.id, amountMinor: overrides.balance, kind: 'topup', createdAt: new Date().toISOString() });
+  if (overrides.blocked) await store.users.update(user.id, { blocked: true });
+  return (await store.users.get(user.id))!;
 }
 
 /** Logs in over the real API and returns the token. */
@@ -125,10 +125,10 @@ export async function login(t: TestCsms, email: string, password: string): Promi
  * Resolves with `fn()`'s first truthy value. The deadline only turns a hang into an error before the
  * test's own 60 s timeout: how long a condition takes is not judged (the machine may be busy).
  */
-export async function waitFor<T>(fn: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error('waitFor timed out');
     await new Promise((r) => setTimeout(r, 10));

@@ -84,7 +84,7 @@ export async function closeTestBrokers(): Promise<void> {
   opened.brokers = [];
   opened.stores = [];
   await Promise.all(brokers.map((b) => b.close()));
-  for (const s of stores) s.close();
+  for (const s of stores) await s.close();
 }
 
 /**

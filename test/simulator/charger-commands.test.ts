@@ -86,8 +86,8 @@ describe('reboots', () => {
     expect(Date.parse(after[available].payload.timestamp) - Date.parse(payload.timestamp)).toBeGreaterThanOrEqual(250);
     // The register did not move while the charger was down.
     expect(Math.floor(charger.connectors[0].registerWh)).toBe(payload.meterStop);
-    const session = await waitFor(() => {
-      const s = h.store().sessions.get(txId);
+    const session = await waitFor(async () => {
+      const s = await h.store().sessions.get(txId);
       return s?.status === 'completed' ? s : null;
     });
     expect(session).toMatchObject({ stopReason: 'PowerLoss', meterStop: payload.meterStop });

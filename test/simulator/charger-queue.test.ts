@@ -51,11 +51,11 @@ it('keeps the StopTransaction and the MeterValues sampled while the CSMS is away
   expect(stop.meterStop).toBeGreaterThanOrEqual(readings.at(-1)!);
 
   // The CSMS closed the session with that meterStop and kept the readings sent after its restart.
-  const session = await waitFor(() => {
-    const s = h.store().sessions.get(txId);
+  const session = await waitFor(async () => {
+    const s = await h.store().sessions.get(txId);
     return s?.status === 'completed' ? s : null;
   });
   expect(session).toMatchObject({ meterStop: stop.meterStop, stopReason: 'Local' });
-  const stored = new Set(h.store().sessions.meterSamples(txId, { limit: 1000, offset: 0 }).filter((s) => s.measurand === 'Energy.Active.Import.Register').map((s) => s.value));
+  const stored = new Set((await h.store().sessions.meterSamples(txId, { limit: 1000, offset: 0 })).filter((s) => s.measurand === 'Energy.Active.Import.Register').map((s) => s.value));
   for (const wh of readings) expect(stored.has(wh)).toBe(true);
 });

@@ -27,8 +27,8 @@ afterEach(async () => {
 
 /** One customer charges once on REC-1 (30 per kWh): every CALL answered, every answer in the ledger. */
 async function aChargedSession(ledger: Ledger) {
-  const tariff = aTariffIn(t.store, { pricePerKwh: 30, sessionFee: 0, pricePerMinute: 0 });
-  aChargePoint(t.store, { id: 'REC-1', tariffId: tariff.id, connectors: 1 });
+  const tariff = await aTariffIn(t.store, { pricePerKwh: 30, sessionFee: 0, pricePerMinute: 0 });
+  await aChargePoint(t.store, { id: 'REC-1', tariffId: tariff.id, connectors: 1 });
   const reg = await (await t.api('/api/user/register', { body: { email: 'rec@test.local', password: 'password-123', name: 'Rec' } })).json() as { token: string; user: { id: number; idTag: string } };
   expect((await t.api('/api/user/wallet/topup', { token: reg.token, body: { amount: 5000 } })).status).toBe(200);
   ledger.toppedUp('rec@test.local', 5000);

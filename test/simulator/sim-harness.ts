@@ -105,7 +105,7 @@ export async function startSimHarness(): Promise<SimHarness> {
     async charger(template = '') {
       const tpl = aTemplate(template);
       const id = `H${++seq}-001`;
-      aChargePoint(store(), { id, connectors: tpl.connectors });
+      await aChargePoint(store(), { id, connectors: tpl.connectors });
       const charger = new SimCharger(chargers.length, id, tpl, null, ctx, shared);
       chargers.push(charger);
       charger.scheduleConnect(performance.now());
@@ -145,7 +145,7 @@ export async function startSimHarness(): Promise<SimHarness> {
       for (const c of chargers) c.shutdown();
       ctx.scheduler.clear();
       await csms?.close();
-      db.close();
+      await db.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

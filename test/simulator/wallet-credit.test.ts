@@ -26,8 +26,8 @@ describe('provisioning customers', () => {
     await expect(provisionCustomers(rest, admin, 1, 'self', 3000, 'mine', 'self')).rejects.toThrow(/CSMS_ERR_TOPUP_DISABLED/);
     const accounts = await provisionCustomers(rest, admin, 2, 'cms', 3000, 'credited', 'admin');
     for (const a of accounts) {
-      expect(t.store.wallet.balance(a.id)).toBe(3000);
-      expect(t.store.wallet.list(a.id)).toEqual([expect.objectContaining({ kind: 'credit', note: 'ev-sim opening balance', actor: 'admin@ev-csms.local' })]);
+      expect(await t.store.wallet.balance(a.id)).toBe(3000);
+      expect(await t.store.wallet.list(a.id)).toEqual([expect.objectContaining({ kind: 'credit', note: 'ev-sim opening balance', actor: 'admin@ev-csms.local' })]);
     }
   });
 });

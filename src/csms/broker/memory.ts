@@ -80,7 +80,7 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   function scheduleCommit(): void {
     if (commitScheduled || !journal) return;
     commitScheduled = true;
-    setImmediate(() => void commit());
+    setImmediate(async () => void await commit());
   }
 
   /**

@@ -101,7 +101,7 @@ export function createGateway(deps: GatewayDeps) {
     }
     // Closed while the checks ran: the charger tries again, elsewhere or later.
     if (!wss) return refuse(socket, 503, 'server shutting down');
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    wss.handleUpgrade(req, socket, head, async (ws) => {
       // J §3: with no common subprotocol the handshake completes without one; then we close at once.
       if (ws.protocol !== SUBPROTOCOL) {
         logger.info({ identity, offered: req.headers['sec-websocket-protocol'] ?? null }, 'no ocpp1.6 subprotocol: closing');
@@ -110,7 +110,7 @@ export function createGateway(deps: GatewayDeps) {
       }
       // This runs inside the http 'upgrade' listener: anything thrown here would end the process.
       try {
-        attach(identity, point, ws, req.socket.remoteAddress ?? null);
+        await attach(identity, point, ws, req.socket.remoteAddress ?? null);
       } catch (err) {
         logger.error({ err, identity }, 'could not attach the charger');
         ws.close(1011, 'internal error');
@@ -188,7 +188,7 @@ export function createGateway(deps: GatewayDeps) {
       stats.connected = connections.size;
       events.connection(state, 'disconnected', remoteAddress, floodReason ?? `${code} ${reason.toString()}`.trim());
       void recorded
-        .then(() => store.chargePoints.clearNode(identity, deps.nodeId))
+        .then(async () => await store.chargePoints.clearNode(identity, deps.nodeId))
         .catch((err: unknown) => logger.warn({ err, identity }, 'could not clear the charger\'s node'));
     });
     events.connection(state, 'connected', remoteAddress, null);
@@ -231,7 +231,7 @@ export function createGateway(deps: GatewayDeps) {
         res.writeHead(426, { 'Content-Type': 'text/plain', Upgrade: 'websocket' });
         res.end('OCPP 1.6J endpoint: connect a WebSocket to /ocpp/{chargePointId} with subprotocol ocpp1.6\n');
       });
-      http.on('upgrade', (req, socket, head) => void onUpgrade(req, socket, head));
+      http.on('upgrade', async (req, socket, head) => void await onUpgrade(req, socket, head));
       await new Promise<void>((resolve, reject) => {
         http!.once('error', reject);
         http!.listen(port, host, () => resolve());

@@ -65,16 +65,16 @@ describe('createServerSampler', () => {
     t = await startCsms();
     let now = 1_000_000;
     const sample = createServerSampler(t.csms, () => [], () => now);
-    const first = sample()!;
+    const first = (await sample())!;
     expect(first.chargers.connected).toBe(0);
     expect(first.actions).toEqual([]);
 
-    const cp = aChargePoint(t.store);
+    const cp = await aChargePoint(t.store);
     const charger = await aTestCharger(t, cp.id);
     for (let i = 0; i < 3; i++) await charger.conn.call('Heartbeat', {});
     await t.settle();
     now += 2000;
-    const second = sample()!;
+    const second = (await sample())!;
     expect(second.chargers.connected).toBe(1);
     expect(second.broker).toMatchObject({ kind: 'memory', ok: true, backlog: 0 });
     expect(second.notifier).toBeNull();
@@ -85,13 +85,13 @@ describe('createServerSampler', () => {
 
     now += 1000;
     // Nothing new since the last sample: no rates left over.
-    expect(sample()!.actions).toEqual([]);
+    expect((await sample())!.actions).toEqual([]);
 
     // A command we send counts as 'out', whatever the charger answers.
     const token = await login(t, 'admin@ev-csms.local', 'admin-password');
     await t.api('/api/charger/clear-cache', { token, body: { chargePointId: cp.id } });
     now += 1000;
-    expect(sample()!.actions).toEqual([{ action: 'ClearCache', direction: 'out', perS: 1 }]);
+    expect((await sample())!.actions).toEqual([{ action: 'ClearCache', direction: 'out', perS: 1 }]);
   });
 });
 

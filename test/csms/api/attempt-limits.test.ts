@@ -69,11 +69,11 @@ const loginFrom = (from: string, email: string, password: string) => postFrom(fr
 /** `count` customers with PASSWORD, straight into the store (one hash shared: hashing is slow on purpose). */
 async function customers(count: number): Promise<string[]> {
   const passwordHash = await hashPassword(PASSWORD);
-  return Array.from({ length: count }, (_, i) => {
+  return Promise.all(Array.from({ length: count }, async (_, i) => {
     const email = `driver${i + 1}@limits.test`;
-    t!.store.users.create({ email, name: `Driver ${i + 1}`, passwordHash, role: 'customer', idTag: `LIM${i + 1}` });
+    await t!.store.users.create({ email, name: `Driver ${i + 1}`, passwordHash, role: 'customer', idTag: `LIM${i + 1}` });
     return email;
-  });
+  }));
 }
 
 /** A 429 with the code, and a Retry-After header that says what the body says. */
@@ -201,7 +201,7 @@ describe('registration', () => {
     const limited = await signUp('127.0.0.2', 6);
     expectLimited(limited, 'CSMS_ERR_REGISTRATION_LIMITED', 3600);
     expect(limited.body.error?.message).toBe('Too many accounts created from your address: try again in 60 minutes');
-    expect(t!.store.users.findByEmail('new6@limits.test')).toBeNull();
+    expect(await t!.store.users.findByEmail('new6@limits.test')).toBeNull();
     expect((await signUp('127.0.0.3', 7)).status).toBe(201);
 
     clock.advance(3_600_000);
@@ -230,7 +230,7 @@ describe('weak passwords', () => {
       expect(answer.body.error).toMatchObject({ code: 'CSMS_ERR_WEAK_PASSWORD', data: { field: 'body.password', minLength: 8 } });
       expect(answer.body.error?.message).toMatch(reason);
     }
-    expect(t!.store.users.findByEmail('weak@limits.test')).toBeNull();
+    expect(await t!.store.users.findByEmail('weak@limits.test')).toBeNull();
 
     const admin = await login(t!, t!.info.admin.email, 'admin-password');
     const create = await t!.api('/api/cms/customers', { token: admin, body: { email: 'cms@limits.test', password: 'football', name: 'Cms' } });

@@ -41,7 +41,7 @@ describe('POST /api/auth/login', () => {
 
   it('refuses a blocked account', async () => {
     const { user } = await h.customer();
-    h.store.users.update(user.id, { blocked: true });
+    await h.store.users.update(user.id, { blocked: true });
     const res = await h.call('/api/auth/login', { body: { email: user.email, password: PASSWORD } });
     expect(res.status).toBe(403);
     expect((await errorOf(res)).code).toBe('CSMS_ERR_ACCOUNT_BLOCKED');
@@ -65,7 +65,7 @@ describe('POST /api/user/register', () => {
     expect(user.idTag).toMatch(/^[0-9A-F]{1,20}$/);
     const me = await h.call('/api/user/me', { token });
     expect(await me.json()).toMatchObject({ id: user.id, idTag: user.idTag, balanceMinor: 0 });
-    const stored = h.store.users.findByEmail('new.customer@example.test')!;
+    const stored = (await h.store.users.findByEmail('new.customer@example.test'))!;
     expect(await verifyPassword('long-enough', stored.passwordHash)).toBe(true);
 
     const second = await h.call('/api/user/register', { body: registration({ email: 'other@example.test' }) });
@@ -117,10 +117,10 @@ describe('guards', () => {
   it('refuses the token of a since-deleted or since-blocked account', async () => {
     const a = await h.customer();
     const b = await h.customer();
-    h.store.users.delete(a.user.id);
+    await h.store.users.delete(a.user.id);
     const gone = await h.call('/api/user/me', { token: a.token });
     expect(gone.status).toBe(401);
-    h.store.users.update(b.user.id, { blocked: true });
+    await h.store.users.update(b.user.id, { blocked: true });
     const blocked = await h.call('/api/user/wallet', { token: b.token });
     expect(blocked.status).toBe(403);
     expect((await errorOf(blocked)).code).toBe('CSMS_ERR_ACCOUNT_BLOCKED');
@@ -148,14 +148,14 @@ describe('ensureAdmin', () => {
       const first = await ensureAdmin(store, { ...config, adminPassword: undefined });
       expect(first.email).toBe('boss@example.test');
       expect(first.generatedPassword).toMatch(/.{12,}/);
-      const admin = store.users.findByEmail('boss@example.test')!;
+      const admin = (await store.users.findByEmail('boss@example.test'))!;
       expect(admin.role).toBe('admin');
       expect(await verifyPassword(first.generatedPassword!, admin.passwordHash)).toBe(true);
       const again = await ensureAdmin(store, { ...config, adminPassword: 'a-new-password' });
       expect(again.generatedPassword).toBeNull();
-      expect(store.users.findByEmail('boss@example.test')!.passwordHash).toBe(admin.passwordHash);
+      expect((await store.users.findByEmail('boss@example.test'))!.passwordHash).toBe(admin.passwordHash);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -27,7 +27,7 @@ describe('admin charger commands', () => {
   });
 
   it('validates parameters per OCPP 1.6 before anything is sent', async () => {
-    const cp = h.store.chargePoints.create(aChargePoint());
+    const cp = await h.store.chargePoints.create(aChargePoint());
     const bad: [string, Record<string, unknown>, string][] = [
       ['reset', { type: 'Warm' }, 'body.type'],
       ['reset', {}, 'body.type'],
@@ -46,7 +46,7 @@ describe('admin charger commands', () => {
       expect(res.status, `${path} ${JSON.stringify(params)}`).toBe(400);
       expect(await errorOf(res)).toMatchObject({ code: 'CSMS_ERR_VALIDATION', data: { field } });
     }
-    expect(h.store.commands.list(cp.id)).toEqual([]);
+    expect(await h.store.commands.list(cp.id)).toEqual([]);
   });
 
   it('answers 404 CSMS_ERR_CHARGER_NOT_FOUND for an unknown charge point', async () => {
@@ -58,7 +58,7 @@ describe('admin charger commands', () => {
   });
 
   it('sends valid commands to the gateway: an unconnected charger is 503, and audited', async () => {
-    const cp = h.store.chargePoints.create(aChargePoint());
+    const cp = await h.store.chargePoints.create(aChargePoint());
     for (const route of COMMAND_ROUTES) {
       const res = await h.call(`/api/charger/${route.path}`, { token: h.adminToken, body: { chargePointId: cp.id, ...validParams[route.path] } });
       expect(res.status, route.path).toBe(503);
@@ -74,7 +74,7 @@ describe('admin charger commands', () => {
 
   it('GET /:id/commands is 404 for an unknown charge point and pages', async () => {
     expect((await errorOf(await h.call('/api/charger/NOPE/commands', { token: h.adminToken }))).code).toBe('CSMS_ERR_CHARGER_NOT_FOUND');
-    const cp = h.store.chargePoints.create(aChargePoint());
+    const cp = await h.store.chargePoints.create(aChargePoint());
     for (let i = 0; i < 3; i++) await h.call('/api/charger/clear-cache', { token: h.adminToken, body: { chargePointId: cp.id } });
     const page = (await (await h.call(`/api/charger/${cp.id}/commands?limit=2&offset=2`, { token: h.adminToken })).json()) as { items: unknown[] };
     expect(page.items).toHaveLength(1);

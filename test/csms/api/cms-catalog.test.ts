@@ -23,9 +23,9 @@ describe('/api/cms/stations', () => {
     expect(updated).toMatchObject({ name: 'Harbour North', address: 'Quay 1' });
     expect(pushed('station.updated')).toHaveLength(1);
 
-    h.store.chargePoints.create(aChargePoint({ id: 'CP-H1', stationId: station.id }));
-    h.store.chargePoints.create(aChargePoint({ id: 'CP-H2', stationId: station.id }));
-    h.store.chargePoints.setOnline('CP-H2', true, new Date().toISOString());
+    await h.store.chargePoints.create(aChargePoint({ id: 'CP-H1', stationId: station.id }));
+    await h.store.chargePoints.create(aChargePoint({ id: 'CP-H2', stationId: station.id }));
+    await h.store.chargePoints.setOnline('CP-H2', true, new Date().toISOString());
     const list = await json(admin('/api/cms/stations'));
     expect(list.items).toEqual([expect.objectContaining({ id: station.id, chargePointCount: 2, chargePointsOnline: 1 })]);
     expect(list).toMatchObject({ total: 1, limit: 50, offset: 0 });
@@ -37,8 +37,8 @@ describe('/api/cms/stations', () => {
     const inUse = await admin(`/api/cms/stations/${station.id}`, { method: 'DELETE' });
     expect(inUse.status).toBe(409);
     expect((await errorOf(inUse)).code).toBe('CSMS_ERR_IN_USE');
-    h.store.chargePoints.delete('CP-H1');
-    h.store.chargePoints.delete('CP-H2');
+    await h.store.chargePoints.delete('CP-H1');
+    await h.store.chargePoints.delete('CP-H2');
     const deleted = await admin(`/api/cms/stations/${station.id}`, { method: 'DELETE' });
     expect(deleted.status).toBe(204);
     expect(await deleted.text()).toBe('');
@@ -58,13 +58,13 @@ describe('/api/cms/stations', () => {
 
 describe('/api/cms/points', () => {
   it('creates with a generated AuthorizationKey shown once and stored only as a hash', async () => {
-    const station = h.store.stations.create(aStation());
+    const station = await h.store.stations.create(aStation());
     const res = await admin('/api/cms/points', { body: { id: 'CP-NEW', stationId: station.id, connectors: 3, lenient: true, authKey: 'generate' } });
     expect(res.status).toBe(201);
     const point = await res.json() as any;
     expect(point).toMatchObject({ id: 'CP-NEW', stationId: station.id, lenient: true, hasAuthKey: true });
     expect(point.connectors).toHaveLength(3);
-    expect(verifyAuthKey(point.authKey, h.store.chargePoints.authKeyHash('CP-NEW')!)).toBe(true);
+    expect(verifyAuthKey(point.authKey, (await h.store.chargePoints.authKeyHash('CP-NEW'))!)).toBe(true);
     const again = await json(admin('/api/cms/points/CP-NEW'));
     expect(again).not.toHaveProperty('authKey');
     expect(JSON.stringify(again)).not.toContain(point.authKey);
@@ -76,7 +76,7 @@ describe('/api/cms/points', () => {
     const withKey = await json(admin('/api/cms/points/CP-K', { method: 'PUT', body: { authKey: '0123456789abcdef0123' } }));
     expect(withKey).toMatchObject({ hasAuthKey: true });
     expect(withKey).not.toHaveProperty('authKey');
-    expect(verifyAuthKey('0123456789abcdef0123', h.store.chargePoints.authKeyHash('CP-K')!)).toBe(true);
+    expect(verifyAuthKey('0123456789abcdef0123', (await h.store.chargePoints.authKeyHash('CP-K'))!)).toBe(true);
     expect(await json(admin('/api/cms/points/CP-K', { method: 'PUT', body: { authKey: null } }))).toMatchObject({ hasAuthKey: false });
     const short = await admin('/api/cms/points/CP-K', { method: 'PUT', body: { authKey: 'short' } });
     expect((await errorOf(short)).code).toBe('CSMS_ERR_VALIDATION');
@@ -88,27 +88,27 @@ describe('/api/cms/points', () => {
   });
 
   it('shows a point with connectors, tariff and active sessions; deletes it', async () => {
-    const tariff = h.store.tariffs.create(aTariffInput({ pricePerKwh: 33 }));
-    h.store.chargePoints.create(aChargePoint({ id: 'CP-D', tariffId: tariff.id }));
-    const s = h.store.sessions.start(aNewSession({ chargePointId: 'CP-D', tariff })).session;
+    const tariff = await h.store.tariffs.create(aTariffInput({ pricePerKwh: 33 }));
+    await h.store.chargePoints.create(aChargePoint({ id: 'CP-D', tariffId: tariff.id }));
+    const s = (await h.store.sessions.start(aNewSession({ chargePointId: 'CP-D', tariff }))).session;
     const detail = await json(admin('/api/cms/points/CP-D'));
     expect(detail).toMatchObject({ id: 'CP-D', tariff: { id: tariff.id, pricePerKwh: 33 }, activeSessions: [{ id: s.id, tariff: { pricePerKwh: 33 } }] });
     expect((await json(admin('/api/cms/points'))).items.map((p: any) => p.id)).toEqual(['CP-D']);
     expect((await admin('/api/cms/points/CP-D', { method: 'DELETE' })).status).toBe(409);
-    h.store.sessions.complete(s.id, { meterStop: 1000, energyWh: 0, costMinor: 0, stoppedAt: new Date().toISOString(), reason: null });
+    await h.store.sessions.complete(s.id, { meterStop: 1000, energyWh: 0, costMinor: 0, stoppedAt: new Date().toISOString(), reason: null });
     expect((await admin('/api/cms/points/CP-D', { method: 'DELETE' })).status).toBe(204);
     const gone = await admin('/api/cms/points/CP-D');
     expect((await errorOf(gone)).code).toBe('CSMS_ERR_CHARGER_NOT_FOUND');
   });
 
   it('serves the message log newest first, with afterId as a cursor', async () => {
-    h.store.chargePoints.create(aChargePoint({ id: 'CP-L' }));
-    h.store.messages.insertMany([1, 2, 3].map((n) => aLogEntry({ chargePointId: 'CP-L', messageId: `m${n}` })));
+    await h.store.chargePoints.create(aChargePoint({ id: 'CP-L' }));
+    await h.store.messages.insertMany([1, 2, 3].map((n) => aLogEntry({ chargePointId: 'CP-L', messageId: `m${n}` })));
     const all = await json(admin('/api/cms/points/CP-L/messages'));
     expect(all.items.map((m: any) => m.messageId)).toEqual(['m3', 'm2', 'm1']);
     const cursor = all.items[0].id;
     expect((await json(admin(`/api/cms/points/CP-L/messages?afterId=${cursor}`))).items).toEqual([]);
-    h.store.messages.insertMany([aLogEntry({ chargePointId: 'CP-L', messageId: 'm4' })]);
+    await h.store.messages.insertMany([aLogEntry({ chargePointId: 'CP-L', messageId: 'm4' })]);
     expect((await json(admin(`/api/cms/points/CP-L/messages?afterId=${cursor}`))).items.map((m: any) => m.messageId)).toEqual(['m4']);
     expect((await json(admin('/api/cms/points/CP-L/messages?limit=1'))).items).toHaveLength(1);
     expect((await admin('/api/cms/points/NOPE/messages')).status).toBe(404);
@@ -123,9 +123,9 @@ describe('/api/cms/tariffs', () => {
     expect(tariff).toMatchObject({ name: 'Day', pricePerKwh: 35, pricePerMinute: 0, sessionFee: 50 });
     expect(await json(admin(`/api/cms/tariffs/${tariff.id}`, { method: 'PUT', body: { pricePerKwh: 40 } }))).toMatchObject({ name: 'Day', pricePerKwh: 40 });
     expect((await json(admin('/api/cms/tariffs'))).items).toHaveLength(1);
-    h.store.chargePoints.create(aChargePoint({ id: 'CP-T', tariffId: tariff.id }));
+    await h.store.chargePoints.create(aChargePoint({ id: 'CP-T', tariffId: tariff.id }));
     expect((await errorOf(await admin(`/api/cms/tariffs/${tariff.id}`, { method: 'DELETE' }))).code).toBe('CSMS_ERR_IN_USE');
-    h.store.chargePoints.update('CP-T', { tariffId: null });
+    await h.store.chargePoints.update('CP-T', { tariffId: null });
     expect((await admin(`/api/cms/tariffs/${tariff.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await admin(`/api/cms/tariffs/${tariff.id}`)).status).toBe(404);
     expect(pushed('tariff.created').length + pushed('tariff.updated').length + pushed('tariff.deleted').length).toBe(3);

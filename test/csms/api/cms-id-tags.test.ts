@@ -43,7 +43,7 @@ describe('/api/cms/customers/:id/id-tags', () => {
       expect(await codeOf(res)).toBe('CSMS_ERR_VALIDATION');
     }
     expect(await json(admin(cards, { body: { idTag: 'X'.repeat(20) } }), 201)).toMatchObject({ idTag: 'X'.repeat(20) });
-    expect(h.store.idTags.listForCustomer(other.user.id).map((c) => c.idTag)).toEqual(['BOB-MAIN']);
+    expect((await h.store.idTags.listForCustomer(other.user.id)).map((c) => c.idTag)).toEqual(['BOB-MAIN']);
     expect(h.notifications.filter((n) => n.type === 'customer.updated' && n.recipients.includes(user.id))).toHaveLength(3);
   });
 
@@ -52,7 +52,7 @@ describe('/api/cms/customers/:id/id-tags', () => {
     await json(admin(`/api/cms/customers/${user.id}/id-tags`, { body: { idTag: 'SPARE' } }), 201);
     const card = `/api/cms/customers/${user.id}/id-tags/spare`;
     expect(await json(admin(card, { method: 'PUT', body: { blocked: true } }), 200)).toMatchObject({ idTag: 'SPARE', blocked: true, maxConcurrent: 1 });
-    expect(h.store.idTags.get('SPARE')!.blocked).toBe(true);
+    expect((await h.store.idTags.get('SPARE'))!.blocked).toBe(true);
     expect(await json(admin(card, { method: 'PUT', body: { blocked: false, maxConcurrent: 50, label: 'fleet', expiresAt: null } }), 200)).toMatchObject({ blocked: false, maxConcurrent: 50, label: 'fleet', expiresAt: null });
     expect(await json(admin(card, { method: 'PUT', body: { primary: true } }), 200)).toMatchObject({ primary: true });
 
@@ -66,7 +66,7 @@ describe('/api/cms/customers/:id/id-tags', () => {
     const created = await json(admin('/api/cms/customers', { body: { email: 'fleet@example.test', password: 'password-fleet', name: 'Fleet', maxConcurrentSessions: 20 } }), 201);
     expect(created).toMatchObject({ maxConcurrentSessions: 20, idTags: [{ idTag: created.idTag, primary: true }] });
     expect(await json(admin(`/api/cms/customers/${created.id}`, { method: 'PUT', body: { maxConcurrentSessions: 3 } }), 200)).toMatchObject({ maxConcurrentSessions: 3 });
-    expect(h.store.users.get(created.id)!.maxConcurrentSessions).toBe(3);
+    expect((await h.store.users.get(created.id))!.maxConcurrentSessions).toBe(3);
     for (const maxConcurrentSessions of [0, -1, 10_001]) {
       expect(await codeOf(admin(`/api/cms/customers/${created.id}`, { method: 'PUT', body: { maxConcurrentSessions } }))).toBe('CSMS_ERR_VALIDATION');
     }
@@ -76,14 +76,14 @@ describe('/api/cms/customers/:id/id-tags', () => {
     const { user, token } = await h.customer({ idTag: 'MAIN' });
     const other = await h.customer({ idTag: 'OTHER' });
     await json(admin(`/api/cms/customers/${user.id}/id-tags`, { body: { idTag: 'SPARE' } }), 201);
-    h.store.chargePoints.create(aChargePoint({ id: 'CP-D' }));
-    const { session } = h.store.sessions.start(aNewSession({ chargePointId: 'CP-D', customerId: user.id, idTag: 'main' }));
+    await h.store.chargePoints.create(aChargePoint({ id: 'CP-D' }));
+    const { session } = await h.store.sessions.start(aNewSession({ chargePointId: 'CP-D', customerId: user.id, idTag: 'main' }));
     expect((await json(admin(`/api/cms/customers/${user.id}/id-tags`), 200)).items.map((c: any) => [c.idTag, c.activeSessions])).toEqual([['MAIN', 1], ['SPARE', 0]]);
 
     const busy = await admin(`/api/cms/customers/${user.id}/id-tags/MAIN`, { method: 'DELETE' });
     expect(busy.status).toBe(409);
     expect(await codeOf(busy)).toBe('CSMS_ERR_IN_USE');
-    h.store.sessions.complete(session.id, { meterStop: 2000, energyWh: 1000, costMinor: 0, stoppedAt: '2024-05-01T11:00:00Z', reason: null });
+    await h.store.sessions.complete(session.id, { meterStop: 2000, energyWh: 1000, costMinor: 0, stoppedAt: '2024-05-01T11:00:00Z', reason: null });
     expect(await json(admin(`/api/cms/customers/${user.id}/id-tags/MAIN`, { method: 'DELETE' }), 204)).toBeNull();
     // The oldest other card is primary now.
     expect(await json(admin(`/api/cms/customers/${user.id}`), 200)).toMatchObject({ idTag: 'SPARE' });
@@ -93,7 +93,7 @@ describe('/api/cms/customers/:id/id-tags', () => {
       expect(res.status, path).toBe(404);
       expect(await codeOf(res)).toBe('CSMS_ERR_ID_TAG_NOT_FOUND');
     }
-    expect(h.store.idTags.get('OTHER')).toMatchObject({ customerId: other.user.id, blocked: false });
+    expect(await h.store.idTags.get('OTHER')).toMatchObject({ customerId: other.user.id, blocked: false });
     expect(await codeOf(admin('/api/cms/customers/9999/id-tags'))).toBe('CSMS_ERR_NOT_FOUND');
     expect((await h.call(`/api/cms/customers/${user.id}/id-tags`, { token })).status).toBe(403);
   });
@@ -103,8 +103,8 @@ describe('GET /api/user/id-tags', () => {
   it('lists the caller\'s own cards only, primary first', async () => {
     const ann = await h.customer({ idTag: 'ANN-1' });
     await h.customer({ idTag: 'BOB-1' });
-    h.store.idTags.create({ idTag: 'ANN-2', customerId: ann.user.id, maxConcurrent: 4 });
-    h.store.idTags.makePrimary('ANN-2');
+    await h.store.idTags.create({ idTag: 'ANN-2', customerId: ann.user.id, maxConcurrent: 4 });
+    await h.store.idTags.makePrimary('ANN-2');
     const own = await json(h.call('/api/user/id-tags', { token: ann.token }), 200);
     expect(own.items.map((c: any) => [c.idTag, c.primary, c.maxConcurrent])).toEqual([['ANN-2', true, 4], ['ANN-1', false, 1]]);
     expect((await h.call('/api/user/id-tags', { token: h.adminToken })).status).toBe(403);

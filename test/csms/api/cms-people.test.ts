@@ -49,11 +49,11 @@ describe('/api/cms/customers', () => {
   });
 
   it('treats admin accounts as not found and refuses to delete a customer who is charging', async () => {
-    const adminId = h.store.users.findByEmail(h.config.adminEmail)!.id;
+    const adminId = (await h.store.users.findByEmail(h.config.adminEmail))!.id;
     for (const method of ['GET', 'DELETE'] as const) expect((await admin(`/api/cms/customers/${adminId}`, { method })).status).toBe(404);
     const { user } = await h.customer();
-    h.store.chargePoints.create(aChargePoint({ id: 'CP-C' }));
-    h.store.sessions.start(aNewSession({ chargePointId: 'CP-C', customerId: user.id, idTag: user.idTag! }));
+    await h.store.chargePoints.create(aChargePoint({ id: 'CP-C' }));
+    await h.store.sessions.start(aNewSession({ chargePointId: 'CP-C', customerId: user.id, idTag: user.idTag! }));
     const res = await admin(`/api/cms/customers/${user.id}`, { method: 'DELETE' });
     expect(res.status).toBe(409);
     expect((await errorOf(res)).code).toBe('CSMS_ERR_IN_USE');
@@ -64,10 +64,10 @@ describe('/api/cms/sessions and /api/cms/dashboard', () => {
   it('filters sessions by status, charge point, customer and start time, with a total', async () => {
     const a = await h.customer();
     const b = await h.customer();
-    for (const id of ['CP-1', 'CP-2']) h.store.chargePoints.create(aChargePoint({ id }));
-    const s1 = h.store.sessions.start(aNewSession({ chargePointId: 'CP-1', customerId: a.user.id, idTag: a.user.idTag!, startedAt: '2024-05-01T10:00:00.000Z' })).session;
-    h.store.sessions.complete(s1.id, { meterStop: 2000, energyWh: 1000, costMinor: 30, stoppedAt: '2024-05-01T11:00:00.000Z', reason: null });
-    const s2 = h.store.sessions.start(aNewSession({ chargePointId: 'CP-2', customerId: b.user.id, idTag: b.user.idTag!, startedAt: '2024-06-01T10:00:00.000Z' })).session;
+    for (const id of ['CP-1', 'CP-2']) await h.store.chargePoints.create(aChargePoint({ id }));
+    const s1 = (await h.store.sessions.start(aNewSession({ chargePointId: 'CP-1', customerId: a.user.id, idTag: a.user.idTag!, startedAt: '2024-05-01T10:00:00.000Z' }))).session;
+    await h.store.sessions.complete(s1.id, { meterStop: 2000, energyWh: 1000, costMinor: 30, stoppedAt: '2024-05-01T11:00:00.000Z', reason: null });
+    const s2 = (await h.store.sessions.start(aNewSession({ chargePointId: 'CP-2', customerId: b.user.id, idTag: b.user.idTag!, startedAt: '2024-06-01T10:00:00.000Z' }))).session;
 
     const ids = async (query: string) => {
       const body = await json(admin(`/api/cms/sessions${query}`));
@@ -86,8 +86,8 @@ describe('/api/cms/sessions and /api/cms/dashboard', () => {
 
   it('GET /dashboard returns the store\'s figures', async () => {
     await h.customer();
-    h.store.chargePoints.create(aChargePoint({ id: 'CP-1' }));
-    h.store.chargePoints.setOnline('CP-1', true, new Date().toISOString());
+    await h.store.chargePoints.create(aChargePoint({ id: 'CP-1' }));
+    await h.store.chargePoints.setOnline('CP-1', true, new Date().toISOString());
     expect(await json(admin('/api/cms/dashboard'))).toMatchObject({ customers: 1, chargePoints: 1, chargePointsOnline: 1, activeSessions: 0 });
   });
 });

@@ -37,7 +37,7 @@ describe('admin wallet entries', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(await errorOf(res)).toMatchObject({ code: 'CSMS_ERR_VALIDATION', data: { field: 'body.reason' } });
     }
-    expect(h.store.wallet.balance(user.id)).toBe(0);
+    expect(await h.store.wallet.balance(user.id)).toBe(0);
   });
 
   it('checks the sign against the kind, and refuses to take a wallet below zero', async () => {
@@ -50,7 +50,7 @@ describe('admin wallet entries', () => {
     expect(tooMuch.status).toBe(409);
     expect(await errorOf(tooMuch)).toMatchObject({ code: 'CSMS_ERR_BALANCE_TOO_LOW', data: { balance: 300 } });
     expect((await adjust(user.id, { kind: 'debit', amountMinor: -300, reason: 'Duplicate credit reversed' })).status).toBe(201);
-    expect(h.store.wallet.balance(user.id)).toBe(0);
+    expect(await h.store.wallet.balance(user.id)).toBe(0);
     expect((await errorOf(await adjust(user.id, { kind: 'topup', amountMinor: 100, reason: 'x' }))).code).toBe('CSMS_ERR_VALIDATION');
   });
 
@@ -61,9 +61,9 @@ describe('admin wallet entries', () => {
     expect((await errorOf(asCustomer)).code).toBe('CSMS_ERR_FORBIDDEN');
     expect((await h.call(`/api/cms/customers/${user.id}/wallet/transactions`, { token })).status).toBe(403);
     expect((await h.call(`/api/cms/customers/${user.id}/wallet`, { body: { kind: 'credit', amountMinor: 1, reason: 'x' } })).status).toBe(401);
-    expect(h.store.wallet.balance(user.id)).toBe(0);
+    expect(await h.store.wallet.balance(user.id)).toBe(0);
 
-    const adminId = h.store.users.findByEmail(h.config.adminEmail)!.id;
+    const adminId = (await h.store.users.findByEmail(h.config.adminEmail))!.id;
     expect((await errorOf(await adjust(adminId, { kind: 'credit', amountMinor: 100, reason: 'x' }))).code).toBe('CSMS_ERR_NOT_FOUND');
     expect((await errorOf(await adjust(999_999, { kind: 'credit', amountMinor: 100, reason: 'x' }))).code).toBe('CSMS_ERR_NOT_FOUND');
   });

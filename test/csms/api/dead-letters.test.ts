@@ -48,8 +48,8 @@ it('lists an event that kept failing, keeps it across a restart, and replays it'
   const db = join(dir, 'csms.db');
   // Accepted before a crash, never processed: the next start takes it up from the journal.
   const before = createSqliteStore(db);
-  before.journal.write({ append: [JSON.stringify(poison)], done: [], dead: [] }, new Date().toISOString());
-  before.close();
+  await before.journal.write({ append: [JSON.stringify(poison)], done: [], dead: [] }, new Date().toISOString());
+  await before.close();
   const first = await csms(db);
   const listed = await listedOnce(first.list);
   expect(listed.items.map((d) => [d.eventId, d.action, d.attempts])).toEqual([['poison-1', 'StopTransaction', 2]]);
@@ -64,5 +64,5 @@ it('lists an event that kept failing, keeps it across a restart, and replays it'
   expect(await replay.json()).toEqual({ replayed: 1 });
   // It fails again (nothing changed), so it is back among the dead letters after its retries.
   expect((await listedOnce(second.list)).total).toBe(1);
-  expect(second.t.csms.stats().processor.failed).toBe(2);
+  expect((await second.t.csms.stats()).processor.failed).toBe(2);
 });

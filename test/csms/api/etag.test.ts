@@ -19,7 +19,7 @@ describe('conditional GETs for polling', () => {
     expect(same.status).toBe(304);
     expect(await same.text()).toBe('');
 
-    h.store.stations.create(aStation({ name: 'Fresh' }));
+    await h.store.stations.create(aStation({ name: 'Fresh' }));
     const changed = await h.call('/api/user/stations', { token, headers: { 'if-none-match': tag } });
     expect(changed.status).toBe(200);
     expect(changed.headers.get('etag')).not.toBe(tag);

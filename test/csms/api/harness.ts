@@ -43,7 +43,7 @@ export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: b
     config, store, charging, broker, clock,
     commands: gateway.commands,
     wallet: createWallet({ store, clock, currency: config.currency, payments: null }),
-    readiness: () => ({ database: store.ping(), broker: broker.health() }),
+    readiness: async () => ({ database: await store.ping(), broker: broker.health() }),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
@@ -69,8 +69,8 @@ export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: b
   /** A customer in the store (password PASSWORD) with a token from the real login route. */
   async function customer(overrides: Partial<NewUser> & { balance?: number } = {}): Promise<{ user: User; token: string }> {
     const { balance, ...rest } = overrides;
-    const user = store.users.create(aUser({ ...rest, passwordHash: await hashPassword(PASSWORD) }));
-    if (balance) store.wallet.add({ customerId: user.id, amountMinor: balance, kind: 'topup', createdAt: clock.now().toISOString() });
+    const user = await store.users.create(aUser({ ...rest, passwordHash: await hashPassword(PASSWORD) }));
+    if (balance) await store.wallet.add({ customerId: user.id, amountMinor: balance, kind: 'topup', createdAt: clock.now().toISOString() });
     return { user, token: await login(user.email, PASSWORD) };
   }
 
@@ -82,7 +82,7 @@ export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: b
       await app.close();
       await gateway.close();
       await broker.close();
-      store.close();
+      await store.close();
     },
   };
 }

@@ -13,11 +13,11 @@ let charger: OcppConnection<any, any, unknown>;
 
 beforeEach(async () => {
   h = await startApi({ ocppCallTimeoutMs: 300 }, { live: true });
-  const station = h.store.stations.create(aStation());
-  h.store.chargePoints.create(aChargePoint({ id: 'CP-LIVE', stationId: station.id, registrationStatus: 'Accepted', connectors: 1 }));
+  const station = await h.store.stations.create(aStation());
+  await h.store.chargePoints.create(aChargePoint({ id: 'CP-LIVE', stationId: station.id, registrationStatus: 'Accepted', connectors: 1 }));
   charger = await connectOcpp(h.ocppUrl, 'CP-LIVE');
   await charger.call('BootNotification', aBootNotification());
-  h.store.chargePoints.upsertConnector({ chargePointId: 'CP-LIVE', connectorId: 1, status: 'Available', errorCode: 'NoError', info: null }, new Date().toISOString());
+  await h.store.chargePoints.upsertConnector({ chargePointId: 'CP-LIVE', connectorId: 1, status: 'Available', errorCode: 'NoError', info: null }, new Date().toISOString());
 });
 afterEach(async () => {
   charger.close();
@@ -36,7 +36,7 @@ describe('customer start against a live charger', () => {
     const body = (await res.json()) as { status: string; commandId: string };
     expect(body.status).toBe('Accepted');
     expect(seen).toEqual([{ connectorId: 1, idTag: user.idTag }]);
-    expect(h.store.commands.get(body.commandId)).toMatchObject({ status: 'answered', response: { status: 'Accepted' } });
+    expect(await h.store.commands.get(body.commandId)).toMatchObject({ status: 'answered', response: { status: 'Accepted' } });
   });
 
   it('502 CSMS_ERR_CHARGER_REJECTED, CSMS_ERR_CHARGER_ERROR, and 504 on silence', async () => {
@@ -91,20 +91,20 @@ describe('a command that breaks the OCPP 1.6 schema', () => {
       expect(error.message).not.toMatch(/CALLERROR/);
     }
     expect(seen).toEqual([]);
-    expect(h.store.commands.list('CP-LIVE')).toEqual([]);
+    expect(await h.store.commands.list('CP-LIVE')).toEqual([]);
     // The same body with a valid profile reaches the charger: the refusals were about those fields.
     const ok = await remoteStart('CP-LIVE', profile);
     expect(ok.status).toBe(200);
     expect(seen).toEqual([{ idTag: 'TAG1', connectorId: 1, chargingProfile: profile }]);
-    expect(h.store.commands.list('CP-LIVE')).toHaveLength(1);
+    expect(await h.store.commands.list('CP-LIVE')).toHaveLength(1);
   });
 
   it('is a 400 even when the charger is not connected: the payload is checked first', async () => {
-    h.store.chargePoints.create(aChargePoint({ id: 'CP-AWAY', registrationStatus: 'Accepted', connectors: 1 }));
+    await h.store.chargePoints.create(aChargePoint({ id: 'CP-AWAY', registrationStatus: 'Accepted', connectors: 1 }));
     const res = await remoteStart('CP-AWAY', { ...profile, chargingProfilePurpose: 'Whatever' });
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toMatchObject({ code: 'CSMS_ERR_VALIDATION', data: { field: 'body.chargingProfile.chargingProfilePurpose' } });
-    expect(h.store.commands.list('CP-AWAY')).toEqual([]);
+    expect(await h.store.commands.list('CP-AWAY')).toEqual([]);
   });
 });
 
@@ -126,7 +126,7 @@ describe('a charger answer that breaks OCPP 1.6 is not a CALLERROR', () => {
     });
     expect(error.message).toMatch(/^The charge point's answer breaks OCPP 1\.6: CP-LIVE: /);
     expect(error.message).not.toMatch(/CALLERROR/);
-    expect(h.store.commands.get(error.data!.commandId as string)).toMatchObject({
+    expect(await h.store.commands.get(error.data!.commandId as string)).toMatchObject({
       action: 'RemoteStartTransaction', status: 'error', response: { kind: 'invalid-answer', code: 'PropertyConstraintViolation', answer: { status: 'Maybe' } },
     });
     raw.close();
@@ -142,7 +142,7 @@ describe('a charger answer that breaks OCPP 1.6 is not a CALLERROR', () => {
     expect(res.status).toBe(502);
     const malformed = await errorOf(res);
     expect(malformed).toMatchObject({ code: 'CSMS_ERR_CHARGER_INVALID_ANSWER', data: { error: { description: expect.stringMatching(/^malformed answer: /) } } });
-    expect(h.store.commands.get(malformed.data!.commandId as string)).toMatchObject({ status: 'error', response: { kind: 'invalid-answer', answer: `[3,"${String(call[1])}"]` } });
+    expect(await h.store.commands.get(malformed.data!.commandId as string)).toMatchObject({ status: 'error', response: { kind: 'invalid-answer', answer: `[3,"${String(call[1])}"]` } });
 
     pending = send();
     call = await raw.next();
@@ -151,7 +151,7 @@ describe('a charger answer that breaks OCPP 1.6 is not a CALLERROR', () => {
     expect(res.status).toBe(502);
     const callError = await errorOf(res);
     expect(callError).toMatchObject({ code: 'CSMS_ERR_CHARGER_ERROR', data: { error: { code: 'NotSupported', description: 'no such key here' } } });
-    expect(h.store.commands.get(callError.data!.commandId as string)?.response).not.toHaveProperty('kind');
+    expect((await h.store.commands.get(callError.data!.commandId as string))?.response).not.toHaveProperty('kind');
     raw.close();
   });
 });

@@ -28,11 +28,11 @@ describe('GET …/sessions/:id/meter-values', () => {
   afterEach(async () => { await h.close(); });
 
   it('gives a customer the series of an own session, 404 for another customer\'s, and the CMS any', async () => {
-    const cp = h.store.chargePoints.create(aChargePoint({ connectors: 1 }));
+    const cp = await h.store.chargePoints.create(aChargePoint({ connectors: 1 }));
     const a = await h.customer();
     const b = await h.customer();
-    const s = h.store.sessions.start(aNewSession({ chargePointId: cp.id, customerId: a.user.id, idTag: a.user.idTag!, meterStart: 5000 })).session;
-    h.store.sessions.addMeterSamples(s.id, cp.id, 1, [
+    const s = (await h.store.sessions.start(aNewSession({ chargePointId: cp.id, customerId: a.user.id, idTag: a.user.idTag!, meterStart: 5000 }))).session;
+    await h.store.sessions.addMeterSamples(s.id, cp.id, 1, [
       sample('2024-05-01T10:01:00.000Z', 'Energy.Active.Import.Register', 5600, 'Wh'),
       sample('2024-05-01T10:01:00.000Z', 'Power.Active.Import', 3600, 'W'),
     ]);

@@ -11,7 +11,7 @@ let paging: { path: string; params: string[] }[];
 
 beforeAll(async () => {
   h = await startApi();
-  h.store.chargePoints.create(aChargePoint({ id: 'CP-PAGE' }));
+  await h.store.chargePoints.create(aChargePoint({ id: 'CP-PAGE' }));
   ({ token: customerToken, user: { id: customerId } } = await h.customer());
   const doc = (await (await h.call('/docs/json')).json()) as {
     paths: Record<string, Record<string, { parameters?: { in: string; name: string }[] }>>;

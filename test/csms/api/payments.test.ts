@@ -74,7 +74,7 @@ describe('with a payment provider configured', () => {
     return { user, token, checkout, payment: provider.open(checkout.url) };
   }
 
-  const balanceOf = (customerId: number) => t.store.wallet.balance(customerId);
+  const balanceOf = async (customerId: number) => await t.store.wallet.balance(customerId);
 
   it('tells the pages that checkout exists and self top-up does not', async () => {
     expect(await (await t.api('/api/config')).json()).toMatchObject({ wallet: { checkout: true, selfTopup: false, currency: 'EUR' } });
@@ -85,7 +85,7 @@ describe('with a payment provider configured', () => {
     expect(checkout.url.startsWith('https://pay.example.test/checkout?merchant=ev&')).toBe(true);
     expect(payment).toMatchObject({ paymentId: checkout.paymentId, customerId: user.id, amountMinor: 2500, currency: 'EUR' });
     expect(new URL(checkout.url).searchParams.get('return_url')).toBe(`${t.info.httpUrl}/app/#/wallet`);
-    expect(balanceOf(user.id)).toBe(0);
+    expect(await balanceOf(user.id)).toBe(0);
 
     const res = await provider.deliver(payment);
     expect(res.status).toBe(200);
@@ -101,15 +101,15 @@ describe('with a payment provider configured', () => {
     expect([first.status, again.status]).toEqual([200, 200]);
     expect(await first.json()).toMatchObject({ credited: true });
     expect(await again.json()).toMatchObject({ credited: false, paymentId: payment.paymentId });
-    expect(balanceOf(user.id)).toBe(1000);
+    expect(await balanceOf(user.id)).toBe(1000);
 
     const second = { ...payment, paymentId: `${payment.paymentId}-b`, amountMinor: 700 };
     const answers = await Promise.all(Array.from({ length: 12 }, () => provider.deliver(second)));
     expect(answers.map((r) => r.status)).toEqual(Array(12).fill(200));
     const credited = (await Promise.all(answers.map((r) => r.json() as Promise<{ credited: boolean }>))).filter((b) => b.credited);
     expect(credited).toHaveLength(1);
-    expect(balanceOf(user.id)).toBe(1700);
-    expect(t.store.wallet.list(user.id).map((e) => e.externalId)).toEqual([`signed-webhook:${second.paymentId}`, `signed-webhook:${payment.paymentId}`]);
+    expect(await balanceOf(user.id)).toBe(1700);
+    expect((await t.store.wallet.list(user.id)).map((e) => e.externalId)).toEqual([`signed-webhook:${second.paymentId}`, `signed-webhook:${payment.paymentId}`]);
   });
 
   it('refuses a wrong secret, a tampered body, a stale or future timestamp and a missing signature, crediting nothing', async () => {
@@ -128,10 +128,10 @@ describe('with a payment provider configured', () => {
       expect(res.status, what).toBe(400);
       expect(await errorCode(res), what).toBe(code);
     }
-    expect(balanceOf(user.id)).toBe(0);
+    expect(await balanceOf(user.id)).toBe(0);
     // Inside the window the same payment still goes through.
     expect((await provider.deliver(payment, { t: now - 200 })).status).toBe(200);
-    expect(balanceOf(user.id)).toBe(1000);
+    expect(await balanceOf(user.id)).toBe(1000);
   });
 
   it('refuses a payment in another currency, ignores one not paid, and answers 404 for an unknown customer', async () => {
@@ -147,7 +147,7 @@ describe('with a payment provider configured', () => {
     expect(stranger.status).toBe(404);
     const unreadable = await provider.deliver({ ...payment, amountMinor: 'lots' as unknown as number });
     expect(await errorCode(unreadable)).toBe('CSMS_ERR_VALIDATION');
-    expect(balanceOf(user.id)).toBe(0);
+    expect(await balanceOf(user.id)).toBe(0);
   });
 
   it('checks the checkout amount and who asks', async () => {
@@ -177,7 +177,7 @@ describe('without a payment provider', () => {
     const payment = { paymentId: 'pay_1', customerId: user.id, amountMinor: 1000, currency: 'EUR', status: 'paid' };
     const webhook = await providerStandIn(t.info.httpUrl).deliver(payment);
     expect(await errorCode(webhook)).toBe('CSMS_ERR_PAYMENTS_NOT_CONFIGURED');
-    expect(t.store.wallet.balance(user.id)).toBe(0);
+    expect(await t.store.wallet.balance(user.id)).toBe(0);
     expect(await (await t.api('/api/config')).json()).toMatchObject({ wallet: { checkout: false, selfTopup: false } });
   });
 
@@ -188,7 +188,7 @@ describe('without a payment provider', () => {
     const token = await login(t, user.email, 'password-123');
     const res = await t.api('/api/user/wallet/topup', { token, body: { amount: 800 } });
     expect(res.status).toBe(200);
-    expect(t.store.wallet.balance(user.id)).toBe(800);
+    expect(await t.store.wallet.balance(user.id)).toBe(800);
     expect(await (await t.api('/api/config')).json()).toMatchObject({ wallet: { selfTopup: true } });
   });
 });

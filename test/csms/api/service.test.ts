@@ -62,7 +62,7 @@ describe('health, readiness, config, OpenAPI, unknown routes', () => {
     expect((await errorOf(garbled)).code).toBe('CSMS_ERR_VALIDATION');
     // A closed database makes the store throw a driver error: it must not leak.
     const { token } = await h.customer();
-    h.store.close();
+    await h.store.close();
     const fault = await h.call('/api/user/wallet', { token });
     expect(fault.status).toBe(500);
     const err = await errorOf(fault);

@@ -9,13 +9,13 @@ afterEach(async () => { await h.close(); });
 const at = () => new Date().toISOString();
 
 /** A station with one online charge point (connector 1 Available, 2 Charging) on a tariff. */
-function aSite() {
-  const station = h.store.stations.create(aStation());
-  const tariff = h.store.tariffs.create(aTariffInput({ pricePerKwh: 40 }));
-  const cp = h.store.chargePoints.create(aChargePoint({ stationId: station.id, tariffId: tariff.id, connectors: 2 }));
-  h.store.chargePoints.setOnline(cp.id, true, at());
-  h.store.chargePoints.upsertConnector({ chargePointId: cp.id, connectorId: 1, status: 'Available', errorCode: 'NoError', info: null }, at());
-  h.store.chargePoints.upsertConnector({ chargePointId: cp.id, connectorId: 2, status: 'Charging', errorCode: 'NoError', info: null }, at());
+async function aSite() {
+  const station = await h.store.stations.create(aStation());
+  const tariff = await h.store.tariffs.create(aTariffInput({ pricePerKwh: 40 }));
+  const cp = await h.store.chargePoints.create(aChargePoint({ stationId: station.id, tariffId: tariff.id, connectors: 2 }));
+  await h.store.chargePoints.setOnline(cp.id, true, at());
+  await h.store.chargePoints.upsertConnector({ chargePointId: cp.id, connectorId: 1, status: 'Available', errorCode: 'NoError', info: null }, at());
+  await h.store.chargePoints.upsertConnector({ chargePointId: cp.id, connectorId: 2, status: 'Charging', errorCode: 'NoError', info: null }, at());
   return { station, tariff, cp };
 }
 
@@ -28,7 +28,7 @@ describe('customer reads', () => {
   });
 
   it('GET /stations lists stations with points, connectors and availability', async () => {
-    const { station, tariff, cp } = aSite();
+    const { station, tariff, cp } = await aSite();
     const { token } = await h.customer();
     const body = (await (await h.call('/api/user/stations', { token })).json()) as { items: any[] };
     expect(body.items).toHaveLength(1);
@@ -37,13 +37,13 @@ describe('customer reads', () => {
     expect(point).toMatchObject({ id: cp.id, online: true, tariff: { id: tariff.id, pricePerKwh: 40 } });
     expect(point.connectors.map((c: any) => [c.connectorId, c.status])).toEqual([[1, 'Available'], [2, 'Charging']]);
     expect(point).not.toHaveProperty('hasAuthKey');
-    h.store.chargePoints.setOnline(cp.id, false, at());
+    await h.store.chargePoints.setOnline(cp.id, false, at());
     const offline = (await (await h.call('/api/user/stations', { token })).json()) as { items: any[] };
     expect(offline.items[0].connectorsAvailable).toBe(0);
   });
 
   it('GET /chargers/:id shows one point, or 404 CSMS_ERR_CHARGER_NOT_FOUND', async () => {
-    const { cp } = aSite();
+    const { cp } = await aSite();
     const { token } = await h.customer();
     expect(await (await h.call(`/api/user/chargers/${cp.id}`, { token })).json()).toMatchObject({ id: cp.id, connectors: [{ connectorId: 1 }, { connectorId: 2 }] });
     const missing = await h.call('/api/user/chargers/NOPE', { token });
@@ -52,13 +52,13 @@ describe('customer reads', () => {
   });
 
   it('shows only the caller\'s own sessions; another customer\'s is 404', async () => {
-    const { cp, tariff } = aSite();
+    const { cp, tariff } = await aSite();
     const a = await h.customer();
     const b = await h.customer();
-    const done = h.store.sessions.start(aNewSession({ chargePointId: cp.id, customerId: a.user.id, idTag: a.user.idTag!, startedAt: '2024-05-01T10:00:00.000Z' })).session;
-    h.store.sessions.complete(done.id, { meterStop: 3000, energyWh: 2000, costMinor: 80, stoppedAt: '2024-05-01T11:00:00.000Z', reason: 'Local' });
-    const active = h.store.sessions.start(aNewSession({ chargePointId: cp.id, connectorId: 2, customerId: a.user.id, idTag: a.user.idTag!, tariff, startedAt: at() })).session;
-    const others = h.store.sessions.start(aNewSession({ chargePointId: cp.id, customerId: b.user.id, idTag: b.user.idTag!, startedAt: '2024-05-02T10:00:00.000Z' })).session;
+    const done = (await h.store.sessions.start(aNewSession({ chargePointId: cp.id, customerId: a.user.id, idTag: a.user.idTag!, startedAt: '2024-05-01T10:00:00.000Z' }))).session;
+    await h.store.sessions.complete(done.id, { meterStop: 3000, energyWh: 2000, costMinor: 80, stoppedAt: '2024-05-01T11:00:00.000Z', reason: 'Local' });
+    const active = (await h.store.sessions.start(aNewSession({ chargePointId: cp.id, connectorId: 2, customerId: a.user.id, idTag: a.user.idTag!, tariff, startedAt: at() }))).session;
+    const others = (await h.store.sessions.start(aNewSession({ chargePointId: cp.id, customerId: b.user.id, idTag: b.user.idTag!, startedAt: '2024-05-02T10:00:00.000Z' }))).session;
 
     const list = (await (await h.call('/api/user/sessions?limit=1', { token: a.token })).json()) as any;
     expect(list).toMatchObject({ total: 2, limit: 1, offset: 0 });
@@ -134,7 +134,7 @@ describe('wallet with WALLET_SELF_TOPUP=true', () => {
 
 describe('charging start/stop refusals before any command is sent', () => {
   it('start: unknown charger 404, unknown connector 404, low balance 402, busy connector 409', async () => {
-    const { cp } = aSite();
+    const { cp } = await aSite();
     const poor = await h.customer({ balance: 50 });
     const rich = await h.customer({ balance: 5000 });
     const cases: [string, { chargePointId: string; connectorId: number }, number, string][] = [
@@ -148,11 +148,11 @@ describe('charging start/stop refusals before any command is sent', () => {
       expect(res.status, code).toBe(status);
       expect((await errorOf(res)).code).toBe(code);
     }
-    expect(h.store.commands.list(cp.id)).toEqual([]);
+    expect(await h.store.commands.list(cp.id)).toEqual([]);
   });
 
   it('start: refuses connector 0 and a missing connectorId as validation errors', async () => {
-    const { cp } = aSite();
+    const { cp } = await aSite();
     const { token } = await h.customer({ balance: 5000 });
     for (const body of [{ chargePointId: cp.id, connectorId: 0 }, { chargePointId: cp.id }]) {
       const res = await h.call('/api/user/charging/start', { token, body });
@@ -161,30 +161,30 @@ describe('charging start/stop refusals before any command is sent', () => {
   });
 
   it('start on an offline charger: 503 CSMS_ERR_CHARGER_OFFLINE, audited and pushed to the customer', async () => {
-    const { cp } = aSite();
+    const { cp } = await aSite();
     const { user, token } = await h.customer({ balance: 5000 });
     const res = await h.call('/api/user/charging/start', { token, body: { chargePointId: cp.id, connectorId: 1 } });
     expect(res.status).toBe(503);
     const err = await errorOf(res);
     expect(err.code).toBe('CSMS_ERR_CHARGER_OFFLINE');
-    const [cmd] = h.store.commands.list(cp.id);
+    const [cmd] = await h.store.commands.list(cp.id);
     expect(cmd).toMatchObject({ id: err.data!.commandId, action: 'RemoteStartTransaction', status: 'offline', requestedBy: `customer:${user.id}`, request: { connectorId: 1, idTag: user.idTag } });
     expect(h.notifications.find((n) => n.type === 'command.result' && n.recipients.includes(user.id))?.data).toMatchObject({ status: 'offline', chargePointId: cp.id });
   });
 
   it('stop: someone else\'s session is 404, a finished one 409, an offline charger 503', async () => {
-    const { cp } = aSite();
+    const { cp } = await aSite();
     const a = await h.customer();
     const b = await h.customer();
-    const mine = h.store.sessions.start(aNewSession({ chargePointId: cp.id, customerId: a.user.id, idTag: a.user.idTag! })).session;
-    const theirs = h.store.sessions.start(aNewSession({ chargePointId: cp.id, connectorId: 2, customerId: b.user.id, idTag: b.user.idTag! })).session;
+    const mine = (await h.store.sessions.start(aNewSession({ chargePointId: cp.id, customerId: a.user.id, idTag: a.user.idTag! }))).session;
+    const theirs = (await h.store.sessions.start(aNewSession({ chargePointId: cp.id, connectorId: 2, customerId: b.user.id, idTag: b.user.idTag! }))).session;
     const stop = (token: string, sessionId: number) => h.call('/api/user/charging/stop', { token, body: { sessionId } });
 
     expect((await errorOf(await stop(a.token, theirs.id))).code).toBe('CSMS_ERR_SESSION_NOT_FOUND');
     const offline = await stop(a.token, mine.id);
     expect(offline.status).toBe(503);
-    expect(h.store.commands.list(cp.id)[0]).toMatchObject({ action: 'RemoteStopTransaction', request: { transactionId: mine.id } });
-    h.store.sessions.complete(mine.id, { meterStop: 1000, energyWh: 0, costMinor: 0, stoppedAt: at(), reason: null });
+    expect((await h.store.commands.list(cp.id))[0]).toMatchObject({ action: 'RemoteStopTransaction', request: { transactionId: mine.id } });
+    await h.store.sessions.complete(mine.id, { meterStop: 1000, energyWh: 0, costMinor: 0, stoppedAt: at(), reason: null });
     const finished = await stop(a.token, mine.id);
     expect(finished.status).toBe(409);
     expect((await errorOf(finished)).code).toBe('CSMS_ERR_SESSION_NOT_ACTIVE');

@@ -123,7 +123,7 @@ describe('memory broker', () => {
     let dir = '';
     const stores: SqliteStore[] = [];
     afterEach(async () => {
-      for (const st of stores.splice(0)) st.close();
+      for (const st of stores.splice(0)) await st.close();
       if (dir) await rm(dir, { recursive: true, force: true });
     });
     const openStore = async () => {

@@ -43,11 +43,11 @@ let adminId: number;
 
 beforeEach(async () => {
   t = await startCsms();
-  aChargePoint(t.store, { id: CP, connectors: 2 });
+  await aChargePoint(t.store, { id: CP, connectors: 2 });
   charger = await t.connect(CP);
   await charger.call('BootNotification', aBootNotification());
   adminToken = await login(t, 'admin@ev-csms.local', 'admin-password');
-  adminId = t.store.users.findByEmail('admin@ev-csms.local')!.id;
+  adminId = (await t.store.users.findByEmail('admin@ev-csms.local'))!.id;
 });
 afterEach(async () => {
   await t.close();
@@ -83,7 +83,7 @@ describe('admin commands reach a live charger', () => {
 
     await t.settle();
     // Read through the store here; the REST route is covered below.
-    const log = t.store.messages.list(CP);
+    const log = await t.store.messages.list(CP);
     const sent = log.find((m) => m.action === action && m.direction === 'out' && m.messageType === 2);
     expect(sent).toMatchObject({ payload: onWire ?? params, messageId: expect.any(String) });
     const answered = log.find((m) => m.direction === 'in' && m.messageType === 3 && m.messageId === sent!.messageId);
@@ -111,11 +111,11 @@ describe('admin commands reach a live charger', () => {
     const body = await json(await t.api('/api/charger/trigger', { token: adminToken, body: { chargePointId: CP, requestedMessage: 'Heartbeat' } }));
     expect(body.response).toEqual({ status: 'Accepted' });
 
-    const heartbeat = await waitFor(() => {
-      const entries = t.store.messages.list(CP);
+    const heartbeat = await waitFor(async () => {
+      const entries = await t.store.messages.list(CP);
       return entries.find((m) => m.action === 'Heartbeat' && m.direction === 'in' && m.messageType === 2);
     });
-    const answered = t.store.messages.list(CP).find((m) => m.action === 'Heartbeat' && m.direction === 'out' && m.messageType === 3 && m.messageId === heartbeat.messageId);
+    const answered = (await t.store.messages.list(CP)).find((m) => m.action === 'Heartbeat' && m.direction === 'out' && m.messageType === 3 && m.messageId === heartbeat.messageId);
     expect(answered?.payload).toEqual({ currentTime: expect.any(String) });
   });
 
@@ -133,10 +133,10 @@ describe('admin commands reach a live charger', () => {
   it('503 CSMS_ERR_CHARGER_OFFLINE once the charger is gone, audited as offline', async () => {
     charger.close();
     // The gateway holds no charger any more (this test connects only CP).
-    await waitFor(() => t.csms.stats().gateway.connected === 0);
+    await waitFor(async () => (await t.csms.stats()).gateway.connected === 0);
     const res = await t.api('/api/charger/clear-cache', { token: adminToken, body: { chargePointId: CP } });
     expect(res.status).toBe(503);
     expect((await res.json()).error.code).toBe('CSMS_ERR_CHARGER_OFFLINE');
-    expect(t.store.commands.list(CP)).toEqual([expect.objectContaining({ action: 'ClearCache', status: 'offline' })]);
+    expect(await t.store.commands.list(CP)).toEqual([expect.objectContaining({ action: 'ClearCache', status: 'offline' })]);
   });
 });

@@ -28,8 +28,8 @@ describe('a session stops when the balance is used up', () => {
   beforeEach(async () => {
     t = await startCsms({ minStartBalance: 100 });
     // 1.00 per kWh: each 1 kWh interval costs 100.
-    const tariff = aTariffIn(t.store, { pricePerKwh: 100, pricePerMinute: 0, sessionFee: 0 });
-    aChargePoint(t.store, { id: CP, tariffId: tariff.id, connectors: 1 });
+    const tariff = await aTariffIn(t.store, { pricePerKwh: 100, pricePerMinute: 0, sessionFee: 0 });
+    await aChargePoint(t.store, { id: CP, tariffId: tariff.id, connectors: 1 });
     charger = await aTestCharger(t, CP, { meterStartWh: 0 });
     await t.settle();
   });
@@ -47,7 +47,7 @@ describe('a session stops when the balance is used up', () => {
 
   it('asks the charger to stop before the next interval would overdraw, shows what is left, releases the hold once', async () => {
     const { c, token, tx } = await startFor(350);
-    expect(t.store.holds.get(tx.transactionId)).toMatchObject({ amountMinor: 350, releasedAt: null });
+    expect(await t.store.holds.get(tx.transactionId)).toMatchObject({ amountMinor: 350, releasedAt: null });
 
     await charger.meter(1000, 7000, 60);
     await t.settle();
@@ -67,14 +67,14 @@ describe('a session stops when the balance is used up', () => {
 
     const done = await json<any>(await t.api(`/api/user/sessions/${tx.transactionId}`, { token }), 200);
     expect(done).toMatchObject({ status: 'completed', costMinor: 300, autoStop: 'balance', balanceLeftMinor: null, stopReason: 'Remote' });
-    expect(t.store.wallet.balance(c.id)).toBe(50);
-    const hold = t.store.holds.get(tx.transactionId)!;
+    expect(await t.store.wallet.balance(c.id)).toBe(50);
+    const hold = (await t.store.holds.get(tx.transactionId))!;
     expect(hold.releasedAt).not.toBeNull();
     // The charger retries its stop (no answer came, say): nothing is released or debited twice.
     await charger.conn.call('StopTransaction', { transactionId: tx.transactionId, meterStop: 3000, timestamp: charger.stopped!.stoppedAt, reason: 'Remote' });
     await t.settle();
-    expect(t.store.holds.get(tx.transactionId)).toEqual(hold);
-    expect(t.store.wallet.balance(c.id)).toBe(50);
+    expect(await t.store.holds.get(tx.transactionId)).toEqual(hold);
+    expect(await t.store.wallet.balance(c.id)).toBe(50);
   });
 
   it('ends at most one interval below zero when the charger goes on charging until it stops', async () => {
@@ -87,9 +87,9 @@ describe('a session stops when the balance is used up', () => {
     await waitFor(() => charger.stopped);
     await t.settle();
     const interval = 100;
-    expect(t.store.sessions.get(tx.transactionId)).toMatchObject({ status: 'completed', costMinor: 300 });
-    expect(t.store.wallet.balance(c.id)).toBe(-50);
-    expect(t.store.wallet.balance(c.id)).toBeGreaterThanOrEqual(-interval);
+    expect(await t.store.sessions.get(tx.transactionId)).toMatchObject({ status: 'completed', costMinor: 300 });
+    expect(await t.store.wallet.balance(c.id)).toBe(-50);
+    expect(await t.store.wallet.balance(c.id)).toBeGreaterThanOrEqual(-interval);
   });
 
   it('asks once a minute, not at every reading, while a charger refuses to stop', async () => {
@@ -104,19 +104,19 @@ describe('a session stops when the balance is used up', () => {
     // What is under test is an absence: no second RemoteStop within this window.
     await new Promise((r) => setTimeout(r, 100));
     expect(stopsSent()).toHaveLength(1);
-    expect(t.store.sessions.get(tx.transactionId)!.status).toBe('active');
+    expect((await t.store.sessions.get(tx.transactionId))!.status).toBe('active');
   });
 
   it('lets a session go on when the customer tops up while charging', async () => {
     const { c, tx } = await startFor(250);
     await charger.meter(1000, 7000, 60);
     await t.settle();
-    t.store.wallet.add({ customerId: c.id, amountMinor: 1000, kind: 'topup', createdAt: new Date().toISOString() });
+    await t.store.wallet.add({ customerId: c.id, amountMinor: 1000, kind: 'topup', createdAt: new Date().toISOString() });
     await charger.meter(2000, 7000, 120);
     await charger.meter(3000, 7000, 180);
     await t.settle();
     expect(stopsSent()).toHaveLength(0);
-    expect(t.store.sessions.get(tx.transactionId)).toMatchObject({ status: 'active', costMinor: 300 });
+    expect(await t.store.sessions.get(tx.transactionId)).toMatchObject({ status: 'active', costMinor: 300 });
   });
 });
 
@@ -137,8 +137,8 @@ describe('one currency', () => {
   it('starts no session on a tariff an older version kept in another currency', async () => {
     t = await startCsms();
     // As an older version could store it; the API no longer can.
-    const tariff = aTariffIn(t.store, { currency: 'GBP', pricePerKwh: 30 });
-    aChargePoint(t.store, { id: CP, tariffId: tariff.id, connectors: 1 });
+    const tariff = await aTariffIn(t.store, { currency: 'GBP', pricePerKwh: 30 });
+    await aChargePoint(t.store, { id: CP, tariffId: tariff.id, connectors: 1 });
     charger = await aTestCharger(t, CP);
     const c = await aCustomer(t.store, { balance: 5000 });
     const token = await login(t, c.email, PASSWORD);
@@ -148,15 +148,15 @@ describe('one currency', () => {
     expect((await charger.conn.call('Authorize', { idTag: c.idTag! })).idTagInfo.status).toBe('Blocked');
     const start = await charger.conn.call('StartTransaction', { connectorId: 1, idTag: c.idTag!, meterStart: 0, timestamp: new Date().toISOString() });
     expect(start.idTagInfo.status).toBe('Blocked');
-    expect(t.store.sessions.get(start.transactionId)!.review).toMatch(/priced in GBP, the network in EUR/);
+    expect((await t.store.sessions.get(start.transactionId))!.review).toMatch(/priced in GBP, the network in EUR/);
   });
 });
 
 describe('a charge point without a tariff', () => {
   it('is free everywhere: the CMS, the app and the bill agree', async () => {
     t = await startCsms();
-    aTariffIn(t.store, { pricePerKwh: 35, sessionFee: 50 });
-    aChargePoint(t.store, { id: CP, connectors: 1 });
+    await aTariffIn(t.store, { pricePerKwh: 35, sessionFee: 50 });
+    await aChargePoint(t.store, { id: CP, connectors: 1 });
     charger = await aTestCharger(t, CP);
     const admin = await login(t, 'admin@ev-csms.local', 'admin-password');
     const c = await aCustomer(t.store, { balance: 500 });
@@ -168,7 +168,7 @@ describe('a charge point without a tariff', () => {
     const tx = await waitFor(() => charger.transaction);
     await t.settle();
     // A free session holds nothing: the customer's money stays free for sessions that cost.
-    expect(t.store.holds.get(tx.transactionId)!.amountMinor).toBe(0);
+    expect((await t.store.holds.get(tx.transactionId))!.amountMinor).toBe(0);
     await charger.meter(5000, 7000, 60);
     await t.settle();
     await json(await t.api('/api/user/charging/stop', { token, body: { sessionId: tx.transactionId } }), 202);
@@ -176,21 +176,21 @@ describe('a charge point without a tariff', () => {
     await t.settle();
     const done = await json<any>(await t.api(`/api/user/sessions/${tx.transactionId}`, { token }), 200);
     expect(done).toMatchObject({ status: 'completed', energyWh: 5000, costMinor: 0, tariff: null, tariffId: null });
-    expect(t.store.wallet.balance(c.id)).toBe(500);
+    expect(await t.store.wallet.balance(c.id)).toBe(500);
   });
 });
 
 describe('holds with several sessions at once', () => {
   async function twoChargers(holdMinor: number) {
     t = await startCsms({ minStartBalance: 100, walletHoldMinor: holdMinor });
-    const tariff = aTariffIn(t.store, { pricePerKwh: 100, pricePerMinute: 0, sessionFee: 0 });
-    aChargePoint(t.store, { id: 'CP-H1', tariffId: tariff.id, connectors: 1 });
-    aChargePoint(t.store, { id: 'CP-H2', tariffId: tariff.id, connectors: 1 });
+    const tariff = await aTariffIn(t.store, { pricePerKwh: 100, pricePerMinute: 0, sessionFee: 0 });
+    await aChargePoint(t.store, { id: 'CP-H1', tariffId: tariff.id, connectors: 1 });
+    await aChargePoint(t.store, { id: 'CP-H2', tariffId: tariff.id, connectors: 1 });
     const one = await aTestCharger(t, 'CP-H1');
     const two = await aTestCharger(t, 'CP-H2');
     const c = await aCustomer(t.store, { balance: 3000 });
-    t.store.users.update(c.id, { maxConcurrentSessions: 2 });
-    t.store.idTags.update(c.idTag!, { maxConcurrent: 2 });
+    await t.store.users.update(c.id, { maxConcurrentSessions: 2 });
+    await t.store.idTags.update(c.idTag!, { maxConcurrent: 2 });
     const start = (ch: TestCharger) => ch.startTransaction(c.idTag!);
     return { c, one, two, start };
   }
@@ -199,7 +199,7 @@ describe('holds with several sessions at once', () => {
     const { start, one, two } = await twoChargers(0);
     const first = await start(one);
     expect(first.idTagInfo.status).toBe('Accepted');
-    expect(t.store.holds.get(first.transactionId)!.amountMinor).toBe(3000);
+    expect((await t.store.holds.get(first.transactionId))!.amountMinor).toBe(3000);
     expect((await start(two)).idTagInfo.status).toBe('Blocked');
   });
 
@@ -208,16 +208,16 @@ describe('holds with several sessions at once', () => {
     const first = await start(one);
     const second = await start(two);
     expect([first.idTagInfo.status, second.idTagInfo.status]).toEqual(['Accepted', 'Accepted']);
-    expect(t.store.holds.get(second.transactionId)!.amountMinor).toBe(1000);
+    expect((await t.store.holds.get(second.transactionId))!.amountMinor).toBe(1000);
     // The first may spend 3000 less what the second holds (1000): 2000.
     await waitFor(() => one.transaction);
     for (let kwh = 5; kwh <= 15; kwh += 5) await one.meter(kwh * 1000, 22_000, kwh * 60);
     await waitFor(() => one.stopped);
     await t.settle();
     expect(one.received.filter((r) => r.action === 'RemoteStopTransaction')).toHaveLength(1);
-    expect(t.store.sessions.get(first.transactionId)).toMatchObject({ status: 'completed', costMinor: 1500 });
+    expect(await t.store.sessions.get(first.transactionId)).toMatchObject({ status: 'completed', costMinor: 1500 });
     // Once it stopped, its hold is released: the second may now spend all that is left.
-    expect(t.store.holds.reserved(c.id, second.transactionId)).toBe(0);
-    expect(t.store.wallet.balance(c.id)).toBe(1500);
+    expect(await t.store.holds.reserved(c.id, second.transactionId)).toBe(0);
+    expect(await t.store.wallet.balance(c.id)).toBe(1500);
   });
 });

@@ -35,10 +35,10 @@ describeRabbit('a boot accepted while the broker is away', () => {
     ns = uniqueNamespace();
     dir = await mkdtemp(join(tmpdir(), 'boot-'));
     const first = await csms(CLOSED_PORT);
-    const cp = aChargePoint(first.store).id;
+    const cp = (await aChargePoint(first.store)).id;
     const conn = await first.connect(cp);
     expect((await conn.call('BootNotification', aBootNotification())).status).toBe('Accepted');
-    expect(first.store.outbox.count()).toBeGreaterThan(0); // the boot event waits for the broker
+    expect(await first.store.outbox.count()).toBeGreaterThan(0); // the boot event waits for the broker
     await first.close();
     open.length = 0;
 
@@ -52,24 +52,24 @@ describeRabbit('a boot accepted while the broker is away', () => {
     ns = uniqueNamespace();
     dir = await mkdtemp(join(tmpdir(), 'boot-'));
     const first = await csms(CLOSED_PORT);
-    const cp = aChargePoint(first.store).id;
+    const cp = (await aChargePoint(first.store)).id;
     const conn = await first.connect(cp);
     expect((await conn.call('BootNotification', aBootNotification())).status).toBe('Accepted');
     const admin = await login(first, 'admin@ev-csms.local', 'admin-password');
     const put = await first.api(`/api/cms/points/${cp}`, { method: 'PUT', token: admin, body: { registrationStatus: 'Rejected' } });
     expect(put.status).toBe(200);
-    const queued = first.store.outbox.count();
+    const queued = await first.store.outbox.count();
     expect(queued).toBeGreaterThan(0);
     await first.close();
     open.length = 0;
 
     // The broker is back: every queued event (the boot among them) is relayed and processed.
     const second = await csms(RABBIT_URL);
-    await waitFor(() => second.store.outbox.count() === 0, 30_000);
-    await waitFor(() => {
-      const { processed, failed, duplicates } = second.csms.stats().processor;
+    await waitFor(async () => await second.store.outbox.count() === 0, 30_000);
+    await waitFor(async () => {
+      const { processed, failed, duplicates } = (await second.csms.stats()).processor;
       return processed + failed + duplicates >= queued;
     }, 30_000);
-    expect(second.store.chargePoints.get(cp)!.registrationStatus).toBe('Rejected');
+    expect((await second.store.chargePoints.get(cp))!.registrationStatus).toBe('Rejected');
   });
 });

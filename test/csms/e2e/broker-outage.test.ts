@@ -23,9 +23,9 @@ describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
   beforeAll(async () => {
     broker = await startPrivateRabbit();
     t = await startCsms({ enableRabbitmq: true, rabbitmqUrl: broker.url, rabbitmqNamespace: ns, dbPath: join(dir, 'csms.db'), messageLogRetention: 100_000 });
-    const tariff = aTariffIn(t.store, { pricePerKwh: 20, sessionFee: 0, pricePerMinute: 0 });
+    const tariff = await aTariffIn(t.store, { pricePerKwh: 20, sessionFee: 0, pricePerMinute: 0 });
     for (let i = 0; i < CHARGERS; i++) {
-      aChargePoint(t.store, { id: `OUT-${i}`, tariffId: tariff.id, connectors: 1 });
+      await aChargePoint(t.store, { id: `OUT-${i}`, tariffId: tariff.id, connectors: 1 });
       const customer = await aCustomer(t.store, { idTag: `OUTTAG${i}`, balance: 100_000 });
       const conn = await t.connect(`OUT-${i}`);
       await conn.call('BootNotification', aBootNotification());
@@ -53,15 +53,15 @@ describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
     const sent = () => chargers.reduce((n, c) => n + c.sent, 0);
     await waitFor(() => sent() >= CHARGERS * 10, 30_000); // some traffic before the outage
     await broker.stopApp();
-    await waitFor(() => t.csms.health().broker.ok === false, 10_000);
+    await waitFor(async () => (await t.csms.health()).broker.ok === false, 10_000);
     const sentBeforeOutage = chargers.reduce((n, c) => n + c.sent, 0);
     // Chargers were answered all along: many calls answered while the broker is down.
     await waitFor(() => sent() - sentBeforeOutage > CHARGERS * 10, 30_000);
     const ready = await t.api('/ready');
     expect(ready.status).toBe(503);
-    expect(t.store.outbox.count()).toBeGreaterThan(0);
+    expect(await t.store.outbox.count()).toBeGreaterThan(0);
     await broker.startApp();
-    await waitFor(() => t.csms.health().broker.ok, 60_000);
+    await waitFor(async () => (await t.csms.health()).broker.ok, 60_000);
     const sentAfterOutage = sent();
     await waitFor(() => sent() >= sentAfterOutage + CHARGERS * 10, 30_000); // and some after it
     sending = false;
@@ -70,14 +70,14 @@ describeRabbit('broker outage (rabbitmqctl stop_app / start_app)', () => {
     for (const c of chargers) {
       await c.conn.call('StopTransaction', aStopTransaction({ transactionId: c.transactionId, meterStop: c.meterWh }));
     }
-    await waitFor(() => t.store.outbox.count() === 0 && chargers.every((c) => t.store.sessions.get(c.transactionId)?.status === 'completed'), 60_000);
+    await waitFor(async () => await t.store.outbox.count() === 0 && (await Promise.all(chargers.map((c) => t.store.sessions.get(c.transactionId)))).every((s) => s?.status === 'completed'), 60_000);
 
     for (const c of chargers) {
-      const samples = t.store.sessions.meterSamples(c.transactionId, { limit: 100_000 });
+      const samples = await t.store.sessions.meterSamples(c.transactionId, { limit: 100_000 });
       expect(samples).toHaveLength(c.sent); // exactly once: none lost, none twice
-      const session = t.store.sessions.get(c.transactionId)!;
+      const session = (await t.store.sessions.get(c.transactionId))!;
       expect(session.energyWh).toBe(c.meterWh);
-      const charges = t.store.wallet.list(c.customerId).filter((e) => e.kind === 'charge');
+      const charges = (await t.store.wallet.list(c.customerId)).filter((e) => e.kind === 'charge');
       expect(charges).toHaveLength(1);
       expect(charges[0].amountMinor).toBe(-Math.round((c.meterWh * 20) / 1000));
     }

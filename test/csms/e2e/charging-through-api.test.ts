@@ -17,8 +17,8 @@ let charger: TestCharger;
 beforeEach(async () => {
   t = await startCsms({ walletSelfTopup: true });
   // 0.30/kWh, 0.10 per started minute, 0.50 per session; to start: 50 fee + 100 floor = 150.
-  const tariff = aTariffIn(t.store, { pricePerKwh: 30, pricePerMinute: 10, sessionFee: 50 });
-  aChargePoint(t.store, { id: CP, tariffId: tariff.id, connectors: 1 });
+  const tariff = await aTariffIn(t.store, { pricePerKwh: 30, pricePerMinute: 10, sessionFee: 50 });
+  await aChargePoint(t.store, { id: CP, tariffId: tariff.id, connectors: 1 });
   charger = await aTestCharger(t, CP, { meterStartWh: 1000 });
   await t.settle();
 });
@@ -150,7 +150,7 @@ describe('a customer charges through the API', () => {
     expect(res.status).toBe(402);
     expect((await res.json()).error).toMatchObject({ code: 'CSMS_ERR_INSUFFICIENT_BALANCE', data: { balance: 149, needed: 150 } });
     expect(commandsSent('RemoteStartTransaction')).toEqual([]);
-    expect(t.store.commands.list(CP)).toEqual([]);
+    expect(await t.store.commands.list(CP)).toEqual([]);
 
     // One more cent is enough: the refusal above was the balance, not something else.
     await json(await t.api('/api/user/wallet/topup', { token, body: { amount: 1 } }), 200);

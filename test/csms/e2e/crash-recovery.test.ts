@@ -34,18 +34,18 @@ async function seed(): Promise<Seeded> {
   const ids: string[] = [];
   const tags: string[] = [];
   const customerIds: number[] = [];
-  store.transaction(() => {
-    const tariff = store.tariffs.create({ name: 'crash', currency: 'EUR', pricePerKwh: PRICE_PER_KWH });
+  await store.transaction(async () => {
+    const tariff = await store.tariffs.create({ name: 'crash', currency: 'EUR', pricePerKwh: PRICE_PER_KWH });
     for (let i = 0; i < CHARGERS; i++) {
       ids.push(`CRASH-${i}`);
       tags.push(`CT${i}`);
-      store.chargePoints.create({ id: ids[i], connectors: 1, tariffId: tariff.id, registrationStatus: 'Accepted' });
-      const user = store.users.create({ email: `crash${i}@test.local`, name: `Crash ${i}`, passwordHash: 'x', role: 'customer', idTag: tags[i] });
+      await store.chargePoints.create({ id: ids[i], connectors: 1, tariffId: tariff.id, registrationStatus: 'Accepted' });
+      const user = await store.users.create({ email: `crash${i}@test.local`, name: `Crash ${i}`, passwordHash: 'x', role: 'customer', idTag: tags[i] });
       customerIds.push(user.id);
-      store.wallet.add({ customerId: user.id, amountMinor: BALANCE, kind: 'topup', createdAt: new Date().toISOString() });
+      await store.wallet.add({ customerId: user.id, amountMinor: BALANCE, kind: 'topup', createdAt: new Date().toISOString() });
     }
   });
-  store.close();
+  await store.close();
   return { dir, dbPath, ids, tags, customerIds };
 }
 
@@ -109,11 +109,11 @@ async function expectNothingLost(csms: CsmsProcess, s: Seeded, running: Running[
   const store = createSqliteStore(s.dbPath);
   try {
     for (const r of running) {
-      const stored = new Set(store.sessions.meterSamples(r.transactionId).map((m) => m.timestamp));
+      const stored = new Set((await store.sessions.meterSamples(r.transactionId)).map((m) => m.timestamp));
       for (const ts of r.meterTimestamps) expect(stored.has(new Date(ts).toISOString())).toBe(true);
     }
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -19,7 +19,7 @@ let id: string;
 beforeEach(async () => {
   at = T0;
   t = await startCsms({ jwtExpiresIn: '1h' }, { clock });
-  id = aChargePoint(t.store, { connectors: 1 }).id;
+  id = (await aChargePoint(t.store, { connectors: 1 })).id;
   cp = await t.connect(id);
 });
 afterEach(async () => {
@@ -32,7 +32,7 @@ it('answers BootNotification and Heartbeat with the injected time, and records t
   at = T0 + 3_600_000;
   expect(await cp.call('Heartbeat', {})).toEqual({ currentTime: iso(at) });
   await t.settle();
-  expect(t.store.chargePoints.get(id)).toMatchObject({ lastBootAt: iso(T0), lastSeenAt: iso(T0 + 3_600_000) });
+  expect(await t.store.chargePoints.get(id)).toMatchObject({ lastBootAt: iso(T0), lastSeenAt: iso(T0 + 3_600_000) });
 });
 
 it('dates a session by the injected clock when the charger sends no usable time of its own', async () => {
@@ -41,7 +41,7 @@ it('dates a session by the injected clock when the charger sends no usable time 
   at = T0 + 60_000;
   // A timestamp from the charger far in the future cannot be trusted; the CSMS records when it received it.
   const started = await cp.call('StartTransaction', aStartTransaction({ idTag: customer.idTag!, meterStart: 0, timestamp: '2099-01-01T00:00:00.000Z' }));
-  const session = await waitFor(() => t.store.sessions.get(started.transactionId));
+  const session = await waitFor(async () => await t.store.sessions.get(started.transactionId));
   expect(session).toMatchObject({ createdAt: iso(T0 + 60_000), startedAt: iso(T0 + 60_000) });
 });
 

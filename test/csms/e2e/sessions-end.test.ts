@@ -15,8 +15,8 @@ let admin: string;
 
 beforeEach(async () => {
   t = await startCsms({ sessionStaleAfterS: 60 });
-  const tariff = aTariffIn(t.store, { pricePerKwh: 100, pricePerMinute: 0, sessionFee: 0 });
-  cp = aChargePoint(t.store, { tariffId: tariff.id, connectors: 2 }).id;
+  const tariff = await aTariffIn(t.store, { pricePerKwh: 100, pricePerMinute: 0, sessionFee: 0 });
+  cp = (await aChargePoint(t.store, { tariffId: tariff.id, connectors: 2 })).id;
   conn = await t.connect(cp);
   await conn.call('BootNotification', aBootNotification());
   admin = await login(t, 'admin@ev-csms.local', 'admin-password');
@@ -34,8 +34,8 @@ async function charging(idTag: string, connectorId = 1, registerWh = 5000) {
   return transactionId as number;
 }
 
-const session = (id: number) => t.store.sessions.get(id)!;
-const charges = (customerId: number) => t.store.wallet.list(customerId).filter((e) => e.kind !== 'topup');
+const session = async (id: number) => (await t.store.sessions.get(id))!;
+const charges = async (customerId: number) => (await t.store.wallet.list(customerId)).filter((e) => e.kind !== 'topup');
 
 describe('the CSMS closes sessions their charger has lost', () => {
   it('on BootNotification: billed from the last meter value; the late StopTransaction reconciles once, a duplicate fills in its reason', async () => {
@@ -43,22 +43,22 @@ describe('the CSMS closes sessions their charger has lost', () => {
     const tx = await charging(c.idTag!, 1, 5000);
     await conn.call('BootNotification', aBootNotification());
     await t.settle();
-    expect(session(tx)).toMatchObject({ status: 'completed', closedBy: 'csms', meterStop: 5000, energyWh: 4000, costMinor: 400, stopReason: null });
-    expect(session(tx).closeNote).toMatch(/rebooted/);
-    expect(t.store.wallet.balance(c.id)).toBe(9600);
+    expect(await session(tx)).toMatchObject({ status: 'completed', closedBy: 'csms', meterStop: 5000, energyWh: 4000, costMinor: 400, stopReason: null });
+    expect((await session(tx)).closeNote).toMatch(/rebooted/);
+    expect(await t.store.wallet.balance(c.id)).toBe(9600);
 
     // The charger's own stop after the reboot (E2 §4.8: PowerLoss), with more energy than the CSMS saw.
     await conn.call('StopTransaction', aStopTransaction({ transactionId: tx, meterStop: 6000, reason: 'PowerLoss' }));
     await conn.call('StopTransaction', aStopTransaction({ transactionId: tx, meterStop: 6000, reason: 'PowerLoss' }));
     await t.settle();
-    expect(session(tx)).toMatchObject({ status: 'completed', meterStop: 6000, energyWh: 5000, costMinor: 500, stopReason: 'PowerLoss', closedBy: 'csms' });
-    expect(charges(c.id).map((e) => [e.kind, e.amountMinor])).toEqual([['adjustment', -100], ['charge', -400]]);
-    expect(t.store.wallet.balance(c.id)).toBe(9500);
+    expect(await session(tx)).toMatchObject({ status: 'completed', meterStop: 6000, energyWh: 5000, costMinor: 500, stopReason: 'PowerLoss', closedBy: 'csms' });
+    expect((await charges(c.id)).map((e) => [e.kind, e.amountMinor])).toEqual([['adjustment', -100], ['charge', -400]]);
+    expect(await t.store.wallet.balance(c.id)).toBe(9500);
   });
 
   it('a late StopTransaction replaces the close: its time counts for a per-minute tariff, and the difference is settled either way', async () => {
-    const tariff = aTariffIn(t.store, { pricePerKwh: 0, pricePerMinute: 10, sessionFee: 0 });
-    const perMinute = aChargePoint(t.store, { tariffId: tariff.id, connectors: 1 }).id;
+    const tariff = await aTariffIn(t.store, { pricePerKwh: 0, pricePerMinute: 10, sessionFee: 0 });
+    const perMinute = (await aChargePoint(t.store, { tariffId: tariff.id, connectors: 1 })).id;
     const pc = await t.connect(perMinute);
     await pc.call('BootNotification', aBootNotification());
     const c = await aCustomer(t.store, { balance: 10_000 });
@@ -69,15 +69,15 @@ describe('the CSMS closes sessions their charger has lost', () => {
     await pc.call('BootNotification', aBootNotification());
     await t.settle();
     // Closed by the CSMS at the last reading: 10 minutes.
-    expect(session(tx)).toMatchObject({ status: 'completed', closedBy: 'csms', costMinor: 100, stoppedAt: at(10) });
+    expect(await session(tx)).toMatchObject({ status: 'completed', closedBy: 'csms', costMinor: 100, stoppedAt: at(10) });
     // The charger says it stopped at minute 30 with the same register: 20 more minutes are owed.
     await pc.call('StopTransaction', aStopTransaction({ transactionId: tx, meterStop: 2000, timestamp: at(30), reason: 'PowerLoss' }));
-    expect(session(tx)).toMatchObject({ costMinor: 300, stoppedAt: at(30), stopReason: 'PowerLoss', meterStop: 2000 });
-    expect(charges(c.id).map((e) => [e.kind, e.amountMinor])).toEqual([['adjustment', -200], ['charge', -100]]);
+    expect(await session(tx)).toMatchObject({ costMinor: 300, stoppedAt: at(30), stopReason: 'PowerLoss', meterStop: 2000 });
+    expect((await charges(c.id)).map((e) => [e.kind, e.amountMinor])).toEqual([['adjustment', -200], ['charge', -100]]);
     // Retried as is: nothing more.
     await pc.call('StopTransaction', aStopTransaction({ transactionId: tx, meterStop: 2000, timestamp: at(30), reason: 'PowerLoss' }));
-    expect(charges(c.id)).toHaveLength(2);
-    expect(t.store.wallet.balance(c.id)).toBe(10_000 - 300);
+    expect(await charges(c.id)).toHaveLength(2);
+    expect(await t.store.wallet.balance(c.id)).toBe(10_000 - 300);
   });
 
   it('on StatusNotification Available for its connector only, and not for a session that began after it', async () => {
@@ -87,14 +87,14 @@ describe('the CSMS closes sessions their charger has lost', () => {
     const onTwo = await charging(b.idTag!, 2, 3000);
     await conn.call('StatusNotification', aStatusNotification({ connectorId: 1, status: 'Available' }));
     await t.settle();
-    expect(session(onOne)).toMatchObject({ status: 'completed', closedBy: 'csms', energyWh: 2000, costMinor: 200 });
-    expect(session(onTwo).status).toBe('active');
+    expect(await session(onOne)).toMatchObject({ status: 'completed', closedBy: 'csms', energyWh: 2000, costMinor: 200 });
+    expect((await session(onTwo)).status).toBe('active');
     // A driver may start on connector 1 again, and an Available that arrived before the start (not
     // processed yet) does not end the new session.
     const again = await conn.call('StartTransaction', aStartTransaction({ connectorId: 1, idTag: a.idTag!, meterStart: 3000 }));
     expect(again.idTagInfo.status).toBe('Accepted');
     await t.settle();
-    expect(session(again.transactionId).status).toBe('active');
+    expect((await session(again.transactionId)).status).toBe('active');
   });
 
   it('when a new transaction starts on the same connector', async () => {
@@ -103,9 +103,9 @@ describe('the CSMS closes sessions their charger has lost', () => {
     const old = await charging(a.idTag!, 1, 2500);
     const next = await conn.call('StartTransaction', aStartTransaction({ connectorId: 1, idTag: b.idTag!, meterStart: 2600 }));
     expect(next.idTagInfo.status).toBe('Accepted');
-    expect(session(old)).toMatchObject({ status: 'completed', closedBy: 'csms', energyWh: 1500, costMinor: 150 });
-    expect(session(old).closeNote).toContain(`transaction ${next.transactionId}`);
-    expect(t.store.wallet.balance(a.id)).toBe(10_000 - 150);
+    expect(await session(old)).toMatchObject({ status: 'completed', closedBy: 'csms', energyWh: 1500, costMinor: 150 });
+    expect((await session(old)).closeNote).toContain(`transaction ${next.transactionId}`);
+    expect(await t.store.wallet.balance(a.id)).toBe(10_000 - 150);
   });
 });
 
@@ -115,24 +115,24 @@ describe('refused starts', () => {
     await charging(busy.idTag!, 1);
     const blocked = await aCustomer(t.store, { balance: 10_000, blocked: true });
     const expired = await aCustomer(t.store, { balance: 10_000 });
-    t.store.users.update(expired.id, { idTagExpiresAt: '2020-01-01T00:00:00.000Z' });
+    await t.store.users.update(expired.id, { idTagExpiresAt: '2020-01-01T00:00:00.000Z' });
     const poor = await aCustomer(t.store, { balance: 50 });
     const cases: [string, string][] = [[busy.idTag!, 'ConcurrentTx'], [blocked.idTag!, 'Blocked'], [expired.idTag!, 'Expired'], [poor.idTag!, 'Blocked'], ['NOBODY', 'Invalid']];
     for (const [idTag, status] of cases) {
       const req = aStartTransaction({ connectorId: 2, idTag, meterStart: 0 });
       const first = await conn.call('StartTransaction', req);
       expect(first.idTagInfo.status, idTag).toBe(status);
-      expect(session(first.transactionId)).toMatchObject({ status: 'refused', refusal: status, stopReason: null, closedBy: null });
+      expect(await session(first.transactionId)).toMatchObject({ status: 'refused', refusal: status, stopReason: null, closedBy: null });
       const retry = await conn.call('StartTransaction', req);
       expect(retry).toMatchObject({ transactionId: first.transactionId, idTagInfo: { status } });
       // The charger ends it (StopTransactionOnInvalidId); nothing is billed, nothing changes.
       await conn.call('StopTransaction', aStopTransaction({ transactionId: first.transactionId, meterStop: 10, reason: 'DeAuthorized' }));
     }
     await t.settle();
-    const refused = t.store.sessions.list({ status: 'refused' });
+    const refused = await t.store.sessions.list({ status: 'refused' });
     expect(refused).toHaveLength(cases.length);
     expect(refused.every((s) => s.costMinor === 0 && s.status === 'refused')).toBe(true);
-    expect(charges(poor.id)).toEqual([]);
+    expect(await charges(poor.id)).toEqual([]);
     // Authorize says Expired too, with the expiry date (E2 §7.23).
     expect(await conn.call('Authorize', { idTag: expired.idTag! })).toEqual({ idTagInfo: { status: 'Expired', expiryDate: '2020-01-01T00:00:00.000Z' } });
   });
@@ -146,9 +146,9 @@ describe('stale sessions and closing by hand', () => {
     expect((await listStale()).total).toBe(0);
     // Nothing more from the session or its charger for longer than SESSION_STALE_AFTER_S (60 s here).
     const old = new Date(Date.now() - 120_000).toISOString();
-    t.store.transaction(() => {
-      t.store.sessions.updateProgress(tx, { ...session(tx), lastMeterAt: old, lastReportAt: old });
-      t.store.chargePoints.touch(cp, old);
+    await t.store.transaction(async () => {
+      await t.store.sessions.updateProgress(tx, { ...await session(tx), lastMeterAt: old, lastReportAt: old });
+      await t.store.chargePoints.touch(cp, old);
     });
     const stale = await listStale();
     expect(stale.items.map((s) => [s.id, s.stale])).toEqual([[tx, true]]);
@@ -156,8 +156,8 @@ describe('stale sessions and closing by hand', () => {
     const res = await t.api(`/api/cms/sessions/${tx}/close`, { token: admin, body: { reason: 'charger offline for good' } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ id: tx, status: 'completed', closedBy: 'admin', energyWh: 3000, costMinor: 300, stale: false });
-    expect(session(tx).closeNote).toBe('charger offline for good (closed by admin@ev-csms.local)');
-    expect(t.store.wallet.balance(c.id)).toBe(9700);
+    expect((await session(tx)).closeNote).toBe('charger offline for good (closed by admin@ev-csms.local)');
+    expect(await t.store.wallet.balance(c.id)).toBe(9700);
     const again = await t.api(`/api/cms/sessions/${tx}/close`, { token: admin, body: { reason: 'twice' } });
     expect(again.status).toBe(409);
     expect((await again.json()).error.code).toBe('CSMS_ERR_SESSION_NOT_ACTIVE');

@@ -8,7 +8,7 @@ describe('gateway: bad input gets a clear answer and breaks nothing', () => {
   let c: RawPeer;
   beforeEach(async () => {
     t = await startCsms({ ocppMaxFrameBytes: 4096, ocppRateLimitPerSecond: 50, ocppMaxQueuedCalls: 20 });
-    aChargePoint(t.store, { id: 'CP-BAD' });
+    await aChargePoint(t.store, { id: 'CP-BAD' });
     c = await bootRawPeer(t.info.ocppUrl, 'CP-BAD');
   });
   afterEach(async () => {
@@ -27,7 +27,7 @@ describe('gateway: bad input gets a clear answer and breaks nothing', () => {
     expect(await c.silentFor(100)).toBe(true);
     await stillAlive();
     await t.settle();
-    const log = t.store.messages.list('CP-BAD', { limit: 50 });
+    const log = await t.store.messages.list('CP-BAD', { limit: 50 });
     expect(log.some((m) => m.messageType === 0 && JSON.stringify(m.payload).includes('not valid JSON'))).toBe(true);
   });
 
@@ -69,7 +69,7 @@ describe('gateway: bad input gets a clear answer and breaks nothing', () => {
   });
 
   it('a lenient charger has out-of-enum values accepted (logged)', async () => {
-    t.store.chargePoints.update('CP-BAD', { lenient: true });
+    await t.store.chargePoints.update('CP-BAD', { lenient: true });
     const lenient = await bootRawPeer(t.info.ocppUrl, 'CP-BAD');
     lenient.send([2, 'x7', 'MeterValues', aMeterValues({ meterValue: [{ timestamp: new Date().toISOString(), sampledValue: [aSampledValue({ unit: 'Kelvinish' as 'Wh' })] }] })]);
     expect(await lenient.next()).toEqual([3, 'x7', {}]);
@@ -87,12 +87,12 @@ describe('gateway: bad input gets a clear answer and breaks nothing', () => {
     expect(await c.silentFor(100)).toBe(true);
     await stillAlive();
     await t.settle();
-    const log = t.store.messages.list('CP-BAD', { limit: 50 });
+    const log = await t.store.messages.list('CP-BAD', { limit: 50 });
     expect(log.some((m) => m.messageType === 0 && JSON.stringify(m.payload).includes('unexpected-response'))).toBe(true);
   });
 
   it('an oversize frame closes that charger with 1009 and no other', async () => {
-    aChargePoint(t.store, { id: 'CP-GOOD' });
+    await aChargePoint(t.store, { id: 'CP-GOOD' });
     const good = await bootRawPeer(t.info.ocppUrl, 'CP-GOOD');
     c.send([2, 'big', 'DataTransfer', { vendorId: 'v', data: 'x'.repeat(10_000) }]);
     expect((await c.closed).code).toBe(1009);
@@ -102,7 +102,7 @@ describe('gateway: bad input gets a clear answer and breaks nothing', () => {
   });
 
   it('a flood gets GenericError for the excess while earlier CALLs are answered, and others are unaffected', async () => {
-    aChargePoint(t.store, { id: 'CP-CALM' });
+    await aChargePoint(t.store, { id: 'CP-CALM' });
     const calm = await bootRawPeer(t.info.ocppUrl, 'CP-CALM');
     for (let i = 0; i < 300; i++) c.send([2, `f${i}`, 'Heartbeat', {}]);
     const answers: unknown[][] = [];
@@ -122,8 +122,8 @@ describe('gateway: bad input gets a clear answer and breaks nothing', () => {
     c.send([2, 'log-1', 'Heartbeat', {}]);
     await c.next();
     await t.settle();
-    const rows = await waitFor(() => {
-      const r = t.store.messages.list('CP-BAD', { limit: 20 }).filter((m) => m.messageId === 'log-1');
+    const rows = await waitFor(async () => {
+      const r = (await t.store.messages.list('CP-BAD', { limit: 20 })).filter((m) => m.messageId === 'log-1');
       return r.length === 2 ? r : null;
     });
     expect(rows.map((r) => [r.direction, r.messageType, r.action]).sort()).toEqual([

@@ -10,8 +10,8 @@ describe('gateway → processor → store: a charging session', () => {
   let cp: OcppConnection<any, any, unknown>;
   beforeEach(async () => {
     t = await startCsms();
-    const tariff = aTariffIn(t.store, { pricePerKwh: 30, sessionFee: 50, pricePerMinute: 10 });
-    aChargePoint(t.store, { id: 'CP-FLOW', tariffId: tariff.id });
+    const tariff = await aTariffIn(t.store, { pricePerKwh: 30, sessionFee: 50, pricePerMinute: 10 });
+    await aChargePoint(t.store, { id: 'CP-FLOW', tariffId: tariff.id });
     cp = await t.connect('CP-FLOW');
     await cp.call('BootNotification', aBootNotification());
   });
@@ -27,18 +27,18 @@ describe('gateway → processor → store: a charging session', () => {
     const started = await cp.call('StartTransaction', start);
     expect(started.idTagInfo.status).toBe('Accepted');
     // Durable before the answer: the row is there the moment the CALLRESULT arrives.
-    expect(t.store.sessions.get(started.transactionId)?.status).toBe('active');
+    expect((await t.store.sessions.get(started.transactionId))?.status).toBe('active');
 
     const retried = await cp.call('StartTransaction', start);
     expect(retried.transactionId).toBe(started.transactionId);
-    expect(t.store.sessions.list({ chargePointId: 'CP-FLOW' })).toHaveLength(1);
+    expect(await t.store.sessions.list({ chargePointId: 'CP-FLOW' })).toHaveLength(1);
 
     await cp.call('MeterValues', aMeterValues({
       transactionId: started.transactionId,
       meterValue: [aMeterValue({ timestamp: at(30), sampledValue: [aSampledValue({ value: '6000' }), aSampledValue({ measurand: 'Power.Active.Import', unit: 'W', value: '7400' })] })],
     }));
     await t.settle();
-    const live = t.store.sessions.get(started.transactionId)!;
+    const live = (await t.store.sessions.get(started.transactionId))!;
     expect(live.energyWh).toBe(5000);
     expect(live.powerW).toBe(7400);
     expect(live.costMinor).toBe(50 + 150 + 10); // fee + 5 kWh × 30 + 1 started minute × 10
@@ -46,17 +46,17 @@ describe('gateway → processor → store: a charging session', () => {
     const stop = aStopTransaction({ transactionId: started.transactionId, meterStop: 11_000, timestamp: at(90), idTag: 'FLOW-TAG' });
     expect(await cp.call('StopTransaction', stop)).toEqual({ idTagInfo: { status: 'Accepted' } });
     await t.settle();
-    const done = t.store.sessions.get(started.transactionId)!;
+    const done = (await t.store.sessions.get(started.transactionId))!;
     expect(done.status).toBe('completed');
     expect(done.energyWh).toBe(10_000);
     expect(done.costMinor).toBe(50 + 300 + 20); // 10 kWh, 2 started minutes
-    expect(t.store.wallet.balance(customer.id)).toBe(1000 - 370);
+    expect(await t.store.wallet.balance(customer.id)).toBe(1000 - 370);
 
     // The charger retries its StopTransaction: answered, but never billed twice.
     await cp.call('StopTransaction', stop);
     await t.settle();
-    expect(t.store.wallet.balance(customer.id)).toBe(630);
-    expect(t.store.wallet.list(customer.id).filter((e) => e.kind === 'charge')).toHaveLength(1);
+    expect(await t.store.wallet.balance(customer.id)).toBe(630);
+    expect((await t.store.wallet.list(customer.id)).filter((e) => e.kind === 'charge')).toHaveLength(1);
   });
 
   it('refuses a start with too little balance, with a transactionId and idTagInfo Blocked', async () => {
@@ -65,7 +65,7 @@ describe('gateway → processor → store: a charging session', () => {
     const res = await cp.call('StartTransaction', aStartTransaction({ idTag: 'POOR-TAG' }));
     expect(res.idTagInfo.status).toBe('Blocked');
     expect(Number.isInteger(res.transactionId)).toBe(true);
-    expect(t.store.sessions.activeOnConnector('CP-FLOW', 1)).toBeNull();
+    expect(await t.store.sessions.activeOnConnector('CP-FLOW', 1)).toBeNull();
   });
 
   it('answers an unknown idTag with Invalid and a blocked one with Blocked (TC_023)', async () => {
@@ -84,6 +84,6 @@ describe('gateway → processor → store: a charging session', () => {
   it('records connector status from StatusNotification', async () => {
     await cp.call('StatusNotification', { connectorId: 2, errorCode: 'NoError', status: 'Faulted', timestamp: at(1) });
     await t.settle();
-    expect(t.store.chargePoints.connectors('CP-FLOW').find((c) => c.connectorId === 2)?.status).toBe('Faulted');
+    expect((await t.store.chargePoints.connectors('CP-FLOW')).find((c) => c.connectorId === 2)?.status).toBe('Faulted');
   });
 });

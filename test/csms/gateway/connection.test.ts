@@ -22,14 +22,14 @@ describe('gateway: who may connect', () => {
   });
 
   it('accepts a percent-encoded identity', async () => {
-    aChargePoint(t.store, { id: 'RDAM 123' });
+    await aChargePoint(t.store, { id: 'RDAM 123' });
     const conn = await t.connect('RDAM 123');
     const boot = await conn.call('BootNotification', aBootNotification());
     expect(boot.status).toBe('Accepted');
   });
 
   it('completes the handshake without a subprotocol and closes when ocpp1.6 is not offered', async () => {
-    aChargePoint(t.store, { id: 'CP-20' });
+    await aChargePoint(t.store, { id: 'CP-20' });
     // A raw upgrade: WebSocket clients (ws included) abort on their own when no subprotocol comes back.
     const { port } = new URL(t.info.ocppUrl);
     const req = request({
@@ -53,7 +53,7 @@ describe('gateway: who may connect', () => {
 
   it('requires Basic auth with the AuthorizationKey when the point has one, comparing bytes', async () => {
     const key = 'a1:b2:c3-secret-key';
-    aChargePoint(t.store, { id: 'CP-AUTH', authKey: key });
+    await aChargePoint(t.store, { id: 'CP-AUTH', authKey: key });
     const missing = await t.connect('CP-AUTH').catch((e) => e);
     expect((missing as OcppHandshakeError).statusCode).toBe(401);
     const wrong = await t.connect('CP-AUTH', { basicAuth: { password: 'a1:b2:c3-secret-kez' } }).catch((e) => e);
@@ -64,13 +64,13 @@ describe('gateway: who may connect', () => {
 
   it('accepts a binary AuthorizationKey', async () => {
     const key = Buffer.from([0x00, 0x3a, 0xff, 0x10, 0x20, 0x3a, 0x7f, 0x80, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08]);
-    aChargePoint(t.store, { id: 'CP-BIN', authKey: key });
+    await aChargePoint(t.store, { id: 'CP-BIN', authKey: key });
     const conn = await t.connect('CP-BIN', { basicAuth: { password: key } });
     expect((await conn.call('BootNotification', aBootNotification())).status).toBe('Accepted');
   });
 
   it('lets the last connection of an identity win', async () => {
-    aChargePoint(t.store, { id: 'CP-TWICE' });
+    await aChargePoint(t.store, { id: 'CP-TWICE' });
     const first = await bootRawPeer(t.info.ocppUrl, 'CP-TWICE');
     const second = await openRawPeer(t.info.ocppUrl, 'CP-TWICE');
     expect((await first.closed).code).toBe(4000);
@@ -81,7 +81,7 @@ describe('gateway: who may connect', () => {
   });
 
   it('refuses every CALL but BootNotification with SecurityError until a boot was accepted', async () => {
-    aChargePoint(t.store, { id: 'CP-NEW' });
+    await aChargePoint(t.store, { id: 'CP-NEW' });
     const c = await openRawPeer(t.info.ocppUrl, 'CP-NEW');
     c.send([2, 'hb-1', 'Heartbeat', {}]);
     expect(await c.next()).toEqual([4, 'hb-1', 'SecurityError', expect.any(String), {}]);
@@ -94,7 +94,7 @@ describe('gateway: who may connect', () => {
   });
 
   it('keeps the registration across a reconnect (J §5.4): no second boot needed', async () => {
-    aChargePoint(t.store, { id: 'CP-RE' });
+    await aChargePoint(t.store, { id: 'CP-RE' });
     const first = await bootRawPeer(t.info.ocppUrl, 'CP-RE');
     first.close();
     await first.closed;
@@ -106,20 +106,20 @@ describe('gateway: who may connect', () => {
   });
 
   it('answers Rejected to a point an admin rejected', async () => {
-    aChargePoint(t.store, { id: 'CP-REJ', registrationStatus: 'Rejected' });
+    await aChargePoint(t.store, { id: 'CP-REJ', registrationStatus: 'Rejected' });
     const conn = await t.connect('CP-REJ');
     expect((await conn.call('BootNotification', aBootNotification())).status).toBe('Rejected');
   });
 
   it('marks a charger online while connected and offline after it leaves', async () => {
-    aChargePoint(t.store, { id: 'CP-ON' });
+    await aChargePoint(t.store, { id: 'CP-ON' });
     const c = await bootRawPeer(t.info.ocppUrl, 'CP-ON');
     await t.settle();
-    expect(t.store.chargePoints.get('CP-ON')!.online).toBe(true);
-    expect(t.store.chargePoints.get('CP-ON')!.vendor).toBe('Raw');
+    expect((await t.store.chargePoints.get('CP-ON'))!.online).toBe(true);
+    expect((await t.store.chargePoints.get('CP-ON'))!.vendor).toBe('Raw');
     c.close();
     await c.closed;
-    await waitFor(() => t.store.chargePoints.get('CP-ON')!.online === false);
+    await waitFor(async () => (await t.store.chargePoints.get('CP-ON'))!.online === false);
   });
 });
 
@@ -129,7 +129,7 @@ describe('gateway: auto-registration', () => {
     try {
       const conn = await t.connect('AUTO-1');
       expect((await conn.call('BootNotification', aBootNotification())).status).toBe('Accepted');
-      expect(t.store.chargePoints.get('AUTO-1')).not.toBeNull();
+      expect(await t.store.chargePoints.get('AUTO-1')).not.toBeNull();
     } finally {
       await t.close();
     }

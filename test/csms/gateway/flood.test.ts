@@ -28,8 +28,8 @@ describe('gateway: one flooding connection cannot hurt the others', () => {
   let adminToken: string;
   beforeEach(async () => {
     t = await startCsms({ ocppRateLimitPerSecond: LIMIT, ocppRateLimitCloseAfterS: CLOSE_AFTER_S });
-    aChargePoint(t.store, { id: 'CP-QUIET' });
-    aChargePoint(t.store, { id: 'CP-FLOOD' });
+    await aChargePoint(t.store, { id: 'CP-QUIET' });
+    await aChargePoint(t.store, { id: 'CP-FLOOD' });
     quiet = await bootRawPeer(t.info.ocppUrl, 'CP-QUIET');
     adminToken = await login(t, 'admin@ev-csms.local', 'admin-password');
   });
@@ -72,7 +72,7 @@ describe('gateway: one flooding connection cannot hurt the others', () => {
     // Frames over the limit leave no trace of their own: at most a CALL and its answer per frame within it.
     expect(rows.length - 1).toBeLessThanOrEqual(2 * (received - over));
 
-    await waitFor(() => t.store.chargePoints.get('CP-FLOOD')?.online === false);
+    await waitFor(async () => (await t.store.chargePoints.get('CP-FLOOD'))?.online === false);
     const point = await t.api('/api/cms/points/CP-FLOOD', { token: adminToken });
     expect(((await point.json()) as { online: boolean }).online).toBe(false);
   });
@@ -83,8 +83,8 @@ describe('gateway: one flooding connection cannot hurt the others', () => {
     for (let i = 0; i < LIMIT; i++) expect((await c.next())[0]).toBe(3);
     c.send([3, 'nobody-asked', {}]);
     await t.settle();
-    const rows = await waitFor(() => {
-      const r = t.store.messages.list('CP-FLOOD', { limit: 100 });
+    const rows = await waitFor(async () => {
+      const r = await t.store.messages.list('CP-FLOOD', { limit: 100 });
       return r.length >= 2 * LIMIT + 2 + 1 ? r : null;
     });
     expect(rows.some((r) => JSON.stringify(r.payload).includes('unexpected-response'))).toBe(true);
@@ -101,7 +101,7 @@ describeRabbit('gateway flood, end to end over RabbitMQ and Socket.io', () => {
   beforeEach(async () => {
     ns = uniqueNamespace();
     t = await startCsms({ enableRabbitmq: true, rabbitmqNamespace: ns, ocppRateLimitPerSecond: LIMIT, ocppRateLimitCloseAfterS: CLOSE_AFTER_S });
-    aChargePoint(t.store, { id: 'CP-FLOOD' });
+    await aChargePoint(t.store, { id: 'CP-FLOOD' });
   });
   afterEach(async () => {
     socket?.close();

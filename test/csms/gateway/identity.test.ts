@@ -69,8 +69,8 @@ describe('gateway: identities', () => {
     expect(lower).toBe(400);
     const answer = await upgrade(t.info.ocppUrl, '/ocpp/CP-S%2F1');
     expect(answer).toEqual({ status: 400, body: expect.stringContaining('contains "/"') });
-    expect(t.csms.stats().gateway).toMatchObject({ accepted: 0, connected: 0, rejectedUpgrades: 3 });
-    expect(t.store.chargePoints.get('CP-S/1')).toBeNull();
+    expect((await t.csms.stats()).gateway).toMatchObject({ accepted: 0, connected: 0, rejectedUpgrades: 3 });
+    expect(await t.store.chargePoints.get('CP-S/1')).toBeNull();
     expect(await registered()).toBe(0);
   });
 
@@ -95,7 +95,7 @@ describe('gateway: identities', () => {
     for (const id of ACCEPTED) {
       const name = JSON.stringify(id);
       expect((await upgrade(t.info.ocppUrl, `/ocpp/${encodeURIComponent(id)}`)).status, name).toBe(101);
-      expect(t.store.chargePoints.get(id), name).not.toBeNull();
+      expect(await t.store.chargePoints.get(id), name).not.toBeNull();
       const path = encodeURIComponent(id);
       const point = await t.api(`/api/cms/points/${path}`, { token: admin });
       expect(point.status, name).toBe(200);

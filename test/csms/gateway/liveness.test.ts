@@ -52,8 +52,8 @@ describe('liveness by WebSocket ping', () => {
   let deaf: Awaited<ReturnType<typeof openDeafPeer>> | null = null;
   beforeEach(async () => {
     t = await startCsms({ ocppPingIntervalS: PING_INTERVAL_S });
-    aChargePoint(t.store, { id: 'CP-ALIVE' });
-    aChargePoint(t.store, { id: 'CP-DEAF' });
+    await aChargePoint(t.store, { id: 'CP-ALIVE' });
+    await aChargePoint(t.store, { id: 'CP-DEAF' });
   });
   afterEach(async () => {
     deaf?.socket.destroy();
@@ -67,8 +67,8 @@ describe('liveness by WebSocket ping', () => {
     await alive.call('BootNotification', aBootNotification());
     deaf = await openDeafPeer(t.info.ocppUrl, 'CP-DEAF');
     await t.settle();
-    expect(t.store.chargePoints.get('CP-DEAF')!.online).toBe(true);
-    expect(t.store.chargePoints.get('CP-ALIVE')!.online).toBe(true);
+    expect((await t.store.chargePoints.get('CP-DEAF'))!.online).toBe(true);
+    expect((await t.store.chargePoints.get('CP-ALIVE'))!.online).toBe(true);
 
     const closedAt = await within(deaf.closed, 5000, 'the deaf peer was not disconnected within 5 s');
     const lived = closedAt - deaf.upgradedAt;
@@ -79,14 +79,14 @@ describe('liveness by WebSocket ping', () => {
     // The server did ping it: a ping frame is opcode 0x9 with FIN set.
     expect(deaf.frames.some((f) => f[0] === 0x89)).toBe(true);
 
-    await waitFor(() => t.store.chargePoints.get('CP-DEAF')!.online === false);
+    await waitFor(async () => (await t.store.chargePoints.get('CP-DEAF'))!.online === false);
     await t.settle();
-    expect(t.store.chargePoints.get('CP-DEAF')!.online).toBe(false);
+    expect((await t.store.chargePoints.get('CP-DEAF'))!.online).toBe(false);
     // Only CP-ALIVE is still held by the gateway.
-    expect(t.csms.stats().gateway.connected).toBe(1);
+    expect((await t.csms.stats()).gateway.connected).toBe(1);
 
     expect(alive.isClosed).toBe(false);
-    expect(t.store.chargePoints.get('CP-ALIVE')!.online).toBe(true);
+    expect((await t.store.chargePoints.get('CP-ALIVE'))!.online).toBe(true);
     expect(await alive.call('Heartbeat', {})).toEqual({ currentTime: expect.any(String) });
   });
 });

@@ -147,7 +147,7 @@ describe('notifier delivery', () => {
     const a = await h.api.customer();
     const ca = await h.client(a.token);
     const disconnected = new Promise<string>((resolve) => ca.socket.once('disconnect', resolve));
-    h.api.store.users.update(a.user.id, { blocked: true });
+    await h.api.store.users.update(a.user.id, { blocked: true });
     expect(await ca.join(`customer:${a.user.id}`)).toMatchObject({ ok: false, error: { code: 'CSMS_ERR_ACCOUNT_BLOCKED' } });
     expect(await disconnected).toBe('io server disconnect');
     expect(h.notifier.stats().refusedJoinsByReason).toEqual({ account: 1 });

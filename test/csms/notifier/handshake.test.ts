@@ -26,7 +26,7 @@ describe('notifier handshake', () => {
 
   it('refuses a blocked account whose token is still valid', async () => {
     const { user, token } = await h.api.customer();
-    h.api.store.users.update(user.id, { blocked: true });
+    await h.api.store.users.update(user.id, { blocked: true });
     const err = await h.refusedWith({ token });
     expect(err.message).toBe('CSMS_ERR_ACCOUNT_BLOCKED');
     expect(err.data?.message).toBe('This account is blocked');
@@ -34,7 +34,7 @@ describe('notifier handshake', () => {
 
   it('refuses a deleted account as unauthorized, like the REST guard', async () => {
     const { user, token } = await h.api.customer();
-    h.api.store.users.delete(user.id);
+    await h.api.store.users.delete(user.id);
     expect((await h.refusedWith({ token })).message).toBe('CSMS_ERR_UNAUTHORIZED');
   });
 
@@ -43,7 +43,7 @@ describe('notifier handshake', () => {
     await h.client(token);
     await h.client(h.api.adminToken);
     const data = (await h.notifier.io.fetchSockets()).map((s) => s.data).sort((a, b) => a.userId - b.userId);
-    const adminId = h.api.store.users.findByEmail(h.api.config.adminEmail)!.id;
+    const adminId = (await h.api.store.users.findByEmail(h.api.config.adminEmail))!.id;
     expect(data).toEqual([{ userId: adminId, role: 'admin' }, { userId: user.id, role: 'customer' }].sort((a, b) => a.userId - b.userId));
   });
 

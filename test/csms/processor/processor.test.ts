@@ -21,9 +21,9 @@ describe('processor', () => {
   let processor: Processor;
   let charging: Charging;
   const published: Notification[] = [];
-  beforeEach(() => {
+  beforeEach(async () => {
     store = createSqliteStore(':memory:');
-    store.chargePoints.create({ id: 'CP-P', connectors: 1, registrationStatus: 'Accepted' });
+    await store.chargePoints.create({ id: 'CP-P', connectors: 1, registrationStatus: 'Accepted' });
     broker = createMemoryBroker();
     broker.consumeNotifications((n) => published.push(n));
     const clock = { now: () => new Date() };
@@ -34,7 +34,7 @@ describe('processor', () => {
   afterEach(async () => {
     processor.close();
     await broker.close();
-    store.close();
+    await store.close();
   });
 
   it('fails a poison event alone: the rest of its batch is applied and announced', async () => {
@@ -43,10 +43,10 @@ describe('processor', () => {
     const poison = aCallEvent({ action: 'StopTransaction', request: null as never });
     const outcome = await processor.handle([good, poison].map((body) => ({ body, redelivered: false, attempts: 0 })));
     expect(outcome.failed.map((f) => f.delivery.body.eventId)).toEqual([poison.eventId]);
-    expect(store.chargePoints.connectors('CP-P').find((c) => c.connectorId === 1)?.status).toBe('Charging');
+    expect((await store.chargePoints.connectors('CP-P')).find((c) => c.connectorId === 1)?.status).toBe('Charging');
     expect(published.some((n) => n.type === 'connector.status')).toBe(true);
     // The poison event was rolled back, claim included: a retry will try it again.
-    expect(store.events.claim(poison.eventId, new Date().toISOString())).toBe(true);
+    expect(await store.events.claim(poison.eventId, new Date().toISOString())).toBe(true);
     expect(processor.stats).toMatchObject({ processed: 1, failed: 1 });
   });
 
@@ -63,7 +63,7 @@ describe('processor', () => {
       { body: { eventId: 'c-1', chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'command', action: 'Reset', messageId: 'cmd-1', payload: { type: 'Soft' } }, redelivered: false, attempts: 0 },
       { body: { eventId: 'c-2', chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'callresult', action: 'Reset', messageId: 'cmd-1', payload: { status: 'Accepted' }, error: null, latencyMs: 12 }, redelivered: false, attempts: 0 },
     ]);
-    const rows = store.messages.list('CP-P', { limit: 10 }).map((m) => [m.direction, m.messageType, m.action, m.messageId]);
+    const rows = (await store.messages.list('CP-P', { limit: 10 })).map((m) => [m.direction, m.messageType, m.action, m.messageId]);
     expect(rows).toEqual(expect.arrayContaining([
       ['in', 2, 'Heartbeat', 'hb-1'],
       ['out', 3, 'Heartbeat', 'hb-1'],
@@ -74,10 +74,10 @@ describe('processor', () => {
   });
 
   it('announces a disconnect to the CMS with its reason (a flood close says why), and marks the point offline', async () => {
-    store.chargePoints.setOnline('CP-P', true, new Date().toISOString());
+    await store.chargePoints.setOnline('CP-P', true, new Date().toISOString());
     const reason = '1008 rate limit exceeded: 90 frames/s for 3 s (limit 20/s), 200 of 270 frames dropped or refused';
     await processor.handle([{ body: { eventId: 'd-1', chargePointId: 'CP-P', nodeId: 'n', receivedAt: new Date().toISOString(), kind: 'disconnected', remoteAddress: null, reason }, redelivered: false, attempts: 0 }]);
-    expect(store.chargePoints.get('CP-P')!.online).toBe(false);
+    expect((await store.chargePoints.get('CP-P'))!.online).toBe(false);
     const status = published.find((n) => n.type === 'charger.status')!;
     expect(status.data).toMatchObject({ chargePointId: 'CP-P', online: false, reason });
   });
@@ -85,22 +85,22 @@ describe('processor', () => {
   it('a redelivered event changes nothing, and neither does the same stop under a new event id', async () => {
     const T0 = '2026-11-22T10:00:00.000Z';
     const at = (seconds: number) => new Date(Date.parse(T0) + seconds * 1000).toISOString();
-    const tariff = store.tariffs.create({ name: 't', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 10, sessionFee: 50 });
-    store.chargePoints.update('CP-P', { tariffId: tariff.id });
-    const customer = store.users.create({ email: 'redeliver@test.local', name: 'R', passwordHash: 'x', role: 'customer', idTag: 'REDELIVER' });
-    store.wallet.add({ customerId: customer.id, amountMinor: 1000, kind: 'topup', createdAt: T0 });
+    const tariff = await store.tariffs.create({ name: 't', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 10, sessionFee: 50 });
+    await store.chargePoints.update('CP-P', { tariffId: tariff.id });
+    const customer = await store.users.create({ email: 'redeliver@test.local', name: 'R', passwordHash: 'x', role: 'customer', idTag: 'REDELIVER' });
+    await store.wallet.add({ customerId: customer.id, amountMinor: 1000, kind: 'topup', createdAt: T0 });
     // What the gateway does for a StartTransaction before it answers.
-    const { transactionId } = charging.startTransaction('CP-P', aStartTransaction({ idTag: 'REDELIVER', meterStart: 0, timestamp: T0 }), T0);
+    const { transactionId } = await charging.startTransaction('CP-P', aStartTransaction({ idTag: 'REDELIVER', meterStart: 0, timestamp: T0 }), T0);
     const stopEvent = aCallEvent({ eventId: randomUUID(), receivedAt: at(60), action: 'StopTransaction', messageId: 'stop-1', request: aStopTransaction({ transactionId, meterStop: 2000, timestamp: at(60) }), response: {} });
 
     await processor.handle([{ body: stopEvent, redelivered: false, attempts: 0 }]);
-    const balance = store.wallet.balance(customer.id);
+    const balance = await store.wallet.balance(customer.id);
     expect(balance).toBe(1000 - (50 + 60 + 10));
     const before = processor.stats.duplicates;
     await processor.handle([{ body: stopEvent, redelivered: true, attempts: 0 }]);
     expect(processor.stats.duplicates).toBe(before + 1);
     await processor.handle([{ body: { ...stopEvent, eventId: randomUUID() }, redelivered: false, attempts: 0 }]);
-    expect(store.wallet.balance(customer.id)).toBe(balance);
-    expect(store.messages.list('CP-P', { limit: 100 }).filter((m) => m.messageId === 'stop-1')).toHaveLength(4);
+    expect(await store.wallet.balance(customer.id)).toBe(balance);
+    expect((await store.messages.list('CP-P', { limit: 100 })).filter((m) => m.messageId === 'stop-1')).toHaveLength(4);
   });
 });

@@ -41,10 +41,10 @@ describeBrowser('closing a session by hand in the CMS', () => {
     page.once('dialog', (dialog) => void dialog.accept('charger refuses to stop'));
     await page.click(close);
     await page.waitForSelector('[data-toast=success] >> text=closed');
-    await waitFor(() => f.t.store.sessions.get(tx.transactionId)!.status === 'completed');
-    const session = f.t.store.sessions.get(tx.transactionId)!;
+    await waitFor(async () => (await f.t.store.sessions.get(tx.transactionId))!.status === 'completed');
+    const session = (await f.t.store.sessions.get(tx.transactionId))!;
     expect(session).toMatchObject({ closedBy: 'admin', energyWh: 2000, closeNote: `charger refuses to stop (closed by ${ADMIN.email})` });
-    expect(f.t.store.wallet.list(f.bob.id).filter((e) => e.kind === 'charge').map((e) => e.amountMinor)).toEqual([-session.costMinor]);
+    expect((await f.t.store.wallet.list(f.bob.id)).filter((e) => e.kind === 'charge').map((e) => e.amountMinor)).toEqual([-session.costMinor]);
     await page.waitForFunction(() => !document.querySelector('[data-testid=point-session]'));
 
     // In the sessions list it reads as closed by an admin, with the reason on hover.
@@ -62,10 +62,10 @@ describeBrowser('closing a session by hand in the CMS', () => {
     const tx = await waitFor(() => charger.transaction);
     await f.t.settle();
     const old = new Date(Date.now() - 10 * 60_000).toISOString();
-    f.t.store.transaction(() => {
-      const s = f.t.store.sessions.get(tx.transactionId)!;
-      f.t.store.sessions.updateProgress(s.id, { ...s, lastMeterAt: old, lastReportAt: old });
-      f.t.store.chargePoints.touch(f.ids.A, old);
+    await f.t.store.transaction(async () => {
+      const s = (await f.t.store.sessions.get(tx.transactionId))!;
+      await f.t.store.sessions.updateProgress(s.id, { ...s, lastMeterAt: old, lastReportAt: old });
+      await f.t.store.chargePoints.touch(f.ids.A, old);
     });
     const { page } = admin;
     await page.goto(`${f.base}/cms/#/sessions`);

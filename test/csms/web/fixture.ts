@@ -39,12 +39,12 @@ export async function startWebFixture(opts: { rabbitmq: boolean; overrides?: Rec
   };
   try {
     browser = await launchChromium();
-    const station = t.store.stations.create({ name: 'Harbour Garage', address: '1 Quay Street, Portsmouth', latitude: 50.79, longitude: -1.1 });
-    const tariff = aTariffIn(t.store, { name: 'Standard AC', pricePerKwh: 35, sessionFee: 50 });
+    const station = await t.store.stations.create({ name: 'Harbour Garage', address: '1 Quay Street, Portsmouth', latitude: 50.79, longitude: -1.1 });
+    const tariff = await aTariffIn(t.store, { name: 'Standard AC', pricePerKwh: 35, sessionFee: 50 });
     const suffix = Math.random().toString(36).slice(2, 6).toUpperCase();
     const ids = { A: `WEB-${suffix}-A`, B: `WEB-${suffix}-B` };
     for (const id of Object.values(ids)) {
-      t.store.chargePoints.create({ id, stationId: station.id, tariffId: tariff.id, connectors: 2, registrationStatus: 'Accepted' });
+      await t.store.chargePoints.create({ id, stationId: station.id, tariffId: tariff.id, connectors: 2, registrationStatus: 'Accepted' });
     }
     const alice = await aCustomer(t.store, { email: `alice-${suffix.toLowerCase()}@example.com`, balance: 5000 });
     const bob = await aCustomer(t.store, { email: `bob-${suffix.toLowerCase()}@example.com`, balance: 3000 });

@@ -36,7 +36,7 @@ describeBrowser('every module with real data', () => {
 
   it('user panel: dashboard, stations, charger detail, wallet with a top-up, history', { timeout: 60_000 }, async () => {
     // A second card: the dashboard lists both, read-only.
-    f.t.store.idTags.create({ idTag: 'ALICE-VAN', customerId: f.alice.id, label: 'Van' });
+    await f.t.store.idTags.create({ idTag: 'ALICE-VAN', customerId: f.alice.id, label: 'Van' });
     const alice = await signIn(f.browser, f.base, 'customer', f.alice.email, PASSWORD, '/app/');
     pages.push(alice);
     const session = ((await (await f.t.api(`/api/cms/sessions/${sessionId}`, { token: await adminToken() })).json()) as { costMinor: number; energyWh: number });
@@ -128,7 +128,7 @@ describeBrowser('every module with real data', () => {
     await page.fill('.modal input[name=address]', '9 Ring Road');
     await page.click('.modal button[type=submit]');
     await page.waitForSelector('[data-testid=stations-table] >> text=Depot North');
-    expect(f.t.store.stations.list({ limit: 10 }).map((st) => st.name)).toContain('Depot North');
+    expect((await f.t.store.stations.list({ limit: 10 })).map((st) => st.name)).toContain('Depot North');
 
     text = await visit(admin, 'cms', `stations/${f.stationId}`, `[data-testid=station-points-table] [data-testid=point-${f.ids.A}]`, 'cms-station-detail');
     expect(text).toContain('Harbour Garage');
@@ -146,7 +146,7 @@ describeBrowser('every module with real data', () => {
     await screenshot(page, 'cms-point-auth-key');
     await page.click('.modal >> text=Done');
     await page.waitForSelector('[data-testid=point-WEB-NEW-1]');
-    expect(f.t.store.chargePoints.get('WEB-NEW-1')).toMatchObject({ hasAuthKey: true, online: false });
+    expect(await f.t.store.chargePoints.get('WEB-NEW-1')).toMatchObject({ hasAuthKey: true, online: false });
 
     text = await visit(admin, 'cms', `points/${f.ids.A}`, '[data-testid=log-row]', 'cms-point-detail-polling');
     expect(text).toContain('StopTransaction');
@@ -154,7 +154,7 @@ describeBrowser('every module with real data', () => {
 
     text = await visit(admin, 'cms', 'sessions', `[data-testid=session-${sessionId}]`, 'cms-sessions');
     expect(await page.textContent(`[data-testid=session-${sessionId}] [data-testid=energy]`)).toBe('8.40 kWh');
-    expect(await page.textContent(`[data-testid=session-${sessionId}]`)).toContain(f.t.store.users.get(f.alice.id)!.name);
+    expect(await page.textContent(`[data-testid=session-${sessionId}]`)).toContain((await f.t.store.users.get(f.alice.id))!.name);
 
     text = await visit(admin, 'cms', 'tariffs', '[data-testid=tariffs-table] tbody tr', 'cms-tariffs');
     expect(text).toContain('Standard AC');
@@ -166,7 +166,7 @@ describeBrowser('every module with real data', () => {
     expect(await page.getAttribute('.modal input[name=currency]', 'readonly')).not.toBeNull();
     await page.click('.modal button[type=submit]');
     await page.waitForSelector('[data-testid=tariffs-table] >> text=Rapid DC');
-    expect(f.t.store.tariffs.list().find((t) => t.name === 'Rapid DC')).toMatchObject({ pricePerKwh: 59, currency: 'EUR' });
+    expect((await f.t.store.tariffs.list()).find((t) => t.name === 'Rapid DC')).toMatchObject({ pricePerKwh: 59, currency: 'EUR' });
 
     text = await visit(admin, 'cms', 'customers', `[data-testid=customer-${f.alice.id}]`, 'cms-customers');
     expect(text).toContain(f.bob.email);
@@ -183,15 +183,15 @@ describeBrowser('every module with real data', () => {
     await page.fill('.modal input[name=cardMaxConcurrent]', '3');
     await page.click('.modal button[type=submit]');
     await page.waitForSelector('[data-testid=card-BOB-FLEET]');
-    expect(f.t.store.idTags.get('BOB-FLEET')).toMatchObject({ customerId: f.bob.id, label: 'Van 3', maxConcurrent: 3, blocked: false });
+    expect(await f.t.store.idTags.get('BOB-FLEET')).toMatchObject({ customerId: f.bob.id, label: 'Van 3', maxConcurrent: 3, blocked: false });
     await page.click('[data-testid=card-BOB-FLEET] [data-testid=card-block]');
     await page.waitForSelector('[data-testid=card-BOB-FLEET] [data-status=blocked]');
-    expect(f.t.store.idTags.get('BOB-FLEET')!.blocked).toBe(true);
+    expect((await f.t.store.idTags.get('BOB-FLEET'))!.blocked).toBe(true);
     await page.click('[data-testid=card-BOB-FLEET] [data-testid=card-unblock]');
     await page.waitForSelector('[data-testid=card-BOB-FLEET] [data-status=active]');
     await page.click('[data-testid=card-BOB-FLEET] [data-testid=card-primary]');
     await page.waitForFunction(() => !document.querySelector('[data-testid=card-BOB-FLEET] [data-testid=card-primary]'));
-    expect(f.t.store.users.get(f.bob.id)!.idTag).toBe('BOB-FLEET');
+    expect((await f.t.store.users.get(f.bob.id))!.idTag).toBe('BOB-FLEET');
     await screenshot(page, 'cms-customer-cards');
   });
 

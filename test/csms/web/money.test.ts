@@ -19,7 +19,7 @@ describeBrowser('what a charge point costs, on every page', () => {
 
   beforeAll(async () => {
     f = await startWebFixture({ rabbitmq: false });
-    f.t.store.chargePoints.create({ id: FREE, stationId: f.stationId, tariffId: null, connectors: 1, registrationStatus: 'Accepted' });
+    await f.t.store.chargePoints.create({ id: FREE, stationId: f.stationId, tariffId: null, connectors: 1, registrationStatus: 'Accepted' });
     free = await aTestCharger(f.t, FREE, { connectors: 1 });
     await f.t.settle();
     admin = await signIn(f.browser, f.base, 'admin', ADMIN.email, ADMIN.password, '/cms/');
@@ -66,8 +66,8 @@ describeBrowser('what a charge point costs, on every page', () => {
     await app.waitForSelector(`${receipt} [data-testid=receipt-total]`);
     expect(await app.textContent(`${receipt} [data-testid=receipt-tariff]`)).toBe('Free (no tariff)');
     expect(await app.textContent(`${receipt} [data-testid=receipt-total]`)).toBe('€0.00');
-    expect(f.t.store.sessions.get(tx.transactionId)).toMatchObject({ costMinor: 0, tariff: null });
-    expect(f.t.store.wallet.balance(f.alice.id)).toBe(5000);
+    expect(await f.t.store.sessions.get(tx.transactionId)).toMatchObject({ costMinor: 0, tariff: null });
+    expect(await f.t.store.wallet.balance(f.alice.id)).toBe(5000);
   });
 
   it('a priced session shows the balance left while it runs and keeps its prices on the receipt when the tariff changes', { timeout: 60_000 }, async () => {
@@ -85,8 +85,8 @@ describeBrowser('what a charge point costs, on every page', () => {
     await screenshot(app, 'app-session-balance-left');
 
     // The operator raises the price mid-session: this session keeps the price it started with.
-    const tariff = f.t.store.tariffs.list().find((t) => t.name === 'Standard AC')!;
-    f.t.store.tariffs.update(tariff.id, { name: 'Standard AC (new)', pricePerKwh: 99 });
+    const tariff = (await f.t.store.tariffs.list()).find((t) => t.name === 'Standard AC')!;
+    await f.t.store.tariffs.update(tariff.id, { name: 'Standard AC (new)', pricePerKwh: 99 });
     charger.stopWith = { meterStopWh: tx.meterStartWh + 10_000, atS: 700 };
     expect((await f.t.api('/api/user/charging/stop', { token, body: { sessionId: tx.transactionId } })).status).toBe(202);
     const receipt = `[data-receipt-of="${tx.transactionId}"]`;
@@ -96,6 +96,6 @@ describeBrowser('what a charge point costs, on every page', () => {
     expect(await app.textContent(`${receipt} [data-testid=receipt-fee]`)).toBe('€0.50');
     expect(await app.textContent(`${receipt} [data-testid=receipt-total]`)).toBe('€4.00');
     await screenshot(app, 'app-session-receipt');
-    expect(f.t.store.wallet.balance(f.alice.id)).toBe(5000 - 400);
+    expect(await f.t.store.wallet.balance(f.alice.id)).toBe(5000 - 400);
   });
 });

@@ -153,7 +153,7 @@ describeRabbit('web pages, realtime (ENABLE_RABBITMQ=true)', () => {
       await admin.page.waitForSelector('[data-connection=reconnecting]', { timeout: 30_000 });
       admin.resetRequests();
       await f.chargers.A.conn.call('StatusNotification', aStatusNotification({ connectorId: 2, status: 'Unavailable', timestamp: new Date().toISOString() }));
-      await waitFor(() => f.t.store.chargePoints.connectors(f.ids.A).find((c) => c.connectorId === 2)?.status === 'Unavailable');
+      await waitFor(async () => (await f.t.store.chargePoints.connectors(f.ids.A)).find((c) => c.connectorId === 2)?.status === 'Unavailable');
 
       await admin.page.waitForSelector('[data-connection=live]', { timeout: 30_000 });
       await admin.page.waitForSelector('[data-testid=connector-2] [data-status=Unavailable]', { timeout: 30_000 });

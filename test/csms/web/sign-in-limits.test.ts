@@ -44,7 +44,7 @@ describeBrowser('sign-in pages under the limits', () => {
     await page.click('text=Create account');
     await page.fill('input[name=name]', 'Polly Common');
     expect(await submit(page, 'polly@example.com', 'Password123', 'The password is too weak: it is one of the most common passwords, choose another')).toBe(400);
-    expect(t.store.users.findByEmail('polly@example.com')).toBeNull();
+    expect(await t.store.users.findByEmail('polly@example.com')).toBeNull();
 
     const customer = await aCustomer(t.store);
     await page.click('text=Sign in');

@@ -44,7 +44,7 @@ describeBrowser('wallet pages', () => {
     const url = new URL(page.url());
     expect(url.origin).toBe(providerUrl);
     expect(Object.fromEntries(url.searchParams)).toMatchObject({ customer_id: String(f.alice.id), amount_minor: '1500', currency: 'EUR' });
-    expect(f.t.store.wallet.balance(f.alice.id)).toBe(5000);
+    expect(await f.t.store.wallet.balance(f.alice.id)).toBe(5000);
 
     // The provider confirms the payment to the CSMS, signed with the shared secret.
     const body = JSON.stringify({ paymentId: url.searchParams.get('payment_id'), customerId: f.alice.id, amountMinor: 1500, currency: 'EUR', status: 'paid' });
@@ -88,7 +88,7 @@ describeBrowser('wallet pages', () => {
     await page.waitForSelector('[data-testid=customer-ledger] tbody tr[data-kind=refund]');
     await page.waitForFunction((b) => document.querySelector('[data-testid=wallet-modal-balance]')?.textContent === b, euro(0));
     await screenshot(page, 'cms-customer-wallet');
-    expect(f.t.store.wallet.list(f.bob.id).slice(0, 2).map((e) => [e.kind, e.amountMinor, e.note, e.actor])).toEqual([
+    expect((await f.t.store.wallet.list(f.bob.id)).slice(0, 2).map((e) => [e.kind, e.amountMinor, e.note, e.actor])).toEqual([
       ['refund', -3750, 'Paid back on request', ADMIN.email],
       ['credit', 750, 'Goodwill: charger out of order', ADMIN.email],
     ]);

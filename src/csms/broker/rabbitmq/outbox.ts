@@ -92,7 +92,7 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
     buffer.push({ msg, safe });
     if (!flushScheduled) {
       flushScheduled = true;
-      setImmediate(() => void flush());
+      setImmediate(async () => void await flush());
     }
   }
 
@@ -118,9 +118,9 @@ export function createOutboxRelay(opts: OutboxRelayOptions) {
       buffer = items.concat(buffer);
       logger.error({ err, kept: buffer.length }, 'outbox write failed; keeping messages in memory');
       if (!flushTimer && !stopped) {
-        flushTimer = setTimeout(() => {
+        flushTimer = setTimeout(async () => {
           flushTimer = null;
-          void flush();
+          void await flush();
         }, 1000);
         flushTimer.unref();
       }

@@ -65,7 +65,9 @@ export function createAsyncGate(db: Database): AsyncGate {
         outer.depth--;
       }
     }
-    await turn();
+    // Nothing may be awaited between this check and taking the connection below, or two
+    // transactions starting together would both get through.
+    while (active) await active.done;
     const frame: Frame = { depth: 0 };
     let end!: () => void;
     active = { frame, done: new Promise<void>((resolve) => (end = resolve)) };

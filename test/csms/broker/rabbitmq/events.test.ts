@@ -201,7 +201,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     for (const e of events) broker.publishEvent(e);
     await until(() => broker.stats().returned >= 3, 30_000, 'the returns');
     expect(broker.stats().publish.refused).toBeGreaterThanOrEqual(3);
-    await until(async () => (await depth(t.queues.events)) === 3 && broker.store.outbox.count() === 0, 10_000, 'the relayed events');
+    await until(async () => (await depth(t.queues.events)) === 3 && await broker.store.outbox.count() === 0, 10_000, 'the relayed events');
     const got: string[] = [];
     broker.consumeEvents(async (batch) => {
       got.push(...batch.map((d) => d.body.eventId));

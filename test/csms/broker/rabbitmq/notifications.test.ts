@@ -68,7 +68,7 @@ describeRabbit('rabbitmq broker: notifications and reconnects', () => {
     // At least once: a few may come twice around the loss (the processor deduplicates by event id).
     expect(new Set(events)).toEqual(new Set([...before, ...during, after].map((e) => e.eventId)));
     // A row goes once the broker confirmed it, which can come a moment after a consumer got it.
-    await until(() => broker.store.outbox.count() === 0, 10_000, 'the relayed rows deleted');
+    await until(async () => await broker.store.outbox.count() === 0, 10_000, 'the relayed rows deleted');
     // The events published onto the dead connection went through the outbox.
     expect(broker.stats().publish.parked).toBeGreaterThan(0);
     expect(broker.stats().publish.relayed).toBe(broker.stats().publish.parked);

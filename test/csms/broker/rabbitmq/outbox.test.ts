@@ -24,14 +24,14 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
       for (const e of events) expect(() => down.publishEvent(e)).not.toThrow();
       down.publishAudit('command.sent.Reset', { chargePointId: 'CP-1' });
       expect(down.pressure()).toBeNull();
-      await until(() => store.outbox.count('node-1') === 301, 30_000, 'the outbox rows');
+      await until(async () => await store.outbox.count('node-1') === 301, 30_000, 'the outbox rows');
       expect(down.health()).toEqual({ ok: false, detail: 'degraded: broker unreachable, 301 in outbox' });
       expect(down.backlog()).toBe(301);
       expect(down.stats().connected).toBe(false);
       await down.close();
       // Another node's rows are not ours to relay while it is alive.
-      store.nodes.alive('node-2', new Date().toISOString(), Date.now() + 60_000);
-      store.outbox.add('node-2', [{ exchange: topology(ns).exchanges.ocpp, routingKey: 'ocpp.invalid', body: '{}' }], new Date().toISOString());
+      await store.nodes.alive('node-2', new Date().toISOString(), Date.now() + 60_000);
+      await store.outbox.add('node-2', [{ exchange: topology(ns).exchanges.ocpp, routingKey: 'ocpp.invalid', body: '{}' }], new Date().toISOString());
 
       const up = aRabbitBroker(ns, { nodeId: 'node-1', store });
       const got: string[] = [];
@@ -45,13 +45,13 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
       up.publishEvent(later);
       await until(() => got.length === 301, 30_000, 'the relayed events');
       expect(got).toEqual([...events, later].map((e) => e.eventId));
-      expect(store.outbox.count('node-1')).toBe(0);
-      expect(store.outbox.count('node-2')).toBe(1);
+      expect(await store.outbox.count('node-1')).toBe(0);
+      expect(await store.outbox.count('node-2')).toBe(1);
       expect(up.health()).toEqual({ ok: true, detail: 'rabbitmq' });
       await until(async () => (await depth(topology(ns).queues.audit)) === 1, 30_000, 'the audit entry');
     } finally {
       await closeTestBrokers();
-      store.close();
+      await store.close();
     }
   });
 
@@ -65,11 +65,11 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
       const parked = Array.from({ length: 50 }, () => anEvent());
       await Promise.all(parked.map((e) => before.publishEvent(e)));
       await before.close();
-      expect(store.outbox.count('host-111-aaaa')).toBe(50);
+      expect(await store.outbox.count('host-111-aaaa')).toBe(50);
       // A node that crashed: it stopped saying it is alive a minute ago.
       const crashed = anEvent();
-      store.nodes.alive('host-222-bbbb', new Date().toISOString(), Date.now() - 60_000);
-      store.outbox.add('host-222-bbbb', [{ exchange: topology(ns).exchanges.ocpp, routingKey: eventRoutingKey(crashed), body: JSON.stringify(crashed) }], new Date().toISOString());
+      await store.nodes.alive('host-222-bbbb', new Date().toISOString(), Date.now() - 60_000);
+      await store.outbox.add('host-222-bbbb', [{ exchange: topology(ns).exchanges.ocpp, routingKey: eventRoutingKey(crashed), body: JSON.stringify(crashed) }], new Date().toISOString());
 
       const after = aRabbitBroker(ns, { nodeId: 'host-333-cccc', store, goneAfterMs: 5000 });
       const got: string[] = [];
@@ -81,11 +81,11 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
       await until(() => got.length === 51, 30_000, 'the adopted rows');
       expect(new Set(got)).toEqual(new Set([...parked, crashed].map((e) => e.eventId)));
       // A row goes once the broker confirmed it, which can come a moment after a consumer got it.
-      await until(() => store.outbox.count() === 0, 30_000, 'the relayed rows deleted');
+      await until(async () => await store.outbox.count() === 0, 30_000, 'the relayed rows deleted');
       expect(after.stats().publish.adopted).toBe(51);
     } finally {
       await closeTestBrokers();
-      store.close();
+      await store.close();
     }
   });
 
@@ -97,16 +97,16 @@ describeRabbit('rabbitmq broker: the outbox while the broker is away', () => {
       const stuck = aRabbitBroker(ns, { url: CLOSED_PORT, nodeId: 'node-frozen', store, clock: frozen });
       await stuck.start();
       for (let i = 0; i < 20; i++) stuck.publishEvent(anEvent());
-      await until(() => store.outbox.count('node-frozen') === 20, 30_000, 'the outbox rows');
+      await until(async () => await store.outbox.count('node-frozen') === 20, 30_000, 'the outbox rows');
 
       // start() has taken over the rows of every node it found gone before it resolves.
       const other = aRabbitBroker(ns, { nodeId: 'node-other', store, goneAfterMs: 5000 });
       await other.start();
       expect(other.stats().publish.adopted).toBe(0);
-      expect(store.outbox.count('node-frozen')).toBe(20);
+      expect(await store.outbox.count('node-frozen')).toBe(20);
     } finally {
       await closeTestBrokers();
-      store.close();
+      await store.close();
     }
   });
 
