@@ -3,7 +3,7 @@
  * fresh temporary file, and PostgreSQL (postgres://127.0.0.1:5432/test) in a fresh random schema that
  * is dropped when the test ends.
  *
- *   describe.each(storeAdapters)('[$name] wallet', (adapter) => {
+ *   describe.each(eachStore)('[%s] wallet', (_name, adapter) => {
  *     let store: Store;
  *     beforeEach(async (ctx) => ({ store } = await openStore(adapter, ctx)));
  *     ...
@@ -183,6 +183,9 @@ async function postgres(): Promise<StoreAdapter> {
 
 /** Every adapter, SQLite first; a skipped one is still listed, so its tests show up as skipped. */
 export const storeAdapters: readonly StoreAdapter[] = [sqlite, await postgres()];
+
+/** `describe.each(eachStore)('[%s] …', (_name, adapter) => …)`: each test name starts with its adapter's name. */
+export const eachStore: [name: string, adapter: StoreAdapter][] = storeAdapters.map((adapter) => [adapter.name, adapter]);
 
 for (const adapter of storeAdapters) {
   if (adapter.skipReason) console.warn(`[store contract] SKIPPING every ${adapter.name} test: ${adapter.skipReason}`);

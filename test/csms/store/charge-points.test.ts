@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/csms/domain/ports.ts';
 import { aChargePoint, aNewSession, aStation } from '../builders.ts';
-import { openStore, storeAdapters, type TestClock } from '../../helpers/stores.ts';
+import { eachStore, openStore, type TestClock } from '../../helpers/stores.ts';
 
-describe.each(storeAdapters)('[$name] charge points', (adapter) => {
+describe.each(eachStore)('[%s] charge points', (_name, adapter) => {
   let store: Store;
   let clock: TestClock;
   beforeEach(async (ctx) => ({ store, clock } = await openStore(adapter, ctx)));

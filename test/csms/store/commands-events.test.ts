@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/csms/domain/ports.ts';
-import { openStore, storeAdapters } from '../../helpers/stores.ts';
+import { eachStore, openStore } from '../../helpers/stores.ts';
 
-describe.each(storeAdapters)('[$name] commands', (adapter) => {
+describe.each(eachStore)('[%s] commands', (_name, adapter) => {
   let store: Store;
   beforeEach(async (ctx) => ({ store } = await openStore(adapter, ctx)));
 
@@ -41,7 +41,7 @@ describe.each(storeAdapters)('[$name] commands', (adapter) => {
   });
 });
 
-describe.each(storeAdapters)('[$name] processed events', (adapter) => {
+describe.each(eachStore)('[%s] processed events', (_name, adapter) => {
   let store: Store;
   beforeEach(async (ctx) => ({ store } = await openStore(adapter, ctx)));
 

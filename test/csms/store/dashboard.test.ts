@@ -2,9 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/csms/domain/ports.ts';
 import { utcMidnight } from '../../../src/csms/store/sqlite/dashboard.ts';
 import { aChargePoint, aNewSession, aStation, aUser } from '../builders.ts';
-import { openStore, storeAdapters } from '../../helpers/stores.ts';
+import { eachStore, openStore } from '../../helpers/stores.ts';
 
-describe.each(storeAdapters)('[$name] dashboardStats', (adapter) => {
+describe.each(eachStore)('[%s] dashboardStats', (_name, adapter) => {
   let store: Store;
   beforeEach(async (ctx) => ({ store } = await openStore(adapter, ctx)));
 

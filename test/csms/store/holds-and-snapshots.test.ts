@@ -3,11 +3,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/csms/domain/ports.ts';
 import { MIGRATIONS, migrate } from '../../../src/csms/store/index.ts';
 import { aChargePoint, aNewSession, aTariffInput, aUser } from '../builders.ts';
-import { openStore, storeAdapters } from '../../helpers/stores.ts';
+import { eachStore, openStore } from '../../helpers/stores.ts';
 
 const at = '2024-05-01T12:00:00.000Z';
 
-describe.each(storeAdapters)('[$name] wallet holds', (adapter) => {
+describe.each(eachStore)('[%s] wallet holds', (_name, adapter) => {
   let store: Store;
   let customerId: number;
   beforeEach(async (ctx) => {
@@ -51,7 +51,7 @@ describe.each(storeAdapters)('[$name] wallet holds', (adapter) => {
   });
 });
 
-describe.each(storeAdapters)('[$name] tariff snapshots', (adapter) => {
+describe.each(eachStore)('[%s] tariff snapshots', (_name, adapter) => {
   it('keep the prices a session started with when its tariff changes later', async (ctx) => {
     const { store } = await openStore(adapter, ctx);
     const t = await store.tariffs.create(aTariffInput({ name: 'Day', pricePerKwh: 30, sessionFee: 50 }));

@@ -5,10 +5,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/csms/domain/ports.ts';
 import { createSqliteStore, MIGRATIONS, migrate } from '../../../src/csms/store/index.ts';
 import { aChargePoint, aNewSession, aUser } from '../builders.ts';
-import { openStore, storeAdapters, type TestClock } from '../../helpers/stores.ts';
+import { eachStore, openStore, type TestClock } from '../../helpers/stores.ts';
 import { tempDbPath } from './fixtures.ts';
 
-describe.each(storeAdapters)('[$name] cards (id_tags)', (adapter) => {
+describe.each(eachStore)('[%s] cards (id_tags)', (_name, adapter) => {
   let store: Store;
   let clock: TestClock;
   beforeEach(async (ctx) => ({ store, clock } = await openStore(adapter, ctx)));

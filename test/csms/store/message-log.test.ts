@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/csms/domain/ports.ts';
 import { aLogEntry } from '../builders.ts';
-import { openStore, storeAdapters, type OpenedStore } from '../../helpers/stores.ts';
+import { eachStore, openStore, type OpenedStore } from '../../helpers/stores.ts';
 
-describe.each(storeAdapters)('[$name] message log', (adapter) => {
+describe.each(eachStore)('[%s] message log', (_name, adapter) => {
   let store: Store;
   let opened: OpenedStore;
   beforeEach(async (ctx) => {

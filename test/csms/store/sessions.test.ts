@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { SessionFilter, Store } from '../../../src/csms/domain/ports.ts';
 import { aChargePoint, aMeterSample, aNewSession, aUser } from '../builders.ts';
-import { openStore, storeAdapters, type OpenedStore } from '../../helpers/stores.ts';
+import { eachStore, openStore, type OpenedStore } from '../../helpers/stores.ts';
 
-describe.each(storeAdapters)('[$name] sessions', (adapter) => {
+describe.each(eachStore)('[%s] sessions', (_name, adapter) => {
   let store: Store;
   let opened: OpenedStore;
   beforeEach(async (ctx) => {

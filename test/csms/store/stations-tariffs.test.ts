@@ -2,9 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/csms/domain/ports.ts';
 import { createSqliteStore } from '../../../src/csms/store/index.ts';
 import { aChargePoint, aNewSession, aStation, aTariffInput } from '../builders.ts';
-import { openStore, storeAdapters, type TestClock } from '../../helpers/stores.ts';
+import { eachStore, openStore, type TestClock } from '../../helpers/stores.ts';
 
-describe.each(storeAdapters)('[$name] stations', (adapter) => {
+describe.each(eachStore)('[%s] stations', (_name, adapter) => {
   let store: Store;
   let clock: TestClock;
   beforeEach(async (ctx) => ({ store, clock } = await openStore(adapter, ctx)));
@@ -32,7 +32,7 @@ describe.each(storeAdapters)('[$name] stations', (adapter) => {
   });
 });
 
-describe.each(storeAdapters)('[$name] tariffs', (adapter) => {
+describe.each(eachStore)('[%s] tariffs', (_name, adapter) => {
   let store: Store;
   beforeEach(async (ctx) => ({ store } = await openStore(adapter, ctx)));
 

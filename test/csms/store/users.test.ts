@@ -1,9 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/csms/domain/ports.ts';
 import { aChargePoint, aNewSession, aUser } from '../builders.ts';
-import { openStore, storeAdapters } from '../../helpers/stores.ts';
+import { eachStore, openStore } from '../../helpers/stores.ts';
 
-describe.each(storeAdapters)('[$name] users', (adapter) => {
+describe.each(eachStore)('[%s] users', (_name, adapter) => {
   let store: Store;
   beforeEach(async (ctx) => ({ store } = await openStore(adapter, ctx)));
 

@@ -5,10 +5,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/csms/domain/ports.ts';
 import { createSqliteStore, MIGRATIONS, migrate } from '../../../src/csms/store/index.ts';
 import { aChargePoint, aNewSession, aUser } from '../builders.ts';
-import { openStore, storeAdapters } from '../../helpers/stores.ts';
+import { eachStore, openStore } from '../../helpers/stores.ts';
 import { tempDbPath } from './fixtures.ts';
 
-describe.each(storeAdapters)('[$name] wallet', (adapter) => {
+describe.each(eachStore)('[%s] wallet', (_name, adapter) => {
   let store: Store;
   let customerId: number;
   let sessionId: number;
