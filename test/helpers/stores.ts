@@ -1,6 +1,6 @@
 /**
  * The Store adapters the store contract suite (test/csms/store) runs each test against: SQLite on a
- * fresh temporary file, and PostgreSQL (postgres://127.0.0.1:5432/test) in a fresh random schema that
+ * fresh temporary file, and PostgreSQL (the `test` database on 127.0.0.1:5432) in a fresh random schema that
  * is dropped when the test ends.
  *
  *   describe.each(eachStore)('[%s] wallet', (_name, adapter) => {
@@ -20,7 +20,8 @@ import type { TestContext } from 'vitest';
 import type { Store } from '../../src/csms/domain/ports.ts';
 import * as storeIndex from '../../src/csms/store/index.ts';
 
-export const POSTGRES_URL = 'postgres://127.0.0.1:5432/test';
+/** The user is explicit: without one, pg takes $USER, which test environments often leave unset. */
+export const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The store's clock: created_at / updated_at are `at` (an ISO string) until a test moves it. */
 export interface TestClock {
