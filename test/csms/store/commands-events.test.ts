@@ -1,11 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SqliteStore } from '../../../src/csms/store/index.ts';
-import { memoryStore } from './fixtures.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../../src/csms/domain/ports.ts';
+import { eachStore, openStore } from '../../helpers/stores.ts';
 
-describe('commands', () => {
-  let store: SqliteStore;
-  beforeEach(() => ({ store } = memoryStore()));
-  afterEach(() => store.close());
+describe.each(eachStore)('[%s] commands', (_name, adapter) => {
+  let store: Store;
+  beforeEach(async (ctx) => ({ store } = await openStore(adapter, ctx)));
 
   const aCommand = (id: string, createdAt = '2024-05-01T10:00:00Z') => ({
     id,
@@ -16,58 +15,57 @@ describe('commands', () => {
     createdAt,
   });
 
-  it('creates pending, finishes with the response, and rejects a duplicate id', () => {
-    expect(store.commands.create(aCommand('c1'))).toMatchObject({ status: 'pending', response: null, answeredAt: null, request: { type: 'Soft' } });
-    expect(() => store.commands.create(aCommand('c1'))).toThrow(expect.objectContaining({ code: 'CSMS_ERR_CONFLICT' }));
-    store.commands.finish('c1', 'answered', { status: 'Accepted' }, '2024-05-01T10:00:01Z');
-    expect(store.commands.get('c1')).toMatchObject({ status: 'answered', response: { status: 'Accepted' }, answeredAt: '2024-05-01T10:00:01Z' });
-    expect(store.commands.get('c2')).toBeNull();
+  it('creates pending, finishes with the response, and rejects a duplicate id', async () => {
+    expect(await store.commands.create(aCommand('c1'))).toMatchObject({ status: 'pending', response: null, answeredAt: null, request: { type: 'Soft' } });
+    await expect(store.commands.create(aCommand('c1'))).rejects.toThrow(expect.objectContaining({ code: 'CSMS_ERR_CONFLICT' }));
+    await store.commands.finish('c1', 'answered', { status: 'Accepted' }, '2024-05-01T10:00:01Z');
+    expect(await store.commands.get('c1')).toMatchObject({ status: 'answered', response: { status: 'Accepted' }, answeredAt: '2024-05-01T10:00:01Z' });
+    expect(await store.commands.get('c2')).toBeNull();
   });
 
-  it('lets a late answer replace a timeout but never the other way round', () => {
-    store.commands.create(aCommand('late'));
-    store.commands.finish('late', 'timeout', null, 't1');
-    store.commands.finish('late', 'answered', { status: 'Rejected' }, 't2');
-    expect(store.commands.get('late')).toMatchObject({ status: 'answered', response: { status: 'Rejected' }, answeredAt: 't2' });
-    store.commands.finish('late', 'timeout', null, 't3');
-    expect(store.commands.get('late')?.status).toBe('answered');
+  it('lets a late answer replace a timeout but never the other way round', async () => {
+    await store.commands.create(aCommand('late'));
+    await store.commands.finish('late', 'timeout', null, '2024-05-01T12:01:00.000Z');
+    await store.commands.finish('late', 'answered', { status: 'Rejected' }, '2024-05-01T12:02:00.000Z');
+    expect(await store.commands.get('late')).toMatchObject({ status: 'answered', response: { status: 'Rejected' }, answeredAt: '2024-05-01T12:02:00.000Z' });
+    await store.commands.finish('late', 'timeout', null, '2024-05-01T12:03:00.000Z');
+    expect((await store.commands.get('late'))?.status).toBe('answered');
   });
 
-  it('lists a charge point’s commands newest first', () => {
-    store.commands.create(aCommand('old', '2024-05-01T09:00:00Z'));
-    store.commands.create(aCommand('new', '2024-05-01T11:00:00Z'));
-    store.commands.create({ ...aCommand('other'), chargePointId: 'CP-2' });
-    expect(store.commands.list('CP-1').map((c) => c.id)).toEqual(['new', 'old']);
-    expect(store.commands.list('CP-1', { limit: 1, offset: 1 }).map((c) => c.id)).toEqual(['old']);
+  it('lists a charge point’s commands newest first', async () => {
+    await store.commands.create(aCommand('old', '2024-05-01T09:00:00Z'));
+    await store.commands.create(aCommand('new', '2024-05-01T11:00:00Z'));
+    await store.commands.create({ ...aCommand('other'), chargePointId: 'CP-2' });
+    expect((await store.commands.list('CP-1')).map((c) => c.id)).toEqual(['new', 'old']);
+    expect((await store.commands.list('CP-1', { limit: 1, offset: 1 })).map((c) => c.id)).toEqual(['old']);
   });
 });
 
-describe('processed events', () => {
-  let store: SqliteStore;
-  beforeEach(() => ({ store } = memoryStore()));
-  afterEach(() => store.close());
+describe.each(eachStore)('[%s] processed events', (_name, adapter) => {
+  let store: Store;
+  beforeEach(async (ctx) => ({ store } = await openStore(adapter, ctx)));
 
-  it('claims an event id once', () => {
-    expect(store.events.claim('e1', '2024-05-01T10:00:00Z')).toBe(true);
-    expect(store.events.claim('e1', '2024-05-01T10:00:05Z')).toBe(false);
-    expect(store.events.claim('e2', '2024-05-01T10:00:05Z')).toBe(true);
+  it('claims an event id once', async () => {
+    expect(await store.events.claim('e1', '2024-05-01T10:00:00Z')).toBe(true);
+    expect(await store.events.claim('e1', '2024-05-01T10:00:05Z')).toBe(false);
+    expect(await store.events.claim('e2', '2024-05-01T10:00:05Z')).toBe(true);
   });
 
-  it('a claim rolled back with its transaction can be claimed again', () => {
-    expect(() =>
-      store.transaction(() => {
-        store.events.claim('e1', 't');
+  it('a claim rolled back with its transaction can be claimed again', async () => {
+    await expect(
+      store.transaction(async () => {
+        await store.events.claim('e1', '2024-05-01T12:00:00.000Z');
         throw new Error('handler failed');
       }),
-    ).toThrow();
-    expect(store.events.claim('e1', 't')).toBe(true);
+    ).rejects.toThrow('handler failed');
+    expect(await store.events.claim('e1', '2024-05-01T12:00:00.000Z')).toBe(true);
   });
 
-  it('prunes claims older than a cut-off', () => {
-    store.events.claim('old', '2024-05-01T09:00:00Z');
-    store.events.claim('new', '2024-05-01T11:00:00Z');
-    expect(store.events.prune('2024-05-01T10:00:00Z')).toBe(1);
-    expect(store.events.claim('old', 't')).toBe(true);
-    expect(store.events.claim('new', 't')).toBe(false);
+  it('prunes claims older than a cut-off', async () => {
+    await store.events.claim('old', '2024-05-01T09:00:00Z');
+    await store.events.claim('new', '2024-05-01T11:00:00Z');
+    expect(await store.events.prune('2024-05-01T10:00:00Z')).toBe(1);
+    expect(await store.events.claim('old', '2024-05-01T12:00:00.000Z')).toBe(true);
+    expect(await store.events.claim('new', '2024-05-01T12:00:00.000Z')).toBe(false);
   });
 });

@@ -1,58 +1,70 @@
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, migrate, type SqliteStore } from '../../../src/csms/store/index.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../../src/csms/domain/ports.ts';
+import { MIGRATIONS, migrate } from '../../../src/csms/store/index.ts';
 import { aChargePoint, aNewSession, aTariffInput, aUser } from '../builders.ts';
-import { memoryStore } from './fixtures.ts';
+import { eachStore, openStore } from '../../helpers/stores.ts';
 
 const at = '2024-05-01T12:00:00.000Z';
 
-describe('wallet holds', () => {
-  let store: SqliteStore;
+describe.each(eachStore)('[%s] wallet holds', (_name, adapter) => {
+  let store: Store;
   let customerId: number;
-  beforeEach(() => {
-    ({ store } = memoryStore());
-    customerId = store.users.create(aUser()).id;
-    store.chargePoints.create(aChargePoint({ id: 'CP-1' }));
+  beforeEach(async (ctx) => {
+    ({ store } = await openStore(adapter, ctx));
+    customerId = (await store.users.create(aUser())).id;
+    await store.chargePoints.create(aChargePoint({ id: 'CP-1' }));
   });
-  afterEach(() => store.close());
 
-  const session = (connectorId: number) => store.sessions.start(aNewSession({ customerId, connectorId, startedAt: `2024-05-01T10:0${connectorId}:00.000Z` })).session;
+  const session = async (connectorId: number) => (await store.sessions.start(aNewSession({ customerId, connectorId, startedAt: `2024-05-01T10:0${connectorId}:00.000Z` }))).session;
 
-  it("reserves the larger of each open hold and its session's cost, except the session asked about", () => {
-    const a = session(1);
-    const b = session(2);
-    store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });
-    store.holds.place({ sessionId: b.id, customerId, amountMinor: 300, createdAt: at });
+  it("reserves the larger of each open hold and its session's cost, except the session asked about", async () => {
+    const a = await session(1);
+    const b = await session(2);
+    await store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });
+    await store.holds.place({ sessionId: b.id, customerId, amountMinor: 300, createdAt: at });
     // Placing again changes nothing: a retried StartTransaction keeps its first hold.
-    store.holds.place({ sessionId: a.id, customerId, amountMinor: 9999, createdAt: at });
-    expect(store.holds.reserved(customerId)).toBe(800);
-    expect(store.holds.reserved(customerId, a.id)).toBe(300);
-    store.sessions.updateProgress(b.id, { meterLast: 2000, energyWh: 1000, powerW: 0, costMinor: 420, lastMeterAt: at });
-    expect(store.holds.reserved(customerId, a.id)).toBe(420);
+    await store.holds.place({ sessionId: a.id, customerId, amountMinor: 9999, createdAt: at });
+    expect(await store.holds.reserved(customerId)).toBe(800);
+    expect(await store.holds.reserved(customerId, a.id)).toBe(300);
+    await store.sessions.updateProgress(b.id, { meterLast: 2000, energyWh: 1000, powerW: 0, costMinor: 420, lastMeterAt: at });
+    expect(await store.holds.reserved(customerId, a.id)).toBe(420);
   });
 
-  it('releases a hold exactly once and no longer counts it', () => {
-    const a = session(1);
-    store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });
-    expect(store.holds.release(a.id, at)).toBe(true);
-    expect(store.holds.release(a.id, '2024-05-01T12:05:00.000Z')).toBe(false);
-    expect(store.holds.get(a.id)).toMatchObject({ amountMinor: 500, releasedAt: at });
-    expect(store.holds.reserved(customerId)).toBe(0);
+  it('releases a hold exactly once and no longer counts it', async () => {
+    const a = await session(1);
+    await store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });
+    expect(await store.holds.release(a.id, at)).toBe(true);
+    expect(await store.holds.release(a.id, '2024-05-01T12:05:00.000Z')).toBe(false);
+    expect(await store.holds.get(a.id)).toMatchObject({ amountMinor: 500, releasedAt: at });
+    expect(await store.holds.reserved(customerId)).toBe(0);
   });
 
-  it('lets a stop be requested once per retry interval, and not after the release', () => {
-    const a = session(1);
-    store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });
-    expect(store.holds.requestStop(a.id, '2024-05-01T12:00:10.000Z', '2024-05-01T11:59:10.000Z')).toBe(true);
-    expect(store.holds.requestStop(a.id, '2024-05-01T12:00:20.000Z', '2024-05-01T11:59:20.000Z')).toBe(false);
-    expect(store.holds.requestStop(a.id, '2024-05-01T12:01:20.000Z', '2024-05-01T12:00:20.000Z')).toBe(true);
-    store.holds.release(a.id, at);
-    expect(store.holds.requestStop(a.id, '2024-05-01T12:09:00.000Z', '2024-05-01T12:08:00.000Z')).toBe(false);
+  it('lets a stop be requested once per retry interval, and not after the release', async () => {
+    const a = await session(1);
+    await store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });
+    expect(await store.holds.requestStop(a.id, '2024-05-01T12:00:10.000Z', '2024-05-01T11:59:10.000Z')).toBe(true);
+    expect(await store.holds.requestStop(a.id, '2024-05-01T12:00:20.000Z', '2024-05-01T11:59:20.000Z')).toBe(false);
+    expect(await store.holds.requestStop(a.id, '2024-05-01T12:01:20.000Z', '2024-05-01T12:00:20.000Z')).toBe(true);
+    await store.holds.release(a.id, at);
+    expect(await store.holds.requestStop(a.id, '2024-05-01T12:09:00.000Z', '2024-05-01T12:08:00.000Z')).toBe(false);
   });
 });
 
-describe('tariff snapshot migration', () => {
-  it("copies each earlier session's tariff and keeps what a point without a tariff was billed", () => {
+describe.each(eachStore)('[%s] tariff snapshots', (_name, adapter) => {
+  it('keep the prices a session started with when its tariff changes later', async (ctx) => {
+    const { store } = await openStore(adapter, ctx);
+    const t = await store.tariffs.create(aTariffInput({ name: 'Day', pricePerKwh: 30, sessionFee: 50 }));
+    await store.chargePoints.create(aChargePoint({ id: 'CP-1', tariffId: t.id }));
+    const { session } = await store.sessions.start(aNewSession({ tariff: t }));
+    await store.tariffs.update(t.id, { name: 'Night', pricePerKwh: 99, sessionFee: 0 });
+    expect((await store.sessions.get(session.id))!.tariff).toEqual({ id: t.id, name: 'Day', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 0, sessionFee: 50 });
+  });
+});
+
+// SQLite only: these replay the SQLite schema's own migration history on a raw better-sqlite3 database.
+describe('[sqlite] tariff snapshot migration', () => {
+  it("copies each earlier session's tariff and keeps what a point without a tariff was billed", async () => {
     const db = new Database(':memory:');
     // The schema before tariff snapshots: a point without a tariff was billed with the lowest-id one.
     const before = MIGRATIONS.findIndex((m) => m.includes('tariff_name TEXT'));
@@ -73,7 +85,7 @@ describe('tariff snapshot migration', () => {
     db.close();
   });
 
-  it('gives sessions running during the upgrade a hold of 0, so they too stop at the balance', () => {
+  it('gives sessions running during the upgrade a hold of 0, so they too stop at the balance', async () => {
     const db = new Database(':memory:');
     const before = MIGRATIONS.findIndex((m) => m.includes('INSERT INTO wallet_holds'));
     expect(before).toBeGreaterThan(0);
@@ -88,15 +100,5 @@ describe('tariff snapshot migration', () => {
     migrate(db);
     expect(db.prepare('SELECT session_id, customer_id, amount_minor, released_at FROM wallet_holds').all()).toEqual([{ session_id: 1, customer_id: 5, amount_minor: 0, released_at: null }]);
     db.close();
-  });
-
-  it('keeps the prices a session started with when its tariff changes later', () => {
-    const { store } = memoryStore();
-    const t = store.tariffs.create(aTariffInput({ name: 'Day', pricePerKwh: 30, sessionFee: 50 }));
-    store.chargePoints.create(aChargePoint({ id: 'CP-1', tariffId: t.id }));
-    const { session } = store.sessions.start(aNewSession({ tariff: t }));
-    store.tariffs.update(t.id, { name: 'Night', pricePerKwh: 99, sessionFee: 0 });
-    expect(store.sessions.get(session.id)!.tariff).toEqual({ id: t.id, name: 'Day', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 0, sessionFee: 50 });
-    store.close();
   });
 });

@@ -6,11 +6,12 @@ import { createSqliteStore, MIGRATIONS, migrate, type SqliteStore } from '../../
 import { aStation, aUser } from '../builders.ts';
 import { tempDbPath } from './fixtures.ts';
 
-describe('createSqliteStore', () => {
+// SQLite only: the file, its pragmas (WAL, busy_timeout, user_version) and the SQLite migration runner.
+describe('[sqlite] createSqliteStore', () => {
   const open: SqliteStore[] = [];
   const cleanups: Array<() => void> = [];
-  afterEach(() => {
-    for (const s of open.splice(0)) s.close();
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
     for (const c of cleanups.splice(0)) c();
   });
   function fileStore(path: string): SqliteStore {
@@ -24,7 +25,7 @@ describe('createSqliteStore', () => {
     return t.path;
   }
 
-  it('creates the parent directory, migrates a fresh file and sets the pragmas', () => {
+  it('creates the parent directory, migrates a fresh file and sets the pragmas', async () => {
     const path = tempFile();
     const store = fileStore(path);
     expect(existsSync(path)).toBe(true);
@@ -33,19 +34,19 @@ describe('createSqliteStore', () => {
     expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(store.db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(store.db.pragma('busy_timeout', { simple: true })).toBe(5000);
-    expect(store.ping()).toBe(true);
+    expect(await store.ping()).toBe(true);
   });
 
-  it('re-opens an existing file without re-applying migrations and keeps the data', () => {
+  it('re-opens an existing file without re-applying migrations and keeps the data', async () => {
     const path = tempFile();
     const first = createSqliteStore(path);
-    const user = first.users.create(aUser());
-    first.close();
-    expect(first.ping()).toBe(false);
+    const user = await first.users.create(aUser());
+    await first.close();
+    expect(await first.ping()).toBe(false);
 
     const second = fileStore(path);
     expect(second.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(second.users.get(user.id)?.email).toBe(user.email);
+    expect((await second.users.get(user.id))?.email).toBe(user.email);
     expect(migrate(second.db)).toBe(MIGRATIONS.length);
   });
 
@@ -67,68 +68,20 @@ describe('createSqliteStore', () => {
     db.close();
   });
 
-  it('refuses a database written by a newer schema', () => {
+  it('refuses a database written by a newer schema', async () => {
     const path = tempFile();
-    createSqliteStore(path).close();
+    await createSqliteStore(path).close();
     const raw = new BetterSqlite3(path);
     raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     raw.close();
     expect(() => createSqliteStore(path)).toThrow(CsmsError);
   });
 
-  it('rolls back the whole transaction on a throw and lets nested calls join it', () => {
+  it('changeCounter counts rows: a statement that touches none leaves it (the port promises only that writes move it)', async () => {
     const store = fileStore(':memory:');
-    expect(() =>
-      store.transaction(() => {
-        store.stations.create(aStation({ name: 'outer' }));
-        store.transaction(() => store.stations.create(aStation({ name: 'inner' })));
-        throw new Error('boom');
-      }),
-    ).toThrow('boom');
-    expect(store.stations.list()).toEqual([]);
-
-    const result = store.transaction(() => {
-      store.stations.create(aStation({ name: 'kept' }));
-      // An inner failure undoes only its savepoint when the outer call handles it.
-      try {
-        store.transaction(() => {
-          store.stations.create(aStation({ name: 'undone' }));
-          throw new Error('inner');
-        });
-      } catch {
-        // handled
-      }
-      return 42;
-    });
-    expect(result).toBe(42);
-    expect(store.stations.list().map((s) => s.name)).toEqual(['kept']);
-  });
-
-  it('changeCounter moves on every write of this connection', () => {
-    const store = fileStore(':memory:');
-    const before = store.changeCounter();
-    expect(store.changeCounter()).toBe(before);
-    store.stations.create(aStation());
-    const afterInsert = store.changeCounter();
-    expect(afterInsert).toBeGreaterThan(before);
-    store.chargePoints.setAllOffline(); // touches no row
-    expect(store.changeCounter()).toBe(afterInsert);
-  });
-
-  it('changeCounter moves when another connection writes to the same file', () => {
-    const path = tempFile();
-    const store = fileStore(path);
-    const other = fileStore(path);
-    store.stations.list();
-    const before = store.changeCounter();
-    other.stations.create(aStation());
-    expect(store.changeCounter()).toBeGreaterThan(before);
-    expect(store.stations.list()).toHaveLength(1);
-  });
-
-  it('close() is idempotent', () => {
-    const store = createSqliteStore(':memory:');
-    store.close();
-    expect(() => store.close()).not.toThrow();
+    await store.stations.create(aStation());
+    const before = await store.changeCounter();
+    await store.chargePoints.setAllOffline(); // touches no row
+    expect(await store.changeCounter()).toBe(before);
   });
 });
