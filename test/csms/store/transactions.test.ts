@@ -150,7 +150,7 @@ describe.each(eachStore)('[%s] concurrent transactions', (_name, adapter) => {
   // transactions that start together both through `await turn()`, and the second one's BEGIN IMMEDIATE fails
   // with "cannot start a transaction within a transaction". These tests are expected to fail on SQLite until
   // the gate takes its turn and marks itself active without an await in between; then `.fails` must go.
-  const itConcurrent = adapter.name === 'sqlite' ? it.fails : it;
+  const itConcurrent = it;
 
   itConcurrent('two transactions started together both commit', async () => {
     const results = await Promise.all([
