@@ -10,7 +10,10 @@ const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   host: 'interface to listen on',
   port: 'REST API, web pages and Socket.io port (0 = any free port)',
   ocppPort: 'OCPP WebSocket port for chargers (0 = any free port)',
-  dbPath: 'SQLite database file (":memory:" for a throw-away one)',
+  dbPath: 'SQLite database file (":memory:" for a throw-away one); the store unless --database-url is set',
+  databaseUrl: 'PostgreSQL URL (postgres://user:password@host:5432/db): the store for nodes on several hosts',
+  databaseSchema: 'PostgreSQL schema of the tables (created if missing)',
+  databasePoolSize: 'connections this node keeps to PostgreSQL',
   enableRabbitmq: 'use the RabbitMQ pipeline and push live updates over Socket.io',
   rabbitmqUrl: 'RabbitMQ connection URL',
   rabbitmqNamespace: 'prefix of every exchange and queue name',
@@ -61,7 +64,7 @@ function serveCommand(): Command {
     const flag = isBool ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
     cmd.addOption(new Option(flag, `${DESCRIPTIONS[key] ?? key} (env ${ENV_NAMES[key]})`));
   }
-  cmd.option('--db <path>', 'short for --db-path');
+  cmd.option('--db <path-or-url>', 'short for --db-path, or for --database-url when it is a postgres:// URL');
   cmd.option('--dashboard', 'show a live terminal view of the server (needs a terminal)');
   cmd.option('--ready-file <path>', 'once listening, write {pid, nodeId, mode, httpUrl, ocppUrl, httpPort, ocppPort} as JSON to this file (for supervisors such as ev-sim)');
   cmd.action(async (flags: Record<string, unknown>) => {
@@ -70,7 +73,10 @@ function serveCommand(): Command {
       const v = flags[key];
       if (v !== undefined) overrides[key] = v === true ? 'true' : v;
     }
-    if (flags.db !== undefined && overrides.dbPath === undefined) overrides.dbPath = flags.db;
+    if (typeof flags.db === 'string') {
+      const key = /^postgres(ql)?:\/\//.test(flags.db) ? 'databaseUrl' : 'dbPath';
+      if (overrides[key] === undefined) overrides[key] = flags.db;
+    }
     const config = loadConfig(overrides as CsmsConfigInput);
     // Loaded here, not at the top: `--help` and `dlq` need neither the server nor ink.
     const { createCsms } = await import('../csms/server.ts');

@@ -17,7 +17,17 @@ export const configSchema = z.object({
   port: port.default(3000),
   /** OCPP WebSocket endpoint for chargers. 0 picks a free port. */
   ocppPort: port.default(9000),
+  /** The SQLite file: the store unless `databaseUrl` is set. */
   dbPath: z.string().min(1).default('./data/csms.db'),
+  /** PostgreSQL (postgres://user:password@host:5432/db): the store for nodes on several hosts; wins over dbPath. */
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// URL, e.g. postgres://user:password@db.example:5432/csms')
+    .optional(),
+  /** The PostgreSQL schema the tables live in (created if missing): several deployments can share a database. */
+  databaseSchema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case SQL identifier: letters, digits and "_"').default('public'),
+  /** Connections each node keeps to PostgreSQL. */
+  databasePoolSize: z.coerce.number().int().min(2).max(100).default(10),
   enableRabbitmq: bool.default(false),
   rabbitmqUrl: z.string().default('amqp://guest:guest@127.0.0.1:5672'),
   /** Prefix of every exchange and queue name: several deployments (or tests) can share a broker. */
@@ -105,6 +115,9 @@ export const ENV_NAMES: Record<keyof ParsedConfig, string> = {
   port: 'PORT',
   ocppPort: 'OCPP_PORT',
   dbPath: 'DB_PATH',
+  databaseUrl: 'DATABASE_URL',
+  databaseSchema: 'DATABASE_SCHEMA',
+  databasePoolSize: 'DATABASE_POOL_SIZE',
   enableRabbitmq: 'ENABLE_RABBITMQ',
   rabbitmqUrl: 'RABBITMQ_URL',
   rabbitmqNamespace: 'RABBITMQ_NAMESPACE',
