@@ -335,15 +335,25 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   );
   CREATE INDEX processed_events_at ON processed_events (processed_at);
 
-  -- changeCounter(): every statement that changes a row of a table bumps this sequence (statement
-  -- triggers with transition tables, so a statement that touches no row bumps nothing). A sequence
-  -- is not transactional: writers never wait on each other for it.
-  CREATE SEQUENCE change_counter;
+  -- changeCounter(): the sum of change_counts. The first statement of a transaction that changes a
+  -- row of any table adds 1 to its backend's row (statement triggers with transition tables, so a
+  -- statement that touches no row adds nothing). Transactional: readers see the count move only
+  -- when the change commits, so a counter read before the data is never newer than the data (the
+  -- API's ETags rely on it). One row per backend: writers never wait on each other for it.
+  CREATE TABLE change_counts (
+    pid INTEGER PRIMARY KEY,
+    n BIGINT NOT NULL
+  );
   CREATE FUNCTION count_changes() RETURNS trigger LANGUAGE plpgsql AS $fn$
+  DECLARE
+    -- Transaction-local flag, per schema: set once counted; a rolled-back savepoint unsets it with the count.
+    flag text := 'csms.counted_' || md5(TG_TABLE_SCHEMA);
   BEGIN
-    IF EXISTS (SELECT 1 FROM changed) THEN
-      -- Schema-qualified: a writer whose search_path differs still bumps this schema's counter.
-      PERFORM nextval(format('%I.change_counter', TG_TABLE_SCHEMA));
+    IF current_setting(flag, true) IS DISTINCT FROM 'y' AND EXISTS (SELECT 1 FROM changed) THEN
+      PERFORM set_config(flag, 'y', true);
+      -- Schema-qualified: a writer whose search_path differs still counts in this schema.
+      EXECUTE format('INSERT INTO %I.change_counts AS c (pid, n) VALUES (pg_backend_pid(), 1)
+        ON CONFLICT (pid) DO UPDATE SET n = c.n + 1', TG_TABLE_SCHEMA);
     END IF;
     RETURN NULL;
   END

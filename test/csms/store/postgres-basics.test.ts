@@ -277,6 +277,37 @@ describe.skipIf(!available)('PostgreSQL store', () => {
       await other.events.claim('ev-1', '2024-05-01T12:00:00.000Z');
       expect(await store.changeCounter()).toBeGreaterThan(afterInsert);
     });
+
+    it('moves when a change commits, not before: a counter read before the data is never newer than the data', async () => {
+      const schema = newSchema();
+      const store = await open(schema);
+      const other = await open(schema);
+      const inside = deferred();
+      const finish = deferred();
+      const before = await other.changeCounter();
+      const tx = store.transaction(async () => {
+        await store.stations.create(aStation());
+        await store.transaction(async () => {
+          await store.stations.create(aStation());
+          throw new Error('undone');
+        }).catch(() => undefined);
+        await store.chargePoints.create(aChargePoint());
+        inside.resolve();
+        await finish.promise;
+      });
+      await inside.promise;
+      expect(await other.changeCounter()).toBe(before);
+      finish.resolve();
+      await tx;
+      expect(await other.changeCounter()).toBeGreaterThan(before);
+      // A rolled-back transaction leaves it where it was.
+      const committed = await other.changeCounter();
+      await expect(store.transaction(async () => {
+        await store.stations.create(aStation());
+        throw new Error('rolled back');
+      })).rejects.toThrow('rolled back');
+      expect(await other.changeCounter()).toBe(committed);
+    });
   });
 
   describe('repositories (smoke: the shared contract suite covers them in depth)', () => {

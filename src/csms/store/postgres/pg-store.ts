@@ -132,13 +132,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
       if (db.inTransaction()) await db.query({ name: 'lock_customer', text: 'SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', values: [customerId] });
     },
     async changeCounter() {
-      // Bumped by the statement triggers of every table (migrations.ts). A fresh sequence reports
-      // last_value 1 before its first nextval, and again after it: is_called tells them apart.
-      const row = await db.first<{ n: number }>({
-        name: 'change_counter',
-        text: 'SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM change_counter',
-        values: [],
-      });
+      // Kept by the statement triggers of every table (migrations.ts): moves when a change commits.
+      const row = await db.first<{ n: number }>({ name: 'change_counter', text: 'SELECT COALESCE(SUM(n), 0)::bigint AS n FROM change_counts', values: [] });
       return row!.n;
     },
     async ping() {
