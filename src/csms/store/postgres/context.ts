@@ -1,4 +1,10 @@
-/** What every PostgreSQL repository is built with, and small helpers they share. */
+/**
+ * What every PostgreSQL repository is built with, and small helpers they share.
+ *
+ * Case-insensitive lookups (emails, idTags) compare lower(column) with lower($n::text COLLATE "C"):
+ * the columns are "C", whose lower() folds ASCII only, exactly like SQLite's NOCASE, and the
+ * parameter must be folded the same way whatever the database's default collation is.
+ */
 import type { Page } from '../../domain/ports.ts';
 import type { Db } from './db.ts';
 

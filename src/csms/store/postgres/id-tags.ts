@@ -45,7 +45,7 @@ const COLUMNS = 'id_tag, customer_id, label, blocked, expires_at, max_concurrent
 /** The PostgreSQL IdTagRepo. */
 export function createIdTagRepo({ db, now }: PgContext): IdTagRepo {
   const byTag = (idTag: string) =>
-    db.first<IdTagRow>({ name: 'id_tags_get', text: `SELECT ${COLUMNS} FROM id_tags WHERE lower(id_tag) = lower($1)`, values: [idTag] });
+    db.first<IdTagRow>({ name: 'id_tags_get', text: `SELECT ${COLUMNS} FROM id_tags WHERE lower(id_tag) = lower($1::text COLLATE "C")`, values: [idTag] });
   const oldest = (customerId: number) =>
     db.first<IdTagRow>(`SELECT ${COLUMNS} FROM id_tags WHERE customer_id = $1 ORDER BY created_at, seq LIMIT 1`, [customerId]);
 
@@ -75,7 +75,7 @@ export function createIdTagRepo({ db, now }: PgContext): IdTagRepo {
       }),
     update: (idTag, patch: IdTagPatch) =>
       db.transaction(async () => {
-        const row = await db.first<IdTagRow>(`SELECT ${COLUMNS} FROM id_tags WHERE lower(id_tag) = lower($1) FOR UPDATE`, [idTag]);
+        const row = await db.first<IdTagRow>(`SELECT ${COLUMNS} FROM id_tags WHERE lower(id_tag) = lower($1::text COLLATE "C") FOR UPDATE`, [idTag]);
         if (!row) return null;
         const updated = await db.first<IdTagRow>(
           `UPDATE id_tags SET label = $1, blocked = $2, expires_at = $3, max_concurrent = $4 WHERE id_tag = $5 RETURNING ${COLUMNS}`,
@@ -90,18 +90,18 @@ export function createIdTagRepo({ db, now }: PgContext): IdTagRepo {
         return toCard(updated!);
       }),
     async makePrimary(idTag) {
-      await db.query('UPDATE users SET id_tag = t.id_tag FROM id_tags AS t WHERE lower(t.id_tag) = lower($1) AND users.id = t.customer_id', [idTag]);
+      await db.query('UPDATE users SET id_tag = t.id_tag FROM id_tags AS t WHERE lower(t.id_tag) = lower($1::text COLLATE "C") AND users.id = t.customer_id', [idTag]);
     },
     delete: (idTag) =>
       db.transaction(async () => {
-        const row = await db.first<IdTagRow>(`SELECT ${COLUMNS} FROM id_tags WHERE lower(id_tag) = lower($1) FOR UPDATE`, [idTag]);
+        const row = await db.first<IdTagRow>(`SELECT ${COLUMNS} FROM id_tags WHERE lower(id_tag) = lower($1::text COLLATE "C") FOR UPDATE`, [idTag]);
         if (!row) return false;
         const active = await db.first<{ n: number }>(
-          `SELECT COUNT(*) AS n FROM sessions WHERE customer_id = $1 AND status = 'active' AND lower(id_tag) = lower($2)`,
+          `SELECT COUNT(*) AS n FROM sessions WHERE customer_id = $1 AND status = 'active' AND lower(id_tag) = lower($2::text COLLATE "C")`,
           [row.customer_id, row.id_tag],
         );
         if (active!.n > 0) throw new CsmsError('CSMS_ERR_IN_USE', `idTag ${row.id_tag} has an active charging session`);
-        const primary = await db.first('SELECT 1 FROM users WHERE id = $1 AND lower(id_tag) = lower($2)', [row.customer_id, row.id_tag]);
+        const primary = await db.first('SELECT 1 FROM users WHERE id = $1 AND lower(id_tag) = lower($2::text COLLATE "C")', [row.customer_id, row.id_tag]);
         await db.query('DELETE FROM id_tags WHERE id_tag = $1', [row.id_tag]);
         if (primary) await db.query('UPDATE users SET id_tag = $1 WHERE id = $2', [(await oldest(row.customer_id))?.id_tag ?? null, row.customer_id]);
         return true;

@@ -12,29 +12,23 @@ interface JournalRow {
 
 const toEntry = (r: JournalRow): JournalEntry => ({ seq: r.seq, body: r.body, attempts: r.attempts, deadError: r.dead_error, createdAt: r.created_at });
 
-/** The PostgreSQL EventJournalRepo: one transaction per write, so a tick's events share one commit. */
+/** The PostgreSQL EventJournalRepo: one statement per write, so a tick's events share one commit. */
 export function createJournalRepo({ db }: PgContext): EventJournalRepo {
   return {
-    write({ append, done, dead }, at) {
-      return db.transaction(async () => {
-        if (done.length > 0) await db.query({ name: 'journal_done', text: 'DELETE FROM event_journal WHERE seq = ANY($1::bigint[])', values: [done] });
-        if (dead.length > 0) {
-          await db.query({
-            name: 'journal_dead',
-            text: `UPDATE event_journal AS j SET dead_error = d.error, attempts = d.attempts
-                   FROM unnest($1::bigint[], $2::text[], $3::int[]) AS d (seq, error, attempts) WHERE j.seq = d.seq`,
-            values: [dead.map((d) => d.seq), dead.map((d) => d.error), dead.map((d) => d.attempts)],
-          });
-        }
-        if (append.length === 0) return [];
-        // WITH ORDINALITY and ORDER BY: the sequence numbers come back in the order of `append`.
-        const rows = await db.rows<{ seq: number }>({
-          name: 'journal_append',
-          text: `INSERT INTO event_journal (body, created_at) SELECT b, $2 FROM unnest($1::text[]) WITH ORDINALITY AS a (b, n) ORDER BY n RETURNING seq`,
-          values: [append, at],
-        });
-        return rows.map((r) => r.seq).sort((a, b) => a - b);
+    async write({ append, done, dead }, at) {
+      // One statement, so one round trip and atomic without a transaction: the data-modifying CTEs
+      // run to completion whether or not the INSERT reads them.
+      const rows = await db.rows<{ seq: number }>({
+        name: 'journal_write',
+        text: `WITH forgotten AS (DELETE FROM event_journal WHERE seq = ANY($1::bigint[])),
+               died AS (UPDATE event_journal AS j SET dead_error = d.error, attempts = d.attempts
+                        FROM unnest($2::bigint[], $3::text[], $4::int[]) AS d (seq, error, attempts) WHERE j.seq = d.seq)
+               INSERT INTO event_journal (body, created_at)
+               SELECT b, $6 FROM unnest($5::text[]) WITH ORDINALITY AS a (b, n) ORDER BY n RETURNING seq`,
+        values: [done, dead.map((d) => d.seq), dead.map((d) => d.error), dead.map((d) => d.attempts), append, at],
       });
+      // Identity values are drawn in insertion order (ORDER BY n): ascending is the order of `append`.
+      return rows.map((r) => r.seq).sort((a, b) => a - b);
     },
     async pending() {
       return (await db.rows<JournalRow>('SELECT * FROM event_journal WHERE dead_error IS NULL ORDER BY seq')).map(toEntry);

@@ -71,7 +71,8 @@ export function createMessageLogRepo({ db }: PgContext): MessageLogRepo {
       const keep = Math.max(0, Math.floor(keepPerChargePoint));
       // A charge point is cut back only once it is 10% over, and at most PRUNE_BUDGET per call.
       const trigger = keep + Math.max(1, Math.ceil(keep / 10));
-      return db.transaction(async () => {
+      // No transaction of its own: each cut is a range delete that stands alone.
+      return (async () => {
         if (!counts) {
           const all = await db.rows<{ cp: string; n: number }>('SELECT charge_point_id AS cp, COUNT(*) AS n FROM ocpp_messages GROUP BY charge_point_id');
           counts = new Map(all.map((r) => [r.cp, r.n]));
@@ -94,7 +95,7 @@ export function createMessageLogRepo({ db }: PgContext): MessageLogRepo {
           else counts.set(cp, keep);
         }
         return deleted;
-      });
+      })();
     },
   };
 }

@@ -84,6 +84,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     connectionString: url,
     max: opts.poolSize ?? 10,
     types,
+    // Shown in pg_stat_activity, so an operator can tell the CSMS's connections apart.
+    application_name: 'ev-csms',
     // Every connection of the pool sees only this schema's tables.
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   });

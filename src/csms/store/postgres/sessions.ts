@@ -140,7 +140,7 @@ export function createSessionRepo({ db }: PgContext): SessionRepo {
     async activeElsewhere(customerId, idTag, chargePointId, connectorId) {
       const row = await db.first<{ customer: number; idTag: number }>({
         name: 'sessions_active_elsewhere',
-        text: `SELECT COUNT(*) AS customer, COUNT(*) FILTER (WHERE lower(id_tag) = lower($1)) AS "idTag" FROM sessions
+        text: `SELECT COUNT(*) AS customer, COUNT(*) FILTER (WHERE lower(id_tag) = lower($1::text COLLATE "C")) AS "idTag" FROM sessions
                WHERE customer_id = $2 AND status = 'active' AND NOT (charge_point_id = $3 AND connector_id = $4)`,
         values: [idTag, customerId, chargePointId, connectorId],
       });

@@ -52,7 +52,7 @@ export function createUserRepo({ db, now }: PgContext, cards: IdTagRepo): UserRe
 
   async function changePrimary(id: number, current: string | null, next: string | null): Promise<void> {
     if (next === null) {
-      if (current !== null) await db.query('DELETE FROM id_tags WHERE lower(id_tag) = lower($1)', [current]);
+      if (current !== null) await db.query('DELETE FROM id_tags WHERE lower(id_tag) = lower($1::text COLLATE "C")', [current]);
       await db.query('UPDATE users SET id_tag = NULL WHERE id = $1', [id]);
       return;
     }
@@ -61,7 +61,7 @@ export function createUserRepo({ db, now }: PgContext, cards: IdTagRepo): UserRe
       await db.query('UPDATE users SET id_tag = $1 WHERE id = $2', [own.idTag, id]);
     } else if (current !== null) {
       try {
-        await db.query('UPDATE id_tags SET id_tag = $1 WHERE lower(id_tag) = lower($2)', [next, current]);
+        await db.query('UPDATE id_tags SET id_tag = $1 WHERE lower(id_tag) = lower($2::text COLLATE "C")', [next, current]);
         await db.query('UPDATE users SET id_tag = $1 WHERE id = $2', [next, id]);
       } catch (err) {
         rethrowConflict(err);
@@ -75,8 +75,8 @@ export function createUserRepo({ db, now }: PgContext, cards: IdTagRepo): UserRe
     const clauses: string[] = [];
     if (filter.role) clauses.push(`users.role = ${p.add(filter.role)}`);
     if (filter.q) {
-      // SQLite's LIKE ignores ASCII case; lower() on both sides does the same here.
-      const q = p.add(likePattern(filter.q).toLowerCase());
+      // SQLite's LIKE ignores ASCII case only; lower() in the "C" collation folds ASCII only too.
+      const q = `lower(${p.add(likePattern(filter.q))}::text COLLATE "C")`;
       clauses.push(`(lower(users.email) LIKE ${q} ESCAPE '\\' OR lower(users.name) LIKE ${q} ESCAPE '\\'
         OR users.id IN (SELECT customer_id FROM id_tags WHERE lower(id_tag) LIKE ${q} ESCAPE '\\'))`);
     }
@@ -102,13 +102,13 @@ export function createUserRepo({ db, now }: PgContext, cards: IdTagRepo): UserRe
       return row ? toUser(row) : null;
     },
     async findByEmail(email): Promise<UserWithSecret | null> {
-      const row = await db.first<UserRow>({ name: 'users_by_email', text: `${SELECT_USERS} WHERE lower(users.email) = lower($1)`, values: [email] });
+      const row = await db.first<UserRow>({ name: 'users_by_email', text: `${SELECT_USERS} WHERE lower(users.email) = lower($1::text COLLATE "C")`, values: [email] });
       return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
     },
     async findByIdTag(idTag) {
       const row = await db.first<UserRow>({
         name: 'users_by_id_tag',
-        text: `${SELECT_USERS} WHERE users.id = (SELECT customer_id FROM id_tags WHERE lower(id_tag) = lower($1))`,
+        text: `${SELECT_USERS} WHERE users.id = (SELECT customer_id FROM id_tags WHERE lower(id_tag) = lower($1::text COLLATE "C"))`,
         values: [idTag],
       });
       return row ? toUser(row) : null;
@@ -148,7 +148,7 @@ export function createUserRepo({ db, now }: PgContext, cards: IdTagRepo): UserRe
         const primary = (await byId(id))!.id_tag;
         // An expiry belongs to a card: without a primary card there is nothing to expire.
         if (patch.idTagExpiresAt !== undefined && primary !== null) {
-          await db.query('UPDATE id_tags SET expires_at = $1 WHERE lower(id_tag) = lower($2)', [patch.idTagExpiresAt, primary]);
+          await db.query('UPDATE id_tags SET expires_at = $1 WHERE lower(id_tag) = lower($2::text COLLATE "C")', [patch.idTagExpiresAt, primary]);
         }
         return toUser((await byId(id))!);
       }),
