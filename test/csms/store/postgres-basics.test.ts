@@ -229,6 +229,19 @@ describe.skipIf(!available)('PostgreSQL store', () => {
       expect(await store.wallet.count(user.id)).toBe(1);
     });
 
+    it('a StartTransaction retried on two nodes at once makes one session, found by its start key; an event is claimed once', async () => {
+      const schema = newSchema();
+      const a = await open(schema);
+      const b = await open(schema);
+      const input = aNewSession({ chargePointId: 'CP-9', idTag: 'TAG9' });
+      const [x, y] = await Promise.all([a.transaction(() => a.sessions.start(input)), b.transaction(() => b.sessions.start(input))]);
+      expect([x.created, y.created].sort()).toEqual([false, true]);
+      expect(x.session.id).toBe(y.session.id);
+      expect(await a.sessions.count({ chargePointId: 'CP-9' })).toBe(1);
+      const claims = await Promise.all([a, b, a, b].map((s) => s.transaction(() => s.events.claim('ev-9', '2024-05-01T12:00:00.000Z'))));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+    });
+
     it('lockCustomer holds a second transaction for the same customer until the first commits', async () => {
       const schema = newSchema();
       const store = await open(schema);
