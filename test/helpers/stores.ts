@@ -9,8 +9,7 @@
  *     ...
  *   });
  *
- * PostgreSQL is used only once src/csms/store/index.ts exports `openPostgresStore` and `pg` can be
- * imported; an unreachable server skips its tests with a warning, but fails them when CI=true.
+ * An unreachable PostgreSQL skips its tests with a warning, but fails them when CI=true.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'vitest';
 import type { Store } from '../../src/csms/domain/ports.ts';
-import * as storeIndex from '../../src/csms/store/index.ts';
+import pg from 'pg';
+import { createSqliteStore, openPostgresStore } from '../../src/csms/store/index.ts';
 
 /** The user is explicit: without one, pg takes $USER, which test environments often leave unset. */
 export const POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
@@ -59,13 +59,13 @@ const sqlite: StoreAdapter = {
     const now = () => new Date(clock.at);
     const dir = mkdtempSync(join(tmpdir(), 'csms-store-'));
     const path = join(dir, 'csms.db');
-    const store = storeIndex.createSqliteStore(path, { now });
+    const store = createSqliteStore(path, { now });
     const opened: Store[] = [store];
     return {
       store,
       clock,
       async another() {
-        const other = storeIndex.createSqliteStore(path, { now });
+        const other = createSqliteStore(path, { now });
         opened.push(other);
         return other;
       },
@@ -83,28 +83,8 @@ const sqlite: StoreAdapter = {
   },
 };
 
-/** The part of `pg` this helper uses (`pg` is not a dependency of the project yet, so no @types/pg). */
-interface PgClient {
-  connect(): Promise<unknown>;
-  query(sql: string): Promise<{ rows: unknown[] }>;
-  end(): Promise<void>;
-}
-type PgClientClass = new (config: { connectionString: string; connectionTimeoutMillis?: number }) => PgClient;
-type OpenPostgresStore = (url: string, opts: { schema?: string; now?: () => Date }) => Promise<Store & { kind: 'postgres' }>;
-
-async function loadPgClient(): Promise<PgClientClass | null> {
-  // A variable specifier: a literal one would not typecheck until `pg` is installed.
-  const name = 'pg';
-  try {
-    const mod = (await import(name)) as { default?: { Client?: PgClientClass }; Client?: PgClientClass };
-    return mod.default?.Client ?? mod.Client ?? null;
-  } catch {
-    return null;
-  }
-}
-
-async function postgresProbe(Client: PgClientClass): Promise<string | null> {
-  const client = new Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+async function postgresProbe(): Promise<string | null> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
@@ -118,7 +98,7 @@ async function postgresProbe(Client: PgClientClass): Promise<string | null> {
 
 const quoteIdent = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-function postgresAdapter(pgOpen: OpenPostgresStore, Client: PgClientClass, skipReason: string | null): StoreAdapter {
+function postgresAdapter(skipReason: string | null): StoreAdapter {
   return {
     name: 'postgres',
     skipReason,
@@ -126,7 +106,7 @@ function postgresAdapter(pgOpen: OpenPostgresStore, Client: PgClientClass, skipR
       const clock = { at };
       const now = () => new Date(clock.at);
       const schema = `test_store_${randomUUID().replace(/-/g, '')}`;
-      const admin = new Client({ connectionString: POSTGRES_URL });
+      const admin = new pg.Client({ connectionString: POSTGRES_URL });
       await admin.connect();
       const opened: Store[] = [];
       const cleanup = async () => {
@@ -138,14 +118,14 @@ function postgresAdapter(pgOpen: OpenPostgresStore, Client: PgClientClass, skipR
         }
       };
       try {
-        const store = await pgOpen(POSTGRES_URL, { schema, now });
+        const store = await openPostgresStore(POSTGRES_URL, { schema, now });
         opened.push(store);
         await admin.query(`SET search_path TO ${quoteIdent(schema)}`);
         return {
           store,
           clock,
           async another() {
-            const other = await pgOpen(POSTGRES_URL, { schema, now });
+            const other = await openPostgresStore(POSTGRES_URL, { schema, now });
             opened.push(other);
             return other;
           },
@@ -162,24 +142,12 @@ function postgresAdapter(pgOpen: OpenPostgresStore, Client: PgClientClass, skipR
   };
 }
 
-function notYet(reason: string): StoreAdapter {
-  return {
-    name: 'postgres',
-    skipReason: reason,
-    open: () => Promise.reject(new Error(reason)),
-  };
-}
-
 async function postgres(): Promise<StoreAdapter> {
-  const pgOpen = (storeIndex as Record<string, unknown>).openPostgresStore as OpenPostgresStore | undefined;
-  if (typeof pgOpen !== 'function') return notYet('src/csms/store/index.ts exports no openPostgresStore yet');
-  const Client = await loadPgClient();
-  if (!Client) return notYet('the `pg` package is not installed');
-  const unreachable = await postgresProbe(Client);
+  const unreachable = await postgresProbe();
   if (unreachable && process.env.CI === 'true') {
     throw new Error(`${unreachable}: the store contract suite needs it in CI`);
   }
-  return postgresAdapter(pgOpen, Client, unreachable);
+  return postgresAdapter(unreachable);
 }
 
 /** Every adapter, SQLite first; a skipped one is still listed, so its tests show up as skipped. */

@@ -67,7 +67,7 @@ describe('[sqlite] tariff snapshot migration', () => {
   it("copies each earlier session's tariff and keeps what a point without a tariff was billed", async () => {
     const db = new Database(':memory:');
     // The schema before tariff snapshots: a point without a tariff was billed with the lowest-id one.
-    const before = MIGRATIONS.findIndex((m) => m.includes('tariff_name TEXT'));
+    const before = MIGRATIONS.findIndex((m) => m.sqlite.includes('tariff_name TEXT'));
     expect(before).toBeGreaterThan(0);
     migrate(db, MIGRATIONS.slice(0, before));
     db.prepare(`INSERT INTO tariffs (id, name, currency, price_per_kwh, price_per_minute, session_fee, created_at, updated_at) VALUES (7, 'Standard', 'EUR', 35, 2, 50, ?, ?)`).run(at, at);
@@ -87,7 +87,7 @@ describe('[sqlite] tariff snapshot migration', () => {
 
   it('gives sessions running during the upgrade a hold of 0, so they too stop at the balance', async () => {
     const db = new Database(':memory:');
-    const before = MIGRATIONS.findIndex((m) => m.includes('INSERT INTO wallet_holds'));
+    const before = MIGRATIONS.findIndex((m) => m.sqlite.includes('INSERT INTO wallet_holds'));
     expect(before).toBeGreaterThan(0);
     migrate(db, MIGRATIONS.slice(0, before));
     db.prepare(`INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (5, 'c@x.test', 'C', 'customer', 'h', ?)`).run(at);

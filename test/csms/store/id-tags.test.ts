@@ -102,7 +102,7 @@ describe('[sqlite] the migration to cards', () => {
   it('copies each user\'s idTag and its expiry into a card of that user, and allows one session per customer', async () => {
     const { path, cleanup } = tempDbPath();
     cleanups.push(cleanup);
-    const step = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE id_tags'));
+    const step = MIGRATIONS.findIndex((m) => m.sqlite.includes('CREATE TABLE id_tags'));
     expect(step).toBeGreaterThan(0);
     // A database file as the build before cards left it.
     mkdirSync(dirname(path), { recursive: true });

@@ -88,7 +88,7 @@ describe('[sqlite] the wallet migration', () => {
   it('keeps the entries of a database written before it, and their charge-once guarantee', async () => {
     const db = tempDbPath();
     try {
-      const step = MIGRATIONS.findIndex((m) => m.includes('external_id'));
+      const step = MIGRATIONS.findIndex((m) => m.sqlite.includes('external_id'));
       expect(step).toBeGreaterThan(0);
       mkdirSync(dirname(db.path), { recursive: true });
       const raw = new BetterSqlite3(db.path);
