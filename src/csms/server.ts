@@ -16,7 +16,7 @@ import type { DeadLetterQueue } from './broker/rabbitmq/dead-letters.ts';
 import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
-import { systemClock, type Broker, type BrokerQueueStats, type Clock } from './domain/ports.ts';
+import { systemClock, type Broker, type BrokerQueueStats, type Clock, type Store } from './domain/ports.ts';
 import { createWallet } from './domain/wallet.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
 import { createGateway, type Gateway, type GatewayStats } from './gateway/gateway.ts';
@@ -24,7 +24,7 @@ import type { Notifier, NotifierStats } from './notifier/notifier.ts';
 import { paymentProviderFor } from './payments/index.ts';
 import { createProcessor, type Processor, type ProcessorStats } from './processor/processor.ts';
 import { startCheckpointer, type Checkpointer } from './store/sqlite/checkpointer.ts';
-import { createSqliteStore, type SqliteStore } from './store/index.ts';
+import { createSqliteStore, openPostgresStore } from './store/index.ts';
 import { isMemory } from './store/sqlite/sqlite-store.ts';
 import { loadWebAssets } from './web/build.ts';
 
@@ -77,7 +77,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   const nodeId = config.nodeId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
   const logger = options.logger ?? pino({ level: config.logLevel, base: { node: nodeId } });
   const clock = options.clock ?? systemClock;
-  let store: SqliteStore | null = null;
+  let store: Store | null = null;
   let checkpointer: Checkpointer | null = null;
   let broker: Broker | null = null;
   let processor: Processor | null = null;
@@ -142,8 +142,15 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   };
 
   async function open(): Promise<CsmsInfo> {
-    store = createSqliteStore(config.dbPath, { now: () => clock.now() });
-    if (!isMemory(config.dbPath)) checkpointer = startCheckpointer(store.db, config.dbPath);
+    if (config.databaseUrl !== undefined) {
+      // 'public' is the server's default: left to the search_path, as a DBA would expect.
+      const schema = config.databaseSchema === 'public' ? undefined : config.databaseSchema;
+      store = await openPostgresStore(config.databaseUrl, { schema, poolSize: config.databasePoolSize, now: () => clock.now() });
+    } else {
+      const sqlite = createSqliteStore(config.dbPath, { now: () => clock.now() });
+      store = sqlite;
+      if (!isMemory(config.dbPath)) checkpointer = startCheckpointer(sqlite.db, config.dbPath);
+    }
     // One node owns every connection in embedded mode; with a shared broker, other nodes may hold some.
     if (!config.enableRabbitmq) await store.chargePoints.setAllOffline();
     // amqplib and socket.io load only in RabbitMQ mode: an embedded server starts without them.
@@ -217,6 +224,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       payments,
       wallet: createWallet({ store, clock, currency: config.currency, payments }),
       readiness: async () => ({ database: await readyStore.ping(), broker: readyBroker.health() }),
+      storeInfo: { kind: store.kind, location: store.location },
     });
     await api.listen({ port: config.port, host: config.host }).catch((err: unknown) => {
       throw listenFailure('HTTP', 'port', err);
@@ -253,7 +261,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       admin,
       demo,
     };
-    logger.info({ httpPort, ocppPort, mode: info.mode, db: config.dbPath, walletSelfTopup: config.walletSelfTopup, checkout: Boolean(config.paymentCheckoutUrl) }, 'ev-csms started');
+    logger.info({ httpPort, ocppPort, mode: info.mode, db: store.location, walletSelfTopup: config.walletSelfTopup, checkout: Boolean(config.paymentCheckoutUrl) }, 'ev-csms started');
     return info;
   }
 

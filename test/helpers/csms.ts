@@ -1,7 +1,7 @@
 /**
- * Starts a real CSMS (real sockets on port 0, a real SQLite file) for a test, and tracks what the test
- * opens so that `close()` ends all of it. The test reads and seeds the database through its own
- * connection to the same file, as a second process would: the CSMS exposes no internals.
+ * Starts a real CSMS (real sockets on port 0, a real SQLite file or PostgreSQL schema) for a test, and
+ * tracks what the test opens so that `close()` ends all of it. The test reads and seeds the database
+ * through its own connection, as a second process would: the CSMS exposes no internals.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,14 +11,16 @@ import { testConfig, type CsmsConfigInput } from '../../src/csms/config.ts';
 import { hashAuthKey, hashPassword } from '../../src/csms/domain/secrets.ts';
 import type { ChargePointInput, TariffInput } from '../../src/csms/domain/ports.ts';
 import { createCsms, type Csms, type CsmsInfo, type CsmsOptions } from '../../src/csms/server.ts';
-import { createSqliteStore, type SqliteStore } from '../../src/csms/store/index.ts';
+import type { Store } from '../../src/csms/domain/ports.ts';
+import { createSqliteStore, openPostgresStore } from '../../src/csms/store/index.ts';
+import { createTestSchema } from './postgres.ts';
 import { isMemory } from '../../src/csms/store/sqlite/sqlite-store.ts';
 
 export interface TestCsms {
   csms: Csms;
   info: CsmsInfo;
-  /** A connection of the test's own to the CSMS's database file. */
-  store: SqliteStore;
+  /** A connection of the test's own to the CSMS's database (the file, or the PostgreSQL schema). */
+  store: Store;
   /** fetch against the REST API; `token` adds a Bearer header. */
   api(path: string, init?: { method?: string; body?: unknown; token?: string; headers?: Record<string, string> }): Promise<Response>;
   connect<In extends ActionMap = any>(identity: string, options?: ConnectOcppOptions<In>): Promise<OcppConnection<In, any, unknown>>;
@@ -29,20 +31,29 @@ export interface TestCsms {
 
 /**
  * `options.clock` lets a test move time (limits, expiries) without waiting. Without a `dbPath` (or
- * with `:memory:`) the database is a file in a temporary directory, removed by close().
+ * with `:memory:`) the database is a file in a temporary directory, removed by close(). With a
+ * `databaseUrl` and no `databaseSchema`, the CSMS gets a fresh PostgreSQL schema, dropped by close().
  */
 export async function startCsms(overrides: CsmsConfigInput = {}, options: CsmsOptions = {}): Promise<TestCsms> {
-  const tempDir = overrides.dbPath === undefined || isMemory(overrides.dbPath) ? mkdtempSync(join(tmpdir(), 'csms-test-')) : null;
-  const config = testConfig({ ...overrides, ...(tempDir && { dbPath: join(tempDir, 'csms.db') }) });
+  const onPostgres = overrides.databaseUrl !== undefined;
+  const schema = onPostgres && overrides.databaseSchema === undefined ? await createTestSchema() : null;
+  const tempDir = !onPostgres && (overrides.dbPath === undefined || isMemory(overrides.dbPath)) ? mkdtempSync(join(tmpdir(), 'csms-test-')) : null;
+  const config = testConfig({ ...overrides, ...(tempDir && { dbPath: join(tempDir, 'csms.db') }), ...(schema && { databaseSchema: schema.name }) });
   const csms = createCsms(config, options);
-  let store: SqliteStore;
+  let store: Store;
   let info: CsmsInfo;
+  const removeData = async () => {
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    await schema?.drop();
+  };
   try {
     info = await csms.start();
-    store = createSqliteStore(config.dbPath);
+    store = config.databaseUrl !== undefined
+      ? await openPostgresStore(config.databaseUrl, { schema: config.databaseSchema === 'public' ? undefined : config.databaseSchema })
+      : createSqliteStore(config.dbPath);
   } catch (err) {
     await csms.close();
-    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    await removeData();
     throw err;
   }
   const sockets: OcppConnection<any, any, unknown>[] = [];
@@ -83,7 +94,7 @@ export async function startCsms(overrides: CsmsConfigInput = {}, options: CsmsOp
         await csms.close();
       } finally {
         await store.close();
-        if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+        await removeData();
       }
     },
   };

@@ -21,6 +21,8 @@ export interface ApiDeps {
   /** A pino logger to use, or false for none (the default). */
   logger?: FastifyBaseLogger | false;
   readiness(): Promise<{ database: boolean; broker: { ok: boolean; detail: string } }>;
+  /** The store /ready names beside its health. */
+  storeInfo: { kind: 'sqlite' | 'postgres'; location: string };
   /** The bundled web pages (/app/, /cms/); absent: the API serves none. */
   web?: WebAssets;
   /** The payment provider customers pay through; absent or null: checkout is refused. */

@@ -44,6 +44,7 @@ export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: b
     commands: gateway.commands,
     wallet: createWallet({ store, clock, currency: config.currency, payments: null }),
     readiness: async () => ({ database: await store.ping(), broker: broker.health() }),
+    storeInfo: { kind: store.kind, location: store.location },
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();

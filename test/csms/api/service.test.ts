@@ -10,7 +10,7 @@ describe('health, readiness, config, OpenAPI, unknown routes', () => {
     expect(await (await h.call('/health')).json()).toEqual({ status: 'ok' });
     const ready = await h.call('/ready');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', database: true, broker: { ok: true, detail: 'embedded' } });
+    expect(await ready.json()).toEqual({ status: 'ready', database: true, store: { kind: 'sqlite', location: expect.stringMatching(/^sqlite /) }, broker: { ok: true, detail: 'embedded' } });
     await h.broker.close();
     const degraded = await h.call('/ready');
     expect(degraded.status).toBe(503);

@@ -9,6 +9,8 @@ import { obj } from '../schemas.ts';
 const readyBody = obj({
   status: { type: 'string', enum: ['ready', 'degraded', 'not-ready'] },
   database: { type: 'boolean' },
+  /** Which store, and where (never credentials): `sqlite ./data/csms.db`, `postgres db:5432/csms`. */
+  store: obj({ kind: { type: 'string', enum: ['sqlite', 'postgres'] }, location: { type: 'string' } }),
   broker: obj({ ok: { type: 'boolean' }, detail: { type: 'string' } }),
 });
 
@@ -23,6 +25,7 @@ export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
   }, async (_request, reply) => {
     let database = false;
     let broker = { ok: false, detail: 'unknown' };
+    const store = ctx.storeInfo;
     try {
       const r = await ctx.readiness();
       database = r.database;
@@ -34,6 +37,6 @@ export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     // Without a broker the API still serves reads and CMS writes: degraded, not down.
     const status = database && broker.ok ? 'ready' : database ? 'degraded' : 'not-ready';
     reply.code(status === 'ready' ? 200 : 503);
-    return { status, database, broker };
+    return { status, database, store, broker };
   });
 };

@@ -31,6 +31,8 @@ export interface PostgresStoreOptions {
   now?: () => Date;
   /** Connections in the pool (default 10). */
   poolSize?: number;
+  /** How long opening a connection may take before the call fails (default 10 s). */
+  connectTimeoutMs?: number;
 }
 
 /** The Store plus what only its owner (server.ts, tests) needs. */
@@ -86,6 +88,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     types,
     // Shown in pg_stat_activity, so an operator can tell the CSMS's connections apart.
     application_name: 'ev-csms',
+    // A database that does not answer fails the call instead of hanging it (and the start) for ever.
+    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
     // Every connection of the pool sees only this schema's tables.
     ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   });
@@ -96,7 +100,8 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     await migratePostgres(pool, { schema, now });
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw err;
+    if (err instanceof CsmsError) throw err;
+    throw new CsmsError('CSMS_ERR_DATABASE_UNAVAILABLE', `${describeUrl(url, schema)}: ${err instanceof Error ? err.message : String(err)}`);
   }
 
   const db = createDb(pool);
