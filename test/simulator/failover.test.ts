@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFleetShared, SimCharger } from '../../src/simulator/charger.ts';
+import { renderSummary } from '../../src/simulator/report/index.ts';
+import { runScenario } from '../../src/simulator/runner.ts';
 import type { SimContext } from '../../src/simulator/context.ts';
 import { adminLogin, provisionChargers, provisionCustomers } from '../../src/simulator/setup.ts';
 import { startCsms, waitFor, type TestCsms } from '../helpers/csms.ts';
@@ -183,4 +185,74 @@ chargers:
     expect(ch.failovers).toBe(0);
     expect(logs.filter((l) => l.startsWith('failover:'))).toEqual([]);
   });
+});
+
+describe('an ev-sim run against two nodes with ocppUrl [A, B]', () => {
+  it('moves every charger to B when A dies mid-run; the sessions open then complete at B and the report counts the failovers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'failover-run-'));
+    const dbPath = join(dir, 'shared.db');
+    let a: TestCsms | null = await startCsms({ dbPath });
+    const b = await startCsms({ dbPath });
+    const urls = [a.info.ocppUrl, b.info.ocppUrl];
+    try {
+      // RFID sessions: the charger starts them itself, so no remote start has to cross nodes.
+      const scenario = aScenario(`name: failover-run
+seed: 3
+duration: 8s
+target: { kind: remote, httpUrl: '${b.info.httpUrl}', ocppUrl: ['${urls[0]}', '${urls[1]}'], admin: { email: ${ADMIN.email}, password: ${ADMIN.password} } }
+chargers:
+  - idPattern: FR-{00}
+    count: 3
+    connectors: 1
+    heartbeatInterval: 2s
+    meterValues: { interval: 0.5s }
+    faults: { reconnect: { initial: 0.5s, max: 1s, jitter: 0 } }
+customers:
+  count: 3
+  register: cms
+  sessions: { mix: { app: 0, rfid: 1 }, interval: [0.2s, 0.4s], duration: [4s, 5s] }
+thresholds:
+  - failovers.total == 3
+  - ocpp.acked_lost == 0
+  - sessions.stuck == 0
+`);
+      let closing: Promise<void> | null = null;
+      let closedAt = '';
+      const logs: string[] = [];
+      const result = await runScenario(scenario, {
+        snapshotIntervalMs: 100,
+        log: (line) => logs.push(line),
+        onSnapshot: (snap) => {
+          // A dies while every charger is online at it and a session runs.
+          if (closing || snap.phase !== 'hold' || snap.fleet.charging < 1 || snap.fleet.offline + snap.fleet.connecting > 0) return;
+          closing = a!.close().then(() => {
+            closedAt = new Date().toISOString();
+            a = null;
+          });
+        },
+      });
+      await closing;
+      expect(closedAt).not.toBe('');
+      expect(result.reason).toBe('all 3 thresholds held');
+      expect(result.final.target.ocppUrl).toBe(`${urls[0]}, ${urls[1]}`);
+      expect(result.final.failovers).toEqual({ total: 3, byCharger: { 'FR-01': 1, 'FR-02': 1, 'FR-03': 1 } });
+      expect(logs.filter((l) => l.startsWith('failover: '))).toHaveLength(3);
+      expect(result.final.reconciliation).toMatchObject({ ackedLost: 0, sessionsStuck: 0 });
+      // A session that was open when A went completed at B: its stop (and what it metered after) went to B.
+      const token = ((await (await b.api('/api/auth/login', { body: ADMIN })).json()) as { token: string }).token;
+      const sessions = ((await (await b.api('/api/cms/sessions?limit=200', { token })).json()) as { items: any[] }).items;
+      const across = sessions.filter((x) => x.startedAt < closedAt && x.stoppedAt !== null && x.stoppedAt > closedAt);
+      expect(across.length).toBeGreaterThan(0);
+      for (const x of across) {
+        expect(x.status).toBe('completed');
+        const points = ((await (await b.api(`/api/cms/sessions/${x.id}/meter-values`, { token })).json()) as { items: { at: string }[] }).items;
+        expect(points.some((m) => m.at > closedAt)).toBe(true);
+      }
+      expect(renderSummary(result)).toMatch(/^Failovers {6}3 \(3 chargers: FR-01 1, FR-02 1, FR-03 1\)$/m);
+    } finally {
+      await a?.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
