@@ -216,38 +216,27 @@ thresholds:
   - ocpp.acked_lost == 0
   - sessions.stuck == 0
 `);
-      let closing: Promise<void> | null = null;
-      let closedAt = '';
       const logs: string[] = [];
-      const result = await runScenario(scenario, {
-        snapshotIntervalMs: 100,
-        log: (line) => logs.push(line),
-        onSnapshot: (snap) => {
-          // A dies while every charger is online at it and a session runs.
-          if (closing || snap.phase !== 'hold' || snap.fleet.charging < 1 || snap.fleet.offline + snap.fleet.connecting > 0) return;
-          closing = a!.close().then(() => {
-            closedAt = new Date().toISOString();
-            a = null;
-          });
-        },
-      });
-      await closing;
-      expect(closedAt).not.toBe('');
+      const running = runScenario(scenario, { log: (line) => logs.push(line) });
+      // A dies once a session runs at it (it has metered), with every charger online at A since the ramp-up.
+      const token = ((await (await b.api('/api/auth/login', { body: ADMIN })).json()) as { token: string }).token;
+      const sessionsAtB = async (): Promise<any[]> => ((await (await b.api('/api/cms/sessions?limit=200', { token })).json()) as { items: any[] }).items;
+      const open = await eventually(async () => (await sessionsAtB()).find((x) => x.status === 'active' && x.energyWh > 0));
+      await a.close();
+      a = null;
+      const closedAt = new Date().toISOString();
+      const result = await running;
       expect(result.reason).toBe('all 3 thresholds held');
       expect(result.final.target.ocppUrl).toBe(`${urls[0]}, ${urls[1]}`);
       expect(result.final.failovers).toEqual({ total: 3, byCharger: { 'FR-01': 1, 'FR-02': 1, 'FR-03': 1 } });
       expect(logs.filter((l) => l.startsWith('failover: '))).toHaveLength(3);
       expect(result.final.reconciliation).toMatchObject({ ackedLost: 0, sessionsStuck: 0 });
-      // A session that was open when A went completed at B: its stop (and what it metered after) went to B.
-      const token = ((await (await b.api('/api/auth/login', { body: ADMIN })).json()) as { token: string }).token;
-      const sessions = ((await (await b.api('/api/cms/sessions?limit=200', { token })).json()) as { items: any[] }).items;
-      const across = sessions.filter((x) => x.startedAt < closedAt && x.stoppedAt !== null && x.stoppedAt > closedAt);
-      expect(across.length).toBeGreaterThan(0);
-      for (const x of across) {
-        expect(x.status).toBe('completed');
-        const points = ((await (await b.api(`/api/cms/sessions/${x.id}/meter-values`, { token })).json()) as { items: { at: string }[] }).items;
-        expect(points.some((m) => m.at > closedAt)).toBe(true);
-      }
+      // The session that ran when A went completed at B: its stop, and what it metered after A, went to B.
+      const done = (await sessionsAtB()).find((x) => x.id === open.id);
+      expect(done).toMatchObject({ status: 'completed' });
+      expect(done.stoppedAt > closedAt).toBe(true);
+      const points = ((await (await b.api(`/api/cms/sessions/${open.id}/meter-values`, { token })).json()) as { items: { at: string }[] }).items;
+      expect(points.some((m) => m.at > closedAt)).toBe(true);
       expect(renderSummary(result)).toMatch(/^Failovers {6}3 \(3 chargers: FR-01 1, FR-02 1, FR-03 1\)$/m);
     } finally {
       await a?.close();
