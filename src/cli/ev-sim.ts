@@ -28,7 +28,7 @@ export async function main(argv: string[], io: RunIo = { stdout: process.stdout,
     .option('--json', 'print only the RunResult as JSON on stdout (views go to stderr)')
     .option('--report-dir <dir>', 'where report.json, junit.xml and report.html go (default ./reports/<name>-<time>)')
     .option('--duration <duration>', 'override the load duration: 30s, 2m or seconds')
-    .option('--target <target>', 'embedded, or <httpUrl>[,<ocppUrl>] of a running CSMS')
+    .option('--target <target>', 'embedded, or <httpUrl>[,<ocppUrl>,...] of a running CSMS (several OCPP URLs: the chargers\' failover order)')
     .option('--csms-mode <mode>', 'embedded or rabbitmq: run the embedded CSMS in this mode, whatever the scenario says')
     .option('--admin-email <email>', 'admin account for a remote --target')
     .option('--admin-password <password>', 'its password')

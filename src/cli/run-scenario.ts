@@ -41,23 +41,25 @@ export function parseDurationS(text: string): number | null {
 }
 
 /**
- * `embedded`, or `<httpUrl>[,<ocppUrl>]` (the OCPP URL defaults to the same host, port 9000, /ocpp).
+ * `embedded`, or `<httpUrl>[,<ocppUrl>...]` (the OCPP URL defaults to the same host, port 9000, /ocpp;
+ * several are the chargers' failover order, as `target.ocppUrl` given as a list).
  * A remote target needs an admin account: from the flags, else from the scenario's own remote target.
  */
 export function parseTarget(text: string, admin: { email: string; password: string } | null): { ok: true; target: Target } | { ok: false; error: string } {
   if (text === 'embedded') return { ok: true, target: targetSchema.parse({ kind: 'embedded' }) };
-  const [httpUrl, ocppUrlGiven] = text.split(',').map((s) => s.trim());
+  const [httpUrl, ...ocppGiven] = text.split(',').map((s) => s.trim());
   let http: URL;
   try {
     http = new URL(httpUrl);
   } catch {
-    return { ok: false, error: `--target: "${httpUrl}" is not a URL (embedded, or <httpUrl>[,<ocppUrl>])` };
+    return { ok: false, error: `--target: "${httpUrl}" is not a URL (embedded, or <httpUrl>[,<ocppUrl>,...])` };
   }
   if (http.protocol !== 'http:' && http.protocol !== 'https:') return { ok: false, error: `--target: ${httpUrl} is not an http(s) URL` };
-  const ocppUrl = ocppUrlGiven || `${http.protocol === 'https:' ? 'wss' : 'ws'}://${http.hostname}:9000/ocpp`;
-  if (!/^wss?:\/\/\S+$/.test(ocppUrl)) return { ok: false, error: `--target: ${ocppUrl} is not a ws(s) URL` };
+  const ocppUrls = ocppGiven.length > 0 ? ocppGiven : [`${http.protocol === 'https:' ? 'wss' : 'ws'}://${http.hostname}:9000/ocpp`];
+  const bad = ocppUrls.find((u) => !/^wss?:\/\/\S+$/.test(u));
+  if (bad !== undefined) return { ok: false, error: `--target: ${bad === '' ? 'an empty OCPP URL (two commas, or one at the end)' : `${bad} is not a ws(s) URL`}` };
   if (!admin) return { ok: false, error: '--target: a remote CSMS needs an admin account: --admin-email and --admin-password' };
-  return { ok: true, target: { kind: 'remote', httpUrl: httpUrl.replace(/\/+$/, ''), ocppUrl, admin } };
+  return { ok: true, target: { kind: 'remote', httpUrl: httpUrl.replace(/\/+$/, ''), ocppUrl: ocppUrls.map((u) => u.replace(/\/+$/, '')), admin } };
 }
 
 /**

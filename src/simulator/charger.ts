@@ -39,6 +39,12 @@ export class SimCharger implements Actor, OutboxHost {
   gen = 0;
   booted = false;
   attempts = 0;
+  /** Index into ctx.ocppUrls of the URL the next connect goes to (the failover order). */
+  urlIndex = 0;
+  /** Index of the URL it was last online at; before its first connection, the first URL. */
+  onlineUrl = 0;
+  /** Times it came online at another URL than the one it was last online at. */
+  failovers = 0;
   /** Set before we drop the connection on purpose (fault, chaos), so the close is not an error. */
   dropping = false;
   /** ChangeAvailability Inoperative for connector 0: the charger as a whole reports Unavailable. */

@@ -32,7 +32,8 @@ export interface SimContext {
   scheduler: Scheduler<Actor>;
   rest: RestClient;
   random: Random;
-  ocppUrl: string;
+  /** The target's OCPP endpoints, at least one: the chargers' failover order. */
+  ocppUrls: readonly string[];
   httpUrl: string;
   realtime: 'socket.io' | 'polling';
   /** The target's web CMS, when it serves one. */

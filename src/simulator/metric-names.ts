@@ -45,6 +45,7 @@ export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb'> = {
   'generator.rssMb': 'mb',
   'fleet.offline': 'count',
   'fleet.faulted': 'count',
+  'failovers.total': 'count',
   'ocpp.acked_lost': 'count',
   'sessions.stuck': 'count',
   'billing.mismatches': 'count',

@@ -19,7 +19,8 @@ export interface RunningTarget {
   /** How the embedded CSMS runs; null for a remote one. */
   process: 'in-process' | 'child' | null;
   httpUrl: string;
-  ocppUrl: string;
+  /** The OCPP endpoints in failover order (one for an embedded CSMS). */
+  ocppUrls: string[];
   admin: { email: string; password: string };
   /** The in-process CSMS (null for a child process or a remote one). */
   csms: Csms | null;
@@ -48,7 +49,7 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       kind: 'remote',
       process: null,
       httpUrl: target.httpUrl.replace(/\/+$/, ''),
-      ocppUrl: target.ocppUrl.replace(/\/+$/, ''),
+      ocppUrls: target.ocppUrl,
       admin: target.admin,
       csms: null,
       pid: null,
@@ -129,7 +130,7 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       kind: 'embedded',
       process: 'in-process',
       httpUrl: info.httpUrl,
-      ocppUrl: info.ocppUrl,
+      ocppUrls: [info.ocppUrl],
       admin,
       csms,
       pid: null,
@@ -181,7 +182,7 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       kind: 'embedded',
       process: 'child',
       httpUrl: ready.httpUrl,
-      ocppUrl: ready.ocppUrl,
+      ocppUrls: [ready.ocppUrl],
       admin,
       csms: null,
       get pid() {

@@ -39,8 +39,14 @@ export interface MetricsSnapshot {
   at: number;
   elapsedS: number;
   phase: 'setup' | 'ramp-up' | 'hold' | 'ramp-down' | 'draining' | 'reconciling' | 'done';
+  /** `ocppUrl`: the OCPP endpoint, or the failover list joined with ", ". */
   target: { kind: 'embedded' | 'remote'; httpUrl: string; ocppUrl: string; realtime: 'socket.io' | 'polling'; cmsUrl: string | null };
   fleet: { total: number; connecting: number; available: number; charging: number; faulted: number; offline: number };
+  /**
+   * Chargers that came online at another OCPP URL than the one they were last online at (the first
+   * URL before their first connection): `total`, and per charger id (only those that failed over).
+   */
+  failovers: { total: number; byCharger: Record<string, number> };
   customers: { total: number; connected: number; realtime: number; polling: number; adversarial: number; admins: number };
   /** Per second, over the last snapshot interval. */
   rates: { ocppSent: number; ocppReceived: number; restRequests: number; notifications: number };

@@ -56,7 +56,7 @@ thresholds:
     const result = await runScenario(aBusyScenario(`
 thresholds:
   - isolation.leaks == 0
-`), { targetOverride: { kind: 'remote', httpUrl: relay.url, ocppUrl: info.ocppUrl, admin: { email: info.admin.email, password: 'admin-password' } } });
+`), { targetOverride: { kind: 'remote', httpUrl: relay.url, ocppUrl: [info.ocppUrl], admin: { email: info.admin.email, password: 'admin-password' } } });
 
     expect(relay.leaked()).toBeGreaterThan(0);
     expect(result.exitCode).toBe(1);

@@ -94,6 +94,27 @@ describe('scenario loader', () => {
     expect(plain.ok && plain.scenario.target).toEqual({ kind: 'embedded', csms: { process: 'in-process', rabbitmq: false, broker: 'shared', rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672', walletSelfTopup: true } });
   });
 
+  it('takes a remote target\'s ocppUrl as one URL or as a list (the failover order), always a list after parsing', () => {
+    const remote = (ocpp: string) => `${valid}target: { kind: remote, httpUrl: 'http://h:3000', ${ocpp}, admin: { email: a@b.c, password: x } }\n`;
+    const one = parseScenario(remote(`ocppUrl: 'ws://a:9000/ocpp/'`));
+    expect(one.ok && one.scenario.target).toMatchObject({ kind: 'remote', ocppUrl: ['ws://a:9000/ocpp'] });
+    const two = parseScenario(remote(`ocppUrl: ['ws://a:9000/ocpp', 'wss://b:9443/ocpp']`));
+    expect(two.ok && two.scenario.target).toMatchObject({ kind: 'remote', ocppUrl: ['ws://a:9000/ocpp', 'wss://b:9443/ocpp'] });
+  });
+
+  it('names a bad OCPP URL list: empty, or an entry that is not ws(s), at its line and index', () => {
+    const remote = (ocpp: string) => `${valid}target: { kind: remote, httpUrl: 'http://h:3000', ${ocpp}, admin: { email: a@b.c, password: x } }\n`;
+    expect(errorsOf(remote('ocppUrl: []'))).toEqual([
+      expect.objectContaining({ line: 8, path: 'target.ocppUrl', message: expect.stringMatching(/^at least one OCPP URL/) }),
+    ]);
+    expect(errorsOf(remote(`ocppUrl: ['ws://a:9000/ocpp', 'http://b:9000/ocpp']`))).toEqual([
+      expect.objectContaining({ line: 8, path: 'target.ocppUrl[1]', message: 'a ws(s) URL of the OCPP endpoint, e.g. ws://host:9000/ocpp' }),
+    ]);
+    expect(errorsOf(remote(`ocppUrl: 'http://a:9000/ocpp'`))).toEqual([
+      expect.objectContaining({ path: 'target.ocppUrl', message: 'a ws(s) URL of the OCPP endpoint, e.g. ws://host:9000/ocpp' }),
+    ]);
+  });
+
   it('reads files and remembers where a scenario came from', async () => {
     const missing = await loadScenario('/nonexistent/scenario.yaml');
     expect(missing.ok).toBe(false);

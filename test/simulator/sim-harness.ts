@@ -55,14 +55,14 @@ export interface SimHarness {
 
 let seq = 0;
 
-/** A run's context for chargers that talk to `ocppUrl`, seeded, with no customers or admins. */
-export function aSimContext(ocppUrl: string, httpUrl = 'http://127.0.0.1:0'): SimContext {
+/** A run's context for chargers that talk to `ocppUrl` (a list: the failover order), seeded, with no customers or admins. */
+export function aSimContext(ocppUrl: string | string[], httpUrl = 'http://127.0.0.1:0'): SimContext {
   const metrics = createMetrics();
   return {
     metrics, expectations: createExpectations(metrics, TEST_LOSS_DEADLINE_MS), ledger: createLedger(),
     scheduler: createScheduler<Actor>((e) => e.target.onTimer(e.kind, e.at, e.gen)),
     rest: createRestClient(httpUrl, metrics), random: createRandom(1),
-    ocppUrl, httpUrl, realtime: 'polling', cmsUrl: null,
+    ocppUrls: typeof ocppUrl === 'string' ? [ocppUrl] : ocppUrl, httpUrl, realtime: 'polling', cmsUrl: null,
     pollIntervalsMs: { activeSession: 1000, detail: 3000, list: 10_000 },
     admins: [], ownersByIdTag: new Map(), stopping: false, chaosUntil: 0, log: () => {},
   };

@@ -48,7 +48,7 @@ export function Dashboard({ scenario, snapshot, durationS, log = [], aborting = 
       )}
       {aborting && <Text color="yellow">stopping: finishing the run and writing reports (Ctrl-C again to quit now)</Text>}
       <Box>
-        <FleetPanel fleet={s.fleet} customers={s.customers} rates={s.rates} />
+        <FleetPanel fleet={s.fleet} failovers={s.failovers} customers={s.customers} rates={s.rates} />
         <HealthPanel isolation={s.isolation} notifications={s.notifications} errors={s.errors} generator={s.generator} />
       </Box>
       <LatencyTable latency={s.latency} />

@@ -3,7 +3,7 @@ import { Box, Text } from 'ink';
 import { formatRate } from '../../simulator/report/index.ts';
 import type { MetricsSnapshot } from '../../simulator/types.ts';
 
-export function FleetPanel({ fleet, customers, rates }: Pick<MetricsSnapshot, 'fleet' | 'customers' | 'rates'>) {
+export function FleetPanel({ fleet, failovers, customers, rates }: Pick<MetricsSnapshot, 'fleet' | 'failovers' | 'customers' | 'rates'>) {
   return (
     <Box borderStyle="round" borderColor="gray" paddingX={1} flexDirection="column" minWidth={30}>
       <Text bold>Fleet {fleet.total} chargers</Text>
@@ -12,6 +12,7 @@ export function FleetPanel({ fleet, customers, rates }: Pick<MetricsSnapshot, 'f
       <Row label="charging" value={fleet.charging} color="cyan" />
       <Row label="faulted" value={fleet.faulted} color={fleet.faulted > 0 ? 'red' : undefined} />
       <Row label="offline" value={fleet.offline} color={fleet.offline > 0 ? 'yellow' : undefined} />
+      {failovers.total > 0 ? <Row label="failovers" value={failovers.total} color="yellow" /> : null}
       <Text dimColor>
         customers {customers.connected}/{customers.total} ({customers.realtime} rt, {customers.polling} poll)
       </Text>

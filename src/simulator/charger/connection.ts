@@ -1,4 +1,8 @@
-/** Connection lifecycle: connect, boot, heartbeat, reconnect with backoff, and deliberate drops. */
+/**
+ * Connection lifecycle: connect, boot, heartbeat, reconnect with backoff, and deliberate drops.
+ * With several OCPP URLs (target.ocppUrl as a list) they are a failover order: a charger starts on
+ * the first, and each lost connection or failed connect moves its next attempt to the next URL.
+ */
 import { performance } from 'node:perf_hooks';
 import { connectOcpp, type CsmsToChargePoint } from '../../ocpp/index.ts';
 import type { ChargerConnection, SimCharger } from '../charger.ts';
@@ -12,7 +16,7 @@ export function connect(ch: SimCharger): void {
   if (ch.state === 'connecting' || ch.state === 'online' || ch.poweredOff) return;
   ch.state = 'connecting';
   const gen = ch.gen;
-  connectOcpp<CsmsToChargePoint, any, SimCharger>(ch.ctx.ocppUrl, ch.id, {
+  connectOcpp<CsmsToChargePoint, any, SimCharger>(ch.ctx.ocppUrls[ch.urlIndex], ch.id, {
     handlers: ch.shared.handlers,
     context: ch,
     onMessage: ch.shared.onMessage,
@@ -24,6 +28,7 @@ export function connect(ch: SimCharger): void {
       if (gen !== ch.gen || ch.state === 'closed') return;
       reportError(ch.ctx, `ocpp.connect: ${error.message.slice(0, 60)}`, ch.attempts > 0);
       ch.state = 'offline';
+      nextUrl(ch);
       scheduleReconnect(ch);
     },
   );
@@ -37,6 +42,13 @@ function opened(ch: SimCharger, conn: ChargerConnection, gen: number): void {
   ch.conn = conn;
   ch.state = 'online';
   ch.attempts = 0;
+  if (ch.urlIndex !== ch.onlineUrl) {
+    // Online at another node than the last one (for the first connection: than the first URL).
+    const from = ch.ctx.ocppUrls[ch.onlineUrl];
+    ch.failovers++;
+    ch.onlineUrl = ch.urlIndex;
+    ch.ctx.log(`failover: ${ch.id} connected to ${ch.ctx.ocppUrls[ch.urlIndex]} (was ${from}; failover ${ch.failovers})`);
+  }
   conn.socket.once('close', ch.onClose);
   const now = performance.now();
   scheduleHeartbeat(ch, now);
@@ -83,7 +95,14 @@ export function handleClose(ch: SimCharger): void {
   if (ch.state === 'closed') return;
   ch.state = 'offline';
   reportError(ch.ctx, wasDropping ? 'ocpp.disconnect (injected)' : 'ocpp.connection lost', wasDropping);
+  nextUrl(ch);
   scheduleReconnect(ch);
+}
+
+/** The next connect goes to the next OCPP URL of the list (round robin); one URL: the same again. */
+export function nextUrl(ch: SimCharger): void {
+  const n = ch.ctx.ocppUrls.length;
+  if (n > 1) ch.urlIndex = (ch.urlIndex + 1) % n;
 }
 
 /** Exponential backoff with jitter: initial · 2^attempts, capped, ± jitter. */

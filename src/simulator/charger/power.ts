@@ -48,10 +48,11 @@ export function reboot(ch: SimCharger, downtimeMs: number, reason: 'PowerLoss' |
   ch.ctx.scheduler.at(at + downtimeMs, K_POWER_ON, ch, ch.gen);
 }
 
-/** Back on after a power loss or a Reset: the meter's clock restarts and the charger connects. */
+/** Back on after a power loss or a Reset: the meter's clock restarts and the charger connects, to its first OCPP URL as at any start. */
 export function powerOn(ch: SimCharger, at: number): void {
   ch.poweredOff = false;
   ch.attempts = 0;
+  ch.urlIndex = 0;
   startMeterClock(ch, at);
   connect(ch);
 }

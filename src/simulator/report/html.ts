@@ -89,7 +89,7 @@ function summaryCards(result: RunResult): string {
   const card = (title: string, main: string, detail: string) => `<div class="card">${h(title)}<b>${h(main)}</b><span class="muted">${h(detail)}</span></div>`;
   const g = f.generator;
   return `<h2>Fleet and customers</h2><div class="cards">${[
-    card('chargers', String(f.fleet.total), `${f.fleet.available} available, ${f.fleet.charging} charging, ${f.fleet.faulted} faulted, ${f.fleet.offline} offline, ${f.fleet.connecting} connecting`),
+    card('chargers', String(f.fleet.total), `${f.fleet.available} available, ${f.fleet.charging} charging, ${f.fleet.faulted} faulted, ${f.fleet.offline} offline, ${f.fleet.connecting} connecting${f.failovers.total > 0 ? `; ${f.failovers.total} failover(s)` : ''}`),
     card('customers', String(f.customers.total), `${f.customers.realtime} realtime, ${f.customers.polling} polling, ${f.customers.adversarial} adversarial, ${f.customers.admins} admins`),
     card('notifications lost', String(f.notifications.lost), `expected ${f.notifications.expected}, received ${f.notifications.received}`),
     card('isolation leaks', String(f.isolation.leaks), `joins accepted ${f.isolation.acceptedJoins}, refused ${f.isolation.refusedJoins}`),

@@ -39,7 +39,7 @@ export function createRateWindow() {
 
 /**
  * `[  30s] hold  chargers 50/50 charging 12  ocpp 410/s  notify.meter.values p99 12ms  leaks 0  lost 0  thresholds 4/5 ok`,
- * with `errors N` and `OVERLOADED (reason)` appended when they apply.
+ * with `failovers N`, `errors N` and `OVERLOADED (reason)` appended when they apply.
  */
 export function formatProgressLine(s: MetricsSnapshot, rates: ProgressRates = ratesOf(s)): string {
   const parts = [
@@ -53,6 +53,7 @@ export function formatProgressLine(s: MetricsSnapshot, rates: ProgressRates = ra
   parts.push(`leaks ${s.isolation.leaks}`, `lost ${s.notifications.lost}`);
   const t = countThresholds(s.thresholds);
   if (t.total > 0) parts.push(`thresholds ${t.ok}/${t.total} ok${t.failed > 0 ? ` (${t.failed} failing)` : ''}`);
+  if (s.failovers.total > 0) parts.push(`failovers ${s.failovers.total}`);
   if (s.errors.total > 0) parts.push(`errors ${s.errors.total}`);
   if (s.generator.overloaded) parts.push(`OVERLOADED${s.generator.reason ? ` (${s.generator.reason})` : ''}`);
   return parts.join('  ');

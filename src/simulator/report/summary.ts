@@ -1,5 +1,5 @@
 /** The plain-text summary printed on stdout at the end of a run. */
-import type { ReconcileSummary, RunResult } from '../types.ts';
+import type { MetricsSnapshot, ReconcileSummary, RunResult } from '../types.ts';
 import { countThresholds, fit, formatDuration, formatMs, formatRate, rateStats, sortedLatency, thresholdMark } from './format.ts';
 
 /** Latency rows shown in the terminal; the HTML report has all of them. */
@@ -40,6 +40,7 @@ export function renderSummary(result: RunResult): string {
 
   const fl = f.fleet;
   out.push(`Fleet          ${fl.total} chargers: ${fl.available} available, ${fl.charging} charging, ${fl.faulted} faulted, ${fl.offline} offline, ${fl.connecting} connecting`);
+  if (f.failovers.total > 0) out.push(`Failovers      ${failoverLine(f.failovers)}`);
   out.push(`Customers      ${f.customers.total} (${f.customers.realtime} realtime, ${f.customers.polling} polling, ${f.customers.adversarial} adversarial, ${f.customers.admins} admins)`);
   out.push(`Notifications  expected ${f.notifications.expected}, received ${f.notifications.received}, lost ${f.notifications.lost}`);
   out.push(`Isolation      ${f.isolation.leaks === 0 ? 'no leaks' : `${f.isolation.leaks} LEAKS`}; room joins accepted ${f.isolation.acceptedJoins}, refused ${f.isolation.refusedJoins}`);
@@ -64,4 +65,11 @@ function reconciliationLines(r: ReconcileSummary | null): string[] {
   for (const line of r.findings.slice(0, 5)) lines.push(`               ${line}`);
   if (r.findings.length > 5) lines.push(`               … ${r.findings.length - 5} more in report.json`);
   return lines;
+}
+
+/** `3 (2 chargers: SIM-0001 2, SIM-0002 1)`: the first few chargers by count. */
+export function failoverLine(failovers: MetricsSnapshot['failovers']): string {
+  const byCharger = Object.entries(failovers.byCharger).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const shown = byCharger.slice(0, 5).map(([id, n]) => `${id} ${n}`).join(', ');
+  return `${failovers.total} (${byCharger.length} charger${byCharger.length === 1 ? '' : 's'}: ${shown}${byCharger.length > 5 ? ', …' : ''})`;
 }

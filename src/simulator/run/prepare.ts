@@ -24,9 +24,9 @@ export async function prepare(run: RunState): Promise<RunFailure | null> {
     endLoad(run, 3, why);
   });
   ctx.httpUrl = target.httpUrl;
-  ctx.ocppUrl = target.ocppUrl;
+  ctx.ocppUrls = target.ocppUrls;
   ctx.rest.setBaseUrl(target.httpUrl);
-  log(`target: ${target.kind} ${target.httpUrl} ${target.ocppUrl}`);
+  log(`target: ${target.kind} ${target.httpUrl} ${target.ocppUrls.join(', ')}${target.ocppUrls.length > 1 ? ' (failover order)' : ''}`);
   ctx.cmsUrl = await findCmsUrl(target.httpUrl);
   if (ctx.cmsUrl) log(`web CMS ${ctx.cmsUrl}${target.kind === 'embedded' ? ` (admin ${target.admin.email} / ${target.admin.password})` : ''}, customer panel ${target.httpUrl}/app/`);
   if (target.kind === 'embedded') {

@@ -29,7 +29,12 @@ export function createSnapshotter(run: RunState): () => MetricsSnapshot {
     const gen = run.generator;
     if (gen.overloaded && run.phase !== 'setup' && run.phase !== 'done') endLoad(run, 3, gen.reason!);
     const fleet = { total: chargers.length, connecting: 0, available: 0, charging: 0, faulted: 0, offline: 0 };
+    const failovers: MetricsSnapshot['failovers'] = { total: 0, byCharger: {} };
     for (const ch of chargers) {
+      if (ch.failovers > 0) {
+        failovers.total += ch.failovers;
+        failovers.byCharger[ch.id] = ch.failovers;
+      }
       if (ch.state === 'connecting') fleet.connecting++;
       else if (ch.state !== 'online') fleet.offline++;
       else if (ch.charging) fleet.charging++;
@@ -55,11 +60,12 @@ export function createSnapshotter(run: RunState): () => MetricsSnapshot {
       target: {
         kind: targetSpec.kind,
         httpUrl: run.target?.httpUrl ?? (targetSpec.kind === 'remote' ? targetSpec.httpUrl : ''),
-        ocppUrl: run.target?.ocppUrl ?? (targetSpec.kind === 'remote' ? targetSpec.ocppUrl : ''),
+        ocppUrl: (run.target?.ocppUrls ?? (targetSpec.kind === 'remote' ? targetSpec.ocppUrl : [])).join(', '),
         realtime: ctx.realtime,
         cmsUrl: ctx.cmsUrl,
       },
       fleet,
+      failovers,
       customers: {
         total: customers.length,
         connected: customers.filter((cu) => cu.connected).length,

@@ -83,7 +83,7 @@ export function createRunState(scenario: Scenario, opts: RunOptions): RunState {
   const ctx: SimContext = {
     metrics, expectations, ledger: createLedger(), scheduler, random: random.fork('actors'),
     rest: createRestClient('http://127.0.0.1:0', metrics),
-    ocppUrl: '', httpUrl: '', realtime: 'polling', cmsUrl: null,
+    ocppUrls: [], httpUrl: '', realtime: 'polling', cmsUrl: null,
     pollIntervalsMs: { activeSession: 1000, detail: 3000, list: 10_000 },
     admins, ownersByIdTag: new Map(), stopping: false, chaosUntil: 0, log,
   };

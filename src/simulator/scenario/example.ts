@@ -16,7 +16,7 @@ target:
 # target:                     # or a CSMS that is already running:
 #   kind: remote
 #   httpUrl: http://localhost:3000
-#   ocppUrl: ws://localhost:9000/ocpp
+#   ocppUrl: ws://localhost:9000/ocpp   # or a list, the failover order: [ws://a:9000/ocpp, ws://b:9000/ocpp]
 #   admin: { email: admin@ev-csms.local, password: change-me }
 
 setup:                        # provisioned over the CMS REST API before the run

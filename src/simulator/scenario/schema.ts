@@ -72,10 +72,21 @@ const embeddedTarget = z.strictObject({
     .meta({ description: 'The CSMS started by ev-sim on ephemeral ports with a temporary database' }),
 });
 
+const ocppUrl = z.string().regex(/^wss?:\/\/\S+$/, 'a ws(s) URL of the OCPP endpoint, e.g. ws://host:9000/ocpp');
+
+/**
+ * One OCPP URL, or a list of them: the chargers' failover order (a charger starts on the first and
+ * moves to the next when its connection drops or a connect fails). Always a list after parsing.
+ */
+const ocppUrls = z
+  .union([ocppUrl, z.array(ocppUrl).min(1, 'at least one OCPP URL: ocppUrl: [ws://a:9000/ocpp, ws://b:9000/ocpp]')])
+  .transform((v) => (Array.isArray(v) ? v : [v]).map((u) => u.replace(/\/+$/, '')))
+  .meta({ description: 'The OCPP endpoint (ws:// or wss://), or a list of them: the failover order. Each charger starts on the first and, when its connection drops or a connect fails, reconnects to the next (round robin)' });
+
 const remoteTarget = z.strictObject({
   kind: z.literal('remote'),
   httpUrl: z.string().regex(/^https?:\/\/\S+$/, 'an http(s) URL'),
-  ocppUrl: z.string().regex(/^wss?:\/\/\S+$/, 'a ws(s) URL of the OCPP endpoint, e.g. ws://host:9000/ocpp'),
+  ocppUrl: ocppUrls,
   admin: z.strictObject({ email: z.string().min(1), password: z.string().min(1) }),
 });
 

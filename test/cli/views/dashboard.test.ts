@@ -23,6 +23,8 @@ describe('Dashboard', () => {
     expect(frame).toContain('[hold] 30s (load 2m00s)');
     expect(frame).toMatch(/charging\s+12/);
     expect(frame).toMatch(/available\s+38/);
+    // No failover row while no charger failed over (one OCPP URL: never).
+    expect(frame).not.toContain('failovers');
     expect(frame).toMatch(/ocpp out\s+205/);
     expect(frame).toMatch(/ocpp\.StartTransaction\s+30\s+12ms\s+40ms\s+58ms/);
     expect(frame).toMatch(/rest\.GET \/api\/user\/sessions\/active\s+900\s+2\.1ms\s+4\.0ms\s+6\.5ms/);
@@ -55,11 +57,13 @@ describe('Dashboard', () => {
     const snapshot = aSnapshot({
       isolation: { leaks: 2, recent: [{ customerId: 7, type: 'session.updated', ids: { sessionId: 41 }, at: 1 }] },
       notifications: { expected: 500, received: 495, lost: 5 },
+      failovers: { total: 4, byCharger: { 'C-1': 4 } },
       errors: { total: 9, unexpected: 2, top: [{ key: 'rest.429', count: 6 }, { key: 'ocpp.CALLERROR InternalError', count: 3 }] },
       generator: { eventLoopP99Ms: 180, cpuPct: 99, overloaded: true, reason: 'event loop p99 180 ms > 100 ms' },
     });
     const frame = show(h(Dashboard, { scenario: 's', snapshot })).lastFrame()!;
     expect(frame).toContain('leaks 2');
+    expect(frame).toMatch(/failovers +4/);
     expect(frame).toContain('customer 7 got session.updated {"sessionId":41}');
     expect(frame).toContain('expected 500 received 495 lost 5');
     expect(frame).toContain('Errors 9 (2 unexpected)');

@@ -20,6 +20,7 @@ export function aSnapshot(overrides: DeepPartial<MetricsSnapshot> = {}): Metrics
     phase: 'hold',
     target: { kind: 'embedded', httpUrl: 'http://127.0.0.1:40001', ocppUrl: 'ws://127.0.0.1:40002/ocpp', realtime: 'socket.io', cmsUrl: null },
     fleet: { total: 50, connecting: 0, available: 38, charging: 12, faulted: 0, offline: 0 },
+    failovers: { total: 0, byCharger: {} },
     customers: { total: 40, connected: 40, realtime: 30, polling: 10, adversarial: 2, admins: 1 },
     rates: { ocppSent: 205, ocppReceived: 205, restRequests: 48, notifications: 96 },
     latency: {

@@ -21,6 +21,7 @@ describe('formatProgressLine', () => {
         fleet: { total: 100, connecting: 10, available: 50, charging: 20, faulted: 5, offline: 15 },
         thresholds: [aThreshold({ ok: false, value: 231 }), aThreshold()],
         errors: { total: 7 },
+        failovers: { total: 4, byCharger: { 'C-1': 4 } },
         isolation: { leaks: 2 },
         notifications: { lost: 3 },
         generator: { overloaded: true, reason: 'event loop p99 250 ms' },
@@ -29,7 +30,7 @@ describe('formatProgressLine', () => {
     expect(line).toMatch(/^\[ 125s\] ramp-up {2}chargers 75\/100 charging 20 /);
     expect(line).toContain('leaks 2  lost 3');
     expect(line).toContain('thresholds 1/2 ok (1 failing)');
-    expect(line).toContain('errors 7');
+    expect(line).toContain('failovers 4  errors 7');
     expect(line).toContain('OVERLOADED (event loop p99 250 ms)');
   });
 

@@ -18,6 +18,13 @@ describe('renderSummary', () => {
     expect(text).toMatch(/✓ isolation\.leaks == 0/);
   });
 
+  it('has a Failovers line only when chargers failed over: the total and the chargers with the most first', () => {
+    expect(renderSummary(aRunResult())).not.toContain('Failovers');
+    const byCharger = { 'C-1': 1, 'C-2': 3, 'C-3': 1, 'C-4': 1, 'C-5': 1, 'C-6': 2 };
+    const text = renderSummary(aRunResult({ final: aSnapshot({ phase: 'done', failovers: { total: 9, byCharger } }) }));
+    expect(text).toContain('Failovers      9 (6 chargers: C-2 3, C-6 2, C-1 1, C-3 1, C-4 1, …)');
+  });
+
   it('tabulates key latencies and the fleet, isolation, notification and generator lines', () => {
     const text = renderSummary(
       aRunResult({ final: aSnapshot({ phase: 'done', isolation: { leaks: 3 }, notifications: { expected: 100, received: 97, lost: 3 }, generator: { overloaded: true, reason: 'CPU 98%' } }) }),
