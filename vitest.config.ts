@@ -20,6 +20,7 @@ const unit = [
   'test/cli/views/dashboard.test.ts',
   'test/lint/**/*.test.ts',
   'test/references.test.ts',
+  'test/deploy/**/*.test.ts',
 ];
 
 /** Files that drive Chromium (test/helpers/browser.ts). */
