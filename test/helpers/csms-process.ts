@@ -22,13 +22,29 @@ export interface CsmsProcess {
 
 const running = new Set<ChildProcess>();
 
-/** Starts `ev-csms serve` on `dbPath` with `flags` (kebab-case, as on the command line). */
-export async function spawnCsms(dbPath: string, flags: Record<string, string | number | boolean> = {}): Promise<CsmsProcess> {
-  const args = [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--ocpp-port', '0', '--db-path', dbPath, '--log-level', 'warn',
-    '--jwt-secret', 'crash-test-secret-crash-test', '--admin-email', PROCESS_ADMIN.email, '--admin-password', PROCESS_ADMIN.password,
-    '--ocpp-ping-interval-s', '0'];
-  for (const [k, v] of Object.entries(flags)) args.push(`--${k}`, String(v));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: process.env.CI ?? '' } });
+export interface SpawnOptions {
+  /** Starts the process some other way than a plain spawn: inside a network namespace (test/helpers/netns.ts's `exec`). */
+  launch?: (cmd: string, args: string[], env: NodeJS.ProcessEnv) => ChildProcess;
+  /** Added to the environment (RABBITMQ_URL, DATABASE_URL, NODE_ID, …). */
+  env?: Record<string, string>;
+  /** The address the test reaches the process at, in place of the host its banner prints (which may be 0.0.0.0). */
+  address?: string;
+}
+
+/**
+ * Starts `ev-csms serve` on `dbPath` (null: none on the command line, the store comes from `opts.env`)
+ * with `flags` (kebab-case, as on the command line; they replace the defaults of the same name).
+ */
+export async function spawnCsms(dbPath: string | null, flags: Record<string, string | number | boolean> = {}, opts: SpawnOptions = {}): Promise<CsmsProcess> {
+  const options: Record<string, string | number | boolean> = {
+    host: '127.0.0.1', port: 0, 'ocpp-port': 0, ...(dbPath !== null && { 'db-path': dbPath }), 'log-level': 'warn',
+    'jwt-secret': 'crash-test-secret-crash-test', 'admin-email': PROCESS_ADMIN.email, 'admin-password': PROCESS_ADMIN.password,
+    'ocpp-ping-interval-s': 0, ...flags,
+  };
+  const args = [BIN, 'serve'];
+  for (const [k, v] of Object.entries(options)) args.push(`--${k}`, String(v));
+  const env = { ...process.env, CI: process.env.CI ?? '', ...opts.env };
+  const child = opts.launch ? opts.launch(process.execPath, args, env) : spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   running.add(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -45,8 +61,8 @@ export async function spawnCsms(dbPath: string, flags: Record<string, string | n
       return {
         child,
         pid: child.pid!,
-        httpUrl: http[1],
-        ocppUrl: ocpp[1],
+        httpUrl: opts.address ? withHost(http[1], opts.address) : http[1],
+        ocppUrl: opts.address ? withHost(ocpp[1], opts.address) : ocpp[1],
         output: () => out,
         async kill(signal) {
           if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -60,6 +76,12 @@ export async function spawnCsms(dbPath: string, flags: Record<string, string | n
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+function withHost(url: string, host: string): string {
+  const u = new URL(url);
+  u.hostname = host;
+  return u.toString().replace(/\/$/, '');
 }
 
 /** Kills every process spawnCsms started that is still running (for afterEach). */

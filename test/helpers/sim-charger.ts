@@ -56,7 +56,7 @@ export interface TestCharger {
 }
 
 /** Connects `identity` (which must exist and be Accepted), boots it and waits until it reported its connectors. */
-export async function aTestCharger(t: TestCsms, identity: string, opts: { connectors?: number; meterStartWh?: number } = {}): Promise<TestCharger> {
+export async function aTestCharger(t: { info: Pick<TestCsms['info'], 'ocppUrl' | 'httpUrl'> }, identity: string, opts: { connectors?: number; meterStartWh?: number } = {}): Promise<TestCharger> {
   const connectors = opts.connectors ?? 1;
   const ctx = aSimContext(t.info.ocppUrl, t.info.httpUrl);
   const shared = createFleetShared(ctx);
