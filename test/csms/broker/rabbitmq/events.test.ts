@@ -108,6 +108,76 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     expect(got.b.length).toBeGreaterThan(0);
   });
 
+  it('with ordering per-charger, one consumer applies a charger\'s events; when it closes, the other goes on in order', async () => {
+    ns = uniqueNamespace();
+    const a = aRabbitBroker(ns, { prefetch: 10 });
+    const b = aRabbitBroker(ns, { prefetch: 10 });
+    const got = { a: [] as string[], b: [] as string[] };
+    // A subscribes first: the shard's single active consumer. Each batch takes a while, so that
+    // A's close comes with deliveries it holds but has not applied.
+    a.consumeEvents(async (batch) => {
+      await sleep(5);
+      got.a.push(...batch.map((d) => d.body.eventId));
+      return { failed: [] };
+    });
+    await a.start();
+    b.consumeEvents(async (batch) => {
+      got.b.push(...batch.map((d) => d.body.eventId));
+      return { failed: [] };
+    });
+    await b.start();
+    await until(async () => (await withRawChannel((ch) => ch.checkQueue(cp1Queue(ns)))).consumerCount === 2, 10_000, 'both consumers');
+    const ids = Array.from({ length: 300 }, () => anEvent()).map((e) => {
+      b.publishEvent(e);
+      return e.eventId;
+    });
+    await until(() => got.a.length >= 50, 10_000, 'A under way');
+    expect(got.b).toEqual([]);
+    await a.close();
+    await until(() => got.a.length + got.b.length >= 300, 10_000, 'all events');
+    expect(got.b.length).toBeGreaterThan(0);
+    // Exactly once and in order: A's part, then B's.
+    expect([...got.a, ...got.b]).toEqual(ids);
+  });
+
+  it('sends a retried event back to its own shard queue, and drains what an older version left in the shared queue', async () => {
+    ns = uniqueNamespace();
+    const t = topology(ns);
+    const broker = aRabbitBroker(ns, { maxAttempts: 3, retryDelayMs: 300 });
+    await broker.start();
+    const failing = anEvent();
+    let failedOnce!: () => void;
+    const failed = new Promise<void>((r) => (failedOnce = r));
+    broker.consumeEvents(async (batch) => {
+      failedOnce();
+      return { failed: batch.map((delivery) => ({ delivery, error: new Error('first attempt') })) };
+    });
+    broker.publishEvent(failing);
+    await failed;
+    await until(() => broker.stats().consume.retried === 1, 10_000, 'the retry copy');
+    // Nobody consumes now: the copy expires from the retry queue into the charger's shard, nowhere else.
+    await broker.close();
+    await until(async () => (await depth(cp1Queue(ns))) === 1, 10_000, 'the expired retry in its shard');
+    expect(await depth(t.queues.events)).toBe(0);
+    expect(await depth(t.queues.retries)).toBe(0);
+
+    // An older version's event, in the shared queue under its old routing key.
+    const old = anEvent({ chargePointId: 'CP-OLD' });
+    await withRawChannel(async (ch) => {
+      ch.publish(t.exchanges.ocpp, 'ocpp.connection.connected', Buffer.from(JSON.stringify(old)), { persistent: true });
+    });
+    await until(async () => (await depth(t.queues.events)) === 1, 10_000, 'the old event in the shared queue');
+    const next = aRabbitBroker(ns);
+    const got: { id: string; attempts: number }[] = [];
+    next.consumeEvents(async (batch) => {
+      got.push(...batch.map((d) => ({ id: d.body.eventId, attempts: d.attempts })));
+      return { failed: [] };
+    });
+    await next.start();
+    await until(() => got.length === 2, 10_000, 'both events');
+    expect(got).toEqual(expect.arrayContaining([{ id: failing.eventId, attempts: 1 }, { id: old.eventId, attempts: 0 }]));
+  });
+
   it('retries a failing event with a growing delay, dead-letters it with its error, and the rest flow on; replay brings it back', async () => {
     ns = uniqueNamespace();
     const broker = aRabbitBroker(ns, { maxAttempts: 3, retryDelayMs: 150 });
