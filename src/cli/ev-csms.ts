@@ -18,6 +18,8 @@ const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   rabbitmqUrl: 'RabbitMQ connection URL',
   rabbitmqNamespace: 'prefix of every exchange and queue name',
   rabbitmqPrefetch: 'unacknowledged OCPP events per processor',
+  eventShards: 'shard queues of OCPP events, by charger (the same on every node)',
+  eventOrdering: 'per-charger (default) or none (diagnostic: one shared queue, no order)',
   processingMaxAttempts: 'attempts before an event is dead-lettered',
   processingRetryDelayMs: 'delay before a failed event is retried (grows per attempt)',
   jwtSecret: 'secret that signs API tokens (random per process if unset)',

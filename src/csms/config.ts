@@ -34,6 +34,10 @@ export const configSchema = z.object({
   rabbitmqNamespace: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only').default('csms'),
   /** Unacknowledged OCPP events per processor. */
   rabbitmqPrefetch: z.coerce.number().int().positive().default(200),
+  /** Shard queues the OCPP events are spread over by charger; every node of a namespace must use the same number. */
+  eventShards: z.coerce.number().int().min(1).max(256).default(16),
+  /** 'per-charger': one charger's events are applied in the order they were accepted. 'none' (diagnostic only): one shared queue, no order. */
+  eventOrdering: z.enum(['per-charger', 'none']).default('per-charger'),
   /** Attempts to process an event before it goes to the dead-letter queue. */
   processingMaxAttempts: z.coerce.number().int().min(1).default(5),
   /** Delay before a failed event is tried again (grows with each attempt). */
@@ -122,6 +126,8 @@ export const ENV_NAMES: Record<keyof ParsedConfig, string> = {
   rabbitmqUrl: 'RABBITMQ_URL',
   rabbitmqNamespace: 'RABBITMQ_NAMESPACE',
   rabbitmqPrefetch: 'RABBITMQ_PREFETCH',
+  eventShards: 'EVENT_SHARDS',
+  eventOrdering: 'EVENT_ORDERING',
   processingMaxAttempts: 'PROCESSING_MAX_ATTEMPTS',
   processingRetryDelayMs: 'PROCESSING_RETRY_DELAY_MS',
   jwtSecret: 'JWT_SECRET',

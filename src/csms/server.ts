@@ -163,6 +163,8 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
           outbox: store.outbox,
           nodes: store.nodes,
           prefetch: config.rabbitmqPrefetch,
+          shards: config.eventShards,
+          ordering: config.eventOrdering,
           maxAttempts: config.processingMaxAttempts,
           retryDelayMs: config.processingRetryDelayMs,
           logger: logger.child({ component: 'rabbitmq' }),

@@ -1,10 +1,22 @@
 /**
- * The event consumer: deliveries that arrive in the same tick form one batch (up to
- * the prefetch), handed to the processor one batch at a time. A batch is acknowledged only after the
- * handler's promise resolved, i.e. after its database commit. A failed delivery is republished to the
- * retry queue (TTL = retryDelayMs × attempts) or, after maxAttempts, to the dead-letter queue; the
- * original is acknowledged only once that copy is confirmed, so a failure is never lost and never
- * blocks the deliveries behind it.
+ * The event consumer: one channel consumes every work queue (topology.ts: the shard queues and the
+ * shared one). Deliveries that arrive in the same tick form one batch (up to the prefetch), handed
+ * to the processor one batch at a time: the next batch is taken only once the previous one was
+ * applied and acknowledged, so the deliveries of one queue are applied in queue order. A batch is
+ * acknowledged only after the handler's promise resolved, i.e. after its database commit. A failed
+ * delivery is republished to the retry queue (TTL = retryDelayMs × attempts) or, after maxAttempts,
+ * to the dead-letter queue; the original is acknowledged only once that copy is confirmed, so a
+ * failure is never lost and never blocks the deliveries behind it.
+ *
+ * Ordering: a shard queue has a single active consumer, so one charger's events are applied by one
+ * node, in the order the gateway published them. A retried event is the exception: it comes back to
+ * its shard after the delay, behind later events of its charger that were applied meanwhile. That is
+ * accepted: its first attempt failed, and a poison event must not block its charger forever (holding
+ * the shard until it succeeds or dies would stall every charger of that shard for maxAttempts delays).
+ *
+ * The shared queue (topology.ts `queues.events`) is consumed by every node as before, competing: with
+ * ordering 'none' every event goes there; otherwise it only holds what an older version published
+ * (and its retries, which expire back into it), drained so nothing accepted is lost across an upgrade.
  */
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
@@ -63,7 +75,6 @@ export function createEventConsumer(opts: EventConsumerOptions) {
   const stats: ConsumerStats = { delivered: 0, acked: 0, retried: 0, deadLettered: 0, batches: 0 };
   let handler: EventHandler | null = null;
   let ch: Channel | null = null;
-  let consumerTag: string | null = null;
   let pending: Item[] = [];
   /** Failed deliveries whose retry / dead-letter copy is not yet confirmed: not acknowledged yet. */
   const held = new Set<Item>();
@@ -92,8 +103,12 @@ export function createEventConsumer(opts: EventConsumerOptions) {
     const dead = next >= opts.maxAttempts;
     const headers = carriedHeaders(item.msg, dead ? { [HEADERS.attempts]: next, [HEADERS.error]: describe(error), [HEADERS.failedAt]: clock.now().toISOString() } : { [HEADERS.attempts]: next });
     held.add(item);
+    // A retry goes through the retry exchange with the routing key the event was first published with,
+    // so that on expiry it goes back to its own shard (or to the shared queue if it came from there).
     const sent = publisher.publish(
-      { exchange: '', routingKey: dead ? t.queues.dead : t.queues.retry, body: item.msg.content, headers, expiration: dead ? undefined : opts.retryDelayMs * next },
+      dead
+        ? { exchange: '', routingKey: t.queues.dead, body: item.msg.content, headers }
+        : { exchange: t.exchanges.retry, routingKey: String(headers[HEADERS.routingKey]), body: item.msg.content, headers, expiration: opts.retryDelayMs * next },
       (o) => {
         if (current(item)) {
           if (o === 'ack') {
@@ -126,7 +141,8 @@ export function createEventConsumer(opts: EventConsumerOptions) {
   }
 
   async function drain(): Promise<void> {
-    while (pending.length > 0 && handler) {
+    // Once stopping, no further batch: the broker may already be handing our shards to another node.
+    while (pending.length > 0 && handler && !stopping) {
       const items = pending.splice(0, opts.prefetch).filter(current);
       if (items.length === 0) continue;
       const byDelivery = new Map<Delivery<OcppEvent>, Item>();
@@ -186,48 +202,47 @@ export function createEventConsumer(opts: EventConsumerOptions) {
       handler = h;
     },
     hasHandler: () => handler !== null,
-    /** Starts consuming on a fresh channel (after every connect). */
+    /** Starts consuming every work queue on a fresh channel (after every connect). */
     async attach(channel: Channel): Promise<void> {
       if (stopping) return;
       ch = channel;
-      await channel.prefetch(opts.prefetch);
-      const ok = await channel.consume(
-        t.queues.events,
-        (msg) => {
-          if (!msg) {
-            logger.warn('the broker cancelled the event consumer (queue deleted?)');
-            opts.onCancelled?.();
-            return;
-          }
-          stats.delivered++;
-          pending.push({ ch: channel, msg });
-          schedule();
-        },
-        { noAck: false },
-      );
-      consumerTag = ok.consumerTag;
+      // global: one limit for the channel, shared by the consumers of all the work queues (a waiting
+      // single-active consumer holds nothing), so the prefetch still bounds the node's unacknowledged events.
+      await channel.prefetch(opts.prefetch, true);
+      const onMessage = (msg: ConsumeMessage | null) => {
+        if (!msg) {
+          logger.warn('the broker cancelled the event consumer (queue deleted?)');
+          opts.onCancelled?.();
+          return;
+        }
+        stats.delivered++;
+        pending.push({ ch: channel, msg });
+        schedule();
+      };
+      for (const q of t.workQueues) await channel.consume(q, onMessage, { noAck: false });
     },
     /** The channel is gone: unacknowledged deliveries come again from the broker. */
     detach(): void {
       ch = null;
-      consumerTag = null;
       pending = [];
     },
     /** Deliveries handed to the handler right now. */
     inFlight: () => inFlight + pending.length + held.size,
-    /** Stops consuming, finishes the batch in progress and acknowledges it; the rest goes back to the queue. */
+    /**
+     * Finishes the batch in progress and acknowledges it, then closes the consumer channel: RabbitMQ
+     * puts what was delivered but not handed over back at its places in its queues and makes another
+     * node the active consumer of our shards, in one step.
+     *
+     * Not basic.cancel: after a cancel the broker hands the shard to the next consumer at once, and
+     * delivers it the events behind the ones we still hold; ours, requeued after that, would be
+     * applied after them.
+     */
     async stop(timeoutMs = 5000): Promise<void> {
       stopping = true;
-      const channel = ch;
-      if (channel && consumerTag) {
-        await channel.cancel(consumerTag).catch(() => {});
-        consumerTag = null;
-      }
-      // Deliveries not yet handed over go back now, so another node can take them at once.
-      const notStarted = pending.filter(current);
-      pending = [];
-      for (const i of notStarted) i.ch.nack(i.msg, false, true);
-      await Promise.race([draining, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+      // The batch in progress first: the next node must not apply the events behind it meanwhile.
+      const finished = await Promise.race([draining?.then(() => true) ?? true, new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref())]);
+      if (!finished) logger.warn({ timeoutMs }, 'event batch still in progress at close: another node may apply later events of its chargers first');
+      // Failed deliveries are acknowledged once their retry copy is confirmed; closing first would requeue them too.
       if (held.size > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, timeoutMs);
@@ -237,6 +252,10 @@ export function createEventConsumer(opts: EventConsumerOptions) {
           });
         });
       }
+      const channel = ch;
+      ch = null;
+      pending = [];
+      await channel?.close().catch((err: unknown) => logger.debug({ err }, 'event consumer channel close failed'));
     },
   };
 }

@@ -48,6 +48,8 @@ export async function listDeadLetters(ch: Channel, t: Topology, limit = DEFAULT_
 
 /**
  * Moves the dead letters back to the work queue with their attempts reset; returns how many moved.
+ * They go to the shared work queue, which every node consumes whatever its ordering setting (and
+ * `ev-csms dlq` knows no shard count): a replayed event comes after later events of its charger anyway.
  * Each copy is confirmed before its original is acknowledged. Letters that die again meanwhile wait
  * for the next replay (only the count present at the start is moved).
  */

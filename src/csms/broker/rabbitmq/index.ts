@@ -11,7 +11,7 @@ import { listDeadLetters, replayDeadLetters } from './dead-letters.ts';
 import { createNotificationFanout } from './notifications.ts';
 import { createOutboxRelay } from './outbox.ts';
 import { createConfirmPublisher } from './publisher.ts';
-import { assertTopology, auditRoutingKey, eventRoutingKey, topology } from './topology.ts';
+import { assertTopology, auditRoutingKey, eventRoute, topology, type EventOrdering } from './topology.ts';
 
 export interface RabbitBrokerOptions {
   url: string;
@@ -24,6 +24,10 @@ export interface RabbitBrokerOptions {
   aliveIntervalMs?: number;
   goneAfterMs?: number;
   prefetch: number;
+  /** Shard queues (default 16, topology.ts); every node of a namespace must use the same number. */
+  shards?: number;
+  /** 'per-charger' (default): one charger's events are applied in order; 'none': one shared competing queue (diagnostic). */
+  ordering?: EventOrdering;
   maxAttempts: number;
   retryDelayMs: number;
   logger: Logger;
@@ -45,14 +49,16 @@ export type RabbitBroker = ReturnType<typeof createRabbitBroker>;
 
 /**
  * The RabbitMQ broker (ENABLE_RABBITMQ=true): the same contract as broker/memory.ts over a real
- * broker, so several CSMS nodes share one event queue, every node sees every notification, and
+ * broker, so several CSMS nodes share the event queues (one charger's events in order: topology.ts,
+ * consumer.ts), every node sees every notification, and
  * commands reach the node that holds a charger. The CSMS keeps serving chargers while the broker is
  * away: accepted events wait in the outbox (in the store) and are relayed, in order, once it is back.
  */
 export function createRabbitBroker(opts: RabbitBrokerOptions) {
   const { nodeId, logger } = opts;
   const clock = opts.clock ?? systemClock;
-  const t = topology(opts.namespace);
+  const t = topology(opts.namespace, opts.shards);
+  const ordering = opts.ordering ?? 'per-charger';
   const drainMs = opts.drainTimeoutMs ?? 5000;
   const conn = createRabbitConnection({
     url: opts.url,
@@ -119,8 +125,9 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     if (!model) return null;
     return (async () => {
       const ch = await adminChannel(model);
-      const [events, retry] = await Promise.all([ch.checkQueue(t.queues.events), ch.checkQueue(t.queues.retry)]);
-      return { events: events.messageCount, retry: retry.messageCount };
+      const count = async (queues: string[]) => (await Promise.all(queues.map((q) => ch.checkQueue(q)))).reduce((n, q) => n + q.messageCount, 0);
+      const [events, retry] = await Promise.all([count(t.workQueues), count([t.queues.retry, t.queues.retries])]);
+      return { events, retry };
     })();
   }
 
@@ -188,8 +195,9 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     async close(): Promise<void> {
       if (closed) return;
       closing = true;
-      // 1. Stop consuming; finish and acknowledge the batch in progress.
+      // 1. Finish and acknowledge the batch in progress; stop consuming (the consumer closes its channel).
       await consumer.stop(drainMs);
+      channels.consumer = undefined;
       await commands.drain(Math.min(drainMs, 2000));
       // 2. No more direct publishing; wait for outstanding confirms, park the rest in the outbox.
       relay.halt();
@@ -217,7 +225,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
         logger.error({ err, eventId: event?.eventId }, 'event could not be serialised');
         return Promise.reject(err);
       }
-      return relay.send({ exchange: t.exchanges.ocpp, routingKey: eventRoutingKey(event), body });
+      return relay.send({ exchange: t.exchanges.ocpp, routingKey: eventRoute(event, t, ordering), body });
     },
 
     consumeEvents(handler) {

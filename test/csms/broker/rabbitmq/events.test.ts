@@ -1,9 +1,12 @@
 import { afterEach, expect, it } from 'vitest';
-import { topology } from '../../../../src/csms/broker/rabbitmq/topology.ts';
+import { DEFAULT_EVENT_SHARDS, shardOf, topology } from '../../../../src/csms/broker/rabbitmq/topology.ts';
 import type { Delivery } from '../../../../src/csms/domain/ports.ts';
 import type { OcppEvent } from '../../../../src/csms/domain/types.ts';
 import { aRabbitBroker, closeTestBrokers, deleteNamespace, describeRabbit, RABBIT_URL, uniqueNamespace } from '../../../helpers/rabbit.ts';
 import { anEvent, depth, sleep, until, withRawChannel } from './fixtures.ts';
+
+/** The shard queue of anEvent()'s charger, CP-1: where its events wait with ordering 'per-charger'. */
+const cp1Queue = (ns: string) => topology(ns).shardQueue(shardOf('CP-1', DEFAULT_EVENT_SHARDS));
 
 describeRabbit('rabbitmq broker: OCPP events', () => {
   let ns = '';
@@ -35,7 +38,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(100);
     expect(broker.stats().consume.acked).toBe(500);
     // Every ack reached the broker before the connection closed: nothing is ready or unacked.
-    const q = await withRawChannel((ch) => ch.checkQueue(topology(ns).queues.events));
+    const q = await withRawChannel((ch) => ch.checkQueue(cp1Queue(ns)));
     expect(q.messageCount).toBe(0);
     // And nothing comes again to a new consumer.
     const again = aRabbitBroker(ns);
@@ -45,7 +48,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
       return { failed: [] };
     });
     await again.start();
-    await until(async () => (await withRawChannel((ch) => ch.checkQueue(topology(ns).queues.events))).consumerCount === 1, 10_000, 'the new consumer');
+    await until(async () => (await withRawChannel((ch) => ch.checkQueue(cp1Queue(ns)))).consumerCount === 1, 10_000, 'the new consumer');
     // What is under test is an absence: with the consumer attached, nothing arrives within this window.
     await sleep(300);
     expect(redelivered).toEqual([]);
@@ -57,7 +60,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     await publisher.start();
     const events = Array.from({ length: 300 }, () => anEvent());
     for (const e of events) publisher.publishEvent(e);
-    await until(async () => (await depth(topology(ns).queues.events)) === 300, 30_000, 'the queued events');
+    await until(async () => (await depth(cp1Queue(ns))) === 300, 30_000, 'the queued events');
 
     const broker = aRabbitBroker(ns, { prefetch: 100 });
     const committed: string[] = [];
@@ -76,14 +79,14 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     expect(committed.length).toBeGreaterThan(0);
     expect(broker.stats().consume.acked).toBe(committed.length);
     // Nothing committed is left in the queue, nothing uncommitted was lost: ready = 300 − committed.
-    const q = await withRawChannel((ch) => ch.checkQueue(topology(ns).queues.events));
+    const q = await withRawChannel((ch) => ch.checkQueue(cp1Queue(ns)));
     expect(q.messageCount).toBe(300 - committed.length);
   });
 
-  it('shares the work queue between competing consumers, each event to exactly one', async () => {
+  it('with ordering none, shares the one work queue between competing consumers, each event to exactly one', async () => {
     ns = uniqueNamespace();
-    const a = aRabbitBroker(ns, { prefetch: 20 });
-    const b = aRabbitBroker(ns, { prefetch: 20 });
+    const a = aRabbitBroker(ns, { prefetch: 20, ordering: 'none' });
+    const b = aRabbitBroker(ns, { prefetch: 20, ordering: 'none' });
     await Promise.all([a.start(), b.start()]);
     const got = { a: [] as string[], b: [] as string[] };
     const slowly = (into: string[]) => async (batch: Delivery<OcppEvent>[]) => {
@@ -103,6 +106,76 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     expect([...got.a, ...got.b].sort()).toEqual([...ids].sort());
     expect(got.a.length).toBeGreaterThan(0);
     expect(got.b.length).toBeGreaterThan(0);
+  });
+
+  it('with ordering per-charger, one consumer applies a charger\'s events; when it closes, the other goes on in order', async () => {
+    ns = uniqueNamespace();
+    const a = aRabbitBroker(ns, { prefetch: 10 });
+    const b = aRabbitBroker(ns, { prefetch: 10 });
+    const got = { a: [] as string[], b: [] as string[] };
+    // A subscribes first: the shard's single active consumer. Each batch takes a while, so that
+    // A's close comes with deliveries it holds but has not applied.
+    a.consumeEvents(async (batch) => {
+      await sleep(5);
+      got.a.push(...batch.map((d) => d.body.eventId));
+      return { failed: [] };
+    });
+    await a.start();
+    b.consumeEvents(async (batch) => {
+      got.b.push(...batch.map((d) => d.body.eventId));
+      return { failed: [] };
+    });
+    await b.start();
+    await until(async () => (await withRawChannel((ch) => ch.checkQueue(cp1Queue(ns)))).consumerCount === 2, 10_000, 'both consumers');
+    const ids = Array.from({ length: 300 }, () => anEvent()).map((e) => {
+      b.publishEvent(e);
+      return e.eventId;
+    });
+    await until(() => got.a.length >= 50, 10_000, 'A under way');
+    expect(got.b).toEqual([]);
+    await a.close();
+    await until(() => got.a.length + got.b.length >= 300, 10_000, 'all events');
+    expect(got.b.length).toBeGreaterThan(0);
+    // Exactly once and in order: A's part, then B's.
+    expect([...got.a, ...got.b]).toEqual(ids);
+  });
+
+  it('sends a retried event back to its own shard queue, and drains what an older version left in the shared queue', async () => {
+    ns = uniqueNamespace();
+    const t = topology(ns);
+    const broker = aRabbitBroker(ns, { maxAttempts: 3, retryDelayMs: 300 });
+    await broker.start();
+    const failing = anEvent();
+    let failedOnce!: () => void;
+    const failed = new Promise<void>((r) => (failedOnce = r));
+    broker.consumeEvents(async (batch) => {
+      failedOnce();
+      return { failed: batch.map((delivery) => ({ delivery, error: new Error('first attempt') })) };
+    });
+    broker.publishEvent(failing);
+    await failed;
+    await until(() => broker.stats().consume.retried === 1, 10_000, 'the retry copy');
+    // Nobody consumes now: the copy expires from the retry queue into the charger's shard, nowhere else.
+    await broker.close();
+    await until(async () => (await depth(cp1Queue(ns))) === 1, 10_000, 'the expired retry in its shard');
+    expect(await depth(t.queues.events)).toBe(0);
+    expect(await depth(t.queues.retries)).toBe(0);
+
+    // An older version's event, in the shared queue under its old routing key.
+    const old = anEvent({ chargePointId: 'CP-OLD' });
+    await withRawChannel(async (ch) => {
+      ch.publish(t.exchanges.ocpp, 'ocpp.connection.connected', Buffer.from(JSON.stringify(old)), { persistent: true });
+    });
+    await until(async () => (await depth(t.queues.events)) === 1, 10_000, 'the old event in the shared queue');
+    const next = aRabbitBroker(ns);
+    const got: { id: string; attempts: number }[] = [];
+    next.consumeEvents(async (batch) => {
+      got.push(...batch.map((d) => ({ id: d.body.eventId, attempts: d.attempts })));
+      return { failed: [] };
+    });
+    await next.start();
+    await until(() => got.length === 2, 10_000, 'both events');
+    expect(got).toEqual(expect.arrayContaining([{ id: failing.eventId, attempts: 1 }, { id: old.eventId, attempts: 0 }]));
   });
 
   it('retries a failing event with a growing delay, dead-letters it with its error, and the rest flow on; replay brings it back', async () => {
@@ -194,14 +267,13 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
     ns = uniqueNamespace();
     const broker = aRabbitBroker(ns);
     await broker.start();
-    const t = topology(ns);
     // Someone deletes the work queue under us: publishes to the exchange are now unroutable.
-    await withRawChannel((ch) => ch.deleteQueue(t.queues.events));
+    await withRawChannel((ch) => ch.deleteQueue(cp1Queue(ns)));
     const events = Array.from({ length: 3 }, () => anEvent());
     for (const e of events) broker.publishEvent(e);
     await until(() => broker.stats().returned >= 3, 30_000, 'the returns');
     expect(broker.stats().publish.refused).toBeGreaterThanOrEqual(3);
-    await until(async () => (await depth(t.queues.events)) === 3 && await broker.store.outbox.count() === 0, 10_000, 'the relayed events');
+    await until(async () => (await depth(cp1Queue(ns))) === 3 && await broker.store.outbox.count() === 0, 10_000, 'the relayed events');
     const got: string[] = [];
     broker.consumeEvents(async (batch) => {
       got.push(...batch.map((d) => d.body.eventId));
@@ -220,7 +292,7 @@ describeRabbit('rabbitmq broker: OCPP events', () => {
       got.push(...batch.map((d) => d.body.eventId));
       return { failed: [] };
     });
-    await withRawChannel((ch) => ch.deleteQueue(topology(ns).queues.events));
+    await withRawChannel((ch) => ch.deleteQueue(cp1Queue(ns)));
     const events = Array.from({ length: 3 }, () => anEvent());
     for (const e of events) broker.publishEvent(e);
     await until(() => got.length >= 3, 10_000, 'the events after the reconnect');
