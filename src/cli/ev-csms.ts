@@ -127,6 +127,7 @@ function banner(info: CsmsInfo): string {
     `  REST API      ${info.httpUrl}/api   (OpenAPI: ${info.httpUrl}/docs)`,
     `  OCPP 1.6J     ${info.ocppUrl}/{chargePointId}   (subprotocol ocpp1.6)`,
     `  health        ${info.httpUrl}/health, ${info.httpUrl}/ready`,
+    `  store         ${info.store}`,
     `  admin         ${info.admin.email}${info.admin.generatedPassword ? `  password: ${info.admin.generatedPassword}  (shown once: set ADMIN_PASSWORD to choose your own)` : ''}`,
   ];
   if (info.demo) {

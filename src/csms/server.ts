@@ -35,6 +35,8 @@ export interface CsmsInfo {
   httpUrl: string;
   ocppUrl: string;
   mode: 'rabbitmq' | 'embedded';
+  /** Where the data lives, without credentials: `sqlite ./data/csms.db`, `postgres db:5432/csms`. */
+  store: string;
   admin: { email: string; generatedPassword: string | null };
   demo: DemoInfo | null;
 }
@@ -260,6 +262,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       httpUrl: `http://${shownHost}:${httpPort}`,
       ocppUrl: `ws://${shownHost}:${ocppPort}/ocpp`,
       mode: config.enableRabbitmq ? 'rabbitmq' : 'embedded',
+      store: store.location,
       admin,
       demo,
     };

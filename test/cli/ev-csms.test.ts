@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENV_NAMES, kebab } from '../../src/csms/config.ts';
+import { createTestSchema, POSTGRES_URL, postgresMissing } from '../helpers/postgres.ts';
+
+const noPostgres = await postgresMissing();
 
 const BIN = new URL('../../bin/ev-csms.js', import.meta.url).pathname;
 
@@ -65,6 +68,38 @@ describe('ev-csms CLI', () => {
     expect(await p.exited).toBe(0);
     expect(p.out()).toContain('stopped.');
     expect(existsSync(join(dir, 'csms.db'))).toBe(true);
+  });
+
+  it.skipIf(noPostgres)('serve --db postgres://… runs on PostgreSQL: the banner and /ready name it, without the password', async () => {
+    const schema = await createTestSchema('test_cli');
+    const url = POSTGRES_URL.replace('postgres@', 'postgres:not-shown@');
+    const p = run(['serve', '--port', '0', '--ocpp-port', '0', '--host', '127.0.0.1', '--db', url, '--database-schema', schema.name]);
+    children.push(p.child);
+    try {
+      const deadline = Date.now() + 45_000;
+      while (!/REST API\s+(\S+)\/api/.test(p.out()) && p.child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const http = /REST API\s+(\S+)\/api/.exec(p.out())?.[1];
+      expect(http, p.err()).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(p.out()).toContain(`store         postgres 127.0.0.1:5432/test schema ${schema.name}`);
+      const ready = await fetch(`${http}/ready`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', database: true, store: { kind: 'postgres', location: `postgres 127.0.0.1:5432/test schema ${schema.name}` } });
+      expect(p.out() + p.err()).not.toContain('not-shown');
+      p.child.kill('SIGTERM');
+      expect(await p.exited).toBe(0);
+    } finally {
+      await schema.drop();
+    }
+  });
+
+  it('exits 1 with one line naming the database when PostgreSQL does not answer, never its password', async () => {
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    const p = run(['serve', '--port', '0', '--ocpp-port', '0', '--host', '127.0.0.1'], { DATABASE_URL: 'postgres://csms:hunter22@127.0.0.1:1/csms' });
+    children.push(p.child);
+    expect(await p.exited, p.err()).toBe(1);
+    expect(p.err()).toMatch(/^ev-csms: CSMS_ERR_DATABASE_UNAVAILABLE: The database is not reachable: postgres 127\.0\.0\.1:1\/csms: .*ECONNREFUSED/m);
+    expect(p.err()).not.toContain('hunter22');
+    expect(p.out()).not.toContain('ev-csms is running');
   });
 
   it('exits 1 on its own with a line naming the busy HTTP port, after opening the OCPP port', async () => {

@@ -1,11 +1,12 @@
 /**
- * The RabbitMQ pipeline end to end: charger → gateway → RabbitMQ → processor → SQLite →
- * notifications exchange → notifier → Socket.io rooms. Each customer sees only its own events.
+ * The RabbitMQ pipeline end to end: charger → gateway → RabbitMQ → processor → store (SQLite, and
+ * PostgreSQL) → notifications exchange → notifier → Socket.io rooms. Each customer sees only its own events.
  */
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { aBootNotification, aMeterValue, aSampledValue, aStartTransaction, aStopTransaction } from '../../src/ocpp/index.ts';
 import { aChargePoint, aCustomer, aTariffIn, login, startCsms, waitFor, type TestCsms } from '../helpers/csms.ts';
+import { csmsStores } from '../helpers/postgres.ts';
 import { deleteNamespace, describeRabbit, RABBIT_URL, uniqueNamespace } from '../helpers/rabbit.ts';
 
 interface Received {
@@ -23,13 +24,13 @@ function connectSocket(t: TestCsms, token: string): Promise<{ socket: Socket; re
   });
 }
 
-describeRabbit('realtime over RabbitMQ and Socket.io', () => {
+for (const [storeName, store] of csmsStores) describeRabbit(`realtime over RabbitMQ and Socket.io [${storeName} store]`, () => {
   let ns: string;
   let t: TestCsms;
   const sockets: Socket[] = [];
   beforeEach(async () => {
     ns = uniqueNamespace();
-    t = await startCsms({ enableRabbitmq: true, rabbitmqNamespace: ns, walletSelfTopup: true });
+    t = await startCsms({ enableRabbitmq: true, rabbitmqNamespace: ns, walletSelfTopup: true, ...store });
   });
   afterEach(async () => {
     for (const s of sockets.splice(0)) s.close();
