@@ -10,6 +10,7 @@
  * event ids it has already applied.
  */
 import { systemClock, type BatchOutcome, type Broker, type Clock, type DeadLetter, type Delivery, type EventJournalRepo, type JournalEntry } from '../domain/ports.ts';
+import { isStoreUnavailable } from '../domain/errors.ts';
 import type { Notification, OcppEvent } from '../domain/types.ts';
 
 export interface MemoryBrokerOptions {
@@ -42,6 +43,9 @@ interface Write {
 }
 
 const DURABLE = Promise.resolve();
+/** Waits between tries while the database is unreachable: from the first to the longest. */
+const STORE_RETRY_MIN_MS = 250;
+const STORE_RETRY_MAX_MS = 5000;
 
 export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   const batchSize = opts.batchSize ?? 200;
@@ -71,8 +75,23 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   let inFlight = 0;
   let idle: (() => void) | null = null;
 
+  /** Set while the database is unreachable: draining waits for `storeRetry`. */
+  let storeDownSince: number | null = null;
+  let storeRetry: NodeJS.Timeout | null = null;
+  let storeRetryMs = STORE_RETRY_MIN_MS;
+
+  function waitForStore(): void {
+    if (storeRetry || closed) return;
+    storeRetry = setTimeout(() => {
+      storeRetry = null;
+      schedule();
+    }, storeRetryMs);
+    storeRetryMs = Math.min(storeRetryMs * 2, STORE_RETRY_MAX_MS);
+  }
+
   function schedule(): void {
-    if (scheduled || closed || stopping || !eventHandler) return;
+    if (storeDownSince === null) storeRetryMs = STORE_RETRY_MIN_MS;
+    if (scheduled || closed || stopping || !eventHandler || storeRetry) return;
     scheduled = true;
     setImmediate(drain);
   }
@@ -164,7 +183,18 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
         try {
           const outcome = await eventHandler(batch.map((i) => i.delivery));
           failed = new Map(outcome.failed.map((f) => [f.delivery, f.error]));
+          storeDownSince = null;
         } catch (err) {
+          if (isStoreUnavailable(err)) {
+            // The database is away: the batch goes back in front, in order, uncounted, and the
+            // next try waits a little longer each time (up to STORE_RETRY_MAX_MS).
+            queue.unshift(...batch);
+            inFlight = 0;
+            opts.onError?.(err);
+            storeDownSince ??= Date.now();
+            waitForStore();
+            return;
+          }
           // Nothing of the batch was committed: every delivery comes again, counted as a failure.
           for (const i of batch) failed.set(i.delivery, err);
         }
@@ -233,6 +263,8 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
       await commit();
       closed = true;
       if (commitRetry) clearTimeout(commitRetry);
+      if (storeRetry) clearTimeout(storeRetry);
+      storeRetry = null;
       relief?.resolve();
       relief = null;
       for (const t of retryTimers) clearTimeout(t);

@@ -76,3 +76,12 @@ export class CsmsError extends Error {
 export function isCsmsError(err: unknown): err is CsmsError {
   return err instanceof CsmsError;
 }
+
+/**
+ * The database could not be reached (a connection refused, reset or timed out): nothing was done,
+ * and the same work will succeed once it is back. Callers retry it, and never count it against the
+ * work itself (an event is not poison because the database restarted).
+ */
+export function isStoreUnavailable(err: unknown): boolean {
+  return isCsmsError(err) && err.code === 'CSMS_ERR_DATABASE_UNAVAILABLE';
+}

@@ -4,6 +4,7 @@
  * notifications only after the commit. Idempotent: a redelivered event id is skipped.
  */
 import type { AutoStop, Charging } from '../domain/charging.ts';
+import { isStoreUnavailable } from '../domain/errors.ts';
 import { notify } from '../domain/notifications.ts';
 import type { BatchOutcome, Broker, Clock, Delivery, Store } from '../domain/ports.ts';
 import type { Notification, OcppEvent, OcppMessageLogEntry } from '../domain/types.ts';
@@ -67,6 +68,8 @@ export function createProcessor(opts: ProcessorOptions) {
             else await applyEvent(ev, { store, charging, now, log, notes, seen, stops });
           });
         } catch (error) {
+          // The database went away: not this event's fault, and the rest cannot be applied either.
+          if (isStoreUnavailable(error)) throw error;
           // The savepoint rolled back this event only; drop what it had queued and report it.
           notes.length = mark.notes;
           log.length = mark.log;
@@ -89,7 +92,10 @@ export function createProcessor(opts: ProcessorOptions) {
     let duplicates: number;
     try {
       duplicates = await applyAll(batch, now, notes, log, stops);
-    } catch {
+    } catch (err) {
+      // The whole batch comes again once the database is back (the broker waits, and does not
+      // count it as a failed attempt): nothing of it was committed.
+      if (isStoreUnavailable(err)) throw err;
       notes = [];
       log = [];
       stops = [];

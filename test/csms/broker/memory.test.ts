@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBroker } from '../../../src/csms/broker/memory.ts';
+import { CsmsError } from '../../../src/csms/domain/errors.ts';
 import type { Broker, Delivery } from '../../../src/csms/domain/ports.ts';
 import type { OcppEvent } from '../../../src/csms/domain/types.ts';
 import { createSqliteStore, type SqliteStore } from '../../../src/csms/store/index.ts';
@@ -69,6 +70,30 @@ describe('memory broker', () => {
     expect(dead.map((d) => [d.event.eventId, d.attempts, d.error])).toEqual([[poison.eventId, 3, 'always fails']]);
     expect(await broker.replayDeadLetters()).toBe(1);
     await until(() => poisonAttempts === 4);
+  });
+
+  it('waits out an unreachable database without counting it against the events, then applies them in order', async () => {
+    broker = createMemoryBroker({ maxAttempts: 2, retryDelayMs: 5, batchSize: 2 });
+    const applied: string[] = [];
+    let outages = 0;
+    broker.consumeEvents(async (batch) => {
+      // Three tries in a row find the database away: more than maxAttempts, so a counted failure would dead-letter.
+      if (outages < 3) {
+        outages++;
+        throw new CsmsError('CSMS_ERR_DATABASE_UNAVAILABLE', 'connect ECONNREFUSED 127.0.0.1:5432');
+      }
+      applied.push(...batch.map((d) => d.body.eventId));
+      expect(batch.every((d) => d.attempts === 0)).toBe(true);
+      return { failed: [] };
+    });
+    const ids = Array.from({ length: 5 }, () => anEvent()).map((e) => {
+      broker.publishEvent(e);
+      return e.eventId;
+    });
+    await until(() => applied.length === 5);
+    expect(applied).toEqual(ids);
+    expect(outages).toBe(3);
+    expect(await broker.deadLetters()).toEqual([]);
   });
 
   it('marks redeliveries after a handler throws', async () => {

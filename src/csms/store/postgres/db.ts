@@ -10,6 +10,28 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
+import { CsmsError } from '../../domain/errors.ts';
+
+/** Node's socket errors that mean the server is not there (or went away). */
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** SQLSTATEs of a server that is shutting down, starting, or out of connections. */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+
+/**
+ * A failure that says the database is unreachable, not that the statement was wrong: it becomes
+ * CSMS_ERR_DATABASE_UNAVAILABLE, which the processor retries without counting it against the events.
+ */
+export function unavailable(err: unknown): CsmsError | null {
+  if (err instanceof CsmsError) return null;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  const connectionLost = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i.test(message);
+  if (!NETWORK_ERRORS.has(code) && !code.startsWith('08') && !UNAVAILABLE_STATES.has(code) && !connectionLost) return null;
+  return new CsmsError('CSMS_ERR_DATABASE_UNAVAILABLE', message, { cause: code || undefined });
+}
+
+const translated = (err: unknown): unknown => unavailable(err) ?? err;
 
 /** A query: text, or a config; one with a `name` is prepared once per connection and reused. */
 export type Query = string | pg.QueryConfig;
@@ -51,11 +73,15 @@ export function createDb(pool: pg.Pool): Db {
 
   async function query<R extends pg.QueryResultRow>(q: Query, values?: unknown[]): Promise<pg.QueryResult<R>> {
     const frame = current();
-    if (frame) {
-      while (frame.child) await frame.child.done;
-      if (!frame.closed) return frame.client.query<R>(q as pg.QueryConfig, values);
+    try {
+      if (frame) {
+        while (frame.child) await frame.child.done;
+        if (!frame.closed) return await frame.client.query<R>(q as pg.QueryConfig, values);
+      }
+      return await pool.query<R>(q as pg.QueryConfig, values);
+    } catch (err) {
+      throw translated(err);
     }
-    return pool.query<R>(q as pg.QueryConfig, values);
   }
 
   /** Rolls back without hiding the error that caused it; a client that cannot is destroyed. */
@@ -97,7 +123,9 @@ export function createDb(pool: pg.Pool): Db {
   async function transaction<T>(fn: () => Promise<T>): Promise<T> {
     const outer = current();
     if (outer) return nested(outer, fn);
-    const client = await pool.connect();
+    const client = await pool.connect().catch((err: unknown) => {
+      throw translated(err);
+    });
     const frame: Frame = { client, root: { savepoints: 0 }, child: null, closed: false };
     let broken = false;
     try {
@@ -121,7 +149,7 @@ export function createDb(pool: pg.Pool): Db {
     } catch (err) {
       // BEGIN itself failed: the connection is suspect.
       if (!frame.closed) broken = true;
-      throw err;
+      throw translated(err);
     } finally {
       frame.closed = true;
       // A client whose ROLLBACK failed may still hold a transaction: destroy it rather than reuse it.
