@@ -303,7 +303,7 @@ describe('deploy/kubernetes', () => {
 
   it('probes readiness at /ready and liveness at /health, on the HTTP port', () => {
     const probe = (name: string) => obj(obj(container[name]).httpGet);
-    expect(probe('readinessProbe').path).toBe('/ready');
+    expect(probe('readinessProbe').path).toBe('/ready?degraded=ok');
     expect(containerPort(probe('readinessProbe').port)).toBe(HTTP_PORT);
     expect(probe('livenessProbe').path).toBe('/health');
     expect(containerPort(probe('livenessProbe').port)).toBe(HTTP_PORT);

@@ -20,9 +20,14 @@ export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     schema: { tags: ['health'], summary: 'Liveness: 200 while the process runs', response: { 200: obj({ status: { type: 'string', enum: ['ok'] } }) } },
   }, async () => ({ status: 'ok' as const }));
 
-  app.get('/ready', {
-    schema: { tags: ['health'], summary: 'Readiness: 200 when the database and the broker are usable, else 503', response: { 200: readyBody, 503: readyBody } },
-  }, async (_request, reply) => {
+  app.get<{ Querystring: { degraded?: 'ok' } }>('/ready', {
+    schema: {
+      tags: ['health'],
+      summary: 'Readiness: 200 when the database and the broker are usable, else 503. With ?degraded=ok, a node whose broker is away (its events wait in the outbox) answers 200 too: a load balancer keeps sending it chargers',
+      querystring: { type: 'object', additionalProperties: false, properties: { degraded: { type: 'string', enum: ['ok'] } } },
+      response: { 200: readyBody, 503: readyBody },
+    },
+  }, async (request, reply) => {
     let database = false;
     let broker = { ok: false, detail: 'unknown' };
     const store = ctx.storeInfo;
@@ -36,7 +41,8 @@ export const healthRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => 
     }
     // Without a broker the API still serves reads and CMS writes: degraded, not down.
     const status = database && broker.ok ? 'ready' : database ? 'degraded' : 'not-ready';
-    reply.code(status === 'ready' ? 200 : 503);
+    const usable = status === 'ready' || (status === 'degraded' && request.query.degraded === 'ok');
+    reply.code(usable ? 200 : 503);
     return { status, database, store, broker };
   });
 };
