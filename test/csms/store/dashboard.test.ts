@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/csms/domain/ports.ts';
-import { utcMidnight } from '../../../src/csms/store/sqlite/dashboard.ts';
+import { utcMidnight } from '../../../src/csms/store/rules.ts';
 import { aChargePoint, aNewSession, aStation, aUser } from '../builders.ts';
 import { eachStore, openStore } from '../../helpers/stores.ts';
 

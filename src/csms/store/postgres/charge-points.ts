@@ -1,67 +1,12 @@
 /** Charge points (keyed by their OCPP identity) and their connectors. */
 import { CsmsError } from '../../domain/errors.ts';
 import type { BootInfo, ChargePointInput, ChargePointRepo } from '../../domain/ports.ts';
-import type { ChargePoint, Connector, RegistrationStatus } from '../../domain/types.ts';
+import { toChargePoint, toConnector, type ChargePointRow as Row, type ConnectorRow } from '../rows/charge-points.ts';
 import { pageValues, type PgContext } from './context.ts';
 import { FOREIGN_KEY_VIOLATION, pgFailure } from './db.ts';
 
-interface ChargePointRow {
-  id: string;
-  station_id: number | null;
-  tariff_id: number | null;
-  vendor: string | null;
-  model: string | null;
-  serial_number: string | null;
-  firmware_version: string | null;
-  registration_status: RegistrationStatus;
-  lenient: boolean;
-  auth_key_hash: string | null;
-  online: boolean;
-  last_seen_at: string | null;
-  last_boot_at: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-interface ConnectorRow {
-  charge_point_id: string;
-  connector_id: number;
-  status: string;
-  error_code: string;
-  info: string | null;
-  updated_at: string;
-}
-
-function toChargePoint(row: ChargePointRow): ChargePoint {
-  return {
-    id: row.id,
-    stationId: row.station_id,
-    tariffId: row.tariff_id,
-    vendor: row.vendor,
-    model: row.model,
-    serialNumber: row.serial_number,
-    firmwareVersion: row.firmware_version,
-    registrationStatus: row.registration_status,
-    lenient: row.lenient,
-    hasAuthKey: row.auth_key_hash !== null,
-    online: row.online,
-    lastSeenAt: row.last_seen_at,
-    lastBootAt: row.last_boot_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-function toConnector(row: ConnectorRow): Connector {
-  return {
-    chargePointId: row.charge_point_id,
-    connectorId: row.connector_id,
-    status: row.status,
-    errorCode: row.error_code,
-    info: row.info,
-    updatedAt: row.updated_at,
-  };
-}
+/** PostgreSQL returns boolean columns as true/false. */
+type ChargePointRow = Row<boolean>;
 
 /** A missing station or tariff shows up as a foreign-key failure; name the culprit instead. */
 function rethrowReference(err: unknown, input: { stationId?: number | null; tariffId?: number | null }): never {

@@ -1,35 +1,8 @@
 /** The audit trail of commands sent to chargers and what they answered. */
 import { CsmsError } from '../../domain/errors.ts';
 import type { CommandRepo } from '../../domain/ports.ts';
-import type { CommandRecord, CommandStatus } from '../../domain/types.ts';
-import { fromJson, toJson } from '../sqlite/sql-helpers.ts';
+import { toCommand, toJson, type CommandRow } from '../rows/records.ts';
 import { pageValues, type PgContext } from './context.ts';
-
-interface CommandRow {
-  id: string;
-  charge_point_id: string;
-  action: string;
-  request: string | null;
-  status: CommandStatus;
-  response: string | null;
-  requested_by: string | null;
-  created_at: string;
-  answered_at: string | null;
-}
-
-function toRecord(row: CommandRow): CommandRecord {
-  return {
-    id: row.id,
-    chargePointId: row.charge_point_id,
-    action: row.action,
-    request: fromJson(row.request),
-    status: row.status,
-    response: fromJson(row.response),
-    requestedBy: row.requested_by,
-    createdAt: row.created_at,
-    answeredAt: row.answered_at,
-  };
-}
 
 const COLUMNS = 'id, charge_point_id, action, request, status, response, requested_by, created_at, answered_at';
 
@@ -48,7 +21,7 @@ export function createCommandRepo({ db }: PgContext): CommandRepo {
         values: [rec.id, rec.chargePointId, rec.action, toJson(rec.request), rec.requestedBy, rec.createdAt],
       });
       if (!row) throw new CsmsError('CSMS_ERR_CONFLICT', `command ${rec.id} already exists`);
-      return toRecord(row);
+      return toCommand(row);
     },
     async finish(id, status, response, at) {
       await db.query({
@@ -60,14 +33,14 @@ export function createCommandRepo({ db }: PgContext): CommandRepo {
     },
     async get(id) {
       const row = await db.first<CommandRow>({ name: 'commands_get', text: `SELECT ${COLUMNS} FROM commands WHERE id = $1`, values: [id] });
-      return row ? toRecord(row) : null;
+      return row ? toCommand(row) : null;
     },
     async list(chargePointId, page) {
       const rows = await db.rows<CommandRow>(
         `SELECT ${COLUMNS} FROM commands WHERE charge_point_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2 OFFSET $3`,
         [chargePointId, ...pageValues(page)],
       );
-      return rows.map(toRecord);
+      return rows.map(toCommand);
     },
   };
 }

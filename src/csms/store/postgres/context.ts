@@ -6,6 +6,7 @@
  * parameter must be folded the same way whatever the database's default collation is.
  */
 import type { Page } from '../../domain/ports.ts';
+import { pageBounds } from '../rules.ts';
 import type { Db } from './db.ts';
 
 export interface PgContext {
@@ -16,14 +17,8 @@ export interface PgContext {
 
 /** LIMIT/OFFSET values; no limit is NULL, which PostgreSQL reads as LIMIT ALL. */
 export function pageValues(page: Page | undefined): [number | null, number] {
-  const limit = page?.limit !== undefined && page.limit >= 0 ? Math.floor(page.limit) : null;
-  const offset = page?.offset !== undefined && page.offset > 0 ? Math.floor(page.offset) : 0;
+  const { limit, offset } = pageBounds(page);
   return [limit, offset];
-}
-
-/** Escapes LIKE wildcards so a search for "a_b" matches that text only (ESCAPE '\'). */
-export function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /** Collects positional parameters for queries whose WHERE clause depends on the filter. */

@@ -1,6 +1,6 @@
 /** The counts behind the CMS dashboard, in two statements. */
 import type { DashboardStats } from '../../domain/ports.ts';
-import { utcMidnight } from '../sqlite/dashboard.ts';
+import { utcMidnight } from '../rules.ts';
 import type { PgContext } from './context.ts';
 
 type Totals = Omit<DashboardStats, 'connectorsByStatus'>;

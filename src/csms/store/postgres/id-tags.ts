@@ -5,31 +5,12 @@
  */
 import { CsmsError } from '../../domain/errors.ts';
 import type { IdTagPatch, IdTagRepo, NewIdTag } from '../../domain/ports.ts';
-import type { IdTagCard } from '../../domain/types.ts';
+import { toIdTagCard, type IdTagRow as Row } from '../rows/accounts.ts';
 import type { PgContext } from './context.ts';
 import { pgFailure, UNIQUE_VIOLATION } from './db.ts';
 
-interface IdTagRow {
-  id_tag: string;
-  customer_id: number;
-  label: string | null;
-  blocked: boolean;
-  expires_at: string | null;
-  max_concurrent: number;
-  created_at: string;
-}
-
-function toCard(row: IdTagRow): IdTagCard {
-  return {
-    idTag: row.id_tag,
-    customerId: row.customer_id,
-    label: row.label,
-    blocked: row.blocked,
-    expiresAt: row.expires_at,
-    maxConcurrent: row.max_concurrent,
-    createdAt: row.created_at,
-  };
-}
+/** PostgreSQL returns boolean columns as true/false. */
+type IdTagRow = Row<boolean>;
 
 /** An idTag that another card (of any account) already has: CSMS_ERR_ID_TAG_TAKEN; anything else is rethrown. */
 export function rethrowIdTagConflict(err: unknown): never {
@@ -52,11 +33,11 @@ export function createIdTagRepo({ db, now }: PgContext): IdTagRepo {
   return {
     async get(idTag) {
       const row = await byTag(idTag);
-      return row ? toCard(row) : null;
+      return row ? toIdTagCard(row) : null;
     },
     async listForCustomer(customerId) {
       const rows = await db.rows<IdTagRow>(`SELECT ${COLUMNS} FROM id_tags WHERE customer_id = $1 ORDER BY created_at, seq`, [customerId]);
-      return rows.map(toCard);
+      return rows.map(toIdTagCard);
     },
     create: (card: NewIdTag, opts = {}) =>
       db.transaction(async () => {
@@ -71,7 +52,7 @@ export function createIdTagRepo({ db, now }: PgContext): IdTagRepo {
         } else {
           await db.query('UPDATE users SET id_tag = $1 WHERE id = $2 AND id_tag IS NULL', [row.id_tag, card.customerId]);
         }
-        return toCard(row);
+        return toIdTagCard(row);
       }),
     update: (idTag, patch: IdTagPatch) =>
       db.transaction(async () => {
@@ -87,7 +68,7 @@ export function createIdTagRepo({ db, now }: PgContext): IdTagRepo {
             row.id_tag,
           ],
         );
-        return toCard(updated!);
+        return toIdTagCard(updated!);
       }),
     async makePrimary(idTag) {
       await db.query('UPDATE users SET id_tag = t.id_tag FROM id_tags AS t WHERE lower(t.id_tag) = lower($1::text COLLATE "C") AND users.id = t.customer_id', [idTag]);

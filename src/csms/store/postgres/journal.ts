@@ -1,16 +1,7 @@
 /** The embedded broker's event journal (see EventJournalRepo) and processed event ids. */
-import type { EventJournalRepo, JournalEntry, ProcessedEventRepo } from '../../domain/ports.ts';
+import type { EventJournalRepo, ProcessedEventRepo } from '../../domain/ports.ts';
+import { toJournalEntry, type JournalRow } from '../rows/records.ts';
 import type { PgContext } from './context.ts';
-
-interface JournalRow {
-  seq: number;
-  body: string;
-  attempts: number;
-  dead_error: string | null;
-  created_at: string;
-}
-
-const toEntry = (r: JournalRow): JournalEntry => ({ seq: r.seq, body: r.body, attempts: r.attempts, deadError: r.dead_error, createdAt: r.created_at });
 
 /** The PostgreSQL EventJournalRepo: one statement per write, so a tick's events share one commit. */
 export function createJournalRepo({ db }: PgContext): EventJournalRepo {
@@ -31,14 +22,14 @@ export function createJournalRepo({ db }: PgContext): EventJournalRepo {
       return rows.map((r) => r.seq).sort((a, b) => a - b);
     },
     async pending() {
-      return (await db.rows<JournalRow>('SELECT * FROM event_journal WHERE dead_error IS NULL ORDER BY seq')).map(toEntry);
+      return (await db.rows<JournalRow>('SELECT * FROM event_journal WHERE dead_error IS NULL ORDER BY seq')).map(toJournalEntry);
     },
     async dead() {
-      return (await db.rows<JournalRow>('SELECT * FROM event_journal WHERE dead_error IS NOT NULL ORDER BY seq')).map(toEntry);
+      return (await db.rows<JournalRow>('SELECT * FROM event_journal WHERE dead_error IS NOT NULL ORDER BY seq')).map(toJournalEntry);
     },
     async revive() {
       const rows = await db.rows<JournalRow>('UPDATE event_journal SET dead_error = NULL, attempts = 0 WHERE dead_error IS NOT NULL RETURNING *');
-      return rows.map(toEntry).sort((a, b) => a.seq - b.seq);
+      return rows.map(toJournalEntry).sort((a, b) => a.seq - b.seq);
     },
   };
 }

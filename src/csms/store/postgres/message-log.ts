@@ -1,38 +1,8 @@
 /** The OCPP message log: every frame in and out, per charge point, pruned to a fixed depth. */
 import type { MessageLogRepo } from '../../domain/ports.ts';
-import type { Direction, OcppMessageLogEntry } from '../../domain/types.ts';
-import { fromJson, toJson } from '../sqlite/sql-helpers.ts';
+import { toJson, toMessageLogEntry, type MessageRow } from '../rows/records.ts';
+import { MESSAGE_LIST_LIMIT, PRUNE_BUDGET, pruneLimits } from '../rules.ts';
 import type { PgContext } from './context.ts';
-
-interface MessageRow {
-  id: number;
-  charge_point_id: string;
-  direction: Direction;
-  message_type: OcppMessageLogEntry['messageType'];
-  action: string | null;
-  message_id: string | null;
-  payload: string | null;
-  latency_ms: number | null;
-  created_at: string;
-}
-
-function toEntry(row: MessageRow): OcppMessageLogEntry {
-  return {
-    id: row.id,
-    chargePointId: row.charge_point_id,
-    direction: row.direction,
-    messageType: row.message_type,
-    action: row.action,
-    messageId: row.message_id,
-    payload: fromJson(row.payload),
-    latencyMs: row.latency_ms,
-    createdAt: row.created_at,
-  };
-}
-
-const DEFAULT_LIST_LIMIT = 100;
-/** Charge points cut back per prune() call. */
-const PRUNE_BUDGET = 50;
 
 /**
  * The PostgreSQL MessageLogRepo, pruning as the SQLite one does: per charge point, an upper bound
@@ -63,14 +33,13 @@ export function createMessageLogRepo({ db }: PgContext): MessageLogRepo {
       const rows = await db.rows<MessageRow>({
         name: 'messages_list',
         text: 'SELECT * FROM ocpp_messages WHERE charge_point_id = $1 AND id > $2 ORDER BY id DESC LIMIT $3',
-        values: [chargePointId, opts.afterId ?? 0, opts.limit ?? DEFAULT_LIST_LIMIT],
+        values: [chargePointId, opts.afterId ?? 0, opts.limit ?? MESSAGE_LIST_LIMIT],
       });
-      return rows.map(toEntry);
+      return rows.map(toMessageLogEntry);
     },
     prune(keepPerChargePoint) {
-      const keep = Math.max(0, Math.floor(keepPerChargePoint));
       // A charge point is cut back only once it is 10% over, and at most PRUNE_BUDGET per call.
-      const trigger = keep + Math.max(1, Math.ceil(keep / 10));
+      const { keep, trigger } = pruneLimits(keepPerChargePoint);
       // No transaction of its own: each cut is a range delete that stands alone.
       return (async () => {
         if (!counts) {

@@ -1,14 +1,7 @@
 /** The durable outbox: messages waiting for the broker, per node, oldest first; and node liveness. */
 import type { NodeRepo, OutboxItem, OutboxRepo } from '../../domain/ports.ts';
+import { toOutboxItem, type OutboxRow } from '../rows/records.ts';
 import type { PgContext } from './context.ts';
-
-interface OutboxRow {
-  id: number;
-  exchange: string;
-  routing_key: string;
-  body: string;
-  created_at: string;
-}
 
 /** The PostgreSQL OutboxRepo. */
 export function createOutboxRepo({ db }: PgContext): OutboxRepo {
@@ -28,7 +21,7 @@ export function createOutboxRepo({ db }: PgContext): OutboxRepo {
         text: 'SELECT id, exchange, routing_key, body, created_at FROM outbox WHERE node_id = $1 ORDER BY id LIMIT $2',
         values: [nodeId, limit],
       });
-      return rows.map((r) => ({ id: r.id, exchange: r.exchange, routingKey: r.routing_key, body: r.body, createdAt: r.created_at }));
+      return rows.map(toOutboxItem);
     },
     async remove(ids) {
       if (ids.length === 0) return;

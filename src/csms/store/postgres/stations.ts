@@ -1,30 +1,9 @@
 /** Stations: named sites that group charge points. */
 import { CsmsError } from '../../domain/errors.ts';
 import type { StationInput, StationRepo } from '../../domain/ports.ts';
-import type { Station } from '../../domain/types.ts';
+import { toStation, type StationRow } from '../rows/charge-points.ts';
+import { patchedStation } from '../rules.ts';
 import { pageValues, type PgContext } from './context.ts';
-
-interface StationRow {
-  id: number;
-  name: string;
-  address: string;
-  latitude: number | null;
-  longitude: number | null;
-  created_at: string;
-  updated_at: string;
-}
-
-function toStation(row: StationRow): Station {
-  return {
-    id: row.id,
-    name: row.name,
-    address: row.address,
-    latitude: row.latitude,
-    longitude: row.longitude,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 /** The PostgreSQL StationRepo; delete refuses while charge points belong to the station. */
 export function createStationRepo({ db, now }: PgContext): StationRepo {
@@ -52,16 +31,10 @@ export function createStationRepo({ db, now }: PgContext): StationRepo {
       db.transaction(async () => {
         const row = await byId(id, 'FOR UPDATE');
         if (!row) return null;
+        const next = patchedStation(row, patch);
         const updated = await db.first<StationRow>(
           'UPDATE stations SET name = $1, address = $2, latitude = $3, longitude = $4, updated_at = $5 WHERE id = $6 RETURNING *',
-          [
-            patch.name ?? row.name,
-            patch.address ?? row.address,
-            patch.latitude !== undefined ? patch.latitude : row.latitude,
-            patch.longitude !== undefined ? patch.longitude : row.longitude,
-            now(),
-            id,
-          ],
+          [next.name, next.address, next.latitude, next.longitude, now(), id],
         );
         return toStation(updated!);
       }),

@@ -1,41 +1,9 @@
 /** Tariffs: integer minor-unit prices per kWh, per started minute and per session. */
 import { CsmsError } from '../../domain/errors.ts';
 import type { TariffInput, TariffRepo } from '../../domain/ports.ts';
-import type { Tariff } from '../../domain/types.ts';
+import { toTariff, type TariffRow } from '../rows/charge-points.ts';
+import { newTariffPrices, patchedTariffPrices } from '../rules.ts';
 import { pageValues, type PgContext } from './context.ts';
-
-interface TariffRow {
-  id: number;
-  name: string;
-  currency: string;
-  price_per_kwh: number;
-  price_per_minute: number;
-  session_fee: number;
-  created_at: string;
-  updated_at: string;
-}
-
-function toTariff(row: TariffRow): Tariff {
-  return {
-    id: row.id,
-    name: row.name,
-    currency: row.currency,
-    pricePerKwh: row.price_per_kwh,
-    pricePerMinute: row.price_per_minute,
-    sessionFee: row.session_fee,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-/** The schema has the same check; this one gives the API a readable error instead of a DatabaseError. */
-function assertPrices(t: { pricePerKwh: number; pricePerMinute: number; sessionFee: number }): void {
-  for (const [field, value] of Object.entries(t)) {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new CsmsError('CSMS_ERR_VALIDATION', `${field} must be a non-negative integer in minor units`);
-    }
-  }
-}
 
 /**
  * The PostgreSQL TariffRepo. Deleting a tariff that charge points use throws CSMS_ERR_IN_USE;
@@ -45,8 +13,7 @@ export function createTariffRepo({ db, now }: PgContext): TariffRepo {
   const byId = (id: number, lock = '') => db.first<TariffRow>(`SELECT * FROM tariffs WHERE id = $1 ${lock}`, [id]);
   return {
     async create(input) {
-      const prices = { pricePerKwh: input.pricePerKwh, pricePerMinute: input.pricePerMinute ?? 0, sessionFee: input.sessionFee ?? 0 };
-      assertPrices(prices);
+      const prices = newTariffPrices(input);
       const at = now();
       const row = await db.first<TariffRow>(
         `INSERT INTO tariffs (name, currency, price_per_kwh, price_per_minute, session_fee, created_at, updated_at)
@@ -69,12 +36,7 @@ export function createTariffRepo({ db, now }: PgContext): TariffRepo {
       db.transaction(async () => {
         const row = await byId(id, 'FOR UPDATE');
         if (!row) return null;
-        const prices = {
-          pricePerKwh: patch.pricePerKwh ?? row.price_per_kwh,
-          pricePerMinute: patch.pricePerMinute ?? row.price_per_minute,
-          sessionFee: patch.sessionFee ?? row.session_fee,
-        };
-        assertPrices(prices);
+        const prices = patchedTariffPrices(row, patch);
         const updated = await db.first<TariffRow>(
           `UPDATE tariffs SET name = $1, currency = $2, price_per_kwh = $3, price_per_minute = $4, session_fee = $5, updated_at = $6
            WHERE id = $7 RETURNING *`,

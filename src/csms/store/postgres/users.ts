@@ -4,37 +4,15 @@
  */
 import { CsmsError } from '../../domain/errors.ts';
 import type { IdTagRepo, NewUser, Page, UserPatch, UserRepo } from '../../domain/ports.ts';
-import type { Role, User, UserWithSecret } from '../../domain/types.ts';
-import { likePattern, pageValues, Params, type PgContext } from './context.ts';
+import type { Role, UserWithSecret } from '../../domain/types.ts';
+import { toUser, type UserRow as Row } from '../rows/accounts.ts';
+import { likePattern } from '../rules.ts';
+import { pageValues, Params, type PgContext } from './context.ts';
 import { pgFailure, UNIQUE_VIOLATION } from './db.ts';
 import { rethrowIdTagConflict } from './id-tags.ts';
 
-interface UserRow {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  id_tag: string | null;
-  id_tag_expires_at: string | null;
-  blocked: boolean;
-  max_concurrent_sessions: number;
-  password_hash: string;
-  created_at: string;
-}
-
-function toUser(row: UserRow): User {
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    idTag: row.id_tag,
-    idTagExpiresAt: row.id_tag_expires_at,
-    blocked: row.blocked,
-    maxConcurrentSessions: row.max_concurrent_sessions,
-    createdAt: row.created_at,
-  };
-}
+/** PostgreSQL returns boolean columns as true/false. */
+type UserRow = Row<boolean>;
 
 function rethrowConflict(err: unknown): never {
   const failure = pgFailure(err);

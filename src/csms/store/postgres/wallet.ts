@@ -1,45 +1,10 @@
 /** The wallet ledger and holds: append-only entries in integer minor units; the balance is their sum. */
 import { CsmsError } from '../../domain/errors.ts';
-import type { HoldRepo, WalletHold, WalletRepo } from '../../domain/ports.ts';
-import type { WalletEntry, WalletEntryKind } from '../../domain/types.ts';
+import type { HoldRepo, WalletRepo } from '../../domain/ports.ts';
+import { toHold, toWalletEntry, type HoldRow, type WalletRow } from '../rows/accounts.ts';
+import { assertAmount } from '../rules.ts';
 import { pageValues, type PgContext } from './context.ts';
 import { FOREIGN_KEY_VIOLATION, pgFailure } from './db.ts';
-
-interface WalletRow {
-  id: number;
-  customer_id: number;
-  amount_minor: number;
-  kind: WalletEntryKind;
-  session_id: number | null;
-  note: string | null;
-  external_id: string | null;
-  actor: string | null;
-  created_at: string;
-}
-
-function toEntry(row: WalletRow): WalletEntry {
-  return {
-    id: row.id,
-    customerId: row.customer_id,
-    amountMinor: row.amount_minor,
-    kind: row.kind,
-    sessionId: row.session_id,
-    note: row.note,
-    externalId: row.external_id,
-    actor: row.actor,
-    createdAt: row.created_at,
-  };
-}
-
-/** Signs by kind, as in the SQLite adapter: a top-up or credit adds, a debit or refund removes, a charge removes or is 0. */
-const SIGN_OK: Record<WalletEntryKind, (amount: number) => boolean> = {
-  topup: (a) => a > 0,
-  credit: (a) => a > 0,
-  debit: (a) => a < 0,
-  refund: (a) => a < 0,
-  charge: (a) => a <= 0,
-  adjustment: () => true,
-};
 
 /**
  * The PostgreSQL WalletRepo. A second `charge` for the same session, or a second entry with the same
@@ -58,9 +23,7 @@ export function createWalletRepo({ db }: PgContext): WalletRepo {
       return row!.b;
     },
     async add(entry) {
-      if (!Number.isSafeInteger(entry.amountMinor) || !SIGN_OK[entry.kind](entry.amountMinor)) {
-        throw new CsmsError('CSMS_ERR_BAD_AMOUNT', `${entry.amountMinor} is not a valid ${entry.kind} amount`);
-      }
+      assertAmount(entry.kind, entry.amountMinor);
       try {
         const row = await db.first<WalletRow>({
           name: 'wallet_add',
@@ -68,7 +31,7 @@ export function createWalletRepo({ db }: PgContext): WalletRepo {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING RETURNING *`,
           values: [entry.customerId, entry.amountMinor, entry.kind, entry.sessionId ?? null, entry.note ?? null, entry.externalId ?? null, entry.actor ?? null, entry.createdAt],
         });
-        return row ? toEntry(row) : null;
+        return row ? toWalletEntry(row) : null;
       } catch (err) {
         if (pgFailure(err)?.code === FOREIGN_KEY_VIOLATION) {
           throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${entry.customerId} or session ${entry.sessionId ?? '-'}`);
@@ -78,31 +41,11 @@ export function createWalletRepo({ db }: PgContext): WalletRepo {
     },
     async list(customerId, page) {
       const rows = await db.rows<WalletRow>('SELECT * FROM wallet_entries WHERE customer_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3', [customerId, ...pageValues(page)]);
-      return rows.map(toEntry);
+      return rows.map(toWalletEntry);
     },
     async count(customerId) {
       return (await db.first<{ n: number }>('SELECT COUNT(*) AS n FROM wallet_entries WHERE customer_id = $1', [customerId]))!.n;
     },
-  };
-}
-
-interface HoldRow {
-  session_id: number;
-  customer_id: number;
-  amount_minor: number;
-  created_at: string;
-  released_at: string | null;
-  stop_requested_at: string | null;
-}
-
-function toHold(row: HoldRow): WalletHold {
-  return {
-    sessionId: row.session_id,
-    customerId: row.customer_id,
-    amountMinor: row.amount_minor,
-    createdAt: row.created_at,
-    releasedAt: row.released_at,
-    stopRequestedAt: row.stop_requested_at,
   };
 }
 

@@ -2,34 +2,8 @@
 import { CsmsError } from '../../domain/errors.ts';
 import type { CommandRepo } from '../../domain/ports.ts';
 import type { Sync } from './sync.ts';
-import type { CommandRecord, CommandStatus } from '../../domain/types.ts';
-import { constraintFailure, fromJson, pageParams, toJson, type RepoContext } from './sql-helpers.ts';
-
-interface CommandRow {
-  id: string;
-  charge_point_id: string;
-  action: string;
-  request: string | null;
-  status: CommandStatus;
-  response: string | null;
-  requested_by: string | null;
-  created_at: string;
-  answered_at: string | null;
-}
-
-function toRecord(row: CommandRow): CommandRecord {
-  return {
-    id: row.id,
-    chargePointId: row.charge_point_id,
-    action: row.action,
-    request: fromJson(row.request),
-    status: row.status,
-    response: fromJson(row.response),
-    requestedBy: row.requested_by,
-    createdAt: row.created_at,
-    answeredAt: row.answered_at,
-  };
-}
+import { toCommand, toJson, type CommandRow } from '../rows/records.ts';
+import { constraintFailure, pageParams, type RepoContext } from './sql-helpers.ts';
 
 /**
  * The SQLite CommandRepo. finish() settles a pending command; a charger's real answer
@@ -54,7 +28,7 @@ export function createCommandRepo({ db }: RepoContext): Sync<CommandRepo> {
     create(rec) {
       try {
         const row = insert.get(rec.id, rec.chargePointId, rec.action, toJson(rec.request), rec.requestedBy, rec.createdAt);
-        return toRecord(row!);
+        return toCommand(row!);
       } catch (err) {
         if (constraintFailure(err)?.kind === 'primarykey') {
           throw new CsmsError('CSMS_ERR_CONFLICT', `command ${rec.id} already exists`);
@@ -67,11 +41,11 @@ export function createCommandRepo({ db }: RepoContext): Sync<CommandRepo> {
     },
     get(id) {
       const row = byId.get(id);
-      return row ? toRecord(row) : null;
+      return row ? toCommand(row) : null;
     },
     list(chargePointId, page) {
       const { limit, offset } = pageParams(page);
-      return list.all(chargePointId, limit, offset).map(toRecord);
+      return list.all(chargePointId, limit, offset).map(toCommand);
     },
   };
 }

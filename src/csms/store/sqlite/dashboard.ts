@@ -1,15 +1,9 @@
 /** The counts behind the CMS dashboard, in two statements. */
 import type { Database } from 'better-sqlite3';
 import type { DashboardStats } from '../../domain/ports.ts';
+import { utcMidnight } from '../rules.ts';
 
 type Totals = Omit<DashboardStats, 'connectorsByStatus'>;
-
-/** UTC midnight of the day `now` falls in, as an ISO string. */
-export function utcMidnight(now: string): string {
-  const d = new Date(now);
-  d.setUTCHours(0, 0, 0, 0);
-  return d.toISOString();
-}
 
 /**
  * Builds `dashboardStats(now)`. "Today" means since UTC midnight of `now`: sessions started

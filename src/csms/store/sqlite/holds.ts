@@ -1,27 +1,8 @@
 /** Wallet holds: what running sessions reserve of their customer's wallet, released once at the stop. */
-import type { HoldRepo, WalletHold } from '../../domain/ports.ts';
+import type { HoldRepo } from '../../domain/ports.ts';
+import { toHold, type HoldRow } from '../rows/accounts.ts';
 import type { RepoContext } from './sql-helpers.ts';
 import type { Sync } from './sync.ts';
-
-interface HoldRow {
-  session_id: number;
-  customer_id: number;
-  amount_minor: number;
-  created_at: string;
-  released_at: string | null;
-  stop_requested_at: string | null;
-}
-
-function toHold(row: HoldRow): WalletHold {
-  return {
-    sessionId: row.session_id,
-    customerId: row.customer_id,
-    amountMinor: row.amount_minor,
-    createdAt: row.created_at,
-    releasedAt: row.released_at,
-    stopRequestedAt: row.stop_requested_at,
-  };
-}
 
 /** The SQLite HoldRepo. Release and stop requests are single conditional UPDATEs: no read-then-write. */
 export function createHoldRepo({ db }: RepoContext): Sync<HoldRepo> {

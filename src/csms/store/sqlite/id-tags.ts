@@ -5,30 +5,11 @@
 import { CsmsError } from '../../domain/errors.ts';
 import type { IdTagPatch, IdTagRepo, NewIdTag } from '../../domain/ports.ts';
 import type { Sync } from './sync.ts';
-import type { IdTagCard } from '../../domain/types.ts';
+import { toIdTagCard, type IdTagRow as Row } from '../rows/accounts.ts';
 import { constraintFailure, toBit, type RepoContext } from './sql-helpers.ts';
 
-interface IdTagRow {
-  id_tag: string;
-  customer_id: number;
-  label: string | null;
-  blocked: 0 | 1;
-  expires_at: string | null;
-  max_concurrent: number;
-  created_at: string;
-}
-
-function toCard(row: IdTagRow): IdTagCard {
-  return {
-    idTag: row.id_tag,
-    customerId: row.customer_id,
-    label: row.label,
-    blocked: row.blocked === 1,
-    expiresAt: row.expires_at,
-    maxConcurrent: row.max_concurrent,
-    createdAt: row.created_at,
-  };
-}
+/** SQLite returns boolean columns as 0/1. */
+type IdTagRow = Row<0 | 1>;
 
 /** An idTag that another card (of any account) already has: CSMS_ERR_ID_TAG_TAKEN; anything else is rethrown. */
 export function rethrowIdTagConflict(err: unknown): never {
@@ -63,10 +44,10 @@ export function createIdTagRepo({ db, now, tx }: RepoContext): Sync<IdTagRepo> {
   return {
     get(idTag) {
       const row = byTag.get(idTag);
-      return row ? toCard(row) : null;
+      return row ? toIdTagCard(row) : null;
     },
     listForCustomer(customerId) {
-      return ofCustomer.all(customerId).map(toCard);
+      return ofCustomer.all(customerId).map(toIdTagCard);
     },
     create(card: NewIdTag, opts = {}) {
       return tx(() => {
@@ -77,7 +58,7 @@ export function createIdTagRepo({ db, now, tx }: RepoContext): Sync<IdTagRepo> {
           rethrowIdTagConflict(err);
         }
         if (opts.primary || !hasPrimary.get(card.customerId)?.id_tag) setPrimary.run(row.id_tag, card.customerId);
-        return toCard(row);
+        return toIdTagCard(row);
       });
     },
     update(idTag, patch: IdTagPatch) {
@@ -91,7 +72,7 @@ export function createIdTagRepo({ db, now, tx }: RepoContext): Sync<IdTagRepo> {
           patch.maxConcurrent ?? row.max_concurrent,
           row.id_tag,
         );
-        return toCard(updated!);
+        return toIdTagCard(updated!);
       });
     },
     makePrimary(idTag) {

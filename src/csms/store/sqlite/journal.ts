@@ -1,17 +1,8 @@
 /** The embedded broker's event journal (see EventJournalRepo) and node liveness (NodeRepo). */
-import type { EventJournalRepo, JournalEntry, NodeRepo } from '../../domain/ports.ts';
+import type { EventJournalRepo, NodeRepo } from '../../domain/ports.ts';
+import { toJournalEntry, type JournalRow } from '../rows/records.ts';
 import type { RepoContext } from './sql-helpers.ts';
 import type { Sync } from './sync.ts';
-
-interface JournalRow {
-  seq: number;
-  body: string;
-  attempts: number;
-  dead_error: string | null;
-  created_at: string;
-}
-
-const toEntry = (r: JournalRow): JournalEntry => ({ seq: r.seq, body: r.body, attempts: r.attempts, deadError: r.dead_error, createdAt: r.created_at });
 
 /** The SQLite EventJournalRepo: one transaction per write, so a tick's events share one commit. */
 export function createJournalRepo({ db, tx }: RepoContext): Sync<EventJournalRepo> {
@@ -37,9 +28,9 @@ export function createJournalRepo({ db, tx }: RepoContext): Sync<EventJournalRep
         return append.map((body) => Number(insert.run(body, at).lastInsertRowid));
       });
     },
-    pending: () => pending.all().map(toEntry),
-    dead: () => dead.all().map(toEntry),
-    revive: () => tx(() => revive.all().map(toEntry).sort((a, b) => a.seq - b.seq)),
+    pending: () => pending.all().map(toJournalEntry),
+    dead: () => dead.all().map(toJournalEntry),
+    revive: () => tx(() => revive.all().map(toJournalEntry).sort((a, b) => a.seq - b.seq)),
   };
 }
 

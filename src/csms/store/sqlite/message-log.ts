@@ -1,36 +1,10 @@
 /** The OCPP message log: every frame in and out, per charge point, pruned to a fixed depth. */
 import type { MessageLogRepo } from '../../domain/ports.ts';
 import type { Sync } from './sync.ts';
-import type { Direction, OcppMessageLogEntry } from '../../domain/types.ts';
-import { fromJson, toJson, type RepoContext } from './sql-helpers.ts';
-
-interface MessageRow {
-  id: number;
-  charge_point_id: string;
-  direction: Direction;
-  message_type: OcppMessageLogEntry['messageType'];
-  action: string | null;
-  message_id: string | null;
-  payload: string | null;
-  latency_ms: number | null;
-  created_at: string;
-}
-
-function toEntry(row: MessageRow): OcppMessageLogEntry {
-  return {
-    id: row.id,
-    chargePointId: row.charge_point_id,
-    direction: row.direction,
-    messageType: row.message_type,
-    action: row.action,
-    messageId: row.message_id,
-    payload: fromJson(row.payload),
-    latencyMs: row.latency_ms,
-    createdAt: row.created_at,
-  };
-}
-
-const DEFAULT_LIST_LIMIT = 100;
+import type { Direction } from '../../domain/types.ts';
+import { toJson, toMessageLogEntry, type MessageRow } from '../rows/records.ts';
+import { MESSAGE_LIST_LIMIT, PRUNE_BUDGET, pruneLimits } from '../rules.ts';
+import type { RepoContext } from './sql-helpers.ts';
 
 /**
  * The SQLite MessageLogRepo.
@@ -41,9 +15,6 @@ const DEFAULT_LIST_LIMIT = 100;
  * find the cut-off id and a range delete below it. Rows another process inserts are pruned by
  * that process; an overestimate here only costs one index walk.
  */
-/** Charge points cut back per prune() call. */
-const PRUNE_BUDGET = 50;
-
 export function createMessageLogRepo({ db, tx }: RepoContext): Sync<MessageLogRepo> {
   const insert = db.prepare<[string, Direction, number, string | null, string | null, string | null, number | null, string]>(
     `INSERT INTO ocpp_messages (charge_point_id, direction, message_type, action, message_id, payload, latency_ms, created_at)
@@ -74,13 +45,12 @@ export function createMessageLogRepo({ db, tx }: RepoContext): Sync<MessageLogRe
       if (counts) for (const e of entries) counts.set(e.chargePointId, (counts.get(e.chargePointId) ?? 0) + 1);
     },
     list(chargePointId, opts = {}) {
-      return list.all(chargePointId, opts.afterId ?? 0, opts.limit ?? DEFAULT_LIST_LIMIT).map(toEntry);
+      return list.all(chargePointId, opts.afterId ?? 0, opts.limit ?? MESSAGE_LIST_LIMIT).map(toMessageLogEntry);
     },
     prune(keepPerChargePoint) {
-      const keep = Math.max(0, Math.floor(keepPerChargePoint));
       // Slack and a budget keep each call short (it runs on the event loop, between replies):
       // a charge point is cut back only once it is 10% over, and at most PRUNE_BUDGET per call.
-      const trigger = keep + Math.max(1, Math.ceil(keep / 10));
+      const { keep, trigger } = pruneLimits(keepPerChargePoint);
       return tx(() => {
         counts ??= new Map(countAll.all().map((r) => [r.cp, r.n]));
         let deleted = 0;

@@ -1,15 +1,8 @@
 /** The durable outbox: messages waiting for the broker, per node, oldest first. */
 import type { OutboxItem, OutboxRepo } from '../../domain/ports.ts';
+import { toOutboxItem, type OutboxRow } from '../rows/records.ts';
 import type { RepoContext } from './sql-helpers.ts';
 import type { Sync } from './sync.ts';
-
-interface OutboxRow {
-  id: number;
-  exchange: string;
-  routing_key: string;
-  body: string;
-  created_at: string;
-}
 
 /** The SQLite OutboxRepo. */
 export function createOutboxRepo({ db, tx }: RepoContext): Sync<OutboxRepo> {
@@ -33,7 +26,7 @@ export function createOutboxRepo({ db, tx }: RepoContext): Sync<OutboxRepo> {
       });
     },
     take(nodeId, limit): OutboxItem[] {
-      return take.all(nodeId, limit).map((r) => ({ id: r.id, exchange: r.exchange, routingKey: r.routing_key, body: r.body, createdAt: r.created_at }));
+      return take.all(nodeId, limit).map(toOutboxItem);
     },
     remove(ids) {
       tx(() => {

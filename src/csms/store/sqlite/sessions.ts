@@ -1,89 +1,12 @@
 /** Charging sessions (id = OCPP transactionId) and the meter samples recorded for them. */
 import type { NewSession, Page, SessionFilter, SessionRepo } from '../../domain/ports.ts';
 import type { Sync } from './sync.ts';
-import type { ClosedBy, MeterSample, Session, SessionStatus } from '../../domain/types.ts';
+import type { MeterSample } from '../../domain/types.ts';
+import { toSession, type SessionRow as Row } from '../rows/sessions.ts';
 import { createStatementCache, pageParams, type RepoContext } from './sql-helpers.ts';
 
-interface SessionRow {
-  id: number;
-  charge_point_id: string;
-  connector_id: number;
-  customer_id: number | null;
-  id_tag: string;
-  tariff_id: number | null;
-  status: SessionStatus;
-  meter_start: number;
-  meter_last: number;
-  meter_stop: number | null;
-  energy_wh: number;
-  power_w: number;
-  cost_minor: number;
-  currency: string;
-  started_at: string;
-  stopped_at: string | null;
-  last_meter_at: string | null;
-  stop_reason: string | null;
-  start_timestamp: string;
-  start_meter: number;
-  created_at: string;
-  last_report_at: string | null;
-  meter_start_pending: 0 | 1;
-  closed_by: ClosedBy | null;
-  close_note: string | null;
-  refusal: string | null;
-  review: string | null;
-  tariff_name: string | null;
-  price_per_kwh: number | null;
-  price_per_minute: number | null;
-  session_fee: number | null;
-}
-
-interface MeterRow {
-  timestamp: string;
-  measurand: string;
-  value: number;
-  unit: string;
-  phase: string | null;
-  context: string | null;
-}
-
-function toSession(row: SessionRow): Session {
-  return {
-    id: row.id,
-    chargePointId: row.charge_point_id,
-    connectorId: row.connector_id,
-    customerId: row.customer_id,
-    idTag: row.id_tag,
-    tariffId: row.tariff_id,
-    tariff: row.tariff_name === null ? null : {
-      id: row.tariff_id,
-      name: row.tariff_name,
-      currency: row.currency,
-      pricePerKwh: row.price_per_kwh ?? 0,
-      pricePerMinute: row.price_per_minute ?? 0,
-      sessionFee: row.session_fee ?? 0,
-    },
-    status: row.status,
-    meterStart: row.meter_start,
-    meterLast: row.meter_last,
-    meterStop: row.meter_stop,
-    energyWh: row.energy_wh,
-    powerW: row.power_w,
-    costMinor: row.cost_minor,
-    currency: row.currency,
-    startedAt: row.started_at,
-    stoppedAt: row.stopped_at,
-    lastMeterAt: row.last_meter_at,
-    stopReason: row.stop_reason,
-    createdAt: row.created_at,
-    lastReportAt: row.last_report_at,
-    closedBy: row.closed_by,
-    closeNote: row.close_note,
-    refusal: row.refusal,
-    review: row.review,
-    meterStartPending: row.meter_start_pending === 1,
-  };
-}
+/** SQLite returns boolean columns as 0/1. */
+type SessionRow = Row<0 | 1>;
 
 /** WHERE clause and parameters for a session filter; `from`/`to` bound started_at as [from, to). */
 function where(filter: SessionFilter): { sql: string; params: Record<string, unknown> } {
@@ -181,7 +104,7 @@ export function createSessionRepo({ db, tx }: RepoContext): Sync<SessionRepo> {
     `INSERT INTO meter_values (session_id, charge_point_id, connector_id, timestamp, measurand, value, unit, phase, context)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const samples = db.prepare<[number, number, number], MeterRow>(
+  const samples = db.prepare<[number, number, number], MeterSample>(
     `SELECT timestamp, measurand, value, unit, phase, context FROM meter_values
      WHERE session_id = ? ORDER BY timestamp, id LIMIT ? OFFSET ?`,
   );

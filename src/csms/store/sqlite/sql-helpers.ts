@@ -1,9 +1,10 @@
 /**
- * Small pieces every repository shares: the context a repository is built with, page limits,
- * JSON columns, and recognising SQLite constraint failures so they become CsmsErrors.
+ * Small pieces every SQLite repository shares: the context a repository is built with, page limits,
+ * and recognising SQLite constraint failures so they become CsmsErrors (JSON columns: ../rows/records.ts).
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { Page } from '../../domain/ports.ts';
+import { pageBounds } from '../rules.ts';
 
 /** What each repository gets besides the connection. */
 export interface RepoContext {
@@ -16,19 +17,8 @@ export interface RepoContext {
 
 /** LIMIT/OFFSET parameters; no limit means all rows (SQLite reads LIMIT -1 as unbounded). */
 export function pageParams(page: Page | undefined): { limit: number; offset: number } {
-  const limit = page?.limit !== undefined && page.limit >= 0 ? Math.floor(page.limit) : -1;
-  const offset = page?.offset !== undefined && page.offset > 0 ? Math.floor(page.offset) : 0;
-  return { limit, offset };
-}
-
-/** JSON for a TEXT column; `undefined` and `null` both become NULL. */
-export function toJson(value: unknown): string | null {
-  if (value === undefined || value === null) return null;
-  return JSON.stringify(value);
-}
-
-export function fromJson(text: string | null): unknown {
-  return text === null ? null : JSON.parse(text);
+  const { limit, offset } = pageBounds(page);
+  return { limit: limit ?? -1, offset };
 }
 
 export function toBit(value: boolean | undefined): 0 | 1 {

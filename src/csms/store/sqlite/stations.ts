@@ -2,30 +2,9 @@
 import { CsmsError } from '../../domain/errors.ts';
 import type { StationInput, StationRepo } from '../../domain/ports.ts';
 import type { Sync } from './sync.ts';
-import type { Station } from '../../domain/types.ts';
+import { toStation, type StationRow } from '../rows/charge-points.ts';
+import { patchedStation } from '../rules.ts';
 import { pageParams, type RepoContext } from './sql-helpers.ts';
-
-interface StationRow {
-  id: number;
-  name: string;
-  address: string;
-  latitude: number | null;
-  longitude: number | null;
-  created_at: string;
-  updated_at: string;
-}
-
-function toStation(row: StationRow): Station {
-  return {
-    id: row.id,
-    name: row.name,
-    address: row.address,
-    latitude: row.latitude,
-    longitude: row.longitude,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
 
 /** The SQLite StationRepo; delete refuses while charge points belong to the station. */
 export function createStationRepo({ db, now, tx }: RepoContext): Sync<StationRepo> {
@@ -67,14 +46,8 @@ export function createStationRepo({ db, now, tx }: RepoContext): Sync<StationRep
       return tx(() => {
         const row = byId.get(id);
         if (!row) return null;
-        const updated = update.get(
-          patch.name ?? row.name,
-          patch.address ?? row.address,
-          patch.latitude !== undefined ? patch.latitude : row.latitude,
-          patch.longitude !== undefined ? patch.longitude : row.longitude,
-          now(),
-          id,
-        );
+        const next = patchedStation(row, patch);
+        const updated = update.get(next.name, next.address, next.latitude, next.longitude, now(), id);
         return toStation(updated!);
       });
     },

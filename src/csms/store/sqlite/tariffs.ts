@@ -2,41 +2,9 @@
 import { CsmsError } from '../../domain/errors.ts';
 import type { TariffInput, TariffRepo } from '../../domain/ports.ts';
 import type { Sync } from './sync.ts';
-import type { Tariff } from '../../domain/types.ts';
+import { toTariff, type TariffRow } from '../rows/charge-points.ts';
+import { newTariffPrices, patchedTariffPrices } from '../rules.ts';
 import { pageParams, type RepoContext } from './sql-helpers.ts';
-
-interface TariffRow {
-  id: number;
-  name: string;
-  currency: string;
-  price_per_kwh: number;
-  price_per_minute: number;
-  session_fee: number;
-  created_at: string;
-  updated_at: string;
-}
-
-function toTariff(row: TariffRow): Tariff {
-  return {
-    id: row.id,
-    name: row.name,
-    currency: row.currency,
-    pricePerKwh: row.price_per_kwh,
-    pricePerMinute: row.price_per_minute,
-    sessionFee: row.session_fee,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-}
-
-/** The schema has the same check; this one gives the API a readable error instead of a SqliteError. */
-function assertPrices(t: { pricePerKwh: number; pricePerMinute: number; sessionFee: number }): void {
-  for (const [field, value] of Object.entries(t)) {
-    if (!Number.isSafeInteger(value) || value < 0) {
-      throw new CsmsError('CSMS_ERR_VALIDATION', `${field} must be a non-negative integer in minor units`);
-    }
-  }
-}
 
 /**
  * The SQLite TariffRepo. Deleting a tariff that charge points use throws CSMS_ERR_IN_USE rather
@@ -64,12 +32,7 @@ export function createTariffRepo({ db, now, tx }: RepoContext): Sync<TariffRepo>
 
   return {
     create(input) {
-      const prices = {
-        pricePerKwh: input.pricePerKwh,
-        pricePerMinute: input.pricePerMinute ?? 0,
-        sessionFee: input.sessionFee ?? 0,
-      };
-      assertPrices(prices);
+      const prices = newTariffPrices(input);
       const at = now();
       const row = insert.get(input.name, input.currency, prices.pricePerKwh, prices.pricePerMinute, prices.sessionFee, at, at);
       return toTariff(row!);
@@ -89,12 +52,7 @@ export function createTariffRepo({ db, now, tx }: RepoContext): Sync<TariffRepo>
       return tx(() => {
         const row = byId.get(id);
         if (!row) return null;
-        const prices = {
-          pricePerKwh: patch.pricePerKwh ?? row.price_per_kwh,
-          pricePerMinute: patch.pricePerMinute ?? row.price_per_minute,
-          sessionFee: patch.sessionFee ?? row.session_fee,
-        };
-        assertPrices(prices);
+        const prices = patchedTariffPrices(row, patch);
         const updated = update.get(
           patch.name ?? row.name,
           patch.currency ?? row.currency,

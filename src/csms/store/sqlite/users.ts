@@ -6,36 +6,13 @@ import { CsmsError } from '../../domain/errors.ts';
 import type { IdTagRepo, NewUser, Page, UserPatch, UserRepo } from '../../domain/ports.ts';
 import type { Sync } from './sync.ts';
 import type { Role, User, UserWithSecret } from '../../domain/types.ts';
+import { toUser, type UserRow as Row } from '../rows/accounts.ts';
+import { likePattern } from '../rules.ts';
 import { rethrowIdTagConflict } from './id-tags.ts';
 import { constraintFailure, createStatementCache, pageParams, toBit, type RepoContext } from './sql-helpers.ts';
 
-interface UserRow {
-  id: number;
-  email: string;
-  name: string;
-  role: Role;
-  id_tag: string | null;
-  /** The primary card's expires_at (joined). */
-  id_tag_expires_at: string | null;
-  blocked: 0 | 1;
-  max_concurrent_sessions: number;
-  password_hash: string;
-  created_at: string;
-}
-
-function toUser(row: UserRow): User {
-  return {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    idTag: row.id_tag,
-    idTagExpiresAt: row.id_tag_expires_at,
-    blocked: row.blocked === 1,
-    maxConcurrentSessions: row.max_concurrent_sessions,
-    createdAt: row.created_at,
-  };
-}
+/** SQLite returns boolean columns as 0/1. */
+type UserRow = Row<0 | 1>;
 
 /** Turns a unique-constraint failure into the error the API shows; anything else is rethrown. */
 function rethrowConflict(err: unknown): never {
@@ -48,11 +25,6 @@ function rethrowConflict(err: unknown): never {
 
 /** Users with their primary card's expiry. */
 const SELECT_USERS = 'SELECT users.*, id_tags.expires_at AS id_tag_expires_at FROM users LEFT JOIN id_tags ON id_tags.id_tag = users.id_tag';
-
-/** Escapes LIKE wildcards so a search for "a_b" matches that text only. */
-function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** The SQLite UserRepo. Deleting a user with an active session throws CSMS_ERR_IN_USE. */
 export function createUserRepo({ db, now, tx }: RepoContext, cards: Sync<IdTagRepo>): Sync<UserRepo> {

@@ -2,53 +2,10 @@
 import { CsmsError } from '../../domain/errors.ts';
 import type { WalletRepo } from '../../domain/ports.ts';
 import type { Sync } from './sync.ts';
-import type { WalletEntry, WalletEntryKind } from '../../domain/types.ts';
+import type { WalletEntryKind } from '../../domain/types.ts';
+import { toWalletEntry, type WalletRow } from '../rows/accounts.ts';
+import { assertAmount } from '../rules.ts';
 import { constraintFailure, pageParams, type RepoContext } from './sql-helpers.ts';
-
-interface WalletRow {
-  id: number;
-  customer_id: number;
-  amount_minor: number;
-  kind: WalletEntryKind;
-  session_id: number | null;
-  note: string | null;
-  external_id: string | null;
-  actor: string | null;
-  created_at: string;
-}
-
-function toEntry(row: WalletRow): WalletEntry {
-  return {
-    id: row.id,
-    customerId: row.customer_id,
-    amountMinor: row.amount_minor,
-    kind: row.kind,
-    sessionId: row.session_id,
-    note: row.note,
-    externalId: row.external_id,
-    actor: row.actor,
-    createdAt: row.created_at,
-  };
-}
-
-/**
- * Signs by kind: a top-up or credit adds money, a debit or refund removes it, a charge removes it
- * (or is 0 for a free session); an adjustment corrects a charge either way.
- */
-const SIGN_OK: Record<WalletEntryKind, (amount: number) => boolean> = {
-  topup: (a) => a > 0,
-  credit: (a) => a > 0,
-  debit: (a) => a < 0,
-  refund: (a) => a < 0,
-  charge: (a) => a <= 0,
-  adjustment: () => true,
-};
-
-function assertAmount(kind: WalletEntryKind, amount: number): void {
-  if (!Number.isSafeInteger(amount) || !SIGN_OK[kind](amount)) {
-    throw new CsmsError('CSMS_ERR_BAD_AMOUNT', `${amount} is not a valid ${kind} amount`);
-  }
-}
 
 /**
  * The SQLite WalletRepo. A second `charge` for the same session, or a second entry with the same
@@ -86,7 +43,7 @@ export function createWalletRepo({ db }: RepoContext): Sync<WalletRepo> {
           entry.actor ?? null,
           entry.createdAt,
         );
-        return row ? toEntry(row) : null;
+        return row ? toWalletEntry(row) : null;
       } catch (err) {
         if (constraintFailure(err)?.kind === 'foreignkey') {
           throw new CsmsError('CSMS_ERR_NOT_FOUND', `customer ${entry.customerId} or session ${entry.sessionId ?? '-'}`);
@@ -96,7 +53,7 @@ export function createWalletRepo({ db }: RepoContext): Sync<WalletRepo> {
     },
     list(customerId, page) {
       const { limit, offset } = pageParams(page);
-      return list.all(customerId, limit, offset).map(toEntry);
+      return list.all(customerId, limit, offset).map(toWalletEntry);
     },
     count(customerId) {
       return count.get(customerId)!.n;
