@@ -20,6 +20,7 @@ const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   rabbitmqPrefetch: 'unacknowledged OCPP events per processor',
   eventShards: 'shard queues of OCPP events, by charger (the same on every node)',
   eventOrdering: 'per-charger (default) or none (diagnostic: one shared queue, no order)',
+  eventRebalanceIntervalMs: 'how often a node hands event shards to the live node preferred for them (0 = never)',
   processingMaxAttempts: 'attempts before an event is dead-lettered',
   processingRetryDelayMs: 'delay before a failed event is retried (grows per attempt)',
   jwtSecret: 'secret that signs API tokens (random per process if unset)',

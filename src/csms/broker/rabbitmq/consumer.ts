@@ -336,6 +336,8 @@ export function createEventConsumer(opts: EventConsumerOptions) {
         // The connection went meanwhile: the broker already handed the shard over; attach() re-subscribes.
         if (lane.ch !== channel) return false;
         await closeLane(lane);
+        // Active again only once the broker delivers on the new subscription.
+        lane.lastDeliveryAt = 0;
         stats.released++;
       } finally {
         lane.releasing = false;
