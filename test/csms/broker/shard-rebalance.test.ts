@@ -32,9 +32,11 @@ const TAKEOVER_BURST = 1;
 const BURST = 4;
 /** Rounds measured once B has its shards. */
 const MEASURED = 10;
-/** At most this many takeover rounds (a charger's message log holds 500 CALLs) and this long. */
-const MAX_TAKEOVER_ROUNDS = 300;
-const MAX_TAKEOVER_MS = 45_000;
+/** At most this many takeover rounds and this long (a shard is released at most once per 10–15 s). */
+const MAX_TAKEOVER_ROUNDS = 2000;
+const MAX_TAKEOVER_MS = 40_000;
+/** Message log rows kept per charger: all of a test's (2 per CALL). */
+const LOG_ROWS = 20_000;
 const NODES = ['node-a', 'node-b'];
 
 /** Charger ids, PER_SHARD on each shard. */
@@ -66,6 +68,10 @@ describeRabbit('event shards spread over the live nodes (RabbitMQ)', () => {
   });
 
   async function start(nodeId: string): Promise<TestCsms> {
+    if (!ns) {
+      ns = uniqueNamespace();
+      dir = mkdtempSync(join(tmpdir(), 'shard-rebalance-'));
+    }
     const config: CsmsConfigInput = {
       nodeId,
       enableRabbitmq: true,
@@ -77,17 +83,16 @@ describeRabbit('event shards spread over the live nodes (RabbitMQ)', () => {
       rabbitmqPrefetch: 16,
       ocppRateLimitPerSecond: 100_000,
       ocppMaxQueuedCalls: 1000,
+      messageLogRetention: LOG_ROWS,
     };
     const n = await startCsms(config);
     nodes.push(n);
     return n;
   }
 
-  it(`a node that joins takes over the shards it is preferred for; both process, each charger in order (rebalancing ${REBALANCE_MS ? 'on' : 'off'})`, async () => {
-    ns = uniqueNamespace();
-    dir = mkdtempSync(join(tmpdir(), 'shard-rebalance-'));
+  /** Namespace, database file and charge points (created through `a`); the fleet's peers connected to `a`. */
+  async function fleetOn(a: TestCsms) {
     const ids = fleet();
-    const a = await start(NODES[0]!);
     for (const id of ids) await aChargePoint(a.store, { id, connectors: 1 });
     for (const id of ids) {
       const peer = await openRawPeer(a.info.ocppUrl, id);
@@ -98,9 +103,9 @@ describeRabbit('event shards spread over the live nodes (RabbitMQ)', () => {
     const processed = async (n: TestCsms) => (await n.csms.stats()).processor.processed;
 
     /** One round: a burst from every charger at once; resolves with what each node applied of it. */
-    async function round(ns: TestCsms[], burst = BURST): Promise<number[]> {
+    async function round(on: TestCsms[], burst = BURST): Promise<number[]> {
       const events = ids.length * burst;
-      const before = await Promise.all(ns.map(processed));
+      const before = await Promise.all(on.map(processed));
       await Promise.all(peers.map(async (peer, i) => {
         const id = ids[i]!;
         const first = sent.get(id)! + 1;
@@ -110,11 +115,48 @@ describeRabbit('event shards spread over the live nodes (RabbitMQ)', () => {
       }));
       let after: number[] = before;
       await waitFor(async () => {
-        after = await Promise.all(ns.map(processed));
-        return after.reduce((s, x) => s + x, 0) - before.reduce((s, x) => s + x, 0) >= events;
+        after = await Promise.all(on.map(processed));
+        return after.reduce((n, x) => n + x, 0) - before.reduce((n, x) => n + x, 0) >= events;
       }, 30_000);
       return after.map((x, i) => x - before[i]!);
     }
+
+    /**
+     * Rounds until one is split exactly by the preferred owners (B has all its shards, A none of
+     * them); fails once MAX_TAKEOVER_ROUNDS or MAX_TAKEOVER_MS are used up.
+     */
+    async function takeOver(a2: TestCsms, b: TestCsms): Promise<{ rounds: number; ms: number; preferredByB: number }> {
+      const preferredByB = Array.from({ length: SHARDS }, (_, k) => preferredOwner(k, NODES)).filter((o) => o === NODES[1]).length;
+      const expectedB = preferredByB * PER_SHARD * TAKEOVER_BURST;
+      const events = ids.length * TAKEOVER_BURST;
+      expect(expectedB).toBeGreaterThan(0);
+      expect(expectedB).toBeLessThan(events);
+      let split = [events, 0];
+      let rounds = 0;
+      const since = Date.now();
+      while (split[1] !== expectedB && rounds < MAX_TAKEOVER_ROUNDS && Date.now() - since < MAX_TAKEOVER_MS) {
+        split = await round([a2, b], TAKEOVER_BURST);
+        rounds++;
+      }
+      expect({ rounds, split }).toEqual({ rounds: expect.any(Number), split: [events - expectedB, expectedB] });
+      return { rounds, ms: Date.now() - since, preferredByB };
+    }
+
+    /** Every charger's events were applied once each, in the order they were accepted. */
+    async function expectInOrder(reader: TestCsms): Promise<void> {
+      for (const id of ids) {
+        const log = await reader.store.messages.list(id, { limit: LOG_ROWS });
+        const order = log.filter((m) => m.direction === 'in' && m.messageType === 2 && m.action === 'DataTransfer').sort((x, y) => x.id - y.id).map((m) => seqOf(m.payload));
+        expect({ id, order }).toEqual({ id, order: Array.from({ length: sent.get(id)! }, (_, i) => i + 1) });
+      }
+    }
+
+    return { ids, round, takeOver, expectInOrder };
+  }
+
+  it(`a node that joins takes over the shards it is preferred for; both process, each charger in order (rebalancing ${REBALANCE_MS ? 'on' : 'off'})`, async () => {
+    const a = await start(NODES[0]!);
+    const { ids, round, takeOver, expectInOrder } = await fleetOn(a);
 
     // A alone: the active consumer of every shard, it applies everything.
     const [alone] = await round([a]);
@@ -122,21 +164,7 @@ describeRabbit('event shards spread over the live nodes (RabbitMQ)', () => {
 
     // B joins. Its share of a round is the events of the shards it is preferred for.
     const b = await start(NODES[1]!);
-    const preferredByB = Array.from({ length: SHARDS }, (_, k) => preferredOwner(k, NODES)).filter((o) => o === NODES[1]).length;
-    const expectedB = preferredByB * PER_SHARD * TAKEOVER_BURST;
-    const takeover = ids.length * TAKEOVER_BURST;
-    expect(expectedB).toBeGreaterThan(0);
-    expect(expectedB).toBeLessThan(takeover);
-    // Rounds until one is split exactly by the preferred owners: B has all its shards, A none of them.
-    let split = [takeover, 0];
-    let rounds = 0;
-    const since = Date.now();
-    while (split[1] !== expectedB && rounds < MAX_TAKEOVER_ROUNDS && Date.now() - since < MAX_TAKEOVER_MS) {
-      split = await round([a, b], TAKEOVER_BURST);
-      rounds++;
-    }
-    const takeoverMs = Date.now() - since;
-    expect({ rounds, split }).toEqual({ rounds: expect.any(Number), split: [takeover - expectedB, expectedB] });
+    const { rounds, ms, preferredByB } = await takeOver(a, b);
 
     // Measured: both nodes apply a substantial share, and they keep to their shards.
     const total = [0, 0];
@@ -146,15 +174,25 @@ describeRabbit('event shards spread over the live nodes (RabbitMQ)', () => {
       total[1] += byB!;
     }
     const shares = total.map((x) => x / (MEASURED * ids.length * BURST));
-    console.info(`shares after B took over (${rounds} rounds, ${takeoverMs} ms): A ${(shares[0]! * 100).toFixed(1)}%, B ${(shares[1]! * 100).toFixed(1)}% (B preferred for ${preferredByB}/${SHARDS} shards)`);
+    console.info(`shares after B took over (${rounds} rounds, ${ms} ms): A ${(shares[0]! * 100).toFixed(1)}%, B ${(shares[1]! * 100).toFixed(1)}% (B preferred for ${preferredByB}/${SHARDS} shards)`);
     expect(shares[0]).toBeGreaterThanOrEqual(0.25);
     expect(shares[1]).toBeGreaterThanOrEqual(0.25);
+    await expectInOrder(a);
+  }, 180_000);
 
-    // Every charger's events were applied once each, in the order they were accepted.
-    for (const id of ids) {
-      const log = await a.store.messages.list(id, { limit: 1000 });
-      const order = log.filter((m) => m.direction === 'in' && m.messageType === 2 && m.action === 'DataTransfer').sort((x, y) => x.id - y.id).map((m) => seqOf(m.payload));
-      expect({ id, order }).toEqual({ id, order: Array.from({ length: sent.get(id)! }, (_, i) => i + 1) });
-    }
+  it(`after a rolling restart the shards are spread again (rebalancing ${REBALANCE_MS ? 'on' : 'off'})`, async () => {
+    const a = await start(NODES[0]!);
+    const { ids, round, takeOver, expectInOrder } = await fleetOn(a);
+    let b = await start(NODES[1]!);
+    await takeOver(a, b);
+    // B restarts: while it is away, A has every shard (single active consumer hands them over)…
+    await b.close();
+    nodes.splice(nodes.indexOf(b), 1);
+    expect(await round([a])).toEqual([ids.length * BURST]);
+    // …and once it is back, B gets its shards back instead of standing by on all of them.
+    b = await start(NODES[1]!);
+    const back = await takeOver(a, b);
+    console.info(`after B restarted, it had its shards back after ${back.rounds} rounds, ${back.ms} ms`);
+    await expectInOrder(a);
   }, 180_000);
 });

@@ -10,7 +10,9 @@
  *
  * Views of the live nodes can differ for a moment (a heartbeat just missed, a node just started);
  * a shard is released at most once per `holdMs` (jittered) per node, so a disagreement cannot make it
- * bounce between nodes. A node says it is alive before it has subscribed to the shards, so a shard is
+ * bounce between nodes. The hold ends early once the node a shard was released to is no longer live:
+ * the shard came back by fail-over, and giving it to that node again when it returns (a restart) is
+ * no ping-pong. A node says it is alive before it has subscribed to the shards, so a shard is
  * not released to a node seen for less than `joinGraceMs`: it would come straight back (nobody else
  * waits on it) and then be held for `holdMs`.
  */
@@ -63,6 +65,8 @@ export function createRebalancer(opts: RebalancerOptions) {
   const seenSince = new Map<string, number>();
   /** Per shard: the wall-clock ms before which we do not release it again. */
   const notBefore = new Map<number, number>();
+  /** Per shard: the node it was last released to. */
+  const releasedTo = new Map<number, string>();
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<void> | null = null;
 
@@ -71,7 +75,15 @@ export function createRebalancer(opts: RebalancerOptions) {
     const now = Date.now();
     const live = new Set(await opts.nodes.live(now - opts.goneAfterMs));
     live.add(nodeId);
-    for (const node of seenSince.keys()) if (!live.has(node)) seenSince.delete(node);
+    for (const node of seenSince.keys()) {
+      if (live.has(node)) continue;
+      seenSince.delete(node);
+      for (const [k, to] of releasedTo) {
+        if (to !== node) continue;
+        releasedTo.delete(k);
+        notBefore.delete(k);
+      }
+    }
     for (const node of live) if (!seenSince.has(node)) seenSince.set(node, now);
     const active = opts.consumer.activeShards(activeWindowMs);
     if (live.size < 2 || active.length === 0) return;
@@ -82,6 +94,7 @@ export function createRebalancer(opts: RebalancerOptions) {
       if (preferred === undefined || preferred === nodeId || (notBefore.get(k) ?? 0) > now) continue;
       if (now - seenSince.get(preferred)! < joinGraceMs) continue;
       notBefore.set(k, now + holdMs * (1 + random() / 2));
+      releasedTo.set(k, preferred);
       logger.info({ shard: k, preferred }, 'releasing an event shard to its preferred node');
       releases.push(opts.consumer.release(k));
     }

@@ -60,6 +60,22 @@ describe('shard rebalancing', () => {
       expect(released).toEqual(SHARDS.filter((k) => preferredOwner(k, ['me', 'other']) === 'other'));
     });
 
+    it('may hand a shard over again once the node it went to is gone (it came back by fail-over)', async () => {
+      await store.nodes.alive('me', 't', Date.now());
+      await store.nodes.alive('other', 't', Date.now());
+      const { r, released } = rebalancer(SHARDS);
+      await r.check();
+      const theirs = SHARDS.filter((k) => preferredOwner(k, ['me', 'other']) === 'other');
+      expect(released).toEqual(theirs);
+      // The other node restarts: gone for a check, then back.
+      await store.nodes.leave('other');
+      await r.check();
+      expect(released).toEqual(theirs);
+      await store.nodes.alive('other', 't', Date.now());
+      await r.check();
+      expect(released).toEqual([...theirs, ...theirs]);
+    });
+
     it('keeps its shards while alone, and does not hand them to a node that is gone or just appeared', async () => {
       await store.nodes.alive('me', 't', Date.now());
       await store.nodes.alive('other', 't', Date.now() - 20_000);
