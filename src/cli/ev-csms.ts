@@ -17,7 +17,7 @@ const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   enableRabbitmq: 'use the RabbitMQ pipeline and push live updates over Socket.io',
   rabbitmqUrl: 'RabbitMQ connection URL',
   rabbitmqNamespace: 'prefix of every exchange and queue name',
-  rabbitmqPrefetch: 'unacknowledged OCPP events per processor',
+  rabbitmqPrefetch: 'unacknowledged OCPP events per work queue (shard) a node consumes',
   eventShards: 'shard queues of OCPP events, by charger (the same on every node)',
   eventOrdering: 'per-charger (default) or none (diagnostic: one shared queue, no order)',
   eventRebalanceIntervalMs: 'how often a node hands event shards to the live node preferred for them (0 = never)',

@@ -32,7 +32,7 @@ export const configSchema = z.object({
   rabbitmqUrl: z.string().default('amqp://guest:guest@127.0.0.1:5672'),
   /** Prefix of every exchange and queue name: several deployments (or tests) can share a broker. */
   rabbitmqNamespace: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only').default('csms'),
-  /** Unacknowledged OCPP events per processor. */
+  /** Unacknowledged OCPP events per work queue (each shard and the shared queue has its own channel). */
   rabbitmqPrefetch: z.coerce.number().int().positive().default(200),
   /** Shard queues the OCPP events are spread over by charger; every node of a namespace must use the same number. */
   eventShards: z.coerce.number().int().min(1).max(256).default(16),
