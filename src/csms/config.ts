@@ -32,12 +32,14 @@ export const configSchema = z.object({
   rabbitmqUrl: z.string().default('amqp://guest:guest@127.0.0.1:5672'),
   /** Prefix of every exchange and queue name: several deployments (or tests) can share a broker. */
   rabbitmqNamespace: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, "_", "." and "-" only').default('csms'),
-  /** Unacknowledged OCPP events per processor. */
+  /** Unacknowledged OCPP events per work queue (each shard and the shared queue has its own channel). */
   rabbitmqPrefetch: z.coerce.number().int().positive().default(200),
   /** Shard queues the OCPP events are spread over by charger; every node of a namespace must use the same number. */
   eventShards: z.coerce.number().int().min(1).max(256).default(16),
   /** 'per-charger': one charger's events are applied in the order they were accepted. 'none' (diagnostic only): one shared queue, no order. */
   eventOrdering: z.enum(['per-charger', 'none']).default('per-charger'),
+  /** How often a node checks whether it holds event shards another live node should have and hands them over; 0 = never. */
+  eventRebalanceIntervalMs: z.coerce.number().int().min(0).default(2000),
   /** Attempts to process an event before it goes to the dead-letter queue. */
   processingMaxAttempts: z.coerce.number().int().min(1).default(5),
   /** Delay before a failed event is tried again (grows with each attempt). */
@@ -128,6 +130,7 @@ export const ENV_NAMES: Record<keyof ParsedConfig, string> = {
   rabbitmqPrefetch: 'RABBITMQ_PREFETCH',
   eventShards: 'EVENT_SHARDS',
   eventOrdering: 'EVENT_ORDERING',
+  eventRebalanceIntervalMs: 'EVENT_REBALANCE_INTERVAL_MS',
   processingMaxAttempts: 'PROCESSING_MAX_ATTEMPTS',
   processingRetryDelayMs: 'PROCESSING_RETRY_DELAY_MS',
   jwtSecret: 'JWT_SECRET',

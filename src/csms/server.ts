@@ -167,6 +167,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
           prefetch: config.rabbitmqPrefetch,
           shards: config.eventShards,
           ordering: config.eventOrdering,
+          rebalanceIntervalMs: config.eventRebalanceIntervalMs,
           maxAttempts: config.processingMaxAttempts,
           retryDelayMs: config.processingRetryDelayMs,
           logger: logger.child({ component: 'rabbitmq' }),

@@ -359,6 +359,8 @@ export interface NodeRepo {
   alive(nodeId: string, startedAt: string, atMs: number): Promise<void>;
   /** A node that stopped cleanly: its rows are anyone's at once. */
   leave(nodeId: string): Promise<void>;
+  /** The ids of the nodes alive at or after `aliveSinceMs` (wall-clock ms), sorted. */
+  live(aliveSinceMs: number): Promise<string[]>;
 }
 
 export interface JournalEntry {

@@ -17,6 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { afterEach, expect, it } from 'vitest';
+import { preferredOwner } from '../../../src/csms/broker/rabbitmq/rebalance.ts';
+import { DEFAULT_EVENT_SHARDS, shardOf } from '../../../src/csms/broker/rabbitmq/topology.ts';
 import type { CsmsConfigInput } from '../../../src/csms/config.ts';
 import { openRawPeer, type RawPeer } from '../../../src/simulator/raw-peer.ts';
 import { login, startCsms, waitFor, type TestCsms } from '../../helpers/csms.ts';
@@ -163,8 +165,10 @@ describeRabbit('event order across nodes (RabbitMQ)', () => {
   }, 120_000);
 
   it(`keeps the order when the node processing the charger's shard closes mid-run and the other takes over (ordering ${ORDERING})`, async () => {
-    // A subscribes first, so it is the active consumer of every shard; the charger is on B.
+    // A subscribes first, so it is the active consumer of every shard; the charger is on B. The
+    // charger's shard stays with A: A is its preferred node (shard-rebalance.test.ts), B only stands by.
     const [a, b] = await cluster(['node-a', 'node-b']);
+    expect(preferredOwner(shardOf(CP, DEFAULT_EVENT_SHARDS), ['node-a', 'node-b'])).toBe('node-a');
     const { peer, token, notified } = await setUp(b!, b!);
     // The charger keeps sending while A closes: the run does not pause for the hand-over.
     const sending = send(peer);

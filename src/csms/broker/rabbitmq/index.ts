@@ -11,6 +11,7 @@ import { listDeadLetters, replayDeadLetters } from './dead-letters.ts';
 import { createNotificationFanout } from './notifications.ts';
 import { createOutboxRelay } from './outbox.ts';
 import { createConfirmPublisher } from './publisher.ts';
+import { createRebalancer } from './rebalance.ts';
 import { assertTopology, auditRoutingKey, eventRoute, topology, type EventOrdering } from './topology.ts';
 
 export interface RabbitBrokerOptions {
@@ -28,6 +29,11 @@ export interface RabbitBrokerOptions {
   shards?: number;
   /** 'per-charger' (default): one charger's events are applied in order; 'none': one shared competing queue (diagnostic). */
   ordering?: EventOrdering;
+  /**
+   * How often (ms) this node checks whether it holds shards another live node should have, and hands
+   * them over (rebalance.ts; default 2 s). 0: never (every shard stays with whichever node subscribed first).
+   */
+  rebalanceIntervalMs?: number;
   maxAttempts: number;
   retryDelayMs: number;
   logger: Logger;
@@ -79,12 +85,27 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     publisher, outbox: opts.outbox, nodes: opts.nodes, nodeId, logger, onProgress: () => backpressure.check(), onUnroutable: reassert,
     aliveIntervalMs: opts.aliveIntervalMs, goneAfterMs: opts.goneAfterMs, clock,
   });
-  const consumer = createEventConsumer({ topology: t, publisher, prefetch: opts.prefetch, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs, logger, clock, onCancelled: () => conn.drop('event consumer cancelled by the broker') });
+  const consumer = createEventConsumer({
+    topology: t, publisher, prefetch: opts.prefetch, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs, logger, clock,
+    onCancelled: () => conn.drop('event consumer cancelled by the broker'),
+    onChannelLost: (reason) => {
+      if (!closing) conn.drop(reason);
+    },
+    connection: () => (closing ? null : conn.current()),
+  });
+  // With ordering 'none' the shards are idle: nothing to spread.
+  const rebalancer = createRebalancer({
+    nodeId, nodes: opts.nodes, consumer, logger,
+    intervalMs: ordering === 'per-charger' ? opts.rebalanceIntervalMs ?? 2000 : 0,
+    goneAfterMs: opts.goneAfterMs ?? 10_000,
+  });
   const commands = createCommandRouter({ topology: t, nodeId, logger });
   const notifications = createNotificationFanout({ topology: t, nodeId, logger, closing: () => closing });
   const counters = { returned: 0 };
   /** This connection's channels, closed in this order: consumers first, the publisher last. */
-  let channels: { consumer?: Channel; commands?: Channel; notify?: Channel; admin?: Channel; publisher?: Channel } = {};
+  let channels: { commands?: Channel; notify?: Channel; admin?: Channel; publisher?: Channel } = {};
+  /** The event consumer is subscribed on this connection (it owns its channels: consumer.ts). */
+  let consuming = false;
   let up = false;
   /** Resource alarm on the broker: it takes no publishes; they go to the outbox until it lifts. */
   let blocked = false;
@@ -143,14 +164,15 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
   }
 
   async function startConsumer(model: ChannelModel): Promise<void> {
-    if (!consumer.hasHandler() || channels.consumer || closing) return;
-    const ch = watch(await model.createChannel(), 'consumer');
-    channels.consumer = ch;
-    await consumer.attach(ch);
+    if (!consumer.hasHandler() || consuming || closing) return;
+    consuming = true;
+    await consumer.attach(model);
+    rebalancer.start();
   }
 
   conn.onUp(async (model) => {
     channels = {};
+    consuming = false;
     notifications.detach();
     await withChannel(model, (ch) => assertTopology(ch, t));
     const pub = watch(await model.createConfirmChannel(), 'publisher');
@@ -171,6 +193,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     relay.pause(false);
     backpressure.stopDepthPolling();
     channels = {};
+    consuming = false;
     notifications.detach();
     publisher.detach();
     consumer.detach();
@@ -195,9 +218,9 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     async close(): Promise<void> {
       if (closed) return;
       closing = true;
-      // 1. Finish and acknowledge the batch in progress; stop consuming (the consumer closes its channel).
+      // 1. Finish and acknowledge the batches in progress; stop consuming (the consumer closes its channels).
+      await rebalancer.stop();
       await consumer.stop(drainMs);
-      channels.consumer = undefined;
       await commands.drain(Math.min(drainMs, 2000));
       // 2. No more direct publishing; wait for outstanding confirms, park the rest in the outbox.
       relay.halt();
@@ -206,7 +229,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
       await relay.stop();
       notifications.flushNow();
       // 3. Channels before the connection, or the last acks are lost (docs/performance.md).
-      for (const [name, ch] of Object.entries({ consumer: channels.consumer, commands: channels.commands, notify: channels.notify, admin: channels.admin, publisher: channels.publisher })) {
+      for (const [name, ch] of Object.entries({ commands: channels.commands, notify: channels.notify, admin: channels.admin, publisher: channels.publisher })) {
         if (!(await settlesWithin(ch?.close(), CLOSE_TIMEOUT_MS))) logger.warn({ channel: name, timeoutMs: CLOSE_TIMEOUT_MS }, 'rabbitmq did not confirm a channel close; closing the connection');
       }
       await conn.close();

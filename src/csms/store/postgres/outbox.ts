@@ -69,5 +69,13 @@ export function createNodeRepo({ db }: PgContext): NodeRepo {
       // Marked gone, not deleted: whoever adopts its outbox rows next deletes the row.
       await db.query('UPDATE nodes SET alive_at = 0 WHERE node_id = $1', [nodeId]);
     },
+    async live(aliveSinceMs) {
+      const rows = await db.rows<{ node_id: string }>({
+        name: 'nodes_live',
+        text: 'SELECT node_id FROM nodes WHERE alive_at >= $1 AND alive_at > 0 ORDER BY node_id COLLATE "C"',
+        values: [aliveSinceMs],
+      });
+      return rows.map((r) => r.node_id);
+    },
   };
 }

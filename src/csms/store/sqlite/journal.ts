@@ -41,12 +41,16 @@ export function createNodeRepo({ db }: RepoContext): Sync<NodeRepo> {
   );
   // Marked gone, not deleted: whoever adopts its outbox rows next deletes the row.
   const gone = db.prepare<[string]>('UPDATE nodes SET alive_at = 0 WHERE node_id = ?');
+  const live = db.prepare<[number], { node_id: string }>('SELECT node_id FROM nodes WHERE alive_at >= ? AND alive_at > 0 ORDER BY node_id');
   return {
     alive(nodeId, startedAt, atMs) {
       upsert.run(nodeId, startedAt, atMs);
     },
     leave(nodeId) {
       gone.run(nodeId);
+    },
+    live(aliveSinceMs) {
+      return live.all(aliveSinceMs).map((r) => r.node_id);
     },
   };
 }

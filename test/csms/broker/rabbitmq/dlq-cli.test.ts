@@ -35,8 +35,12 @@ describeRabbit('ev-csms dlq', () => {
       return { failed };
     });
     await broker.start();
-    for (const e of dead) broker.publishEvent(e);
-    await until(() => broker.stats().consume.deadLettered === 2, 30_000, 'two dead letters');
+    // One after the other: the two chargers' shards are consumed side by side, so their dead letters
+    // would otherwise land in either order.
+    for (const [i, e] of dead.entries()) {
+      broker.publishEvent(e);
+      await until(() => broker.stats().consume.deadLettered === i + 1, 30_000, `dead letter ${i + 1}`);
+    }
     return { broker, dead, processed, heal: () => (failing = false) };
   }
 
