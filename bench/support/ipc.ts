@@ -9,7 +9,7 @@ export interface TargetCounters {
   processed: number;
   failed: number;
   backlog: number;
-  outbox: number;
+  outbox: number | null;
 }
 
 /** Answers `stats` with `counters()` and the process figures; runs `close` on `stop`, then exits. */

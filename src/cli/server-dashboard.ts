@@ -34,7 +34,7 @@ export interface ServerSample {
   actions: ActionRate[];
   processor: { processedPerS: number; processed: number; failed: number; duplicates: number };
   broker: { kind: 'memory' | 'rabbitmq'; backlog: number; ok: boolean; detail: string; queueDepth: number | null; retryDepth: number | null; unconfirmed: number | null };
-  outbox: number;
+  outbox: number | null;
   notifier: { connected: number; clientsByRoomKind: Record<string, number>; emittedPerS: number; noAudience: number; refusedJoins: number; byType: { type: string; perS: number }[] } | null;
   errors: LogEntry[];
 }

@@ -54,8 +54,8 @@ export interface CsmsStats {
     /** RabbitMQ's own queue figures; null for the embedded broker. */
     readonly queues: Readonly<BrokerQueueStats> | null;
   };
-  /** Messages waiting in the outbox (of every node sharing the database) for the broker to confirm them. */
-  readonly outbox: number;
+  /** Messages waiting in the outbox (of every node sharing the database) for the broker to confirm them; null while the database does not answer. */
+  readonly outbox: number | null;
   /** Socket.io counters; null when there is no notifier (embedded mode). */
   readonly notifier: Readonly<NotifierStats> | null;
 }
@@ -102,7 +102,8 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
         gateway: { connected: g.connected, accepted: g.accepted, rejectedUpgrades: g.rejectedUpgrades, replaced: g.replaced, callsIn: { ...g.callsIn }, callsOut: { ...g.callsOut } },
         processor: { ...processor.stats },
         broker: { kind: broker.kind, backlog: broker.backlog(), queues: queues && { ...queues } },
-        outbox: await store.outbox.count(),
+        // The counters must answer while the database does not (the dashboard shows the outage).
+        outbox: await store.outbox.count().catch(() => null),
         notifier: notifier?.stats() ?? null,
       };
     },

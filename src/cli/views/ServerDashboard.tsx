@@ -46,7 +46,7 @@ export function ServerDashboard({ sample: s }: { sample: ServerSample | null }) 
               queue {b.queueDepth}, retry {b.retryDepth}, unconfirmed {b.unconfirmed}
             </Text>
           )}
-          <Text color={s.outbox > 0 ? 'yellow' : undefined}>outbox {s.outbox}</Text>
+          <Text color={s.outbox === null ? 'red' : s.outbox > 0 ? 'yellow' : undefined}>outbox {s.outbox ?? 'unknown (database unreachable)'}</Text>
           <Text dimColor>
             failed {s.processor.failed}, duplicates {s.processor.duplicates}
           </Text>

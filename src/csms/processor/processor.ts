@@ -31,11 +31,13 @@ export interface ProcessorStats {
   processed: number;
   duplicates: number;
   failed: number;
+  /** Batches handed back because the database did not answer (tried again later, uncounted). */
+  storeUnavailable: number;
 }
 
 export function createProcessor(opts: ProcessorOptions) {
   const { store, charging, broker, clock } = opts;
-  const stats: ProcessorStats = { processed: 0, duplicates: 0, failed: 0 };
+  const stats: ProcessorStats = { processed: 0, duplicates: 0, failed: 0, storeUnavailable: 0 };
   const timers: NodeJS.Timeout[] = [];
   let lastStatsVersion = -1;
   /** When each charge point's last_seen_at was last written: once every few seconds is enough. */
@@ -84,6 +86,15 @@ export function createProcessor(opts: ProcessorOptions) {
   }
 
   async function handle(batch: Delivery<OcppEvent>[]): Promise<BatchOutcome> {
+    try {
+      return await handleBatch(batch);
+    } catch (err) {
+      if (isStoreUnavailable(err)) stats.storeUnavailable++;
+      throw err;
+    }
+  }
+
+  async function handleBatch(batch: Delivery<OcppEvent>[]): Promise<BatchOutcome> {
     const now = clock.now().toISOString();
     let notes: Notification[] = [];
     let log: Omit<OcppMessageLogEntry, 'id'>[] = [];

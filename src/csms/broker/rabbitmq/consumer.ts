@@ -33,6 +33,7 @@
  */
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
+import { isStoreUnavailable } from '../../domain/errors.ts';
 import { systemClock, type BatchOutcome, type Clock, type Delivery } from '../../domain/ports.ts';
 import type { OcppEvent } from '../../domain/types.ts';
 import type { ConfirmPublisher } from './publisher.ts';
@@ -72,6 +73,10 @@ export interface EventConsumerOptions {
   clock?: Clock;
 }
 
+/** Pauses between tries of a batch while the database is unreachable: from the first to the longest. */
+const STORE_RETRY_MIN_MS = 250;
+const STORE_RETRY_MAX_MS = 5000;
+
 export function attemptsOf(msg: { properties: { headers?: Record<string, unknown> } }): number {
   const n = Number(msg.properties.headers?.[HEADERS.attempts] ?? 0);
   return Number.isFinite(n) && n > 0 ? Math.floor(n) : 0;
@@ -108,6 +113,8 @@ interface Lane {
 }
 
 export function createEventConsumer(opts: EventConsumerOptions) {
+  /** The current pause while the database is unreachable (0: it answers); shared by every lane. */
+  let storeWaitMs = 0;
   const { topology: t, publisher, logger } = opts;
   const clock = opts.clock ?? systemClock;
   const stats: ConsumerStats = { delivered: 0, acked: 0, retried: 0, deadLettered: 0, batches: 0, released: 0 };
@@ -211,7 +218,19 @@ export function createEventConsumer(opts: EventConsumerOptions) {
       let failed: BatchOutcome['failed'];
       try {
         failed = (await handler(batch)).failed;
+        storeWaitMs = 0;
       } catch (err) {
+        if (isStoreUnavailable(err)) {
+          // The database is away: not the events' fault. They stay ours, unacknowledged and in
+          // order, and the same batch is tried again after a pause (longer each time, up to
+          // STORE_RETRY_MAX_MS), without counting an attempt: an outage dead-letters nothing.
+          lane.pending.unshift(...byDelivery.values());
+          lane.inFlight = 0;
+          if (storeWaitMs === 0) logger.warn({ err: describe(err), queue: lane.queue }, 'database unreachable: events wait until it is back');
+          storeWaitMs = Math.min(Math.max(storeWaitMs * 2, STORE_RETRY_MIN_MS), STORE_RETRY_MAX_MS);
+          await new Promise<void>((resolve) => setTimeout(resolve, storeWaitMs).unref());
+          continue;
+        }
         // Nothing was committed (e.g. a PostgreSQL deadlock with another batch): every delivery of
         // the batch failed once, and goes to the retry queue like any failure.
         logger.error({ err, size: batch.length, queue: lane.queue }, 'event batch failed');
