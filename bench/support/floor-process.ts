@@ -20,6 +20,11 @@
  *          the prefetch), one INSERT per event, one COMMIT, then one ack for the batch; the next
  *          batch only once this one is committed, as the CSMS's consumer does per shard queue
  *
+ * Like the CSMS (its RabbitMQ broker's queueHighWater, 50,000), it holds answers while 50,000
+ * accepted events are not yet written, until fewer than a fifth of that are: in `--mode max` a
+ * consumer slower than the publishers then meets the same bound as the CSMS's, instead of
+ * competing for the CPU with an unbounded publisher flood.
+ *
  * With `FLOOR_TOKENS=n` it also serves Socket.io on a port of its own (bench:realtime's customers):
  * the customer with token `BENCH-i` joins charger BENCH-i's room and gets a `notification`
  * `{ type: 'meter.values', data: { sessionId, energyWh } }` once the row of that charger's
@@ -119,10 +124,19 @@ let txSeq = 0;
 let io: SocketServer | null = null;
 let stopping = false;
 
+const HIGH_WATER = 50_000;
+/** Answers held while the backlog is above the high water mark. */
+let held: (() => void)[] | null = null;
+
 /** After the commit: counted, and (bench:realtime) the charger's customer told. */
 function stored(rows: Row[]): void {
   processed += rows.length;
   backlog -= rows.length;
+  if (held && backlog < HIGH_WATER / 5) {
+    const go = held;
+    held = null;
+    for (const answer of go) answer();
+  }
   if (!io) return;
   for (const r of rows) {
     const frame = JSON.parse(r.body) as [number, string, string, { transactionId?: number; meterValue?: { sampledValue: { value: string; measurand?: string }[] }[] }];
@@ -209,8 +223,10 @@ async function startBroker(): Promise<void> {
 }
 
 /** Hands the event on; `answer` runs once it is safe (at once in memory mode, on the confirm otherwise). */
-function publish(cp: string, body: string, answer: () => void): void {
+function publish(cp: string, body: string, answerNow: () => void): void {
   backlog++;
+  if (backlog >= HIGH_WATER && !held) held = [];
+  const answer = () => (held ? held.push(answerNow) : answerNow());
   if (mode === 'memory') {
     answer();
     setImmediate(() => bus.emit('event', cp, body));
