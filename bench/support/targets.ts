@@ -65,10 +65,13 @@ export async function startTarget(o: TargetOptions): Promise<TargetGroup> {
   if (nodes > 1 && (!o.rabbitmq || o.db.kind !== 'postgres')) throw new Error('several nodes need RabbitMQ (--rabbitmq) and PostgreSQL (--db postgres://…)');
   const procs: CsmsProcess[] = [];
   const cleanup = async () => {
-    await Promise.all(procs.map((p) => p.stop()));
-    if (o.rabbitmq && !floor) await deleteNamespace(o.rabbitmq.url, o.rabbitmq.namespace, 5000);
-    if (schema) await dropSchema((o.db as { url: string }).url, schema);
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      await Promise.all(procs.map((p) => p.stop()));
+      if (o.rabbitmq && !floor) await deleteNamespace(o.rabbitmq.url, o.rabbitmq.namespace, 5000);
+      if (schema) await dropSchema((o.db as { url: string }).url, schema);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   };
   try {
     // One after the other: the first creates the schema and seeds; the next finds both done.
