@@ -1,26 +1,33 @@
 /**
  * MeterValues through the pipeline: gateway → broker (embedded, or RabbitMQ with --rabbitmq) →
- * processor → SQLite.
+ * processor → SQLite (default) or PostgreSQL (`--db postgres://127.0.0.1:5432/test`: a fresh schema
+ * per target, dropped at the end).
  *
  *   npx tsx bench/meter-values.ts --mode rate --rate 2000     reply latency at a fixed offered rate
  *   npx tsx bench/meter-values.ts --mode max                  highest sustained processed rate
  *   … --target both                                           the floor first, then the CSMS, and the ratios
+ *   … --target all                                            both floors (row, batch), then the CSMS
+ *   … --nodes 2                                               the CSMS as two nodes (RabbitMQ + PostgreSQL)
+ *   … --nodes 1,2                                             the CSMS with one node, then with two
  *
- * `--target floor` measures the bare pipeline (support/floor-process.ts: immediate answer, one SQLite
- * row per event, through an EventEmitter or RabbitMQ) with the same generator: the floor of the same run.
+ * `--target floor` measures the bare pipeline (support/floor-process.ts: answer, one row per event,
+ * through an EventEmitter or RabbitMQ, into the same store as the CSMS; `floor` commits each row on
+ * its own, `floor-batch` one transaction per consumer batch) with the same generator: the floor of
+ * the same run.
  *
  * The CSMS runs in a child process (its own event loop); this process plays 1,000 chargers over raw
  * `ws`, each with a running transaction, never more than one CALL outstanding per charger (J §4.1.1).
  * Latency counts from the *scheduled* send time, so a slow server cannot hide its delay behind our
- * queue. Measures a warm-up, then a measured window (defaults 10 s + 60 s).
+ * queue. Measures a warm-up, then a measured window (defaults 10 s + 60 s). Beside each figure: the
+ * CPU of PostgreSQL and RabbitMQ, the machine's busy share and load average over the window.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MessageType } from '../src/ocpp/frames.ts';
-import { deleteNamespace, median, pace, percentile, sleep, startCsmsProcess } from './support/harness.ts';
+import { parseDbOption } from './support/db-option.ts';
+import { median, pace, percentile, sleep } from './support/harness.ts';
+import { startCpuWindow } from './support/proc-cpu.ts';
 import { connectFleet, sendMeterValues, startTransactions, type BenchCharger } from './support/raw-fleet.ts';
+import { parseNodes, parseTargets, startTarget, type TargetName } from './support/targets.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,10 +39,14 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     target: { type: 'string', default: 'csms' },
     rabbitmq: { type: 'boolean', default: false },
+    db: { type: 'string' },
+    nodes: { type: 'string', default: '1' },
   },
 });
-const TARGETS = args.target === 'both' ? ['floor', 'csms'] : [args.target!];
-if (!TARGETS.every((t) => t === 'floor' || t === 'csms')) throw new Error('--target is csms, floor or both');
+const TARGETS = parseTargets(args.target!);
+const DB = parseDbOption(args.db);
+const NODE_COUNTS = parseNodes(args.nodes!);
+const RABBIT_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 const CHARGERS = Number(args.chargers);
 const RATE = Number(args.rate);
 const WARMUP_S = Number(args.warmup);
@@ -55,36 +66,49 @@ function onAnswer(c: BenchCharger, frame: unknown[], scheduledAt: number): void 
   else if (c.backlog.length > 0) sendMeterValues(c, c.backlog.shift()!);
 }
 
-async function connectAll(ocppUrl: string): Promise<BenchCharger[]> {
-  const chargers = await connectFleet(ocppUrl, CHARGERS, onAnswer);
+async function connectAll(ocppUrls: string[]): Promise<BenchCharger[]> {
+  const chargers = await connectFleet(ocppUrls, CHARGERS, onAnswer);
   await startTransactions(chargers);
   return chargers;
 }
 
 async function main(): Promise<void> {
   const results: Record<string, unknown>[] = [];
-  for (const target of TARGETS) results.push(await runOnce(target as 'floor' | 'csms'));
-  if (results.length === 2) {
-    const [floor, csms] = results as { processedRate: number; replyP99Ms: number }[];
-    const ratios = { processedRateVsFloor: Number((csms.processedRate / floor.processedRate).toFixed(2)), replyP99VsFloor: Number((csms.replyP99Ms / floor.replyP99Ms).toFixed(2)) };
-    if (args.json) process.stdout.write(`${JSON.stringify(ratios)}\n`);
+  for (const target of TARGETS) {
+    if (target === 'csms') for (const n of NODE_COUNTS) results.push(await runOnce(target, n));
+    else results.push(await runOnce(target, 1));
+  }
+  type Figures = { target: string; nodes: number; processedRate: number; replyP99Ms: number };
+  const csmsRuns = results.filter((r) => r.target === 'csms') as Figures[];
+  const floors = results.filter((r) => r.target !== 'csms') as Figures[];
+  const ratios: Record<string, Record<string, number>> = {};
+  const r = (a: number, b: number) => Number((a / b).toFixed(2));
+  for (const c of csmsRuns) {
+    for (const f of floors) ratios[`csms ×${c.nodes} vs ${f.target}`] = { processedRate: r(c.processedRate, f.processedRate), replyP99: r(c.replyP99Ms, f.replyP99Ms) };
+    const one = csmsRuns.find((o) => o.nodes === 1);
+    if (c.nodes > 1 && one) ratios[`csms ×${c.nodes} vs csms ×1`] = { processedRate: r(c.processedRate, one.processedRate), replyP99: r(c.replyP99Ms, one.replyP99Ms) };
+  }
+  if (Object.keys(ratios).length > 0) {
+    if (args.json) process.stdout.write(`${JSON.stringify({ ratios })}\n`);
     else console.table(ratios);
   }
 }
 
-async function runOnce(target: 'floor' | 'csms'): Promise<Record<string, unknown>> {
+async function runOnce(target: TargetName, nodes: number): Promise<Record<string, unknown>> {
   latencies = [];
   replies = 0;
   errors = 0;
-  const dir = mkdtempSync(join(tmpdir(), 'ev-bench-'));
-  const namespace = `bench-${process.pid}-${target}`;
-  const env: Record<string, string> = { CHARGERS: String(CHARGERS), DB_PATH: join(dir, 'bench.db') };
-  if (args.rabbitmq) Object.assign(env, target === 'floor' ? { FLOOR_MODE: 'rabbitmq' } : { BENCH_RABBITMQ_NAMESPACE: namespace });
-  log(`== ${target} (${args.rabbitmq ? 'RabbitMQ' : 'embedded'})`);
-  const csms = await startCsmsProcess(env, { floor: target === 'floor' });
-  const { ready } = csms;
-  const stats = () => csms.stats();
-  const chargers = await connectAll(ready.ocppUrl);
+  log(`== ${target} (${args.rabbitmq ? 'RabbitMQ' : 'embedded'}, ${DB.kind}${nodes > 1 ? `, ${nodes} nodes` : ''})`);
+  const group = await startTarget({
+    target,
+    db: DB,
+    rabbitmq: args.rabbitmq ? { url: RABBIT_URL, namespace: `bench-${process.pid}-${target}-${nodes}` } : null,
+    chargers: CHARGERS,
+    nodes,
+    tag: `meter_${target}`,
+  });
+  const stats = () => group.stats();
+  const chargers = await connectAll(group.ocppUrls);
   log(`${chargers.length} chargers connected, booted, each with a running transaction`);
 
   let stopPacing: (() => void) | null = null;
@@ -105,14 +129,16 @@ async function runOnce(target: 'floor' | 'csms'): Promise<Record<string, unknown
   const t0 = performance.now();
   const replies0 = replies;
   measuring = true;
-  const samples: { at: number; processed: number; backlog: number; cpuPct: number; rssMb: number }[] = [];
+  const endCpuWindow = startCpuWindow();
+  const samples: { at: number; processed: number; backlog: number; cpuPct: number; rssMb: number; perNodeCpuPct: number[] }[] = [];
   for (let s = 0; s < DURATION_S; s += 5) {
     await sleep(Math.min(5, DURATION_S - s) * 1000);
     const st = await stats();
-    samples.push({ at: (performance.now() - t0) / 1000, processed: st.processed, backlog: st.backlog, cpuPct: st.cpuPct, rssMb: st.rssMb });
-    log(`t=${samples.at(-1)!.at.toFixed(0)}s replies/s=${((replies - replies0) / ((performance.now() - t0) / 1000)).toFixed(0)} backlog=${st.backlog} csms cpu=${st.cpuPct.toFixed(0)}% rss=${st.rssMb.toFixed(0)}MB`);
+    samples.push({ at: (performance.now() - t0) / 1000, processed: st.processed, backlog: st.backlog, cpuPct: st.cpuPct, rssMb: st.rssMb, perNodeCpuPct: st.perNodeCpuPct });
+    log(`t=${samples.at(-1)!.at.toFixed(0)}s replies/s=${((replies - replies0) / ((performance.now() - t0) / 1000)).toFixed(0)} backlog=${st.backlog} ${target} cpu=${st.perNodeCpuPct.join('+')}% rss=${st.rssMb.toFixed(0)}MB`);
   }
   measuring = false;
+  const system = endCpuWindow();
   const elapsed = (performance.now() - t0) / 1000;
   const after = samples.at(-1)!;
   stopPacing?.();
@@ -120,6 +146,8 @@ async function runOnce(target: 'floor' | 'csms'): Promise<Record<string, unknown
   const result = {
     target,
     broker: args.rabbitmq ? 'rabbitmq' : 'embedded',
+    db: DB.kind,
+    nodes,
     mode: MODE,
     chargers: CHARGERS,
     offeredRate: MODE === 'rate' ? RATE : null,
@@ -132,14 +160,14 @@ async function runOnce(target: 'floor' | 'csms'): Promise<Record<string, unknown
     replyMaxMs: Number(latencies.at(-1)?.toFixed(2)),
     errors,
     csmsCpuPctMedian: median(samples.map((s) => s.cpuPct)),
+    ...(nodes > 1 && { perNodeCpuPctMedian: samples[0]!.perNodeCpuPct.map((_, i) => median(samples.map((s) => s.perNodeCpuPct[i]!))).join('+') }),
     csmsRssMbMax: Math.round(Math.max(...samples.map((s) => s.rssMb))),
+    ...system,
   };
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else console.table(result);
   for (const c of chargers) c.peer.ws.terminate();
-  await csms.stop();
-  if (args.rabbitmq && target === 'csms') await deleteNamespace('amqp://guest:guest@127.0.0.1:5672', namespace, 5000);
-  rmSync(dir, { recursive: true, force: true });
+  await group.stop();
   return result;
 }
 

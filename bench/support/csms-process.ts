@@ -1,18 +1,23 @@
 /**
  * The CSMS under test, in its own process so the load generator does not share its event loop.
  * Seeds `CHARGERS` charge points and customers (one idTag each, with credit), starts, and reports its
- * ports and, on request, its counters over IPC.
+ * ports and, on request, its counters over IPC. The store is SQLite at `DB_PATH`, or PostgreSQL with
+ * `BENCH_DATABASE_URL` and `BENCH_DATABASE_SCHEMA` (the config's databaseUrl and databaseSchema: the
+ * CSMS creates and migrates the schema at its start). Not DATABASE_URL itself: one left in the
+ * shell's environment must not turn a SQLite bench into a PostgreSQL one.
  */
 import { createHmac } from 'node:crypto';
 import { loadConfig } from '../../src/csms/config.ts';
 import { createCsms } from '../../src/csms/server.ts';
-import { createSqliteStore } from '../../src/csms/store/index.ts';
+import { createSqliteStore, openPostgresStore } from '../../src/csms/store/index.ts';
 import { serveBenchIpc } from './ipc.ts';
 
 const chargers = Number(process.env.CHARGERS ?? 1000);
 const customersWithTokens = Number(process.env.TOKENS ?? 0);
 const dbPath = process.env.DB_PATH!;
 const rabbit = process.env.BENCH_RABBITMQ_NAMESPACE;
+const databaseUrl = process.env.BENCH_DATABASE_URL;
+const databaseSchema = process.env.BENCH_DATABASE_SCHEMA;
 const ADMIN_PASSWORD = 'bench-password';
 const config = loadConfig({
   port: 0, ocppPort: 0, host: '127.0.0.1', dbPath, logLevel: 'warn', jwtSecret: 'bench-secret-bench-secret', adminPassword: ADMIN_PASSWORD,
@@ -20,6 +25,7 @@ const config = loadConfig({
   // bench:fleet's simulated customers all sign up from 127.0.0.1.
   registrationsPerAddressPerHour: 0,
   ...(rabbit && { enableRabbitmq: true, rabbitmqNamespace: rabbit }),
+  ...(databaseUrl && { databaseUrl, databaseSchema }),
   // A bench that measures a limit sets it here, e.g. '{"ocppRateLimitPerSecond":200}'.
   ...(process.env.BENCH_CSMS_CONFIG && JSON.parse(process.env.BENCH_CSMS_CONFIG)),
 }, {});
@@ -27,8 +33,9 @@ const csms = createCsms(config);
 
 async function main(): Promise<void> {
   const info = await csms.start();
-  // Seeded through a connection of our own to the same file, as a second process would.
-  const store = createSqliteStore(dbPath);
+  // Seeded through a connection of our own to the same database, as a second process would. A second
+  // node of the same run finds everything seeded already (but the tariff, which nothing else uses).
+  const store = databaseUrl ? await openPostgresStore(databaseUrl, { schema: databaseSchema, poolSize: 2 }) : createSqliteStore(dbPath);
   await store.transaction(async () => {
     const tariff = await store.tariffs.create({ name: 'bench', currency: 'EUR', pricePerKwh: 30, pricePerMinute: 1, sessionFee: 10 });
     for (let i = 0; i < chargers; i++) {

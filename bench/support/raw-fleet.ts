@@ -20,13 +20,17 @@ export interface BenchCharger {
 /** Called with the answer to a charger's outstanding MeterValues, once it is no longer in flight. */
 export type OnAnswer = (c: BenchCharger, frame: unknown[], scheduledAt: number) => void;
 
-/** Connects `count` chargers `BENCH-0…` (100 at a time) and gets each BootNotification accepted. */
-export async function connectFleet(ocppUrl: string, count: number, onAnswer: OnAnswer): Promise<BenchCharger[]> {
+/**
+ * Connects `count` chargers `BENCH-0…` (100 at a time) and gets each BootNotification accepted. With
+ * several URLs (several CSMS nodes) charger i goes to `ocppUrl[i % n]`.
+ */
+export async function connectFleet(ocppUrl: string | string[], count: number, onAnswer: OnAnswer): Promise<BenchCharger[]> {
+  const urls = typeof ocppUrl === 'string' ? [ocppUrl] : ocppUrl;
   const out: BenchCharger[] = [];
   for (let i = 0; i < count; i += 100) {
     out.push(...(await Promise.all(Array.from({ length: Math.min(100, count - i) }, async (_, k) => {
       const c = { transactionId: 0, meterWh: 0, seq: 0, backlog: [], inFlight: null } as unknown as BenchCharger;
-      c.peer = await openRawPeer(ocppUrl, `BENCH-${i + k}`, {
+      c.peer = await openRawPeer(urls[(i + k) % urls.length]!, `BENCH-${i + k}`, {
         onFrame(frame) {
           const call = c.inFlight;
           if (!call || frame[1] !== call.id) return;
