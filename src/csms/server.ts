@@ -199,6 +199,8 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       broker,
       clock,
       messageLogRetention: config.messageLogRetention,
+      // Half the PostgreSQL pool at most: the other half serves chargers' answers and the API.
+      concurrency: config.databaseUrl !== undefined ? Math.max(1, Math.floor(config.databasePoolSize / 2)) : 1,
       // Only the Socket.io notifier delivers dashboard.stats; polling pages read GET /api/cms/dashboard.
       statsIntervalMs: config.enableRabbitmq ? 5000 : 0,
       onError: (err, event) => logger.error({ err, eventId: event.eventId, kind: event.kind }, 'event failed'),

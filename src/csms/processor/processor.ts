@@ -18,6 +18,12 @@ export interface ProcessorOptions {
   charging: Charging;
   broker: Broker;
   clock: Clock;
+  /**
+   * Batches applied at the same time (each is one transaction on a connection of its own). The
+   * RabbitMQ broker hands over a batch per shard; more at once than this wait their turn, so the
+   * gateway and the API keep connections of the pool. Default 4.
+   */
+  concurrency?: number;
   /** OCPP message log rows kept per charge point. */
   messageLogRetention: number;
   /** How often dashboard.stats is pushed to the CMS dashboard room (when something changed). */
@@ -85,12 +91,21 @@ export function createProcessor(opts: ProcessorOptions) {
     return { duplicates, failed };
   }
 
+  const slots = { free: Math.max(1, opts.concurrency ?? 4), waiting: [] as (() => void)[] };
+
   async function handle(batch: Delivery<OcppEvent>[]): Promise<BatchOutcome> {
+    if (slots.free > 0) slots.free--;
+    else await new Promise<void>((resolve) => slots.waiting.push(resolve));
     try {
       return await handleBatch(batch);
     } catch (err) {
       if (isStoreUnavailable(err)) stats.storeUnavailable++;
       throw err;
+    } finally {
+      // The slot passes straight to the next batch waiting, if any.
+      const next = slots.waiting.shift();
+      if (next) next();
+      else slots.free++;
     }
   }
 
