@@ -36,6 +36,7 @@ import type { Logger } from 'pino';
 import { isStoreUnavailable } from '../../domain/errors.ts';
 import { systemClock, type BatchOutcome, type Clock, type Delivery } from '../../domain/ports.ts';
 import type { OcppEvent } from '../../domain/types.ts';
+import { CLOSE_TIMEOUT_MS, settlesWithin } from './connection.ts';
 import type { ConfirmPublisher } from './publisher.ts';
 import { HEADERS, type Topology } from './topology.ts';
 
@@ -98,7 +99,15 @@ interface Lane {
   /** The shard number, or null for the shared queue. */
   shard: number | null;
   ch: Channel | null;
-  opening: boolean;
+  /** The open in progress for the current epoch (open()), or null. */
+  opening: Promise<void> | null;
+  /**
+   * Bumped whenever the lane's channel is given up (closeLane, detach): an open in progress that
+   * sees it change was overtaken (stop, release, a lost connection) and quietly gives up, and no
+   * later open joins it, so re-subscribing (release, a re-attach on the next connection) is never
+   * skipped because of it.
+   */
+  epoch: number;
   pending: Item[];
   /** Failed deliveries whose retry / dead-letter copy is not yet confirmed: not acknowledged yet. */
   held: Set<Item>;
@@ -124,7 +133,8 @@ export function createEventConsumer(opts: EventConsumerOptions) {
     queue,
     shard: i < t.shards ? i : null,
     ch: null,
-    opening: false,
+    opening: null,
+    epoch: 0,
     pending: [],
     held: new Set<Item>(),
     heldWaiters: [],
@@ -260,36 +270,73 @@ export function createEventConsumer(opts: EventConsumerOptions) {
     stats.acked += live.length;
   }
 
-  /** Opens the lane's channel and subscribes (a no-op if it has one, or one is being opened). */
-  async function open(lane: Lane, model: ChannelModel): Promise<void> {
-    if (stopping || lane.ch || lane.opening) return;
-    lane.opening = true;
+  /** Closes a channel we gave up, within CLOSE_TIMEOUT_MS (amqplib never settles a close the broker does not confirm). */
+  async function closeChannel(channel: Channel, queue: string): Promise<void> {
+    const closing = channel.close().catch((err: unknown) => logger.debug({ err, queue }, 'event consumer channel close failed'));
+    if (!(await settlesWithin(closing, CLOSE_TIMEOUT_MS))) logger.warn({ queue, timeoutMs: CLOSE_TIMEOUT_MS }, 'rabbitmq did not confirm an event channel close');
+  }
+
+  /**
+   * Opens the lane's channel and subscribes (a no-op if it has one; joins an open in progress).
+   * Rejects only when the open failed on the lane's current connection; an open overtaken by
+   * stop(), release() or detach() resolves: it was given up, not failed (a close() under way must
+   * not take it for a broken connection).
+   */
+  function open(lane: Lane, model: ChannelModel): Promise<void> {
+    if (stopping || lane.ch) return Promise.resolve();
+    if (lane.opening) return lane.opening;
+    const opening: Promise<void> = subscribe(lane, model, lane.epoch).finally(() => {
+      if (lane.opening === opening) lane.opening = null;
+    });
+    lane.opening = opening;
+    return opening;
+  }
+
+  /** open()'s work: gives up (resolves) as soon as the lane's epoch moved on or the consumer stops. */
+  async function subscribe(lane: Lane, model: ChannelModel, epoch: number): Promise<void> {
+    const overtaken = () => stopping || lane.epoch !== epoch;
+    let channel: Channel | null = null;
     try {
-      const channel = await model.createChannel();
-      channel.on('error', (err: Error) => logger.warn({ err: err.message, queue: lane.queue }, 'rabbitmq event channel error'));
-      channel.on('close', () => {
+      channel = await model.createChannel();
+      if (overtaken()) {
+        await closeChannel(channel, lane.queue);
+        return;
+      }
+      const ch = channel;
+      ch.on('error', (err: Error) => logger.warn({ err: err.message, queue: lane.queue }, 'rabbitmq event channel error'));
+      ch.on('close', () => {
         // Closed by us (release, stop, detach) unless it is still the lane's channel.
-        if (lane.ch === channel && !stopping) opts.onChannelLost?.(`event channel of ${lane.queue} closed`);
+        if (lane.ch === ch && !stopping) opts.onChannelLost?.(`event channel of ${lane.queue} closed`);
       });
-      lane.ch = channel;
-      await channel.prefetch(opts.prefetch);
-      await channel.consume(
+      lane.ch = ch;
+      await ch.prefetch(opts.prefetch);
+      if (overtaken()) return; // whoever overtook it closed the channel (closeLane) or lost the connection (detach)
+      await ch.consume(
         lane.queue,
         (msg: ConsumeMessage | null) => {
           if (!msg) {
+            // A cancel of a channel we already gave up needs nothing: it is being closed.
+            if (lane.ch !== ch || stopping) return;
             logger.warn({ queue: lane.queue }, 'the broker cancelled the event consumer (queue deleted?)');
             opts.onCancelled?.();
             return;
           }
           stats.delivered++;
           lane.lastDeliveryAt = Date.now();
-          lane.pending.push({ ch: channel, msg });
+          lane.pending.push({ ch, msg });
           schedule(lane);
         },
         { noAck: false },
       );
-    } finally {
-      lane.opening = false;
+    } catch (err) {
+      // Its channel was closed under it by stop(), release() or detach(): given up, not failed.
+      if (overtaken()) return;
+      if (channel && lane.ch === channel) {
+        lane.ch = null;
+        lane.epoch++;
+        void closeChannel(channel, lane.queue);
+      }
+      throw err;
     }
   }
 
@@ -309,11 +356,17 @@ export function createEventConsumer(opts: EventConsumerOptions) {
     return finished;
   }
 
+  /**
+   * Gives the lane's channel up and closes it, within CLOSE_TIMEOUT_MS: if the connection goes
+   * while the close is under way (amqplib then drops the broker's close-ok), the close never settles.
+   */
   async function closeLane(lane: Lane): Promise<void> {
     const channel = lane.ch;
     lane.ch = null;
+    lane.epoch++;
+    lane.opening = null;
     lane.pending = [];
-    await channel?.close().catch((err: unknown) => logger.debug({ err, queue: lane.queue }, 'event consumer channel close failed'));
+    if (channel) await closeChannel(channel, lane.queue);
   }
 
   return {
@@ -330,6 +383,9 @@ export function createEventConsumer(opts: EventConsumerOptions) {
     detach(): void {
       for (const lane of lanes) {
         lane.ch = null;
+        lane.epoch++;
+        // An open in progress on the lost connection gives up by itself; the next attach() opens afresh.
+        lane.opening = null;
         lane.pending = [];
       }
     },
@@ -375,7 +431,10 @@ export function createEventConsumer(opts: EventConsumerOptions) {
       await Promise.all(lanes.map(async (lane) => {
         // The batch in progress first: the next node must not apply the events behind it meanwhile.
         if (!await settle(lane, timeoutMs)) logger.warn({ timeoutMs, queue: lane.queue }, 'event batch still in progress at close: another node may apply later events of its chargers first');
+        const opening = lane.opening;
         await closeLane(lane);
+        // An open in progress gives up at its next step (and closes a channel it got meanwhile).
+        await settlesWithin(opening?.catch(() => {}), CLOSE_TIMEOUT_MS);
       }));
     },
   };

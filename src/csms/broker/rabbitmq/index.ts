@@ -87,7 +87,11 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
   });
   const consumer = createEventConsumer({
     topology: t, publisher, prefetch: opts.prefetch, maxAttempts: opts.maxAttempts, retryDelayMs: opts.retryDelayMs, logger, clock,
-    onCancelled: () => conn.drop('event consumer cancelled by the broker'),
+    // The reconnect re-declares the topology (the queue is gone) and re-subscribes every lane. Not
+    // while closing: a connection dropped under the consumer's channel closes would leave them unconfirmed.
+    onCancelled: () => {
+      if (!closing) conn.drop('event consumer cancelled by the broker');
+    },
     onChannelLost: (reason) => {
       if (!closing) conn.drop(reason);
     },
@@ -167,7 +171,8 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     if (!consumer.hasHandler() || consuming || closing) return;
     consuming = true;
     await consumer.attach(model);
-    rebalancer.start();
+    // close() may have come during attach (which then gives up quietly): its rebalancer.stop() is past.
+    if (!closing) rebalancer.start();
   }
 
   conn.onUp(async (model) => {
@@ -254,7 +259,12 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     consumeEvents(handler) {
       consumer.setHandler(handler);
       const model = conn.current();
-      if (model) startConsumer(model).catch((err) => conn.drop(`event consumer failed: ${(err as Error).message}`));
+      // A failure on a connection that is already gone, or during close(), is no reason to drop the current one.
+      if (model) {
+        startConsumer(model).catch((err) => {
+          if (!closing && conn.current() === model) conn.drop(`event consumer failed: ${(err as Error).message}`);
+        });
+      }
     },
 
     publishNotification(n) {
