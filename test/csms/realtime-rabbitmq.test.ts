@@ -64,6 +64,9 @@ for (const [storeName, store] of csmsStores) describeRabbit(`realtime over Rabbi
     await cp.call('BootNotification', aBootNotification());
     const { transactionId } = await cp.call('StartTransaction', aStartTransaction({ idTag: 'ALICE', meterStart: 0 }));
     await cp.call('MeterValues', { connectorId: 1, transactionId, meterValue: [aMeterValue({ sampledValue: [aSampledValue({ value: '2000' })] })] });
+    // MeterValues goes through the event queue, StopTransaction is applied before its answer: a
+    // stop sent before the reading was processed would find the session closed (no meter.values).
+    await waitFor(() => a.received.some((n) => n.type === 'meter.values'));
     await cp.call('StopTransaction', aStopTransaction({ transactionId, meterStop: 4000 }));
 
     // The debit's wallet.updated is a notification of its own: it may come after charging.stopped.
