@@ -63,7 +63,7 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
 
   /** What the customer may spend: the balance less what their other running sessions reserve. */
   async function available(customerId: number, except?: number): Promise<number> {
-    return await store.wallet.balance(customerId) - await store.holds.reserved(customerId, except);
+    return await store.wallet.spendable(customerId, except);
   }
 
   /** What a session may still spend: null when it is not billed to a wallet (no customer, free). */
@@ -242,12 +242,13 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
         ? await store.sessions.get(req.transactionId)
         : await store.sessions.activeOnConnector(chargePointId, req.connectorId);
       const own = session && session.chargePointId === chargePointId ? session : null;
-      await store.sessions.addMeterSamples(own?.id ?? null, chargePointId, req.connectorId, samples);
-      if (!own || own.status !== 'active') return { session: own, samples: samples.length, warnings, notifications: [] };
       const reading = latestReading(samples);
       let register = reading.energyWh === null ? null : registerReading(reading.energyWh);
       const powerW = reading.powerW === null ? null : powerReading(reading.powerW);
-      if (register === null && powerW === null) return { session: own, samples: samples.length, warnings, notifications: [] };
+      if (!own || own.status !== 'active' || (register === null && powerW === null)) {
+        await store.sessions.addMeterSamples(own?.id ?? null, chargePointId, req.connectorId, samples);
+        return { session: own, samples: samples.length, warnings, notifications: [] };
+      }
       const meterStart = own.meterStartPending && register !== null ? register : own.meterStart;
       if (register !== null && implausibleEnergy(meterStart, register)) {
         // Said once per session: a meter that keeps sending such readings must not grow the note.
@@ -261,7 +262,8 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       const at = time === null || time.note !== null ? receivedAt : time.iso;
       const costMinor = computeCostMinor(own.tariff, energyWh, own.startedAt, at);
       const progress = { meterLast, energyWh, powerW: powerW ?? own.powerW, costMinor, lastMeterAt: at, lastReportAt: receivedAt };
-      await store.sessions.updateProgress(own.id, own.meterStartPending && register !== null ? { ...progress, meterStart } : progress);
+      // The samples and the progress they make: one write (the hot path of a running session).
+      await store.sessions.recordReading(own.id, chargePointId, req.connectorId, samples, own.meterStartPending && register !== null ? { ...progress, meterStart } : progress);
       const updated = { ...own, ...progress, meterStart, meterStartPending: own.meterStartPending && register === null };
       const left = await balanceLeft(updated);
       const notifications = sessionNotifications('meter.values', updated, now());

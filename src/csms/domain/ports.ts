@@ -260,6 +260,11 @@ export interface SessionRepo {
   /** Adds a reason for an admin to look at the session (kept with any earlier one). */
   flag(id: number, review: string): Promise<void>;
   addMeterSamples(sessionId: number | null, chargePointId: string, connectorId: number, samples: import('./types.ts').MeterSample[]): Promise<void>;
+  /**
+   * addMeterSamples(id, …) and updateProgress(id, p) at once: one round trip where the store can.
+   * The samples are kept whatever the session's status; the progress only while it is active.
+   */
+  recordReading(id: number, chargePointId: string, connectorId: number, samples: import('./types.ts').MeterSample[], p: SessionProgress): Promise<void>;
   meterSamples(sessionId: number, page?: Page): Promise<import('./types.ts').MeterSample[]>;
 }
 
@@ -278,6 +283,11 @@ export interface NewWalletEntry {
 
 export interface WalletRepo {
   balance(customerId: number): Promise<number>;
+  /**
+   * What the customer may spend, in one read: the balance less what their unreleased holds reserve
+   * (as HoldRepo.reserved, `except` leaving one session out).
+   */
+  spendable(customerId: number, except?: number): Promise<number>;
   /**
    * Returns null when the entry exists already: a `charge` for this session, or an entry with this
    * `externalId`. The database's unique indexes decide, so the debit or credit happens once.
@@ -393,6 +403,11 @@ export interface EventJournalRepo {
 export interface ProcessedEventRepo {
   /** Records the event id; false if it was already processed (a redelivery). */
   claim(eventId: string, at: string): Promise<boolean>;
+  /**
+   * Claims several event ids at once (one statement where the store can): returns those this call
+   * recorded; an id already processed, or listed twice, is in the set at most once.
+   */
+  claimMany(eventIds: readonly string[], at: string): Promise<Set<string>>;
   prune(olderThan: string): Promise<number>;
 }
 

@@ -53,8 +53,10 @@ export function createProcessor(opts: ProcessorOptions) {
   async function applyAll(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[]): Promise<number> {
     let duplicates = 0;
     await store.transaction(async () => {
+      // Every id of the batch in one statement; an id listed twice is applied once.
+      const claimed = await store.events.claimMany(batch.map((d) => d.body.eventId), now);
       for (const { body } of batch) {
-        if (!await store.events.claim(body.eventId, now)) duplicates++;
+        if (!claimed.delete(body.eventId)) duplicates++;
         else await applyEvent(body, { store, charging, now, log, notes, seen, stops });
       }
       if (log.length > 0) await store.messages.insertMany(log);

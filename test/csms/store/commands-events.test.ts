@@ -51,6 +51,28 @@ describe.each(eachStore)('[%s] processed events', (_name, adapter) => {
     expect(await store.events.claim('e2', '2024-05-01T10:00:05Z')).toBe(true);
   });
 
+  it('claims many event ids in one call: each once, whatever claimed it before', async () => {
+    expect(await store.events.claimMany([], '2024-05-01T10:00:00Z')).toEqual(new Set());
+    expect(await store.events.claim('e2', '2024-05-01T10:00:00Z')).toBe(true);
+    // An id listed twice is claimed once; one claimed before (by either call) is not claimed again.
+    expect(await store.events.claimMany(['e3', 'e1', 'e2', 'e3'], '2024-05-01T10:00:05Z')).toEqual(new Set(['e1', 'e3']));
+    expect(await store.events.claimMany(['e1', 'e4'], '2024-05-01T10:00:06Z')).toEqual(new Set(['e4']));
+    expect(await store.events.claim('e3', '2024-05-01T10:00:07Z')).toBe(false);
+    // Recorded with the time given: a prune before it keeps them, one after it drops them.
+    expect(await store.events.prune('2024-05-01T10:00:05Z')).toBe(1);
+    expect(await store.events.prune('2024-05-01T10:00:06Z')).toBe(2);
+  });
+
+  it('a claimMany rolled back with its transaction can be claimed again', async () => {
+    await expect(
+      store.transaction(async () => {
+        expect(await store.events.claimMany(['e1', 'e2'], '2024-05-01T12:00:00.000Z')).toEqual(new Set(['e1', 'e2']));
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    expect(await store.events.claimMany(['e2', 'e1'], '2024-05-01T12:00:00.000Z')).toEqual(new Set(['e1', 'e2']));
+  });
+
   it('a claim rolled back with its transaction can be claimed again', async () => {
     await expect(
       store.transaction(async () => {

@@ -31,6 +31,26 @@ describe.each(eachStore)('[%s] wallet holds', (_name, adapter) => {
     expect(await store.holds.reserved(customerId, a.id)).toBe(420);
   });
 
+  it('tells what is spendable in one read: the balance less the reservations, one session left out', async () => {
+    expect(await store.wallet.spendable(customerId)).toBe(0);
+    await store.wallet.add({ customerId, amountMinor: 2000, kind: 'topup', createdAt: at });
+    expect(await store.wallet.spendable(customerId)).toBe(2000);
+    const a = await session(1);
+    const b = await session(2);
+    await store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });
+    await store.holds.place({ sessionId: b.id, customerId, amountMinor: 300, createdAt: at });
+    expect(await store.wallet.spendable(customerId)).toBe(1200);
+    expect(await store.wallet.spendable(customerId, a.id)).toBe(1700);
+    // A session's cost past its hold counts instead of the hold.
+    await store.sessions.updateProgress(b.id, { meterLast: 2000, energyWh: 1000, powerW: 0, costMinor: 420, lastMeterAt: at });
+    expect(await store.wallet.spendable(customerId, a.id)).toBe(1580);
+    await store.holds.release(b.id, at);
+    await store.wallet.add({ customerId, amountMinor: -2500, kind: 'adjustment', createdAt: at });
+    // Below zero is reported as it is: the caller decides what that means.
+    expect(await store.wallet.spendable(customerId)).toBe(-1000);
+    expect(await store.wallet.spendable(customerId)).toBe(await store.wallet.balance(customerId) - await store.holds.reserved(customerId));
+  });
+
   it('releases a hold exactly once and no longer counts it', async () => {
     const a = await session(1);
     await store.holds.place({ sessionId: a.id, customerId, amountMinor: 500, createdAt: at });

@@ -66,6 +66,29 @@ describe.each(eachStore)('[%s] sessions', (_name, adapter) => {
     });
   });
 
+  it('records a reading at once: the samples always, the progress only while active', async () => {
+    const { session } = await store.sessions.start(aNewSession({ meterStart: 1000 }));
+    const first = aMeterSample({ timestamp: '2024-05-01T10:30:00.000Z', value: 1500 });
+    await store.sessions.recordReading(session.id, 'CP-1', 1, [first, aMeterSample({ timestamp: '2024-05-01T10:30:00.000Z', measurand: 'Power.Active.Import', value: 7400.5, unit: 'W', phase: 'L1', context: null })],
+      { meterLast: 1500, energyWh: 500, powerW: 7400.5, costMinor: 15, lastMeterAt: '2024-05-01T10:30:00.000Z', lastReportAt: '2024-05-01T10:30:01.000Z' });
+    expect(await store.sessions.get(session.id)).toMatchObject({ meterLast: 1500, energyWh: 500, powerW: 7400.5, costMinor: 15, lastMeterAt: '2024-05-01T10:30:00.000Z', lastReportAt: '2024-05-01T10:30:01.000Z', meterStart: 1000 });
+    expect((await store.sessions.meterSamples(session.id)).map((m) => [m.measurand, m.value, m.phase, m.context])).toEqual([
+      ['Energy.Active.Import.Register', 1500, null, first.context],
+      ['Power.Active.Import', 7400.5, 'L1', null],
+    ]);
+    // A pending meterStart is set by the first usable reading.
+    const pending = (await store.sessions.start(aNewSession({ connectorId: 2, meterStart: 0, meterStartPending: true }))).session;
+    await store.sessions.recordReading(pending.id, 'CP-1', 2, [], { meterLast: 800, energyWh: 0, powerW: 0, costMinor: 0, lastMeterAt: '2024-05-01T10:31:00.000Z', meterStart: 800 });
+    expect(await store.sessions.get(pending.id)).toMatchObject({ meterStart: 800, meterStartPending: false, meterLast: 800 });
+    expect(await store.sessions.meterSamples(pending.id)).toEqual([]);
+
+    await store.sessions.complete(session.id, { meterStop: 2000, energyWh: 1000, costMinor: 30, stoppedAt: '2024-05-01T11:00:00Z', reason: 'Local' });
+    await store.sessions.recordReading(session.id, 'CP-1', 1, [aMeterSample({ timestamp: '2024-05-01T11:05:00.000Z', value: 9000 })],
+      { meterLast: 9000, energyWh: 8000, powerW: 1, costMinor: 240, lastMeterAt: '2024-05-01T11:05:00.000Z' });
+    expect(await store.sessions.get(session.id)).toMatchObject({ status: 'completed', meterLast: 2000, energyWh: 1000, costMinor: 30, lastMeterAt: '2024-05-01T10:30:00.000Z' });
+    expect((await store.sessions.meterSamples(session.id)).map((m) => m.value)).toEqual([1500, 7400.5, 9000]);
+  });
+
   it('finds the active session per connector and per customer', async () => {
     const user = await store.users.create(aUser());
     const a = (await store.sessions.start(aNewSession({ connectorId: 1, customerId: user.id }))).session;

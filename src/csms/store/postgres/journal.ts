@@ -45,6 +45,19 @@ export function createProcessedEventRepo({ db }: PgContext): ProcessedEventRepo 
       });
       return result.rowCount === 1;
     },
+    async claimMany(eventIds, at) {
+      if (eventIds.length === 0) return new Set();
+      // One round trip for a whole batch. Sorted: two transactions claiming overlapping ids take
+      // their row locks in the same order, so they queue instead of deadlocking.
+      const rows = await db.rows<{ event_id: string }>({
+        name: 'events_claim_many',
+        text: `INSERT INTO processed_events (event_id, processed_at)
+               SELECT DISTINCT id, $2::text FROM unnest($1::text[]) AS u (id) ORDER BY id
+               ON CONFLICT DO NOTHING RETURNING event_id`,
+        values: [eventIds, at],
+      });
+      return new Set(rows.map((r) => r.event_id));
+    },
     async prune(olderThan) {
       return (await db.query('DELETE FROM processed_events WHERE processed_at < $1', [olderThan])).rowCount ?? 0;
     },

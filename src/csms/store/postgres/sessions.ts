@@ -144,6 +144,27 @@ export function createSessionRepo({ db }: PgContext): SessionRepo {
         ],
       });
     },
+    async recordReading(id, chargePointId, connectorId, list, pr) {
+      // The hot path of MeterValues: the samples and the progress in one statement. A data-modifying
+      // CTE runs to completion whether or not the UPDATE reads it, so the samples are kept even when
+      // the session is no longer active (as addMeterSamples would).
+      await db.query({
+        name: 'sessions_record_reading',
+        text: `WITH added AS (
+                 INSERT INTO meter_values (session_id, charge_point_id, connector_id, timestamp, measurand, value, unit, phase, context)
+                 SELECT $1, $9, $10, s.* FROM unnest($11::text[], $12::text[], $13::float8[], $14::text[], $15::text[], $16::text[]) AS s)
+               UPDATE sessions SET meter_last = $2, energy_wh = $3, power_w = $4, cost_minor = $5, last_meter_at = $6,
+                 last_report_at = COALESCE($7::text, last_report_at), meter_start = COALESCE($8::bigint, meter_start),
+                 meter_start_pending = CASE WHEN $8::bigint IS NULL THEN meter_start_pending ELSE false END
+               WHERE id = $1 AND status = 'active'`,
+        values: [
+          id, pr.meterLast, pr.energyWh, pr.powerW, pr.costMinor, pr.lastMeterAt, pr.lastReportAt ?? null, pr.meterStart ?? null,
+          chargePointId, connectorId,
+          list.map((s) => s.timestamp), list.map((s) => s.measurand), list.map((s) => s.value),
+          list.map((s) => s.unit), list.map((s) => s.phase), list.map((s) => s.context),
+        ],
+      });
+    },
     async meterSamples(sessionId, page?: Page) {
       const [limit, offset] = pageValues(page);
       return db.rows<MeterSample>({

@@ -22,6 +22,18 @@ export function createWalletRepo({ db }: PgContext): WalletRepo {
       });
       return row!.b;
     },
+    async spendable(customerId, except) {
+      // One statement: one round trip, and both sums from the same snapshot.
+      const row = await db.first<{ n: number }>({
+        name: 'wallet_spendable',
+        text: `SELECT ((SELECT COALESCE(SUM(amount_minor), 0) FROM wallet_entries WHERE customer_id = $1)
+                 - (SELECT COALESCE(SUM(GREATEST(h.amount_minor, s.cost_minor)), 0)
+                    FROM wallet_holds AS h JOIN sessions AS s ON s.id = h.session_id
+                    WHERE h.customer_id = $1 AND h.released_at IS NULL AND h.session_id <> $2))::bigint AS n`,
+        values: [customerId, except ?? -1],
+      });
+      return row!.n;
+    },
     async add(entry) {
       assertAmount(entry.kind, entry.amountMinor);
       try {

@@ -14,6 +14,12 @@ export function createProcessedEventRepo({ db }: RepoContext): Sync<ProcessedEve
     claim(eventId, at) {
       return claim.run(eventId, at).changes === 1;
     },
+    claimMany(eventIds, at) {
+      // Synchronous: a loop is as good as one statement here.
+      const claimed = new Set<string>();
+      for (const id of eventIds) if (claim.run(id, at).changes === 1) claimed.add(id);
+      return claimed;
+    },
     prune(olderThan) {
       return prune.run(olderThan).changes;
     },

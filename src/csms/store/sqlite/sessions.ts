@@ -198,6 +198,12 @@ export function createSessionRepo({ db, tx }: RepoContext): Sync<SessionRepo> {
         }
       });
     },
+    recordReading(id, chargePointId, connectorId, list, p) {
+      tx(() => {
+        for (const s of list) insertSample.run(id, chargePointId, connectorId, s.timestamp, s.measurand, s.value, s.unit, s.phase, s.context);
+        updateProgress.run({ id, ...p, meterStart: p.meterStart ?? null, lastReportAt: p.lastReportAt ?? null });
+      });
+    },
     meterSamples(sessionId, page?: Page) {
       const { limit, offset } = pageParams(page);
       return samples.all(sessionId, limit, offset);

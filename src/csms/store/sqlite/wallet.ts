@@ -16,6 +16,13 @@ export function createWalletRepo({ db }: RepoContext): Sync<WalletRepo> {
   const balance = db.prepare<[number], { b: number }>(
     'SELECT COALESCE(SUM(amount_minor), 0) AS b FROM wallet_entries WHERE customer_id = ?',
   );
+  // The balance less the unreleased holds' reservations (each the larger of the hold and its session's cost).
+  const spendable = db.prepare<[number, number, number], { n: number }>(
+    `SELECT (SELECT COALESCE(SUM(amount_minor), 0) FROM wallet_entries WHERE customer_id = ?)
+       - (SELECT COALESCE(SUM(MAX(h.amount_minor, s.cost_minor)), 0)
+          FROM wallet_holds AS h JOIN sessions AS s ON s.id = h.session_id
+          WHERE h.customer_id = ? AND h.released_at IS NULL AND h.session_id <> ?) AS n`,
+  );
   // DO NOTHING reacts only to the uniqueness conflict; a bad customer id still fails loudly.
   const insert = db.prepare<[number, number, WalletEntryKind, number | null, string | null, string | null, string | null, string], WalletRow>(
     `INSERT INTO wallet_entries (customer_id, amount_minor, kind, session_id, note, external_id, actor, created_at)
@@ -29,6 +36,9 @@ export function createWalletRepo({ db }: RepoContext): Sync<WalletRepo> {
   return {
     balance(customerId) {
       return balance.get(customerId)!.b;
+    },
+    spendable(customerId, except) {
+      return spendable.get(customerId, customerId, except ?? -1)!.n;
     },
     add(entry) {
       assertAmount(entry.kind, entry.amountMinor);
