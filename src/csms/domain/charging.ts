@@ -125,6 +125,8 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
     const done = (await store.sessions.get(session.id))!;
     const notifications = sessionNotifications('charging.stopped', done, at);
     if (done.customerId !== null && close.costMinor > 0) {
+      // A debit: no other transaction decides about this wallet meanwhile (an admin's refund reads it).
+      await store.lockCustomer(done.customerId);
       const charge = await store.wallet.add({ customerId: done.customerId, amountMinor: -close.costMinor, kind: 'charge', sessionId: done.id, note: `Session ${done.id}`, createdAt: at });
       if (charge) notifications.push(...walletNotifications(done.customerId, charge, await store.wallet.balance(done.customerId), at));
     }
@@ -150,6 +152,64 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
     available: (s) => `connector ${s.connectorId} reported Available during the transaction`,
     superseded: (_s, detail) => `transaction ${detail} started on the same connector`,
   };
+
+  /**
+   * StopTransaction inside its transaction. `samplesToKeep`: the stop's transactionData is not
+   * stored yet (it is on the second pass, see below).
+   */
+  async function applyStop(chargePointId: string, req: StopTransactionRequest, receivedAt: string, samplesToKeep: boolean): Promise<{ session: Session | null; notifications: Notification[] }> {
+    const session = await store.sessions.get(req.transactionId);
+    if (!session || session.chargePointId !== chargePointId) return { session: null, notifications: [] };
+    // A retried stop carries the same transactionData: kept once, with the first stop that arrives.
+    const firstStop = session.status === 'active' || (session.closedBy !== 'charger' && session.stopReason === null);
+    if (req.transactionData?.length && firstStop && samplesToKeep) {
+      const { samples } = parseMeterValues(req.transactionData);
+      await store.sessions.addMeterSamples(session.id, chargePointId, session.connectorId, samples);
+    }
+    if (session.status === 'refused') return { session, notifications: [] };
+    const time = chargerTime(req.timestamp, receivedAt, 'StopTransaction.timestamp');
+    const reported = registerReading(req.meterStop);
+    const meterStart = session.meterStartPending && reported !== null ? reported : session.meterStart;
+    const usable = reported !== null && !implausibleEnergy(meterStart, reported);
+    const notes = [time.note, usable ? null : `meterStop ${JSON.stringify(req.meterStop)} is not usable; billed up to the last meter value (${session.meterLast} Wh)`];
+    // The final reading never lowers what was already read (MeterValues, or the CSMS's own close).
+    const meterStop = usable ? Math.max(reported, meterStart, session.status === 'active' ? 0 : session.meterStop ?? 0) : session.meterStop ?? session.meterLast;
+    const energyWh = meterStop - meterStart;
+    const stoppedAt = time.iso;
+    const costMinor = computeCostMinor(session.tariff, energyWh, session.startedAt, stoppedAt);
+    const at = now();
+    const flag = async () => {
+      for (const n of notes) if (n !== null) await store.sessions.flag(session.id, n);
+    };
+    if (session.status === 'active') {
+      if (session.meterStartPending && usable) await store.sessions.updateProgress(session.id, { meterLast: meterStart, energyWh: 0, powerW: session.powerW, costMinor: session.costMinor, lastMeterAt: session.lastMeterAt ?? session.startedAt, meterStart });
+      await flag();
+      const notifications = await finish(session, { meterStop, energyWh, costMinor, stoppedAt, reason: req.reason ?? null, closedBy: 'charger', closeNote: null }, at);
+      // Closed meanwhile by the CSMS or an admin, in a transaction of another node that
+      // committed between our read and our close (PostgreSQL): the charger's word still
+      // counts, so its stop reconciles that close, as if it had come after it.
+      if (notifications.length === 0 && samplesToKeep) return await applyStop(chargePointId, req, receivedAt, false);
+      return { session: await store.sessions.get(session.id), notifications };
+    }
+    if (req.reason !== undefined) await store.sessions.fillStopReason(session.id, req.reason);
+    // Closed by the charger: a retry, nothing more to do. Closed by the CSMS or an admin without
+    // the charger's word: its stop now says how much and until when, and the bill follows it.
+    if (session.closedBy === 'charger' || !firstStop && meterStop === session.meterStop && stoppedAt === session.stoppedAt) {
+      return { session: await store.sessions.get(session.id), notifications: [] };
+    }
+    await flag();
+    await store.sessions.reconcile(session.id, { meterStop, energyWh, costMinor, stoppedAt });
+    const done = (await store.sessions.get(session.id))!;
+    const notifications = [notify('session.updated', sessionPayload(done), at, sessionSubject(done))];
+    // The difference either way: a debit for what the close had not counted, a credit if it counted too much.
+    const difference = costMinor - session.costMinor;
+    if (done.customerId !== null && difference !== 0) {
+      await store.lockCustomer(done.customerId);
+      const entry = await store.wallet.add({ customerId: done.customerId, amountMinor: -difference, kind: 'adjustment', sessionId: done.id, note: `Session ${done.id}: the charger's final reading`, createdAt: at });
+      if (entry) notifications.push(...walletNotifications(done.customerId, entry, await store.wallet.balance(done.customerId), at));
+    }
+    return { session: done, notifications };
+  }
 
   return {
     /** The idTag's status without credit checks (StopTransaction.conf answers about the stopping tag). */
@@ -279,54 +339,7 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
      * with an adjustment for the difference.
      */
     async stopTransaction(chargePointId: string, req: StopTransactionRequest, receivedAt = now()): Promise<{ session: Session | null; notifications: Notification[] }> {
-      return await store.transaction(async () => {
-        const session = await store.sessions.get(req.transactionId);
-        if (!session || session.chargePointId !== chargePointId) return { session: null, notifications: [] };
-        // A retried stop carries the same transactionData: kept once, with the first stop that arrives.
-        const firstStop = session.status === 'active' || (session.closedBy !== 'charger' && session.stopReason === null);
-        if (req.transactionData?.length && firstStop) {
-          const { samples } = parseMeterValues(req.transactionData);
-          await store.sessions.addMeterSamples(session.id, chargePointId, session.connectorId, samples);
-        }
-        if (session.status === 'refused') return { session, notifications: [] };
-        const time = chargerTime(req.timestamp, receivedAt, 'StopTransaction.timestamp');
-        const reported = registerReading(req.meterStop);
-        const meterStart = session.meterStartPending && reported !== null ? reported : session.meterStart;
-        const usable = reported !== null && !implausibleEnergy(meterStart, reported);
-        const notes = [time.note, usable ? null : `meterStop ${JSON.stringify(req.meterStop)} is not usable; billed up to the last meter value (${session.meterLast} Wh)`];
-        // The final reading never lowers what was already read (MeterValues, or the CSMS's own close).
-        const meterStop = usable ? Math.max(reported, meterStart, session.status === 'active' ? 0 : session.meterStop ?? 0) : session.meterStop ?? session.meterLast;
-        const energyWh = meterStop - meterStart;
-        const stoppedAt = time.iso;
-        const costMinor = computeCostMinor(session.tariff, energyWh, session.startedAt, stoppedAt);
-        const at = now();
-        const flag = async () => {
-          for (const n of notes) if (n !== null) await store.sessions.flag(session.id, n);
-        };
-        if (session.status === 'active') {
-          if (session.meterStartPending && usable) await store.sessions.updateProgress(session.id, { meterLast: meterStart, energyWh: 0, powerW: session.powerW, costMinor: session.costMinor, lastMeterAt: session.lastMeterAt ?? session.startedAt, meterStart });
-          await flag();
-          const notifications = await finish(session, { meterStop, energyWh, costMinor, stoppedAt, reason: req.reason ?? null, closedBy: 'charger', closeNote: null }, at);
-          return { session: await store.sessions.get(session.id), notifications };
-        }
-        if (req.reason !== undefined) await store.sessions.fillStopReason(session.id, req.reason);
-        // Closed by the charger: a retry, nothing more to do. Closed by the CSMS or an admin without
-        // the charger's word: its stop now says how much and until when, and the bill follows it.
-        if (session.closedBy === 'charger' || !firstStop && meterStop === session.meterStop && stoppedAt === session.stoppedAt) {
-          return { session: await store.sessions.get(session.id), notifications: [] };
-        }
-        await flag();
-        await store.sessions.reconcile(session.id, { meterStop, energyWh, costMinor, stoppedAt });
-        const done = (await store.sessions.get(session.id))!;
-        const notifications = [notify('session.updated', sessionPayload(done), at, sessionSubject(done))];
-        // The difference either way: a debit for what the close had not counted, a credit if it counted too much.
-        const difference = costMinor - session.costMinor;
-        if (done.customerId !== null && difference !== 0) {
-          const entry = await store.wallet.add({ customerId: done.customerId, amountMinor: -difference, kind: 'adjustment', sessionId: done.id, note: `Session ${done.id}: the charger's final reading`, createdAt: at });
-          if (entry) notifications.push(...walletNotifications(done.customerId, entry, await store.wallet.balance(done.customerId), at));
-        }
-        return { session: done, notifications };
-      });
+      return await store.transaction(() => applyStop(chargePointId, req, receivedAt, true));
     },
 
     /**

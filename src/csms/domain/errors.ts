@@ -45,6 +45,7 @@ export const ERRORS = {
   CSMS_ERR_NOT_READY: { status: 503, message: 'A dependency is not ready' },
   CSMS_ERR_BROKER_UNAVAILABLE: { status: 503, message: 'The message broker is not reachable' },
   CSMS_ERR_DATABASE_UNAVAILABLE: { status: 503, message: 'The database is not reachable' },
+  CSMS_ERR_DATABASE_CONFLICT: { status: 503, message: 'The database refused the work because of a concurrent transaction; try again' },
   CSMS_ERR_COMMAND_TIMEOUT: { status: 504, message: 'The charge point did not answer in time' },
   CSMS_ERR_CONFIG: { status: 500, message: 'The configuration is invalid' },
   CSMS_ERR_PORT_UNAVAILABLE: { status: 500, message: 'A port the CSMS must listen on cannot be opened' },
@@ -78,10 +79,11 @@ export function isCsmsError(err: unknown): err is CsmsError {
 }
 
 /**
- * The database could not be reached (a connection refused, reset or timed out): nothing was done,
- * and the same work will succeed once it is back. Callers retry it, and never count it against the
- * work itself (an event is not poison because the database restarted).
+ * The database could not be reached (a connection refused, reset or timed out), or refused the work
+ * because of a concurrent transaction (a deadlock): nothing was done, and the same work will
+ * succeed when tried again. Callers retry it, and never count it against the work itself (an event
+ * is not poison because the database restarted or another batch held a lock).
  */
 export function isStoreUnavailable(err: unknown): boolean {
-  return isCsmsError(err) && err.code === 'CSMS_ERR_DATABASE_UNAVAILABLE';
+  return isCsmsError(err) && (err.code === 'CSMS_ERR_DATABASE_UNAVAILABLE' || err.code === 'CSMS_ERR_DATABASE_CONFLICT');
 }

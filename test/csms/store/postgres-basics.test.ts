@@ -95,6 +95,21 @@ describe.skipIf(!available)('PostgreSQL store', () => {
 
   const backendPid = async (store: PostgresStore) => (await store.db.first<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid;
 
+  it('survives its connection being killed inside a transaction: the transaction fails as unavailable, the store goes on', async () => {
+    const store = await open(newSchema());
+    const other = await open(newSchema());
+    const failed = store.transaction(async () => {
+      await store.stations.create(aStation({ name: 'lost with the connection' }));
+      // Another connection ends this one, as a server restart or failover would, mid-transaction.
+      await other.db.query('SELECT pg_terminate_backend($1)', [await backendPid(store)]);
+      await store.stations.create(aStation({ name: 'never written' }));
+    });
+    await expect(failed).rejects.toMatchObject({ code: 'CSMS_ERR_DATABASE_UNAVAILABLE' });
+    // The process is still here (an unheard 'error' event would have ended it) and the pool recovers.
+    expect(await store.ping()).toBe(true);
+    expect(await store.stations.count()).toBe(0);
+  });
+
   describe('migrations', () => {
     it('apply every step into the schema, and re-apply as a no-op that keeps the data', async () => {
       const schema = newSchema();

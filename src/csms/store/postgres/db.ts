@@ -16,6 +16,8 @@ import { CsmsError } from '../../domain/errors.ts';
 const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** SQLSTATEs of a server that is shutting down, starting, or out of connections. */
 const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** SQLSTATEs of a transaction refused because of another one (deadlock, serialization, lock wait): the same work succeeds when tried again. */
+const CONFLICT_STATES = new Set(['40P01', '40001', '55P03']);
 
 /**
  * A failure that says the database is unreachable, not that the statement was wrong: it becomes
@@ -26,6 +28,7 @@ export function unavailable(err: unknown): CsmsError | null {
   const e = err as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : String(err);
+  if (CONFLICT_STATES.has(code)) return new CsmsError('CSMS_ERR_DATABASE_CONFLICT', message, { cause: code });
   const connectionLost = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended unexpectedly/i.test(message);
   if (!NETWORK_ERRORS.has(code) && !code.startsWith('08') && !UNAVAILABLE_STATES.has(code) && !connectionLost) return null;
   return new CsmsError('CSMS_ERR_DATABASE_UNAVAILABLE', message, { cause: code || undefined });
@@ -126,6 +129,14 @@ export function createDb(pool: pg.Pool): Db {
     const client = await pool.connect().catch((err: unknown) => {
       throw translated(err);
     });
+    // A checked-out client reports a lost connection (a restart, a killed backend, a reset) as an
+    // 'error' event, and an 'error' event nobody listens to ends the process. The statement under
+    // way rejects by itself; the client is then destroyed, not reused.
+    let lost = false;
+    const onLost = () => {
+      lost = true;
+    };
+    client.on('error', onLost);
     const frame: Frame = { client, root: { savepoints: 0 }, child: null, closed: false };
     let broken = false;
     try {
@@ -153,7 +164,8 @@ export function createDb(pool: pg.Pool): Db {
     } finally {
       frame.closed = true;
       // A client whose ROLLBACK failed may still hold a transaction: destroy it rather than reuse it.
-      client.release(broken);
+      client.off('error', onLost);
+      client.release(broken || lost);
     }
   }
 

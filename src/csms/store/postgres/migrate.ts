@@ -21,6 +21,10 @@ export async function migratePostgres(
 ): Promise<number> {
   const steps = opts.migrations ?? MIGRATIONS;
   const client = await pool.connect();
+  // A checked-out client reports a lost connection as an 'error' event: unheard, it would end the
+  // process. The query under way rejects on its own.
+  const onLost = () => {};
+  client.on('error', onLost);
   let broken = false;
   try {
     await client.query(`SELECT pg_advisory_lock(hashtext('ev-csms migrate'), hashtext($1))`, [opts.schema ?? '']);
@@ -57,6 +61,7 @@ export async function migratePostgres(
     broken = true;
     throw err;
   } finally {
+    client.off('error', onLost);
     client.release(broken);
   }
 }
