@@ -123,7 +123,11 @@ export function createProcessor(opts: ProcessorOptions) {
     } catch (err) {
       // The whole batch comes again once the database is back (the broker waits, and does not
       // count it as a failed attempt): nothing of it was committed.
-      if (isStoreUnavailable(err)) throw err;
+      if (isStoreUnavailable(err)) {
+        // Nothing was written, last_seen_at included: the next try writes it.
+        seen.clear();
+        throw err;
+      }
       notes = [];
       log = [];
       stops = [];

@@ -132,6 +132,9 @@ export function createUserRepo({ db, now }: PgContext, cards: IdTagRepo): UserRe
       }),
     delete: (id) =>
       db.transaction(async () => {
+        // Locked first: a session another node starts for this customer (under lockCustomer) either
+        // committed before the count below or waits until the user is gone.
+        await db.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [id]);
         const active = await db.first<{ n: number }>(`SELECT COUNT(*) AS n FROM sessions WHERE customer_id = $1 AND status = 'active'`, [id]);
         if (active!.n > 0) throw new CsmsError('CSMS_ERR_IN_USE', `user ${id} has an active charging session`);
         return ((await db.query('DELETE FROM users WHERE id = $1', [id])).rowCount ?? 0) > 0;
