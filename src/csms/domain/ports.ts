@@ -147,8 +147,12 @@ export interface ChargePointRepo {
   touch(id: string, at: string): Promise<void>;
   connectors(id: string): Promise<Connector[]>;
   upsertConnector(c: Omit<Connector, 'updatedAt'>, at: string): Promise<void>;
-  /** Which CSMS node holds the charger's WebSocket (commands are routed there); written at connect. */
-  setNode(id: string, nodeId: string): Promise<void>;
+  /**
+   * Which CSMS node holds the charger's WebSocket (commands are routed there); written at connect,
+   * unless a connection made later (`connectedAtMs`, wall clock) was recorded already: a slow write
+   * of an older connection never overwrites a newer one on another node.
+   */
+  setNode(id: string, nodeId: string, connectedAtMs: number): Promise<void>;
   /** Clears the node, but only if it is still `nodeId` (a newer connection elsewhere wins). */
   clearNode(id: string, nodeId: string): Promise<void>;
   nodeOf(id: string): Promise<string | null>;

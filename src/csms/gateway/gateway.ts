@@ -176,7 +176,8 @@ export function createGateway(deps: GatewayDeps) {
     // Recorded before anything else awaits, so a command arriving at any node right after the
     // handshake finds this one; the close handler waits for it, so a fast disconnect cannot leave
     // the node recorded behind it.
-    const recorded = store.chargePoints.setNode(identity, deps.nodeId).catch((err: unknown) => {
+    // The wall clock, not the injected one: it is compared with other nodes' connections.
+    const recorded = store.chargePoints.setNode(identity, deps.nodeId, Date.now()).catch((err: unknown) => {
       logger.error({ err, identity }, 'could not record which node holds the charger');
     });
     ws.on('pong', () => {

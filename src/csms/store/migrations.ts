@@ -685,4 +685,15 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   ON CONFLICT DO NOTHING;
 `,
   },
+  // 8: when the node holding a charger connected it: a slow write of an older connection must not
+  // overwrite a newer one on another node (and the older node's clear then leave none).
+  {
+    name: 'charge point node since',
+    sqlite: `
+  ALTER TABLE charge_points ADD COLUMN node_since INTEGER;
+  `,
+    postgres: `
+  ALTER TABLE charge_points ADD COLUMN node_since BIGINT;
+`,
+  },
 ];

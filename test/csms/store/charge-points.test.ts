@@ -85,6 +85,21 @@ describe.each(eachStore)('[%s] charge points', (_name, adapter) => {
     expect((await store.chargePoints.get(cp.id))?.online).toBe(false);
   });
 
+  it('records which node holds a charger: a newer connection wins, whatever order the writes land in', async () => {
+    const cp = await store.chargePoints.create(aChargePoint());
+    await store.chargePoints.setNode(cp.id, 'node-b', 2_000);
+    // Node A's write of an older connection (made at 1,000) lands late: node B keeps the charger.
+    await store.chargePoints.setNode(cp.id, 'node-a', 1_000);
+    expect(await store.chargePoints.nodeOf(cp.id)).toBe('node-b');
+    // A's old connection closes: it clears only its own record.
+    await store.chargePoints.clearNode(cp.id, 'node-a');
+    expect(await store.chargePoints.nodeOf(cp.id)).toBe('node-b');
+    await store.chargePoints.setNode(cp.id, 'node-a', 3_000);
+    expect(await store.chargePoints.nodeOf(cp.id)).toBe('node-a');
+    await store.chargePoints.clearNode(cp.id, 'node-a');
+    expect(await store.chargePoints.nodeOf(cp.id)).toBeNull();
+  });
+
   it('upserts connector status, including connector 0 and new ids', async () => {
     const cp = await store.chargePoints.create(aChargePoint({ connectors: 1 }));
     await store.chargePoints.upsertConnector({ chargePointId: cp.id, connectorId: 1, status: 'Charging', errorCode: 'NoError', info: null }, '2024-05-01T12:01:00.000Z');

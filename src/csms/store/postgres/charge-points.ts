@@ -128,8 +128,12 @@ export function createChargePointRepo({ db, now }: PgContext): ChargePointRepo {
     async touch(id, at) {
       await db.query({ name: 'cp_touch', text: 'UPDATE charge_points SET last_seen_at = $1 WHERE id = $2', values: [at, id] });
     },
-    async setNode(id, nodeId) {
-      await db.query({ name: 'cp_set_node', text: 'UPDATE charge_points SET node_id = $1 WHERE id = $2', values: [nodeId, id] });
+    async setNode(id, nodeId, connectedAtMs) {
+      await db.query({
+        name: 'cp_set_node',
+        text: 'UPDATE charge_points SET node_id = $1, node_since = $2 WHERE id = $3 AND (node_since IS NULL OR node_since <= $2)',
+        values: [nodeId, connectedAtMs, id],
+      });
     },
     async clearNode(id, nodeId) {
       await db.query({ name: 'cp_clear_node', text: 'UPDATE charge_points SET node_id = NULL WHERE id = $1 AND node_id = $2', values: [id, nodeId] });

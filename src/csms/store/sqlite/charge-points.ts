@@ -45,7 +45,7 @@ export function createChargePointRepo({ db, now, tx }: RepoContext): Sync<Charge
   const setOnline = db.prepare<[0 | 1, string, string]>('UPDATE charge_points SET online = ?, last_seen_at = ? WHERE id = ?');
   const setAllOffline = db.prepare('UPDATE charge_points SET online = 0 WHERE online = 1');
   const touch = db.prepare<[string, string]>('UPDATE charge_points SET last_seen_at = ? WHERE id = ?');
-  const setNode = db.prepare<[string, string]>('UPDATE charge_points SET node_id = ? WHERE id = ?');
+  const setNode = db.prepare<[string, number, string, number]>('UPDATE charge_points SET node_id = ?, node_since = ? WHERE id = ? AND (node_since IS NULL OR node_since <= ?)');
   const clearNode = db.prepare<[string, string]>('UPDATE charge_points SET node_id = NULL WHERE id = ? AND node_id = ?');
   const nodeOf = db.prepare<[string], { node_id: string | null }>('SELECT node_id FROM charge_points WHERE id = ?');
   const stationOnline = db.prepare<[number], { online: number }>('SELECT EXISTS (SELECT 1 FROM charge_points WHERE station_id = ? AND online = 1) AS online');
@@ -163,8 +163,8 @@ export function createChargePointRepo({ db, now, tx }: RepoContext): Sync<Charge
     touch(id, at) {
       touch.run(at, id);
     },
-    setNode(id, nodeId) {
-      setNode.run(nodeId, id);
+    setNode(id, nodeId, connectedAtMs) {
+      setNode.run(nodeId, connectedAtMs, id, connectedAtMs);
     },
     clearNode(id, nodeId) {
       clearNode.run(id, nodeId);
