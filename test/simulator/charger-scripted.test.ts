@@ -23,8 +23,10 @@ it('a scripted meter sends exactly the readings it is told, at the time its cloc
   const startedAt = Date.parse(charger.connectors[0].tx!.startTimestamp);
   const mark = h.sent.length;
 
-  charger.setClock(startedAt + 60_000);
-  expect(charger.meterReading(0, 4000, 7200)).toBe(true);
+  // One instant for both: set apart, a millisecond could pass between them on a busy machine.
+  const now = performance.now();
+  charger.setClock(startedAt + 60_000, now);
+  expect(charger.meterReading(0, 4000, 7200, now)).toBe(true);
   await waitFor(() => h.since(mark).some((c) => c.action === 'MeterValues'));
   const [reading] = h.since(mark).filter((c) => c.action === 'MeterValues');
   expect(reading.payload).toMatchObject({ connectorId: 1, transactionId, meterValue: [{ timestamp: new Date(startedAt + 60_000).toISOString() }] });
