@@ -29,6 +29,7 @@ import { createNetns, describeNetns, type Netns } from '../helpers/netns.ts';
 import { createTestSchema, postgresMissing, POSTGRES_URL, type TestSchema } from '../helpers/postgres.ts';
 import { deleteNamespace, RABBIT_URL, rabbitAvailable, uniqueNamespace } from '../helpers/rabbit.ts';
 import { aTestCharger, type TestCharger } from '../helpers/sim-charger.ts';
+import { restCall } from '../helpers/rest.ts';
 
 const EV_SIM = fileURLToPath(new URL('../../bin/ev-sim.js', import.meta.url));
 const RABBIT_PORT = Number(new URL(RABBIT_URL).port || 5672);
@@ -38,16 +39,7 @@ const missing = (await rabbitAvailable()) ? await postgresMissing() : `RabbitMQ 
 /** The fleet of the kill -9 run: all start on node A. */
 const FLEET = 30;
 
-async function api(base: string, path: string, token?: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const api = restCall;
 
 describeNetns('CSMS nodes on separate hosts (network namespaces)', () => {
   const rabbitNs = uniqueNamespace();

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { aBootNotification, aMeterValue, aSampledValue, connectOcpp, type OcppConnection } from '../../src/ocpp/index.ts';
 import { deleteNamespace, describeRabbit, uniqueNamespace } from '../helpers/rabbit.ts';
 import { waitFor } from '../helpers/csms.ts';
+import { restCall } from '../helpers/rest.ts';
 
 const BIN = new URL('../../bin/ev-csms.js', import.meta.url).pathname;
 const RABBIT_URL = process.env.RABBITMQ_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -35,16 +36,7 @@ async function startNode(env: Record<string, string>): Promise<Node> {
   return { child, http: /REST API\s+(\S+)\/api/.exec(out)![1], ocpp: /OCPP 1\.6J\s+(\S+)\/\{/.exec(out)![1] };
 }
 
-async function api(base: string, path: string, token?: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${base}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
+const api = restCall;
 
 describeRabbit('two CSMS nodes on one broker and one database', () => {
   const ns = uniqueNamespace();

@@ -39,11 +39,13 @@ export interface ProcessorStats {
   failed: number;
   /** Batches handed back because the database did not answer (tried again later, uncounted). */
   storeUnavailable: number;
+  /** Batches waiting for a slot right now (more arrived at once than `concurrency` allows). */
+  waiting: number;
 }
 
 export function createProcessor(opts: ProcessorOptions) {
   const { store, charging, broker, clock } = opts;
-  const stats: ProcessorStats = { processed: 0, duplicates: 0, failed: 0, storeUnavailable: 0 };
+  const stats: ProcessorStats = { processed: 0, duplicates: 0, failed: 0, storeUnavailable: 0, waiting: 0 };
   const timers: NodeJS.Timeout[] = [];
   let lastStatsVersion = -1;
   /** When each charge point's last_seen_at was last written: once every few seconds is enough. */
@@ -97,7 +99,11 @@ export function createProcessor(opts: ProcessorOptions) {
 
   async function handle(batch: Delivery<OcppEvent>[]): Promise<BatchOutcome> {
     if (slots.free > 0) slots.free--;
-    else await new Promise<void>((resolve) => slots.waiting.push(resolve));
+    else {
+      stats.waiting++;
+      await new Promise<void>((resolve) => slots.waiting.push(resolve));
+      stats.waiting--;
+    }
     try {
       return await handleBatch(batch);
     } catch (err) {
