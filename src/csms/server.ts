@@ -284,7 +284,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       () => broker?.close(),
       () => processor?.close(),
       () => checkpointer?.stop(),
-      async () => await store?.close(),
+      () => store?.close(),
     ];
     let failure: unknown = null;
     for (const step of steps) {

@@ -9,6 +9,7 @@
  * holds (a crash, or a stop that could not drain in time) is processed again; the processor skips
  * event ids it has already applied.
  */
+import { createStoreBackoff } from './store-backoff.ts';
 import { systemClock, type BatchOutcome, type Broker, type Clock, type DeadLetter, type Delivery, type EventJournalRepo, type JournalEntry } from '../domain/ports.ts';
 import { isStoreUnavailable } from '../domain/errors.ts';
 import type { Notification, OcppEvent } from '../domain/types.ts';
@@ -43,9 +44,6 @@ interface Write {
 }
 
 const DURABLE = Promise.resolve();
-/** Waits between tries while the database is unreachable: from the first to the longest. */
-const STORE_RETRY_MIN_MS = 250;
-const STORE_RETRY_MAX_MS = 5000;
 
 export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   const batchSize = opts.batchSize ?? 200;
@@ -76,21 +74,18 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
   let idle: (() => void) | null = null;
 
   /** Set while the database is unreachable: draining waits for `storeRetry`. */
-  let storeDownSince: number | null = null;
+  const storeBackoff = createStoreBackoff();
   let storeRetry: NodeJS.Timeout | null = null;
-  let storeRetryMs = STORE_RETRY_MIN_MS;
 
   function waitForStore(): void {
     if (storeRetry || closed) return;
     storeRetry = setTimeout(() => {
       storeRetry = null;
       schedule();
-    }, storeRetryMs);
-    storeRetryMs = Math.min(storeRetryMs * 2, STORE_RETRY_MAX_MS);
+    }, storeBackoff.next());
   }
 
   function schedule(): void {
-    if (storeDownSince === null) storeRetryMs = STORE_RETRY_MIN_MS;
     if (scheduled || closed || stopping || !eventHandler || storeRetry) return;
     scheduled = true;
     setImmediate(drain);
@@ -183,15 +178,14 @@ export function createMemoryBroker(opts: MemoryBrokerOptions = {}): Broker {
         try {
           const outcome = await eventHandler(batch.map((i) => i.delivery));
           failed = new Map(outcome.failed.map((f) => [f.delivery, f.error]));
-          storeDownSince = null;
+          storeBackoff.reset();
         } catch (err) {
           if (isStoreUnavailable(err)) {
             // The database is away: the batch goes back in front, in order, uncounted, and the
-            // next try waits a little longer each time (up to STORE_RETRY_MAX_MS).
+            // next try waits a little longer each time (store-backoff.ts).
             queue.unshift(...batch);
             inFlight = 0;
             opts.onError?.(err);
-            storeDownSince ??= Date.now();
             waitForStore();
             return;
           }

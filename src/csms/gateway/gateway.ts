@@ -189,7 +189,7 @@ export function createGateway(deps: GatewayDeps) {
       stats.connected = connections.size;
       events.connection(state, 'disconnected', remoteAddress, floodReason ?? `${code} ${reason.toString()}`.trim());
       void recorded
-        .then(async () => await store.chargePoints.clearNode(identity, deps.nodeId))
+        .then(() => store.chargePoints.clearNode(identity, deps.nodeId))
         .catch((err: unknown) => logger.warn({ err, identity }, 'could not clear the charger\'s node'));
     });
     events.connection(state, 'connected', remoteAddress, null);

@@ -171,11 +171,11 @@ export function createProcessor(opts: ProcessorOptions) {
         timers.push(t);
       };
       if (opts.statsIntervalMs !== 0) every(opts.statsIntervalMs ?? 5000, pushStats);
-      every(1000, async () => await store.messages.prune(opts.messageLogRetention));
+      every(1000, () => store.messages.prune(opts.messageLogRetention));
       // Redeliveries come from deliveries that were processed but not yet acknowledged: the newest
       // few hundred. An hour of ids covers a consumer restart with room to spare, and keeps the
       // table small at thousands of events a second.
-      every(60_000, async () => await store.events.prune(new Date(clock.now().getTime() - DEDUP_WINDOW_MS).toISOString()));
+      every(60_000, () => store.events.prune(new Date(clock.now().getTime() - DEDUP_WINDOW_MS).toISOString()));
     },
     close(): void {
       for (const t of timers) clearInterval(t);

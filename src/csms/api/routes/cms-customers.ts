@@ -69,7 +69,7 @@ export const cmsCustomerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx
   app.get<{ Params: { id: number } }>('/customers/:id', {
     ...read,
     schema: { tags, security, summary: 'One customer with balance and cards', params: idParams, response: { 200: customerSchema, ...errors(400, 401, 403, 404) } },
-  }, async (request) => await view(await customer(request.params.id)));
+  }, async (request) => view(await customer(request.params.id)));
 
   app.post<{ Body: CustomerBody }>('/customers', {
     onRequest: ctx.adminOnly,

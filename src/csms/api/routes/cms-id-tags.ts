@@ -88,7 +88,7 @@ export const cmsIdTagRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
   }, async (request, reply) => {
     const u = await customer(request.params.id);
     const { idTag, primary, expiresAt, ...rest } = request.body;
-    const card = await store.transaction(async () => await store.idTags.create({ ...rest, idTag: idTag ?? await uniqueIdTag(store), customerId: u.id, expiresAt: expiry(expiresAt) }, { primary }));
+    const card = await store.transaction(async () => store.idTags.create({ ...rest, idTag: idTag ?? await uniqueIdTag(store), customerId: u.id, expiresAt: expiry(expiresAt) }, { primary }));
     await announce(u.id);
     reply.code(201);
     return await viewOf((await store.users.get(u.id))!, card.idTag);

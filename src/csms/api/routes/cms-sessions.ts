@@ -104,5 +104,5 @@ export const cmsSessionRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx)
     // "Today" rolls over at midnight without any write, so the date is part of the tag.
     onRequest: [ctx.adminOnly, etags.check(() => ctx.now().slice(0, 10))],
     schema: { tags, security, summary: 'Counts, energy and revenue for the CMS dashboard', response: { 200: dashboardSchema, ...errors(401, 403) } },
-  }, async () => await store.dashboardStats(ctx.now()));
+  }, () => store.dashboardStats(ctx.now()));
 };

@@ -81,7 +81,7 @@ export const userRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
     schema: { tags, security, summary: 'Stations with their charge points and live connector availability', response: { 200: list(stationWithPoints), ...errors(401, 403) } },
   }, async () => ({
     items: await Promise.all((await store.stations.list({ limit: 1000 })).map(async (s) => {
-      const chargePoints = await Promise.all((await store.chargePoints.list({ stationId: s.id, limit: 1000 })).map(async (cp) => await publicPoint(store, cp)));
+      const chargePoints = await Promise.all((await store.chargePoints.list({ stationId: s.id, limit: 1000 })).map((cp) => publicPoint(store, cp)));
       const connectorsAvailable = chargePoints
         .filter((cp) => cp.online)
         .reduce((n, cp) => n + cp.connectors.filter((c) => c.status === 'Available').length, 0);

@@ -34,6 +34,7 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Logger } from 'pino';
 import { isStoreUnavailable } from '../../domain/errors.ts';
+import { createStoreBackoff } from '../store-backoff.ts';
 import { systemClock, type BatchOutcome, type Clock, type Delivery } from '../../domain/ports.ts';
 import type { OcppEvent } from '../../domain/types.ts';
 import { CLOSE_TIMEOUT_MS, settlesWithin } from './connection.ts';
@@ -73,10 +74,6 @@ export interface EventConsumerOptions {
   /** Dates dead letters (default: the wall clock). */
   clock?: Clock;
 }
-
-/** Pauses between tries of a batch while the database is unreachable: from the first to the longest. */
-const STORE_RETRY_MIN_MS = 250;
-const STORE_RETRY_MAX_MS = 5000;
 
 export function attemptsOf(msg: { properties: { headers?: Record<string, unknown> } }): number {
   const n = Number(msg.properties.headers?.[HEADERS.attempts] ?? 0);
@@ -123,7 +120,7 @@ interface Lane {
 
 export function createEventConsumer(opts: EventConsumerOptions) {
   /** The current pause while the database is unreachable (0: it answers); shared by every lane. */
-  let storeWaitMs = 0;
+  const storeBackoff = createStoreBackoff();
   const { topology: t, publisher, logger } = opts;
   const clock = opts.clock ?? systemClock;
   const stats: ConsumerStats = { delivered: 0, acked: 0, retried: 0, deadLettered: 0, batches: 0, released: 0 };
@@ -228,17 +225,17 @@ export function createEventConsumer(opts: EventConsumerOptions) {
       let failed: BatchOutcome['failed'];
       try {
         failed = (await handler(batch)).failed;
-        storeWaitMs = 0;
+        storeBackoff.reset();
       } catch (err) {
         if (isStoreUnavailable(err)) {
           // The database is away: not the events' fault. They stay ours, unacknowledged and in
           // order, and the same batch is tried again after a pause (longer each time, up to
-          // STORE_RETRY_MAX_MS), without counting an attempt: an outage dead-letters nothing.
+          // store-backoff.ts), without counting an attempt: an outage dead-letters nothing.
           lane.pending.unshift(...byDelivery.values());
           lane.inFlight = 0;
-          if (storeWaitMs === 0) logger.warn({ err: describe(err), queue: lane.queue }, 'database unreachable: events wait until it is back');
-          storeWaitMs = Math.min(Math.max(storeWaitMs * 2, STORE_RETRY_MIN_MS), STORE_RETRY_MAX_MS);
-          await new Promise<void>((resolve) => setTimeout(resolve, storeWaitMs).unref());
+          if (!storeBackoff.waiting) logger.warn({ err: describe(err), queue: lane.queue }, 'database unreachable: events wait until it is back');
+          const pause = storeBackoff.next();
+          await new Promise<void>((resolve) => setTimeout(resolve, pause).unref());
           continue;
         }
         // Nothing was committed (e.g. a PostgreSQL deadlock with another batch): every delivery of

@@ -162,7 +162,7 @@ export function createRabbitBroker(opts: RabbitBrokerOptions) {
     if (!model || reasserting) return;
     reasserting = true;
     withChannel(model, (ch) => assertTopology(ch, t))
-      .then(async () => await relay.up())
+      .then(() => relay.up())
       .catch((err) => logger.error({ err }, 'could not re-declare the topology'))
       .finally(() => (reasserting = false));
   }
