@@ -1,5 +1,5 @@
-// Typed payloads of the OCPP 1.6 Core profile (E2 §4, §5) plus TriggerMessage and the two
-// firmware-management status notifications. They mirror the
+// Typed payloads of OCPP 1.6: the Core profile (E2 §4, §5) and the Firmware Management, Local Auth
+// List Management, Reservation, Smart Charging and Remote Trigger profiles. They mirror the
 // OCA JSON schemas that validator.ts checks at runtime; `*` fields there are non-optional here.
 
 /** E2 §7.13: an ISO 8601 date-time string, e.g. `2024-05-01T12:00:00.000Z`. */
@@ -214,6 +214,43 @@ export type DiagnosticsStatusNotificationResponse = EmptyPayload;
 export interface FirmwareStatusNotificationRequest { status: FirmwareStatus }
 export type FirmwareStatusNotificationResponse = EmptyPayload;
 
+// Firmware Management profile (E2 §5.9, §5.19): the charger downloads from / uploads to `location`.
+export interface UpdateFirmwareRequest { location: string; retrieveDate: DateTime; retries?: number; retryInterval?: number }
+export type UpdateFirmwareResponse = EmptyPayload;
+export interface GetDiagnosticsRequest { location: string; retries?: number; retryInterval?: number; startTime?: DateTime; stopTime?: DateTime }
+/** No `fileName`: the charger has no diagnostics to upload. */
+export interface GetDiagnosticsResponse { fileName?: string }
+
+// Local Auth List Management profile (E2 §5.10, §5.15).
+export type UpdateType = 'Differential' | 'Full';
+export type UpdateStatus = 'Accepted' | 'Failed' | 'NotSupported' | 'VersionMismatch';
+/** One entry of a local list; without `idTagInfo` (Differential only) the idTag is removed. */
+export interface AuthorizationData { idTag: string; idTagInfo?: IdTagInfo }
+export interface SendLocalListRequest { listVersion: number; localAuthorizationList?: AuthorizationData[]; updateType: UpdateType }
+export interface SendLocalListResponse { status: UpdateStatus }
+export type GetLocalListVersionRequest = EmptyPayload;
+/** -1: the charger has no local list support; 0: no list installed. */
+export interface GetLocalListVersionResponse { listVersion: number }
+
+// Reservation profile (E2 §5.1, §5.13).
+export type ReservationStatus = 'Accepted' | 'Faulted' | 'Occupied' | 'Rejected' | 'Unavailable';
+export type CancelReservationStatus = 'Accepted' | 'Rejected';
+export interface ReserveNowRequest { connectorId: number; expiryDate: DateTime; idTag: string; parentIdTag?: string; reservationId: number }
+export interface ReserveNowResponse { status: ReservationStatus }
+export interface CancelReservationRequest { reservationId: number }
+export interface CancelReservationResponse { status: CancelReservationStatus }
+
+// Smart Charging profile (E2 §3.13, §5.5, §5.7, §5.16).
+export type ChargingProfileStatus = 'Accepted' | 'Rejected' | 'NotSupported';
+export type ClearChargingProfileStatus = 'Accepted' | 'Unknown';
+export type GetCompositeScheduleStatus = 'Accepted' | 'Rejected';
+export interface SetChargingProfileRequest { connectorId: number; csChargingProfiles: ChargingProfile }
+export interface SetChargingProfileResponse { status: ChargingProfileStatus }
+export interface ClearChargingProfileRequest { id?: number; connectorId?: number; chargingProfilePurpose?: ChargingProfilePurpose; stackLevel?: number }
+export interface ClearChargingProfileResponse { status: ClearChargingProfileStatus }
+export interface GetCompositeScheduleRequest { connectorId: number; duration: number; chargingRateUnit?: ChargingRateUnit }
+export interface GetCompositeScheduleResponse { status: GetCompositeScheduleStatus; connectorId?: number; scheduleStart?: DateTime; chargingSchedule?: ChargingSchedule }
+
 export interface TriggerMessageRequest { requestedMessage: MessageTrigger; connectorId?: number }
 export interface TriggerMessageResponse { status: TriggerMessageStatus }
 
@@ -250,6 +287,15 @@ export type CsmsToChargePoint = {
   ClearCache: Exchange<ClearCacheRequest, ClearCacheResponse>;
   DataTransfer: Exchange<DataTransferRequest, DataTransferResponse>;
   TriggerMessage: Exchange<TriggerMessageRequest, TriggerMessageResponse>;
+  UpdateFirmware: Exchange<UpdateFirmwareRequest, UpdateFirmwareResponse>;
+  GetDiagnostics: Exchange<GetDiagnosticsRequest, GetDiagnosticsResponse>;
+  SendLocalList: Exchange<SendLocalListRequest, SendLocalListResponse>;
+  GetLocalListVersion: Exchange<GetLocalListVersionRequest, GetLocalListVersionResponse>;
+  ReserveNow: Exchange<ReserveNowRequest, ReserveNowResponse>;
+  CancelReservation: Exchange<CancelReservationRequest, CancelReservationResponse>;
+  SetChargingProfile: Exchange<SetChargingProfileRequest, SetChargingProfileResponse>;
+  ClearChargingProfile: Exchange<ClearChargingProfileRequest, ClearChargingProfileResponse>;
+  GetCompositeSchedule: Exchange<GetCompositeScheduleRequest, GetCompositeScheduleResponse>;
 };
 
 /**
