@@ -82,6 +82,7 @@ const CHARGER_STATE: readonly Audience[] = ['points', 'dashboard', 'point', 'pub
 const STATION_CHANGE: readonly Audience[] = ['stations', 'dashboard'];
 const POINT_CHANGE: readonly Audience[] = ['points', 'stations', 'dashboard', 'point'];
 const CUSTOMER_CHANGE: readonly Audience[] = ['customer', 'dashboard'];
+const RESERVATION_EVENT: readonly Audience[] = ['customer', 'point'];
 
 /**
  * Who gets what: every notification type and its audiences. meter.values skips the dashboard (it
@@ -117,6 +118,11 @@ export const NOTIFICATION_AUDIENCES: Readonly<Record<NotificationType, readonly 
   'customer.updated': CUSTOMER_CHANGE,
   'customer.deleted': CUSTOMER_CHANGE,
   'dashboard.stats': ['dashboard'],
+  // The customer who reserved, and the point's detail view; the connector's Reserved status reaches lists as connector.status.
+  'reservation.created': RESERVATION_EVENT,
+  'reservation.cancelled': RESERVATION_EVENT,
+  'reservation.expired': RESERVATION_EVENT,
+  'reservation.used': RESERVATION_EVENT,
 };
 
 /** Whom a notification is about, as its emitter knows: the table turns it into rooms. */

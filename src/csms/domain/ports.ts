@@ -13,6 +13,8 @@ import type {
   OcppEvent,
   OcppMessageLogEntry,
   RegistrationStatus,
+  Reservation,
+  ReservationStatus,
   Role,
   Session,
   SessionStatus,
@@ -328,6 +330,33 @@ export interface HoldRepo {
   requestStop(sessionId: number, at: string, notBefore: string): Promise<boolean>;
 }
 
+export interface NewReservation {
+  chargePointId: string;
+  connectorId: number;
+  customerId: number;
+  idTag: string;
+  expiresAt: string;
+  feeMinor: number;
+  createdAt: string;
+}
+
+/** Reservations (ReserveNow). At most one active per connector and one per customer: unique indexes decide. */
+export interface ReservationRepo {
+  /**
+   * Creates an active reservation. Throws CSMS_ERR_CONNECTOR_RESERVED when the connector has an
+   * active one, CSMS_ERR_RESERVATION_EXISTS when the customer has (another node may have just won).
+   */
+  create(r: NewReservation): Promise<Reservation>;
+  get(id: number): Promise<Reservation | null>;
+  activeOnConnector(chargePointId: string, connectorId: number): Promise<Reservation | null>;
+  /** Newest first. */
+  list(filter: { customerId?: number; chargePointId?: string; status?: ReservationStatus } & Page): Promise<Reservation[]>;
+  /** Ends an active reservation; null when it was no longer active (only one caller ends it). */
+  finish(id: number, status: Exclude<ReservationStatus, 'active'>, at: string, extra?: { note?: string | null; sessionId?: number | null }): Promise<Reservation | null>;
+  /** Active reservations whose expiry is at or before `at`, oldest first. */
+  due(at: string, limit: number): Promise<Reservation[]>;
+}
+
 export interface MessageLogRepo {
   insertMany(entries: Omit<OcppMessageLogEntry, 'id'>[]): Promise<void>;
   /** Newest first; `afterId` returns only entries newer than that id (the polling cursor). */
@@ -443,6 +472,7 @@ export interface Store {
   sessions: SessionRepo;
   wallet: WalletRepo;
   holds: HoldRepo;
+  reservations: ReservationRepo;
   messages: MessageLogRepo;
   commands: CommandRepo;
   events: ProcessedEventRepo;

@@ -321,7 +321,11 @@ export type NotificationType =
   | 'customer.created'
   | 'customer.updated'
   | 'customer.deleted'
-  | 'dashboard.stats';
+  | 'dashboard.stats'
+  | 'reservation.created'
+  | 'reservation.cancelled'
+  | 'reservation.expired'
+  | 'reservation.used';
 
 /** What the processor (or a route) tells the outside world; the notifier maps it to rooms. */
 export interface Notification {
@@ -333,4 +337,25 @@ export interface Notification {
   recipients: number[];
   /** Rooms besides the customers' (e.g. `cms:points`, `cms:point:CP-1`). */
   rooms: string[];
+}
+
+export type ReservationStatus = 'active' | 'used' | 'cancelled' | 'expired' | 'refused';
+
+/** A connector held for a customer (ReserveNow, E2 §5.13); `id` is the OCPP reservationId. */
+export interface Reservation {
+  id: number;
+  chargePointId: string;
+  connectorId: number;
+  customerId: number;
+  idTag: string;
+  expiresAt: string;
+  status: ReservationStatus;
+  /** What the wallet was debited for it (minor units; 0: free). */
+  feeMinor: number;
+  /** The charger's answer when it refused (Occupied, Faulted, ...), or why it was cancelled or refused. */
+  note: string | null;
+  /** The session that used it. */
+  sessionId: number | null;
+  createdAt: string;
+  updatedAt: string;
 }

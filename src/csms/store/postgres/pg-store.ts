@@ -18,6 +18,7 @@ import { createJournalRepo, createProcessedEventRepo } from './journal.ts';
 import { createMessageLogRepo } from './message-log.ts';
 import { migratePostgres, SCHEMA_NAME } from './migrate.ts';
 import { createNodeRepo, createOutboxRepo } from './outbox.ts';
+import { createReservationRepo } from './reservations.ts';
 import { createSessionRepo } from './sessions.ts';
 import { createStationRepo } from './stations.ts';
 import { createTariffRepo } from './tariffs.ts';
@@ -124,6 +125,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     sessions: createSessionRepo(ctx),
     wallet: createWalletRepo(ctx),
     holds: createHoldRepo(ctx),
+    reservations: createReservationRepo(ctx),
     messages: createMessageLogRepo(ctx),
     commands: createCommandRepo(ctx),
     events: createProcessedEventRepo(ctx),

@@ -25,6 +25,7 @@ import { createTariffRepo } from './tariffs.ts';
 import { createUserRepo } from './users.ts';
 import { createWalletRepo } from './wallet.ts';
 import { createHoldRepo } from './holds.ts';
+import { createReservationRepo } from './reservations.ts';
 
 export interface SqliteStoreOptions {
   /** Clock for created_at / updated_at columns; tests pass a fixed one. */
@@ -97,6 +98,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     sessions: gate.wrap(createSessionRepo(ctx)),
     wallet: gate.wrap(createWalletRepo(ctx)),
     holds: gate.wrap(createHoldRepo(ctx)),
+    reservations: gate.wrap(createReservationRepo(ctx)),
     messages: gate.wrap(createMessageLogRepo(ctx)),
     commands: gate.wrap(createCommandRepo(ctx)),
     events: gate.wrap(createProcessedEventRepo(ctx)),
