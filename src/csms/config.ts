@@ -92,6 +92,10 @@ export const configSchema = z.object({
   currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code in capitals, e.g. EUR').default('EUR'),
   /** Minor units a session reserves of its customer's wallet at the start (at most what is there); 0: all the customer may spend. */
   walletHoldMinor: z.coerce.number().int().min(0).default(5000),
+  /** How long a reservation holds a connector (ReserveNow's expiryDate = now + this); decimals allowed. */
+  reservationMinutes: z.coerce.number().positive().max(24 * 60).default(15),
+  /** What a reservation costs, in minor units, debited from the wallet once (0: free); see docs/reservation.md. */
+  reservationFee: z.coerce.number().int().min(0).default(0),
   /** An active session from which nothing arrived for this long is flagged stale in the CMS. */
   sessionStaleAfterS: z.coerce.number().int().positive().default(1800),
   pollActiveSessionMs: z.coerce.number().int().positive().default(1000),
@@ -158,6 +162,8 @@ export const ENV_NAMES: Record<keyof ParsedConfig, string> = {
   minStartBalance: 'MIN_START_BALANCE',
   currency: 'CURRENCY',
   walletHoldMinor: 'WALLET_HOLD_MINOR',
+  reservationMinutes: 'RESERVATION_MINUTES',
+  reservationFee: 'RESERVATION_FEE',
   sessionStaleAfterS: 'SESSION_STALE_AFTER_S',
   pollActiveSessionMs: 'POLL_ACTIVE_SESSION_MS',
   pollDetailMs: 'POLL_DETAIL_MS',

@@ -17,6 +17,7 @@ import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
 import { systemClock, type Broker, type BrokerQueueStats, type Clock, type Store } from './domain/ports.ts';
+import { createReservations, type Reservations } from './domain/reservations.ts';
 import { createWallet } from './domain/wallet.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
 import { createGateway, type Gateway, type GatewayStats } from './gateway/gateway.ts';
@@ -87,6 +88,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   let api: ReturnType<typeof createApi> | null = null;
   let notifier: Notifier | null = null;
   let info: CsmsInfo | null = null;
+  let reservationSweep: NodeJS.Timeout | null = null;
 
   return {
     get info(): CsmsInfo {
@@ -220,11 +222,14 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     const web = await loadWebAssets();
     if (web.built) logger.info({ files: web.assets.size }, 'web pages bundled in memory (dist/web missing or older than src/csms/web)');
     const payments = paymentProviderFor(config, clock);
+    const reservations = createReservations({ store, clock, commands: gateway.commands, minutes: config.reservationMinutes, feeMinor: config.reservationFee });
+    reservationSweep = startReservationSweep(reservations, readyBroker);
     api = createApi({
       config,
       web: web.assets,
       store,
       charging,
+      reservations,
       commands: gateway.commands,
       broker,
       clock,
@@ -278,6 +283,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   async function closeAll(): Promise<void> {
     const steps: (() => unknown)[] = [
       // Open sockets would keep the HTTP server from closing: the notifier goes first.
+      () => reservationSweep && clearInterval(reservationSweep),
       () => notifier?.close(),
       () => api?.close(),
       () => gateway?.close(),
@@ -295,6 +301,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       }
     }
     checkpointer = null;
+    reservationSweep = null;
     api = null;
     notifier = null;
     gateway = null;
@@ -302,6 +309,24 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     processor = null;
     store = null;
     if (failure !== null) throw failure;
+  }
+
+  /**
+   * Every node sweeps: ending a reservation is a conditional update, so each is expired (and
+   * announced) once. Every second: one indexed read of the few active reservations due.
+   */
+  function startReservationSweep(reservations: Reservations, b: Broker): NodeJS.Timeout {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      reservations.expireDue()
+        .then((notes) => { for (const n of notes) b.publishNotification(n); })
+        .catch((err: unknown) => logger.warn({ err }, 'reservation expiry sweep failed; trying again in a second'))
+        .finally(() => (running = false));
+    }, 1000);
+    timer.unref();
+    return timer;
   }
 
   function notReady(): CsmsError {

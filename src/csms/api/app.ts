@@ -27,6 +27,7 @@ import { configRoutes } from './routes/config.ts';
 import { healthRoutes } from './routes/health.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { userChargingRoutes } from './routes/user-charging.ts';
+import { cmsReservationRoutes, userReservationRoutes } from './routes/reservations.ts';
 import { userRoutes } from './routes/user.ts';
 import { webRoutes } from './routes/web.ts';
 
@@ -115,9 +116,10 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   app.register(authRoutes, { store: deps.store, config: deps.config, clock: deps.clock });
   app.register(userRoutes, { ...ctx, prefix: '/api/user' });
   app.register(userChargingRoutes, { ...ctx, prefix: '/api/user' });
+  app.register(userReservationRoutes, { ...ctx, prefix: '/api/user' });
   app.register(paymentRoutes, ctx);
   app.register(chargerRoutes, { ...ctx, prefix: '/api/charger' });
-  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsIdTagRoutes, cmsWalletRoutes, cmsSessionRoutes, cmsDeadLetterRoutes]) {
+  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsIdTagRoutes, cmsWalletRoutes, cmsSessionRoutes, cmsDeadLetterRoutes, cmsReservationRoutes]) {
     app.register(routes, { ...ctx, prefix: '/api/cms' });
   }
   if (deps.web) app.register(webRoutes, { assets: deps.web });

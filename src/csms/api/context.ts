@@ -4,6 +4,7 @@
 import type { FastifyBaseLogger, onRequestHookHandler } from 'fastify';
 import type { CsmsConfig } from '../config.ts';
 import type { Charging } from '../domain/charging.ts';
+import type { Reservations } from '../domain/reservations.ts';
 import type { Broker, Clock, CommandSender, PaymentProvider, Store } from '../domain/ports.ts';
 import type { Wallet } from '../domain/wallet.ts';
 import type { Etags } from './etag.ts';
@@ -15,6 +16,8 @@ export interface ApiDeps {
   config: CsmsConfig;
   store: Store;
   charging: Charging;
+  /** ReserveNow and CancelReservation for drivers and admins (domain/reservations.ts). */
+  reservations: Reservations;
   commands: CommandSender;
   broker: Broker;
   clock: Clock;

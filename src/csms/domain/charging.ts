@@ -9,6 +9,7 @@ import { sameIdTag } from './id-tags.ts';
 import { computeCostMinor, minimumStartBalance } from './billing.ts';
 import { latestReading, parseMeterValues } from './meter.ts';
 import { notify, sessionNotifications, sessionPayload, sessionSubject } from './notifications.ts';
+import { assertNotReservedForOther } from './reservations.ts';
 import type { Clock, SessionClose, Store } from './ports.ts';
 import { chargerTime, implausibleEnergy, normalizeTime, powerReading, registerReading } from './readings.ts';
 import type { ClosedBy, IdTagCard, Notification, Session, Tariff, TariffTerms, User, WalletEntry } from './types.ts';
@@ -394,7 +395,9 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       if (await store.sessions.activeOnConnector(chargePointId, connectorId)) {
         throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} has a session in progress`);
       }
-      if (['Unavailable', 'Faulted', 'Charging', 'Reserved'].includes(connector.status)) {
+      // Reserved for another customer: refused with the reservation; for this one, it starts with the reserved card.
+      const reservation = await assertNotReservedForOther(store, chargePointId, connectorId, { customerId });
+      if (['Unavailable', 'Faulted', 'Charging', ...(reservation ? [] : ['Reserved'])].includes(connector.status)) {
         throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} is ${connector.status}`);
       }
       const tariff = await store.tariffs.forChargePoint(chargePointId);
@@ -404,7 +407,9 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
       // What other running sessions reserve is not there to spend.
       const balance = await available(customerId);
       if (balance < needed) throw new CsmsError('CSMS_ERR_INSUFFICIENT_BALANCE', `balance ${balance}, needed ${needed}`, { balance, needed });
-      return { idTag: card.idTag };
+      // E2 §5.11: RemoteStart has no reservationId; the charger matches the reserved idTag.
+      const reserved = reservation && usable.find((c) => sameIdTag(c.idTag, reservation.idTag));
+      return { idTag: reserved ? reserved.idTag : card.idTag };
     },
 
     /** The customer's own active session, or CSMS_ERR_SESSION_NOT_FOUND (never another's data). */

@@ -7,6 +7,7 @@ import { MessageType } from '../../ocpp/frames.ts';
 import type { AutoStop, Charging } from '../domain/charging.ts';
 import { notify, sessionNotifications } from '../domain/notifications.ts';
 import type { Store } from '../domain/ports.ts';
+import { useReservation } from '../domain/reservations.ts';
 import { normalizeTime } from '../domain/readings.ts';
 import type { Notification, OcppAnswerEvent, OcppCallEvent, OcppEvent, OcppMessageLogEntry } from '../domain/types.ts';
 
@@ -85,7 +86,10 @@ async function applyCall(ev: OcppCallEvent, ctx: ApplyContext): Promise<void> {
     }
     case 'StartTransaction': {
       const session = await store.sessions.get(ev.response.transactionId);
-      if (session && ev.response.idTagInfo.status === 'Accepted') ctx.notes.push(...sessionNotifications('charging.started', session, ctx.now));
+      if (session && ev.response.idTagInfo.status === 'Accepted') {
+        ctx.notes.push(...sessionNotifications('charging.started', session, ctx.now));
+        ctx.notes.push(...await useReservation(store, cp, ev.request, session.id, ctx.now));
+      }
       return;
     }
     case 'StopTransaction': {

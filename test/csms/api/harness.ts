@@ -11,6 +11,7 @@ import { createCharging } from '../../../src/csms/domain/charging.ts';
 import { hashPassword } from '../../../src/csms/domain/secrets.ts';
 import type { NewUser } from '../../../src/csms/domain/ports.ts';
 import type { Notification, User } from '../../../src/csms/domain/types.ts';
+import { createReservations } from '../../../src/csms/domain/reservations.ts';
 import { createWallet } from '../../../src/csms/domain/wallet.ts';
 import { createGateway } from '../../../src/csms/gateway/gateway.ts';
 import { createSqliteStore } from '../../../src/csms/store/index.ts';
@@ -42,6 +43,7 @@ export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: b
   const app = createApi({
     config, store, charging, broker, clock,
     commands: gateway.commands,
+    reservations: createReservations({ store, clock, commands: gateway.commands, minutes: config.reservationMinutes, feeMinor: config.reservationFee }),
     wallet: createWallet({ store, clock, currency: config.currency, payments: null }),
     readiness: async () => ({ database: await store.ping(), broker: broker.health() }),
     storeInfo: { kind: store.kind, location: store.location },

@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { CsmsError } from '../../domain/errors.ts';
+import { assertNotReservedForOther } from '../../domain/reservations.ts';
 import { currentUser } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { requireAnswer } from '../outcomes.ts';
@@ -64,12 +65,14 @@ export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =>
         tags, security,
         summary: `${route.action}: ${route.summary}`,
         body: body({ chargePointId: chargePointIdSchema, ...route.params }, ['chargePointId', ...route.required]),
-        response: { 200: commandResultSchema, ...errors(400, 401, 403, 404, 502, 503, 504) },
+        response: { 200: commandResultSchema, ...errors(400, 401, 403, 404, 409, 502, 503, 504) },
       },
     }, async (request) => {
       const { chargePointId, ...payload } = request.body;
       if (!await store.chargePoints.get(chargePointId)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
       const admin = currentUser(request);
+      // A start on a connector reserved for another customer would only be refused by the charger.
+      if (route.action === 'RemoteStartTransaction' && typeof payload.connectorId === 'number') await assertNotReservedForOther(store, chargePointId, payload.connectorId, { idTag: String(payload.idTag) });
       try {
         const outcome = await commands.send(chargePointId, route.action, payload, { requestedBy: `admin:${admin.id}` });
         // The command sender records the outcome in the audit and announces it to the point's room.
