@@ -10,6 +10,7 @@ import {
 } from '../ocpp/index.ts';
 import type { SimCharger } from './charger.ts';
 import { reportError, type SimContext } from './context.ts';
+import { cancelReservation, mayStart, reserveNow } from './charger/reservation.ts';
 
 /** Message ids of frames we break on purpose start with this, so their answers are not errors. */
 export const MALFORMED_PREFIX = 'mf';
@@ -100,10 +101,10 @@ export function createFleetShared(ctx: SimContext): FleetShared {
   const handlers: HandlerMap<CsmsToChargePoint, SimCharger> = {
     RemoteStartTransaction(req, call) {
       const charger = call.connection.context;
-      const usable = (c: SimCharger['connectors'][number]) => c.tx === null && c.status !== 'Faulted' && c.status !== 'Unavailable';
+      const usable = (c: SimCharger['connectors'][number], k: number) => c.tx === null && c.status !== 'Faulted' && c.status !== 'Unavailable' && mayStart(charger, k, req.idTag);
       const i = req.connectorId !== undefined ? req.connectorId - 1 : charger.connectors.findIndex(usable);
       const c = charger.connectors[i];
-      if (!c || !usable(c) || !charger.link() || charger.resetting) return { status: 'Rejected' };
+      if (!c || !usable(c, i) || !charger.link() || charger.resetting) return { status: 'Rejected' };
       // E2 §5.11: answer first; the transaction's own messages follow.
       charger.claim(i, req.idTag);
       setImmediate(startLater, charger, i, performance.now());
@@ -128,6 +129,8 @@ export function createFleetShared(ctx: SimContext): FleetShared {
     UnlockConnector: (req, call) => ({ status: unlock(call.connection.context, req.connectorId) }),
     TriggerMessage: (req, call) => ({ status: trigger(call.connection.context, req.requestedMessage, req.connectorId) }),
     DataTransfer: () => ({ status: 'UnknownVendorId' }),
+    ReserveNow: (req, call) => ({ status: reserveNow(call.connection.context, req) }),
+    CancelReservation: (req, call) => ({ status: cancelReservation(call.connection.context, req.reservationId) }),
   };
   return {
     handlers,

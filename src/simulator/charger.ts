@@ -86,7 +86,7 @@ export class SimCharger implements Actor, OutboxHost {
     readonly ctx: SimContext,
     readonly shared: FleetShared,
   ) {
-    this.connectors = Array.from({ length: tpl.connectors }, () => ({ status: 'Available' as ChargePointStatus, registerWh: ctx.random.int(0, 50_000), advancedTo: 0, tx: null, reservedBy: null, unavailableAfterTx: false }));
+    this.connectors = Array.from({ length: tpl.connectors }, () => ({ status: 'Available' as ChargePointStatus, registerWh: ctx.random.int(0, 50_000), advancedTo: 0, tx: null, heldBy: null, reservation: null, unavailableAfterTx: false }));
     // Drawn only when asked for, so the seeds of scenarios without it make the same choices as before.
     this.losesTransactions = tpl.faults.rebootLosesTransactions > 0 && ctx.random.chance(tpl.faults.rebootLosesTransactions);
     this.config = new ChargerConfig(tpl);
@@ -119,15 +119,16 @@ export class SimCharger implements Actor, OutboxHost {
   /** Index of a connector a customer may take now, or -1. */
   freeConnector(): number {
     if (!this.link() || this.resetting) return -1;
-    return this.connectors.findIndex((c) => c.tx === null && c.reservedBy === null && c.status === 'Available');
+    return this.connectors.findIndex((c) => c.tx === null && c.heldBy === null && c.status === 'Available');
   }
 
-  reserve(i: number, owner: SessionOwner): void {
-    this.connectors[i].reservedBy = owner;
+  /** The run's customer `owner` is about to use connector `i`: no other simulated customer picks it. */
+  hold(i: number, owner: SessionOwner): void {
+    this.connectors[i].heldBy = owner;
   }
 
-  release(i: number): void {
-    this.connectors[i].reservedBy = null;
+  unhold(i: number): void {
+    this.connectors[i].heldBy = null;
   }
 
   /** Powers the charger on at `at`: the first connection attempt, and its meter's clock. */

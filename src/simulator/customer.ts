@@ -108,7 +108,7 @@ export class SimCustomer implements Actor, SessionOwner {
     const { app, rfid } = this.cfg.sessions.mix;
     const mode = this.ctx.random.next() * (app + rfid) < app ? 'app' : 'rfid';
     this.current = { charger, connector, mode, transactionId: null };
-    charger.reserve(connector, this);
+    charger.hold(connector, this);
     if (mode === 'rfid') {
       charger.presentTag(connector, this, at);
       return;
@@ -117,7 +117,7 @@ export class SimCustomer implements Actor, SessionOwner {
       token: this.account.token, body: { chargePointId: charger.id, connectorId: connector + 1 }, scheduledAt: at,
     });
     if (res.status === 202) return; // the charger takes it from here (onSessionStarted)
-    charger.release(connector);
+    charger.unhold(connector);
     // An empty wallet is refused (402): the CSMS is right; whether it billed right, the reconciliation judges.
     const expected = charger.state !== 'online' || res.code === 'CSMS_ERR_INSUFFICIENT_BALANCE';
     reportError(this.ctx, `rest.POST /api/user/charging/start: ${res.status} ${res.code ?? ''}`.trim(), expected);

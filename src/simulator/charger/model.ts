@@ -2,6 +2,7 @@
 import type { ChargePointStatus, StopReason } from '../../ocpp/index.ts';
 import type { SessionOwner } from '../context.ts';
 import type { TxMessage, TxRef } from '../tx-outbox.ts';
+import type { ConnectorReservation } from './reservation.ts';
 
 export const K_CONNECT = 1;
 export const K_HEARTBEAT = 2;
@@ -24,6 +25,8 @@ export interface Tx extends TxRef {
   /** Its StopTransaction is queued: the register no longer counts for it. */
   ended: boolean;
   soc: number;
+  /** The reservation this transaction uses: its StartTransaction carries it (E2 §5.13). */
+  reservationId?: number;
 }
 
 export interface Connector {
@@ -33,7 +36,10 @@ export interface Connector {
   /** performance.now() up to which the register has been advanced. */
   advancedTo: number;
   tx: Tx | null;
-  reservedBy: SessionOwner | null;
+  /** The simulated customer about to use it (the run's bookkeeping, not an OCPP reservation). */
+  heldBy: SessionOwner | null;
+  /** The OCPP reservation (ReserveNow) holding it Reserved, charger/reservation.ts. */
+  reservation: ConnectorReservation | null;
   /** ChangeAvailability Inoperative came during a transaction: Unavailable once it ends (E2 §5.2). */
   unavailableAfterTx: boolean;
 }

@@ -6,6 +6,7 @@ import { reportError, type SessionOwner } from '../context.ts';
 import type { TxMessage } from '../tx-outbox.ts';
 import { advance, timestamp } from './energy.ts';
 import { message, type Connector, type Tx } from './model.ts';
+import { useReservation } from './reservation.ts';
 import { reportStatus, sendStatus } from './status.ts';
 
 /** The driver presents `owner`'s RFID card at connector `i`: Authorize, then the transaction. */
@@ -16,11 +17,13 @@ export function presentTag(ch: SimCharger, i: number, owner: SessionOwner, at: n
 /** Takes connector `i` for a transaction of `idTag` (synchronously, so no second start can take it). */
 export function claim(ch: SimCharger, i: number, idTag: string): Tx {
   const c = ch.connectors[i];
-  c.reservedBy = null;
+  c.heldBy = null;
+  const reservationId = useReservation(ch, i, idTag);
   c.tx = {
     owner: ch.ctx.ownersByIdTag.get(idTag) ?? null, idTag, transactionId: null, meterStart: 0, startTimestamp: '',
     powerW: 0, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
     soc: ch.ctx.random.int(10, 40),
+    ...(reservationId !== undefined ? { reservationId } : {}),
   };
   return c.tx;
 }
@@ -55,7 +58,7 @@ export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 
   tx.startTimestamp = new Date(timestamp(ch, now)).toISOString();
   c.advancedTo = now;
   // Same payload on every resend: the CSMS answers a retried StartTransaction with the same transactionId.
-  ch.outbox.push(message('StartTransaction', i, tx, now, { start: { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp } }));
+  ch.outbox.push(message('StartTransaction', i, tx, now, { start: { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp, ...(tx.reservationId !== undefined ? { reservationId: tx.reservationId } : {}) } }));
   // Stopped while it was authorising: a transaction of no length, as a charger would record it.
   if (tx.stopReason) endTx(ch, i, tx, now);
 }
