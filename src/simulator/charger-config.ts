@@ -44,7 +44,7 @@ const KEYS: Record<string, KeySpec> = {
   MeterValuesSampledData: { readonly: false, kind: 'measurands', value: (tpl) => tpl.meterValues.measurands.join(',') },
   MeterValueSampleInterval: { readonly: false, kind: 'seconds', value: (tpl) => seconds(tpl.meterValues.interval) },
   NumberOfConnectors: { readonly: true, kind: 'positiveInt', value: (tpl) => String(tpl.connectors) },
-  // Read-only on a real charger (a property of its model, E2 Reservation profile keys); writable here so a scenario's template can choose it.
+  // Read-only on a real charger (a property of its model); writable here so a scenario's template can choose it.
   ReserveConnectorZeroSupported: { readonly: false, kind: 'bool', value: fixed('false') },
   ResetRetries: { readonly: false, kind: 'positiveInt', value: fixed('3') },
   StopTransactionOnEVSideDisconnect: { readonly: false, kind: 'bool', value: fixed('true') },

@@ -74,4 +74,34 @@ describe('interop with ocpp-rpc (strict mode)', () => {
     const audit = await waitFor(async () => (await t.store.commands.list('INTEROP-1')).find((c) => c.action === 'RemoteStartTransaction' && c.status === 'answered'));
     expect(audit.response).toEqual({ status: 'Accepted' });
   });
+
+  it('receives ReserveNow and CancelReservation in strict mode; its StartTransaction with the reservationId uses the reservation', async () => {
+    const customer = await aCustomer(t.store, { idTag: 'RES-TAG', balance: 5000 });
+    const received: { action: string; params: any }[] = [];
+    for (const action of ['ReserveNow', 'CancelReservation']) {
+      client.handle(action, ({ params }) => {
+        received.push({ action, params });
+        return { status: 'Accepted' };
+      });
+    }
+    await client.call('BootNotification', { chargePointVendor: 'ocpp-rpc', chargePointModel: 'interop' });
+    await client.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Available' });
+    await t.settle();
+    const token = await login(t, customer.email, 'password-123');
+    const reserve = () => t.api('/api/user/reservations', { token, body: { chargePointId: 'INTEROP-1', connectorId: 1 } });
+    const first = await reserve();
+    expect(first.status).toBe(201);
+    const r = await first.json() as { id: number; expiresAt: string };
+    expect(received).toEqual([{ action: 'ReserveNow', params: { connectorId: 1, expiryDate: r.expiresAt, idTag: 'RES-TAG', reservationId: r.id } }]);
+    const cancel = await t.api(`/api/user/reservations/${r.id}`, { method: 'DELETE', token });
+    expect(cancel.status).toBe(200);
+    expect(received.at(-1)).toEqual({ action: 'CancelReservation', params: { reservationId: r.id } });
+
+    const second = await (await reserve()).json() as { id: number };
+    await client.call('StatusNotification', { connectorId: 1, errorCode: 'NoError', status: 'Reserved' });
+    const start = await client.call('StartTransaction', { connectorId: 1, idTag: 'RES-TAG', meterStart: 0, timestamp: new Date().toISOString(), reservationId: second.id });
+    expect(start.idTagInfo.status).toBe('Accepted');
+    await t.settle();
+    expect(await t.store.reservations.get(second.id)).toMatchObject({ status: 'used', sessionId: start.transactionId });
+  });
 });
