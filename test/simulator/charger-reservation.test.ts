@@ -5,7 +5,7 @@
  * same charger against the CSMS, status reports and expiry included).
  */
 import { describe, expect, it } from 'vitest';
-import type { CallContext } from '../../src/ocpp/index.ts';
+import type { CallContext, GetConfigurationResponse } from '../../src/ocpp/index.ts';
 import { createFleetShared, SimCharger } from '../../src/simulator/charger.ts';
 import { aSimContext, aTemplate } from './sim-harness.ts';
 
@@ -20,7 +20,7 @@ function aCharger(yaml = '') {
     reserve: (connectorId: number, reservationId: number, idTag = 'ALICE', minutes = 10) =>
       h.ReserveNow!({ connectorId, reservationId, idTag, expiryDate: new Date(Date.now() + minutes * 60_000).toISOString() }, call),
     cancel: (reservationId: number) => h.CancelReservation!({ reservationId }, call),
-    get: (key: string) => h.GetConfiguration!({ key: [key] }, call),
+    get: (key: string) => h.GetConfiguration!({ key: [key] }, call) as GetConfigurationResponse,
   };
 }
 
@@ -55,8 +55,8 @@ describe('ReserveNow', () => {
   it('refuses connector 0 unless ReserveConnectorZeroSupported; with it, keeps one connector for the idTag', () => {
     const off = aCharger();
     expect(off.reserve(0, 1)).toEqual({ status: 'Rejected' });
-    expect(off.get('SupportedFeatureProfiles').configurationKey[0].value).toContain('Reservation');
-    expect(off.get('ReserveConnectorZeroSupported').configurationKey[0]).toEqual({ key: 'ReserveConnectorZeroSupported', readonly: false, value: 'false' });
+    expect(off.get('SupportedFeatureProfiles').configurationKey![0].value).toContain('Reservation');
+    expect(off.get('ReserveConnectorZeroSupported').configurationKey![0]).toEqual({ key: 'ReserveConnectorZeroSupported', readonly: false, value: 'false' });
 
     const on = aCharger('configuration: { ReserveConnectorZeroSupported: "true" }');
     expect(on.reserve(0, 9)).toEqual({ status: 'Accepted' });

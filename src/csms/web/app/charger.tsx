@@ -8,6 +8,7 @@ import { toast } from '../shared/toasts.tsx';
 import { withConnector, type ChargerStatusEvent, type ConnectorStatusEvent, type PublicPoint } from '../shared/types.ts';
 import { Badge, Card, ErrorNote, Loading, Online, PageHeader } from '../shared/ui.tsx';
 import { useResource } from '../shared/use-resource.ts';
+import { ReservationCard } from './reservation.tsx';
 import { PUBLIC_ROOMS } from './stations.tsx';
 
 /** Statuses in which a plugged-in car can be started remotely (OCPP 1.6 §4.9). */
@@ -62,6 +63,7 @@ export function ChargerPage(props: { chargePointId: string }) {
               </tbody>
             </table>
           </Card>
+          <ReservationCard chargePointId={cp.id} online={cp.online} connectors={cp.connectors} />
           <Card title="Charger">
             <dl class="kv">
               <dt>Model</dt><dd>{[cp.vendor, cp.model].filter(Boolean).join(' ') || '—'}</dd>

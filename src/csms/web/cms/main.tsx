@@ -7,6 +7,7 @@ import { CustomersPage } from './customers.tsx';
 import { DashboardPage } from './dashboard.tsx';
 import { PointDetailPage } from './point-detail.tsx';
 import { PointsPage } from './points.tsx';
+import { ReservationsPage } from './reservations.tsx';
 import { SessionsPage } from './sessions.tsx';
 import { StationDetailPage } from './station-detail.tsx';
 import { StationsPage } from './stations.tsx';
@@ -17,6 +18,7 @@ const NAV = [
   { path: 'stations', label: 'Charging stations' },
   { path: 'points', label: 'Charging points' },
   { path: 'sessions', label: 'Charging sessions' },
+  { path: 'reservations', label: 'Reservations' },
   { path: 'tariffs', label: 'Tariffs' },
   { path: 'customers', label: 'Customers' },
 ];
@@ -27,6 +29,7 @@ function Page(props: { route: string[] }) {
     case 'stations': return second ? <StationDetailPage stationId={Number(second)} /> : <StationsPage />;
     case 'points': return second ? <PointDetailPage chargePointId={second} /> : <PointsPage />;
     case 'sessions': return <SessionsPage />;
+    case 'reservations': return <ReservationsPage />;
     case 'tariffs': return <TariffsPage />;
     case 'customers': return <CustomersPage />;
     default: return <DashboardPage />;

@@ -16,6 +16,7 @@ import { useResource, useTick } from '../shared/use-resource.ts';
 import { CommandsCard } from './commands.tsx';
 import { MessageLog } from './message-log.tsx';
 import { patchPoint, PointForm, type PointRow } from './points.tsx';
+import { PointReservations } from './reservations.tsx';
 import { CloseSessionButton, SessionState } from './session-state.tsx';
 
 type PointDetail = PointRow & { tariff: Tariff | null; activeSessions: SessionView[] };
@@ -127,6 +128,7 @@ export function PointDetailPage(props: { chargePointId: string }) {
             </Card>
           </div>
           {cp.activeSessions.map((s) => <RunningSession key={s.id} session={s} online={cp.online} onClosed={() => void point.reload()} />)}
+          <PointReservations chargePointId={id} />
           <CommandsCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} activeSessions={cp.activeSessions} onSessionClosed={() => void point.reload()} />
           <MessageLog chargePointId={id} />
         </div>
