@@ -11,12 +11,15 @@ import type { Expectation } from './expectations.ts';
 import { checkIsolation, type WireNotification } from './isolation.ts';
 import { openSocket } from './realtime.ts';
 import type { Scenario } from './scenario/schema.ts';
+import { checkExpired, expiryCheckAt, reserve, type PendingReservation, type Reserver } from './customer-reservation.ts';
 
 const K_NEXT = 1;
 const K_STOP = 2;
 const K_TOPUP = 3;
 const K_POLL = 4;
 const K_RETRY_STOP = 5;
+const K_ARRIVE = 6;
+const K_EXPIRY_CHECK = 7;
 
 export interface Account {
   id: number;
@@ -27,7 +30,7 @@ export interface Account {
   idTag: string;
 }
 
-export class SimCustomer implements Actor, SessionOwner {
+export class SimCustomer implements Actor, SessionOwner, Reserver {
   readonly pending = new Map<string, Expectation[]>();
   readonly sessions = new Set<number>();
   /** The charging.started key of each of this customer's sessions, for polling (`s|<cp>|<connector>`). */
@@ -37,6 +40,8 @@ export class SimCustomer implements Actor, SessionOwner {
   gen = 0;
   /** The current session: where and how it runs; null when idle. */
   current: { charger: SimCharger; connector: number; mode: 'app' | 'rfid'; transactionId: number | null; stopAsked?: boolean } | null = null;
+  /** A reservation made, before the customer arrives (or does not: a no-show). */
+  reservation: PendingReservation | null = null;
   private readonly cache = new Map<string, { etag: string; data: unknown }>();
   private readonly onNotification: (n: WireNotification) => void;
 
@@ -59,6 +64,18 @@ export class SimCustomer implements Actor, SessionOwner {
 
   get idTag(): string {
     return this.account.idTag;
+  }
+
+  get token(): string {
+    return this.account.token;
+  }
+
+  /** Another customer of the run with no session or reservation now (the run's owners by idTag). */
+  otherIdle(): SimCustomer | null {
+    for (const owner of this.ctx.ownersByIdTag.values()) {
+      if (owner !== this && owner instanceof SimCustomer && !owner.current && !owner.reservation) return owner;
+    }
+    return null;
   }
 
   /** Opens the realtime channel the pages would use. */
@@ -90,11 +107,13 @@ export class SimCustomer implements Actor, SessionOwner {
       case K_STOP: case K_RETRY_STOP: void this.stopSession(at); return;
       case K_TOPUP: void this.topUp(at); return;
       case K_POLL: void this.poll(at); return;
+      case K_ARRIVE: void this.arrive(at); return;
+      case K_EXPIRY_CHECK: void this.expiryChecked(at); return;
     }
   }
 
   private async startSession(at: number): Promise<void> {
-    if (this.ctx.stopping || this.current) return;
+    if (this.ctx.stopping || this.current || this.reservation) return;
     let charger: SimCharger | null = null;
     let connector = -1;
     for (let tries = 0; tries < 20 && connector < 0; tries++) {
@@ -105,6 +124,41 @@ export class SimCustomer implements Actor, SessionOwner {
       this.ctx.scheduler.at(at + 1000, K_NEXT, this, this.gen);
       return;
     }
+    // Drawn only when asked for, so the seeds of scenarios without reservations make the same choices as before.
+    const reservations = this.cfg.reservations;
+    if (reservations && this.ctx.random.chance(reservations.share)) {
+      this.reservation = await reserve(this.ctx, reservations, this, charger, connector, at);
+      if (!this.reservation) return this.next();
+      const r = this.reservation;
+      this.ctx.scheduler.at(r.noShow ? expiryCheckAt(r) : performance.now() + this.pickMs(reservations.hold), r.noShow ? K_EXPIRY_CHECK : K_ARRIVE, this, this.gen);
+      return;
+    }
+    await this.startOn(charger, connector, at);
+  }
+
+  /** The reserver arrives at the reserved connector and starts, as any session starts. */
+  private async arrive(at: number): Promise<void> {
+    const r = this.reservation;
+    this.reservation = null;
+    if (!r) return;
+    if (this.ctx.stopping) return;
+    if (r.charger.connectors[r.connector].reservation?.id !== r.id) {
+      // Gone before we came (a reboot of the charger, a hold longer than the reservation).
+      reportError(this.ctx, 'reservation: gone before the customer arrived', true);
+      return this.next();
+    }
+    this.ctx.metrics.reservations.used++;
+    await this.startOn(r.charger, r.connector, at);
+  }
+
+  private async expiryChecked(at: number): Promise<void> {
+    const r = this.reservation;
+    this.reservation = null;
+    if (r) await checkExpired(this.ctx, this, r, at);
+    this.next();
+  }
+
+  private async startOn(charger: SimCharger, connector: number, at: number): Promise<void> {
     const { app, rfid } = this.cfg.sessions.mix;
     const mode = this.ctx.random.next() * (app + rfid) < app ? 'app' : 'rfid';
     this.current = { charger, connector, mode, transactionId: null };

@@ -12,13 +12,13 @@ export const CHARGER_ACTIONS = [
 /** CALLs the CSMS sends that a simulated charger answers (`ocpp.in.<Action>`). */
 export const COMMAND_ACTIONS = [
   'RemoteStartTransaction', 'RemoteStopTransaction', 'ChangeConfiguration', 'GetConfiguration', 'Reset',
-  'UnlockConnector', 'ChangeAvailability', 'ClearCache', 'TriggerMessage', 'DataTransfer',
+  'UnlockConnector', 'ChangeAvailability', 'ClearCache', 'TriggerMessage', 'DataTransfer', 'ReserveNow', 'CancelReservation',
 ] as const;
 
 /** REST routes the simulator calls, as `<METHOD> <route pattern>` (`rest.<METHOD> <route>`). */
 export const REST_ROUTES = [
   'GET /api/config', 'POST /api/auth/login', 'POST /api/user/register', 'GET /api/user/me',
-  'POST /api/user/charging/start', 'POST /api/user/charging/stop', 'GET /api/user/sessions/active',
+  'POST /api/user/charging/start', 'POST /api/user/charging/stop', 'POST /api/user/reservations', 'GET /api/user/reservations', 'GET /api/user/sessions/active',
   'GET /api/user/sessions/:id', 'POST /api/user/wallet/topup', 'GET /api/cms/points',
   'POST /api/cms/points', 'PUT /api/cms/points/:chargePointId', 'POST /api/cms/stations', 'POST /api/cms/tariffs',
   'POST /api/cms/customers', 'POST /api/cms/customers/:id/wallet', 'GET /api/cms/stations', 'GET /api/cms/tariffs',
@@ -50,6 +50,12 @@ export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb'> = {
   'sessions.stuck': 'count',
   'billing.mismatches': 'count',
   'billing.negative_balances': 'count',
+  'reservations.made': 'count',
+  'reservations.refused': 'count',
+  'reservations.expired': 'count',
+  'reservations.used': 'count',
+  'reservations.blocked': 'count',
+  'reservations.taken': 'count',
 };
 
 /** Scalar metrics that are not a path of the snapshot as written: where their value is. */

@@ -5,7 +5,7 @@
  * hide its delay (coordinated omission).
  */
 import hdr from 'hdr-histogram-js';
-import type { LatencyStats, LeakRecord } from './types.ts';
+import type { LatencyStats, LeakRecord, ReservationCounts } from './types.ts';
 
 type Histogram = ReturnType<typeof hdr.build>;
 
@@ -31,6 +31,8 @@ export interface Metrics {
   leak(record: LeakRecord): void;
   joins(accepted: boolean): void;
   readonly counters: { ocppSent: number; ocppReceived: number; restRequests: number; notifications: number; expected: number; received: number; lost: number };
+  /** Customers' reservations (customer-reservation.ts): the snapshot's `reservations`. */
+  readonly reservations: ReservationCounts;
   /** Moves the interval histograms into the totals; returns interval p50/p99 per key. */
   roll(): Record<string, { p50: number; p99: number }>;
   stats(): Record<string, LatencyStats>;
@@ -53,6 +55,7 @@ export function createMetrics(): Metrics {
   let acceptedJoins = 0;
   let refusedJoins = 0;
   const counters = { ocppSent: 0, ocppReceived: 0, restRequests: 0, notifications: 0, expected: 0, received: 0, lost: 0 };
+  const reservations: ReservationCounts = { made: 0, refused: 0, expired: 0, used: 0, blocked: 0, taken: 0 };
 
   function summary(h: Histogram): LatencyStats {
     return {
@@ -67,6 +70,7 @@ export function createMetrics(): Metrics {
 
   return {
     counters,
+    reservations,
     latency(key, value) {
       let s = series.get(key);
       if (!s) {

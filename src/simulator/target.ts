@@ -104,6 +104,7 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       registrationsPerAddressPerHour: 0,
       // Simulated customers add money themselves (opening balance, customers.topUps): there is no provider to pay.
       walletSelfTopup: spec.walletSelfTopup,
+      reservationMinutes: spec.reservationMinutes,
       // The in-process CSMS would write into ev-sim's own output; the child writes to its log file.
       logLevel: spec.process === 'child' ? 'warn' : 'silent',
     }, {});

@@ -58,6 +58,7 @@ export interface MetricsSnapshot {
   thresholds: ThresholdState[];
   errors: { total: number; unexpected: number; top: { key: string; count: number }[] };
   isolation: { leaks: number; acceptedJoins: number; refusedJoins: number; recent: LeakRecord[] };
+  reservations: ReservationCounts;
   notifications: { expected: number; received: number; lost: number };
   generator: { eventLoopP99Ms: number; cpuPct: number; rssMb: number; overloaded: boolean; reason: string | null };
   /** The end-of-run reconciliation; null until it has run (or when it could not). */
@@ -102,4 +103,20 @@ export interface RunResult {
   exitCode: ExitCode;
   /** Why the run ended with that code, in one line. */
   reason: string;
+}
+
+/** What the customers' reservations came to. */
+export interface ReservationCounts {
+  /** Accepted by the CSMS and the charger (201). */
+  made: number;
+  /** Refused (409: the charger's answer, or the connector was reserved meanwhile). */
+  refused: number;
+  /** Not come for, and expired as they should. */
+  expired: number;
+  /** The reserver started on the reserved connector. */
+  used: number;
+  /** Another customer tried the reserved connector and was refused (409 CSMS_ERR_CONNECTOR_RESERVED). */
+  blocked: number;
+  /** Another customer's start on a reserved connector was accepted: a broken reservation. */
+  taken: number;
 }

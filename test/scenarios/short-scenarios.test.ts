@@ -44,6 +44,16 @@ describe('shipped scenarios (embedded, polling)', () => {
     const asked = result.final.latency['rest.POST /api/user/charging/stop']?.count ?? 0;
     expect(remoteStops - asked).toBeGreaterThanOrEqual(3);
   }, 120_000);
+
+  it('reservations.yaml passes: reserved connectors are refused to others, used by their reserver or expired', async () => {
+    const result = await run('reservations.yaml');
+    expectPassed(result);
+    const r = result.final.reservations;
+    expect(r.taken).toBe(0);
+    expect(r.blocked).toBeGreaterThan(0);
+    expect(r.used + r.expired).toBeGreaterThan(0);
+    expect(result.final.latency['ocpp.in.ReserveNow']?.count).toBeGreaterThanOrEqual(r.made);
+  }, 90_000);
 });
 
 describeRabbit('shipped scenarios (embedded, RabbitMQ + Socket.io)', () => {

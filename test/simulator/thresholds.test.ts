@@ -21,6 +21,7 @@ function aSnapshot(overrides: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
     thresholds: [],
     errors: { total: 0, unexpected: 0, top: [] },
     isolation: { leaks: 0, acceptedJoins: 0, refusedJoins: 0, recent: [] },
+    reservations: { made: 0, refused: 0, expired: 0, used: 0, blocked: 0, taken: 0 },
     failovers: { total: 0, byCharger: {} },
     notifications: { expected: 0, received: 0, lost: 0 },
     generator: { eventLoopP99Ms: 0, cpuPct: 0, rssMb: 0, overloaded: false, reason: null },

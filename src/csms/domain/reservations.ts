@@ -33,7 +33,7 @@ const refundReference = (id: number) => `reservation-refund:${id}`;
 
 /** A reservation event for its customer's pages and its charge point's detail view. */
 export function reservationNotification(type: 'reservation.created' | 'reservation.cancelled' | 'reservation.expired' | 'reservation.used', r: Reservation, at: string): Notification {
-  return notify(type, { reservation: r }, at, { customers: [r.customerId], chargePointId: r.chargePointId });
+  return notify(type, { customerId: r.customerId, chargePointId: r.chargePointId, reservation: r }, at, { customers: [r.customerId], chargePointId: r.chargePointId });
 }
 
 /**

@@ -79,6 +79,7 @@ export function createSnapshotter(run: RunState): () => MetricsSnapshot {
       thresholds: [],
       errors: metrics.errors(),
       isolation: metrics.isolation(),
+      reservations: { ...metrics.reservations },
       notifications: { expected: c.expected, received: c.received, lost: c.lost },
       generator: gen,
       reconciliation: run.reconciliation,

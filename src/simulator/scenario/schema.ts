@@ -67,6 +67,11 @@ const embeddedTarget = z.strictObject({
         .boolean()
         .default(true)
         .meta({ description: 'WALLET_SELF_TOPUP of the CSMS: customers may add money to their own wallets (customers.topUps needs it). false: the admin credits their opening balance' }),
+      reservationMinutes: z
+        .number()
+        .positive()
+        .optional()
+        .meta({ description: 'RESERVATION_MINUTES of the CSMS: how long a reservation holds a connector (decimals allowed, e.g. 0.2 for 12 s)' }),
     })
     .prefault({})
     .meta({ description: 'The CSMS started by ev-sim on ephemeral ports with a temporary database' }),
@@ -160,6 +165,14 @@ const customers = z.strictObject({
     })
     .prefault({}),
   topUps: z.strictObject({ interval: range, amount: z.number().int().min(1).max(1_000_000).default(1000) }).optional(),
+  reservations: z
+    .strictObject({
+      share: z.number().min(0).max(1).meta({ description: 'Share of sessions the customer reserves a connector for first (POST /api/user/reservations)' }),
+      hold: range.prefault([2, 5]).meta({ description: 'Time between the reservation and the customer arriving to start' }),
+      noShow: z.number().min(0).max(1).default(0).meta({ description: 'Share of reservations the customer never comes for: they must expire (RESERVATION_MINUTES)' }),
+    })
+    .optional()
+    .meta({ description: 'Customers reserve before some sessions; another customer then tries the reserved connector and must be refused' }),
 });
 
 /** Fields every chaos action has: when, and (optionally) in which CSMS mode only. */

@@ -39,6 +39,7 @@ export function aSnapshot(overrides: DeepPartial<MetricsSnapshot> = {}): Metrics
     ],
     errors: { total: 0, unexpected: 0, top: [] },
     isolation: { leaks: 0, acceptedJoins: 40, refusedJoins: 6, recent: [] },
+    reservations: { made: 0, refused: 0, expired: 0, used: 0, blocked: 0, taken: 0 },
     notifications: { expected: 2812, received: 2812, lost: 0 },
     generator: { eventLoopP99Ms: 14, cpuPct: 35, rssMb: 180, overloaded: false, reason: null },
     reconciliation: null,

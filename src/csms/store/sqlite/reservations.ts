@@ -45,11 +45,10 @@ export function createReservationRepo({ db }: RepoContext): Sync<ReservationRepo
       return row ? toReservation(row) : null;
     },
     list(filter) {
-      const where: string[] = [];
-      const values: unknown[] = [];
-      if (filter.customerId !== undefined) (where.push('customer_id = ?'), values.push(filter.customerId));
-      if (filter.chargePointId !== undefined) (where.push('charge_point_id = ?'), values.push(filter.chargePointId));
-      if (filter.status !== undefined) (where.push('status = ?'), values.push(filter.status));
+      const conditions: [string, unknown][] = [['customer_id', filter.customerId], ['charge_point_id', filter.chargePointId], ['status', filter.status]];
+      const set = conditions.filter(([, v]) => v !== undefined);
+      const where = set.map(([column]) => `${column} = ?`);
+      const values = set.map(([, v]) => v);
       const { limit, offset } = pageParams(filter);
       const sql = `SELECT * FROM reservations ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ? OFFSET ?`;
       return (statement(sql).all(...values, limit, offset) as ReservationRow[]).map(toReservation);
