@@ -35,11 +35,12 @@ export function SessionEvents() {
 
   useEffect(() => {
     if (live.mode === 'socket.io') {
-      return live.subscribe([], ['charging.started', 'charging.stopped', 'charging.auto_stop', 'wallet.updated', 'command.result'], (n) => {
+      return live.subscribe([], ['charging.started', 'charging.stopped', 'charging.auto_stop', 'wallet.updated', 'command.result', 'reservation.expired'], (n) => {
         if (n.type === 'charging.started') started(sessionFromEvent(n.data));
         else if (n.type === 'charging.auto_stop') toast('warning', 'Stopping: balance used up', `${n.data.chargePointId} · connector ${n.data.connectorId}: top up your wallet to charge again.`);
         else if (n.type === 'charging.stopped') stopped(sessionFromEvent(n.data));
         else if (n.type === 'wallet.updated') checkBalance(n.data.balanceMinor);
+        else if (n.type === 'reservation.expired') toast('warning', 'Reservation expired', `${n.data.chargePointId} · connector ${n.data.reservation.connectorId} is free for anyone again`);
         else if (n.type === 'command.result' && n.data.answer !== 'Accepted') {
           toast('error', `${n.data.action === 'RemoteStopTransaction' ? 'Stop' : 'Start'} refused`, `${n.data.chargePointId}: ${n.data.answer ?? n.data.status}`);
         }
