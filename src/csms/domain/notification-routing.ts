@@ -117,6 +117,9 @@ export const NOTIFICATION_AUDIENCES: Readonly<Record<NotificationType, readonly 
   'customer.updated': CUSTOMER_CHANGE,
   'customer.deleted': CUSTOMER_CHANGE,
   'dashboard.stats': ['dashboard'],
+  // A job's state, for the point's detail view (the jobs list reads REST).
+  'firmware.status': ['point'],
+  'diagnostics.status': ['point'],
 };
 
 /** Whom a notification is about, as its emitter knows: the table turns it into rooms. */

@@ -321,7 +321,9 @@ export type NotificationType =
   | 'customer.created'
   | 'customer.updated'
   | 'customer.deleted'
-  | 'dashboard.stats';
+  | 'dashboard.stats'
+  | 'firmware.status'
+  | 'diagnostics.status';
 
 /** What the processor (or a route) tells the outside world; the notifier maps it to rooms. */
 export interface Notification {
