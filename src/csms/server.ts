@@ -13,7 +13,8 @@ import pino, { type Logger } from 'pino';
 import { createApi, ensureAdmin } from './api/app.ts';
 import { createMemoryBroker } from './broker/memory.ts';
 import type { DeadLetterQueue } from './broker/rabbitmq/dead-letters.ts';
-import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
+import { ENV_NAMES, filesDirOf, kebab, type CsmsConfig } from './config.ts';
+import { createFileStore, type FileStore } from './api/file-store.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
 import { systemClock, type Broker, type BrokerQueueStats, type Clock, type Store } from './domain/ports.ts';
@@ -85,6 +86,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   let processor: Processor | null = null;
   let gateway: Gateway | null = null;
   let api: ReturnType<typeof createApi> | null = null;
+  let files: FileStore | null = null;
   let notifier: Notifier | null = null;
   let info: CsmsInfo | null = null;
 
@@ -220,7 +222,10 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     const web = await loadWebAssets();
     if (web.built) logger.info({ files: web.assets.size }, 'web pages bundled in memory (dist/web missing or older than src/csms/web)');
     const payments = paymentProviderFor(config, clock);
+    files = createFileStore(filesDirOf(config));
+    await files.start();
     api = createApi({
+      files,
       config,
       web: web.assets,
       store,
@@ -280,6 +285,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       // Open sockets would keep the HTTP server from closing: the notifier goes first.
       () => notifier?.close(),
       () => api?.close(),
+      () => files?.close(),
       () => gateway?.close(),
       () => broker?.close(),
       () => processor?.close(),
@@ -296,6 +302,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     }
     checkpointer = null;
     api = null;
+    files = null;
     notifier = null;
     gateway = null;
     broker = null;

@@ -49,7 +49,7 @@ const KEYS: Record<string, KeySpec> = {
   StopTransactionOnInvalidId: { readonly: false, kind: 'bool', value: fixed('true') },
   StopTxnAlignedData: { readonly: false, kind: 'measurands', value: fixed('') },
   StopTxnSampledData: { readonly: false, kind: 'measurands', value: fixed('') },
-  SupportedFeatureProfiles: { readonly: true, kind: 'text', value: fixed('Core,RemoteTrigger') },
+  SupportedFeatureProfiles: { readonly: true, kind: 'text', value: fixed('Core,RemoteTrigger,FirmwareManagement') },
   TransactionMessageAttempts: { readonly: false, kind: 'positiveInt', value: fixed('3') },
   TransactionMessageRetryInterval: { readonly: false, kind: 'seconds', value: fixed('60') },
   UnlockConnectorOnEVSideDisconnect: { readonly: false, kind: 'bool', value: fixed('true') },

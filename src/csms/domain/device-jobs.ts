@@ -85,8 +85,8 @@ export interface DeviceJobRepo {
   byToken(token: string): Promise<DeviceJob | null>;
   /** The charger's newest job of `kind` that has no outcome yet. */
   latestOpen(chargePointId: string, kind: JobKind): Promise<DeviceJob | null>;
-  /** Applies `patch` (only to an open job when `openOnly`); null when no job changed. */
-  update(id: string, patch: DeviceJobPatch, at: string, opts?: { openOnly?: boolean }): Promise<DeviceJob | null>;
+  /** Applies `patch` (only to an open job when `openOnly`, only in status `ifStatus` when given); null when no job changed. */
+  update(id: string, patch: DeviceJobPatch, at: string, opts?: { openOnly?: boolean; ifStatus?: string }): Promise<DeviceJob | null>;
   /** Counts one download of the job's firmware. */
   countDownload(id: string, at: string): Promise<void>;
   /** Newest first. */

@@ -41,6 +41,13 @@ describe.each(eachStore)('[%s] device jobs', (_name, adapter) => {
     expect(await store.deviceJobs.update('none', { status: 'x' }, '2024-05-01T10:00:03.000Z')).toBeNull();
   });
 
+  it('updates only in the status ifStatus names (an answer must not overwrite a notice that came first)', async () => {
+    await store.deviceJobs.create(aJob('j1'));
+    await store.deviceJobs.update('j1', { status: 'Downloading' }, '2024-05-01T10:00:01.000Z');
+    expect(await store.deviceJobs.update('j1', { status: 'Sent' }, '2024-05-01T10:00:02.000Z', { ifStatus: 'Requested' })).toBeNull();
+    expect(await store.deviceJobs.update('j1', { status: 'Downloaded' }, '2024-05-01T10:00:03.000Z', { ifStatus: 'Downloading', openOnly: true })).toMatchObject({ status: 'Downloaded' });
+  });
+
   it('finds the latest open job of a kind per charger and counts downloads', async () => {
     await store.deviceJobs.create(aJob('a', { createdAt: '2024-05-01T09:00:00.000Z' }));
     await store.deviceJobs.create(aJob('b', { createdAt: '2024-05-01T09:30:00.000Z' }));

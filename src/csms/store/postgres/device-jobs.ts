@@ -57,7 +57,7 @@ export function createDeviceJobRepo({ db }: PgContext): DeviceJobRepo {
         if (value !== undefined) sets.push(`${column} = ${p.add(value)}`);
       }
       if (patch.outcome !== undefined) sets.push(`finished_at = ${p.add(at)}`);
-      const where = `id = ${p.add(id)}${opts.openOnly ? ' AND outcome IS NULL' : ''}`;
+      const where = `id = ${p.add(id)}${opts.openOnly ? ' AND outcome IS NULL' : ''}${opts.ifStatus !== undefined ? ` AND status = ${p.add(opts.ifStatus)}` : ''}`;
       const row = await db.first<DeviceJobRow>(`UPDATE device_jobs SET ${sets.join(', ')} WHERE ${where} RETURNING ${JOB_COLUMNS}`, p.values);
       return row ? toDeviceJob(row) : null;
     },

@@ -76,7 +76,11 @@ export function createDeviceJobRepo({ db }: RepoContext): Sync<DeviceJobRepo> {
         values[field] = value;
       }
       if (patch.outcome !== undefined) sets.push('finished_at = @at');
-      const where = opts.openOnly ? 'id = @id AND outcome IS NULL' : 'id = @id';
+      let where = opts.openOnly ? 'id = @id AND outcome IS NULL' : 'id = @id';
+      if (opts.ifStatus !== undefined) {
+        where += ' AND status = @ifStatus';
+        values.ifStatus = opts.ifStatus;
+      }
       const row = statement(`UPDATE device_jobs SET ${sets.join(', ')} WHERE ${where} RETURNING ${JOB_COLUMNS}`).get(values) as DeviceJobRow | undefined;
       return row ? toDeviceJob(row) : null;
     },
