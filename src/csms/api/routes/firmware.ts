@@ -273,9 +273,10 @@ export const fileTransferRoutes: FastifyPluginAsync<ApiContext> = async (app, ct
   });
 
   const upload = async (request: FastifyRequest<{ Params: { token: string; name?: string } }>, reply: FastifyReply) => {
-    const job = await openJob(request.params.token, 'diagnostics');
     const max = ctx.config.diagnosticsMaxBytes;
+    // Before the token: an oversized body is refused without a database read.
     declaredTooLarge(request, max);
+    const job = await openJob(request.params.token, 'diagnostics');
     const stored = await files.write('diagnostics', job.id, request.raw, max);
     const at = ctx.now();
     const updated = await store.deviceJobs.update(job.id, { fileBytes: stored.bytes, ...(job.fileName === null && request.params.name ? { fileName: request.params.name } : {}) }, at);
