@@ -47,7 +47,7 @@ for (const [storeName, store] of csmsStores) describeRabbit(`firmware and diagno
   });
 
   const upload = (bytes: Uint8Array, query: string, token = admin) =>
-    fetch(`${t.info.httpUrl}/api/cms/firmware?${query}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: bytes });
+    fetch(`${t.info.httpUrl}/api/cms/firmware?${query}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' }, body: Uint8Array.from(bytes) });
   const jobsOf = async (cp: string) => ((await (await t.api(`/api/charger/${cp}/jobs`, { token: admin })).json()) as { items: any[] }).items;
   const charger = async (id: string) => {
     await aChargePoint(t.store, { id, connectors: 1 });
