@@ -196,6 +196,7 @@ const NOTIFICATION_GROUPS: [prefixes: string[], group: string][] = [
   [['command.'], 'command'],
   [['point.', 'tariff.'], 'cms'],
   [['dashboard.'], 'dashboard'],
+  [['firmware.', 'diagnostics.'], 'job'],
 ];
 
 /** `notification.<group>`, e.g. `notification.session` for charging.started. */
