@@ -5,6 +5,7 @@ import { useRoute } from '../shared/router.ts';
 import { Shell } from '../shared/ui.tsx';
 import { CustomersPage } from './customers.tsx';
 import { DashboardPage } from './dashboard.tsx';
+import { FirmwarePage } from './firmware.tsx';
 import { PointDetailPage } from './point-detail.tsx';
 import { PointsPage } from './points.tsx';
 import { SessionsPage } from './sessions.tsx';
@@ -19,6 +20,7 @@ const NAV = [
   { path: 'sessions', label: 'Charging sessions' },
   { path: 'tariffs', label: 'Tariffs' },
   { path: 'customers', label: 'Customers' },
+  { path: 'firmware', label: 'Firmware' },
 ];
 
 function Page(props: { route: string[] }) {
@@ -29,6 +31,7 @@ function Page(props: { route: string[] }) {
     case 'sessions': return <SessionsPage />;
     case 'tariffs': return <TariffsPage />;
     case 'customers': return <CustomersPage />;
+    case 'firmware': return <FirmwarePage />;
     default: return <DashboardPage />;
   }
 }
