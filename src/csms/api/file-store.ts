@@ -25,6 +25,8 @@ export interface FileStore {
   close(): Promise<void>;
   /** Streams `body` into `area/name`; CSMS_ERR_TOO_LARGE once it passes `maxBytes` (nothing is kept). */
   write(area: FileArea, name: string, body: Readable, maxBytes: number): Promise<StoredFile>;
+  /** Deletes a file (one the database does not name after all); a missing one is no error. */
+  remove(area: FileArea, name: string): Promise<void>;
   /** The file and its size, or null when there is none. */
   open(area: FileArea, name: string): Promise<{ stream: Readable; bytes: number } | null>;
   readonly dir: string | null;
@@ -87,6 +89,9 @@ export function createFileStore(dir: string | null): FileStore {
         await rm(partial, { force: true });
         throw err;
       }
+    },
+    async remove(area, name) {
+      await rm(pathOf(area, name), { force: true });
     },
     async open(area, name) {
       const path = pathOf(area, name);

@@ -81,6 +81,7 @@ export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: b
 
   return {
     app, store, broker, config, base, notifications, call, login, customer,
+    filesDir: files.dir,
     ocppUrl: `ws://127.0.0.1:${ocppPort}/ocpp`,
     adminToken: await login(config.adminEmail, ADMIN_PASSWORD),
     async close() {

@@ -63,6 +63,18 @@ async function sendJob(ctx: ApiContext, job: DeviceJob, action: 'UpdateFirmware'
   return { job: current, commandId: outcome.commandId, commandStatus: outcome.status };
 }
 
+/**
+ * A new job replaces the charger's open one of its kind: its notices will belong to the new job
+ * (1.6 names none), and a charger takes a new UpdateFirmware in place of one it has not finished.
+ */
+async function supersede(ctx: ApiContext, chargePointId: string, kind: JobKind): Promise<void> {
+  for (const open of await ctx.store.deviceJobs.list({ chargePointId, kind, open: true })) {
+    const at = ctx.now();
+    const ended = await ctx.store.deviceJobs.update(open.id, { status: 'Superseded', outcome: 'failed', detail: 'a newer request replaced it' }, at, { openOnly: true });
+    if (ended) ctx.publish(jobChanged(ended, at));
+  }
+}
+
 async function requirePoint(ctx: ApiContext, chargePointId: string): Promise<void> {
   if (!await ctx.store.chargePoints.get(chargePointId)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
 }
@@ -80,6 +92,7 @@ async function updateFirmware(ctx: ApiContext, request: FastifyRequest, target: 
   const token = target.file ? newToken() : null;
   const location = target.file ? `${baseUrl(ctx, request)}/api/files/firmware/${token}/${encodeURIComponent(safeName(target.file.name))}` : target.location!;
   const retrieve = opts.retrieveDate ?? ctx.now();
+  await supersede(ctx, target.chargePointId, 'firmware');
   const job = await ctx.store.deviceJobs.create({
     id, kind: 'firmware', chargePointId: target.chargePointId, firmwareId: target.file?.id ?? null, rolloutId: target.rolloutId ?? null, location, token,
     targetVersion: target.file?.version ?? null, retrieveDate: retrieve, requestedBy: `admin:${admin.id}`, createdAt: ctx.now(),
@@ -158,6 +171,7 @@ export const firmwareRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     const admin = currentUser(request);
     const token = newToken();
     const location = `${baseUrl(ctx, request)}/api/files/diagnostics/${token}`;
+    await supersede(ctx, chargePointId, 'diagnostics');
     const job = await store.deviceJobs.create({ id: randomUUID(), kind: 'diagnostics', chargePointId, location, token, requestedBy: `admin:${admin.id}`, createdAt: ctx.now() });
     return sendJob(ctx, job, 'GetDiagnostics', { location, ...opts }, `admin:${admin.id}`);
   });
@@ -249,9 +263,14 @@ export const fileTransferRoutes: FastifyPluginAsync<ApiContext> = async (app, ct
     declaredTooLarge(request, ctx.config.firmwareMaxBytes);
     const id = randomUUID();
     const stored = await files.write('firmware', id, request.raw, ctx.config.firmwareMaxBytes);
-    if (stored.bytes === 0) throw new CsmsError('CSMS_ERR_VALIDATION', 'the firmware image is empty', { field: 'body' });
-    const file = await store.deviceJobs.createFile({ id, name: request.query.name, version: request.query.version, sizeBytes: stored.bytes, sha256: stored.sha256, uploadedBy: `admin:${currentUser(request).id}`, createdAt: ctx.now() });
-    return reply.code(201).send(file);
+    try {
+      if (stored.bytes === 0) throw new CsmsError('CSMS_ERR_VALIDATION', 'the firmware image is empty', { field: 'body' });
+      const file = await store.deviceJobs.createFile({ id, name: request.query.name, version: request.query.version, sizeBytes: stored.bytes, sha256: stored.sha256, uploadedBy: `admin:${currentUser(request).id}`, createdAt: ctx.now() });
+      return reply.code(201).send(file);
+    } catch (err) {
+      await files.remove('firmware', id);
+      throw err;
+    }
   });
 
 
