@@ -8,6 +8,8 @@ export const CMS_ROOMS = {
   stations: 'cms:stations',
   points: 'cms:points',
   sessions: 'cms:sessions',
+  /** Firmware and diagnostics jobs of every charger (the CMS firmware page). */
+  jobs: 'cms:jobs',
 } as const;
 
 /** Availability, for any authenticated client that asks: never sessions or wallets. */
@@ -117,9 +119,9 @@ export const NOTIFICATION_AUDIENCES: Readonly<Record<NotificationType, readonly 
   'customer.updated': CUSTOMER_CHANGE,
   'customer.deleted': CUSTOMER_CHANGE,
   'dashboard.stats': ['dashboard'],
-  // A job's state, for the point's detail view (the jobs list reads REST).
-  'firmware.status': ['point'],
-  'diagnostics.status': ['point'],
+  // A job's state: the firmware page and the point's detail view.
+  'firmware.status': ['jobs', 'point'],
+  'diagnostics.status': ['jobs', 'point'],
 };
 
 /** Whom a notification is about, as its emitter knows: the table turns it into rooms. */

@@ -66,7 +66,8 @@ for (const [storeName, store] of csmsStores) describeRabbit(`firmware and diagno
 
     const c = await charger('FW-1');
     const { socket, received } = await adminSocket(t, admin, 'cms:point:FW-1');
-    sockets.push(socket);
+    const jobsPage = await adminSocket(t, admin, 'cms:jobs');
+    sockets.push(socket, jobsPage.socket);
     const sent = await (await t.api('/api/charger/update-firmware', { token: admin, body: { chargePointId: 'FW-1', firmwareId: file.id, retries: 2, retryInterval: 1 } })).json() as any;
     expect(sent).toMatchObject({ commandStatus: 'answered', job: { kind: 'firmware', chargePointId: 'FW-1', targetVersion: '2.0.0', firmwareId: file.id } });
     expect(sent.job.token).toBeUndefined();
@@ -88,6 +89,8 @@ for (const [storeName, store] of csmsStores) describeRabbit(`firmware and diagno
       return s.includes('Done') && s;
     });
     expect(states).toEqual(expect.arrayContaining(['Downloading', 'Downloaded', 'Installing', 'Installed', 'Done']));
+    // The firmware page's room gets the same.
+    await waitFor(() => jobsPage.received.some((n) => n.type === 'firmware.status' && n.data.job.status === 'Done'));
     // A finished job's token downloads nothing more.
     expect((await fetch(sent.job.location)).status).toBe(404);
 

@@ -4,7 +4,7 @@
  * with their states; a charger's own jobs on its detail page (JobsCard), live from its room.
  */
 import { useState } from 'preact/hooks';
-import { pointRoom } from '../../domain/notification-routing.ts';
+import { CMS_ROOMS, pointRoom } from '../../domain/notification-routing.ts';
 import { useServices } from '../shared/context.ts';
 import { ago, count } from '../shared/format.ts';
 import { href } from '../shared/router.ts';
@@ -165,7 +165,11 @@ function RolloutForm(props: { file: FirmwareFile; onDone(): void }) {
 /** The Firmware page of the CMS. */
 export function FirmwarePage() {
   const files = useResource<Items<FirmwareFile>>('/api/cms/firmware?limit=50', { refresh: 'list' });
-  const jobs = useResource<Items<Job>>('/api/cms/jobs?limit=100', { refresh: 'list' });
+  const jobs = useResource<Items<Job>>('/api/cms/jobs?limit=100', {
+    refresh: 'list',
+    rooms: [CMS_ROOMS.jobs],
+    on: { 'firmware.status': () => 'refetch', 'diagnostics.status': () => 'refetch' },
+  });
   const [rollout, setRollout] = useState<FirmwareFile | null>(null);
   return (
     <>
