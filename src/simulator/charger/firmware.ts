@@ -71,8 +71,8 @@ export function imageVersion(bytes: Buffer, url: string): string | null {
   const first = nl > 0 ? bytes.subarray(0, nl).toString('latin1') : '';
   const m = new RegExp(`^${HEADER} (\\S{1,50}) ([0-9a-f]{64})$`).exec(first);
   if (m) return createHash('sha256').update(bytes.subarray(nl + 1)).digest('hex') === m[2] ? m[1] : null;
-  const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '');
-  const named = /(\d+(?:\.\d+)+(?:[-+][\w.]+)?)(?:\.(?:bin|img|fw|zip|tar|gz|tgz))*$/.exec(name);
+  const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '').replace(/(\.(bin|img|fw|zip|tar|gz|tgz|hex))+$/i, '');
+  const named = /(\d+(?:\.\d+)+(?:[-+][\w.]+)?)$/.exec(name);
   if (named) return named[1].slice(0, 50);
   return `sha-${createHash('sha256').update(bytes).digest('hex').slice(0, 8)}`;
 }
