@@ -287,7 +287,8 @@ export const fileTransferRoutes: FastifyPluginAsync<ApiContext> = async (app, ct
     const job = await openJob(request.params.token, 'firmware');
     const file = job.firmwareId === null ? null : await store.deviceJobs.getFile(job.firmwareId);
     if (!file) throw new CsmsError('CSMS_ERR_NOT_FOUND', 'no open job has this token');
-    await store.deviceJobs.countDownload(job.id, ctx.now());
+    // A HEAD (Fastify answers it with this handler) asks about the file; only a GET fetches it.
+    if (request.method === 'GET') await store.deviceJobs.countDownload(job.id, ctx.now());
     return sendFile(reply, files, 'firmware', file.id, file.name);
   });
 
