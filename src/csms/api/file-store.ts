@@ -77,9 +77,16 @@ export function createFileStore(dir: string | null): FileStore {
               out.once('drain', () => body.resume());
             }
           });
-          body.once('end', () => out.end(() => resolve()));
+          let ended = false;
+          body.once('end', () => {
+            ended = true;
+            out.end(() => resolve());
+          });
           body.once('error', reject);
-          body.once('aborted', () => reject(new CsmsError('CSMS_ERR_VALIDATION', 'the upload was interrupted')));
+          // A client that goes away mid-body: no 'end' will come.
+          body.once('close', () => {
+            if (!ended) reject(new CsmsError('CSMS_ERR_VALIDATION', 'the upload was interrupted'));
+          });
           out.once('error', reject);
         });
         await rename(partial, target);

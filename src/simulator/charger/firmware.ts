@@ -189,13 +189,24 @@ async function runUpdate(ch: SimCharger, req: UpdateFirmwareRequest, gen: number
   if (alive(ch, gen)) reboot(ch, REBOOT_DOWNTIME_MS, 'SoftReset', true);
 }
 
-/** UpdateFirmware (E2 §5.19): answered at once; the work starts at retrieveDate. */
-export function updateFirmware(ch: SimCharger, req: UpdateFirmwareRequest): UpdateFirmwareResponse {
-  const gen = ++stateOf(ch).gen;
-  const delay = Math.max(0, Date.parse(req.retrieveDate) - (Date.now() + ch.clockOffsetMs));
+/** setTimeout's longest delay (about 24.8 days); a later retrieveDate is waited for in steps. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function startAt(ch: SimCharger, req: UpdateFirmwareRequest, gen: number): void {
+  if (!alive(ch, gen)) return;
+  const delay = Date.parse(req.retrieveDate) - (Date.now() + ch.clockOffsetMs);
+  if (Number.isFinite(delay) && delay > MAX_TIMER_MS) {
+    setTimeout(startAt, MAX_TIMER_MS, ch, req, gen).unref();
+    return;
+  }
   setTimeout(() => {
     runUpdate(ch, req, gen).catch((error: unknown) => ch.failed('UpdateFirmware', error));
-  }, Number.isFinite(delay) ? delay : 0).unref();
+  }, Number.isFinite(delay) ? Math.max(0, delay) : 0).unref();
+}
+
+/** UpdateFirmware (E2 §5.19): answered at once; the work starts at retrieveDate. */
+export function updateFirmware(ch: SimCharger, req: UpdateFirmwareRequest): UpdateFirmwareResponse {
+  startAt(ch, req, ++stateOf(ch).gen);
   return {};
 }
 
