@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aChargePoint, aStation } from '../builders.ts';
@@ -104,6 +105,16 @@ describe('firmware routes', () => {
     const download = await h.call(`/api/cms/jobs/${job.id}/diagnostics`, { token: h.adminToken });
     expect(new Uint8Array(await download.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
     expect((await put('wrong-token', { method: 'PUT', body: 'x' })).status).toBe(404);
+
+    // A charger that goes away mid-upload leaves neither a file nor a part of one.
+    const socket = connect(Number(new URL(h.base).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('PUT /api/files/diagnostics/dg-token-1 HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(readdirSync(join(h.filesDir!, 'diagnostics'))).toEqual([job.id]);
+    expect((await h.store.deviceJobs.get(job.id))?.fileBytes).toBe(3);
     expect((await fetch(`${h.base}/api/files/firmware/dg-token-1/x.bin`)).status).toBe(404);
     expect((await h.call('/api/cms/jobs/none/diagnostics', { token: h.adminToken })).status).toBe(404);
   });
