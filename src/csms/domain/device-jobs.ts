@@ -80,6 +80,8 @@ export interface DeviceJobRepo {
   getFile(id: string): Promise<FirmwareFile | null>;
   /** Newest first. */
   listFiles(page?: Page): Promise<FirmwareFile[]>;
+  /** Deletes the file's row unless an open job installs it; `in-use` then, `missing` when there is none. */
+  deleteFile(id: string): Promise<'deleted' | 'in-use' | 'missing'>;
   create(job: NewDeviceJob): Promise<DeviceJob>;
   get(id: string): Promise<DeviceJob | null>;
   byToken(token: string): Promise<DeviceJob | null>;

@@ -55,6 +55,10 @@ describe('firmware routes', () => {
     expect(files.map((f: { version: string }) => f.version)).toEqual(['2', '1.0']);
     // On disk: exactly the two stored images, no partial or refused one.
     expect(readdirSync(join(h.filesDir!, 'firmware')).sort()).toEqual(files.map((f: { id: string }) => f.id).sort());
+    const del = (id: string) => h.call(`/api/cms/firmware/${id}`, { method: 'DELETE', token: h.adminToken });
+    expect((await del(files[0].id)).status).toBe(204);
+    expect((await del(files[0].id)).status).toBe(404);
+    expect(readdirSync(join(h.filesDir!, 'firmware'))).toEqual([files[1].id]);
   });
 
   it('validates update requests: a file or a location, never both; unknown file and charger are 404', async () => {
@@ -84,6 +88,11 @@ describe('firmware routes', () => {
     const listed = await (await h.call(`/api/cms/jobs?rolloutId=${rollout.rolloutId}&kind=firmware`, { token: h.adminToken })).json();
     expect(listed.items).toHaveLength(2);
     expect((await h.call('/api/cms/firmware/rollouts', { token: h.adminToken, body: { firmwareId: file.id, chargePointIds: ['API-R-1', 'NOPE'] } })).status).toBe(404);
+    // A file an open job installs stays.
+    await h.store.deviceJobs.create({ id: 'open-fw', kind: 'firmware', chargePointId: 'API-R-2', firmwareId: file.id, location: 'x', token: 'open-fw-token', createdAt: new Date().toISOString() });
+    const inUse = await h.call(`/api/cms/firmware/${file.id}`, { method: 'DELETE', token: h.adminToken });
+    expect(inUse.status).toBe(409);
+    expect((await errorOf(inUse)).code).toBe('CSMS_ERR_IN_USE');
 
     // An open job (as if the charger had answered) is replaced by the next request.
     const open = await h.store.deviceJobs.create({ id: 'open-1', kind: 'diagnostics', chargePointId: 'API-R-1', location: 'x', token: 'open-token-1', createdAt: new Date().toISOString() });

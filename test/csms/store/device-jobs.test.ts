@@ -20,6 +20,20 @@ describe.each(eachStore)('[%s] device jobs', (_name, adapter) => {
     expect(await store.deviceJobs.getFile('none')).toBeNull();
   });
 
+  it('deletes a file no open job installs', async () => {
+    await store.deviceJobs.createFile(aFile('f1'));
+    await store.deviceJobs.createFile(aFile('f2'));
+    await store.deviceJobs.create(aJob('j1', { firmwareId: 'f1' }));
+    expect(await store.deviceJobs.deleteFile('f1')).toBe('in-use');
+    expect(await store.deviceJobs.deleteFile('f2')).toBe('deleted');
+    expect(await store.deviceJobs.deleteFile('f2')).toBe('missing');
+    await store.deviceJobs.update('j1', { outcome: 'done' }, '2024-05-01T11:00:00.000Z');
+    expect(await store.deviceJobs.deleteFile('f1')).toBe('deleted');
+    expect(await store.deviceJobs.listFiles()).toEqual([]);
+    // The finished job keeps naming the file it installed.
+    expect((await store.deviceJobs.get('j1'))?.firmwareId).toBe('f1');
+  });
+
   it('creates a job Requested, finds it by id and token, and refuses a reused token', async () => {
     const job = await store.deviceJobs.create(aJob('j1', { firmwareId: 'f1', targetVersion: '2.0', retrieveDate: '2024-05-01T11:00:00.000Z', requestedBy: 'admin:1', rolloutId: 'r1' }));
     expect(job).toMatchObject({ status: 'Requested', outcome: null, downloads: 0, fileBytes: null, firmwareId: 'f1', targetVersion: '2.0', rolloutId: 'r1', updatedAt: '2024-05-01T10:00:00.000Z', finishedAt: null });

@@ -181,6 +181,17 @@ export const firmwareRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
     schema: { tags: ['cms'], security, summary: 'Firmware files, newest first', querystring: { type: 'object', additionalProperties: false, properties: pageProperties }, response: { 200: list(firmwareFileSchema), ...errors(400, 401, 403) } },
   }, async (request) => ({ items: await store.deviceJobs.listFiles(request.query) }));
 
+  app.delete<{ Params: { id: string } }>('/api/cms/firmware/:id', {
+    onRequest: ctx.adminOnly,
+    schema: { tags: ['cms'], security, summary: 'Delete a firmware file no open job installs', params: obj({ id: str }), response: { 204: { type: 'null' }, ...errors(401, 403, 404, 409) } },
+  }, async (request, reply) => {
+    const outcome = await store.deviceJobs.deleteFile(request.params.id);
+    if (outcome === 'missing') throw new CsmsError('CSMS_ERR_NOT_FOUND', `firmware file ${request.params.id}`);
+    if (outcome === 'in-use') throw new CsmsError('CSMS_ERR_IN_USE', 'an open job installs this file');
+    await files.remove('firmware', request.params.id);
+    return reply.code(204).send();
+  });
+
   app.post<{ Body: RolloutBody }>('/api/cms/firmware/rollouts', {
     onRequest: ctx.adminOnly,
     schema: {

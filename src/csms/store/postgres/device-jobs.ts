@@ -25,6 +25,17 @@ export function createDeviceJobRepo({ db }: PgContext): DeviceJobRepo {
       const rows = await db.rows<FirmwareFileRow>(`SELECT ${FILE_COLUMNS} FROM firmware_files ORDER BY created_at DESC, seq DESC LIMIT $1 OFFSET $2`, pageValues(page));
       return rows.map(toFirmwareFile);
     },
+    async deleteFile(id) {
+      // One statement: a job created meanwhile either sees the row or keeps it.
+      const row = await db.first<{ deleted: string | null; used: boolean }>(
+        `WITH used AS (SELECT EXISTS (SELECT 1 FROM device_jobs WHERE firmware_id = $1 AND outcome IS NULL) AS used),
+              gone AS (DELETE FROM firmware_files WHERE id = $1 AND NOT (SELECT used FROM used) RETURNING id)
+         SELECT (SELECT id FROM gone) AS deleted, (SELECT used FROM used) AS used`,
+        [id],
+      );
+      if (row?.deleted) return 'deleted';
+      return row?.used ? 'in-use' : 'missing';
+    },
     async create(job) {
       const row = await db.first<DeviceJobRow>(
         `INSERT INTO device_jobs (id, kind, charge_point_id, firmware_id, rollout_id, location, token, status, target_version, retrieve_date, requested_by, created_at, updated_at)

@@ -11,6 +11,8 @@ export function createDeviceJobRepo({ db }: RepoContext): Sync<DeviceJobRepo> {
   );
   const fileById = db.prepare<[string], FirmwareFileRow>('SELECT * FROM firmware_files WHERE id = ?');
   const files = db.prepare<[number, number], FirmwareFileRow>('SELECT * FROM firmware_files ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?');
+  const openUse = db.prepare<[string], { n: number }>('SELECT COUNT(*) AS n FROM device_jobs WHERE firmware_id = ? AND outcome IS NULL');
+  const deleteFile = db.prepare<[string]>('DELETE FROM firmware_files WHERE id = ?');
   const insert = db.prepare(
     `INSERT INTO device_jobs (id, kind, charge_point_id, firmware_id, rollout_id, location, token, status, target_version, retrieve_date, requested_by, created_at, updated_at)
      VALUES (@id, @kind, @chargePointId, @firmwareId, @rolloutId, @location, @token, 'Requested', @targetVersion, @retrieveDate, @requestedBy, @createdAt, @createdAt) RETURNING ${JOB_COLUMNS}`,
@@ -39,6 +41,10 @@ export function createDeviceJobRepo({ db }: RepoContext): Sync<DeviceJobRepo> {
     listFiles(page) {
       const { limit, offset } = pageParams(page);
       return files.all(limit, offset).map(toFirmwareFile);
+    },
+    deleteFile(id) {
+      if (openUse.get(id)!.n > 0) return 'in-use';
+      return deleteFile.run(id).changes > 0 ? 'deleted' : 'missing';
     },
     create(job) {
       try {

@@ -164,6 +164,7 @@ function RolloutForm(props: { file: FirmwareFile; onDone(): void }) {
 
 /** The Firmware page of the CMS. */
 export function FirmwarePage() {
+  const { api } = useServices();
   const files = useResource<Items<FirmwareFile>>('/api/cms/firmware?limit=50', { refresh: 'list' });
   const jobs = useResource<Items<Job>>('/api/cms/jobs?limit=100', {
     refresh: 'list',
@@ -186,7 +187,19 @@ export function FirmwarePage() {
                     <tr key={f.id}>
                       <td>{f.name}</td><td>{f.version}</td><td class="muted">{bytes(f.sizeBytes)}</td>
                       <td class="muted mono" title={f.sha256}>{f.sha256.slice(0, 12)}</td>
-                      <td class="right"><button class="btn btn-small" onClick={() => setRollout(f)}>Roll out…</button></td>
+                      <td class="right">
+                        <button class="btn btn-small" onClick={() => setRollout(f)}>Roll out…</button>{' '}
+                        <button class="btn btn-small btn-danger" onClick={async () => {
+                          if (!confirm(`Delete ${f.name} (${f.version})?`)) return;
+                          try {
+                            await api.send('DELETE', `/api/cms/firmware/${encodeURIComponent(f.id)}`);
+                            toast('success', 'Firmware deleted', f.name);
+                          } catch (err) {
+                            toast('error', 'Could not delete', (err as Error).message);
+                          }
+                          void files.reload();
+                        }}>Delete</button>
+                      </td>
                     </tr>
                   ))}
                 </tbody>
