@@ -58,6 +58,10 @@ const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   paymentWebhookSecret: 'shared secret the payment provider signs its webhooks with (HMAC-SHA256)',
   paymentCheckoutUrl: 'the payment provider\'s hosted checkout page (with the secret: turns checkout on)',
   paymentWebhookToleranceS: 'how many seconds a webhook\'s signed timestamp may be off (replay guard)',
+  firmwareDir: 'directory of firmware images and diagnostics uploads (default: files/ beside the SQLite file)',
+  firmwareMaxBytes: 'largest firmware image an admin may upload, bytes',
+  diagnosticsMaxBytes: 'largest diagnostics file a charger may upload, bytes (larger: 413)',
+  publicUrl: 'the REST port\'s URL as chargers reach it, for firmware download and diagnostics upload URLs',
 };
 
 function serveCommand(): Command {

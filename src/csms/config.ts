@@ -113,6 +113,21 @@ export const configSchema = z.object({
   paymentCheckoutUrl: z.string().url().regex(/^https?:\/\//, 'an http(s) URL').optional(),
   /** How old (or how far ahead) a webhook's signed timestamp may be: older deliveries are replays. */
   paymentWebhookToleranceS: z.coerce.number().int().min(1).default(300),
+  /**
+   * Where uploaded firmware images and diagnostics files are kept (`firmware/`, `diagnostics/`).
+   * Unset: `files/` beside the SQLite file, `./data/files` with PostgreSQL, and a temporary directory
+   * (deleted at close) with an in-memory database. Several nodes must share it (one volume).
+   */
+  firmwareDir: z.string().min(1).optional(),
+  /** The largest firmware image an admin may upload, bytes. */
+  firmwareMaxBytes: z.coerce.number().int().positive().default(256 * 1024 * 1024),
+  /** The largest diagnostics file a charger may upload, bytes (larger: HTTP 413). */
+  diagnosticsMaxBytes: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  /**
+   * The REST port's URL as chargers reach it, for the download and upload URLs put into UpdateFirmware
+   * and GetDiagnostics. Unset: the address the admin's request came to.
+   */
+  publicUrl: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL, e.g. https://csms.example:3000').optional(),
 });
 
 type ParsedConfig = z.output<typeof configSchema>;
@@ -175,6 +190,10 @@ export const ENV_NAMES: Record<keyof ParsedConfig, string> = {
   paymentWebhookSecret: 'PAYMENT_WEBHOOK_SECRET',
   paymentCheckoutUrl: 'PAYMENT_CHECKOUT_URL',
   paymentWebhookToleranceS: 'PAYMENT_WEBHOOK_TOLERANCE_S',
+  firmwareDir: 'FIRMWARE_DIR',
+  firmwareMaxBytes: 'FIRMWARE_MAX_BYTES',
+  diagnosticsMaxBytes: 'DIAGNOSTICS_MAX_BYTES',
+  publicUrl: 'PUBLIC_URL',
 };
 
 export class ConfigError extends Error {
@@ -214,6 +233,20 @@ export function loadConfig(overrides: CsmsConfigInput = {}, env: NodeJS.ProcessE
 /** Config for tests and the simulator's embedded target: ephemeral ports, in-memory database. */
 export function testConfig(overrides: CsmsConfigInput = {}): CsmsConfig {
   return loadConfig({ port: 0, ocppPort: 0, dbPath: ':memory:', logLevel: 'silent', host: '127.0.0.1', jwtSecret: 'test-secret-test-secret', adminPassword: 'admin-password', ...overrides }, {});
+}
+
+/**
+ * The files directory (firmware images, diagnostics uploads): FIRMWARE_DIR, else `files/` beside the
+ * SQLite file or `./data/files` with PostgreSQL; null with an in-memory SQLite database (the server
+ * then uses a temporary directory it deletes at close).
+ */
+export function filesDirOf(config: Pick<CsmsConfig, 'firmwareDir' | 'databaseUrl' | 'dbPath'>): string | null {
+  if (config.firmwareDir !== undefined) return config.firmwareDir;
+  if (config.databaseUrl !== undefined) return './data/files';
+  const path = config.dbPath;
+  if (path === ':memory:' || path === '' || path.startsWith('file::memory:')) return null;
+  const slash = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return `${slash < 0 ? '.' : path.slice(0, slash)}/files`;
 }
 
 export function kebab(key: string): string {

@@ -13,7 +13,8 @@ import pino, { type Logger } from 'pino';
 import { createApi, ensureAdmin } from './api/app.ts';
 import { createMemoryBroker } from './broker/memory.ts';
 import type { DeadLetterQueue } from './broker/rabbitmq/dead-letters.ts';
-import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
+import { ENV_NAMES, filesDirOf, kebab, type CsmsConfig } from './config.ts';
+import { createFileStore, type FileStore } from './api/file-store.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
 import { systemClock, type Broker, type BrokerQueueStats, type Clock, type Store } from './domain/ports.ts';
@@ -86,6 +87,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   let processor: Processor | null = null;
   let gateway: Gateway | null = null;
   let api: ReturnType<typeof createApi> | null = null;
+  let files: FileStore | null = null;
   let notifier: Notifier | null = null;
   let info: CsmsInfo | null = null;
   let reservationSweep: NodeJS.Timeout | null = null;
@@ -224,7 +226,10 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     const payments = paymentProviderFor(config, clock);
     const reservations = createReservations({ store, clock, commands: gateway.commands, minutes: config.reservationMinutes, feeMinor: config.reservationFee });
     reservationSweep = startReservationSweep(reservations, readyBroker);
+    files = createFileStore(filesDirOf(config));
+    await files.start();
     api = createApi({
+      files,
       config,
       web: web.assets,
       store,
@@ -286,6 +291,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       () => reservationSweep && clearInterval(reservationSweep),
       () => notifier?.close(),
       () => api?.close(),
+      () => files?.close(),
       () => gateway?.close(),
       () => broker?.close(),
       () => processor?.close(),
@@ -303,6 +309,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     checkpointer = null;
     reservationSweep = null;
     api = null;
+    files = null;
     notifier = null;
     gateway = null;
     broker = null;

@@ -9,6 +9,7 @@ import {
   type MessageTrigger, type OcppMessageInfo, type OcppProtocolErrorInfo, type TriggerMessageStatus, type UnlockStatus,
 } from '../ocpp/index.ts';
 import type { SimCharger } from './charger.ts';
+import { getDiagnostics, triggerFirmwareNotice, updateFirmware } from './charger/firmware.ts';
 import { reportError, type SimContext } from './context.ts';
 import { cancelReservation, mayStart, reserveNow } from './charger/reservation.ts';
 
@@ -65,9 +66,9 @@ function changeAvailability(charger: SimCharger, connectorId: number, type: Avai
   return scheduled ? 'Scheduled' : 'Accepted';
 }
 
-const TRIGGERABLE: readonly string[] = ['BootNotification', 'Heartbeat', 'StatusNotification', 'MeterValues'];
+const TRIGGERABLE: readonly string[] = ['BootNotification', 'Heartbeat', 'StatusNotification', 'MeterValues', 'FirmwareStatusNotification', 'DiagnosticsStatusNotification'];
 
-/** TriggerMessage (E2 §5.17): the requested message follows the answer; the firmware notices are not implemented. */
+/** TriggerMessage (E2 §5.17): the requested message follows the answer. */
 function trigger(charger: SimCharger, requested: MessageTrigger, connectorId?: number): TriggerMessageStatus {
   if (connectorId !== undefined && (connectorId < 0 || connectorId > charger.connectors.length)) return 'Rejected';
   if (!TRIGGERABLE.includes(requested)) return 'NotImplemented';
@@ -83,6 +84,7 @@ function triggered(charger: SimCharger, requested: MessageTrigger, connectorId: 
   switch (requested) {
     case 'BootNotification': charger.call('BootNotification', charger.bootPayload(), now).catch(failed('BootNotification')); return;
     case 'Heartbeat': charger.call('Heartbeat', {}, now).catch(failed('Heartbeat')); return;
+    case 'FirmwareStatusNotification': case 'DiagnosticsStatusNotification': triggerFirmwareNotice(charger, requested); return;
     case 'StatusNotification':
       for (const id of connectorId !== undefined ? ids : [0, ...ids]) charger.report(id, id === 0 ? charger.cpStatus() : charger.connectors[id - 1].status);
       return;
@@ -131,6 +133,8 @@ export function createFleetShared(ctx: SimContext): FleetShared {
     DataTransfer: () => ({ status: 'UnknownVendorId' }),
     ReserveNow: (req, call) => ({ status: reserveNow(call.connection.context, req) }),
     CancelReservation: (req, call) => ({ status: cancelReservation(call.connection.context, req.reservationId) }),
+    UpdateFirmware: (req, call) => updateFirmware(call.connection.context, req),
+    GetDiagnostics: (req, call) => getDiagnostics(call.connection.context, req),
   };
   return {
     handlers,

@@ -51,7 +51,7 @@ const KEYS: Record<string, KeySpec> = {
   StopTransactionOnInvalidId: { readonly: false, kind: 'bool', value: fixed('true') },
   StopTxnAlignedData: { readonly: false, kind: 'measurands', value: fixed('') },
   StopTxnSampledData: { readonly: false, kind: 'measurands', value: fixed('') },
-  SupportedFeatureProfiles: { readonly: true, kind: 'text', value: fixed('Core,RemoteTrigger,Reservation') },
+  SupportedFeatureProfiles: { readonly: true, kind: 'text', value: fixed('Core,FirmwareManagement,Reservation,RemoteTrigger') },
   TransactionMessageAttempts: { readonly: false, kind: 'positiveInt', value: fixed('3') },
   TransactionMessageRetryInterval: { readonly: false, kind: 'seconds', value: fixed('60') },
   UnlockConnectorOnEVSideDisconnect: { readonly: false, kind: 'bool', value: fixed('true') },

@@ -64,6 +64,8 @@ export class SimCharger implements Actor, OutboxHost {
   clockOffsetMs = 0;
   /** Answers every RemoteStopTransaction Rejected, as a charger that will not stop (E2 §5.12 lets it). */
   refusesRemoteStop = false;
+  /** What BootNotification reports; an installed firmware image changes it (charger/firmware.ts). */
+  firmwareVersion = '1.0.0';
   // The fields below are the charger/ modules' shared state, not for the charger's users.
   /** Generation of the heartbeat timer (HeartbeatInterval may change under it). */
   hbGen = 0;
@@ -173,7 +175,7 @@ export class SimCharger implements Actor, OutboxHost {
   }
 
   bootPayload(): object {
-    return { chargePointVendor: this.tpl.vendor, chargePointModel: this.tpl.model, chargePointSerialNumber: this.id.slice(0, 25), firmwareVersion: '1.0.0' };
+    return { chargePointVendor: this.tpl.vendor, chargePointModel: this.tpl.model, chargePointSerialNumber: this.id.slice(0, 25), firmwareVersion: this.firmwareVersion };
   }
 
   /** Connector 0's status: the charger as a whole. */

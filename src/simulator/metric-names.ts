@@ -6,13 +6,14 @@
 /** CALLs a simulated charger sends (`ocpp.<Action>`). */
 export const CHARGER_ACTIONS = [
   'BootNotification', 'Heartbeat', 'Authorize', 'StartTransaction', 'StopTransaction', 'StatusNotification',
-  'MeterValues', 'DataTransfer',
+  'MeterValues', 'DataTransfer', 'FirmwareStatusNotification', 'DiagnosticsStatusNotification',
 ] as const;
 
 /** CALLs the CSMS sends that a simulated charger answers (`ocpp.in.<Action>`). */
 export const COMMAND_ACTIONS = [
   'RemoteStartTransaction', 'RemoteStopTransaction', 'ChangeConfiguration', 'GetConfiguration', 'Reset',
   'UnlockConnector', 'ChangeAvailability', 'ClearCache', 'TriggerMessage', 'DataTransfer', 'ReserveNow', 'CancelReservation',
+  'UpdateFirmware', 'GetDiagnostics',
 ] as const;
 
 /** REST routes the simulator calls, as `<METHOD> <route pattern>` (`rest.<METHOD> <route>`). */
@@ -22,6 +23,7 @@ export const REST_ROUTES = [
   'GET /api/user/sessions/:id', 'POST /api/user/wallet/topup', 'GET /api/cms/points',
   'POST /api/cms/points', 'PUT /api/cms/points/:chargePointId', 'POST /api/cms/stations', 'POST /api/cms/tariffs',
   'POST /api/cms/customers', 'POST /api/cms/customers/:id/wallet', 'GET /api/cms/stations', 'GET /api/cms/tariffs',
+  'POST /api/cms/firmware', 'POST /api/cms/firmware/rollouts', 'GET /api/cms/jobs',
 ] as const;
 
 /** End-to-end notification latencies (`notify.<type>`), from the OCPP CALL's scheduled send time. */
@@ -56,6 +58,10 @@ export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb'> = {
   'reservations.used': 'count',
   'reservations.blocked': 'count',
   'reservations.taken': 'count',
+  'firmware.targeted': 'count',
+  'firmware.installed': 'count',
+  'firmware.failed': 'count',
+  'firmware.rollout.duration': 'ms',
 };
 
 /** Scalar metrics that are not a path of the snapshot as written: where their value is. */
@@ -64,6 +70,7 @@ export const SCALAR_PATHS: Record<string, string> = {
   'sessions.stuck': 'reconciliation.sessionsStuck',
   'billing.mismatches': 'reconciliation.billingMismatches',
   'billing.negative_balances': 'reconciliation.negativeBalances',
+  'firmware.rollout.duration': 'firmware.durationMs',
 };
 
 const LATENCY_KEYS = new Set<string>([

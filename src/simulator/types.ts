@@ -34,6 +34,14 @@ export interface LeakRecord {
   at: number;
 }
 
+/** The scenario's firmware rollout as the CSMS's jobs report it; `durationMs` null until every job has an outcome. */
+export interface FirmwareRolloutSnapshot {
+  targeted: number;
+  installed: number;
+  failed: number;
+  durationMs: number | null;
+}
+
 export interface MetricsSnapshot {
   /** Epoch ms of the snapshot. */
   at: number;
@@ -63,6 +71,8 @@ export interface MetricsSnapshot {
   generator: { eventLoopP99Ms: number; cpuPct: number; rssMb: number; overloaded: boolean; reason: string | null };
   /** The end-of-run reconciliation; null until it has run (or when it could not). */
   reconciliation: ReconcileSummary | null;
+  /** The firmware rollout (scenario `firmware.rollout`); absent without one. */
+  firmware?: FirmwareRolloutSnapshot;
 }
 
 /** What the CSMS acknowledged against what its admin API shows at the end (src/simulator/reconcile.ts). */

@@ -54,6 +54,15 @@ describe('shipped scenarios (embedded, polling)', () => {
     expect(r.used + r.expired).toBeGreaterThan(0);
     expect(result.final.latency['ocpp.in.ReserveNow']?.count).toBeGreaterThanOrEqual(r.made);
   }, 90_000);
+
+  it('firmware-rollout.yaml passes: the targeted share installs or fails as the scenario says, every job reaches an outcome', async () => {
+    const result = await run('firmware-rollout.yaml');
+    expectPassed(result);
+    expect(result.final.firmware).toMatchObject({ targeted: 6, installed: 4, failed: 2, durationMs: expect.any(Number) });
+    expect(result.final.latency['ocpp.FirmwareStatusNotification']?.count).toBeGreaterThanOrEqual(6 * 2);
+    // Each installed charger rebooted once: the expected disconnects of a reset.
+    expect(result.final.errors.top).toContainEqual({ key: 'ocpp.disconnect (reset) (expected)', count: 4 });
+  }, 90_000);
 });
 
 describeRabbit('shipped scenarios (embedded, RabbitMQ + Socket.io)', () => {

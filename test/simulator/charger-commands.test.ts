@@ -158,13 +158,18 @@ describe('other Core commands', () => {
     expect(await h.command('trigger', { chargePointId: cp, requestedMessage: 'Heartbeat' })).toEqual({ status: 'Accepted' });
     expect(await h.command('trigger', { chargePointId: cp, requestedMessage: 'MeterValues', connectorId: 2 })).toEqual({ status: 'Accepted' });
     expect(await h.command('trigger', { chargePointId: cp, requestedMessage: 'StatusNotification', connectorId: 1 })).toEqual({ status: 'Accepted' });
-    expect(await h.command('trigger', { chargePointId: cp, requestedMessage: 'DiagnosticsStatusNotification' })).toEqual({ status: 'NotImplemented' });
-    const triggered = (c: SentCall) => c.action === 'Heartbeat' || c.action === 'MeterValues' || (c.action === 'StatusNotification' && c.payload.connectorId === 1);
-    await waitFor(() => new Set(h.since(mark).filter(triggered).map((c) => c.action)).size === 3);
+    // Nothing runs: the firmware and diagnostics notices report Idle (E2 §4.4, §4.5).
+    expect(await h.command('trigger', { chargePointId: cp, requestedMessage: 'DiagnosticsStatusNotification' })).toEqual({ status: 'Accepted' });
+    expect(await h.command('trigger', { chargePointId: cp, requestedMessage: 'FirmwareStatusNotification' })).toEqual({ status: 'Accepted' });
+    const triggered = (c: SentCall) => c.action === 'Heartbeat' || c.action === 'MeterValues' || (c.action === 'StatusNotification' && c.payload.connectorId === 1)
+      || c.action === 'DiagnosticsStatusNotification' || c.action === 'FirmwareStatusNotification';
+    await waitFor(() => new Set(h.since(mark).filter(triggered).map((c) => c.action)).size === 5);
     after = h.since(mark);
     expect(indexOf(after, 'Heartbeat')).toBeGreaterThanOrEqual(0);
     expect(after[indexOf(after, 'MeterValues')].payload).toMatchObject({ connectorId: 2, meterValue: [{ sampledValue: [{ context: 'Trigger', measurand: 'Energy.Active.Import.Register' }] }] });
     expect(after[indexOf(after, 'MeterValues')].payload.transactionId).toBeUndefined();
     expect(indexOf(after, 'StatusNotification', (p) => p.connectorId === 1 && p.status === 'Available')).toBeGreaterThanOrEqual(0);
+    expect(after[indexOf(after, 'DiagnosticsStatusNotification')].payload).toEqual({ status: 'Idle' });
+    expect(after[indexOf(after, 'FirmwareStatusNotification')].payload).toEqual({ status: 'Idle' });
   });
 });

@@ -24,6 +24,7 @@ import { cmsStationRoutes } from './routes/cms-stations.ts';
 import { cmsTariffRoutes } from './routes/cms-tariffs.ts';
 import { cmsWalletRoutes } from './routes/cms-wallet.ts';
 import { configRoutes } from './routes/config.ts';
+import { fileTransferRoutes, firmwareRoutes } from './routes/firmware.ts';
 import { healthRoutes } from './routes/health.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { userChargingRoutes } from './routes/user-charging.ts';
@@ -122,6 +123,8 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsIdTagRoutes, cmsWalletRoutes, cmsSessionRoutes, cmsDeadLetterRoutes, cmsReservationRoutes]) {
     app.register(routes, { ...ctx, prefix: '/api/cms' });
   }
+  app.register(firmwareRoutes, ctx);
+  app.register(fileTransferRoutes, ctx);
   if (deps.web) app.register(webRoutes, { assets: deps.web });
   return app;
 }

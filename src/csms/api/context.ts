@@ -8,6 +8,7 @@ import type { Reservations } from '../domain/reservations.ts';
 import type { Broker, Clock, CommandSender, PaymentProvider, Store } from '../domain/ports.ts';
 import type { Wallet } from '../domain/wallet.ts';
 import type { Etags } from './etag.ts';
+import type { FileStore } from './file-store.ts';
 import type { Publish } from './outcomes.ts';
 import type { WebAssets } from './routes/web.ts';
 
@@ -32,6 +33,8 @@ export interface ApiDeps {
   payments?: PaymentProvider | null;
   /** Payments and admins' wallet entries (domain/wallet.ts), built on the same store, clock and provider. */
   wallet: Wallet;
+  /** Firmware images and diagnostics uploads on disk (started by server.ts). */
+  files: FileStore;
 }
 
 /** Passed to each route plugin as its options. */

@@ -36,6 +36,7 @@ export const ERRORS = {
   CSMS_ERR_RESERVATION_NOT_ACTIVE: { status: 409, message: 'The reservation is not active' },
   CSMS_ERR_RESERVATION_NOT_FOUND: { status: 404, message: 'Reservation not found' },
   CSMS_ERR_BALANCE_TOO_LOW: { status: 409, message: 'The wallet balance is lower than the debit' },
+  CSMS_ERR_TOO_LARGE: { status: 413, message: 'The upload is larger than allowed' },
   CSMS_ERR_RATE_LIMITED: { status: 429, message: 'Too many attempts, try again later' },
   CSMS_ERR_LOGIN_THROTTLED: { status: 429, message: 'Too many failed sign-ins for this account' },
   CSMS_ERR_TOO_MANY_ATTEMPTS: { status: 429, message: 'Too many failed sign-ins from your address' },

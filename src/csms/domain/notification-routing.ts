@@ -8,6 +8,8 @@ export const CMS_ROOMS = {
   stations: 'cms:stations',
   points: 'cms:points',
   sessions: 'cms:sessions',
+  /** Firmware and diagnostics jobs of every charger (the CMS firmware page). */
+  jobs: 'cms:jobs',
 } as const;
 
 /** Availability, for any authenticated client that asks: never sessions or wallets. */
@@ -123,6 +125,9 @@ export const NOTIFICATION_AUDIENCES: Readonly<Record<NotificationType, readonly 
   'reservation.cancelled': RESERVATION_EVENT,
   'reservation.expired': RESERVATION_EVENT,
   'reservation.used': RESERVATION_EVENT,
+  // A job's state: the firmware page and the point's detail view.
+  'firmware.status': ['jobs', 'point'],
+  'diagnostics.status': ['jobs', 'point'],
 };
 
 /** Whom a notification is about, as its emitter knows: the table turns it into rooms. */

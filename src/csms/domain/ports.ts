@@ -2,6 +2,7 @@
  * The interfaces the domain needs from the outside world. Adapters implement them
  * (store/ for Store, broker/ for Broker, gateway/ for CommandSender); server.ts wires them.
  */
+import type { DeviceJobRepo } from './device-jobs.ts';
 import type {
   ChargePoint,
   ClosedBy,
@@ -479,6 +480,8 @@ export interface Store {
   outbox: OutboxRepo;
   nodes: NodeRepo;
   journal: EventJournalRepo;
+  /** Firmware files and the firmware / diagnostics jobs sent to chargers (domain/device-jobs.ts). */
+  deviceJobs: DeviceJobRepo;
   dashboardStats(now: string): Promise<DashboardStats>;
   /**
    * Runs fn in one database transaction: every store call made while fn runs (in its async

@@ -325,7 +325,9 @@ export type NotificationType =
   | 'reservation.created'
   | 'reservation.cancelled'
   | 'reservation.expired'
-  | 'reservation.used';
+  | 'reservation.used'
+  | 'firmware.status'
+  | 'diagnostics.status';
 
 /** What the processor (or a route) tells the outside world; the notifier maps it to rooms. */
 export interface Notification {

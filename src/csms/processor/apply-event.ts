@@ -5,6 +5,7 @@
  */
 import { MessageType } from '../../ocpp/frames.ts';
 import type { AutoStop, Charging } from '../domain/charging.ts';
+import { applyBootFirmware, applyDiagnosticsStatus, applyFirmwareStatus } from '../domain/device-jobs.ts';
 import { notify, sessionNotifications } from '../domain/notifications.ts';
 import type { Store } from '../domain/ports.ts';
 import { useReservation } from '../domain/reservations.ts';
@@ -82,8 +83,15 @@ async function applyCall(ev: OcppCallEvent, ctx: ApplyContext): Promise<void> {
       if (!await store.chargePoints.get(cp)) return;
       ctx.notes.push(...await charging.closeAbandoned(cp, 'reboot', ev.receivedAt));
       await chargerStatus(cp, ctx, { online: true, booted: true });
+      ctx.notes.push(...await applyBootFirmware(store, cp, ev.request.firmwareVersion ?? null, ev.receivedAt));
       return;
     }
+    case 'FirmwareStatusNotification':
+      ctx.notes.push(...await applyFirmwareStatus(store, cp, ev.request.status, ev.receivedAt));
+      return;
+    case 'DiagnosticsStatusNotification':
+      ctx.notes.push(...await applyDiagnosticsStatus(store, cp, ev.request.status, ev.receivedAt));
+      return;
     case 'StartTransaction': {
       const session = await store.sessions.get(ev.response.transactionId);
       if (session && ev.response.idTagInfo.status === 'Accepted') {

@@ -744,4 +744,81 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   SELECT track_changes('reservations');
 `,
   },
+  // 10: firmware images admins upload, and the firmware and diagnostics jobs sent to chargers with
+  // the states their FirmwareStatusNotification / DiagnosticsStatusNotification report (E2 §4.4, §4.5).
+  {
+    name: 'firmware files and device jobs',
+    sqlite: `
+  CREATE TABLE firmware_files (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    size_bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    uploaded_by TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE device_jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('firmware', 'diagnostics')),
+    charge_point_id TEXT NOT NULL,
+    firmware_id TEXT,
+    rollout_id TEXT,
+    location TEXT NOT NULL,
+    token TEXT UNIQUE,
+    status TEXT NOT NULL,
+    outcome TEXT CHECK (outcome IN ('done', 'failed')),
+    detail TEXT,
+    target_version TEXT,
+    retrieve_date TEXT,
+    file_name TEXT,
+    file_bytes INTEGER,
+    downloads INTEGER NOT NULL DEFAULT 0,
+    command_id TEXT,
+    requested_by TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE INDEX device_jobs_charge_point ON device_jobs (charge_point_id, kind, created_at);
+  CREATE INDEX device_jobs_rollout ON device_jobs (rollout_id) WHERE rollout_id IS NOT NULL;
+  `,
+    postgres: `
+  CREATE TABLE firmware_files (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    seq BIGINT GENERATED ALWAYS AS IDENTITY,
+    name TEXT NOT NULL,
+    version TEXT COLLATE "C" NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    sha256 TEXT COLLATE "C" NOT NULL,
+    uploaded_by TEXT,
+    created_at TEXT COLLATE "C" NOT NULL
+  );
+  CREATE TABLE device_jobs (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    seq BIGINT GENERATED ALWAYS AS IDENTITY,
+    kind TEXT COLLATE "C" NOT NULL CHECK (kind IN ('firmware', 'diagnostics')),
+    charge_point_id TEXT COLLATE "C" NOT NULL,
+    firmware_id TEXT COLLATE "C",
+    rollout_id TEXT COLLATE "C",
+    location TEXT NOT NULL,
+    token TEXT COLLATE "C" UNIQUE,
+    status TEXT COLLATE "C" NOT NULL,
+    outcome TEXT COLLATE "C" CHECK (outcome IN ('done', 'failed')),
+    detail TEXT,
+    target_version TEXT COLLATE "C",
+    retrieve_date TEXT COLLATE "C",
+    file_name TEXT,
+    file_bytes BIGINT,
+    downloads INTEGER NOT NULL DEFAULT 0,
+    command_id TEXT COLLATE "C",
+    requested_by TEXT,
+    created_at TEXT COLLATE "C" NOT NULL,
+    updated_at TEXT COLLATE "C" NOT NULL,
+    finished_at TEXT COLLATE "C"
+  );
+  CREATE INDEX device_jobs_charge_point ON device_jobs (charge_point_id, kind, created_at, seq);
+  CREATE INDEX device_jobs_rollout ON device_jobs (rollout_id) WHERE rollout_id IS NOT NULL;
+`,
+  },
 ];

@@ -41,6 +41,7 @@ export function renderSummary(result: RunResult): string {
   const fl = f.fleet;
   out.push(`Fleet          ${fl.total} chargers: ${fl.available} available, ${fl.charging} charging, ${fl.faulted} faulted, ${fl.offline} offline, ${fl.connecting} connecting`);
   if (f.failovers.total > 0) out.push(`Failovers      ${failoverLine(f.failovers)}`);
+  if (f.firmware) out.push(`Firmware       ${f.firmware.installed} installed, ${f.firmware.failed} failed of ${f.firmware.targeted}; ${f.firmware.durationMs === null ? 'not finished' : `all ended after ${(f.firmware.durationMs / 1000).toFixed(1)} s`}`);
   out.push(`Customers      ${f.customers.total} (${f.customers.realtime} realtime, ${f.customers.polling} polling, ${f.customers.adversarial} adversarial, ${f.customers.admins} admins)`);
   out.push(`Notifications  expected ${f.notifications.expected}, received ${f.notifications.received}, lost ${f.notifications.lost}`);
   out.push(`Isolation      ${f.isolation.leaks === 0 ? 'no leaks' : `${f.isolation.leaks} LEAKS`}; room joins accepted ${f.isolation.acceptedJoins}, refused ${f.isolation.refusedJoins}`);

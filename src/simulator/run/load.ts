@@ -1,5 +1,6 @@
 /** The load: the fleet ramps up and holds for the scenario's duration, chaos actions start on schedule, then the ramp-down. */
 import { performance } from 'node:perf_hooks';
+import { scheduleFirmwareRollout } from '../firmware-rollout.ts';
 import { rampDown } from './ramp-down.ts';
 import type { RunState } from './state.ts';
 
@@ -23,6 +24,7 @@ export async function load(run: RunState): Promise<void> {
       });
     }, action.at));
   }
+  if (scenario.firmware && run.firmware) chaosTimers.push(scheduleFirmwareRollout(run, scenario.firmware.rollout, run.firmware));
   const loadEnd = loadStart + run.durationMs;
   while (!run.endReason && performance.now() < loadEnd) {
     if (run.phase === 'ramp-up' && performance.now() >= rampUpEnd) run.phase = 'hold';

@@ -83,6 +83,7 @@ export function createSnapshotter(run: RunState): () => MetricsSnapshot {
       notifications: { expected: c.expected, received: c.received, lost: c.lost },
       generator: gen,
       reconciliation: run.reconciliation,
+      ...(run.firmware && { firmware: { ...run.firmware } }),
     };
     s.thresholds = evaluateThresholds(run.thresholds, s);
     return s;

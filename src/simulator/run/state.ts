@@ -16,7 +16,7 @@ import type { Scenario, Target } from '../scenario/schema.ts';
 import { createScheduler, type Scheduler } from '../scheduler.ts';
 import type { RunningTarget } from '../target.ts';
 import { parseThreshold, type Threshold } from '../thresholds.ts';
-import type { ExitCode, MetricsSnapshot, ReconcileSummary, RunResult } from '../types.ts';
+import type { ExitCode, FirmwareRolloutSnapshot, MetricsSnapshot, ReconcileSummary, RunResult } from '../types.ts';
 import type { RunOptions } from '../runner.ts';
 
 export type Phase = MetricsSnapshot['phase'];
@@ -55,6 +55,8 @@ export interface RunState {
   /** Set when the CSMS died or could not start again: nothing more can be asked of it. */
   targetFailed: boolean;
   reconciliation: ReconcileSummary | null;
+  /** The firmware rollout's progress, when the scenario has one. */
+  firmware: FirmwareRolloutSnapshot | null;
   generator: GeneratorHealth;
   /** Why the load phase ends early, if it does; `code` null: stopped early, judged on the data so far. */
   endReason: { code: ExitCode | null; reason: string } | null;
@@ -96,6 +98,7 @@ export function createRunState(scenario: Scenario, opts: RunOptions): RunState {
     thresholds, metrics, expectations, health, scheduler, ctx,
     chargers: [], customers: [], admins, adversaries: [], chaosTimers: [], timeline: [],
     phase: 'setup', target: null, chaos: null, mode: 'embedded', targetFailed: false, reconciliation: null,
+    firmware: scenario.firmware ? { targeted: 0, installed: 0, failed: 0, durationMs: null } : null,
     generator: health.sample(),
     endReason: null, wake: null,
   };

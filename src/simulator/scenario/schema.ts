@@ -200,6 +200,20 @@ const chaosAction = z.discriminatedUnion('action', [
   z.strictObject({ ...when, action: z.literal('end-sessions'), share: z.number().min(0).max(1).default(1) }),
 ]);
 
+const firmware = z
+  .strictObject({
+    rollout: z.strictObject({
+      at: duration.meta({ description: 'When the admin starts the rollout, from the start of the load' }),
+      share: z.number().min(0).max(1).meta({ description: 'Share of the fleet the firmware goes to' }),
+      failShare: z.number().min(0).max(1).default(0).meta({ description: 'Share of the targeted chargers that fail it: half a corrupt download (DownloadFailed), half the installation (InstallationFailed)' }),
+      version: z.string().min(1).max(50).regex(/^\S+$/, 'no spaces').default('2.0.0'),
+      sizeKb: z.number().int().min(1).max(65_536).default(64).meta({ description: 'Size of the generated image, KiB' }),
+      retries: z.number().int().min(1).max(10).default(2).meta({ description: 'UpdateFirmware.retries: download attempts' }),
+      retryInterval: z.number().int().min(0).max(3600).default(1).meta({ description: 'UpdateFirmware.retryInterval, seconds' }),
+    }),
+  })
+  .meta({ description: 'An admin rolls a generated firmware image out to part of the fleet over REST (ev-csms routes); metrics firmware.installed, firmware.failed, firmware.rollout.duration' });
+
 const threshold = z.string().superRefine((text, ctx) => {
   const parsed = parseThreshold(text);
   if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
@@ -232,6 +246,7 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({}),
   chaos: z.array(chaosAction).default([]),
+  firmware: firmware.optional(),
   notifications: z.strictObject({ lossDeadline: duration.prefault(10) }).prefault({}),
   generator: z
     .strictObject({ maxEventLoopP99: duration.prefault(0.1), maxCpuPct: z.number().min(1).max(100).default(98), sustain: duration.prefault(5) })

@@ -5,6 +5,7 @@
  */
 import pino from 'pino';
 import { createApi, ensureAdmin } from '../../../src/csms/api/app.ts';
+import { createFileStore } from '../../../src/csms/api/file-store.ts';
 import { createMemoryBroker } from '../../../src/csms/broker/memory.ts';
 import { testConfig, type CsmsConfigInput } from '../../../src/csms/config.ts';
 import { createCharging } from '../../../src/csms/domain/charging.ts';
@@ -40,7 +41,10 @@ export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: b
   const gateway = createGateway({ config, store, charging, broker, clock, logger: pino({ level: 'silent' }), nodeId: 'test' });
   const ocppPort = opts.live ? await gateway.listen(0, '127.0.0.1') : 0;
   await ensureAdmin(store, config);
+  const files = createFileStore(null);
+  await files.start();
   const app = createApi({
+    files,
     config, store, charging, broker, clock,
     commands: gateway.commands,
     reservations: createReservations({ store, clock, commands: gateway.commands, minutes: config.reservationMinutes, feeMinor: config.reservationFee }),
@@ -79,10 +83,12 @@ export async function startApi(overrides: CsmsConfigInput = {}, opts: { live?: b
 
   return {
     app, store, broker, config, base, notifications, call, login, customer,
+    filesDir: files.dir,
     ocppUrl: `ws://127.0.0.1:${ocppPort}/ocpp`,
     adminToken: await login(config.adminEmail, ADMIN_PASSWORD),
     async close() {
       await app.close();
+      await files.close();
       await gateway.close();
       await broker.close();
       await store.close();

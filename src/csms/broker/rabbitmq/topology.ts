@@ -197,6 +197,7 @@ const NOTIFICATION_GROUPS: [prefixes: string[], group: string][] = [
   [['point.', 'tariff.'], 'cms'],
   [['dashboard.'], 'dashboard'],
   [['reservation.'], 'reservation'],
+  [['firmware.', 'diagnostics.'], 'job'],
 ];
 
 /** `notification.<group>`, e.g. `notification.session` for charging.started. */

@@ -57,11 +57,13 @@ export function createHandlers(deps: HandlerDeps): HandlerMap<ChargePointToCsms,
     StatusNotification: wrap(durably(deps, emptyAnswer)),
     MeterValues: wrap(durably(deps, emptyAnswer)),
     DataTransfer: wrap(dataTransfer),
+    // Durable: each moves a firmware or diagnostics job (domain/device-jobs.ts), in the processor.
+    FirmwareStatusNotification: wrap(durably(deps, emptyAnswer)),
+    DiagnosticsStatusNotification: wrap(durably(deps, emptyAnswer)),
   };
 }
 
-/** 1.6 actions outside Core: firmware and diagnostics notices are acknowledged, the rest NotSupported. */
+/** 1.6 actions this CSMS has no handler for: NotSupported. */
 export const otherActions = requireAccepted((_payload: Payload, ctx: CallContext<ChargerState>): object => {
-  if (ctx.action === 'DiagnosticsStatusNotification' || ctx.action === 'FirmwareStatusNotification') return emptyAnswer();
   throw new OcppError('NotSupported', `${ctx.action} is not supported by this CSMS`);
 });

@@ -5,6 +5,7 @@ import { useRoute } from '../shared/router.ts';
 import { Shell } from '../shared/ui.tsx';
 import { CustomersPage } from './customers.tsx';
 import { DashboardPage } from './dashboard.tsx';
+import { FirmwarePage } from './firmware.tsx';
 import { PointDetailPage } from './point-detail.tsx';
 import { PointsPage } from './points.tsx';
 import { ReservationsPage } from './reservations.tsx';
@@ -21,6 +22,7 @@ const NAV = [
   { path: 'reservations', label: 'Reservations' },
   { path: 'tariffs', label: 'Tariffs' },
   { path: 'customers', label: 'Customers' },
+  { path: 'firmware', label: 'Firmware' },
 ];
 
 function Page(props: { route: string[] }) {
@@ -32,6 +34,7 @@ function Page(props: { route: string[] }) {
     case 'reservations': return <ReservationsPage />;
     case 'tariffs': return <TariffsPage />;
     case 'customers': return <CustomersPage />;
+    case 'firmware': return <FirmwarePage />;
     default: return <DashboardPage />;
   }
 }

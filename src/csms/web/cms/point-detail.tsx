@@ -14,6 +14,7 @@ import { withSessionEvent, type ChargerStatusEvent, type ConnectorStatusEvent, t
 import { Badge, Card, Empty, ErrorNote, Loading, Online, PageHeader, Stat } from '../shared/ui.tsx';
 import { useResource, useTick } from '../shared/use-resource.ts';
 import { CommandsCard } from './commands.tsx';
+import { JobsCard } from './firmware.tsx';
 import { MessageLog } from './message-log.tsx';
 import { patchPoint, PointForm, type PointRow } from './points.tsx';
 import { PointReservations } from './reservations.tsx';
@@ -130,6 +131,7 @@ export function PointDetailPage(props: { chargePointId: string }) {
           {cp.activeSessions.map((s) => <RunningSession key={s.id} session={s} online={cp.online} onClosed={() => void point.reload()} />)}
           <PointReservations chargePointId={id} />
           <CommandsCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} activeSessions={cp.activeSessions} onSessionClosed={() => void point.reload()} />
+          <JobsCard chargePointId={id} online={cp.online} />
           <MessageLog chargePointId={id} />
         </div>
       )}

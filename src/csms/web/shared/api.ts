@@ -22,6 +22,10 @@ export interface Fetched<T> {
 export interface ApiClient {
   get<T>(path: string): Promise<Fetched<T>>;
   send<T = unknown>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** POSTs a file's raw bytes; the answer is JSON. */
+  upload<T = unknown>(path: string, file: Blob): Promise<T>;
+  /** GETs a file behind the token (a browser link could not send it). */
+  blob(path: string): Promise<Blob>;
 }
 
 export interface ApiClientOptions {
@@ -83,6 +87,16 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       });
       if (!res.ok) throw await failure(res);
       return (res.status === 204 ? undefined : await res.json()) as T;
+    },
+    async upload<T>(path: string, file: Blob) {
+      const res = await call('POST', path, { headers: headers({ 'content-type': 'application/octet-stream' }), body: file });
+      if (!res.ok) throw await failure(res);
+      return (await res.json()) as T;
+    },
+    async blob(path: string) {
+      const res = await call('GET', path, { headers: headers() });
+      if (!res.ok) throw await failure(res);
+      return await res.blob();
     },
   };
 }

@@ -50,6 +50,7 @@ describe('rabbitmq topology', () => {
       ['ocpp.message', 'ocpp'], ['command.result', 'command'],
       ['point.created', 'cms'], ['point.deleted', 'cms'], ['tariff.updated', 'cms'],
       ['dashboard.stats', 'dashboard'],
+      ['firmware.status', 'job'], ['diagnostics.status', 'job'],
     ];
     for (const [type, group] of cases) expect(notificationRoutingKey({ type }), type).toBe(`notification.${group}`);
   });
