@@ -58,6 +58,7 @@ const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   paymentWebhookSecret: 'shared secret the payment provider signs its webhooks with (HMAC-SHA256)',
   paymentCheckoutUrl: 'the payment provider\'s hosted checkout page (with the secret: turns checkout on)',
   paymentWebhookToleranceS: 'how many seconds a webhook\'s signed timestamp may be off (replay guard)',
+  loadManagement: 'on | off: divide each station\'s grid limit among its sessions with charging profiles',
 };
 
 function serveCommand(): Command {

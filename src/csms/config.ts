@@ -109,6 +109,8 @@ export const configSchema = z.object({
   paymentCheckoutUrl: z.string().url().regex(/^https?:\/\//, 'an http(s) URL').optional(),
   /** How old (or how far ahead) a webhook's signed timestamp may be: older deliveries are replays. */
   paymentWebhookToleranceS: z.coerce.number().int().min(1).default(300),
+  /** Divide each station's grid limit among its running sessions with TxProfiles (docs/smart-charging.md). */
+  loadManagement: z.enum(['on', 'off']).default('on'),
 });
 
 type ParsedConfig = z.output<typeof configSchema>;
@@ -169,6 +171,7 @@ export const ENV_NAMES: Record<keyof ParsedConfig, string> = {
   paymentWebhookSecret: 'PAYMENT_WEBHOOK_SECRET',
   paymentCheckoutUrl: 'PAYMENT_CHECKOUT_URL',
   paymentWebhookToleranceS: 'PAYMENT_WEBHOOK_TOLERANCE_S',
+  loadManagement: 'LOAD_MANAGEMENT',
 };
 
 export class ConfigError extends Error {

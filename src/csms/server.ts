@@ -15,6 +15,8 @@ import { createMemoryBroker } from './broker/memory.ts';
 import type { DeadLetterQueue } from './broker/rabbitmq/dead-letters.ts';
 import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
+import { createLoadManager, type LoadManager } from './domain/load-manager.ts';
+import { createSmartCharging } from './domain/smart-charging.ts';
 import { CsmsError } from './domain/errors.ts';
 import { systemClock, type Broker, type BrokerQueueStats, type Clock, type Store } from './domain/ports.ts';
 import { createWallet } from './domain/wallet.ts';
@@ -86,6 +88,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   let gateway: Gateway | null = null;
   let api: ReturnType<typeof createApi> | null = null;
   let notifier: Notifier | null = null;
+  let loadManager: LoadManager | null = null;
   let info: CsmsInfo | null = null;
 
   return {
@@ -206,11 +209,19 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       onError: (err, event) => logger.error({ err, eventId: event.eventId, kind: event.kind }, 'event failed'),
       // The gateway starts after the processor: a stop asked for before it exists waits for it.
       requestStop: (stop) => (gateway ? sendStop(gateway, stop) : stopsBeforeGateway.push(stop)),
+      // Sessions applied before the gateway exists are divided at their next change.
+      sessionsChanged: (ids) => void loadManager?.sessionsChanged(ids),
     });
     processor.start();
     const demo = config.demo ? await seedDemo(store, clock, config.currency) : null;
     gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId });
     for (const stop of stopsBeforeGateway.splice(0)) sendStop(gateway, stop);
+    if (config.loadManagement === 'on') {
+      const published = broker;
+      const smartCharging = createSmartCharging({ store, commands: gateway.commands, clock, publish: (n) => published.publishNotification(n) });
+      const log = logger.child({ component: 'load-management' });
+      loadManager = createLoadManager({ store, smartCharging, clock, onError: (err, stationId) => log.warn({ err, stationId }, 'load management: a division or a profile failed; the next change tries again') });
+    }
     const ocppPort = await gateway.listen(config.ocppPort, config.host).catch((err: unknown) => {
       throw listenFailure('OCPP', 'ocppPort', err);
     });
@@ -281,6 +292,8 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       () => notifier?.close(),
       () => api?.close(),
       () => gateway?.close(),
+      // After the gateway: what it still sends finds the chargers gone at once.
+      () => loadManager?.close(),
       () => broker?.close(),
       () => processor?.close(),
       () => checkpointer?.stop(),
@@ -295,6 +308,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       }
     }
     checkpointer = null;
+    loadManager = null;
     api = null;
     notifier = null;
     gateway = null;

@@ -8,11 +8,13 @@ import { CsmsError } from '../../domain/errors.ts';
 import { currentUser } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { requireAnswer } from '../outcomes.ts';
+import { createSmartCharging, SMART_CHARGING_ACTIONS } from '../../domain/smart-charging.ts';
+import { chargingProfileRoutes, SMART_CHARGING_ROUTES } from './charging-profiles.ts';
 import { body, chargePointIdSchema, commandRecordSchema, commandResultSchema, cpParams, errors, idTagSchema, list, pageQuery } from '../schemas.ts';
 
 type Props = Record<string, Record<string, unknown>>;
 
-interface CommandRoute {
+export interface CommandRoute {
   path: string;
   action: string;
   summary: string;
@@ -38,22 +40,27 @@ export const COMMAND_ROUTES: CommandRoute[] = [
   { path: 'clear-cache', action: 'ClearCache', summary: 'Clear the authorization cache', params: {}, required: [] },
   { path: 'trigger', action: 'TriggerMessage', summary: 'Ask the charger to send a message now', params: { requestedMessage: { type: 'string', enum: TRIGGER_MESSAGES }, connectorId: connectorOne }, required: ['requestedMessage'] },
   { path: 'data-transfer', action: 'DataTransfer', summary: 'Vendor-specific data transfer', params: { vendorId: { type: 'string', minLength: 1, maxLength: 255 }, messageId: { type: 'string', maxLength: 50 }, data: { type: 'string' } }, required: ['vendorId'] },
+  ...SMART_CHARGING_ROUTES,
 ];
 
 /**
- * A payload that breaks the OCPP 1.6 schema names the payload's field; the payload is the body less
+ * A payload that breaks the OCPP 1.6 schema, or a Smart Charging rule, names the payload's field; the payload is the body less
  * `chargePointId`, so the body's field is the same one under `body.`, as for every other 400.
  */
 function inBody(err: unknown): unknown {
-  if (!(err instanceof CsmsError) || err.code !== 'CSMS_ERR_VALIDATION' || typeof err.data?.field !== 'string') return err;
+  if (!(err instanceof CsmsError) || !FIELD_ERRORS.has(err.code) || typeof err.data?.field !== 'string') return err;
   // `chargingSchedulePeriod[0].limit` → `body.chargingSchedulePeriod.0.limit`, as Fastify's own 400s spell paths.
   const field = ['body', ...err.data.field.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean)].join('.');
-  return new CsmsError('CSMS_ERR_VALIDATION', err.detail, { ...err.data, field });
+  return new CsmsError(err.code, err.detail, { ...err.data, field });
 }
+
+const FIELD_ERRORS: ReadonlySet<string> = new Set(['CSMS_ERR_VALIDATION', 'CSMS_ERR_SESSION_NOT_ACTIVE']);
 
 /** POST /api/charger/<command> and GET /api/charger/:chargePointId/commands (admin). */
 export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const { store, commands } = ctx;
+  // Checks the Smart Charging rules (and RemoteStart's profile), keeps installed profiles, counts unconfirmed ones.
+  const smartCharging = createSmartCharging({ store, commands, clock: ctx.clock, publish: ctx.publish });
   const tags = ['charger'];
   const security = [{ bearerAuth: [] }];
 
@@ -64,14 +71,15 @@ export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =>
         tags, security,
         summary: `${route.action}: ${route.summary}`,
         body: body({ chargePointId: chargePointIdSchema, ...route.params }, ['chargePointId', ...route.required]),
-        response: { 200: commandResultSchema, ...errors(400, 401, 403, 404, 502, 503, 504) },
+        response: { 200: commandResultSchema, ...errors(400, 401, 403, 404, 409, 502, 503, 504) },
       },
     }, async (request) => {
       const { chargePointId, ...payload } = request.body;
       if (!await store.chargePoints.get(chargePointId)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
       const admin = currentUser(request);
       try {
-        const outcome = await commands.send(chargePointId, route.action, payload, { requestedBy: `admin:${admin.id}` });
+        const send = SMART_CHARGING_ACTIONS.has(route.action) ? smartCharging.send : commands.send;
+        const outcome = await send(chargePointId, route.action, payload, { requestedBy: `admin:${admin.id}` });
         // The command sender records the outcome in the audit and announces it to the point's room.
         requireAnswer(outcome, chargePointId);
         return { commandId: outcome.commandId, status: outcome.status, response: outcome.response };
@@ -80,6 +88,9 @@ export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =>
       }
     });
   }
+
+  // Under this plugin's own prefix.
+  await app.register(chargingProfileRoutes, { ...ctx, prefix: '' });
 
   app.get<{ Params: { chargePointId: string }; Querystring: { limit: number; offset: number } }>('/:chargePointId/commands', {
     onRequest: [ctx.adminOnly, ctx.etags.check()],

@@ -20,6 +20,7 @@ interface PointBody {
   tariffId?: number | null;
   connectors?: number;
   lenient?: boolean;
+  priority?: number;
   registrationStatus?: RegistrationStatus;
   /** A key to hash, `"generate"`/true for a new one (returned once), null to clear. */
   authKey?: string | true | null;
@@ -32,6 +33,8 @@ const pointInput = {
   tariffId: { type: ['integer', 'null'], minimum: 1 },
   connectors: { type: 'integer', minimum: 0, maximum: 32 },
   lenient: { type: 'boolean' },
+  // Weight of its sessions in load management: priority + 1 (docs/smart-charging.md).
+  priority: { type: 'integer', minimum: 0, maximum: 100 },
   registrationStatus: { type: 'string', enum: ['Unknown', 'Accepted', 'Pending', 'Rejected'] },
   // SEC: the AuthorizationKey is 16–20 bytes, configured as up to 40 hex characters.
   authKey: { anyOf: [{ type: 'string', minLength: 16, maxLength: 40 }, { const: 'generate' }, { const: true }, { type: 'null' }] },
