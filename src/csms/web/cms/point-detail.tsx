@@ -13,6 +13,7 @@ import { toast } from '../shared/toasts.tsx';
 import { withSessionEvent, type ChargerStatusEvent, type ConnectorStatusEvent, type SessionEvent, type SessionView, type Tariff } from '../shared/types.ts';
 import { Badge, Card, Empty, ErrorNote, Loading, Online, PageHeader, Stat } from '../shared/ui.tsx';
 import { useResource, useTick } from '../shared/use-resource.ts';
+import { ChargingProfilesCard } from './charging-profiles.tsx';
 import { CommandsCard } from './commands.tsx';
 import { MessageLog } from './message-log.tsx';
 import { patchPoint, PointForm, type PointRow } from './points.tsx';
@@ -128,6 +129,7 @@ export function PointDetailPage(props: { chargePointId: string }) {
           </div>
           {cp.activeSessions.map((s) => <RunningSession key={s.id} session={s} online={cp.online} onClosed={() => void point.reload()} />)}
           <CommandsCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} activeSessions={cp.activeSessions} onSessionClosed={() => void point.reload()} />
+          <ChargingProfilesCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} priority={cp.priority} />
           <MessageLog chargePointId={id} />
         </div>
       )}
