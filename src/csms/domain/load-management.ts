@@ -11,14 +11,17 @@
  *   older one's minimum away.
  * - Unused share: a session whose EV draws clearly less than its limit (under DRAW_RATIO of it)
  *   is capped at its draw plus HEADROOM; what it leaves goes to the others by weight. Once it draws
- *   close to its cap again, the cap is lifted at the next division.
+ *   close to its limit again (LIFT_RATIO of it), the cap is lifted at the next division; in between
+ *   it keeps the limit it has, so a capped session does not swing between two shares.
  * - Shares are whole watts, rounded down: their sum never exceeds the limit.
  */
 
 /** A session draws "clearly less" than its limit below this fraction of it. */
 export const DRAW_RATIO = 0.8;
-/** A session capped by its draw may draw this much more before it counts as wanting more. */
+/** A session capped by its draw gets this much more than it draws. */
 export const HEADROOM = 1.1;
+/** A session drawing at least this fraction of its limit counts as wanting more (above 1 / HEADROOM). */
+export const LIFT_RATIO = 0.95;
 /** A share changes on the charger only when it moves by more than this (W) ... */
 export const TOLERANCE_W = 100;
 /** ... and by more than this fraction of the share it has. */
@@ -49,10 +52,15 @@ function admissionOrder(a: LoadSession, b: LoadSession): number {
   return b.priority - a.priority || Date.parse(a.startedAt) - Date.parse(b.startedAt) || a.transactionId - b.transactionId;
 }
 
-/** What a session would take if it could: its draw plus headroom when it draws clearly less than its limit, else unbounded. */
+/**
+ * The most a session is given: its draw plus headroom when it draws clearly less than its limit,
+ * the limit it has while it draws between that and close to it, else unbounded.
+ */
 export function demandOf(s: LoadSession, minW: number): number {
   if (s.drawW === null || s.drawW < 0) return Number.POSITIVE_INFINITY;
-  if (s.drawW >= DRAW_RATIO * (s.limitW ?? Number.POSITIVE_INFINITY)) return Number.POSITIVE_INFINITY;
+  const limit = s.limitW ?? Number.POSITIVE_INFINITY;
+  if (s.drawW >= LIFT_RATIO * limit) return Number.POSITIVE_INFINITY;
+  if (s.drawW >= DRAW_RATIO * limit) return Math.max(minW, limit);
   return Math.max(minW, Math.ceil(s.drawW * HEADROOM));
 }
 

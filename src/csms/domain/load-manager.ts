@@ -22,6 +22,11 @@ export const LOAD_REQUESTED_BY = 'csms: load management';
 export const RETRY_UNCONFIRMED_MS = 60_000;
 /** How long a load-management command waits for the charger (shorter than an admin's: others wait for it). */
 const COMMAND_TIMEOUT_MS = 10_000;
+/**
+ * How long a charger's station, and whether a station has a grid limit, are remembered: every
+ * MeterValues asks, and most stations have no limit. A changed limit counts within this time.
+ */
+const LOOKUP_CACHE_MS = 5_000;
 
 /** The chargingProfileId of a transaction's load-management TxProfile: stable, one per transaction. */
 export function loadProfileId(transactionId: number): number {
@@ -58,6 +63,26 @@ export function createLoadManager({ store, smartCharging, clock, onError }: Load
   /** Shares sent that the charger did not accept, by transaction: not sent again before RETRY_UNCONFIRMED_MS. */
   const unconfirmed = new Map<number, Unconfirmed>();
   let closed = false;
+  const stationOf = new Map<string, { stationId: number | null; atMs: number }>();
+  const limited = new Map<number, { yes: boolean; atMs: number }>();
+
+  /** The station of a charger that has a grid limit, or null; from the cache while it is fresh. */
+  async function limitedStationOf(chargePointId: string): Promise<number | null> {
+    const nowMs = clock.now().getTime();
+    let known = stationOf.get(chargePointId);
+    if (!known || nowMs - known.atMs > LOOKUP_CACHE_MS) {
+      known = { stationId: (await store.chargePoints.get(chargePointId))?.stationId ?? null, atMs: nowMs };
+      stationOf.set(chargePointId, known);
+    }
+    const stationId = known.stationId;
+    if (stationId === null) return null;
+    let limit = limited.get(stationId);
+    if (!limit || nowMs - limit.atMs > LOOKUP_CACHE_MS) {
+      limit = { yes: ((await store.stations.get(stationId))?.gridLimitW ?? null) !== null, atMs: nowMs };
+      limited.set(stationId, limit);
+    }
+    return limit.yes ? stationId : null;
+  }
 
   async function rebalance(stationId: number): Promise<void> {
     const station = await store.stations.get(stationId);
@@ -137,8 +162,8 @@ export function createLoadManager({ store, smartCharging, clock, onError }: Load
       const stations = new Set<number>();
       try {
         for (const id of chargePointIds) {
-          const stationId = (await store.chargePoints.get(id))?.stationId;
-          if (stationId != null) stations.add(stationId);
+          const stationId = await limitedStationOf(id);
+          if (stationId !== null) stations.add(stationId);
         }
       } catch (err) {
         onError?.(err, null);

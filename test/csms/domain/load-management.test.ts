@@ -58,7 +58,10 @@ describe('divide', () => {
     const shares = divide({ gridLimitW: 11_000, minPerSessionW: 0 }, [slow, busy]);
     expect(shares.get(slow.transactionId)).toBe(2200);
     expect(shares.get(busy.transactionId)).toBe(8800);
-    // At its cap, the slow one counts as wanting more again.
+    // Drawing steadily under its cap, it keeps it: no swing back to an equal share at the next reading.
+    const steady = divide({ gridLimitW: 11_000, minPerSessionW: 0 }, [{ ...slow, drawW: 2_000, limitW: 2_200 }, { ...busy, drawW: 8_700, limitW: 8_800 }]);
+    expect([...steady.values()]).toEqual([2200, 8800]);
+    // Close to its cap, the slow one counts as wanting more again.
     const ramped = divide({ gridLimitW: 11_000, minPerSessionW: 0 }, [{ ...slow, drawW: 2_150, limitW: 2_200 }, { ...busy, drawW: 8_700, limitW: 8_800 }]);
     expect([...ramped.values()]).toEqual([5500, 5500]);
   });
