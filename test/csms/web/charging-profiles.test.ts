@@ -1,6 +1,6 @@
 /**
  * The CMS point detail's Smart Charging card in Chromium: the TxProfile load management installed
- * and the count of profiles the charger did not confirm appear live; "Clear all profiles" sends
+ * and the count of profiles the charger did not confirm appear live; the form sets a profile; "Clear all profiles" sends
  * ClearChargingProfile and empties the list; the composite schedule is shown as the charger answered.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -65,6 +65,15 @@ describeBrowser('charging profiles on the CMS point detail', () => {
     await page.click('[data-testid=composite-schedule]');
     await page.waitForSelector('[data-testid=composite-result]');
     expect(await page.textContent('[data-testid=composite-result]')).toContain('0 s: 7400 W');
+
+    // The form sets a one-period profile: the next free id, kept once the charger accepts it.
+    answer = 'Accepted';
+    await page.fill('input[name=limit]', '16');
+    await page.selectOption('select[name=unit]', 'A');
+    await page.click('[data-testid=profile-set]');
+    await page.waitForSelector('[data-testid=profile-1]', { timeout: 15_000 });
+    expect(await page.textContent('[data-testid=profile-1]')).toMatch(/TxDefaultProfile.*Absolute: 0 s: 16 A/);
+    expect(await page.textContent('[data-testid=profiles-installed] .stat-value')).toBe('2');
 
     page.once('dialog', (d) => void d.accept());
     await page.click('[data-testid=profiles-clear-all]');

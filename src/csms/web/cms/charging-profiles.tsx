@@ -1,7 +1,8 @@
 /** @jsxImportSource preact */
 /**
  * Smart Charging on a charge point's page: the profiles it accepted (load management's included),
- * how many it did not confirm, clearing profiles and asking for a connector's composite schedule.
+ * how many it did not confirm, setting a one-period profile, clearing profiles and asking for a
+ * connector's composite schedule. A refused profile shows the rule it broke (the API's 400/409).
  * Live from the point's room (`charging_profile.*`).
  */
 import { useState } from 'preact/hooks';
@@ -47,11 +48,36 @@ function periods(s: Schedule): string {
 }
 
 /** `priority` is the charge point's weight in load management, shown beside what it was given. */
+const PURPOSES = ['TxDefaultProfile', 'ChargePointMaxProfile', 'TxProfile'] as const;
+
+/**
+ * A one-period profile from the form: a TxProfile runs from its transaction's start (Relative), the
+ * others from now (Absolute). The id is the next one above what the charger holds (below load
+ * management's own ids).
+ */
+function formProfile(form: { purpose: string; stackLevel: string; limit: string; unit: string }, installed: Installed[]): Record<string, unknown> {
+  const own = installed.map((p) => p.chargingProfileId).filter((id) => id < 1_000_000_000);
+  const tx = form.purpose === 'TxProfile';
+  return {
+    chargingProfileId: Math.max(0, ...own) + 1,
+    stackLevel: Number(form.stackLevel),
+    chargingProfilePurpose: form.purpose,
+    chargingProfileKind: tx ? 'Relative' : 'Absolute',
+    chargingSchedule: {
+      ...(tx ? {} : { startSchedule: new Date().toISOString() }),
+      chargingRateUnit: form.unit,
+      chargingSchedulePeriod: [{ startPeriod: 0, limit: Number(form.limit) }],
+    },
+  };
+}
+
 export function ChargingProfilesCard(props: { chargePointId: string; online: boolean; connectorIds: number[]; priority: number }) {
   const { api } = useServices();
   const cp = props.chargePointId;
   const [busy, setBusy] = useState(false);
   const [connector, setConnector] = useState(String(props.connectorIds[0] ?? 1));
+  const [form, setForm] = useState({ purpose: 'TxDefaultProfile', stackLevel: '0', limit: '11000', unit: 'W' });
+  const field = (key: keyof typeof form) => (e: Event) => setForm({ ...form, [key]: (e.target as HTMLInputElement | HTMLSelectElement).value });
   const [composite, setComposite] = useState<{ scheduleStart?: string; chargingSchedule?: Schedule; status: string } | null>(null);
   const view = useResource<ProfilesView>(`/api/charger/${encodeURIComponent(cp)}/charging-profiles`, {
     refresh: 'detail',
@@ -115,10 +141,25 @@ export function ChargingProfilesCard(props: { chargePointId: string; online: boo
             </tbody>
           </table>
         )}
+        <div class="form-row">
+          <Field label="Purpose">
+            <select name="purpose" value={form.purpose} onChange={field('purpose')}>{PURPOSES.map((p) => <option key={p}>{p}</option>)}</select>
+          </Field>
+          <Field label="Stack level"><input name="stackLevel" type="number" min="0" step="1" value={form.stackLevel} onInput={field('stackLevel')} /></Field>
+          <Field label="Limit"><input name="limit" type="number" min="0.1" step="0.1" value={form.limit} onInput={field('limit')} /></Field>
+          <Field label="Unit">
+            <select name="unit" value={form.unit} onChange={field('unit')}><option>W</option><option>A</option></select>
+          </Field>
+        </div>
         <div class="actions">
+          <button class="btn btn-primary" disabled={disabled || !view.data} data-testid="profile-set" onClick={() => command('Set charging profile', 'set-charging-profile', {
+            // A ChargePointMaxProfile limits the whole charger (connector 0); the others the connector chosen below.
+            connectorId: form.purpose === 'ChargePointMaxProfile' ? 0 : Number(connector),
+            csChargingProfiles: formProfile(form, view.data?.items ?? []),
+          })}>Set profile</button>
           <button class="btn btn-danger" disabled={disabled} data-testid="profiles-clear-all" onClick={() => confirm(`Clear every charging profile of ${cp}?`) && command('Clear all profiles', 'clear-charging-profile', {})}>Clear all profiles</button>
           <Field label="Connector">
-            <select value={connector} onChange={(e) => setConnector((e.target as HTMLSelectElement).value)} aria-label="Connector of the composite schedule">
+            <select value={connector} onChange={(e) => setConnector((e.target as HTMLSelectElement).value)} aria-label="Connector of the profile and the composite schedule">
               {props.connectorIds.map((id) => <option key={id} value={id}>#{id}</option>)}
             </select>
           </Field>
