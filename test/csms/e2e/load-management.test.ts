@@ -135,6 +135,8 @@ describe.each(modes)('load management [%s]', (_name, configFor) => {
       return res.unconfirmed.count === 1 && res;
     });
     expect(body).toEqual({ items: [], unconfirmed: { count: 1, lastStatus: 'Rejected', lastAt: expect.any(String) } });
+    const point = await (await t.api('/api/cms/points/LM-NO', { token: admin })).json() as any;
+    expect(point.unconfirmedProfiles).toEqual(body.unconfirmed);
   });
 
   it('sends nothing with LOAD_MANAGEMENT=off', async (ctx) => {
