@@ -14,6 +14,9 @@ import { deleteNamespace, RABBIT_URL, rabbitAvailable, uniqueNamespace } from '.
 
 const LIMIT = 11_000;
 
+/** Every SetChargingProfile any charger got, in the order they arrived: `[chargePointId, limit]`. */
+const arrivals: [string, number][] = [];
+
 interface Charger {
   id: string;
   conn: OcppConnection<any, any, unknown>;
@@ -50,6 +53,7 @@ describe.each(modes)('load management [%s]', (_name, configFor) => {
       throw new Error('unreachable');
     }
     ns = config.rabbitmqNamespace;
+    arrivals.length = 0;
     t = await startCsms({ ...config, ...overrides });
     const station = await t.store.stations.create({ name: 'Depot', gridLimitW: LIMIT, minPerSessionW: 1_400 });
     const charger = async (id: string): Promise<Charger> => {
@@ -58,6 +62,7 @@ describe.each(modes)('load management [%s]', (_name, configFor) => {
       const c: Charger = { id, conn, received: [], answer: 'Accepted' };
       conn.handle('SetChargingProfile' as any, (req: SetChargingProfileRequest) => {
         c.received.push(req);
+        arrivals.push([id, req.csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0]!.limit]);
         return { status: c.answer } as any;
       });
       await conn.call('BootNotification', aBootNotification());
@@ -121,6 +126,10 @@ describe.each(modes)('load management [%s]', (_name, configFor) => {
     await a.conn.call('MeterValues', { connectorId: 1, transactionId: txA, meterValue: power(2000) });
     // 2000 W is clearly less than 5500: A is held at its draw plus headroom, B gets the rest.
     await waitFor(() => lastLimit(a, txA) === 2200 && lastLimit(b, txB) === 8800);
+    // B's increase went out only once A had taken its decrease: never 5500 + 8800 in force.
+    const at = (id: string, limit: number) => arrivals.findIndex(([i, l]) => i === id && l === limit);
+    expect(at('LM-SLOW', 2200)).toBeGreaterThanOrEqual(0);
+    expect(at('LM-BUSY', 8800)).toBeGreaterThan(at('LM-SLOW', 2200));
   });
 
   it('counts a charger that does not confirm, and shows it on the point', async (ctx) => {
