@@ -62,6 +62,7 @@ const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   firmwareMaxBytes: 'largest firmware image an admin may upload, bytes',
   diagnosticsMaxBytes: 'largest diagnostics file a charger may upload, bytes (larger: 413)',
   publicUrl: 'the REST port\'s URL as chargers reach it, for firmware download and diagnostics upload URLs',
+  loadManagement: 'on | off: divide each station\'s grid limit among its sessions with charging profiles',
 };
 
 function serveCommand(): Command {

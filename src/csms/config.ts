@@ -128,6 +128,8 @@ export const configSchema = z.object({
    * and GetDiagnostics. Unset: the address the admin's request came to.
    */
   publicUrl: z.string().regex(/^https?:\/\/[^\s/]+(\/\S*)?$/, 'an http(s) URL, e.g. https://csms.example:3000').optional(),
+  /** Divide each station's grid limit among its running sessions with TxProfiles (docs/smart-charging.md). */
+  loadManagement: z.enum(['on', 'off']).default('on'),
 });
 
 type ParsedConfig = z.output<typeof configSchema>;
@@ -194,6 +196,7 @@ export const ENV_NAMES: Record<keyof ParsedConfig, string> = {
   firmwareMaxBytes: 'FIRMWARE_MAX_BYTES',
   diagnosticsMaxBytes: 'DIAGNOSTICS_MAX_BYTES',
   publicUrl: 'PUBLIC_URL',
+  loadManagement: 'LOAD_MANAGEMENT',
 };
 
 export class ConfigError extends Error {

@@ -16,6 +16,8 @@ import type { DeadLetterQueue } from './broker/rabbitmq/dead-letters.ts';
 import { ENV_NAMES, filesDirOf, kebab, type CsmsConfig } from './config.ts';
 import { createFileStore, type FileStore } from './api/file-store.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
+import { createLoadManager, type LoadManager } from './domain/load-manager.ts';
+import { createSmartCharging } from './domain/smart-charging.ts';
 import { CsmsError } from './domain/errors.ts';
 import { systemClock, type Broker, type BrokerQueueStats, type Clock, type Store } from './domain/ports.ts';
 import { createReservations, type Reservations } from './domain/reservations.ts';
@@ -89,6 +91,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   let api: ReturnType<typeof createApi> | null = null;
   let files: FileStore | null = null;
   let notifier: Notifier | null = null;
+  let loadManager: LoadManager | null = null;
   let info: CsmsInfo | null = null;
   let reservationSweep: NodeJS.Timeout | null = null;
 
@@ -210,11 +213,19 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       onError: (err, event) => logger.error({ err, eventId: event.eventId, kind: event.kind }, 'event failed'),
       // The gateway starts after the processor: a stop asked for before it exists waits for it.
       requestStop: (stop) => (gateway ? sendStop(gateway, stop) : stopsBeforeGateway.push(stop)),
+      // Sessions applied before the gateway exists are divided at their next change.
+      sessionsChanged: (ids) => void loadManager?.sessionsChanged(ids),
     });
     processor.start();
     const demo = config.demo ? await seedDemo(store, clock, config.currency) : null;
     gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId });
     for (const stop of stopsBeforeGateway.splice(0)) sendStop(gateway, stop);
+    if (config.loadManagement === 'on') {
+      const published = broker;
+      const smartCharging = createSmartCharging({ store, commands: gateway.commands, clock, publish: (n) => published.publishNotification(n) });
+      const log = logger.child({ component: 'load-management' });
+      loadManager = createLoadManager({ store, smartCharging, clock, onError: (err, stationId) => log.warn({ err, stationId }, 'load management: a division or a profile failed; the next change tries again') });
+    }
     const ocppPort = await gateway.listen(config.ocppPort, config.host).catch((err: unknown) => {
       throw listenFailure('OCPP', 'ocppPort', err);
     });
@@ -293,6 +304,8 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       () => api?.close(),
       () => files?.close(),
       () => gateway?.close(),
+      // After the gateway: what it still sends finds the chargers gone at once.
+      () => loadManager?.close(),
       () => broker?.close(),
       () => processor?.close(),
       () => checkpointer?.stop(),
@@ -308,6 +321,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     }
     checkpointer = null;
     reservationSweep = null;
+    loadManager = null;
     api = null;
     files = null;
     notifier = null;

@@ -116,6 +116,8 @@ export const stationSchema = obj({
   address: str,
   latitude: nullable('number'),
   longitude: nullable('number'),
+  gridLimitW: nullable('integer'),
+  minPerSessionW: nullable('integer'),
   createdAt: str,
   updatedAt: str,
 });
@@ -154,6 +156,7 @@ export const chargePointSchema = obj({
   online: bool,
   lastSeenAt: nullable('string'),
   lastBootAt: nullable('string'),
+  priority: int,
   createdAt: str,
   updatedAt: str,
 });

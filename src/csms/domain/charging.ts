@@ -123,6 +123,8 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
   async function finish(session: Session, close: SessionClose, at: string): Promise<Notification[]> {
     if (!await store.sessions.complete(session.id, close)) return [];
     await store.holds.release(session.id, at);
+    // A TxProfile ends with its transaction (E2 §3.13).
+    await store.chargingProfiles.removeForTransaction(session.chargePointId, session.id);
     const done = (await store.sessions.get(session.id))!;
     const notifications = sessionNotifications('charging.stopped', done, at);
     if (done.customerId !== null && close.costMinor > 0) {

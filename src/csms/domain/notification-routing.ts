@@ -107,6 +107,10 @@ export const NOTIFICATION_AUDIENCES: Readonly<Record<NotificationType, readonly 
   // The command sender names the point (every command, for the CMS); the customer routes name the
   // customer who asked (their own outcome, without the charger's full answer).
   'command.result': ['customer', 'point'],
+  // Smart charging (docs/smart-charging.md): for the point's detail view.
+  'charging_profile.installed': ['point'],
+  'charging_profile.cleared': ['point'],
+  'charging_profile.unconfirmed': ['point'],
   'station.created': STATION_CHANGE,
   'station.updated': STATION_CHANGE,
   'station.deleted': STATION_CHANGE,

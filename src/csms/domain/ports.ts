@@ -10,6 +10,7 @@ import type {
   CommandStatus,
   Connector,
   IdTagCard,
+  InstalledProfile,
   Notification,
   OcppEvent,
   OcppMessageLogEntry,
@@ -22,6 +23,7 @@ import type {
   Station,
   Tariff,
   TariffTerms,
+  UnconfirmedProfiles,
   User,
   UserWithSecret,
   WalletEntry,
@@ -103,6 +105,10 @@ export interface StationInput {
   address?: string;
   latitude?: number | null;
   longitude?: number | null;
+  /** What the station may draw (W); null: no limit. */
+  gridLimitW?: number | null;
+  /** The least a session gets of the limit (W); null: no minimum. */
+  minPerSessionW?: number | null;
 }
 
 export interface StationRepo {
@@ -125,6 +131,8 @@ export interface ChargePointInput {
   registrationStatus?: RegistrationStatus;
   /** Connector ids to create up front (1..n); StatusNotification adds any others it sees. */
   connectors?: number;
+  /** Weight in load management (default 0). */
+  priority?: number;
 }
 
 export interface BootInfo {
@@ -373,6 +381,31 @@ export interface CommandRepo {
   list(chargePointId: string, page?: Page): Promise<CommandRecord[]>;
 }
 
+/** Which installed profiles a ClearChargingProfile removes (E2 §5.4): by id alone, else all that match the fields given. */
+export interface ProfileFilter {
+  id?: number;
+  connectorId?: number;
+  chargingProfilePurpose?: string;
+  stackLevel?: number;
+}
+
+/** The charging profiles each charger accepted, and how many it did not confirm. */
+export interface ChargingProfileRepo {
+  /**
+   * Keeps a profile the charger accepted. It replaces the one with the same chargingProfileId on the
+   * charge point and the one with the same purpose and stackLevel on that connector (E2 §3.13.2).
+   */
+  install(p: InstalledProfile): Promise<void>;
+  /** By connector, purpose, stack level. */
+  list(chargePointId: string): Promise<InstalledProfile[]>;
+  /** Removes what a ClearChargingProfile the charger accepted removed there; returns how many. */
+  clear(chargePointId: string, filter: ProfileFilter): Promise<number>;
+  /** TxProfiles end with their transaction. */
+  removeForTransaction(chargePointId: string, transactionId: number): Promise<number>;
+  recordUnconfirmed(chargePointId: string, status: string, at: string): Promise<void>;
+  unconfirmed(chargePointId: string): Promise<UnconfirmedProfiles>;
+}
+
 export interface OutboxItem {
   id: number;
   exchange: string;
@@ -476,6 +509,7 @@ export interface Store {
   reservations: ReservationRepo;
   messages: MessageLogRepo;
   commands: CommandRepo;
+  chargingProfiles: ChargingProfileRepo;
   events: ProcessedEventRepo;
   outbox: OutboxRepo;
   nodes: NodeRepo;

@@ -3,7 +3,7 @@
  * Money is always an integer in minor units (cents); energy is integer Wh; times are ISO 8601 strings.
  */
 import type { MessageTypeNumber } from '../../ocpp/frames.ts';
-import type { CallWithAnswer, ChargePointToCsms, RegistrationStatus as BootRegistrationStatus } from '../../ocpp/messages.ts';
+import type { CallWithAnswer, ChargePointToCsms, ChargingProfile, ChargingProfilePurpose, RegistrationStatus as BootRegistrationStatus } from '../../ocpp/messages.ts';
 
 export type Role = 'customer' | 'admin';
 
@@ -47,6 +47,10 @@ export interface Station {
   address: string;
   latitude: number | null;
   longitude: number | null;
+  /** What the station may draw from the grid (W); null: no limit, no load management. */
+  gridLimitW: number | null;
+  /** The least a running session gets of the grid limit (W); null: no minimum. */
+  minPerSessionW: number | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -69,6 +73,8 @@ export interface ChargePoint {
   online: boolean;
   lastSeenAt: string | null;
   lastBootAt: string | null;
+  /** Weight of its sessions when the station's grid limit is divided (0: the default, weight 1). */
+  priority: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -202,6 +208,29 @@ export interface CommandRecord {
   answeredAt: string | null;
 }
 
+/** A charging profile a charger accepted (SetChargingProfile answered Accepted), as the CSMS keeps it. */
+export interface InstalledProfile {
+  chargePointId: string;
+  connectorId: number;
+  chargingProfileId: number;
+  stackLevel: number;
+  purpose: ChargingProfilePurpose;
+  transactionId: number | null;
+  /** The csChargingProfiles as sent. */
+  profile: ChargingProfile;
+  /** Who asked: `admin:<id>`, `csms: load management`. */
+  requestedBy: string | null;
+  installedAt: string;
+}
+
+/** Profiles a charger did not confirm (Rejected, NotSupported, a CALLERROR, no answer, offline). */
+export interface UnconfirmedProfiles {
+  count: number;
+  /** The last such outcome: the charger's status, or `timeout`, `offline`, `error`. */
+  lastStatus: string | null;
+  lastAt: string | null;
+}
+
 export type Direction = 'in' | 'out';
 
 export interface OcppMessageLogEntry {
@@ -309,6 +338,9 @@ export type NotificationType =
   | 'wallet.transaction'
   | 'ocpp.message'
   | 'command.result'
+  | 'charging_profile.installed'
+  | 'charging_profile.cleared'
+  | 'charging_profile.unconfirmed'
   | 'station.created'
   | 'station.updated'
   | 'station.deleted'

@@ -31,6 +31,21 @@ export interface ProcessorOptions {
   onError?: (err: unknown, event: OcppEvent) => void;
   /** Asks a charger to stop a transaction (its customer's balance is used up); called after the commit. */
   requestStop?: (stop: AutoStop) => void;
+  /**
+   * Charge points whose sessions started, stopped or reported a reading in a batch; called after
+   * the commit (load management divides their stations again).
+   */
+  sessionsChanged?: (chargePointIds: string[]) => void;
+}
+
+const SESSION_ACTIONS: ReadonlySet<string> = new Set(['StartTransaction', 'StopTransaction', 'MeterValues']);
+
+/** The charge points of a batch's session events, and of sessions the CSMS closed while applying it. */
+function sessionChanges(batch: Delivery<OcppEvent>[], notes: Notification[]): string[] {
+  const ids = new Set<string>();
+  for (const { body } of batch) if (body.kind === 'call' && body.error === null && SESSION_ACTIONS.has(body.action)) ids.add(body.chargePointId);
+  for (const n of notes) if (n.type === 'charging.stopped' && typeof n.data.chargePointId === 'string') ids.add(n.data.chargePointId);
+  return [...ids];
 }
 
 export interface ProcessorStats {
@@ -145,6 +160,10 @@ export function createProcessor(opts: ProcessorOptions) {
     stats.processed += batch.length - duplicates - failed.length;
     for (const n of notes) broker.publishNotification(n);
     for (const stop of stops) opts.requestStop?.(stop);
+    if (opts.sessionsChanged) {
+      const changed = sessionChanges(batch, notes);
+      if (changed.length > 0) opts.sessionsChanged(changed);
+    }
     return { failed };
   }
 

@@ -821,4 +821,64 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   CREATE INDEX device_jobs_rollout ON device_jobs (rollout_id) WHERE rollout_id IS NOT NULL;
 `,
   },
+  // 11: smart charging. A station's grid limit and the least a session gets of it, a charge point's
+  // priority when the limit is divided, the charging profiles each charger accepted (E2 §3.13), and
+  // how many profiles each charger did not confirm.
+  {
+    name: 'smart charging and load management',
+    sqlite: `
+  ALTER TABLE stations ADD COLUMN grid_limit_w INTEGER CHECK (grid_limit_w IS NULL OR (typeof(grid_limit_w) = 'integer' AND grid_limit_w > 0));
+  ALTER TABLE stations ADD COLUMN min_per_session_w INTEGER CHECK (min_per_session_w IS NULL OR (typeof(min_per_session_w) = 'integer' AND min_per_session_w >= 0));
+  ALTER TABLE charge_points ADD COLUMN priority INTEGER NOT NULL DEFAULT 0 CHECK (typeof(priority) = 'integer');
+
+  CREATE TABLE charging_profiles (
+    charge_point_id TEXT NOT NULL,
+    charging_profile_id INTEGER NOT NULL,
+    connector_id INTEGER NOT NULL,
+    purpose TEXT NOT NULL,
+    stack_level INTEGER NOT NULL,
+    transaction_id INTEGER,
+    -- The csChargingProfiles as sent (JSON).
+    profile TEXT NOT NULL,
+    requested_by TEXT,
+    installed_at TEXT NOT NULL,
+    PRIMARY KEY (charge_point_id, charging_profile_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX charging_profiles_slot ON charging_profiles (charge_point_id, connector_id, purpose, stack_level);
+
+  CREATE TABLE charging_profile_unconfirmed (
+    charge_point_id TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    last_status TEXT NOT NULL,
+    last_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+    postgres: `
+  ALTER TABLE stations ADD COLUMN grid_limit_w BIGINT CHECK (grid_limit_w > 0),
+    ADD COLUMN min_per_session_w BIGINT CHECK (min_per_session_w >= 0);
+  ALTER TABLE charge_points ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+
+  CREATE TABLE charging_profiles (
+    charge_point_id TEXT COLLATE "C" NOT NULL,
+    charging_profile_id BIGINT NOT NULL,
+    connector_id INTEGER NOT NULL,
+    purpose TEXT COLLATE "C" NOT NULL,
+    stack_level INTEGER NOT NULL,
+    transaction_id BIGINT,
+    profile TEXT NOT NULL,
+    requested_by TEXT,
+    installed_at TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (charge_point_id, charging_profile_id)
+  );
+  CREATE INDEX charging_profiles_slot ON charging_profiles (charge_point_id, connector_id, purpose, stack_level);
+
+  CREATE TABLE charging_profile_unconfirmed (
+    charge_point_id TEXT COLLATE "C" PRIMARY KEY,
+    count BIGINT NOT NULL,
+    last_status TEXT COLLATE "C" NOT NULL,
+    last_at TEXT COLLATE "C" NOT NULL
+  );
+  SELECT track_changes(t::regclass) FROM unnest(ARRAY['charging_profiles', 'charging_profile_unconfirmed']) AS t;
+`,
+  },
 ];

@@ -70,7 +70,16 @@ export function patchedStation(row: StationRow, patch: Partial<StationInput>): R
     address: patch.address ?? row.address,
     latitude: patch.latitude !== undefined ? patch.latitude : row.latitude,
     longitude: patch.longitude !== undefined ? patch.longitude : row.longitude,
+    gridLimitW: patch.gridLimitW !== undefined ? patch.gridLimitW : row.grid_limit_w,
+    minPerSessionW: patch.minPerSessionW !== undefined ? patch.minPerSessionW : row.min_per_session_w,
   };
+}
+
+/** A grid limit is a positive integer of W, a minimum per session a non-negative one, or null (CSMS_ERR_VALIDATION). */
+export function assertGridLimits(s: Pick<StationInput, 'gridLimitW' | 'minPerSessionW'>): void {
+  const ok = (v: number | null | undefined, least: number) => v === undefined || v === null || (Number.isSafeInteger(v) && v >= least);
+  if (!ok(s.gridLimitW, 1)) throw new CsmsError('CSMS_ERR_VALIDATION', 'gridLimitW must be a positive integer of W, or null', { field: 'gridLimitW' });
+  if (!ok(s.minPerSessionW, 0)) throw new CsmsError('CSMS_ERR_VALIDATION', 'minPerSessionW must be a non-negative integer of W, or null', { field: 'minPerSessionW' });
 }
 
 /** Message log entries list() returns when the caller names no limit. */

@@ -19,6 +19,12 @@ const validParams: Record<string, Record<string, unknown>> = {
   'clear-cache': {},
   trigger: { requestedMessage: 'StatusNotification', connectorId: 1 },
   'data-transfer': { vendorId: 'com.example', messageId: 'Ping', data: 'x' },
+  'set-charging-profile': {
+    connectorId: 0,
+    csChargingProfiles: { chargingProfileId: 1, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Relative', chargingSchedule: { chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit: 7400 }] } },
+  },
+  'clear-charging-profile': { id: 1 },
+  'get-composite-schedule': { connectorId: 1, duration: 600 },
 };
 
 describe('admin charger commands', () => {

@@ -34,6 +34,19 @@ const CASES: CommandCase[] = [
   { path: 'clear-cache', action: 'ClearCache', params: {}, answer: { status: 'Accepted' } },
   { path: 'trigger', action: 'TriggerMessage', params: { requestedMessage: 'StatusNotification', connectorId: 1 }, answer: { status: 'Accepted' } },
   { path: 'data-transfer', action: 'DataTransfer', params: { vendorId: 'com.example', messageId: 'Ping', data: '{"n":1}' }, answer: { status: 'Accepted', data: 'pong' } },
+  {
+    path: 'set-charging-profile', action: 'SetChargingProfile',
+    params: {
+      connectorId: 0,
+      csChargingProfiles: {
+        chargingProfileId: 7, stackLevel: 0, chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Absolute',
+        chargingSchedule: { startSchedule: '2030-01-01T00:00:00.000Z', chargingRateUnit: 'A', chargingSchedulePeriod: [{ startPeriod: 0, limit: 16 }] },
+      },
+    },
+    answer: { status: 'Rejected' },
+  },
+  { path: 'clear-charging-profile', action: 'ClearChargingProfile', params: { id: 7 }, answer: { status: 'Unknown' } },
+  { path: 'get-composite-schedule', action: 'GetCompositeSchedule', params: { connectorId: 1, duration: 3600, chargingRateUnit: 'W' }, answer: { status: 'Rejected' } },
 ];
 
 let t: TestCsms;

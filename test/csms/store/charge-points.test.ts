@@ -25,6 +25,7 @@ describe.each(eachStore)('[%s] charge points', (_name, adapter) => {
       online: false,
       lastSeenAt: null,
       lastBootAt: null,
+      priority: 0,
       createdAt: clock.at,
       updatedAt: clock.at,
     });

@@ -9,11 +9,13 @@ import { assertNotReservedForOther } from '../../domain/reservations.ts';
 import { currentUser } from '../auth.ts';
 import type { ApiContext } from '../context.ts';
 import { requireAnswer } from '../outcomes.ts';
+import { createSmartCharging, SMART_CHARGING_ACTIONS } from '../../domain/smart-charging.ts';
+import { chargingProfileRoutes, SMART_CHARGING_ROUTES } from './charging-profiles.ts';
 import { body, chargePointIdSchema, commandRecordSchema, commandResultSchema, cpParams, errors, idTagSchema, list, pageQuery } from '../schemas.ts';
 
 type Props = Record<string, Record<string, unknown>>;
 
-interface CommandRoute {
+export interface CommandRoute {
   path: string;
   action: string;
   summary: string;
@@ -39,22 +41,27 @@ export const COMMAND_ROUTES: CommandRoute[] = [
   { path: 'clear-cache', action: 'ClearCache', summary: 'Clear the authorization cache', params: {}, required: [] },
   { path: 'trigger', action: 'TriggerMessage', summary: 'Ask the charger to send a message now', params: { requestedMessage: { type: 'string', enum: TRIGGER_MESSAGES }, connectorId: connectorOne }, required: ['requestedMessage'] },
   { path: 'data-transfer', action: 'DataTransfer', summary: 'Vendor-specific data transfer', params: { vendorId: { type: 'string', minLength: 1, maxLength: 255 }, messageId: { type: 'string', maxLength: 50 }, data: { type: 'string' } }, required: ['vendorId'] },
+  ...SMART_CHARGING_ROUTES,
 ];
 
 /**
- * A payload that breaks the OCPP 1.6 schema names the payload's field; the payload is the body less
+ * A payload that breaks the OCPP 1.6 schema, or a Smart Charging rule, names the payload's field; the payload is the body less
  * `chargePointId`, so the body's field is the same one under `body.`, as for every other 400.
  */
 function inBody(err: unknown): unknown {
-  if (!(err instanceof CsmsError) || err.code !== 'CSMS_ERR_VALIDATION' || typeof err.data?.field !== 'string') return err;
+  if (!(err instanceof CsmsError) || !FIELD_ERRORS.has(err.code) || typeof err.data?.field !== 'string') return err;
   // `chargingSchedulePeriod[0].limit` → `body.chargingSchedulePeriod.0.limit`, as Fastify's own 400s spell paths.
   const field = ['body', ...err.data.field.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean)].join('.');
-  return new CsmsError('CSMS_ERR_VALIDATION', err.detail, { ...err.data, field });
+  return new CsmsError(err.code, err.detail, { ...err.data, field });
 }
+
+const FIELD_ERRORS: ReadonlySet<string> = new Set(['CSMS_ERR_VALIDATION', 'CSMS_ERR_SESSION_NOT_ACTIVE']);
 
 /** POST /api/charger/<command> and GET /api/charger/:chargePointId/commands (admin). */
 export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) => {
   const { store, commands } = ctx;
+  // Checks the Smart Charging rules (and RemoteStart's profile), keeps installed profiles, counts unconfirmed ones.
+  const smartCharging = createSmartCharging({ store, commands, clock: ctx.clock, publish: ctx.publish });
   const tags = ['charger'];
   const security = [{ bearerAuth: [] }];
 
@@ -74,7 +81,8 @@ export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =>
       // A start on a connector reserved for another customer would only be refused by the charger.
       if (route.action === 'RemoteStartTransaction' && typeof payload.connectorId === 'number') await assertNotReservedForOther(store, chargePointId, payload.connectorId, { idTag: String(payload.idTag) });
       try {
-        const outcome = await commands.send(chargePointId, route.action, payload, { requestedBy: `admin:${admin.id}` });
+        const send = SMART_CHARGING_ACTIONS.has(route.action) ? smartCharging.send : commands.send;
+        const outcome = await send(chargePointId, route.action, payload, { requestedBy: `admin:${admin.id}` });
         // The command sender records the outcome in the audit and announces it to the point's room.
         requireAnswer(outcome, chargePointId);
         return { commandId: outcome.commandId, status: outcome.status, response: outcome.response };
@@ -83,6 +91,9 @@ export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =>
       }
     });
   }
+
+  // Under this plugin's own prefix.
+  await app.register(chargingProfileRoutes, { ...ctx, prefix: '' });
 
   app.get<{ Params: { chargePointId: string }; Querystring: { limit: number; offset: number } }>('/:chargePointId/commands', {
     onRequest: [ctx.adminOnly, ctx.etags.check()],

@@ -10,6 +10,7 @@ import type { ChargePointInput } from '../../domain/ports.ts';
 import { hashAuthKey, randomAuthKey } from '../../domain/secrets.ts';
 import type { ChargePoint, NotificationType, RegistrationStatus } from '../../domain/types.ts';
 import type { ApiContext } from '../context.ts';
+import { unconfirmedSchema } from './charging-profiles.ts';
 import {
   body, chargePointIdSchema, chargePointSchema, connectorSchema, cpParams, errors, list, messageLogSchema,
   limitSchema, obj, pageFields, pageProperties, sessionViewSchema, tariffSchema,
@@ -20,6 +21,7 @@ interface PointBody {
   tariffId?: number | null;
   connectors?: number;
   lenient?: boolean;
+  priority?: number;
   registrationStatus?: RegistrationStatus;
   /** A key to hash, `"generate"`/true for a new one (returned once), null to clear. */
   authKey?: string | true | null;
@@ -32,6 +34,8 @@ const pointInput = {
   tariffId: { type: ['integer', 'null'], minimum: 1 },
   connectors: { type: 'integer', minimum: 0, maximum: 32 },
   lenient: { type: 'boolean' },
+  // Weight of its sessions in load management: priority + 1 (docs/smart-charging.md).
+  priority: { type: 'integer', minimum: 0, maximum: 100 },
   registrationStatus: { type: 'string', enum: ['Unknown', 'Accepted', 'Pending', 'Rejected'] },
   // SEC: the AuthorizationKey is 16–20 bytes, configured as up to 40 hex characters.
   authKey: { anyOf: [{ type: 'string', minLength: 16, maxLength: 40 }, { const: 'generate' }, { const: true }, { type: 'null' }] },
@@ -45,6 +49,8 @@ const pointDetail = obj({
   connectors: { type: 'array', items: connectorSchema },
   tariff: { anyOf: [tariffSchema, { type: 'null' }] },
   activeSessions: { type: 'array', items: sessionViewSchema },
+  // Smart Charging: profiles the charger did not confirm (docs/smart-charging.md).
+  unconfirmedProfiles: unconfirmedSchema,
 });
 
 /** /api/cms/points CRUD, detail and message log. */
@@ -91,7 +97,7 @@ export const cmsPointRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =
   }, async (request) => {
     const cp = await point(request.params.chargePointId);
     const activeSessions = await Promise.all((await store.sessions.list({ chargePointId: cp.id, status: 'active', limit: 100 })).map(charging.view));
-    return { ...await withConnectors(cp), tariff: await store.tariffs.forChargePoint(cp.id), activeSessions };
+    return { ...await withConnectors(cp), tariff: await store.tariffs.forChargePoint(cp.id), activeSessions, unconfirmedProfiles: await store.chargingProfiles.unconfirmed(cp.id) };
   });
 
   app.get<{ Params: { chargePointId: string }; Querystring: { limit: number; afterId?: number } }>('/points/:chargePointId/messages', {

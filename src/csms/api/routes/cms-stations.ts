@@ -17,6 +17,9 @@ const stationInput = {
   address: { type: 'string', maxLength: 300 },
   latitude: { type: ['number', 'null'], minimum: -90, maximum: 90 },
   longitude: { type: ['number', 'null'], minimum: -180, maximum: 180 },
+  // Load management (docs/smart-charging.md): null turns it off for the station.
+  gridLimitW: { type: ['integer', 'null'], minimum: 1 },
+  minPerSessionW: { type: ['integer', 'null'], minimum: 0 },
 };
 
 const stationSummary = obj({ ...stationProps, chargePointCount: { type: 'integer' }, chargePointsOnline: { type: 'integer' } });

@@ -17,7 +17,7 @@ function rethrowReference(err: unknown, input: { stationId?: number | null; tari
 }
 
 const CP_COLUMNS = `id, station_id, tariff_id, vendor, model, serial_number, firmware_version, registration_status, lenient,
-  auth_key_hash, online, last_seen_at, last_boot_at, created_at, updated_at`;
+  auth_key_hash, online, last_seen_at, last_boot_at, priority, created_at, updated_at`;
 
 /**
  * The PostgreSQL ChargePointRepo. New connectors start as status "Unknown" / "NoError" until the
@@ -45,9 +45,9 @@ export function createChargePointRepo({ db, now }: PgContext): ChargePointRepo {
         let inserted: { id: string } | undefined;
         try {
           inserted = await db.first<{ id: string }>(
-            `INSERT INTO charge_points (id, station_id, tariff_id, registration_status, lenient, auth_key_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (id) DO NOTHING RETURNING id`,
-            [input.id, input.stationId ?? null, input.tariffId ?? null, input.registrationStatus ?? 'Unknown', input.lenient ?? false, input.authKeyHash ?? null, at],
+            `INSERT INTO charge_points (id, station_id, tariff_id, registration_status, lenient, auth_key_hash, priority, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO NOTHING RETURNING id`,
+            [input.id, input.stationId ?? null, input.tariffId ?? null, input.registrationStatus ?? 'Unknown', input.lenient ?? false, input.authKeyHash ?? null, input.priority ?? 0, at],
           );
         } catch (err) {
           rethrowReference(err, input);
@@ -86,7 +86,7 @@ export function createChargePointRepo({ db, now }: PgContext): ChargePointRepo {
         try {
           await db.query(
             `UPDATE charge_points SET station_id = $1, tariff_id = $2, registration_status = $3, lenient = $4, auth_key_hash = $5,
-             updated_at = $6 WHERE id = $7`,
+             priority = $8, updated_at = $6 WHERE id = $7`,
             [
               next.stationId,
               next.tariffId,
@@ -95,6 +95,7 @@ export function createChargePointRepo({ db, now }: PgContext): ChargePointRepo {
               patch.authKeyHash !== undefined ? patch.authKeyHash : row.auth_key_hash,
               at,
               id,
+              patch.priority ?? row.priority,
             ],
           );
         } catch (err) {

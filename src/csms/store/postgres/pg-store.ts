@@ -9,6 +9,7 @@ import pg from 'pg';
 import { CsmsError } from '../../domain/errors.ts';
 import type { Store } from '../../domain/ports.ts';
 import { createChargePointRepo } from './charge-points.ts';
+import { createChargingProfileRepo } from './charging-profiles.ts';
 import { createCommandRepo } from './commands.ts';
 import { createDeviceJobRepo } from './device-jobs.ts';
 import type { PgContext } from './context.ts';
@@ -129,6 +130,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     reservations: createReservationRepo(ctx),
     messages: createMessageLogRepo(ctx),
     commands: createCommandRepo(ctx),
+    chargingProfiles: createChargingProfileRepo(ctx),
     events: createProcessedEventRepo(ctx),
     outbox: createOutboxRepo(ctx),
     nodes: createNodeRepo(ctx),

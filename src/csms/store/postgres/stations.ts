@@ -2,7 +2,7 @@
 import { CsmsError } from '../../domain/errors.ts';
 import type { StationInput, StationRepo } from '../../domain/ports.ts';
 import { toStation, type StationRow } from '../rows/charge-points.ts';
-import { patchedStation } from '../rules.ts';
+import { assertGridLimits, patchedStation } from '../rules.ts';
 import { pageValues, type PgContext } from './context.ts';
 
 /** The PostgreSQL StationRepo; delete refuses while charge points belong to the station. */
@@ -10,10 +10,11 @@ export function createStationRepo({ db, now }: PgContext): StationRepo {
   const byId = (id: number, lock = '') => db.first<StationRow>(`SELECT * FROM stations WHERE id = $1 ${lock}`, [id]);
   return {
     async create(input) {
+      assertGridLimits(input);
       const at = now();
       const row = await db.first<StationRow>(
-        `INSERT INTO stations (name, address, latitude, longitude, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING *`,
-        [input.name, input.address ?? '', input.latitude ?? null, input.longitude ?? null, at],
+        `INSERT INTO stations (name, address, latitude, longitude, grid_limit_w, min_per_session_w, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING *`,
+        [input.name, input.address ?? '', input.latitude ?? null, input.longitude ?? null, input.gridLimitW ?? null, input.minPerSessionW ?? null, at],
       );
       return toStation(row!);
     },
@@ -32,9 +33,10 @@ export function createStationRepo({ db, now }: PgContext): StationRepo {
         const row = await byId(id, 'FOR UPDATE');
         if (!row) return null;
         const next = patchedStation(row, patch);
+        assertGridLimits(next);
         const updated = await db.first<StationRow>(
-          'UPDATE stations SET name = $1, address = $2, latitude = $3, longitude = $4, updated_at = $5 WHERE id = $6 RETURNING *',
-          [next.name, next.address, next.latitude, next.longitude, now(), id],
+          'UPDATE stations SET name = $1, address = $2, latitude = $3, longitude = $4, grid_limit_w = $5, min_per_session_w = $6, updated_at = $7 WHERE id = $8 RETURNING *',
+          [next.name, next.address, next.latitude, next.longitude, next.gridLimitW, next.minPerSessionW, now(), id],
         );
         return toStation(updated!);
       }),

@@ -22,6 +22,7 @@ export interface ChargePointRow<B extends Flag = Flag> {
   online: B;
   last_seen_at: string | null;
   last_boot_at: string | null;
+  priority: number;
   created_at: string;
   updated_at: string;
 }
@@ -41,6 +42,7 @@ export function toChargePoint(row: ChargePointRow): ChargePoint {
     online: Boolean(row.online),
     lastSeenAt: row.last_seen_at,
     lastBootAt: row.last_boot_at,
+    priority: row.priority,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -72,6 +74,8 @@ export interface StationRow {
   address: string;
   latitude: number | null;
   longitude: number | null;
+  grid_limit_w: number | null;
+  min_per_session_w: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -83,6 +87,8 @@ export function toStation(row: StationRow): Station {
     address: row.address,
     latitude: row.latitude,
     longitude: row.longitude,
+    gridLimitW: row.grid_limit_w,
+    minPerSessionW: row.min_per_session_w,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

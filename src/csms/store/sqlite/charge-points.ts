@@ -24,13 +24,13 @@ function rethrowReference(err: unknown, input: { stationId?: number | null; tari
 export function createChargePointRepo({ db, now, tx }: RepoContext): Sync<ChargePointRepo> {
   const cached = createStatementCache(db);
   const insert = db.prepare(
-    `INSERT INTO charge_points (id, station_id, tariff_id, registration_status, lenient, auth_key_hash, created_at, updated_at)
-     VALUES (@id, @stationId, @tariffId, @registrationStatus, @lenient, @authKeyHash, @at, @at)`,
+    `INSERT INTO charge_points (id, station_id, tariff_id, registration_status, lenient, auth_key_hash, priority, created_at, updated_at)
+     VALUES (@id, @stationId, @tariffId, @registrationStatus, @lenient, @authKeyHash, @priority, @at, @at)`,
   );
   const byId = db.prepare<[string], ChargePointRow>('SELECT * FROM charge_points WHERE id = ?');
   const update = db.prepare(
     `UPDATE charge_points SET station_id = @stationId, tariff_id = @tariffId, registration_status = @registrationStatus,
-     lenient = @lenient, auth_key_hash = @authKeyHash, updated_at = @at WHERE id = @id`,
+     lenient = @lenient, auth_key_hash = @authKeyHash, priority = @priority, updated_at = @at WHERE id = @id`,
   );
   const remove = db.prepare<[string]>('DELETE FROM charge_points WHERE id = ?');
   const activeSessions = db.prepare<[string], { n: number }>(
@@ -79,6 +79,7 @@ export function createChargePointRepo({ db, now, tx }: RepoContext): Sync<Charge
             registrationStatus: input.registrationStatus ?? 'Unknown',
             lenient: toBit(input.lenient),
             authKeyHash: input.authKeyHash ?? null,
+            priority: input.priority ?? 0,
             at,
           });
         } catch (err) {
@@ -121,6 +122,7 @@ export function createChargePointRepo({ db, now, tx }: RepoContext): Sync<Charge
           registrationStatus: patch.registrationStatus ?? row.registration_status,
           lenient: patch.lenient !== undefined ? toBit(patch.lenient) : row.lenient,
           authKeyHash: patch.authKeyHash !== undefined ? patch.authKeyHash : row.auth_key_hash,
+          priority: patch.priority ?? row.priority,
           at,
         };
         try {

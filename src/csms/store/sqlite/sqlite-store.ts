@@ -9,6 +9,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3';
 import { CsmsError } from '../../domain/errors.ts';
 import type { Store } from '../../domain/ports.ts';
 import { createChargePointRepo } from './charge-points.ts';
+import { createChargingProfileRepo } from './charging-profiles.ts';
 import { createCommandRepo } from './commands.ts';
 import { createDeviceJobRepo } from './device-jobs.ts';
 import { createDashboardStats } from './dashboard.ts';
@@ -102,6 +103,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     reservations: gate.wrap(createReservationRepo(ctx)),
     messages: gate.wrap(createMessageLogRepo(ctx)),
     commands: gate.wrap(createCommandRepo(ctx)),
+    chargingProfiles: gate.wrap(createChargingProfileRepo(ctx)),
     events: gate.wrap(createProcessedEventRepo(ctx)),
     outbox: gate.wrap(createOutboxRepo(ctx)),
     nodes: gate.wrap(createNodeRepo(ctx)),

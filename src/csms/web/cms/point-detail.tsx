@@ -13,6 +13,7 @@ import { toast } from '../shared/toasts.tsx';
 import { withSessionEvent, type ChargerStatusEvent, type ConnectorStatusEvent, type SessionEvent, type SessionView, type Tariff } from '../shared/types.ts';
 import { Badge, Card, Empty, ErrorNote, Loading, Online, PageHeader, Stat } from '../shared/ui.tsx';
 import { useResource, useTick } from '../shared/use-resource.ts';
+import { ChargingProfilesCard } from './charging-profiles.tsx';
 import { CommandsCard } from './commands.tsx';
 import { JobsCard } from './firmware.tsx';
 import { MessageLog } from './message-log.tsx';
@@ -132,6 +133,7 @@ export function PointDetailPage(props: { chargePointId: string }) {
           <PointReservations chargePointId={id} />
           <CommandsCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} activeSessions={cp.activeSessions} onSessionClosed={() => void point.reload()} />
           <JobsCard chargePointId={id} online={cp.online} />
+          <ChargingProfilesCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} priority={cp.priority} />
           <MessageLog chargePointId={id} />
         </div>
       )}

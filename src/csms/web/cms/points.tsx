@@ -39,6 +39,7 @@ export function PointForm(props: { point?: PointRow; onClose(): void; onSaved(p:
   const [connectors, setConnectors] = useState(String(p ? p.connectors.filter((c) => c.connectorId > 0).length : 2));
   const [registration, setRegistration] = useState(p?.registrationStatus ?? 'Accepted');
   const [lenient, setLenient] = useState(p?.lenient ?? false);
+  const [priority, setPriority] = useState(String(p?.priority ?? 0));
   const [auth, setAuth] = useState<AuthChoice>(p ? 'keep' : 'generate');
   const [key, setKey] = useState('');
   const [shownKey, setShownKey] = useState<string | null>(null);
@@ -50,6 +51,7 @@ export function PointForm(props: { point?: PointRow; onClose(): void; onSaved(p:
       connectors: Number(connectors),
       registrationStatus: registration,
       lenient,
+      priority: Number(priority),
       ...(auth === 'generate' ? { authKey: 'generate' } : auth === 'set' ? { authKey: key } : auth === 'clear' ? { authKey: null } : {}),
     };
     const saved = p
@@ -94,6 +96,9 @@ export function PointForm(props: { point?: PointRow; onClose(): void; onSaved(p:
             <select name="registrationStatus" value={registration} onChange={(e) => setRegistration((e.target as HTMLSelectElement).value as typeof registration)}>
               {['Accepted', 'Pending', 'Rejected'].map((r) => <option key={r}>{r}</option>)}
             </select>
+          </Field>
+          <Field label="Priority" hint="Load management: its sessions get priority + 1 shares of the station's limit">
+            <input name="priority" type="number" min="0" max="100" step="1" value={priority} onInput={(e) => setPriority((e.target as HTMLInputElement).value)} />
           </Field>
         </div>
         <label class="checkbox"><input type="checkbox" checked={lenient} onChange={(e) => setLenient((e.target as HTMLInputElement).checked)} /> Lenient validation (accept out-of-spec values from this charger)</label>

@@ -80,6 +80,7 @@ export function StationDetailPage(props: { stationId: number }) {
             <dl class="kv">
               <dt>Address</dt><dd>{s.address || <span class="muted">—</span>}</dd>
               <dt>Coordinates</dt><dd>{mapLink(s)}</dd>
+              <dt>Grid limit</dt><dd data-testid="grid-limit">{s.gridLimitW !== null ? `${s.gridLimitW} W${s.minPerSessionW ? `, at least ${s.minPerSessionW} W a session` : ''} (load management)` : <span class="muted">none</span>}</dd>
               <dt>Created</dt><dd>{dateTime(s.createdAt)}</dd>
               <dt>Updated</dt><dd>{dateTime(s.updatedAt)}</dd>
             </dl>

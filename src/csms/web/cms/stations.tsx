@@ -39,12 +39,17 @@ export function StationModal(props: { station?: Station; onClose(): void; onSave
   const [address, setAddress] = useState(s?.address ?? '');
   const [latitude, setLatitude] = useState(coordinate(s?.latitude ?? null));
   const [longitude, setLongitude] = useState(coordinate(s?.longitude ?? null));
+  const [gridLimit, setGridLimit] = useState(s?.gridLimitW != null ? String(s.gridLimitW) : '');
+  const [minPerSession, setMinPerSession] = useState(s?.minPerSessionW != null ? String(s.minPerSessionW) : '');
+  const watts = (text: string) => (text.trim() === '' ? null : Math.round(Number(text)));
   const save = async () => {
     const input = {
       name: name.trim(),
       address: address.trim(),
       latitude: parseCoordinate(latitude, 'Latitude', 90),
       longitude: parseCoordinate(longitude, 'Longitude', 180),
+      gridLimitW: watts(gridLimit),
+      minPerSessionW: watts(minPerSession),
     };
     const saved = s
       ? await api.send<Station>('PUT', `/api/cms/stations/${s.id}`, input)
@@ -64,6 +69,14 @@ export function StationModal(props: { station?: Station; onClose(): void; onSave
           </Field>
           <Field label="Longitude" hint="−180 to 180, optional">
             <input name="longitude" type="number" step="any" min="-180" max="180" value={longitude} onInput={(e) => setLongitude((e.target as HTMLInputElement).value)} />
+          </Field>
+        </div>
+        <div class="form-row">
+          <Field label="Grid limit (W)" hint="Load management divides it among the sessions here; empty: no limit">
+            <input name="gridLimitW" type="number" step="1" min="1" value={gridLimit} onInput={(e) => setGridLimit((e.target as HTMLInputElement).value)} />
+          </Field>
+          <Field label="Minimum per session (W)" hint="Sessions that cannot get it wait at 0 W; empty: none">
+            <input name="minPerSessionW" type="number" step="1" min="0" value={minPerSession} onInput={(e) => setMinPerSession((e.target as HTMLInputElement).value)} />
           </Field>
         </div>
       </Form>
