@@ -9,6 +9,7 @@ import {
   type MessageTrigger, type OcppMessageInfo, type OcppProtocolErrorInfo, type TriggerMessageStatus, type UnlockStatus,
 } from '../ocpp/index.ts';
 import type { SimCharger } from './charger.ts';
+import { clearChargingProfile, getCompositeSchedule, holdRemoteStartProfile, remoteStartRefusal, setChargingProfile } from './charger/smart-charging.ts';
 import { reportError, type SimContext } from './context.ts';
 
 /** Message ids of frames we break on purpose start with this, so their answers are not errors. */
@@ -104,8 +105,10 @@ export function createFleetShared(ctx: SimContext): FleetShared {
       const i = req.connectorId !== undefined ? req.connectorId - 1 : charger.connectors.findIndex(usable);
       const c = charger.connectors[i];
       if (!c || !usable(c) || !charger.link() || charger.resetting) return { status: 'Rejected' };
+      if (remoteStartRefusal(charger, i, req.chargingProfile)) return { status: 'Rejected' };
       // E2 §5.11: answer first; the transaction's own messages follow.
       charger.claim(i, req.idTag);
+      holdRemoteStartProfile(charger, i, req.chargingProfile);
       setImmediate(startLater, charger, i, performance.now());
       return { status: 'Accepted' };
     },
@@ -128,6 +131,9 @@ export function createFleetShared(ctx: SimContext): FleetShared {
     UnlockConnector: (req, call) => ({ status: unlock(call.connection.context, req.connectorId) }),
     TriggerMessage: (req, call) => ({ status: trigger(call.connection.context, req.requestedMessage, req.connectorId) }),
     DataTransfer: () => ({ status: 'UnknownVendorId' }),
+    SetChargingProfile: (req, call) => ({ status: setChargingProfile(call.connection.context, req) }),
+    ClearChargingProfile: (req, call) => ({ status: clearChargingProfile(call.connection.context, req) }),
+    GetCompositeSchedule: (req, call) => getCompositeSchedule(call.connection.context, req),
   };
   return {
     handlers,

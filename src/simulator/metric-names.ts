@@ -13,6 +13,7 @@ export const CHARGER_ACTIONS = [
 export const COMMAND_ACTIONS = [
   'RemoteStartTransaction', 'RemoteStopTransaction', 'ChangeConfiguration', 'GetConfiguration', 'Reset',
   'UnlockConnector', 'ChangeAvailability', 'ClearCache', 'TriggerMessage', 'DataTransfer',
+  'SetChargingProfile', 'ClearChargingProfile', 'GetCompositeSchedule',
 ] as const;
 
 /** REST routes the simulator calls, as `<METHOD> <route pattern>` (`rest.<METHOD> <route>`). */
@@ -24,6 +25,12 @@ export const REST_ROUTES = [
   'POST /api/cms/customers', 'POST /api/cms/customers/:id/wallet', 'GET /api/cms/stations', 'GET /api/cms/tariffs',
 ] as const;
 
+/**
+ * Measured by the chargers themselves: `loadmgmt.rebalance`, from a StartTransaction's answer to the
+ * first TxProfile for that transaction (src/simulator/charger/smart-charging.ts).
+ */
+export const CHARGER_LATENCIES = ['loadmgmt.rebalance'] as const;
+
 /** End-to-end notification latencies (`notify.<type>`), from the OCPP CALL's scheduled send time. */
 export const NOTIFY_TYPES = ['meter.values', 'charging.started', 'charging.stopped', 'charger.status', 'connector.status'] as const;
 
@@ -31,7 +38,7 @@ export const LATENCY_STATS = ['p50', 'p95', 'p99', 'max', 'mean', 'count'] as co
 export type LatencyStat = (typeof LATENCY_STATS)[number];
 
 /** Plain numbers of the snapshot a threshold may name, with the unit they are in. */
-export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb'> = {
+export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb' | 'w'> = {
   'isolation.leaks': 'count',
   'isolation.acceptedJoins': 'count',
   'isolation.refusedJoins': 'count',
@@ -50,6 +57,8 @@ export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb'> = {
   'sessions.stuck': 'count',
   'billing.mismatches': 'count',
   'billing.negative_balances': 'count',
+  'site.power.max': 'w',
+  'loadmgmt.rebalance_timeouts': 'count',
 };
 
 /** Scalar metrics that are not a path of the snapshot as written: where their value is. */
@@ -58,6 +67,8 @@ export const SCALAR_PATHS: Record<string, string> = {
   'sessions.stuck': 'reconciliation.sessionsStuck',
   'billing.mismatches': 'reconciliation.billingMismatches',
   'billing.negative_balances': 'reconciliation.negativeBalances',
+  'site.power.max': 'site.powerMaxW',
+  'loadmgmt.rebalance_timeouts': 'loadmgmt.rebalanceTimeouts',
 };
 
 const LATENCY_KEYS = new Set<string>([
@@ -65,6 +76,7 @@ const LATENCY_KEYS = new Set<string>([
   ...COMMAND_ACTIONS.map((a) => `ocpp.in.${a}`),
   ...REST_ROUTES.map((r) => `rest.${r}`),
   ...NOTIFY_TYPES.map((t) => `notify.${t}`),
+  ...CHARGER_LATENCIES,
 ]);
 
 /** True when `key` (without a stat suffix) is a latency the simulator measures. */

@@ -24,6 +24,8 @@ function aSnapshot(overrides: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
     failovers: { total: 0, byCharger: {} },
     notifications: { expected: 0, received: 0, lost: 0 },
     generator: { eventLoopP99Ms: 0, cpuPct: 0, rssMb: 0, overloaded: false, reason: null },
+    site: { powerMaxW: 0, stations: {} },
+    loadmgmt: { rebalanceTimeouts: 0 },
     reconciliation: null,
     ...overrides,
   };

@@ -6,6 +6,7 @@ import { reportError, type SessionOwner } from '../context.ts';
 import type { TxMessage } from '../tx-outbox.ts';
 import { advance, timestamp } from './energy.ts';
 import { message, type Connector, type Tx } from './model.ts';
+import { applyLimits, transactionEnded } from './smart-charging.ts';
 import { reportStatus, sendStatus } from './status.ts';
 
 /** The driver presents `owner`'s RFID card at connector `i`: Authorize, then the transaction. */
@@ -19,7 +20,7 @@ export function claim(ch: SimCharger, i: number, idTag: string): Tx {
   c.reservedBy = null;
   c.tx = {
     owner: ch.ctx.ownersByIdTag.get(idTag) ?? null, idTag, transactionId: null, meterStart: 0, startTimestamp: '',
-    powerW: 0, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
+    powerW: 0, limitW: Infinity, awaitingProfileSince: null, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
     soc: ch.ctx.random.int(10, 40),
   };
   return c.tx;
@@ -54,6 +55,8 @@ export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 
   tx.lastSampledWh = tx.meterStart;
   tx.startTimestamp = new Date(timestamp(ch, now)).toISOString();
   c.advancedTo = now;
+  // A TxDefaultProfile (or a RemoteStart's TxProfile) caps it from its first watt.
+  applyLimits(ch, now);
   // Same payload on every resend: the CSMS answers a retried StartTransaction with the same transactionId.
   ch.outbox.push(message('StartTransaction', i, tx, now, { start: { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp } }));
   // Stopped while it was authorising: a transaction of no length, as a charger would record it.
@@ -82,6 +85,7 @@ export function answered(ch: SimCharger, m: TxMessage, res: any): void {
     return;
   }
   if (tx.lost) return;
+  if (!tx.ended) tx.awaitingProfileSince = performance.now();
   tx.owner?.onSessionStarted(ch.index, i, res.transactionId);
   if (!tx.stopReason) reportStatus(ch, i + 1, 'Charging');
 }
@@ -103,6 +107,7 @@ export function abandon(ch: SimCharger, i: number, tx: Tx): void {
   const c = ch.connectors[i];
   if (c.tx !== tx) return;
   c.tx = null;
+  transactionEnded(ch, tx, performance.now());
   tx.owner?.onSessionEnded(false);
   reportStatus(ch, i + 1, afterTx(c));
 }
@@ -126,6 +131,7 @@ function endTx(ch: SimCharger, i: number, tx: Tx, at: number): void {
   const c = ch.connectors[i];
   advance(ch, c, at);
   tx.ended = true;
+  transactionEnded(ch, tx, at);
   const meterStop = Math.max(Math.floor(c.registerWh), tx.lastSampledWh);
   c.registerWh = Math.max(c.registerWh, meterStop);
   if (!tx.interrupted) reportStatus(ch, i + 1, 'Finishing');
@@ -148,6 +154,7 @@ export function forget(ch: SimCharger, i: number, tx: Tx): void {
   ch.outbox.removeWhere((m) => m.tx === tx);
   if (tx.transactionId !== null) ch.ctx.ledger.lostTransaction(tx.transactionId);
   c.tx = null;
+  transactionEnded(ch, tx, performance.now());
   c.status = afterTx(c);
   tx.owner?.onSessionEnded(false);
 }

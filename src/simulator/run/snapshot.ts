@@ -81,6 +81,8 @@ export function createSnapshotter(run: RunState): () => MetricsSnapshot {
       isolation: metrics.isolation(),
       notifications: { expected: c.expected, received: c.received, lost: c.lost },
       generator: gen,
+      site: ctx.sites.snapshot(),
+      loadmgmt: { rebalanceTimeouts: c.rebalanceTimeouts },
       reconciliation: run.reconciliation,
     };
     s.thresholds = evaluateThresholds(run.thresholds, s);

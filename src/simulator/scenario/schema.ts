@@ -38,7 +38,7 @@ const configuration = z
   .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
   .superRefine((cfg, ctx) => {
     for (const [key, value] of Object.entries(cfg)) {
-      const why = configurationError(key, String(value));
+      const why = configurationError(key, String(value), 'template');
       if (why) ctx.addIssue({ code: 'custom', path: [key], message: why });
     }
   })

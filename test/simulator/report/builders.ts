@@ -41,6 +41,8 @@ export function aSnapshot(overrides: DeepPartial<MetricsSnapshot> = {}): Metrics
     isolation: { leaks: 0, acceptedJoins: 40, refusedJoins: 6, recent: [] },
     notifications: { expected: 2812, received: 2812, lost: 0 },
     generator: { eventLoopP99Ms: 14, cpuPct: 35, rssMb: 180, overloaded: false, reason: null },
+    site: { powerMaxW: 0, stations: {} },
+    loadmgmt: { rebalanceTimeouts: 0 },
     reconciliation: null,
   };
   return merge(base, overrides);
