@@ -21,7 +21,7 @@ export const REST_ROUTES = [
   'GET /api/config', 'POST /api/auth/login', 'POST /api/user/register', 'GET /api/user/me',
   'POST /api/user/charging/start', 'POST /api/user/charging/stop', 'GET /api/user/sessions/active',
   'GET /api/user/sessions/:id', 'POST /api/user/wallet/topup', 'GET /api/cms/points',
-  'POST /api/cms/points', 'PUT /api/cms/points/:chargePointId', 'POST /api/cms/stations', 'POST /api/cms/tariffs',
+  'POST /api/cms/points', 'PUT /api/cms/points/:chargePointId', 'POST /api/cms/stations', 'PUT /api/cms/stations/:id', 'POST /api/cms/tariffs',
   'POST /api/cms/customers', 'POST /api/cms/customers/:id/wallet', 'GET /api/cms/stations', 'GET /api/cms/tariffs',
 ] as const;
 

@@ -100,7 +100,22 @@ const tariff = z.strictObject({
   sessionFee: z.number().int().min(0).default(0),
 });
 
-const station = z.strictObject({ name: z.string().min(1), address: z.string().optional() });
+const station = z
+  .strictObject({
+    name: z.string().min(1),
+    address: z.string().optional(),
+    gridLimitW: z
+      .number().int().positive().optional()
+      .meta({ description: 'The site\'s grid limit, W: the CSMS divides it among the sessions running at this station (load management). Sent to the CSMS only when set; judge it with the threshold site.power.max <= <limit>' }),
+    minPerSessionW: z
+      .number().int().positive().optional()
+      .meta({ description: 'The least power, W, the CSMS gives a session of this station when it divides gridLimitW. Sent only when set' }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.minPerSessionW === undefined) return;
+    if (s.gridLimitW === undefined) ctx.addIssue({ code: 'custom', path: ['minPerSessionW'], message: 'minPerSessionW divides a gridLimitW: set gridLimitW too' });
+    else if (s.minPerSessionW > s.gridLimitW) ctx.addIssue({ code: 'custom', path: ['minPerSessionW'], message: `minPerSessionW (${s.minPerSessionW}) is above gridLimitW (${s.gridLimitW})` });
+  });
 
 const chargerTemplate = z.strictObject({
   name: z.string().optional(),
