@@ -10,6 +10,8 @@ import type { MetricsSnapshot } from './types.ts';
 
 interface Station {
   name: string;
+  /** The scenario's gridLimitW: the CSMS manages its load. */
+  gridLimitW: number | null;
   /** What its chargers draw now, W. */
   w: number;
   /** The most it drew at a sampled instant, W. */
@@ -17,8 +19,10 @@ interface Station {
 }
 
 export interface SitePower {
-  /** Counts `source` (a charger) as part of `station`. */
-  join(source: object, station: string): void;
+  /** Counts `source` (a charger) as part of `station`, whose grid limit the CSMS manages when `gridLimitW` is given. */
+  join(source: object, station: string, gridLimitW?: number): void;
+  /** True when `source` belongs to a station with a grid limit: its transactions wait for TxProfiles (`loadmgmt.rebalance`). */
+  managed(source: object): boolean;
   /** `source` now draws `w` in total (over its connectors). */
   update(source: object, w: number): void;
   /** `source` sampled its power: its station's sum now is a reading. */
@@ -30,10 +34,13 @@ export function createSitePower(): SitePower {
   const stations = new Map<string, Station>();
   const members = new WeakMap<object, { station: Station; w: number }>();
   return {
-    join(source, name) {
+    join(source, name, gridLimitW) {
       let station = stations.get(name);
-      if (!station) stations.set(name, (station = { name, w: 0, max: 0 }));
+      if (!station) stations.set(name, (station = { name, gridLimitW: gridLimitW ?? null, w: 0, max: 0 }));
       members.set(source, { station, w: 0 });
+    },
+    managed(source) {
+      return (members.get(source)?.station.gridLimitW ?? null) !== null;
     },
     update(source, w) {
       const m = members.get(source);
@@ -48,7 +55,7 @@ export function createSitePower(): SitePower {
     snapshot() {
       const out: MetricsSnapshot['site'] = { powerMaxW: 0, stations: {} };
       for (const s of stations.values()) {
-        out.stations[s.name] = { powerW: Math.round(s.w), powerMaxW: s.max };
+        out.stations[s.name] = { powerW: Math.round(s.w), powerMaxW: s.max, ...(s.gridLimitW !== null ? { gridLimitW: s.gridLimitW } : {}) };
         out.powerMaxW = Math.max(out.powerMaxW, s.max);
       }
       return out;

@@ -65,11 +65,11 @@ export interface MetricsSnapshot {
    * (src/simulator/site-power.ts): now, and the most at any sampled instant; `powerMaxW` is the
    * largest over the stations (`site.power.max`).
    */
-  site: { powerMaxW: number; stations: Record<string, { powerW: number; powerMaxW: number }> };
+  site: { powerMaxW: number; stations: Record<string, { powerW: number; powerMaxW: number; gridLimitW?: number }> };
   /**
-   * Load management as the chargers see it: StartTransactions accepted with no TxProfile for their
-   * transaction within 30 s (`loadmgmt.rebalance_timeouts`); the ones that got one are the
-   * latency `loadmgmt.rebalance`.
+   * Load management as the chargers of stations with a grid limit see it: StartTransactions accepted
+   * with no TxProfile for their transaction within 30 s (`loadmgmt.rebalance_timeouts`); the ones
+   * that got one are the latency `loadmgmt.rebalance`.
    */
   loadmgmt: { rebalanceTimeouts: number };
   /** The end-of-run reconciliation; null until it has run (or when it could not). */

@@ -150,6 +150,8 @@ describe('SetChargingProfile, ClearChargingProfile, GetCompositeSchedule', () =>
 describe('the power model obeys the composite schedule', () => {
   it('a TxProfile caps the reported power and the energy at once; another transaction\'s is refused; it goes with its transaction', async () => {
     const t = await aChargerOnTestCsms(TEMPLATE);
+    // At a station with a grid limit: its transactions wait for a TxProfile (loadmgmt.rebalance).
+    t.charger.ctx.sites.join(t.charger, 'Depot', 22_000);
     const txId = await start(t.charger);
     await waitFor(() => t.powerSince(0).length >= 2);
     expect(t.powerSince(0).every((w) => w === 22_000)).toBe(true);
@@ -215,6 +217,18 @@ describe('the power model obeys the composite schedule', () => {
     await waitFor(() => tx.limitW === 6000, 3000);
   });
 
+  it('samples between far boundaries re-read the schedule without piling up timers', async () => {
+    const t = await aChargerOnTestCsms(TEMPLATE.replace('interval: 0.2s', 'interval: 0.05s'));
+    await start(t.charger);
+    const validTo = new Date(Date.now() + 86_400_000).toISOString();
+    expect((await t.conn.call('SetChargingProfile', { connectorId: 0, csChargingProfiles: aProfile({ validTo }) })).status).toBe('Accepted');
+    const before = t.charger.ctx.scheduler.size;
+    const mark = t.meterValues.length;
+    await waitFor(() => t.powerSince(mark).length >= 10);
+    expect(t.powerSince(mark).every((w) => w === 7000)).toBe(true);
+    expect(t.charger.ctx.scheduler.size).toBeLessThanOrEqual(before);
+  });
+
   it('RemoteStartTransaction with a TxProfile charges under it from the start; another purpose is refused', async () => {
     const t = await aChargerOnTestCsms(TEMPLATE);
     const txDefault = aProfile({ chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Relative' });
@@ -242,9 +256,12 @@ describe('site power', () => {
     await start(b.charger);
     await waitFor(() => a.powerSince(0).length >= 2 && b.powerSince(0).length >= 2);
     expect(sites.snapshot()).toEqual({ powerMaxW: 11_000, stations: { Depot: { powerW: 11_000, powerMaxW: 11_000 } } });
-    // Lowered on both: the maximum stays, the present power follows.
-    await cap(a, 2000);
+    // A station without a grid limit owes its transactions no TxProfile: none is missed.
+    a.charger.stop(0, 'Local');
+    await waitFor(() => a.charger.connectors[0].tx === null);
+    expect(a.charger.ctx.metrics.counters.rebalanceTimeouts).toBe(0);
+    // Lowered: the maximum stays, the present power follows.
     await cap(b, 2000);
-    expect(sites.snapshot().stations.Depot).toEqual({ powerW: 4000, powerMaxW: 11_000 });
+    expect(sites.snapshot().stations.Depot).toEqual({ powerW: 2000, powerMaxW: 11_000 });
   });
 });

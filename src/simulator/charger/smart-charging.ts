@@ -29,6 +29,8 @@ export interface SmartCharging {
   profiles: Held[];
   /** Generation of the K_LIMIT timer (the next boundary of the composite schedule). */
   limitGen: number;
+  /** The charger's time (ms since the epoch) its K_LIMIT timer is armed for; null when none is. */
+  armedFor: number | null;
 }
 
 /** `loadmgmt.rebalance` counts a TxProfile that comes within this long after the StartTransaction's answer. */
@@ -87,7 +89,7 @@ function hold(ch: SimCharger, connectorId: number, profile: ChargingProfile, tx:
   const profiles = replacing(ch, connectorId, profile);
   profiles.push({ connectorId, profile, installedAt: wallNow(ch, at), tx });
   if (ch.smart) ch.smart.profiles = profiles;
-  else ch.smart = { profiles, limitGen: 0 };
+  else ch.smart = { profiles, limitGen: 0, armedFor: null };
 }
 
 function refused(ch: SimCharger, action: string, why: string): 'Rejected' {
@@ -156,9 +158,12 @@ export function getCompositeSchedule(ch: SimCharger, req: GetCompositeScheduleRe
 /** Why a RemoteStartTransaction's chargingProfile is refused (E2 §5.11: a TxProfile, for the transaction it starts); null when it is taken. */
 export function remoteStartRefusal(ch: SimCharger, connectorIndex: number, profile: ChargingProfile | undefined): string | null {
   if (!profile) return null;
-  if (profile.chargingProfilePurpose !== 'TxProfile') return 'the chargingProfile of a RemoteStartTransaction is a TxProfile';
-  if (profile.transactionId !== undefined) return 'the transaction of a RemoteStartTransaction has no transactionId yet';
-  return refusal(ch, connectorIndex + 1, profile);
+  let why: string | null;
+  if (profile.chargingProfilePurpose !== 'TxProfile') why = 'the chargingProfile of a RemoteStartTransaction is a TxProfile';
+  else if (profile.transactionId !== undefined) why = 'the transaction of a RemoteStartTransaction has no transactionId yet';
+  else why = refusal(ch, connectorIndex + 1, profile);
+  if (why) refused(ch, 'RemoteStartTransaction', why);
+  return why;
 }
 
 /** Holds a RemoteStartTransaction's TxProfile (checked by remoteStartRefusal) for the transaction claimed on connector index `i`. */
@@ -185,6 +190,8 @@ export function transactionEnded(ch: SimCharger, tx: Tx, at: number): void {
  */
 export function applyLimits(ch: SimCharger, at: number): void {
   const txs: Tx[] = [];
+  // Called from the K_LIMIT timer too: the boundary it was armed for has come.
+  if (ch.smart && ch.smart.armedFor !== null && ch.smart.armedFor <= wallNow(ch, at)) ch.smart.armedFor = null;
   for (const c of ch.connectors) {
     if (!running(c.tx)) continue;
     advance(ch, c, at);
@@ -202,9 +209,13 @@ export function applyLimits(ch: SimCharger, at: number): void {
     }
     const cap = chargePointMaxAt(input, now);
     if (cap) share(cap.w, txs);
+    // Re-armed only when the boundary moved: a sample every few seconds must not pile up timers due in days.
     const next = nextChange(input, now);
-    smart.limitGen++;
-    if (next !== null) ch.ctx.scheduler.at(at + (next - now), K_LIMIT, ch, smart.limitGen);
+    if (next !== smart.armedFor) {
+      smart.limitGen++;
+      smart.armedFor = next;
+      if (next !== null) ch.ctx.scheduler.at(at + (next - now), K_LIMIT, ch, smart.limitGen);
+    }
   } else {
     for (const tx of txs) tx.limitW = Infinity;
   }

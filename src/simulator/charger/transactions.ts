@@ -85,7 +85,8 @@ export function answered(ch: SimCharger, m: TxMessage, res: any): void {
     return;
   }
   if (tx.lost) return;
-  if (!tx.ended) tx.awaitingProfileSince = performance.now();
+  // At a station with a grid limit the CSMS owes the transaction a TxProfile (`loadmgmt.rebalance`).
+  if (!tx.ended && ch.ctx.sites.managed(ch)) tx.awaitingProfileSince = performance.now();
   tx.owner?.onSessionStarted(ch.index, i, res.transactionId);
   if (!tx.stopReason) reportStatus(ch, i + 1, 'Charging');
 }

@@ -70,10 +70,10 @@ function reconciliationLines(r: ReconcileSummary | null): string[] {
 
 const kw = (w: number): string => `${(w / 1000).toFixed(1)} kW`;
 
-/** `max 11.0 kW (Depot 11.0 kW, Office 3.0 kW); 2 starts without a TxProfile within 30 s`: the busiest stations first. */
+/** `max 11.0 kW (Depot 11.0 kW of 11.0 kW, Office 3.0 kW); 2 starts without a TxProfile within 30 s`: the busiest stations first, with their grid limits. */
 export function siteLine(site: MetricsSnapshot['site'], loadmgmt: MetricsSnapshot['loadmgmt']): string {
   const stations = Object.entries(site.stations).sort((a, b) => b[1].powerMaxW - a[1].powerMaxW || a[0].localeCompare(b[0]));
-  const shown = stations.slice(0, 5).map(([name, s]) => `${name} ${kw(s.powerMaxW)}`).join(', ');
+  const shown = stations.slice(0, 5).map(([name, s]) => `${name} ${kw(s.powerMaxW)}${s.gridLimitW !== undefined ? ` of ${kw(s.gridLimitW)}` : ''}`).join(', ');
   const missed = loadmgmt.rebalanceTimeouts > 0 ? `; ${loadmgmt.rebalanceTimeouts} start${loadmgmt.rebalanceTimeouts === 1 ? '' : 's'} without a TxProfile within 30 s` : '';
   return `max ${kw(site.powerMaxW)} (${shown}${stations.length > 5 ? ', …' : ''})${missed}`;
 }

@@ -62,7 +62,8 @@ export async function prepare(run: RunState): Promise<RunFailure | null> {
   const shared = createFleetShared(ctx);
   provisioned.forEach((p, i) => {
     const charger = new SimCharger(i, p.id, p.tpl, p.password, ctx, shared);
-    ctx.sites.join(charger, p.tpl.station ?? scenario.setup.stations[0].name);
+    const station = scenario.setup.stations.find((s) => s.name === (p.tpl.station ?? scenario.setup.stations[0].name))!;
+    ctx.sites.join(charger, station.name, station.gridLimitW);
     chargers.push(charger);
   });
   log(`setup: ${chargers.length} charge points registered`);
