@@ -158,6 +158,8 @@ describe('the power model obeys the composite schedule', () => {
 
     const set = async (p: ChargingProfile) => (await t.conn.call('SetChargingProfile', { connectorId: 1, csChargingProfiles: p })).status;
     expect(await set(aProfile({ chargingProfilePurpose: 'TxProfile', transactionId: txId + 1 }))).toBe('Rejected');
+    // ConnectorSwitch3to1PhaseSupported is false: no switch to one phase during the transaction.
+    expect(await set(aProfile({ chargingProfilePurpose: 'TxProfile', unit: 'A', periods: [{ startPeriod: 0, limit: 16, numberPhases: 1 }] }))).toBe('Rejected');
     const mark = t.meterValues.length;
     expect(await set(aProfile({ chargingProfilePurpose: 'TxProfile', transactionId: txId, stackLevel: 0, periods: [{ startPeriod: 0, limit: 7000 }] }))).toBe('Accepted');
     await waitFor(() => t.powerSince(mark).length >= 4);
