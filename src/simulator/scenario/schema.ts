@@ -108,7 +108,7 @@ const station = z
       .number().int().positive().optional()
       .meta({ description: 'The site\'s grid limit, W: the CSMS divides it among the sessions running at this station (load management). Sent to the CSMS only when set; judge it with the threshold site.power.max <= <limit>' }),
     minPerSessionW: z
-      .number().int().positive().optional()
+      .number().int().min(0).optional()
       .meta({ description: 'The least power, W, the CSMS gives a session of this station when it divides gridLimitW. Sent only when set' }),
   })
   .superRefine((s, ctx) => {
