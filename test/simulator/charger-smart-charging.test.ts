@@ -3,8 +3,10 @@
  * socket: it answers the charger's CALLs, sends SetChargingProfile, ClearChargingProfile and
  * GetCompositeSchedule, and reads the power the charger reports in its MeterValues.
  */
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import type { ChargingProfile, ChargingSchedulePeriod, MeterValuesRequest } from '../../src/ocpp/index.ts';
 import { createFleetShared, SimCharger } from '../../src/simulator/charger.ts';
 import type { SimContext } from '../../src/simulator/context.ts';
@@ -13,7 +15,11 @@ import { closeAll, startServer, type CsmsSide } from '../ocpp/helpers.ts';
 import { aSimContext, aTemplate } from './sim-harness.ts';
 
 const chargers: SimCharger[] = [];
+let raw: WebSocketServer | null = null;
 afterEach(async () => {
+  for (const client of raw?.clients ?? []) client.terminate();
+  await new Promise<void>((resolve) => (raw ? raw.close(() => resolve()) : resolve()));
+  raw = null;
   for (const c of chargers.splice(0)) {
     c.shutdown();
     c.ctx.scheduler.clear();
@@ -265,5 +271,54 @@ describe('site power', () => {
     // Lowered: the maximum stays, the present power follows.
     await cap(b, 2000);
     expect(sites.snapshot().stations.Depot).toEqual({ powerW: 2000, powerMaxW: 11_000 });
+  });
+});
+
+describe('a TxProfile right behind the StartTransaction answer', () => {
+  it('is its transaction\'s even when both arrive in one read (the CALL is handled before the answer\'s continuation)', async () => {
+    raw = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'ocpp1.6' });
+    await new Promise<void>((resolve) => raw!.once('listening', resolve));
+    const answers: Record<string, unknown> = {};
+    const power: number[] = [];
+    raw.on('connection', (socket) => {
+      socket.on('message', (data) => {
+        const frame = JSON.parse(data.toString());
+        if (frame[0] === 3) answers[frame[1]] = frame[2];
+        if (frame[0] !== 2) return;
+        const [, id, action, payload] = frame;
+        if (action === 'MeterValues') power.push(Number(payload.meterValue[0].sampledValue[1].value));
+        if (action !== 'StartTransaction') {
+          const conf = action === 'BootNotification' ? { status: 'Accepted', currentTime: new Date().toISOString(), interval: 3600 } : {};
+          socket.send(JSON.stringify([3, id, conf]));
+          return;
+        }
+        // The answer and the CSMS's TxProfile for it in one write: the charger reads them together.
+        const tcp = (socket as unknown as { _socket: import('node:net').Socket })._socket;
+        tcp.cork();
+        socket.send(JSON.stringify([3, id, { transactionId: 77, idTagInfo: { status: 'Accepted' } }]));
+        const csChargingProfiles = aProfile({ chargingProfileId: 9, chargingProfilePurpose: 'TxProfile', transactionId: 77, chargingProfileKind: 'Relative', periods: [{ startPeriod: 0, limit: 4000 }] });
+        delete csChargingProfiles.chargingSchedule.startSchedule;
+        socket.send(JSON.stringify([2, 'scp-1', 'SetChargingProfile', { connectorId: 1, csChargingProfiles }]));
+        process.nextTick(() => tcp.uncork());
+      });
+    });
+    const ctx = aSimContext(`ws://127.0.0.1:${(raw.address() as AddressInfo).port}/ocpp`);
+    const charger = new SimCharger(0, 'RACE-1', aTemplate(TEMPLATE.replace('connectors: 2', 'connectors: 1')), null, ctx, createFleetShared(ctx));
+    chargers.push(charger);
+    ctx.sites.join(charger, 'Depot', 22_000);
+    charger.scheduleConnect(performance.now());
+    await waitFor(() => charger.link());
+    await start(charger);
+    await waitFor(() => answers['scp-1']);
+    expect(answers['scp-1']).toEqual({ status: 'Accepted' });
+    const mark = power.length;
+    await waitFor(() => power.length >= mark + 2);
+    expect(power.slice(mark, mark + 2)).toEqual([4000, 4000]);
+    // It counts as a rebalance that came with the answer, not as one that never came.
+    ctx.metrics.roll();
+    expect(ctx.metrics.stats()['loadmgmt.rebalance']?.count).toBe(1);
+    charger.stop(0, 'Local');
+    await waitFor(() => charger.connectors[0].tx?.ended);
+    expect(ctx.metrics.counters.rebalanceTimeouts).toBe(0);
   });
 });

@@ -25,6 +25,8 @@ export interface Tx extends TxRef {
   limitW: number;
   /** performance.now() of the StartTransaction's answer while no TxProfile for it came yet (`loadmgmt.rebalance`); else null. */
   awaitingProfileSince: number | null;
+  /** A TxProfile for it came (accepted or not): `loadmgmt.rebalance` has its answer. */
+  txProfileSeen: boolean;
   /** The last register reading put in a MeterValues (Wh); the meterStop is never below it. */
   lastSampledWh: number;
   stopReason: StopReason | null;

@@ -98,16 +98,33 @@ function refused(ch: SimCharger, action: string, why: string): 'Rejected' {
   return 'Rejected';
 }
 
+/**
+ * The StartTransaction of `tx` went out and its answer has not been handled yet. A CSMS answers and
+ * then sends the transaction's TxProfile: both can arrive in one read, and the CALL is then handled
+ * before the answer's continuation. On the wire the answer came first, so the charger takes the
+ * profile as its transaction's.
+ */
+function answerInFlight(ch: SimCharger, tx: Tx): boolean {
+  return tx.transactionId === null && ch.outbox.has(tx, 'StartTransaction');
+}
+
 /** `loadmgmt.rebalance`: the first TxProfile for a transaction since its StartTransaction was answered. */
 function noteRebalance(ch: SimCharger, connectorId: number, profile: ChargingProfile, at: number): void {
   if (profile.chargingProfilePurpose !== 'TxProfile') return;
   const tx = ch.connectors[connectorId - 1]?.tx;
-  if (!tx || tx.awaitingProfileSince === null) return;
-  if (profile.transactionId !== undefined && profile.transactionId !== tx.transactionId) return;
-  const waited = at - tx.awaitingProfileSince;
-  tx.awaitingProfileSince = null;
-  if (waited <= REBALANCE_WAIT_MS) ch.ctx.metrics.latency('loadmgmt.rebalance', waited);
-  else ch.ctx.metrics.counters.rebalanceTimeouts++;
+  if (!tx || tx.txProfileSeen) return;
+  if (profile.transactionId !== undefined && tx.transactionId !== null && profile.transactionId !== tx.transactionId) return;
+  if (tx.awaitingProfileSince !== null) {
+    const waited = at - tx.awaitingProfileSince;
+    tx.awaitingProfileSince = null;
+    tx.txProfileSeen = true;
+    if (waited <= REBALANCE_WAIT_MS) ch.ctx.metrics.latency('loadmgmt.rebalance', waited);
+    else ch.ctx.metrics.counters.rebalanceTimeouts++;
+  } else if (running(tx) && answerInFlight(ch, tx) && ch.ctx.sites.managed(ch)) {
+    // It came right behind the answer (see answerInFlight).
+    tx.txProfileSeen = true;
+    ch.ctx.metrics.latency('loadmgmt.rebalance', 0);
+  }
 }
 
 /** SetChargingProfile (E2 §5.16): Rejected by the rules, the charger's caps, or a TxProfile without its transaction. */
@@ -121,8 +138,8 @@ export function setChargingProfile(ch: SimCharger, req: SetChargingProfileReques
   if (profile.chargingProfilePurpose === 'TxProfile') {
     // E2 §3.13.3: a TxProfile only for the transaction running on that connector.
     const current = ch.connectors[connectorId - 1].tx;
-    if (!running(current) || current.transactionId === null) return refused(ch, 'SetChargingProfile', 'TxProfile without a running transaction');
-    if (profile.transactionId !== undefined && profile.transactionId !== current.transactionId) return refused(ch, 'SetChargingProfile', 'TxProfile for another transaction');
+    if (!running(current) || (current.transactionId === null && !answerInFlight(ch, current))) return refused(ch, 'SetChargingProfile', 'TxProfile without a running transaction');
+    if (profile.transactionId !== undefined && current.transactionId !== null && profile.transactionId !== current.transactionId) return refused(ch, 'SetChargingProfile', 'TxProfile for another transaction');
     tx = current;
   }
   hold(ch, connectorId, profile, tx, at);

@@ -20,7 +20,7 @@ export function claim(ch: SimCharger, i: number, idTag: string): Tx {
   c.reservedBy = null;
   c.tx = {
     owner: ch.ctx.ownersByIdTag.get(idTag) ?? null, idTag, transactionId: null, meterStart: 0, startTimestamp: '',
-    powerW: 0, limitW: Infinity, awaitingProfileSince: null, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
+    powerW: 0, limitW: Infinity, awaitingProfileSince: null, txProfileSeen: false, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
     soc: ch.ctx.random.int(10, 40),
   };
   return c.tx;
@@ -86,7 +86,7 @@ export function answered(ch: SimCharger, m: TxMessage, res: any): void {
   }
   if (tx.lost) return;
   // At a station with a grid limit the CSMS owes the transaction a TxProfile (`loadmgmt.rebalance`).
-  if (!tx.ended && ch.ctx.sites.managed(ch)) tx.awaitingProfileSince = performance.now();
+  if (!tx.ended && !tx.txProfileSeen && ch.ctx.sites.managed(ch)) tx.awaitingProfileSince = performance.now();
   tx.owner?.onSessionStarted(ch.index, i, res.transactionId);
   if (!tx.stopReason) reportStatus(ch, i + 1, 'Charging');
 }
