@@ -237,6 +237,19 @@ describe('the power model obeys the composite schedule', () => {
     expect(t.charger.ctx.scheduler.size).toBeLessThanOrEqual(before);
   });
 
+  it('an EV that wakes up after evStartDelay draws nothing until then, then its power under the limit', async () => {
+    const t = await aChargerOnTestCsms(`${TEMPLATE.replace('interval: 0.2s', 'interval: 0.1s')}\nevStartDelay: 0.6s`);
+    const started = performance.now();
+    const txId = await start(t.charger);
+    await waitFor(() => t.powerSince(0).length >= 1);
+    expect(t.powerSince(0)[0]).toBe(0);
+    // Its TxProfile comes while the EV still sleeps: it wakes up under it.
+    expect((await t.conn.call('SetChargingProfile', { connectorId: 1, csChargingProfiles: aProfile({ chargingProfilePurpose: 'TxProfile', transactionId: txId, periods: [{ startPeriod: 0, limit: 9000 }] }) })).status).toBe('Accepted');
+    await waitFor(() => t.powerSince(0).at(-1) === 9000);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(600);
+    expect(t.powerSince(0).filter((w) => w !== 0 && w !== 9000)).toEqual([]);
+  });
+
   it('RemoteStartTransaction with a TxProfile charges under it from the start; another purpose is refused', async () => {
     const t = await aChargerOnTestCsms(TEMPLATE);
     const txDefault = aProfile({ chargingProfilePurpose: 'TxDefaultProfile', chargingProfileKind: 'Relative' });

@@ -4,6 +4,7 @@ import type { ReadingContext, SampledValue } from '../../ocpp/index.ts';
 import type { SimCharger } from '../charger.ts';
 import { deliveredW, K_METER, message, type Connector, type Tx } from './model.ts';
 import { applyLimits } from './smart-charging.ts';
+import { evsWake } from './transactions.ts';
 
 /** (Re)starts sampling every MeterValueSampleInterval (0: no sampled meter values, E2 §9.1). */
 export function startMeterClock(ch: SimCharger, from: number): void {
@@ -27,6 +28,7 @@ export function advance(ch: SimCharger, c: Connector, to: number): void {
 /** The periodic sample: every running transaction's readings are queued. */
 export function meterTick(ch: SimCharger, at: number): void {
   if (ch.config.meterMs > 0) ch.ctx.scheduler.at(at + ch.config.meterMs, K_METER, ch, ch.meterGen);
+  evsWake(ch, at);
   // Each sample at least re-reads the composite schedule (its K_LIMIT timer does so at each boundary).
   if (ch.smart) applyLimits(ch, at);
   for (let i = 0; i < ch.connectors.length; i++) {

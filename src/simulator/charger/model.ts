@@ -15,12 +15,16 @@ export const K_TX_RETRY = 9;
 export const K_POWER_ON = 10;
 /** A period of the charger's composite schedule begins or ends (charger/smart-charging.ts). */
 export const K_LIMIT = 11;
+/** An EV begins to draw power (template evStartDelay). */
+export const K_EV_DRAWS = 12;
 
 export interface Tx extends TxRef {
   /** '' until the StartTransaction is queued (Authorize, Preparing first). */
   startTimestamp: string;
   /** What the EV would draw, W; it draws less under a charging profile (`limitW`). */
   powerW: number;
+  /** What the EV will draw once it wakes up (evStartDelay), and when (performance.now()); null once it draws. */
+  wakes: { powerW: number; at: number } | null;
   /** What the charger's composite schedule lets it deliver now, W (Infinity: no limit). */
   limitW: number;
   /** performance.now() of the StartTransaction's answer while no TxProfile for it came yet (`loadmgmt.rebalance`); else null. */

@@ -5,7 +5,7 @@ import type { SimCharger } from '../charger.ts';
 import { reportError, type SessionOwner } from '../context.ts';
 import type { TxMessage } from '../tx-outbox.ts';
 import { advance, timestamp } from './energy.ts';
-import { message, type Connector, type Tx } from './model.ts';
+import { K_EV_DRAWS, message, type Connector, type Tx } from './model.ts';
 import { applyLimits, transactionEnded } from './smart-charging.ts';
 import { reportStatus, sendStatus } from './status.ts';
 
@@ -20,7 +20,7 @@ export function claim(ch: SimCharger, i: number, idTag: string): Tx {
   c.reservedBy = null;
   c.tx = {
     owner: ch.ctx.ownersByIdTag.get(idTag) ?? null, idTag, transactionId: null, meterStart: 0, startTimestamp: '',
-    powerW: 0, limitW: Infinity, awaitingProfileSince: null, txProfileSeen: false, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
+    powerW: 0, wakes: null, limitW: Infinity, awaitingProfileSince: null, txProfileSeen: false, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
     soc: ch.ctx.random.int(10, 40),
   };
   return c.tx;
@@ -51,6 +51,13 @@ export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 
   advance(ch, c, now);
   const range = ch.tpl.powerKw;
   tx.powerW = Math.round(ch.ctx.random.between(range.min, range.max) * 1000);
+  // Drawn only when asked for, so the seeds of scenarios without it make the same choices as before.
+  const delay = ch.tpl.evStartDelay;
+  if (delay.max > 0) {
+    tx.wakes = { powerW: tx.powerW, at: now + ch.ctx.random.between(delay.min, delay.max) };
+    tx.powerW = 0;
+    ch.ctx.scheduler.at(tx.wakes.at, K_EV_DRAWS, ch, ch.meterGen);
+  }
   tx.meterStart = Math.floor(c.registerWh);
   tx.lastSampledWh = tx.meterStart;
   tx.startTimestamp = new Date(timestamp(ch, now)).toISOString();
@@ -61,6 +68,20 @@ export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 
   ch.outbox.push(message('StartTransaction', i, tx, now, { start: { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp } }));
   // Stopped while it was authorising: a transaction of no length, as a charger would record it.
   if (tx.stopReason) endTx(ch, i, tx, now);
+}
+
+/** EVs whose evStartDelay is over begin to draw their power (from the K_EV_DRAWS timer, and at each meter sample). */
+export function evsWake(ch: SimCharger, at: number): void {
+  let woke = false;
+  for (const c of ch.connectors) {
+    const tx = c.tx;
+    if (!tx?.wakes || tx.wakes.at > at) continue;
+    advance(ch, c, at);
+    tx.powerW = tx.wakes.powerW;
+    tx.wakes = null;
+    woke = true;
+  }
+  if (woke) applyLimits(ch, at);
 }
 
 /** The CSMS answered a transaction message. */

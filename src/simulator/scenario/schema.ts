@@ -127,6 +127,9 @@ const chargerTemplate = z.strictObject({
   connectors: z.number().int().min(1).max(8).default(2),
   /** Charging power; a range picks one per session. */
   powerKw: numberRange.prefault(22),
+  evStartDelay: range
+    .prefault(0)
+    .meta({ description: 'How long after its transaction starts the EV begins to draw power (its on-board charger waking up), picked per session; 0 W until then. A load-managing CSMS has this long to send the new session its TxProfile' }),
   heartbeatInterval: duration.prefault(60),
   meterValues: z
     .strictObject({ interval: duration.prefault(10), measurands: z.array(z.enum(MEASURANDS)).min(1).default(['Energy.Active.Import.Register', 'Power.Active.Import']) })
