@@ -72,6 +72,17 @@ describe('stations with a grid limit', () => {
     ]);
   });
 
+  it('switches the embedded CSMS\'s load management with target.csms.loadManagement (default on)', () => {
+    const target = (yaml: string) => {
+      const r = parseScenario(`name: g\nduration: 1s\n${yaml}chargers:\n  - idPattern: G-{0}\n    count: 1\n`);
+      if (!r.ok) throw new Error(JSON.stringify(r.errors));
+      return r.scenario.target;
+    };
+    expect(target('')).toMatchObject({ kind: 'embedded', csms: { loadManagement: 'on' } });
+    expect(target('target: { kind: embedded, csms: { loadManagement: off } }\n')).toMatchObject({ csms: { loadManagement: 'off' } });
+    expect(() => target('target: { kind: embedded, csms: { loadManagement: maybe } }\n')).toThrow(/loadManagement/);
+  });
+
   it('refuses minPerSessionW without a gridLimitW, or above it', () => {
     const errors = (stations: string) => {
       const r = parseScenario(`name: g\nduration: 1s\nsetup:\n  stations:\n${stations}\nchargers:\n  - idPattern: G-{0}\n    count: 1\n`);

@@ -67,6 +67,10 @@ const embeddedTarget = z.strictObject({
         .boolean()
         .default(true)
         .meta({ description: 'WALLET_SELF_TOPUP of the CSMS: customers may add money to their own wallets (customers.topUps needs it). false: the admin credits their opening balance' }),
+      loadManagement: z
+        .enum(['on', 'off'])
+        .default('on')
+        .meta({ description: 'LOAD_MANAGEMENT of the CSMS: off, it leaves the grid limits of setup.stations alone (to see site.power.max fail without it)' }),
     })
     .prefault({})
     .meta({ description: 'The CSMS started by ev-sim on ephemeral ports with a temporary database' }),
