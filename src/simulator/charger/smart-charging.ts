@@ -99,7 +99,7 @@ function refused(ch: SimCharger, action: string, why: string): 'Rejected' {
 }
 
 /**
- * The StartTransaction of `tx` went out and its answer has not been handled yet. A CSMS answers and
+ * The StartTransaction of `tx` is queued or on the wire, its answer not handled yet. A CSMS answers and
  * then sends the transaction's TxProfile: both can arrive in one read, and the CALL is then handled
  * before the answer's continuation. On the wire the answer came first, so the charger takes the
  * profile as its transaction's.
@@ -136,7 +136,7 @@ export function setChargingProfile(ch: SimCharger, req: SetChargingProfileReques
   if (why) return refused(ch, 'SetChargingProfile', why);
   let tx: Tx | null = null;
   if (profile.chargingProfilePurpose === 'TxProfile') {
-    // E2 §3.13.3: a TxProfile only for the transaction running on that connector.
+    // E2 §3.13.1, §5.16: a TxProfile only for the transaction running on that connector.
     const current = ch.connectors[connectorId - 1].tx;
     if (!running(current) || (current.transactionId === null && !answerInFlight(ch, current))) return refused(ch, 'SetChargingProfile', 'TxProfile without a running transaction');
     if (profile.transactionId !== undefined && current.transactionId !== null && profile.transactionId !== current.transactionId) return refused(ch, 'SetChargingProfile', 'TxProfile for another transaction');
@@ -189,7 +189,7 @@ export function holdRemoteStartProfile(ch: SimCharger, i: number, profile: Charg
   if (profile && tx) hold(ch, i + 1, profile, tx, performance.now());
 }
 
-/** A transaction ended (or never began): its TxProfiles go (E2 §3.13.3), and a rebalance it still waited for counts as missed. */
+/** A transaction ended (or never began): its TxProfiles go (E2 §3.13.1), and a rebalance it still waited for counts as missed. */
 export function transactionEnded(ch: SimCharger, tx: Tx, at: number): void {
   if (tx.awaitingProfileSince !== null) {
     tx.awaitingProfileSince = null;
