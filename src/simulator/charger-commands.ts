@@ -10,6 +10,7 @@ import {
 } from '../ocpp/index.ts';
 import type { SimCharger } from './charger.ts';
 import { getDiagnostics, triggerFirmwareNotice, updateFirmware } from './charger/firmware.ts';
+import { clearChargingProfile, getCompositeSchedule, holdRemoteStartProfile, remoteStartRefusal, setChargingProfile } from './charger/smart-charging.ts';
 import { reportError, type SimContext } from './context.ts';
 import { cancelReservation, mayStart, reserveNow } from './charger/reservation.ts';
 
@@ -107,8 +108,10 @@ export function createFleetShared(ctx: SimContext): FleetShared {
       const i = req.connectorId !== undefined ? req.connectorId - 1 : charger.connectors.findIndex(usable);
       const c = charger.connectors[i];
       if (!c || !usable(c, i) || !charger.link() || charger.resetting) return { status: 'Rejected' };
+      if (remoteStartRefusal(charger, i, req.chargingProfile)) return { status: 'Rejected' };
       // E2 §5.11: answer first; the transaction's own messages follow.
       charger.claim(i, req.idTag);
+      holdRemoteStartProfile(charger, i, req.chargingProfile);
       setImmediate(startLater, charger, i, performance.now());
       return { status: 'Accepted' };
     },
@@ -135,6 +138,9 @@ export function createFleetShared(ctx: SimContext): FleetShared {
     CancelReservation: (req, call) => ({ status: cancelReservation(call.connection.context, req.reservationId) }),
     UpdateFirmware: (req, call) => updateFirmware(call.connection.context, req),
     GetDiagnostics: (req, call) => getDiagnostics(call.connection.context, req),
+    SetChargingProfile: (req, call) => ({ status: setChargingProfile(call.connection.context, req) }),
+    ClearChargingProfile: (req, call) => ({ status: clearChargingProfile(call.connection.context, req) }),
+    GetCompositeSchedule: (req, call) => getCompositeSchedule(call.connection.context, req),
   };
   return {
     handlers,

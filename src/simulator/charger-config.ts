@@ -11,13 +11,15 @@ import type { ChargerTemplate } from './scenario/schema.ts';
 export const SAMPLED_MEASURANDS = ['Energy.Active.Import.Register', 'Power.Active.Import', 'Current.Import', 'Voltage', 'SoC'] as const;
 export type SampledMeasurand = (typeof SAMPLED_MEASURANDS)[number];
 
-type Kind = 'bool' | 'seconds' | 'positiveSeconds' | 'positiveInt' | 'measurands' | 'text';
+type Kind = 'bool' | 'seconds' | 'positiveSeconds' | 'positiveInt' | 'measurands' | 'rateUnits' | 'text';
 
 interface KeySpec {
   readonly: boolean;
   kind: Kind;
   /** The default a real charger ships with; templates may override any read-write key. */
   value: (tpl: ChargerTemplate) => string;
+  /** A read-only key a template may still set: how the simulated charger is built (its Smart Charging caps). */
+  template?: boolean;
 }
 
 const seconds = (ms: number): string => String(ms / 1000);
@@ -51,20 +53,26 @@ const KEYS: Record<string, KeySpec> = {
   StopTransactionOnInvalidId: { readonly: false, kind: 'bool', value: fixed('true') },
   StopTxnAlignedData: { readonly: false, kind: 'measurands', value: fixed('') },
   StopTxnSampledData: { readonly: false, kind: 'measurands', value: fixed('') },
-  SupportedFeatureProfiles: { readonly: true, kind: 'text', value: fixed('Core,FirmwareManagement,Reservation,RemoteTrigger') },
+  SupportedFeatureProfiles: { readonly: true, kind: 'text', value: fixed('Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger') },
   TransactionMessageAttempts: { readonly: false, kind: 'positiveInt', value: fixed('3') },
   TransactionMessageRetryInterval: { readonly: false, kind: 'seconds', value: fixed('60') },
   UnlockConnectorOnEVSideDisconnect: { readonly: false, kind: 'bool', value: fixed('true') },
+  // E2 §9.4 Smart Charging profile: what SetChargingProfile may ask of this charger.
+  ChargeProfileMaxStackLevel: { readonly: true, kind: 'positiveInt', value: fixed('8'), template: true },
+  ChargingScheduleAllowedChargingRateUnit: { readonly: true, kind: 'rateUnits', value: fixed('Current,Power'), template: true },
+  ChargingScheduleMaxPeriods: { readonly: true, kind: 'positiveInt', value: fixed('24'), template: true },
+  ConnectorSwitch3to1PhaseSupported: { readonly: true, kind: 'bool', value: fixed('false'), template: true },
+  MaxChargingProfilesInstalled: { readonly: true, kind: 'positiveInt', value: fixed('16'), template: true },
 };
 
 /** The Core keys a simulated charger knows. */
 export const CONFIGURATION_KEYS: readonly string[] = Object.keys(KEYS);
 
-/** Why `value` cannot be set for `key` (unknown, read-only or malformed), or null when it can. */
-export function configurationError(key: string, value: string): string | null {
+/** Why `value` cannot be set for `key` (unknown, read-only or malformed) by the CSMS or by a charger template, or null when it can. */
+export function configurationError(key: string, value: string, by: 'csms' | 'template' = 'csms'): string | null {
   const spec = KEYS[key];
   if (!spec) return `unknown configuration key ${key}; known: ${CONFIGURATION_KEYS.join(', ')}`;
-  if (spec.readonly) return `${key} is read-only`;
+  if (spec.readonly && !(by === 'template' && spec.template)) return `${key} is read-only`;
   return valueError(spec.kind, value);
 }
 
@@ -78,6 +86,10 @@ function valueError(kind: Kind, value: string): string | null {
     case 'measurands': {
       const bad = value.split(',').map((s) => s.trim()).filter((m) => m !== '' && !(SAMPLED_MEASURANDS as readonly string[]).includes(m));
       return bad.length === 0 ? null : `measurands this charger cannot sample: ${bad.join(', ')} (it samples ${SAMPLED_MEASURANDS.join(', ')})`;
+    }
+    case 'rateUnits': {
+      const units = value.split(',').map((s) => s.trim());
+      return units.length > 0 && units.every((u) => u === 'Current' || u === 'Power') ? null : 'Current, Power or Current,Power';
     }
     case 'text': return value.length <= 500 ? null : 'at most 500 characters';
   }

@@ -21,12 +21,13 @@ import { boot, connect, drop, handleClose, heartbeat, scheduleHeartbeat, schedul
 import { meterReading, meterTick, sampleNow, setClock, startMeterClock, timestamp } from './charger/energy.ts';
 import { fault, malformed, recover } from './charger/faults.ts';
 import {
-  K_BOOT_RETRY, K_CONNECT, K_DROP, K_FAULT, K_HEARTBEAT, K_MALFORMED, K_METER, K_POWER_ON, K_RECOVER, K_TX_RETRY,
+  K_BOOT_RETRY, K_CONNECT, K_DROP, K_EV_DRAWS, K_FAULT, K_HEARTBEAT, K_LIMIT, K_MALFORMED, K_METER, K_POWER_ON, K_RECOVER, K_TX_RETRY,
   type ChargerState, type Connector, type Tx,
 } from './charger/model.ts';
 import { powerOn, reboot, reset } from './charger/power.ts';
+import { applyLimits, type SmartCharging } from './charger/smart-charging.ts';
 import { reportStatus } from './charger/status.ts';
-import { answered, claim, dropped, presentTag, reportUnfinished, runStart, stop } from './charger/transactions.ts';
+import { answered, claim, dropped, evsWake, presentTag, reportUnfinished, runStart, stop } from './charger/transactions.ts';
 
 export { createFleetShared, type FleetShared } from './charger-commands.ts';
 export type { ChargerState, Tx } from './charger/model.ts';
@@ -76,6 +77,8 @@ export class SimCharger implements Actor, OutboxHost {
   malformedSeq = 0;
   /** The connector a simulated fault holds, or -1. */
   faultedIndex = -1;
+  /** Its charging profiles, once it was sent one (charger/smart-charging.ts). */
+  smart: SmartCharging | null = null;
   readonly onClose: () => void;
   private wakeFor = -1;
   private wakeGen = -1;
@@ -142,7 +145,7 @@ export class SimCharger implements Actor, OutboxHost {
   onTimer(kind: number, at: number, gen: number): void {
     if (this.state === 'closed') return;
     // The meter samples while powered, connected or not; heartbeats follow HeartbeatInterval changes.
-    if (gen !== (kind === K_METER ? this.meterGen : kind === K_HEARTBEAT ? this.hbGen : this.gen)) return;
+    if (gen !== (kind === K_METER || kind === K_EV_DRAWS ? this.meterGen : kind === K_HEARTBEAT ? this.hbGen : kind === K_LIMIT ? this.smart?.limitGen : this.gen)) return;
     switch (kind) {
       case K_CONNECT: connect(this); return;
       case K_HEARTBEAT: heartbeat(this, at); return;
@@ -155,6 +158,8 @@ export class SimCharger implements Actor, OutboxHost {
       case K_RECOVER: recover(this, at); return;
       case K_TX_RETRY: this.wakeFor = -1; this.outbox.pump(); return;
       case K_POWER_ON: powerOn(this, at); return;
+      case K_LIMIT: applyLimits(this, at); return;
+      case K_EV_DRAWS: evsWake(this, at); return;
     }
   }
 

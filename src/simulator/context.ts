@@ -9,6 +9,7 @@ import type { Metrics } from './metrics.ts';
 import type { Random } from './random.ts';
 import type { RestClient } from './rest.ts';
 import type { Scheduler } from './scheduler.ts';
+import type { SitePower } from './site-power.ts';
 
 /** Anything with timers on the shared scheduler. */
 export interface Actor {
@@ -42,6 +43,8 @@ export interface SimContext {
   /** Admin watchers: each expects every charger/connector status change. */
   admins: Watcher[];
   ownersByIdTag: Map<string, SessionOwner>;
+  /** Power per station, from what the chargers report (`site.power.max`). */
+  sites: SitePower;
   /** Ramp-down started: no new sessions. */
   stopping: boolean;
   /** performance.now() until which errors are the expected fallout of chaos. */

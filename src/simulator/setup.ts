@@ -65,12 +65,16 @@ export async function adminLogin(rest: RestClient, admin: { email: string; passw
   return res.data.token;
 }
 
-async function ensureNamed(rest: RestClient, token: string, kind: 'stations' | 'tariffs', items: { name: string }[]): Promise<Map<string, number>> {
+async function ensureNamed(rest: RestClient, token: string, kind: 'stations' | 'tariffs', items: { name: string }[], reuse?: (name: string, id: number) => Promise<void>): Promise<Map<string, number>> {
   const existing = await rest.request('GET', `/api/cms/${kind}`, `/api/cms/${kind}?limit=200`, { token });
   if (existing.status !== 200) fail(`GET /api/cms/${kind}`, existing);
   const ids = new Map<string, number>((existing.data.items as { name: string; id: number }[]).map((s) => [s.name, s.id]));
   for (const item of items) {
-    if (ids.has(item.name)) continue;
+    const id = ids.get(item.name);
+    if (id !== undefined) {
+      await reuse?.(item.name, id);
+      continue;
+    }
     const res = await rest.request('POST', `/api/cms/${kind}`, `/api/cms/${kind}`, { token, body: item });
     if (res.status !== 201) fail(`POST /api/cms/${kind} ${item.name}`, res);
     ids.set(item.name, res.data.id);
@@ -84,9 +88,23 @@ export interface ProvisionedCharger {
   password: string | null;
 }
 
+type StationSpec = Scenario['setup']['stations'][number];
+
+/** A station's load-management fields, only those the scenario sets: a CSMS without load management never sees them. */
+function gridFields(s: StationSpec): { gridLimitW?: number; minPerSessionW?: number } {
+  return { ...(s.gridLimitW !== undefined ? { gridLimitW: s.gridLimitW } : {}), ...(s.minPerSessionW !== undefined ? { minPerSessionW: s.minPerSessionW } : {}) };
+}
+
 /** Stations, tariffs and one charge point per charger; returns each charger's identity and Basic-auth key. */
 export async function provisionChargers(rest: RestClient, token: string, scenario: Scenario): Promise<ProvisionedCharger[]> {
-  const stations = await ensureNamed(rest, token, 'stations', scenario.setup.stations);
+  const specs = scenario.setup.stations;
+  const stations = await ensureNamed(rest, token, 'stations', specs.map((s) => ({ name: s.name, ...(s.address !== undefined ? { address: s.address } : {}), ...gridFields(s) })), async (name, id) => {
+    // A station that already existed (a remote CSMS) gets the scenario's grid limit too.
+    const grid = gridFields(specs.find((s) => s.name === name)!);
+    if (Object.keys(grid).length === 0) return;
+    const res = await rest.request('PUT', '/api/cms/stations/:id', `/api/cms/stations/${id}`, { token, body: grid });
+    if (res.status !== 200) fail(`PUT /api/cms/stations/${id} (grid limit of ${name})`, res);
+  });
   const tariffs = await ensureNamed(rest, token, 'tariffs', scenario.setup.tariffs);
   const list: { id: string; tpl: ChargerTemplate }[] = [];
   const seen = new Set<string>();

@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type CsmsConfig } from '../csms/config.ts';
+import { loadConfig, type CsmsConfig, type CsmsConfigInput } from '../csms/config.ts';
 import { createCsms, deleteRabbitmqNamespace, type Csms } from '../csms/server.ts';
 import { createCsmsChild } from './csms-child.ts';
 import { startPrivateRabbit, type PrivateRabbit } from './rabbit-node.ts';
@@ -105,6 +105,7 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       // Simulated customers add money themselves (opening balance, customers.topUps): there is no provider to pay.
       walletSelfTopup: spec.walletSelfTopup,
       reservationMinutes: spec.reservationMinutes,
+      loadManagement: spec.loadManagement,
       // The in-process CSMS would write into ev-sim's own output; the child writes to its log file.
       logLevel: spec.process === 'child' ? 'warn' : 'silent',
     }, {});

@@ -1,6 +1,6 @@
 /**
  * Thresholds: `<metric> <op> <number>[unit]`, e.g. `ocpp.StartTransaction.p99 < 200ms`,
- * `isolation.leaks == 0`, `rest.POST /api/user/charging/start.p95 < 300ms`.
+ * `isolation.leaks == 0`, `rest.POST /api/user/charging/start.p95 < 300ms`, `site.power.max <= 11000` (W).
  * Parsed (and the metric checked against metric-names.ts) when the scenario loads.
  */
 import type { MetricsSnapshot, ThresholdState } from './types.ts';
@@ -38,13 +38,13 @@ export function parseThreshold(expression: string): { ok: true; threshold: Thres
   if (scalar) {
     if (unit && scalar !== 'ms') return { ok: false, error: `"${path}" is not a time: no unit` };
     if (unit === 's') limit *= 1000;
-    return { ok: true, threshold: { expression, metric: { kind: 'scalar', path }, op: op as ThresholdOp, limit, unit: scalar === 'count' ? '' : scalar === 'pct' ? '%' : scalar === 'mb' ? 'MB' : 'ms' } };
+    return { ok: true, threshold: { expression, metric: { kind: 'scalar', path }, op: op as ThresholdOp, limit, unit: scalar === 'count' ? '' : scalar === 'pct' ? '%' : scalar === 'mb' ? 'MB' : scalar === 'w' ? 'W' : 'ms' } };
   }
   if (isLatencyKey(path)) return { ok: false, error: `"${path}" needs a statistic: .${LATENCY_STATS.join(', .')}` };
   if (dot > 0 && isLatencyKey(key)) return { ok: false, error: `unknown statistic "${stat}" (use ${LATENCY_STATS.join(', ')})` };
   return {
     ok: false,
-    error: `unknown metric "${path}": use ocpp.<Action>.<stat>, ocpp.in.<Action>.<stat>, rest.<METHOD> <route>.<stat>, notify.<type>.<stat> or one of ${Object.keys(SCALAR_METRICS).join(', ')}`,
+    error: `unknown metric "${path}": use ocpp.<Action>.<stat>, ocpp.in.<Action>.<stat>, rest.<METHOD> <route>.<stat>, notify.<type>.<stat>, loadmgmt.rebalance.<stat> or one of ${Object.keys(SCALAR_METRICS).join(', ')}`,
   };
 }
 

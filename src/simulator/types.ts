@@ -69,6 +69,18 @@ export interface MetricsSnapshot {
   reservations: ReservationCounts;
   notifications: { expected: number; received: number; lost: number };
   generator: { eventLoopP99Ms: number; cpuPct: number; rssMb: number; overloaded: boolean; reason: string | null };
+  /**
+   * Power per station (a site), W, from what its chargers report in Power.Active.Import
+   * (src/simulator/site-power.ts): now, and the most at any sampled instant; `powerMaxW` is the
+   * largest over the stations (`site.power.max`).
+   */
+  site: { powerMaxW: number; stations: Record<string, { powerW: number; powerMaxW: number; gridLimitW?: number }> };
+  /**
+   * Load management as the chargers of stations with a grid limit see it: StartTransactions accepted
+   * with no TxProfile for their transaction within 30 s (`loadmgmt.rebalance_timeouts`); the ones
+   * that got one are the latency `loadmgmt.rebalance`.
+   */
+  loadmgmt: { rebalanceTimeouts: number };
   /** The end-of-run reconciliation; null until it has run (or when it could not). */
   reconciliation: ReconcileSummary | null;
   /** The firmware rollout (scenario `firmware.rollout`); absent without one. */

@@ -20,6 +20,7 @@ import { createRandom } from '../../src/simulator/random.ts';
 import { createRestClient } from '../../src/simulator/rest.ts';
 import type { ChargerTemplate } from '../../src/simulator/scenario/schema.ts';
 import { createScheduler } from '../../src/simulator/scheduler.ts';
+import { createSitePower } from '../../src/simulator/site-power.ts';
 import { aChargePoint, aCustomer, waitFor } from '../helpers/csms.ts';
 import { aScenario, TEST_LOSS_DEADLINE_MS } from './helpers.ts';
 
@@ -64,7 +65,7 @@ export function aSimContext(ocppUrl: string | string[], httpUrl = 'http://127.0.
     rest: createRestClient(httpUrl, metrics), random: createRandom(1),
     ocppUrls: typeof ocppUrl === 'string' ? [ocppUrl] : ocppUrl, httpUrl, realtime: 'polling', cmsUrl: null,
     pollIntervalsMs: { activeSession: 1000, detail: 3000, list: 10_000 },
-    admins: [], ownersByIdTag: new Map(), stopping: false, chaosUntil: 0, log: () => {},
+    admins: [], ownersByIdTag: new Map(), sites: createSitePower(), stopping: false, chaosUntil: 0, log: () => {},
   };
 }
 

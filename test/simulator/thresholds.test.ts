@@ -25,6 +25,8 @@ function aSnapshot(overrides: Partial<MetricsSnapshot> = {}): MetricsSnapshot {
     failovers: { total: 0, byCharger: {} },
     notifications: { expected: 0, received: 0, lost: 0 },
     generator: { eventLoopP99Ms: 0, cpuPct: 0, rssMb: 0, overloaded: false, reason: null },
+    site: { powerMaxW: 0, stations: {} },
+    loadmgmt: { rebalanceTimeouts: 0 },
     reconciliation: null,
     ...overrides,
   };
@@ -84,6 +86,28 @@ describe('reconciliation thresholds', () => {
     const t = [parsed('ocpp.acked_lost == 0')];
     expect(evaluateThresholds(t, aSnapshot())[0]).toMatchObject({ ok: null });
     expect(evaluateThresholds(t, aSnapshot(), { final: true })[0]).toMatchObject({ ok: false, message: expect.stringMatching(/no data/) });
+  });
+});
+
+describe('smart charging thresholds', () => {
+  it('judges site.power.max in W from the busiest station, and loadmgmt.rebalance and its timeouts', () => {
+    const t = ['site.power.max <= 11000', 'loadmgmt.rebalance.p99 < 2s', 'loadmgmt.rebalance_timeouts == 0'].map(parsed);
+    expect(t[0]).toMatchObject({ metric: { kind: 'scalar', path: 'site.power.max' }, op: '<=', limit: 11_000, unit: 'W' });
+    expect(t[1]).toMatchObject({ metric: { kind: 'latency', key: 'loadmgmt.rebalance', stat: 'p99' }, limit: 2000 });
+    const site = { powerMaxW: 11_040, stations: { Depot: { powerW: 9000, powerMaxW: 11_040 }, Office: { powerW: 0, powerMaxW: 3000 } } };
+    const judged = evaluateThresholds(t, aSnapshot({
+      site, loadmgmt: { rebalanceTimeouts: 1 },
+      latency: { 'loadmgmt.rebalance': { count: 4, p50: 20, p95: 40, p99: 45, max: 45, mean: 25 } },
+    }), { final: true });
+    expect(judged.map((j) => [j.ok, j.value])).toEqual([[false, 11_040], [true, 45], [false, 1]]);
+    expect(judged[0].message).toBe('site.power.max = 11040 W, limit <= 11000 W');
+    expect(evaluateThresholds([t[0]], aSnapshot({ site: { ...site, powerMaxW: 10_999 } }))[0].ok).toBe(true);
+  });
+
+  it('refuses a time unit on site power, and a rebalance latency without its statistic', () => {
+    expect(parseThreshold('site.power.max <= 11000ms')).toMatchObject({ ok: false, error: expect.stringMatching(/not a time/) });
+    expect(parseThreshold('loadmgmt.rebalance < 2s')).toMatchObject({ ok: false, error: expect.stringMatching(/needs a statistic/) });
+    expect(isTimeThreshold(parsed('site.power.max <= 11000'))).toBe(false);
   });
 });
 

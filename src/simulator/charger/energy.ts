@@ -2,7 +2,9 @@
 import { performance } from 'node:perf_hooks';
 import type { ReadingContext, SampledValue } from '../../ocpp/index.ts';
 import type { SimCharger } from '../charger.ts';
-import { K_METER, message, type Connector, type Tx } from './model.ts';
+import { deliveredW, K_METER, message, type Connector, type Tx } from './model.ts';
+import { applyLimits } from './smart-charging.ts';
+import { evsWake } from './transactions.ts';
 
 /** (Re)starts sampling every MeterValueSampleInterval (0: no sampled meter values, E2 §9.1). */
 export function startMeterClock(ch: SimCharger, from: number): void {
@@ -19,13 +21,16 @@ export function timestamp(ch: SimCharger, perf: number): number {
 
 /** Adds the energy a running transaction drew up to `to` (none with a scripted meter); the register never goes back. */
 export function advance(ch: SimCharger, c: Connector, to: number): void {
-  if (!ch.scriptedMeter && c.tx && !c.tx.ended && to > c.advancedTo) c.registerWh += (c.tx.powerW * (to - c.advancedTo)) / 3_600_000;
+  if (!ch.scriptedMeter && c.tx && !c.tx.ended && to > c.advancedTo) c.registerWh += (deliveredW(c.tx) * (to - c.advancedTo)) / 3_600_000;
   c.advancedTo = Math.max(c.advancedTo, to);
 }
 
 /** The periodic sample: every running transaction's readings are queued. */
 export function meterTick(ch: SimCharger, at: number): void {
   if (ch.config.meterMs > 0) ch.ctx.scheduler.at(at + ch.config.meterMs, K_METER, ch, ch.meterGen);
+  evsWake(ch, at);
+  // Each sample at least re-reads the composite schedule (its K_LIMIT timer does so at each boundary).
+  if (ch.smart) applyLimits(ch, at);
   for (let i = 0; i < ch.connectors.length; i++) {
     const c = ch.connectors[i];
     advance(ch, c, at);
@@ -58,6 +63,7 @@ export function meterReading(ch: SimCharger, i: number, registerWh: number, powe
   const tx = c.tx;
   if (powerW === null || !tx || tx.startTimestamp === '' || tx.ended || tx.refused) return false;
   tx.powerW = powerW;
+  applyLimits(ch, at);
   sampleMeter(ch, i, tx, at, 'Sample.Periodic');
   return true;
 }
@@ -77,10 +83,13 @@ function sampleMeter(ch: SimCharger, i: number, tx: Tx, at: number, context: Rea
   tx.lastSampledWh = wh;
   const ts = new Date(timestamp(ch, at)).toISOString();
   const sampled: SampledValue[] = [];
+  const powerW = deliveredW(tx);
   for (const m of measurands) {
     if (m === 'Energy.Active.Import.Register') sampled.push({ value: String(wh), context, measurand: m, location: 'Outlet', unit: 'Wh' });
-    else if (m === 'Power.Active.Import') sampled.push({ value: String(tx.powerW), context, measurand: m, location: 'Outlet', unit: 'W' });
-    else if (m === 'Current.Import') sampled.push({ value: (tx.powerW / (3 * 230)).toFixed(1), context, measurand: m, location: 'Outlet', unit: 'A' });
+    else if (m === 'Power.Active.Import') {
+      sampled.push({ value: String(powerW), context, measurand: m, location: 'Outlet', unit: 'W' });
+      ch.ctx.sites.sampled(ch);
+    } else if (m === 'Current.Import') sampled.push({ value: (powerW / (3 * 230)).toFixed(1), context, measurand: m, location: 'Outlet', unit: 'A' });
     else if (m === 'Voltage') sampled.push({ value: '230', context, measurand: m, location: 'Outlet', unit: 'V' });
     else if (m === 'SoC') sampled.push({ value: String(Math.min(100, Math.round(tx.soc + ((wh - tx.meterStart) / 60_000) * 100))), context, measurand: m, location: 'EV', unit: 'Percent' });
   }

@@ -14,11 +14,24 @@ export const K_FAULT = 7;
 export const K_RECOVER = 8;
 export const K_TX_RETRY = 9;
 export const K_POWER_ON = 10;
+/** A period of the charger's composite schedule begins or ends (charger/smart-charging.ts). */
+export const K_LIMIT = 11;
+/** An EV begins to draw power (template evStartDelay). */
+export const K_EV_DRAWS = 12;
 
 export interface Tx extends TxRef {
   /** '' until the StartTransaction is queued (Authorize, Preparing first). */
   startTimestamp: string;
+  /** What the EV would draw, W; it draws less under a charging profile (`limitW`). */
   powerW: number;
+  /** What the EV will draw once it wakes up (evStartDelay), and when (performance.now()); null once it draws. */
+  wakes: { powerW: number; at: number } | null;
+  /** What the charger's composite schedule lets it deliver now, W (Infinity: no limit). */
+  limitW: number;
+  /** performance.now() of the StartTransaction's answer while no TxProfile for it came yet (`loadmgmt.rebalance`); else null. */
+  awaitingProfileSince: number | null;
+  /** A TxProfile for it came (accepted or not): `loadmgmt.rebalance` has its answer. */
+  txProfileSeen: boolean;
   /** The last register reading put in a MeterValues (Wh); the meterStop is never below it. */
   lastSampledWh: number;
   stopReason: StopReason | null;
@@ -42,6 +55,11 @@ export interface Connector {
   reservation: ConnectorReservation | null;
   /** ChangeAvailability Inoperative came during a transaction: Unavailable once it ends (E2 §5.2). */
   unavailableAfterTx: boolean;
+}
+
+/** What the transaction's connector delivers now, W: the EV's draw under the charger's limit. */
+export function deliveredW(tx: Tx): number {
+  return Math.min(tx.powerW, tx.limitW);
 }
 
 export type ChargerState = 'idle' | 'connecting' | 'online' | 'offline' | 'closed';

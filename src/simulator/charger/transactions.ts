@@ -5,8 +5,9 @@ import type { SimCharger } from '../charger.ts';
 import { reportError, type SessionOwner } from '../context.ts';
 import type { TxMessage } from '../tx-outbox.ts';
 import { advance, timestamp } from './energy.ts';
-import { message, type Connector, type Tx } from './model.ts';
+import { K_EV_DRAWS, message, type Connector, type Tx } from './model.ts';
 import { useReservation } from './reservation.ts';
+import { applyLimits, transactionEnded } from './smart-charging.ts';
 import { reportStatus, sendStatus } from './status.ts';
 
 /** The driver presents `owner`'s RFID card at connector `i`: Authorize, then the transaction. */
@@ -21,7 +22,7 @@ export function claim(ch: SimCharger, i: number, idTag: string): Tx {
   const reservationId = useReservation(ch, i, idTag);
   c.tx = {
     owner: ch.ctx.ownersByIdTag.get(idTag) ?? null, idTag, transactionId: null, meterStart: 0, startTimestamp: '',
-    powerW: 0, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
+    powerW: 0, wakes: null, limitW: Infinity, awaitingProfileSince: null, txProfileSeen: false, lastSampledWh: 0, refused: false, interrupted: false, lost: false, queuedMeters: 0, stopReason: null, ended: false,
     soc: ch.ctx.random.int(10, 40),
     ...(reservationId !== undefined ? { reservationId } : {}),
   };
@@ -53,14 +54,37 @@ export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 
   advance(ch, c, now);
   const range = ch.tpl.powerKw;
   tx.powerW = Math.round(ch.ctx.random.between(range.min, range.max) * 1000);
+  // Drawn only when asked for, so the seeds of scenarios without it make the same choices as before.
+  const delay = ch.tpl.evStartDelay;
+  if (delay.max > 0) {
+    tx.wakes = { powerW: tx.powerW, at: now + ch.ctx.random.between(delay.min, delay.max) };
+    tx.powerW = 0;
+    ch.ctx.scheduler.at(tx.wakes.at, K_EV_DRAWS, ch, ch.meterGen);
+  }
   tx.meterStart = Math.floor(c.registerWh);
   tx.lastSampledWh = tx.meterStart;
   tx.startTimestamp = new Date(timestamp(ch, now)).toISOString();
   c.advancedTo = now;
+  // A TxDefaultProfile (or a RemoteStart's TxProfile) caps it from its first watt.
+  applyLimits(ch, now);
   // Same payload on every resend: the CSMS answers a retried StartTransaction with the same transactionId.
   ch.outbox.push(message('StartTransaction', i, tx, now, { start: { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp, ...(tx.reservationId !== undefined ? { reservationId: tx.reservationId } : {}) } }));
   // Stopped while it was authorising: a transaction of no length, as a charger would record it.
   if (tx.stopReason) endTx(ch, i, tx, now);
+}
+
+/** EVs whose evStartDelay is over begin to draw their power (from the K_EV_DRAWS timer, and at each meter sample). */
+export function evsWake(ch: SimCharger, at: number): void {
+  let woke = false;
+  for (const c of ch.connectors) {
+    const tx = c.tx;
+    if (!tx?.wakes || tx.wakes.at > at) continue;
+    advance(ch, c, at);
+    tx.powerW = tx.wakes.powerW;
+    tx.wakes = null;
+    woke = true;
+  }
+  if (woke) applyLimits(ch, at);
 }
 
 /** The CSMS answered a transaction message. */
@@ -85,6 +109,8 @@ export function answered(ch: SimCharger, m: TxMessage, res: any): void {
     return;
   }
   if (tx.lost) return;
+  // At a station with a grid limit the CSMS owes the transaction a TxProfile (`loadmgmt.rebalance`).
+  if (!tx.ended && !tx.txProfileSeen && ch.ctx.sites.managed(ch)) tx.awaitingProfileSince = performance.now();
   tx.owner?.onSessionStarted(ch.index, i, res.transactionId);
   if (!tx.stopReason) reportStatus(ch, i + 1, 'Charging');
 }
@@ -106,6 +132,7 @@ export function abandon(ch: SimCharger, i: number, tx: Tx): void {
   const c = ch.connectors[i];
   if (c.tx !== tx) return;
   c.tx = null;
+  transactionEnded(ch, tx, performance.now());
   tx.owner?.onSessionEnded(false);
   reportStatus(ch, i + 1, afterTx(c));
 }
@@ -129,6 +156,7 @@ function endTx(ch: SimCharger, i: number, tx: Tx, at: number): void {
   const c = ch.connectors[i];
   advance(ch, c, at);
   tx.ended = true;
+  transactionEnded(ch, tx, at);
   const meterStop = Math.max(Math.floor(c.registerWh), tx.lastSampledWh);
   c.registerWh = Math.max(c.registerWh, meterStop);
   if (!tx.interrupted) reportStatus(ch, i + 1, 'Finishing');
@@ -151,6 +179,7 @@ export function forget(ch: SimCharger, i: number, tx: Tx): void {
   ch.outbox.removeWhere((m) => m.tx === tx);
   if (tx.transactionId !== null) ch.ctx.ledger.lostTransaction(tx.transactionId);
   c.tx = null;
+  transactionEnded(ch, tx, performance.now());
   c.status = afterTx(c);
   tx.owner?.onSessionEnded(false);
 }

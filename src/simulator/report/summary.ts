@@ -42,6 +42,7 @@ export function renderSummary(result: RunResult): string {
   out.push(`Fleet          ${fl.total} chargers: ${fl.available} available, ${fl.charging} charging, ${fl.faulted} faulted, ${fl.offline} offline, ${fl.connecting} connecting`);
   if (f.failovers.total > 0) out.push(`Failovers      ${failoverLine(f.failovers)}`);
   if (f.firmware) out.push(`Firmware       ${f.firmware.installed} installed, ${f.firmware.failed} failed of ${f.firmware.targeted}; ${f.firmware.durationMs === null ? 'not finished' : `all ended after ${(f.firmware.durationMs / 1000).toFixed(1)} s`}`);
+  if (f.site.powerMaxW > 0) out.push(`Site power     ${siteLine(f.site, f.loadmgmt)}`);
   out.push(`Customers      ${f.customers.total} (${f.customers.realtime} realtime, ${f.customers.polling} polling, ${f.customers.adversarial} adversarial, ${f.customers.admins} admins)`);
   out.push(`Notifications  expected ${f.notifications.expected}, received ${f.notifications.received}, lost ${f.notifications.lost}`);
   out.push(`Isolation      ${f.isolation.leaks === 0 ? 'no leaks' : `${f.isolation.leaks} LEAKS`}; room joins accepted ${f.isolation.acceptedJoins}, refused ${f.isolation.refusedJoins}`);
@@ -66,6 +67,16 @@ function reconciliationLines(r: ReconcileSummary | null): string[] {
   for (const line of r.findings.slice(0, 5)) lines.push(`               ${line}`);
   if (r.findings.length > 5) lines.push(`               … ${r.findings.length - 5} more in report.json`);
   return lines;
+}
+
+const kw = (w: number): string => `${(w / 1000).toFixed(1)} kW`;
+
+/** `max 11.0 kW (Depot 11.0 kW of 11.0 kW, Office 3.0 kW); 2 starts without a TxProfile within 30 s`: the busiest stations first, with their grid limits. */
+export function siteLine(site: MetricsSnapshot['site'], loadmgmt: MetricsSnapshot['loadmgmt']): string {
+  const stations = Object.entries(site.stations).sort((a, b) => b[1].powerMaxW - a[1].powerMaxW || a[0].localeCompare(b[0]));
+  const shown = stations.slice(0, 5).map(([name, s]) => `${name} ${kw(s.powerMaxW)}${s.gridLimitW !== undefined ? ` of ${kw(s.gridLimitW)}` : ''}`).join(', ');
+  const missed = loadmgmt.rebalanceTimeouts > 0 ? `; ${loadmgmt.rebalanceTimeouts} start${loadmgmt.rebalanceTimeouts === 1 ? '' : 's'} without a TxProfile within 30 s` : '';
+  return `max ${kw(site.powerMaxW)} (${shown}${stations.length > 5 ? ', …' : ''})${missed}`;
 }
 
 /** `3 (2 chargers: SIM-0001 2, SIM-0002 1)`: the first few chargers by count. */

@@ -60,7 +60,12 @@ export async function prepare(run: RunState): Promise<RunFailure | null> {
   const adminToken = await adminLogin(ctx.rest, target.admin);
   const provisioned = await provisionChargers(ctx.rest, adminToken, scenario);
   const shared = createFleetShared(ctx);
-  provisioned.forEach((p, i) => chargers.push(new SimCharger(i, p.id, p.tpl, p.password, ctx, shared)));
+  provisioned.forEach((p, i) => {
+    const charger = new SimCharger(i, p.id, p.tpl, p.password, ctx, shared);
+    const station = scenario.setup.stations.find((s) => s.name === (p.tpl.station ?? scenario.setup.stations[0].name))!;
+    ctx.sites.join(charger, station.name, station.gridLimitW);
+    chargers.push(charger);
+  });
   log(`setup: ${chargers.length} charge points registered`);
   const credit = remote.walletSelfTopup ? 'self' : 'admin';
   const accounts = await provisionCustomers(ctx.rest, adminToken, scenario.customers.count, scenario.customers.register, scenario.customers.initialBalance, 'customer', credit);

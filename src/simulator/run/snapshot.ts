@@ -82,6 +82,8 @@ export function createSnapshotter(run: RunState): () => MetricsSnapshot {
       reservations: { ...metrics.reservations },
       notifications: { expected: c.expected, received: c.received, lost: c.lost },
       generator: gen,
+      site: ctx.sites.snapshot(),
+      loadmgmt: { rebalanceTimeouts: c.rebalanceTimeouts },
       reconciliation: run.reconciliation,
       ...(run.firmware && { firmware: { ...run.firmware } }),
     };

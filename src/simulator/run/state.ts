@@ -13,6 +13,7 @@ import { createMetrics, type Metrics } from '../metrics.ts';
 import { createRandom } from '../random.ts';
 import { createRestClient } from '../rest.ts';
 import type { Scenario, Target } from '../scenario/schema.ts';
+import { createSitePower } from '../site-power.ts';
 import { createScheduler, type Scheduler } from '../scheduler.ts';
 import type { RunningTarget } from '../target.ts';
 import { parseThreshold, type Threshold } from '../thresholds.ts';
@@ -87,7 +88,7 @@ export function createRunState(scenario: Scenario, opts: RunOptions): RunState {
     rest: createRestClient('http://127.0.0.1:0', metrics),
     ocppUrls: [], httpUrl: '', realtime: 'polling', cmsUrl: null,
     pollIntervalsMs: { activeSession: 1000, detail: 3000, list: 10_000 },
-    admins, ownersByIdTag: new Map(), stopping: false, chaosUntil: 0, log,
+    admins, ownersByIdTag: new Map(), sites: createSitePower(), stopping: false, chaosUntil: 0, log,
   };
   return {
     scenario, opts, log,

@@ -38,7 +38,7 @@ const configuration = z
   .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
   .superRefine((cfg, ctx) => {
     for (const [key, value] of Object.entries(cfg)) {
-      const why = configurationError(key, String(value));
+      const why = configurationError(key, String(value), 'template');
       if (why) ctx.addIssue({ code: 'custom', path: [key], message: why });
     }
   })
@@ -72,6 +72,10 @@ const embeddedTarget = z.strictObject({
         .positive()
         .optional()
         .meta({ description: 'RESERVATION_MINUTES of the CSMS: how long a reservation holds a connector (decimals allowed, e.g. 0.2 for 12 s)' }),
+      loadManagement: z
+        .enum(['on', 'off'])
+        .default('on')
+        .meta({ description: 'LOAD_MANAGEMENT of the CSMS: off, it leaves the grid limits of setup.stations alone (to see site.power.max fail without it)' }),
     })
     .prefault({})
     .meta({ description: 'The CSMS started by ev-sim on ephemeral ports with a temporary database' }),
@@ -105,7 +109,22 @@ const tariff = z.strictObject({
   sessionFee: z.number().int().min(0).default(0),
 });
 
-const station = z.strictObject({ name: z.string().min(1), address: z.string().optional() });
+const station = z
+  .strictObject({
+    name: z.string().min(1),
+    address: z.string().optional(),
+    gridLimitW: z
+      .number().int().positive().optional()
+      .meta({ description: 'The site\'s grid limit, W: the CSMS divides it among the sessions running at this station (load management). Sent to the CSMS only when set; judge it with the threshold site.power.max <= <limit>' }),
+    minPerSessionW: z
+      .number().int().min(0).optional()
+      .meta({ description: 'The least power, W, the CSMS gives a session of this station when it divides gridLimitW. Sent only when set' }),
+  })
+  .superRefine((s, ctx) => {
+    if (s.minPerSessionW === undefined) return;
+    if (s.gridLimitW === undefined) ctx.addIssue({ code: 'custom', path: ['minPerSessionW'], message: 'minPerSessionW divides a gridLimitW: set gridLimitW too' });
+    else if (s.minPerSessionW > s.gridLimitW) ctx.addIssue({ code: 'custom', path: ['minPerSessionW'], message: `minPerSessionW (${s.minPerSessionW}) is above gridLimitW (${s.gridLimitW})` });
+  });
 
 const chargerTemplate = z.strictObject({
   name: z.string().optional(),
@@ -117,6 +136,9 @@ const chargerTemplate = z.strictObject({
   connectors: z.number().int().min(1).max(8).default(2),
   /** Charging power; a range picks one per session. */
   powerKw: numberRange.prefault(22),
+  evStartDelay: range
+    .prefault(0)
+    .meta({ description: 'How long after its transaction starts the EV begins to draw power (its on-board charger waking up), picked per session; 0 W until then. A load-managing CSMS has this long to send the new session its TxProfile' }),
   heartbeatInterval: duration.prefault(60),
   meterValues: z
     .strictObject({ interval: duration.prefault(10), measurands: z.array(z.enum(MEASURANDS)).min(1).default(['Energy.Active.Import.Register', 'Power.Active.Import']) })

@@ -42,6 +42,8 @@ export function aSnapshot(overrides: DeepPartial<MetricsSnapshot> = {}): Metrics
     reservations: { made: 0, refused: 0, expired: 0, used: 0, blocked: 0, taken: 0 },
     notifications: { expected: 2812, received: 2812, lost: 0 },
     generator: { eventLoopP99Ms: 14, cpuPct: 35, rssMb: 180, overloaded: false, reason: null },
+    site: { powerMaxW: 0, stations: {} },
+    loadmgmt: { rebalanceTimeouts: 0 },
     reconciliation: null,
   };
   return merge(base, overrides);

@@ -25,6 +25,13 @@ describe('renderSummary', () => {
     expect(text).toContain('Failovers      9 (6 chargers: C-2 3, C-6 2, C-1 1, C-3 1, C-4 1, …)');
   });
 
+  it('has a Site power line once a station reported power: the busiest stations first, and the starts that got no TxProfile', () => {
+    expect(renderSummary(aRunResult())).not.toContain('Site power');
+    const site = { powerMaxW: 11_040, stations: { Office: { powerW: 0, powerMaxW: 3000 }, Depot: { powerW: 4000, powerMaxW: 11_040, gridLimitW: 11_000 } } };
+    const text = renderSummary(aRunResult({ final: aSnapshot({ phase: 'done', site, loadmgmt: { rebalanceTimeouts: 2 } }) }));
+    expect(text).toContain('Site power     max 11.0 kW (Depot 11.0 kW of 11.0 kW, Office 3.0 kW); 2 starts without a TxProfile within 30 s');
+  });
+
   it('tabulates key latencies and the fleet, isolation, notification and generator lines', () => {
     const text = renderSummary(
       aRunResult({ final: aSnapshot({ phase: 'done', isolation: { leaks: 3 }, notifications: { expected: 100, received: 97, lost: 3 }, generator: { overloaded: true, reason: 'CPU 98%' } }) }),
