@@ -9,6 +9,8 @@ import {
   type MessageTrigger, type OcppMessageInfo, type OcppProtocolErrorInfo, type TriggerMessageStatus, type UnlockStatus,
 } from '../ocpp/index.ts';
 import type { SimCharger } from './charger.ts';
+import { clearCache } from './charger/auth-cache.ts';
+import { localListVersion, sendLocalList } from './charger/local-list.ts';
 import { reportError, type SimContext } from './context.ts';
 
 /** Message ids of frames we break on purpose start with this, so their answers are not errors. */
@@ -124,7 +126,9 @@ export function createFleetShared(ctx: SimContext): FleetShared {
       setImmediate(() => charger.reset(req.type));
       return { status: 'Accepted' };
     },
-    ClearCache: () => ({ status: 'Accepted' }),
+    ClearCache: (_req, call) => ({ status: clearCache(call.connection.context) }),
+    SendLocalList: (req, call) => ({ status: sendLocalList(call.connection.context, req) }),
+    GetLocalListVersion: (_req, call) => localListVersion(call.connection.context),
     UnlockConnector: (req, call) => ({ status: unlock(call.connection.context, req.connectorId) }),
     TriggerMessage: (req, call) => ({ status: trigger(call.connection.context, req.requestedMessage, req.connectorId) }),
     DataTransfer: () => ({ status: 'UnknownVendorId' }),

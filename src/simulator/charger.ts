@@ -25,6 +25,7 @@ import {
   type ChargerState, type Connector, type Tx,
 } from './charger/model.ts';
 import { powerOn, reboot, reset } from './charger/power.ts';
+import { startsOffline } from './charger/local-list.ts';
 import { reportStatus } from './charger/status.ts';
 import { answered, claim, dropped, presentTag, reportUnfinished, runStart, stop } from './charger/transactions.ts';
 
@@ -118,7 +119,7 @@ export class SimCharger implements Actor, OutboxHost {
 
   /** Index of a connector a customer may take now, or -1. */
   freeConnector(): number {
-    if (!this.link() || this.resetting) return -1;
+    if (this.resetting || this.poweredOff || (!this.link() && !(this.state !== 'idle' && this.state !== 'closed' && startsOffline(this)))) return -1;
     return this.connectors.findIndex((c) => c.tx === null && c.reservedBy === null && c.status === 'Available');
   }
 

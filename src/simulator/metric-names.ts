@@ -13,6 +13,7 @@ export const CHARGER_ACTIONS = [
 export const COMMAND_ACTIONS = [
   'RemoteStartTransaction', 'RemoteStopTransaction', 'ChangeConfiguration', 'GetConfiguration', 'Reset',
   'UnlockConnector', 'ChangeAvailability', 'ClearCache', 'TriggerMessage', 'DataTransfer',
+  'SendLocalList', 'GetLocalListVersion',
 ] as const;
 
 /** REST routes the simulator calls, as `<METHOD> <route pattern>` (`rest.<METHOD> <route>`). */
@@ -46,6 +47,9 @@ export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb'> = {
   'fleet.offline': 'count',
   'fleet.faulted': 'count',
   'failovers.total': 'count',
+  'auth.offline.started': 'count',
+  'auth.localList.hits': 'count',
+  'auth.cache.hits': 'count',
   'ocpp.acked_lost': 'count',
   'sessions.stuck': 'count',
   'billing.mismatches': 'count',

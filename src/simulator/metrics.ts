@@ -30,7 +30,11 @@ export interface Metrics {
   error(key: string, expected: boolean): void;
   leak(record: LeakRecord): void;
   joins(accepted: boolean): void;
-  readonly counters: { ocppSent: number; ocppReceived: number; restRequests: number; notifications: number; expected: number; received: number; lost: number };
+  readonly counters: {
+    ocppSent: number; ocppReceived: number; restRequests: number; notifications: number; expected: number; received: number; lost: number;
+    /** Cards a charger authorised itself: offline starts, local list and cache hits (charger/local-list.ts). */
+    authOfflineStarted: number; authLocalListHits: number; authCacheHits: number;
+  };
   /** Moves the interval histograms into the totals; returns interval p50/p99 per key. */
   roll(): Record<string, { p50: number; p99: number }>;
   stats(): Record<string, LatencyStats>;
@@ -52,7 +56,7 @@ export function createMetrics(): Metrics {
   let leakCount = 0;
   let acceptedJoins = 0;
   let refusedJoins = 0;
-  const counters = { ocppSent: 0, ocppReceived: 0, restRequests: 0, notifications: 0, expected: 0, received: 0, lost: 0 };
+  const counters = { ocppSent: 0, ocppReceived: 0, restRequests: 0, notifications: 0, expected: 0, received: 0, lost: 0, authOfflineStarted: 0, authLocalListHits: 0, authCacheHits: 0 };
 
   function summary(h: Histogram): LatencyStats {
     return {

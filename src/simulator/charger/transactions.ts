@@ -1,10 +1,12 @@
 /** The transaction state machine: claim, Authorize, StartTransaction, stop, and what the CSMS's answers do to it. */
 import { performance } from 'node:perf_hooks';
-import type { ChargePointStatus, StopReason } from '../../ocpp/index.ts';
+import { OcppConnectionClosedError, type ChargePointStatus, type StopReason } from '../../ocpp/index.ts';
 import type { SimCharger } from '../charger.ts';
 import { reportError, type SessionOwner } from '../context.ts';
 import type { TxMessage } from '../tx-outbox.ts';
+import { cacheIdTagInfo } from './auth-cache.ts';
 import { advance, timestamp } from './energy.ts';
+import { offlineDecision, preAuthorized } from './local-list.ts';
 import { message, type Connector, type Tx } from './model.ts';
 import { reportStatus, sendStatus } from './status.ts';
 
@@ -25,20 +27,48 @@ export function claim(ch: SimCharger, i: number, idTag: string): Tx {
   return c.tx;
 }
 
-/** Authorize (for a card), Preparing, then the StartTransaction is queued with the register as it is. */
+/**
+ * Authorize (for a card), Preparing, then the StartTransaction is queued with the register as it is.
+ * A card the charger knows (local list, cache) starts without Authorize under LocalPreAuthorize, and
+ * while the CSMS cannot be asked under LocalAuthorizeOffline (charger/local-list.ts, E2 §3.5, §3.6).
+ */
 export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 'rfid', at: number): Promise<void> {
   const c = ch.connectors[i];
+  let offline = false;
   try {
     if (mode === 'rfid') {
-      const auth = await ch.call('Authorize', { idTag: tx.idTag }, at);
-      if (auth.idTagInfo.status !== 'Accepted') {
-        reportError(ch.ctx, `ocpp.Authorize: ${auth.idTagInfo.status}`);
-        abandon(ch, i, tx);
-        return;
+      const local = ch.link() ? preAuthorized(ch, tx.idTag) : null;
+      if (local) countHit(ch, local);
+      else if (!ch.link()) offline = true;
+      else {
+        try {
+          const auth = await ch.call('Authorize', { idTag: tx.idTag }, at);
+          cacheIdTagInfo(ch, tx.idTag, auth.idTagInfo);
+          if (auth.idTagInfo.status !== 'Accepted') {
+            reportError(ch.ctx, `ocpp.Authorize: ${auth.idTagInfo.status}`);
+            abandon(ch, i, tx);
+            return;
+          }
+        } catch (error) {
+          // The connection went while we asked: the card is judged as offline (E2 §3.6).
+          if (ch.link() || !(error instanceof OcppConnectionClosedError)) throw error;
+          offline = true;
+        }
+      }
+      if (offline) {
+        const decision = offlineDecision(ch, tx.idTag);
+        if (decision === 'refused') {
+          reportError(ch.ctx, 'auth.offline: card refused', true);
+          abandon(ch, i, tx);
+          return;
+        }
+        if (decision !== 'unknown') countHit(ch, decision);
+        ch.ctx.metrics.counters.authOfflineStarted++;
       }
     }
     if (c.tx !== tx) return; // a reboot took it meanwhile
-    await sendStatus(ch, i + 1, 'Preparing', performance.now());
+    if (offline || !ch.link()) reportStatus(ch, i + 1, 'Preparing');
+    else await sendStatus(ch, i + 1, 'Preparing', performance.now());
     if (c.tx !== tx) return;
   } catch (error) {
     // Before StartTransaction was queued: the session never began.
@@ -58,6 +88,13 @@ export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 
   ch.outbox.push(message('StartTransaction', i, tx, now, { start: { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp } }));
   // Stopped while it was authorising: a transaction of no length, as a charger would record it.
   if (tx.stopReason) endTx(ch, i, tx, now);
+  // Started offline: it charges now; the CSMS learns of it when the queue is delivered.
+  else if (offline) reportStatus(ch, i + 1, 'Charging');
+}
+
+function countHit(ch: SimCharger, from: 'list' | 'cache'): void {
+  if (from === 'list') ch.ctx.metrics.counters.authLocalListHits++;
+  else ch.ctx.metrics.counters.authCacheHits++;
 }
 
 /** The CSMS answered a transaction message. */
@@ -65,11 +102,13 @@ export function answered(ch: SimCharger, m: TxMessage, res: any): void {
   const i = m.connectorId - 1;
   const tx = m.tx as Tx;
   if (m.action === 'StopTransaction') {
+    cacheIdTagInfo(ch, tx.idTag, res.idTagInfo);
     stopDone(ch, i, tx);
     return;
   }
   if (m.action !== 'StartTransaction') return;
   tx.transactionId = res.transactionId;
+  cacheIdTagInfo(ch, tx.idTag, res.idTagInfo);
   if (res.idTagInfo.status !== 'Accepted') {
     reportError(ch.ctx, `ocpp.StartTransaction: idTag ${res.idTagInfo.status}`);
     // The CSMS holds a (refused) transaction under this id: the charger ends it (StopTransactionOnInvalidId).
