@@ -117,6 +117,8 @@ export const NOTIFICATION_AUDIENCES: Readonly<Record<NotificationType, readonly 
   'customer.updated': CUSTOMER_CHANGE,
   'customer.deleted': CUSTOMER_CHANGE,
   'dashboard.stats': ['dashboard'],
+  'localList.synced': ['point'],
+  'localList.failed': ['point'],
 };
 
 /** Whom a notification is about, as its emitter knows: the table turns it into rooms. */

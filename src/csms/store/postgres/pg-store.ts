@@ -10,6 +10,7 @@ import { CsmsError } from '../../domain/errors.ts';
 import type { Store } from '../../domain/ports.ts';
 import { createChargePointRepo } from './charge-points.ts';
 import { createCommandRepo } from './commands.ts';
+import { createLocalListRepo } from './local-lists.ts';
 import type { PgContext } from './context.ts';
 import { createDashboardStats } from './dashboard.ts';
 import { createDb, type Db } from './db.ts';
@@ -130,6 +131,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     outbox: createOutboxRepo(ctx),
     nodes: createNodeRepo(ctx),
     journal: createJournalRepo(ctx),
+    localLists: createLocalListRepo(ctx),
     dashboardStats,
     transaction: db.transaction,
     async lockCustomer(customerId) {

@@ -10,6 +10,7 @@ import { CsmsError } from '../../domain/errors.ts';
 import type { Store } from '../../domain/ports.ts';
 import { createChargePointRepo } from './charge-points.ts';
 import { createCommandRepo } from './commands.ts';
+import { createLocalListRepo } from './local-lists.ts';
 import { createDashboardStats } from './dashboard.ts';
 import { createIdTagRepo } from './id-tags.ts';
 import { createMessageLogRepo } from './message-log.ts';
@@ -103,6 +104,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     outbox: gate.wrap(createOutboxRepo(ctx)),
     nodes: gate.wrap(createNodeRepo(ctx)),
     journal: gate.wrap(createJournalRepo(ctx)),
+    localLists: gate.wrap(createLocalListRepo(ctx)),
     dashboardStats: (at) => gate.call(() => dashboardStats(at)),
     transaction: gate.transaction,
     // One writer at a time already: nothing else can decide about the customer meanwhile.
