@@ -16,6 +16,7 @@ import type { DeadLetterQueue } from './broker/rabbitmq/dead-letters.ts';
 import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
+import { createLocalListSync, type LocalListSync } from './domain/local-list.ts';
 import { systemClock, type Broker, type BrokerQueueStats, type Clock, type Store } from './domain/ports.ts';
 import { createWallet } from './domain/wallet.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
@@ -87,6 +88,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   let api: ReturnType<typeof createApi> | null = null;
   let notifier: Notifier | null = null;
   let info: CsmsInfo | null = null;
+  let localListTimer: NodeJS.Timeout | null = null;
 
   return {
     get info(): CsmsInfo {
@@ -209,7 +211,17 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     });
     processor.start();
     const demo = config.demo ? await seedDemo(store, clock, config.currency) : null;
-    gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId });
+    // LOCAL_LIST=on: each charger's Local Authorization List follows the cards, at boot and every interval.
+    let localLists: LocalListSync | null = null;
+    const onBooted = config.localList === 'on' ? (id: string) => void localLists?.sync(id, { check: true }) : undefined;
+    gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId, onBooted });
+    if (config.localList === 'on') {
+      const g = gateway;
+      const lists = createLocalListSync({ store, commands: g.commands, broker, clock, onError: (err, chargePointId) => logger.warn({ err, chargePointId }, 'local list not brought up to date') });
+      localLists = lists;
+      localListTimer = setInterval(() => void lists.syncAll(g.connectedIds()), config.localListSyncIntervalS * 1000);
+      localListTimer.unref();
+    }
     for (const stop of stopsBeforeGateway.splice(0)) sendStop(gateway, stop);
     const ocppPort = await gateway.listen(config.ocppPort, config.host).catch((err: unknown) => {
       throw listenFailure('OCPP', 'ocppPort', err);
@@ -278,6 +290,10 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   async function closeAll(): Promise<void> {
     const steps: (() => unknown)[] = [
       // Open sockets would keep the HTTP server from closing: the notifier goes first.
+      () => {
+        if (localListTimer) clearInterval(localListTimer);
+        localListTimer = null;
+      },
       () => notifier?.close(),
       () => api?.close(),
       () => gateway?.close(),

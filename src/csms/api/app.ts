@@ -18,6 +18,7 @@ import { chargerRoutes } from './routes/charger.ts';
 import { cmsCustomerRoutes } from './routes/cms-customers.ts';
 import { cmsDeadLetterRoutes } from './routes/cms-dead-letters.ts';
 import { cmsIdTagRoutes } from './routes/cms-id-tags.ts';
+import { cmsLocalListRoutes } from './routes/cms-local-list.ts';
 import { cmsPointRoutes } from './routes/cms-points.ts';
 import { cmsSessionRoutes } from './routes/cms-sessions.ts';
 import { cmsStationRoutes } from './routes/cms-stations.ts';
@@ -117,7 +118,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   app.register(userChargingRoutes, { ...ctx, prefix: '/api/user' });
   app.register(paymentRoutes, ctx);
   app.register(chargerRoutes, { ...ctx, prefix: '/api/charger' });
-  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsIdTagRoutes, cmsWalletRoutes, cmsSessionRoutes, cmsDeadLetterRoutes]) {
+  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsIdTagRoutes, cmsWalletRoutes, cmsSessionRoutes, cmsDeadLetterRoutes, cmsLocalListRoutes]) {
     app.register(routes, { ...ctx, prefix: '/api/cms' });
   }
   if (deps.web) app.register(webRoutes, { assets: deps.web });
