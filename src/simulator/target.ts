@@ -104,6 +104,9 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       registrationsPerAddressPerHour: 0,
       // Simulated customers add money themselves (opening balance, customers.topUps): there is no provider to pay.
       walletSelfTopup: spec.walletSelfTopup,
+      localList: spec.localList,
+      // New customers reach the chargers' lists within a second or two in a short run.
+      localListSyncIntervalS: 1,
       // The in-process CSMS would write into ev-sim's own output; the child writes to its log file.
       logLevel: spec.process === 'child' ? 'warn' : 'silent',
     }, {});

@@ -44,6 +44,14 @@ describe('shipped scenarios (embedded, polling)', () => {
     const asked = result.final.latency['rest.POST /api/user/charging/stop']?.count ?? 0;
     expect(remoteStops - asked).toBeGreaterThanOrEqual(3);
   }, 120_000);
+
+  it('offline-authorization.yaml passes: cards start sessions from the local list while the CSMS is down, each billed once after', async () => {
+    const result = await run('offline-authorization.yaml');
+    expectPassed(result);
+    expect(result.final.auth?.offline.started).toBeGreaterThanOrEqual(5);
+    expect(result.final.reconciliation).toMatchObject({ ackedLost: 0, sessionsStuck: 0, billingMismatches: 0 });
+    expect(result.final.latency['ocpp.in.SendLocalList']?.count).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 describeRabbit('shipped scenarios (embedded, RabbitMQ + Socket.io)', () => {

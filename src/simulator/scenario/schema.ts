@@ -67,6 +67,11 @@ const embeddedTarget = z.strictObject({
         .boolean()
         .default(true)
         .meta({ description: 'WALLET_SELF_TOPUP of the CSMS: customers may add money to their own wallets (customers.topUps needs it). false: the admin credits their opening balance' }),
+      /** LOCAL_LIST of the CSMS: it keeps every charger's Local Authorization List in step with the customers' cards. */
+      localList: z
+        .enum(['on', 'off'])
+        .default('off')
+        .meta({ description: "LOCAL_LIST of the CSMS: 'on' keeps every charger's Local Authorization List in step with the customers' cards (docs/local-auth-list.md)" }),
     })
     .prefault({})
     .meta({ description: 'The CSMS started by ev-sim on ephemeral ports with a temporary database' }),

@@ -14,6 +14,7 @@ import { withSessionEvent, type ChargerStatusEvent, type ConnectorStatusEvent, t
 import { Badge, Card, Empty, ErrorNote, Loading, Online, PageHeader, Stat } from '../shared/ui.tsx';
 import { useResource, useTick } from '../shared/use-resource.ts';
 import { CommandsCard } from './commands.tsx';
+import { LocalListCard } from './local-list.tsx';
 import { MessageLog } from './message-log.tsx';
 import { patchPoint, PointForm, type PointRow } from './points.tsx';
 import { CloseSessionButton, SessionState } from './session-state.tsx';
@@ -128,6 +129,7 @@ export function PointDetailPage(props: { chargePointId: string }) {
           </div>
           {cp.activeSessions.map((s) => <RunningSession key={s.id} session={s} online={cp.online} onClosed={() => void point.reload()} />)}
           <CommandsCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} activeSessions={cp.activeSessions} onSessionClosed={() => void point.reload()} />
+          <LocalListCard chargePointId={id} />
           <MessageLog chargePointId={id} />
         </div>
       )}
