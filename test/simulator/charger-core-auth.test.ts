@@ -1,18 +1,32 @@
 /**
  * The simulated charger's Core configuration keys, its Authorization Cache and its Local
  * Authorization List (E2 §3.5, §3.6, §5.4, §5.10, §5.15, §9.1), driven by the admin commands of a
- * real embedded CSMS; offline authorization with the CSMS stopped and started again.
+ * real embedded CSMS; offline authorization with the CSMS stopped and started again; the order of
+ * an UnlockConnector's messages against a bare WebSocket CSMS that records every frame.
  */
+import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createFleetShared, SimCharger } from '../../src/simulator/charger.ts';
+import type { SimContext } from '../../src/simulator/context.ts';
 import { waitFor } from '../helpers/csms.ts';
-import { startSimHarness, type SimHarness } from './sim-harness.ts';
+import { aSimContext, aTemplate, startSimHarness, type SimHarness } from './sim-harness.ts';
 
 let h: SimHarness;
+/** A test's own bare-WebSocket CSMS and the charger on it, when it needs to see the frames' order. */
+let server: WebSocketServer | null = null;
+let raw: { charger: SimCharger; ctx: SimContext } | null = null;
 beforeEach(async () => {
   h = await startSimHarness();
 });
 afterEach(async () => {
+  raw?.charger.shutdown();
+  raw?.ctx.scheduler.clear();
+  raw = null;
+  for (const client of server?.clients ?? []) client.terminate();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = null;
   await h.close();
 });
 
@@ -163,5 +177,46 @@ describe('Local Authorization List (E2 §5.10, §5.15)', () => {
     expect(session?.status).toBe('completed');
     expect(session?.idTag).toBe(idTag);
     expect(session!.energyWh).toBeGreaterThan(0);
+  });
+});
+
+describe('UnlockConnector during a transaction (E2 §5.18)', () => {
+  it('finishes the transaction first: its StopTransaction (UnlockCommand) is on the wire before the Unlocked answer', async () => {
+    server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'ocpp1.6' });
+    await new Promise<void>((resolve) => server!.once('listening', resolve));
+    const frames: unknown[][] = [];
+    let socket: WebSocket | null = null;
+    const answers: Record<string, unknown> = {
+      BootNotification: { status: 'Accepted', currentTime: new Date().toISOString(), interval: 3600 },
+      StartTransaction: { transactionId: 7, idTagInfo: { status: 'Accepted' } },
+      StopTransaction: { idTagInfo: { status: 'Accepted' } },
+      Heartbeat: { currentTime: new Date().toISOString() },
+    };
+    server.on('connection', (ws) => {
+      socket = ws;
+      ws.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as unknown[];
+        frames.push(frame);
+        if (frame[0] === 2) ws.send(JSON.stringify([3, frame[1], answers[frame[2] as string] ?? {}]));
+      });
+    });
+    const ctx = aSimContext(`ws://127.0.0.1:${(server.address() as AddressInfo).port}/ocpp`);
+    const charger = new SimCharger(0, 'UNLOCK-1', aTemplate(`connectors: 1\n${FAST}`), null, ctx, createFleetShared(ctx));
+    raw = { charger, ctx };
+    charger.scheduleConnect(performance.now());
+    await waitFor(() => charger.link());
+    const tx = charger.claim(0, 'TAG-U');
+    void charger.runStart(0, tx, 'app', performance.now());
+    await waitFor(() => tx.transactionId === 7);
+
+    socket!.send(JSON.stringify([2, 'unlock-1', 'UnlockConnector', { connectorId: 1 }]));
+    await waitFor(() => frames.some((f) => f[0] === 3 && f[1] === 'unlock-1'));
+    const stop = frames.findIndex((f) => f[0] === 2 && f[2] === 'StopTransaction');
+    const answer = frames.findIndex((f) => f[0] === 3 && f[1] === 'unlock-1');
+    expect(frames[answer][2]).toEqual({ status: 'Unlocked' });
+    expect(stop).toBeGreaterThanOrEqual(0);
+    expect(stop).toBeLessThan(answer);
+    expect((frames[stop][3] as any).reason).toBe('UnlockCommand');
+    await waitFor(() => charger.connectors[0].tx === null);
   });
 });
