@@ -19,6 +19,8 @@ const validParams: Record<string, Record<string, unknown>> = {
   'clear-cache': {},
   trigger: { requestedMessage: 'StatusNotification', connectorId: 1 },
   'data-transfer': { vendorId: 'com.example', messageId: 'Ping', data: 'x' },
+  'send-local-list': { listVersion: 2, updateType: 'Differential', localAuthorizationList: [{ idTag: 'TAG1', idTagInfo: { status: 'Accepted' } }, { idTag: 'TAG2' }] },
+  'get-local-list-version': {},
 };
 
 describe('admin charger commands', () => {
@@ -40,6 +42,8 @@ describe('admin charger commands', () => {
       ['remote-stop', { transactionId: '7' }, 'body.transactionId'],
       ['data-transfer', { messageId: 'x' }, 'body.vendorId'],
       ['clear-cache', { force: true }, 'body.force'],
+      ['send-local-list', { listVersion: 1, updateType: 'Partial' }, 'body.updateType'],
+      ['send-local-list', { listVersion: 1, updateType: 'Full', localAuthorizationList: [{ idTag: 'T'.repeat(21) }] }, 'body.localAuthorizationList.0.idTag'],
     ];
     for (const [path, params, field] of bad) {
       const res = await h.call(`/api/charger/${path}`, { token: h.adminToken, body: { chargePointId: cp.id, ...params } });
