@@ -16,7 +16,7 @@ import type { DeadLetterQueue } from './broker/rabbitmq/dead-letters.ts';
 import { ENV_NAMES, kebab, type CsmsConfig } from './config.ts';
 import { createCharging, type AutoStop } from './domain/charging.ts';
 import { CsmsError } from './domain/errors.ts';
-import { createLocalListSync, type LocalListSync } from './domain/local-list.ts';
+import { CHANGE_SETTLE_MS, createLocalListSync, type LocalListSync } from './domain/local-list.ts';
 import { systemClock, type Broker, type BrokerQueueStats, type Clock, type Store } from './domain/ports.ts';
 import { createWallet } from './domain/wallet.ts';
 import { seedDemo, type DemoInfo } from './demo.ts';
@@ -89,6 +89,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   let notifier: Notifier | null = null;
   let info: CsmsInfo | null = null;
   let localListTimer: NodeJS.Timeout | null = null;
+  let localListKick: NodeJS.Timeout | null = null;
 
   return {
     get info(): CsmsInfo {
@@ -213,6 +214,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     const demo = config.demo ? await seedDemo(store, clock, config.currency) : null;
     // LOCAL_LIST=on: each charger's Local Authorization List follows the cards, at boot and every interval.
     let localLists: LocalListSync | null = null;
+    let onCustomersChanged: (() => void) | undefined;
     const onBooted = config.localList === 'on' ? (id: string) => void localLists?.sync(id, { check: true }) : undefined;
     gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId, onBooted });
     if (config.localList === 'on') {
@@ -221,6 +223,15 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       localLists = lists;
       localListTimer = setInterval(() => void lists.syncAll(g.connectedIds()), config.localListSyncIntervalS * 1000);
       localListTimer.unref();
+      // A customer or card changed through the API: the connected chargers follow now, not at the next tick.
+      onCustomersChanged = () => {
+        if (localListKick) return;
+        localListKick = setTimeout(() => {
+          localListKick = null;
+          void lists.syncAll(g.connectedIds());
+        }, CHANGE_SETTLE_MS);
+        localListKick.unref();
+      };
     }
     for (const stop of stopsBeforeGateway.splice(0)) sendStop(gateway, stop);
     const ocppPort = await gateway.listen(config.ocppPort, config.host).catch((err: unknown) => {
@@ -245,6 +256,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       wallet: createWallet({ store, clock, currency: config.currency, payments }),
       readiness: async () => ({ database: await readyStore.ping(), broker: readyBroker.health() }),
       storeInfo: { kind: store.kind, location: store.location },
+      onCustomersChanged,
     });
     await api.listen({ port: config.port, host: config.host }).catch((err: unknown) => {
       throw listenFailure('HTTP', 'port', err);
@@ -292,7 +304,8 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       // Open sockets would keep the HTTP server from closing: the notifier goes first.
       () => {
         if (localListTimer) clearInterval(localListTimer);
-        localListTimer = null;
+        if (localListKick) clearTimeout(localListKick);
+        localListTimer = localListKick = null;
       },
       () => notifier?.close(),
       () => api?.close(),

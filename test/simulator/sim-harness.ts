@@ -48,6 +48,8 @@ export interface SimHarness {
   command(path: string, body: Record<string, unknown>): Promise<any>;
   /** Admin REST GET of `path` (e.g. `/api/cms/points/X`); returns the JSON body, throws unless 200. */
   get(path: string): Promise<any>;
+  /** Admin REST `method` of `path` with a JSON `body`; returns the JSON answer, throws unless 2xx. */
+  send(method: string, path: string, body: unknown): Promise<any>;
   /** The CALLs sent since `mark` (an index into `sent`). */
   since(mark: number): SentCall[];
   stopCsms(): Promise<void>;
@@ -137,6 +139,12 @@ export async function startSimHarness(overrides: CsmsConfigInput = {}): Promise<
       token ??= await adminToken();
       const res = await fetch(`${info.httpUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
       if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    async send(method, path, body) {
+      token ??= await adminToken();
+      const res = await fetch(`${info.httpUrl}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
       return res.json();
     },
     since(mark) {

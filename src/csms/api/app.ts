@@ -104,7 +104,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   const ctx: ApiContext = {
     ...deps,
     etags,
-    publish: createPublisher(deps.broker, app.log),
+    publish: createPublisher(deps.broker, app.log, deps.onCustomersChanged),
     customerOnly: guard(deps.store, deps.clock, 'customer'),
     adminOnly: guard(deps.store, deps.clock, 'admin'),
     now: () => deps.clock.now().toISOString(),

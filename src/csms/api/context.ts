@@ -29,6 +29,8 @@ export interface ApiDeps {
   payments?: PaymentProvider | null;
   /** Payments and admins' wallet entries (domain/wallet.ts), built on the same store, clock and provider. */
   wallet: Wallet;
+  /** Called after a customer.* notification (a customer or a card changed): the local lists follow at once. */
+  onCustomersChanged?: () => void;
 }
 
 /** Passed to each route plugin as its options. */

@@ -33,6 +33,9 @@ export interface LocalListSync {
   syncAll(chargePointIds: readonly string[]): Promise<void>;
 }
 
+/** How long a change waits for more (an import, several cards) before the lists follow. */
+export const CHANGE_SETTLE_MS = 200;
+
 /** The Differential that turns `held` into `wanted`: changed and new entries, and the removed ones without idTagInfo. */
 export function listDifference(held: readonly LocalListEntry[], wanted: readonly LocalListEntry[]): AuthorizationData[] {
   const key = (t: string) => t.toUpperCase();
@@ -77,7 +80,8 @@ export function createLocalListSync(deps: LocalListSyncDeps): LocalListSync {
     let state: LocalListState = known ?? { chargePointId, version: 0, entries: [], reportedVersion: null, status: 'failed', detail: null, updatedAt: now() };
     let full = !known || known.status !== 'synced';
     let floor = state.version;
-    if (check) {
+    // A charger never sent a list may hold one of another CSMS (or of this one, before a data loss): ask.
+    if (check || !known) {
       const outcome = await commands.send(chargePointId, 'GetLocalListVersion', {}, { requestedBy: LOCAL_LIST_REQUESTER });
       if (outcome.status !== 'answered') return; // offline or no answer: the next boot or tick tries again
       const reported = (outcome.response as { listVersion: number }).listVersion;

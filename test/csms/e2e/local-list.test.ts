@@ -5,18 +5,15 @@
  * is down, whose transaction is delivered and billed once it is back.
  */
 import { performance } from 'node:perf_hooks';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { LOCAL_LIST_REQUESTER } from '../../../src/csms/domain/local-list.ts';
 import { listedIdTagInfo, localListVersion } from '../../../src/simulator/charger/local-list.ts';
 import { aCustomer, waitFor } from '../../helpers/csms.ts';
 import { startSimHarness, type SimHarness } from '../../simulator/sim-harness.ts';
 
 let h: SimHarness;
-beforeEach(async () => {
-  h = await startSimHarness({ localList: 'on', localListSyncIntervalS: 0.2 });
-});
 afterEach(async () => {
-  await h.close();
+  await h?.close();
 });
 
 const TEMPLATE = `connectors: 1
@@ -26,6 +23,7 @@ configuration: { TransactionMessageRetryInterval: 1 }
 faults: { reconnect: { initial: 0.1s, max: 0.3s, jitter: 0 } }`;
 
 it('sends the list at boot, removes a blocked customer by a Differential, shows the versions; offline the charger authorises from it', async () => {
+  h = await startSimHarness({ localList: 'on', localListSyncIntervalS: 0.2 });
   const alice = await aCustomer(h.store(), { balance: 100_000 });
   const bob = await aCustomer(h.store(), { balance: 100_000 });
   const charger = await h.charger(TEMPLATE);
@@ -37,7 +35,8 @@ it('sends the list at boot, removes a blocked customer by a Differential, shows 
   expect(listedIdTagInfo(charger, alice.idTag!)).toEqual({ status: 'Accepted' });
   expect(listedIdTagInfo(charger, bob.idTag!)).toEqual({ status: 'Accepted' });
   const sent = async () => (await h.store().commands.list(cp, { limit: 50 })).filter((c) => c.requestedBy === LOCAL_LIST_REQUESTER).reverse();
-  expect((await sent()).map((c) => [c.action, (c.request as any).updateType ?? null, c.response])).toEqual([
+  // (A round may find the charger before its boot does: then the boot's own check finds it in step.)
+  expect((await sent()).slice(0, 2).map((c) => [c.action, (c.request as any).updateType ?? null, c.response])).toEqual([
     ['GetLocalListVersion', null, { listVersion: 0 }],
     ['SendLocalList', 'Full', { status: 'Accepted' }],
   ]);
@@ -79,10 +78,22 @@ it('sends the list at boot, removes a blocked customer by a Differential, shows 
 });
 
 it('a charger whose list is switched off answers -1: marked unsupported, no list sent', async () => {
+  h = await startSimHarness({ localList: 'on', localListSyncIntervalS: 0.2 });
   await aCustomer(h.store());
   const charger = await h.charger(TEMPLATE.replace('TransactionMessageRetryInterval: 1', 'LocalAuthListEnabled: false'));
   await waitFor(async () => (await h.store().localLists.get(charger.id))?.status === 'unsupported');
   expect(await h.get(`/api/cms/points/${charger.id}/local-list`)).toMatchObject({ charger: { version: 0, reportedVersion: -1, status: 'unsupported' }, csms: { inStep: false } });
   await new Promise((r) => setTimeout(r, 500));
   expect((await h.store().commands.list(charger.id, { limit: 50 })).filter((c) => c.action === 'SendLocalList')).toEqual([]);
+});
+
+it('a customer blocked in the CMS leaves the charger\'s list at once, not at the next round', async () => {
+  h = await startSimHarness({ localList: 'on', localListSyncIntervalS: 3600 });
+  const carol = await aCustomer(h.store());
+  const charger = await h.charger(TEMPLATE);
+  await waitFor(() => listedIdTagInfo(charger, carol.idTag!));
+  const put = await h.send('PUT', `/api/cms/customers/${carol.id}`, { blocked: true });
+  expect(put.blocked).toBe(true);
+  await waitFor(() => listedIdTagInfo(charger, carol.idTag!) === null, 5000);
+  expect(localListVersion(charger)).toEqual({ listVersion: 2 });
 });
