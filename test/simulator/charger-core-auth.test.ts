@@ -180,6 +180,34 @@ describe('Local Authorization List (E2 §5.10, §5.15)', () => {
   });
 });
 
+describe('unknown cards offline (E2 §3.6)', () => {
+  it('refused without AllowOfflineTxForUnknownId; with it the session starts, and when the CSMS refuses the card it is stopped DeAuthorized', async () => {
+    const charger = await h.charger(`connectors: 1\n${FAST}configuration: { TransactionMessageRetryInterval: 1 }`);
+    await h.stopCsms();
+    await waitFor(() => !charger.link());
+    expect(charger.freeConnector()).toBe(-1); // nothing could start here now
+    const unknown = charger.claim(0, 'NOBODY-1');
+    await charger.runStart(0, unknown, 'rfid', performance.now());
+    expect(charger.connectors[0].tx).toBeNull();
+
+    expect(charger.changeConfiguration('AllowOfflineTxForUnknownId', 'true')).toBe('Accepted');
+    expect(charger.freeConnector()).toBe(0);
+    const tx = charger.claim(0, 'NOBODY-2');
+    await charger.runStart(0, tx, 'rfid', performance.now());
+    expect(charger.connectors[0].status).toBe('Charging');
+    expect(h.ctx.metrics.counters.authOfflineStarted).toBe(1);
+    expect(h.ctx.metrics.counters.authLocalListHits + h.ctx.metrics.counters.authCacheHits).toBe(0);
+
+    const mark = h.sent.length;
+    await h.startCsms();
+    await waitFor(() => charger.connectors[0].tx === null, 15_000);
+    const stop = h.since(mark).find((c) => c.action === 'StopTransaction');
+    expect(stop?.payload).toMatchObject({ transactionId: tx.transactionId, reason: 'DeAuthorized' });
+    // The charger's own risk, not an error of the CSMS.
+    expect(h.ctx.metrics.errors().top.filter((e) => e.key.startsWith('ocpp.StartTransaction: idTag'))).toEqual([{ key: 'ocpp.StartTransaction: idTag Invalid (expected)', count: 1 }]);
+  });
+});
+
 describe('UnlockConnector during a transaction (E2 §5.18)', () => {
   it('finishes the transaction first: its StopTransaction (UnlockCommand) is on the wire before the Unlocked answer', async () => {
     server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: () => 'ocpp1.6' });

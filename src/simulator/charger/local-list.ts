@@ -102,3 +102,15 @@ export function startsOffline(ch: SimCharger): boolean {
   if (!ch.config.flag('LocalAuthorizeOffline')) return false;
   return ch.config.flag('AllowOfflineTxForUnknownId') || (ch.config.flag('LocalAuthListEnabled') && localListSize(ch) > 0) || (ch.config.flag('AuthorizationCacheEnabled') && cacheSize(ch) > 0);
 }
+
+const offlineStarts = new WeakSet<object>();
+
+/** Records that `tx` was authorised by the charger alone, while the CSMS could not be asked. */
+export function markOfflineStart(tx: object): void {
+  offlineStarts.add(tx);
+}
+
+/** Whether `tx` started offline: a refusal when the CSMS learns of it is the charger's risk, not the CSMS's error. */
+export function startedOffline(tx: object): boolean {
+  return offlineStarts.has(tx);
+}

@@ -6,7 +6,7 @@ import { reportError, type SessionOwner } from '../context.ts';
 import type { TxMessage } from '../tx-outbox.ts';
 import { cacheIdTagInfo } from './auth-cache.ts';
 import { advance, timestamp } from './energy.ts';
-import { offlineDecision, preAuthorized } from './local-list.ts';
+import { markOfflineStart, offlineDecision, preAuthorized, startedOffline } from './local-list.ts';
 import { message, type Connector, type Tx } from './model.ts';
 import { reportStatus, sendStatus } from './status.ts';
 
@@ -64,6 +64,7 @@ export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 
         }
         if (decision !== 'unknown') countHit(ch, decision);
         ch.ctx.metrics.counters.authOfflineStarted++;
+        markOfflineStart(tx);
       }
     }
     if (c.tx !== tx) return; // a reboot took it meanwhile
@@ -110,7 +111,8 @@ export function answered(ch: SimCharger, m: TxMessage, res: any): void {
   tx.transactionId = res.transactionId;
   cacheIdTagInfo(ch, tx.idTag, res.idTagInfo);
   if (res.idTagInfo.status !== 'Accepted') {
-    reportError(ch.ctx, `ocpp.StartTransaction: idTag ${res.idTagInfo.status}`);
+    // Started offline (E2 §3.6): the CSMS may refuse a card the charger let through; that is no error of the CSMS.
+    reportError(ch.ctx, `ocpp.StartTransaction: idTag ${res.idTagInfo.status}`, startedOffline(tx));
     // The CSMS holds a (refused) transaction under this id: the charger ends it (StopTransactionOnInvalidId).
     tx.refused = true;
     ch.outbox.removeWhere((q) => q.tx === tx && q.action === 'MeterValues' && !q.sent);
