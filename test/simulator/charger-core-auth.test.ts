@@ -206,6 +206,29 @@ describe('unknown cards offline (E2 §3.6)', () => {
     // The charger's own risk, not an error of the CSMS.
     expect(h.ctx.metrics.errors().top.filter((e) => e.key.startsWith('ocpp.StartTransaction: idTag'))).toEqual([{ key: 'ocpp.StartTransaction: idTag Invalid (expected)', count: 1 }]);
   });
+
+  it('StopTransactionOnInvalidId false: the refused transaction goes on, its energy suspended once MaxEnergyOnInvalidId is reached, until the driver ends it', async () => {
+    const charger = await h.charger(`connectors: 1\npowerKw: 50\n${FAST}configuration: { TransactionMessageRetryInterval: 1, AllowOfflineTxForUnknownId: true, StopTransactionOnInvalidId: false, MaxEnergyOnInvalidId: 1 }`);
+    await h.stopCsms();
+    await waitFor(() => !charger.link());
+    const tx = charger.claim(0, 'NOBODY-3');
+    await charger.runStart(0, tx, 'rfid', performance.now());
+    const mark = h.sent.length;
+    await h.startCsms();
+    await waitFor(() => charger.connectors[0].status === 'SuspendedEVSE', 15_000);
+    expect(tx.transactionId).not.toBeNull();
+    expect(tx.powerW).toBe(0);
+    const held = charger.connectors[0].registerWh;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(charger.connectors[0].registerWh).toBe(held);
+    expect(h.since(mark).some((c) => c.action === 'StopTransaction')).toBe(false);
+    expect(h.since(mark).some((c) => c.action === 'StatusNotification' && c.payload.status === 'SuspendedEVSE')).toBe(true);
+
+    charger.stop(0, 'Local');
+    await waitFor(() => charger.connectors[0].tx === null);
+    const stop = h.since(mark).find((c) => c.action === 'StopTransaction');
+    expect(stop?.payload).toMatchObject({ transactionId: tx.transactionId, reason: 'Local', meterStop: Math.floor(held) });
+  });
 });
 
 describe('UnlockConnector during a transaction (E2 §5.18)', () => {

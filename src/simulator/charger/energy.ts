@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ReadingContext, SampledValue } from '../../ocpp/index.ts';
 import type { SimCharger } from '../charger.ts';
+import { capEnergy } from './invalid-id.ts';
 import { K_METER, message, type Connector, type Tx } from './model.ts';
 
 /** (Re)starts sampling every MeterValueSampleInterval (0: no sampled meter values, E2 §9.1). */
@@ -21,6 +22,7 @@ export function timestamp(ch: SimCharger, perf: number): number {
 export function advance(ch: SimCharger, c: Connector, to: number): void {
   if (!ch.scriptedMeter && c.tx && !c.tx.ended && to > c.advancedTo) c.registerWh += (c.tx.powerW * (to - c.advancedTo)) / 3_600_000;
   c.advancedTo = Math.max(c.advancedTo, to);
+  capEnergy(ch, c);
 }
 
 /** The periodic sample: every running transaction's readings are queued. */

@@ -6,6 +6,7 @@ import { reportError, type SessionOwner } from '../context.ts';
 import type { TxMessage } from '../tx-outbox.ts';
 import { cacheIdTagInfo } from './auth-cache.ts';
 import { advance, timestamp } from './energy.ts';
+import { keepInvalid, stopsOnInvalid } from './invalid-id.ts';
 import { markOfflineStart, offlineDecision, preAuthorized, startedOffline } from './local-list.ts';
 import { message, type Connector, type Tx } from './model.ts';
 import { reportStatus, sendStatus } from './status.ts';
@@ -113,12 +114,17 @@ export function answered(ch: SimCharger, m: TxMessage, res: any): void {
   if (res.idTagInfo.status !== 'Accepted') {
     // Started offline (E2 §3.6): the CSMS may refuse a card the charger let through; that is no error of the CSMS.
     reportError(ch.ctx, `ocpp.StartTransaction: idTag ${res.idTagInfo.status}`, startedOffline(tx));
-    // The CSMS holds a (refused) transaction under this id: the charger ends it (StopTransactionOnInvalidId).
+    // The CSMS holds a (refused) transaction under this id: the charger ends it (StopTransactionOnInvalidId),
+    // or keeps it with its energy capped (charger/invalid-id.ts) until the driver ends it.
     tx.refused = true;
     ch.outbox.removeWhere((q) => q.tx === tx && q.action === 'MeterValues' && !q.sent);
-    if (!tx.stopReason) {
+    if (tx.stopReason) return;
+    if (stopsOnInvalid(ch)) {
       tx.stopReason = 'DeAuthorized';
       endTx(ch, i, tx, performance.now());
+    } else if (!tx.lost) {
+      keepInvalid(ch, i, tx);
+      tx.owner?.onSessionStarted(ch.index, i, res.transactionId);
     }
     return;
   }
