@@ -47,6 +47,8 @@ const DESCRIPTIONS: Partial<Record<keyof typeof ENV_NAMES, string>> = {
   messageLogRetention: 'OCPP message log rows kept per charge point',
   minStartBalance: 'wallet balance (minor units) needed beyond the session fee to start',
   sessionStaleAfterS: 'seconds without any report after which an active session is flagged stale in the CMS',
+  localList: 'on | off: keep every charger\'s Local Authorization List in step with the customers\' cards',
+  localListSyncIntervalS: 'seconds between comparisons of the chargers\' local lists with the cards',
   pollActiveSessionMs: 'polling interval of the active-session page',
   pollDetailMs: 'polling interval of detail pages',
   pollListMs: 'polling interval of list pages',

@@ -98,6 +98,10 @@ export const configSchema = z.object({
   reservationFee: z.coerce.number().int().min(0).default(0),
   /** An active session from which nothing arrived for this long is flagged stale in the CMS. */
   sessionStaleAfterS: z.coerce.number().int().positive().default(1800),
+  /** 'on': the CSMS keeps each charger's Local Authorization List in step with its customers' cards (docs/local-auth-list.md). */
+  localList: z.enum(['on', 'off']).default('off'),
+  /** How often the lists of the connected chargers are compared with the customers' cards (changes reach chargers within it). */
+  localListSyncIntervalS: z.coerce.number().positive().default(10),
   pollActiveSessionMs: z.coerce.number().int().positive().default(1000),
   pollDetailMs: z.coerce.number().int().positive().default(3000),
   pollListMs: z.coerce.number().int().positive().default(10_000),
@@ -182,6 +186,8 @@ export const ENV_NAMES: Record<keyof ParsedConfig, string> = {
   reservationMinutes: 'RESERVATION_MINUTES',
   reservationFee: 'RESERVATION_FEE',
   sessionStaleAfterS: 'SESSION_STALE_AFTER_S',
+  localList: 'LOCAL_LIST',
+  localListSyncIntervalS: 'LOCAL_LIST_SYNC_INTERVAL_S',
   pollActiveSessionMs: 'POLL_ACTIVE_SESSION_MS',
   pollDetailMs: 'POLL_DETAIL_MS',
   pollListMs: 'POLL_LIST_MS',

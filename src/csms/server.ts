@@ -19,6 +19,7 @@ import { createCharging, type AutoStop } from './domain/charging.ts';
 import { createLoadManager, type LoadManager } from './domain/load-manager.ts';
 import { createSmartCharging } from './domain/smart-charging.ts';
 import { CsmsError } from './domain/errors.ts';
+import { CHANGE_SETTLE_MS, createLocalListSync, type LocalListSync } from './domain/local-list.ts';
 import { systemClock, type Broker, type BrokerQueueStats, type Clock, type Store } from './domain/ports.ts';
 import { createReservations, type Reservations } from './domain/reservations.ts';
 import { createWallet } from './domain/wallet.ts';
@@ -94,6 +95,8 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
   let loadManager: LoadManager | null = null;
   let info: CsmsInfo | null = null;
   let reservationSweep: NodeJS.Timeout | null = null;
+  let localListTimer: NodeJS.Timeout | null = null;
+  let localListKick: NodeJS.Timeout | null = null;
 
   return {
     get info(): CsmsInfo {
@@ -218,7 +221,27 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     });
     processor.start();
     const demo = config.demo ? await seedDemo(store, clock, config.currency) : null;
-    gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId });
+    // LOCAL_LIST=on: each charger's Local Authorization List follows the cards, at boot and every interval.
+    let localLists: LocalListSync | null = null;
+    let onCustomersChanged: (() => void) | undefined;
+    const onBooted = config.localList === 'on' ? (id: string) => void localLists?.sync(id, { check: true }) : undefined;
+    gateway = createGateway({ config, store, charging, broker, clock, logger: logger.child({ component: 'gateway' }), nodeId, onBooted });
+    if (config.localList === 'on') {
+      const g = gateway;
+      const lists = createLocalListSync({ store, commands: g.commands, broker, clock, onError: (err, chargePointId) => logger.warn({ err, chargePointId }, 'local list not brought up to date') });
+      localLists = lists;
+      localListTimer = setInterval(() => void lists.syncAll(g.connectedIds()), config.localListSyncIntervalS * 1000);
+      localListTimer.unref();
+      // A customer or card changed through the API: the connected chargers follow now, not at the next tick.
+      onCustomersChanged = () => {
+        if (localListKick) return;
+        localListKick = setTimeout(() => {
+          localListKick = null;
+          void lists.syncAll(g.connectedIds());
+        }, CHANGE_SETTLE_MS);
+        localListKick.unref();
+      };
+    }
     for (const stop of stopsBeforeGateway.splice(0)) sendStop(gateway, stop);
     if (config.loadManagement === 'on') {
       const published = broker;
@@ -254,6 +277,7 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
       wallet: createWallet({ store, clock, currency: config.currency, payments }),
       readiness: async () => ({ database: await readyStore.ping(), broker: readyBroker.health() }),
       storeInfo: { kind: store.kind, location: store.location },
+      onCustomersChanged,
     });
     await api.listen({ port: config.port, host: config.host }).catch((err: unknown) => {
       throw listenFailure('HTTP', 'port', err);
@@ -300,6 +324,11 @@ export function createCsms(config: CsmsConfig, options: CsmsOptions = {}) {
     const steps: (() => unknown)[] = [
       // Open sockets would keep the HTTP server from closing: the notifier goes first.
       () => reservationSweep && clearInterval(reservationSweep),
+      () => {
+        if (localListTimer) clearInterval(localListTimer);
+        if (localListKick) clearTimeout(localListKick);
+        localListTimer = localListKick = null;
+      },
       () => notifier?.close(),
       () => api?.close(),
       () => files?.close(),

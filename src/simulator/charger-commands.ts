@@ -11,6 +11,8 @@ import {
 import type { SimCharger } from './charger.ts';
 import { getDiagnostics, triggerFirmwareNotice, updateFirmware } from './charger/firmware.ts';
 import { clearChargingProfile, getCompositeSchedule, holdRemoteStartProfile, remoteStartRefusal, setChargingProfile } from './charger/smart-charging.ts';
+import { clearCache } from './charger/auth-cache.ts';
+import { localListVersion, sendLocalList } from './charger/local-list.ts';
 import { reportError, type SimContext } from './context.ts';
 import { cancelReservation, mayStart, reserveNow } from './charger/reservation.ts';
 
@@ -34,10 +36,21 @@ function stopLater(charger: SimCharger, i: number, at: number): void {
   charger.stop(i, 'Remote', at);
 }
 
-/** UnlockConnector (E2 §5.18): a transaction on it stops first (UnlockCommand), after the answer. */
-function unlock(charger: SimCharger, connectorId: number): UnlockStatus {
+/** How long an UnlockConnector waits for its StopTransaction's answer before it answers anyway. */
+const UNLOCK_STOP_WAIT_MS = 5000;
+
+/**
+ * UnlockConnector (E2 §5.18): "if there was a transaction in progress on the specific connector, the
+ * Charge Point SHALL finish the transaction first": its StopTransaction (UnlockCommand) is queued,
+ * and the answer Unlocked waits until the CSMS answered it (CALLs of the two sides may cross, J §4.1.1).
+ */
+async function unlock(charger: SimCharger, connectorId: number): Promise<UnlockStatus> {
+  const tx = charger.connectors[connectorId - 1]?.tx;
   if (!charger.connectors[connectorId - 1]) return 'NotSupported';
-  if (charger.connectors[connectorId - 1].tx) setImmediate(() => charger.stop(connectorId - 1, 'UnlockCommand'));
+  if (!tx) return 'Unlocked';
+  charger.stop(connectorId - 1, 'UnlockCommand');
+  const until = performance.now() + UNLOCK_STOP_WAIT_MS;
+  while (charger.outbox.has(tx, 'StopTransaction') && charger.link() && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
   return 'Unlocked';
 }
 
@@ -130,8 +143,10 @@ export function createFleetShared(ctx: SimContext): FleetShared {
       setImmediate(() => charger.reset(req.type));
       return { status: 'Accepted' };
     },
-    ClearCache: () => ({ status: 'Accepted' }),
-    UnlockConnector: (req, call) => ({ status: unlock(call.connection.context, req.connectorId) }),
+    ClearCache: (_req, call) => ({ status: clearCache(call.connection.context) }),
+    SendLocalList: (req, call) => ({ status: sendLocalList(call.connection.context, req) }),
+    GetLocalListVersion: (_req, call) => localListVersion(call.connection.context),
+    UnlockConnector: async (req, call) => ({ status: await unlock(call.connection.context, req.connectorId) }),
     TriggerMessage: (req, call) => ({ status: trigger(call.connection.context, req.requestedMessage, req.connectorId) }),
     DataTransfer: () => ({ status: 'UnknownVendorId' }),
     ReserveNow: (req, call) => ({ status: reserveNow(call.connection.context, req) }),

@@ -26,6 +26,7 @@ import {
 } from './charger/model.ts';
 import { powerOn, reboot, reset } from './charger/power.ts';
 import { applyLimits, type SmartCharging } from './charger/smart-charging.ts';
+import { startsOffline } from './charger/local-list.ts';
 import { reportStatus } from './charger/status.ts';
 import { answered, claim, dropped, evsWake, presentTag, reportUnfinished, runStart, stop } from './charger/transactions.ts';
 
@@ -123,7 +124,7 @@ export class SimCharger implements Actor, OutboxHost {
 
   /** Index of a connector a customer may take now, or -1. */
   freeConnector(): number {
-    if (!this.link() || this.resetting) return -1;
+    if (this.resetting || this.poweredOff || (!this.link() && !(this.state !== 'idle' && this.state !== 'closed' && startsOffline(this)))) return -1;
     return this.connectors.findIndex((c) => c.tx === null && c.heldBy === null && c.status === 'Available');
   }
 

@@ -15,6 +15,7 @@ export const COMMAND_ACTIONS = [
   'UnlockConnector', 'ChangeAvailability', 'ClearCache', 'TriggerMessage', 'DataTransfer', 'ReserveNow', 'CancelReservation',
   'UpdateFirmware', 'GetDiagnostics',
   'SetChargingProfile', 'ClearChargingProfile', 'GetCompositeSchedule',
+  'SendLocalList', 'GetLocalListVersion',
 ] as const;
 
 /** REST routes the simulator calls, as `<METHOD> <route pattern>` (`rest.<METHOD> <route>`). */
@@ -55,6 +56,9 @@ export const SCALAR_METRICS: Record<string, 'count' | 'ms' | 'pct' | 'mb' | 'w'>
   'fleet.offline': 'count',
   'fleet.faulted': 'count',
   'failovers.total': 'count',
+  'auth.offline.started': 'count',
+  'auth.localList.hits': 'count',
+  'auth.cache.hits': 'count',
   'ocpp.acked_lost': 'count',
   'sessions.stuck': 'count',
   'billing.mismatches': 'count',

@@ -30,7 +30,12 @@ export interface Metrics {
   error(key: string, expected: boolean): void;
   leak(record: LeakRecord): void;
   joins(accepted: boolean): void;
-  readonly counters: { ocppSent: number; ocppReceived: number; restRequests: number; notifications: number; expected: number; received: number; lost: number; rebalanceTimeouts: number };
+  readonly counters: {
+    ocppSent: number; ocppReceived: number; restRequests: number; notifications: number; expected: number; received: number; lost: number;
+    /** Cards a charger authorised itself: offline starts, local list and cache hits (charger/local-list.ts). */
+    authOfflineStarted: number; authLocalListHits: number; authCacheHits: number;
+    rebalanceTimeouts: number;
+  };
   /** Customers' reservations (customer-reservation.ts): the snapshot's `reservations`. */
   readonly reservations: ReservationCounts;
   /** Moves the interval histograms into the totals; returns interval p50/p99 per key. */
@@ -54,7 +59,7 @@ export function createMetrics(): Metrics {
   let leakCount = 0;
   let acceptedJoins = 0;
   let refusedJoins = 0;
-  const counters = { ocppSent: 0, ocppReceived: 0, restRequests: 0, notifications: 0, expected: 0, received: 0, lost: 0, rebalanceTimeouts: 0 };
+  const counters = { ocppSent: 0, ocppReceived: 0, restRequests: 0, notifications: 0, expected: 0, received: 0, lost: 0, authOfflineStarted: 0, authLocalListHits: 0, authCacheHits: 0, rebalanceTimeouts: 0 };
   const reservations: ReservationCounts = { made: 0, refused: 0, expired: 0, used: 0, blocked: 0, taken: 0 };
 
   function summary(h: Histogram): LatencyStats {

@@ -106,6 +106,9 @@ export async function startTarget(target: Target, opts: TargetOptions = {}): Pro
       walletSelfTopup: spec.walletSelfTopup,
       reservationMinutes: spec.reservationMinutes,
       loadManagement: spec.loadManagement,
+      localList: spec.localList,
+      // New customers reach the chargers' lists within a second or two in a short run.
+      localListSyncIntervalS: 1,
       // The in-process CSMS would write into ev-sim's own output; the child writes to its log file.
       logLevel: spec.process === 'child' ? 'warn' : 'silent',
     }, {});

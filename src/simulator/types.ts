@@ -55,6 +55,8 @@ export interface MetricsSnapshot {
    * URL before their first connection): `total`, and per charger id (only those that failed over).
    */
   failovers: { total: number; byCharger: Record<string, number> };
+  /** Cards the chargers authorised themselves (E2 §3.5, §3.6): offline starts, local list and cache hits. */
+  auth?: { offline: { started: number }; localList: { hits: number }; cache: { hits: number } };
   customers: { total: number; connected: number; realtime: number; polling: number; adversarial: number; admins: number };
   /** Per second, over the last snapshot interval. */
   rates: { ocppSent: number; ocppReceived: number; restRequests: number; notifications: number };

@@ -63,6 +63,14 @@ describe('shipped scenarios (embedded, polling)', () => {
     // Each installed charger rebooted once: the expected disconnects of a reset.
     expect(result.final.errors.top).toContainEqual({ key: 'ocpp.disconnect (reset) (expected)', count: 4 });
   }, 90_000);
+
+  it('offline-authorization.yaml passes: cards start sessions from the local list while the CSMS is down, each billed once after', async () => {
+    const result = await run('offline-authorization.yaml');
+    expectPassed(result);
+    expect(result.final.auth?.offline.started).toBeGreaterThanOrEqual(5);
+    expect(result.final.reconciliation).toMatchObject({ ackedLost: 0, sessionsStuck: 0, billingMismatches: 0 });
+    expect(result.final.latency['ocpp.in.SendLocalList']?.count).toBeGreaterThan(0);
+  }, 120_000);
 });
 
 describeRabbit('shipped scenarios (embedded, RabbitMQ + Socket.io)', () => {

@@ -88,10 +88,10 @@ describe('scenario loader', () => {
     const r = parseScenario(`${valid}target: { kind: embedded, csms: { process: child, rabbitmq: true, broker: private } }\nchaos:\n  - { at: 1s, action: restart-csms, signal: KILL }\n  - { at: 2s, action: restart-csms }\n  - { at: 3s, action: rabbitmq-outage, duration: 5s, onlyMode: rabbitmq }\n`);
     expect(r.ok ? [] : r.errors).toEqual([]);
     if (!r.ok) return;
-    expect(r.scenario.target).toEqual({ kind: 'embedded', csms: { process: 'child', rabbitmq: true, broker: 'private', rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672', walletSelfTopup: true, loadManagement: 'on' } });
+    expect(r.scenario.target).toEqual({ kind: 'embedded', csms: { process: 'child', rabbitmq: true, broker: 'private', rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672', walletSelfTopup: true, loadManagement: 'on', localList: 'off' } });
     expect(r.scenario.chaos.map((c) => (c.action === 'restart-csms' ? c.signal : c.onlyMode))).toEqual(['KILL', 'TERM', 'rabbitmq']);
     const plain = parseScenario(valid);
-    expect(plain.ok && plain.scenario.target).toEqual({ kind: 'embedded', csms: { process: 'in-process', rabbitmq: false, broker: 'shared', rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672', walletSelfTopup: true, loadManagement: 'on' } });
+    expect(plain.ok && plain.scenario.target).toEqual({ kind: 'embedded', csms: { process: 'in-process', rabbitmq: false, broker: 'shared', rabbitmqUrl: 'amqp://guest:guest@127.0.0.1:5672', walletSelfTopup: true, loadManagement: 'on', localList: 'off' } });
   });
 
   it('takes a remote target\'s ocppUrl as one URL or as a list (the failover order), always a list after parsing', () => {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { testConfig, type CsmsConfig } from '../../src/csms/config.ts';
+import { testConfig, type CsmsConfig, type CsmsConfigInput } from '../../src/csms/config.ts';
 import { createCsms, type Csms } from '../../src/csms/server.ts';
 import { createSqliteStore, type SqliteStore } from '../../src/csms/store/index.ts';
 import { MessageType } from '../../src/ocpp/index.ts';
@@ -47,6 +47,10 @@ export interface SimHarness {
   startTransaction(charger: SimCharger, i?: number): Promise<number>;
   /** Admin REST command (`POST /api/charger/<path>`); returns the charger's answer. */
   command(path: string, body: Record<string, unknown>): Promise<any>;
+  /** Admin REST GET of `path` (e.g. `/api/cms/points/X`); returns the JSON body, throws unless 200. */
+  get(path: string): Promise<any>;
+  /** Admin REST `method` of `path` with a JSON `body`; returns the JSON answer, throws unless 2xx. */
+  send(method: string, path: string, body: unknown): Promise<any>;
   /** The CALLs sent since `mark` (an index into `sent`). */
   since(mark: number): SentCall[];
   stopCsms(): Promise<void>;
@@ -74,9 +78,10 @@ export function aTemplate(yaml = ''): ChargerTemplate {
   return aScenario(`name: t\nduration: 1s\nchargers:\n  - idPattern: T-{000}\n    count: 1\n${yaml.replace(/^/gm, '    ')}`).chargers[0];
 }
 
-export async function startSimHarness(): Promise<SimHarness> {
+/** `overrides`: CSMS settings on top of the test config (e.g. `{ localList: 'on' }`). */
+export async function startSimHarness(overrides: CsmsConfigInput = {}): Promise<SimHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'sim-harness-'));
-  let config: CsmsConfig = testConfig({ dbPath: join(dir, 'csms.db') });
+  let config: CsmsConfig = testConfig({ ...overrides, dbPath: join(dir, 'csms.db') });
   let csms: Csms | null = createCsms(config);
   const info = await csms.start();
   // A restart comes back on the same ports, so the chargers find it again.
@@ -94,6 +99,10 @@ export async function startSimHarness(): Promise<SimHarness> {
   let token: string | null = null;
 
   const store = () => db;
+  const adminToken = async (): Promise<string> => {
+    const login = await fetch(`${info.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: config.adminEmail, password: config.adminPassword }) });
+    return ((await login.json()) as { token: string }).token;
+  };
 
   const harness: SimHarness = {
     get csms() {
@@ -122,13 +131,22 @@ export async function startSimHarness(): Promise<SimHarness> {
       return waitFor(() => tx.transactionId);
     },
     async command(path, body) {
-      if (!token) {
-        const login = await fetch(`${info.httpUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: config.adminEmail, password: config.adminPassword }) });
-        token = ((await login.json()) as { token: string }).token;
-      }
+      token ??= await adminToken();
       const res = await fetch(`${info.httpUrl}/api/charger/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
       if (res.status !== 200) throw new Error(`POST /api/charger/${path}: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { response: unknown }).response;
+    },
+    async get(path) {
+      token ??= await adminToken();
+      const res = await fetch(`${info.httpUrl}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
+    },
+    async send(method, path, body) {
+      token ??= await adminToken();
+      const res = await fetch(`${info.httpUrl}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+      return res.json();
     },
     since(mark) {
       return sent.slice(mark);

@@ -18,6 +18,7 @@ import { chargerRoutes } from './routes/charger.ts';
 import { cmsCustomerRoutes } from './routes/cms-customers.ts';
 import { cmsDeadLetterRoutes } from './routes/cms-dead-letters.ts';
 import { cmsIdTagRoutes } from './routes/cms-id-tags.ts';
+import { cmsLocalListRoutes } from './routes/cms-local-list.ts';
 import { cmsPointRoutes } from './routes/cms-points.ts';
 import { cmsSessionRoutes } from './routes/cms-sessions.ts';
 import { cmsStationRoutes } from './routes/cms-stations.ts';
@@ -105,7 +106,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   const ctx: ApiContext = {
     ...deps,
     etags,
-    publish: createPublisher(deps.broker, app.log),
+    publish: createPublisher(deps.broker, app.log, deps.onCustomersChanged),
     customerOnly: guard(deps.store, deps.clock, 'customer'),
     adminOnly: guard(deps.store, deps.clock, 'admin'),
     now: () => deps.clock.now().toISOString(),
@@ -120,7 +121,7 @@ export function createApi(deps: ApiDeps): FastifyInstance {
   app.register(userReservationRoutes, { ...ctx, prefix: '/api/user' });
   app.register(paymentRoutes, ctx);
   app.register(chargerRoutes, { ...ctx, prefix: '/api/charger' });
-  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsIdTagRoutes, cmsWalletRoutes, cmsSessionRoutes, cmsDeadLetterRoutes, cmsReservationRoutes]) {
+  for (const routes of [cmsStationRoutes, cmsPointRoutes, cmsTariffRoutes, cmsCustomerRoutes, cmsIdTagRoutes, cmsWalletRoutes, cmsSessionRoutes, cmsDeadLetterRoutes, cmsReservationRoutes, cmsLocalListRoutes]) {
     app.register(routes, { ...ctx, prefix: '/api/cms' });
   }
   app.register(firmwareRoutes, ctx);

@@ -35,6 +35,8 @@ export interface ApiDeps {
   wallet: Wallet;
   /** Firmware images and diagnostics uploads on disk (started by server.ts). */
   files: FileStore;
+  /** Called after a customer.* notification (a customer or a card changed): the local lists follow at once. */
+  onCustomersChanged?: () => void;
 }
 
 /** Passed to each route plugin as its options. */

@@ -85,9 +85,10 @@ export function customerCommandNotification(
 const AUDITED = /^(station|point|tariff|customer)\./;
 
 /** Publishes without failing the request: the write already happened, a lost push only costs a poll. */
-export function createPublisher(broker: Broker, log: FastifyBaseLogger) {
+export function createPublisher(broker: Broker, log: FastifyBaseLogger, onCustomersChanged?: () => void) {
   return function publish(notifications: Notification | Notification[]): void {
     for (const n of Array.isArray(notifications) ? notifications : [notifications]) {
+      if (onCustomersChanged && n.type.startsWith('customer.')) onCustomersChanged();
       try {
         if (AUDITED.test(n.type)) broker.publishAudit(`cms.${n.type}`, { ...n.data, at: n.timestamp });
         broker.publishNotification(n);

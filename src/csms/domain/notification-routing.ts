@@ -132,6 +132,8 @@ export const NOTIFICATION_AUDIENCES: Readonly<Record<NotificationType, readonly 
   // A job's state: the firmware page and the point's detail view.
   'firmware.status': ['jobs', 'point'],
   'diagnostics.status': ['jobs', 'point'],
+  'localList.synced': ['point'],
+  'localList.failed': ['point'],
 };
 
 /** Whom a notification is about, as its emitter knows: the table turns it into rooms. */

@@ -11,6 +11,8 @@ import type {
   Connector,
   IdTagCard,
   InstalledProfile,
+  LocalListEntry,
+  LocalListState,
   Notification,
   OcppEvent,
   OcppMessageLogEntry,
@@ -98,6 +100,19 @@ export interface IdTagRepo {
    * the customer's oldest other card primary, if any.
    */
   delete(idTag: string): Promise<boolean>;
+}
+
+/** Per charger, the Local Authorization List it holds (docs/local-auth-list.md). */
+export interface LocalListRepo {
+  /** null: the CSMS never sent this charger a list. */
+  get(chargePointId: string): Promise<LocalListState | null>;
+  /** Creates or replaces the charger's record. */
+  save(state: LocalListState): Promise<void>;
+  /**
+   * The entries every charger's list should hold at `now`: each card that is not blocked nor
+   * expired, of a customer who is not blocked, Accepted with its expiry; ordered by idTag.
+   */
+  wanted(now: string): Promise<LocalListEntry[]>;
 }
 
 export interface StationInput {
@@ -516,6 +531,7 @@ export interface Store {
   journal: EventJournalRepo;
   /** Firmware files and the firmware / diagnostics jobs sent to chargers (domain/device-jobs.ts). */
   deviceJobs: DeviceJobRepo;
+  localLists: LocalListRepo;
   dashboardStats(now: string): Promise<DashboardStats>;
   /**
    * Runs fn in one database transaction: every store call made while fn runs (in its async

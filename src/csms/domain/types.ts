@@ -359,7 +359,9 @@ export type NotificationType =
   | 'reservation.expired'
   | 'reservation.used'
   | 'firmware.status'
-  | 'diagnostics.status';
+  | 'diagnostics.status'
+  | 'localList.synced'
+  | 'localList.failed';
 
 /** What the processor (or a route) tells the outside world; the notifier maps it to rooms. */
 export interface Notification {
@@ -391,5 +393,29 @@ export interface Reservation {
   /** The session that used it. */
   sessionId: number | null;
   createdAt: string;
+  updatedAt: string;
+}
+
+/** An entry of a Local Authorization List (E2 §7.2 AuthorizationData, flattened). */
+export interface LocalListEntry {
+  idTag: string;
+  status: 'Accepted' | 'Blocked' | 'Expired' | 'Invalid' | 'ConcurrentTx';
+  expiryDate: string | null;
+}
+
+/**
+ * What the CSMS knows of one charger's Local Authorization List: the version the charger last
+ * confirmed (Accepted) and the entries it holds since; the outcome of the last attempt.
+ */
+export interface LocalListState {
+  chargePointId: string;
+  /** The version the charger confirmed; 0: none yet. */
+  version: number;
+  entries: LocalListEntry[];
+  /** The charger's answer to the last GetLocalListVersion; null: never asked. */
+  reportedVersion: number | null;
+  /** synced: the charger holds `entries`; failed: the last update was refused or unanswered (the next is Full); unsupported: NotSupported. */
+  status: 'synced' | 'failed' | 'unsupported';
+  detail: string | null;
   updatedAt: string;
 }

@@ -26,6 +26,8 @@ export interface GatewayDeps {
   clock: Clock;
   logger: Logger;
   nodeId: string;
+  /** A charger's BootNotification was answered Accepted (called after the answer). */
+  onBooted?: (chargePointId: string) => void;
 }
 
 type ChargerConnection = OcppConnection<ChargePointToCsms, CsmsToChargePoint, ChargerState>;
@@ -217,6 +219,8 @@ export function createGateway(deps: GatewayDeps) {
     commands,
     stats,
     isConnected: (id: string) => connections.has(id),
+    /** The chargers connected to this node. */
+    connectedIds: (): string[] => [...connections.keys()],
 
     async listen(port: number, host: string): Promise<number> {
       wss = new WebSocketServer({

@@ -881,4 +881,31 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   SELECT track_changes(t::regclass) FROM unnest(ARRAY['charging_profiles', 'charging_profile_unconfirmed']) AS t;
 `,
   },
+  // 12: each charger's Local Authorization List as it confirmed it: the version and the entries.
+  {
+    name: 'local authorization lists',
+    sqlite: `
+  CREATE TABLE local_lists (
+    charge_point_id TEXT PRIMARY KEY REFERENCES charge_points (id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    entries TEXT NOT NULL,
+    reported_version INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('synced', 'failed', 'unsupported')),
+    detail TEXT,
+    updated_at TEXT NOT NULL
+  );
+  `,
+    postgres: `
+  CREATE TABLE local_lists (
+    charge_point_id TEXT COLLATE "C" PRIMARY KEY REFERENCES charge_points (id) ON DELETE CASCADE,
+    version INTEGER NOT NULL,
+    entries TEXT NOT NULL,
+    reported_version INTEGER,
+    status TEXT COLLATE "C" NOT NULL CHECK (status IN ('synced', 'failed', 'unsupported')),
+    detail TEXT,
+    updated_at TEXT COLLATE "C" NOT NULL
+  );
+  SELECT track_changes('local_lists');
+`,
+  },
 ];

@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import type { ReadingContext, SampledValue } from '../../ocpp/index.ts';
 import type { SimCharger } from '../charger.ts';
+import { capEnergy } from './invalid-id.ts';
 import { deliveredW, K_METER, message, type Connector, type Tx } from './model.ts';
 import { applyLimits } from './smart-charging.ts';
 import { evsWake } from './transactions.ts';
@@ -23,6 +24,7 @@ export function timestamp(ch: SimCharger, perf: number): number {
 export function advance(ch: SimCharger, c: Connector, to: number): void {
   if (!ch.scriptedMeter && c.tx && !c.tx.ended && to > c.advancedTo) c.registerWh += (deliveredW(c.tx) * (to - c.advancedTo)) / 3_600_000;
   c.advancedTo = Math.max(c.advancedTo, to);
+  capEnergy(ch, c);
 }
 
 /** The periodic sample: every running transaction's readings are queued. */

@@ -52,6 +52,7 @@ export function reboot(ch: SimCharger, downtimeMs: number, reason: 'PowerLoss' |
 export function powerOn(ch: SimCharger, at: number): void {
   ch.poweredOff = false;
   ch.attempts = 0;
+  ch.config.applyPending();
   ch.urlIndex = 0;
   startMeterClock(ch, at);
   connect(ch);

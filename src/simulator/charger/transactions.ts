@@ -1,10 +1,13 @@
 /** The transaction state machine: claim, Authorize, StartTransaction, stop, and what the CSMS's answers do to it. */
 import { performance } from 'node:perf_hooks';
-import type { ChargePointStatus, StopReason } from '../../ocpp/index.ts';
+import { OcppConnectionClosedError, type ChargePointStatus, type StopReason } from '../../ocpp/index.ts';
 import type { SimCharger } from '../charger.ts';
 import { reportError, type SessionOwner } from '../context.ts';
 import type { TxMessage } from '../tx-outbox.ts';
+import { cacheIdTagInfo } from './auth-cache.ts';
 import { advance, timestamp } from './energy.ts';
+import { keepInvalid, stopsOnInvalid } from './invalid-id.ts';
+import { markOfflineStart, offlineDecision, preAuthorized, startedOffline } from './local-list.ts';
 import { K_EV_DRAWS, message, type Connector, type Tx } from './model.ts';
 import { useReservation } from './reservation.ts';
 import { applyLimits, transactionEnded } from './smart-charging.ts';
@@ -29,20 +32,49 @@ export function claim(ch: SimCharger, i: number, idTag: string): Tx {
   return c.tx;
 }
 
-/** Authorize (for a card), Preparing, then the StartTransaction is queued with the register as it is. */
+/**
+ * Authorize (for a card), Preparing, then the StartTransaction is queued with the register as it is.
+ * A card the charger knows (local list, cache) starts without Authorize under LocalPreAuthorize, and
+ * while the CSMS cannot be asked under LocalAuthorizeOffline (charger/local-list.ts, E2 §3.5, §3.6).
+ */
 export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 'rfid', at: number): Promise<void> {
   const c = ch.connectors[i];
+  let offline = false;
   try {
     if (mode === 'rfid') {
-      const auth = await ch.call('Authorize', { idTag: tx.idTag }, at);
-      if (auth.idTagInfo.status !== 'Accepted') {
-        reportError(ch.ctx, `ocpp.Authorize: ${auth.idTagInfo.status}`);
-        abandon(ch, i, tx);
-        return;
+      const local = ch.link() ? preAuthorized(ch, tx.idTag) : null;
+      if (local) countHit(ch, local);
+      else if (!ch.link()) offline = true;
+      else {
+        try {
+          const auth = await ch.call('Authorize', { idTag: tx.idTag }, at);
+          cacheIdTagInfo(ch, tx.idTag, auth.idTagInfo);
+          if (auth.idTagInfo.status !== 'Accepted') {
+            reportError(ch.ctx, `ocpp.Authorize: ${auth.idTagInfo.status}`);
+            abandon(ch, i, tx);
+            return;
+          }
+        } catch (error) {
+          // The connection went while we asked: the card is judged as offline (E2 §3.6).
+          if (ch.link() || !(error instanceof OcppConnectionClosedError)) throw error;
+          offline = true;
+        }
+      }
+      if (offline) {
+        const decision = offlineDecision(ch, tx.idTag);
+        if (decision === 'refused') {
+          reportError(ch.ctx, 'auth.offline: card refused', true);
+          abandon(ch, i, tx);
+          return;
+        }
+        if (decision !== 'unknown') countHit(ch, decision);
+        ch.ctx.metrics.counters.authOfflineStarted++;
+        markOfflineStart(tx);
       }
     }
     if (c.tx !== tx) return; // a reboot took it meanwhile
-    await sendStatus(ch, i + 1, 'Preparing', performance.now());
+    if (offline || !ch.link()) reportStatus(ch, i + 1, 'Preparing');
+    else await sendStatus(ch, i + 1, 'Preparing', performance.now());
     if (c.tx !== tx) return;
   } catch (error) {
     // Before StartTransaction was queued: the session never began.
@@ -71,6 +103,13 @@ export async function runStart(ch: SimCharger, i: number, tx: Tx, mode: 'app' | 
   ch.outbox.push(message('StartTransaction', i, tx, now, { start: { connectorId: i + 1, idTag: tx.idTag, meterStart: tx.meterStart, timestamp: tx.startTimestamp, ...(tx.reservationId !== undefined ? { reservationId: tx.reservationId } : {}) } }));
   // Stopped while it was authorising: a transaction of no length, as a charger would record it.
   if (tx.stopReason) endTx(ch, i, tx, now);
+  // Started offline: it charges now; the CSMS learns of it when the queue is delivered.
+  else if (offline) reportStatus(ch, i + 1, 'Charging');
+}
+
+function countHit(ch: SimCharger, from: 'list' | 'cache'): void {
+  if (from === 'list') ch.ctx.metrics.counters.authLocalListHits++;
+  else ch.ctx.metrics.counters.authCacheHits++;
 }
 
 /** EVs whose evStartDelay is over begin to draw their power (from the K_EV_DRAWS timer, and at each meter sample). */
@@ -92,19 +131,27 @@ export function answered(ch: SimCharger, m: TxMessage, res: any): void {
   const i = m.connectorId - 1;
   const tx = m.tx as Tx;
   if (m.action === 'StopTransaction') {
+    cacheIdTagInfo(ch, tx.idTag, res.idTagInfo);
     stopDone(ch, i, tx);
     return;
   }
   if (m.action !== 'StartTransaction') return;
   tx.transactionId = res.transactionId;
+  cacheIdTagInfo(ch, tx.idTag, res.idTagInfo);
   if (res.idTagInfo.status !== 'Accepted') {
-    reportError(ch.ctx, `ocpp.StartTransaction: idTag ${res.idTagInfo.status}`);
-    // The CSMS holds a (refused) transaction under this id: the charger ends it (StopTransactionOnInvalidId).
+    // Started offline (E2 §3.6): the CSMS may refuse a card the charger let through; that is no error of the CSMS.
+    reportError(ch.ctx, `ocpp.StartTransaction: idTag ${res.idTagInfo.status}`, startedOffline(tx));
+    // The CSMS holds a (refused) transaction under this id: the charger ends it (StopTransactionOnInvalidId),
+    // or keeps it with its energy capped (charger/invalid-id.ts) until the driver ends it.
     tx.refused = true;
     ch.outbox.removeWhere((q) => q.tx === tx && q.action === 'MeterValues' && !q.sent);
-    if (!tx.stopReason) {
+    if (tx.stopReason) return;
+    if (stopsOnInvalid(ch)) {
       tx.stopReason = 'DeAuthorized';
       endTx(ch, i, tx, performance.now());
+    } else if (!tx.lost) {
+      keepInvalid(ch, i, tx);
+      tx.owner?.onSessionStarted(ch.index, i, res.transactionId);
     }
     return;
   }

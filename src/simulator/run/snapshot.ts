@@ -66,6 +66,7 @@ export function createSnapshotter(run: RunState): () => MetricsSnapshot {
       },
       fleet,
       failovers,
+      auth: { offline: { started: c.authOfflineStarted }, localList: { hits: c.authLocalListHits }, cache: { hits: c.authCacheHits } },
       customers: {
         total: customers.length,
         connected: customers.filter((cu) => cu.connected).length,

@@ -76,6 +76,11 @@ const embeddedTarget = z.strictObject({
         .enum(['on', 'off'])
         .default('on')
         .meta({ description: 'LOAD_MANAGEMENT of the CSMS: off, it leaves the grid limits of setup.stations alone (to see site.power.max fail without it)' }),
+      /** LOCAL_LIST of the CSMS: it keeps every charger's Local Authorization List in step with the customers' cards. */
+      localList: z
+        .enum(['on', 'off'])
+        .default('off')
+        .meta({ description: "LOCAL_LIST of the CSMS: 'on' keeps every charger's Local Authorization List in step with the customers' cards (docs/local-auth-list.md)" }),
     })
     .prefault({})
     .meta({ description: 'The CSMS started by ev-sim on ephemeral ports with a temporary database' }),

@@ -25,6 +25,8 @@ const validParams: Record<string, Record<string, unknown>> = {
   },
   'clear-charging-profile': { id: 1 },
   'get-composite-schedule': { connectorId: 1, duration: 600 },
+  'send-local-list': { listVersion: 2, updateType: 'Differential', localAuthorizationList: [{ idTag: 'TAG1', idTagInfo: { status: 'Accepted' } }, { idTag: 'TAG2' }] },
+  'get-local-list-version': {},
 };
 
 describe('admin charger commands', () => {
@@ -46,6 +48,8 @@ describe('admin charger commands', () => {
       ['remote-stop', { transactionId: '7' }, 'body.transactionId'],
       ['data-transfer', { messageId: 'x' }, 'body.vendorId'],
       ['clear-cache', { force: true }, 'body.force'],
+      ['send-local-list', { listVersion: 1, updateType: 'Partial' }, 'body.updateType'],
+      ['send-local-list', { listVersion: 1, updateType: 'Full', localAuthorizationList: [{ idTag: 'T'.repeat(21) }] }, 'body.localAuthorizationList.0.idTag'],
     ];
     for (const [path, params, field] of bad) {
       const res = await h.call(`/api/charger/${path}`, { token: h.adminToken, body: { chargePointId: cp.id, ...params } });

@@ -33,6 +33,11 @@ const CASES: CommandCase[] = [
   { path: 'change-availability', action: 'ChangeAvailability', params: { connectorId: 0, type: 'Inoperative' }, answer: { status: 'Scheduled' } },
   { path: 'clear-cache', action: 'ClearCache', params: {}, answer: { status: 'Accepted' } },
   { path: 'trigger', action: 'TriggerMessage', params: { requestedMessage: 'StatusNotification', connectorId: 1 }, answer: { status: 'Accepted' } },
+  {
+    path: 'send-local-list', action: 'SendLocalList', params: { listVersion: 3, updateType: 'Differential', localAuthorizationList: [{ idTag: 'ADMIN-TAG', idTagInfo: { status: 'Accepted' } }] },
+    answer: { status: 'VersionMismatch' },
+  },
+  { path: 'get-local-list-version', action: 'GetLocalListVersion', params: {}, answer: { listVersion: 2 } },
   { path: 'data-transfer', action: 'DataTransfer', params: { vendorId: 'com.example', messageId: 'Ping', data: '{"n":1}' }, answer: { status: 'Accepted', data: 'pong' } },
   {
     path: 'set-charging-profile', action: 'SetChargingProfile',

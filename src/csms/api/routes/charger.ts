@@ -40,6 +40,8 @@ export const COMMAND_ROUTES: CommandRoute[] = [
   { path: 'change-availability', action: 'ChangeAvailability', summary: 'Make a connector (0 = the whole charger) (in)operative', params: { connectorId: connectorAny, type: { type: 'string', enum: ['Inoperative', 'Operative'] } }, required: ['connectorId', 'type'] },
   { path: 'clear-cache', action: 'ClearCache', summary: 'Clear the authorization cache', params: {}, required: [] },
   { path: 'trigger', action: 'TriggerMessage', summary: 'Ask the charger to send a message now', params: { requestedMessage: { type: 'string', enum: TRIGGER_MESSAGES }, connectorId: connectorOne }, required: ['requestedMessage'] },
+  { path: 'send-local-list', action: 'SendLocalList', summary: 'Send the Local Authorization List (Full or Differential; normally the CSMS keeps it in step itself)', params: { listVersion: { type: 'integer' }, updateType: { type: 'string', enum: ['Full', 'Differential'] }, localAuthorizationList: { type: 'array', items: { type: 'object' } } }, required: ['listVersion', 'updateType'] },
+  { path: 'get-local-list-version', action: 'GetLocalListVersion', summary: 'Ask the version of the Local Authorization List the charger holds', params: {}, required: [] },
   { path: 'data-transfer', action: 'DataTransfer', summary: 'Vendor-specific data transfer', params: { vendorId: { type: 'string', minLength: 1, maxLength: 255 }, messageId: { type: 'string', maxLength: 50 }, data: { type: 'string' } }, required: ['vendorId'] },
   ...SMART_CHARGING_ROUTES,
 ];

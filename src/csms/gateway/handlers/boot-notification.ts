@@ -22,7 +22,11 @@ export function bootNotification(deps: HandlerDeps) {
         firmwareVersion: req.firmwareVersion ?? null,
       }, status, now);
     }
-    if (status === 'Accepted') ctx.connection.context.accepted = true;
+    if (status === 'Accepted') {
+      ctx.connection.context.accepted = true;
+      // After the answer: a charger takes commands once it is accepted.
+      if (deps.onBooted) setImmediate(deps.onBooted, identity);
+    }
     return { status, currentTime: now, interval: deps.config.ocppHeartbeatIntervalS };
   };
 }

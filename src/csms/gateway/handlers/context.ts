@@ -12,4 +12,6 @@ export interface HandlerDeps {
   broker: Broker;
   /** Publishes a CALL's event before its answer (see `durably`). */
   events: EventPublisher;
+  /** A BootNotification was answered Accepted. */
+  onBooted?: (chargePointId: string) => void;
 }

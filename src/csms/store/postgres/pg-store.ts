@@ -12,6 +12,7 @@ import { createChargePointRepo } from './charge-points.ts';
 import { createChargingProfileRepo } from './charging-profiles.ts';
 import { createCommandRepo } from './commands.ts';
 import { createDeviceJobRepo } from './device-jobs.ts';
+import { createLocalListRepo } from './local-lists.ts';
 import type { PgContext } from './context.ts';
 import { createDashboardStats } from './dashboard.ts';
 import { createDb, type Db } from './db.ts';
@@ -136,6 +137,7 @@ export async function openPostgresStore(url: string, opts: PostgresStoreOptions 
     nodes: createNodeRepo(ctx),
     journal: createJournalRepo(ctx),
     deviceJobs: createDeviceJobRepo(ctx),
+    localLists: createLocalListRepo(ctx),
     dashboardStats,
     transaction: db.transaction,
     async lockCustomer(customerId) {

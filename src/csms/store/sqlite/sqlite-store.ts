@@ -12,6 +12,7 @@ import { createChargePointRepo } from './charge-points.ts';
 import { createChargingProfileRepo } from './charging-profiles.ts';
 import { createCommandRepo } from './commands.ts';
 import { createDeviceJobRepo } from './device-jobs.ts';
+import { createLocalListRepo } from './local-lists.ts';
 import { createDashboardStats } from './dashboard.ts';
 import { createIdTagRepo } from './id-tags.ts';
 import { createMessageLogRepo } from './message-log.ts';
@@ -109,6 +110,7 @@ export function createSqliteStore(path: string, opts: SqliteStoreOptions = {}): 
     nodes: gate.wrap(createNodeRepo(ctx)),
     journal: gate.wrap(createJournalRepo(ctx)),
     deviceJobs: gate.wrap(createDeviceJobRepo(ctx)),
+    localLists: gate.wrap(createLocalListRepo(ctx)),
     dashboardStats: (at) => gate.call(() => dashboardStats(at)),
     transaction: gate.transaction,
     // One writer at a time already: nothing else can decide about the customer meanwhile.

@@ -16,6 +16,7 @@ import { useResource, useTick } from '../shared/use-resource.ts';
 import { ChargingProfilesCard } from './charging-profiles.tsx';
 import { CommandsCard } from './commands.tsx';
 import { JobsCard } from './firmware.tsx';
+import { LocalListCard } from './local-list.tsx';
 import { MessageLog } from './message-log.tsx';
 import { patchPoint, PointForm, type PointRow } from './points.tsx';
 import { PointReservations } from './reservations.tsx';
@@ -134,6 +135,7 @@ export function PointDetailPage(props: { chargePointId: string }) {
           <CommandsCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} activeSessions={cp.activeSessions} onSessionClosed={() => void point.reload()} />
           <JobsCard chargePointId={id} online={cp.online} />
           <ChargingProfilesCard chargePointId={id} online={cp.online} connectorIds={connectorIds(cp)} priority={cp.priority} />
+          <LocalListCard chargePointId={id} />
           <MessageLog chargePointId={id} />
         </div>
       )}
