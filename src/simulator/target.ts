@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, type CsmsConfig, type CsmsConfigInput } from '../csms/config.ts';
+import { loadConfig, type CsmsConfig } from '../csms/config.ts';
 import { createCsms, deleteRabbitmqNamespace, type Csms } from '../csms/server.ts';
 import { createCsmsChild } from './csms-child.ts';
 import { startPrivateRabbit, type PrivateRabbit } from './rabbit-node.ts';
