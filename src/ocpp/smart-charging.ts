@@ -72,7 +72,8 @@ export interface CompositeInput {
   /**
    * Start (ms since the epoch) of the transaction running on a connector, by connectorId. TxProfiles
    * count only where a transaction runs (the holder removes them when it ends); Relative schedules
-   * count from it (without one, from when the profile was installed).
+   * count from it (without one, from when the profile was installed; compositeSchedule() of an idle
+   * connector counts them from the schedule's start).
    */
   txStart: ReadonlyMap<number, number>;
   /** What one connector can deliver with no profile in the way, W. */
@@ -236,8 +237,11 @@ export function compositeSchedule(input: CompositeInput, connectorId: number, fr
   const el = input.electrical ?? DEFAULT_ELECTRICAL;
   const to = from + durationS * 1000;
   const periods: ChargingSchedulePeriod[] = [];
-  for (const t of [from, ...breakpoints(input, from, to)]) {
-    const limit = compositeLimitAt(input, connectorId, t);
+  // An idle connector's schedule is a forecast: its Relative schedules count from `from`, as for a
+  // transaction starting then (what OCPP 2.0.1 K08 spells out), not from when they were installed.
+  const forecast = connectorId > 0 && !input.txStart.has(connectorId) ? { ...input, txStart: new Map([...input.txStart, [connectorId, from]]) } : input;
+  for (const t of [from, ...breakpoints(forecast, from, to)]) {
+    const limit = compositeLimitAt(forecast, connectorId, t);
     const period: ChargingSchedulePeriod = { startPeriod: Math.floor((t - from) / 1000), limit: fromWatts(limit.w, unit, limit.phases, el) };
     if (limit.phases !== el.phases) period.numberPhases = limit.phases;
     const last = periods.at(-1);

@@ -1,17 +1,13 @@
 /**
  * scenarios/load-management.yaml, as CI runs it: with the CSMS's load management the site stays
  * within its grid limit by its chargers' own meters; the same scenario with it switched off fails
- * that threshold (exit 1). Skipped, loudly, against a CSMS that has no load management.
+ * that threshold (exit 1).
  */
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/csms/config.ts';
 import { runScenario } from '../../src/simulator/runner.ts';
 import { shippedScenario } from './shipped.ts';
 
-const supported = 'loadManagement' in configSchema.shape;
-if (!supported) console.warn('load-management.test.ts: this CSMS has no load management (no loadManagement setting): skipped');
-
-describe.skipIf(!supported)('shipped scenario load-management.yaml', () => {
+describe('shipped scenario load-management.yaml', () => {
   it('holds site.power.max <= the grid limit with load management, every start re-divided in time', async () => {
     const result = await runScenario(await shippedScenario('load-management.yaml'), {});
     const failed = result.thresholds.filter((t) => t.ok !== true).map((t) => t.message);
