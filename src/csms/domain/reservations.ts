@@ -154,6 +154,11 @@ export function createReservations({ store, clock, commands, minutes, feeMinor }
         return reservation;
       }
       publish((await end(reservation, 'refused', status, true)).notifications);
+      // No answer in time: the charger may have reserved all the same (its answer late or lost), and
+      // would hold the connector for a driver told it failed, whose fee was refunded: cancel it there.
+      if (outcome.status === 'timeout') {
+        commands.send(chargePointId, 'CancelReservation', { reservationId: reservation.id }, { requestedBy: `customer:${customerId}` }).catch(() => undefined);
+      }
       const data = { reservationId: reservation.id, status, commandId: outcome.commandId };
       if (outcome.status === 'offline') throw new CsmsError('CSMS_ERR_CHARGER_OFFLINE', chargePointId, data);
       if (outcome.status === 'timeout') throw new CsmsError('CSMS_ERR_COMMAND_TIMEOUT', chargePointId, data);
