@@ -125,6 +125,8 @@ export function createReservations({ store, clock, commands, minutes, feeMinor }
       const connector = (await store.chargePoints.connectors(chargePointId)).find((c) => c.connectorId === connectorId);
       if (!connector) throw new CsmsError('CSMS_ERR_CONNECTOR_NOT_FOUND', `${chargePointId}/${connectorId}`);
       if (!commands.isConnected(chargePointId) && !cp.online) throw new CsmsError('CSMS_ERR_CHARGER_OFFLINE', chargePointId);
+      // E2 §4.2: a charger the operator has not accepted (Pending, Rejected) is not for drivers.
+      if (cp.registrationStatus !== 'Accepted') throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId} is ${cp.registrationStatus}`);
       if (await store.sessions.activeOnConnector(chargePointId, connectorId)) throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} has a session in progress`);
       const createdAt = now();
       const expiresAt = new Date(Date.parse(createdAt) + Math.round(minutes * 60_000)).toISOString();

@@ -98,6 +98,13 @@ describe.each(csmsStores)('[%s store] reservations', (_name, store) => {
     expect((await feeEntries(bob.id)).map((e) => e.amountMinor).sort((a, b) => a - b)).toEqual([-200, 200]);
     expect(await t.store.wallet.balance(bob.id)).toBe(5000);
 
+    // A charger the operator has not accepted takes no reservation (nothing is sent, nothing debited).
+    await t.store.chargePoints.update(CP, { registrationStatus: 'Pending' });
+    expect((await json(await reserve(bobToken, 2), 409)).error.code).toBe('CSMS_ERR_CONNECTOR_UNAVAILABLE');
+    await t.store.chargePoints.update(CP, { registrationStatus: 'Accepted' });
+    expect(await t.store.reservations.list({ customerId: bob.id })).toHaveLength(1);
+    expect(await t.store.wallet.balance(bob.id)).toBe(5000);
+
     const poor = await aCustomer(t.store, { balance: 100 });
     const poorToken = await login(t, poor.email, PASSWORD);
     expect((await json(await reserve(poorToken), 402)).error.code).toBe('CSMS_ERR_INSUFFICIENT_BALANCE');
