@@ -99,4 +99,39 @@ describe('the simulated charger updates its firmware', () => {
     const boot = c.answered.map((a) => a.action).lastIndexOf('BootNotification');
     await waitFor(() => [1, 2].every((id) => c.answered.slice(boot).some((a) => a.action === 'StatusNotification' && a.payload.connectorId === id && a.payload.status === 'Available')));
   });
+  const upload = async (version: string) => (await (await fetch(`${t.info.httpUrl}/api/cms/firmware?name=f.bin&version=${version}`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/octet-stream' }, body: Uint8Array.from(firmwareImage(version, randomBytes(100))) })).json() as { id: string }).id;
+  const lastStatus = (c: TestCharger, connectorId: number) => c.answered.filter((a) => a.action === 'StatusNotification' && a.payload.connectorId === connectorId).at(-1)?.payload.status;
+
+  it('keeps a connector the CSMS made Inoperative Unavailable through the installation and its reboot (E2 §5.2)', async () => {
+    await aChargePoint(t.store, { id: 'SIM-FW-4', connectors: 2 });
+    const c = await aTestCharger(t, 'SIM-FW-4', { connectors: 2 });
+    chargers.push(c);
+    expect((await t.api('/api/charger/change-availability', { token: admin, body: { chargePointId: 'SIM-FW-4', connectorId: 2, type: 'Inoperative' } })).status).toBe(200);
+    await waitFor(() => lastStatus(c, 2) === 'Unavailable');
+    await t.api('/api/charger/update-firmware', { token: admin, body: { chargePointId: 'SIM-FW-4', firmwareId: await upload('6.1') } });
+    const boots = () => c.answered.filter((a) => a.action === 'BootNotification').length;
+    const before = boots();
+    await waitFor(() => c.sim.firmwareVersion === '6.1' && boots() > before);
+    const boot = c.answered.map((a) => a.action).lastIndexOf('BootNotification');
+    await waitFor(() => [1, 2].every((id) => c.answered.slice(boot).some((a) => a.action === 'StatusNotification' && a.payload.connectorId === id)));
+    expect(lastStatus(c, 1)).toBe('Available');
+    expect(lastStatus(c, 2)).toBe('Unavailable');
+    expect(c.sim.connectors[1].status).toBe('Unavailable');
+  });
+
+  it('frees the connectors an update held while it waited when a newer UpdateFirmware replaces it and fails its download', async () => {
+    await aCustomer(t.store, { idTag: 'FW-TAG-5', balance: 5000 });
+    await aChargePoint(t.store, { id: 'SIM-FW-5', connectors: 2 });
+    const c = await aTestCharger(t, 'SIM-FW-5', { connectors: 2 });
+    chargers.push(c);
+    await c.startTransaction('FW-TAG-5', 1);
+    await waitFor(() => c.transaction);
+    await t.api('/api/charger/update-firmware', { token: admin, body: { chargePointId: 'SIM-FW-5', firmwareId: await upload('6.2') } });
+    await waitFor(() => lastStatus(c, 2) === 'Unavailable');
+    await t.api('/api/charger/update-firmware', { token: admin, body: { chargePointId: 'SIM-FW-5', location: 'http://127.0.0.1:1/none.bin', retries: 1, retryInterval: 0 } });
+    await waitFor(() => notices(c).includes('DownloadFailed'));
+    await waitFor(() => lastStatus(c, 2) === 'Available');
+    expect(c.sim.connectors[1].status).toBe('Available');
+    expect(c.sim.firmwareVersion).toBe('1.0.0');
+  });
 });

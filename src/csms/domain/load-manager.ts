@@ -90,6 +90,8 @@ export function createLoadManager({ store, smartCharging, clock, onError }: Load
     const nowMs = clock.now().getTime();
     const where = new Map<number, { chargePointId: string; connectorId: number }>();
     const sessions: LoadSession[] = [];
+    /** The limit each charger confirmed for its transaction (null: none, it may draw what it likes). */
+    const confirmed = new Map<number, number | null>();
     for (const point of await store.chargePoints.list({ stationId })) {
       const active = await store.sessions.list({ chargePointId: point.id, status: 'active' });
       if (active.length === 0) continue;
@@ -97,6 +99,7 @@ export function createLoadManager({ store, smartCharging, clock, onError }: Load
       for (const s of active) {
         where.set(s.id, { chargePointId: point.id, connectorId: s.connectorId });
         const accepted = installed.find((p) => p.chargingProfileId === loadProfileId(s.id))?.profile.chargingSchedule.chargingSchedulePeriod[0]?.limit;
+        confirmed.set(s.id, accepted ?? null);
         const pending = unconfirmed.get(s.id);
         const recent = pending && nowMs - pending.atMs < RETRY_UNCONFIRMED_MS ? pending.limitW : undefined;
         sessions.push({
@@ -113,15 +116,17 @@ export function createLoadManager({ store, smartCharging, clock, onError }: Load
     const shares = divide({ gridLimitW: station.gridLimitW, minPerSessionW: station.minPerSessionW ?? 0 }, sessions);
     const previous = new Map(sessions.map((s) => [s.transactionId, s.limitW]));
     const { decreases, increases } = plan(station.gridLimitW, previous, shares);
-    const send = async ({ transactionId, limitW }: ShareChange) => {
+    const send = async ({ transactionId, limitW }: ShareChange): Promise<void> => {
       const { chargePointId, connectorId } = where.get(transactionId)!;
       try {
         const outcome = await smartCharging.send(chargePointId, 'SetChargingProfile', { connectorId, csChargingProfiles: loadProfile(transactionId, limitW) }, {
           requestedBy: LOAD_REQUESTED_BY, timeoutMs: COMMAND_TIMEOUT_MS, own: true,
         });
         const accepted = outcome.status === 'answered' && (outcome.response as { status?: unknown } | null)?.status === 'Accepted';
-        if (accepted) unconfirmed.delete(transactionId);
-        else unconfirmed.set(transactionId, { stationId, limitW, atMs: clock.now().getTime() });
+        if (accepted) {
+          unconfirmed.delete(transactionId);
+          confirmed.set(transactionId, limitW);
+        } else unconfirmed.set(transactionId, { stationId, limitW, atMs: clock.now().getTime() });
       } catch (err) {
         // The transaction ended meanwhile (409), or the database went away: the next division tries again.
         onError?.(err, stationId);
@@ -129,6 +134,15 @@ export function createLoadManager({ store, smartCharging, clock, onError }: Load
     };
     // Lower shares first, so the limits in force never add up to more than the grid limit on the way.
     await Promise.all(decreases.map(send));
+    // An increase only fits once the others' limits are in force: a decrease the charger did not
+    // confirm (or a session with no confirmed limit) leaves no room for it; the next division tries again.
+    const raised = new Map(increases.map((c) => [c.transactionId, c.limitW]));
+    let inForce = 0;
+    for (const [tx, limitW] of confirmed) inForce += raised.get(tx) ?? limitW ?? Number.POSITIVE_INFINITY;
+    if (inForce > station.gridLimitW) {
+      for (const { transactionId } of increases) unconfirmed.delete(transactionId);
+      return;
+    }
     await Promise.all(increases.map(send));
   }
 

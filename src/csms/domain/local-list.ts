@@ -29,7 +29,7 @@ export interface LocalListSync {
    * after a boot. Calls for one charger run one after the other.
    */
   sync(chargePointId: string, opts?: { check?: boolean }): Promise<void>;
-  /** Brings the lists of these (connected) chargers up to date where the cards changed since. */
+  /** Brings the lists of these (connected) chargers up to date where the cards changed since; never rejects (errors go to onError). */
   syncAll(chargePointIds: readonly string[]): Promise<void>;
 }
 
@@ -155,7 +155,14 @@ export function createLocalListSync(deps: LocalListSyncDeps): LocalListSync {
     sync,
     async syncAll(chargePointIds) {
       if (chargePointIds.length === 0) return;
-      const key = fingerprint(await store.localLists.wanted(now()));
+      let key: string;
+      try {
+        key = fingerprint(await store.localLists.wanted(now()));
+      } catch (err) {
+        // Called from timers without a catch: a database outage is reported, never an unhandled rejection.
+        deps.onError?.(err, chargePointIds.join(', '));
+        return;
+      }
       await Promise.all(chargePointIds.filter((id) => synced.get(id) !== key && !queue.has(id)).map((id) => sync(id)));
     },
   };

@@ -125,6 +125,8 @@ export function createReservations({ store, clock, commands, minutes, feeMinor }
       const connector = (await store.chargePoints.connectors(chargePointId)).find((c) => c.connectorId === connectorId);
       if (!connector) throw new CsmsError('CSMS_ERR_CONNECTOR_NOT_FOUND', `${chargePointId}/${connectorId}`);
       if (!commands.isConnected(chargePointId) && !cp.online) throw new CsmsError('CSMS_ERR_CHARGER_OFFLINE', chargePointId);
+      // E2 §4.2: a charger the operator has not accepted (Pending, Rejected) is not for drivers.
+      if (cp.registrationStatus !== 'Accepted') throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId} is ${cp.registrationStatus}`);
       if (await store.sessions.activeOnConnector(chargePointId, connectorId)) throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} has a session in progress`);
       const createdAt = now();
       const expiresAt = new Date(Date.parse(createdAt) + Math.round(minutes * 60_000)).toISOString();
@@ -154,6 +156,11 @@ export function createReservations({ store, clock, commands, minutes, feeMinor }
         return reservation;
       }
       publish((await end(reservation, 'refused', status, true)).notifications);
+      // No answer in time: the charger may have reserved all the same (its answer late or lost), and
+      // would hold the connector for a driver told it failed, whose fee was refunded: cancel it there.
+      if (outcome.status === 'timeout') {
+        commands.send(chargePointId, 'CancelReservation', { reservationId: reservation.id }, { requestedBy: `customer:${customerId}` }).catch(() => undefined);
+      }
       const data = { reservationId: reservation.id, status, commandId: outcome.commandId };
       if (outcome.status === 'offline') throw new CsmsError('CSMS_ERR_CHARGER_OFFLINE', chargePointId, data);
       if (outcome.status === 'timeout') throw new CsmsError('CSMS_ERR_COMMAND_TIMEOUT', chargePointId, data);

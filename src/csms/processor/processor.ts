@@ -40,10 +40,13 @@ export interface ProcessorOptions {
 
 const SESSION_ACTIONS: ReadonlySet<string> = new Set(['StartTransaction', 'StopTransaction', 'MeterValues']);
 
-/** The charge points of a batch's session events, and of sessions the CSMS closed while applying it. */
-function sessionChanges(batch: Delivery<OcppEvent>[], notes: Notification[]): string[] {
+/**
+ * The charge points of a batch's session events this pass applied (not a duplicate's, nor a failed
+ * one's: a redelivery must not divide a station again), and of sessions the CSMS closed while applying it.
+ */
+function sessionChanges(batch: Delivery<OcppEvent>[], applied: ReadonlySet<string>, notes: Notification[]): string[] {
   const ids = new Set<string>();
-  for (const { body } of batch) if (body.kind === 'call' && body.error === null && SESSION_ACTIONS.has(body.action)) ids.add(body.chargePointId);
+  for (const { body } of batch) if (applied.has(body.eventId) && body.kind === 'call' && body.error === null && SESSION_ACTIONS.has(body.action)) ids.add(body.chargePointId);
   for (const n of notes) if (n.type === 'charging.stopped' && typeof n.data.chargePointId === 'string') ids.add(n.data.chargePointId);
   return [...ids];
 }
@@ -67,14 +70,17 @@ export function createProcessor(opts: ProcessorOptions) {
   const seen = new Map<string, number>();
 
   /** Applies the batch in one transaction; throws if any event fails (nothing is then kept). */
-  async function applyAll(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[]): Promise<number> {
+  async function applyAll(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[], applied: Set<string>): Promise<number> {
     let duplicates = 0;
     await store.transaction(async () => {
       // Every id of the batch in one statement; an id listed twice is applied once.
       const claimed = await store.events.claimMany(batch.map((d) => d.body.eventId), now);
       for (const { body } of batch) {
         if (!claimed.delete(body.eventId)) duplicates++;
-        else await applyEvent(body, { store, charging, now, log, notes, seen, stops });
+        else {
+          await applyEvent(body, { store, charging, now, log, notes, seen, stops });
+          applied.add(body.eventId);
+        }
       }
       if (log.length > 0) await store.messages.insertMany(log);
     });
@@ -82,7 +88,7 @@ export function createProcessor(opts: ProcessorOptions) {
   }
 
   /** The slow path once a batch failed: a savepoint per event, so a poison event fails alone. */
-  async function applyOneByOne(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[]): Promise<{ duplicates: number; failed: BatchOutcome['failed'] }> {
+  async function applyOneByOne(batch: Delivery<OcppEvent>[], now: string, notes: Notification[], log: Omit<OcppMessageLogEntry, 'id'>[], stops: AutoStop[], applied: Set<string>): Promise<{ duplicates: number; failed: BatchOutcome['failed'] }> {
     let duplicates = 0;
     const failed: BatchOutcome['failed'] = [];
     await store.transaction(async () => {
@@ -92,12 +98,16 @@ export function createProcessor(opts: ProcessorOptions) {
         try {
           await store.transaction(async () => {
             if (!await store.events.claim(ev.eventId, now)) duplicates++;
-            else await applyEvent(ev, { store, charging, now, log, notes, seen, stops });
+            else {
+              await applyEvent(ev, { store, charging, now, log, notes, seen, stops });
+              applied.add(ev.eventId);
+            }
           });
         } catch (error) {
           // The database went away: not this event's fault, and the rest cannot be applied either.
           if (isStoreUnavailable(error)) throw error;
           // The savepoint rolled back this event only; drop what it had queued and report it.
+          applied.delete(ev.eventId);
           notes.length = mark.notes;
           log.length = mark.log;
           stops.length = mark.stops;
@@ -138,9 +148,10 @@ export function createProcessor(opts: ProcessorOptions) {
     let log: Omit<OcppMessageLogEntry, 'id'>[] = [];
     let stops: AutoStop[] = [];
     let failed: BatchOutcome['failed'] = [];
+    const applied = new Set<string>();
     let duplicates: number;
     try {
-      duplicates = await applyAll(batch, now, notes, log, stops);
+      duplicates = await applyAll(batch, now, notes, log, stops, applied);
     } catch (err) {
       // The whole batch comes again once the database is back (the broker waits, and does not
       // count it as a failed attempt): nothing of it was committed.
@@ -153,7 +164,8 @@ export function createProcessor(opts: ProcessorOptions) {
       log = [];
       stops = [];
       seen.clear();
-      ({ duplicates, failed } = await applyOneByOne(batch, now, notes, log, stops));
+      applied.clear();
+      ({ duplicates, failed } = await applyOneByOne(batch, now, notes, log, stops, applied));
     }
     stats.duplicates += duplicates;
     stats.failed += failed.length;
@@ -161,7 +173,7 @@ export function createProcessor(opts: ProcessorOptions) {
     for (const n of notes) broker.publishNotification(n);
     for (const stop of stops) opts.requestStop?.(stop);
     if (opts.sessionsChanged) {
-      const changed = sessionChanges(batch, notes);
+      const changed = sessionChanges(batch, applied, notes);
       if (changed.length > 0) opts.sessionsChanged(changed);
     }
     return { failed };

@@ -908,4 +908,16 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   SELECT track_changes('local_lists');
 `,
   },
+  // 13: step 10 left firmware_files and device_jobs out of PostgreSQL's change counter, so the
+  // ETags of the firmware and job lists stayed the same while jobs moved (304 with stale data).
+  // SQLite counts every table's changes already.
+  {
+    name: 'firmware and device jobs count as changes',
+    sqlite: `
+  SELECT 1;
+  `,
+    postgres: `
+  SELECT track_changes(t::regclass) FROM unnest(ARRAY['firmware_files', 'device_jobs']) AS t;
+`,
+  },
 ];

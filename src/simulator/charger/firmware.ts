@@ -30,6 +30,8 @@ interface FirmwareState {
   /** Bumped by each UpdateFirmware: a newer one replaces one still waiting or running. */
   gen: number;
   fault: FirmwareFault;
+  /** Connectors an installation made Unavailable while it waits (E2 §5.19): only these are freed after it. */
+  held: Set<number>;
 }
 
 const HEADER = 'EVSIM-FIRMWARE';
@@ -48,7 +50,7 @@ const states = new WeakMap<SimCharger, FirmwareState>();
 function stateOf(ch: SimCharger): FirmwareState {
   let st = states.get(ch);
   if (!st) {
-    st = { firmware: 'Idle', diagnostics: 'Idle', gen: 0, fault: null };
+    st = { firmware: 'Idle', diagnostics: 'Idle', gen: 0, fault: null, held: new Set() };
     states.set(ch, st);
   }
   return st;
@@ -129,12 +131,12 @@ async function download(ch: SimCharger, location: string): Promise<string | null
 
 /** E2 §5.19: idle connectors Unavailable until the running transactions have ended. */
 async function waitForIdle(ch: SimCharger, gen: number): Promise<void> {
-  const held: number[] = [];
+  const { held } = stateOf(ch);
   while (alive(ch, gen)) {
     ch.connectors.forEach((c, i) => {
       if (c.tx === null && c.heldBy === null && c.status === 'Available') {
         c.status = 'Unavailable';
-        held.push(i);
+        held.add(i);
         ch.report(i + 1, 'Unavailable');
       }
     });
@@ -143,13 +145,19 @@ async function waitForIdle(ch: SimCharger, gen: number): Promise<void> {
   }
 }
 
-/** The connectors held for the installation are free again. */
+/**
+ * The connectors held for the installation (also by one a newer UpdateFirmware replaced) are free
+ * again; a connector the CSMS made Inoperative stays Unavailable (E2 §5.2, kept across reboots).
+ */
 function release(ch: SimCharger, report: boolean): void {
-  ch.connectors.forEach((c, i) => {
-    if (c.status !== 'Unavailable' || c.unavailableAfterTx || ch.cpUnavailable) return;
+  const { held } = stateOf(ch);
+  for (const i of held) {
+    const c = ch.connectors[i];
+    if (!c || c.status !== 'Unavailable' || c.unavailableAfterTx || ch.cpUnavailable) continue;
     c.status = 'Available';
     if (report) ch.report(i + 1, 'Available');
-  });
+  }
+  held.clear();
 }
 
 async function runUpdate(ch: SimCharger, req: UpdateFirmwareRequest, gen: number): Promise<void> {
@@ -167,6 +175,8 @@ async function runUpdate(ch: SimCharger, req: UpdateFirmwareRequest, gen: number
   if (version === null) {
     await setFirmware(ch, 'DownloadFailed');
     st.firmware = 'Idle';
+    // An update this one replaced may have held connectors while it waited.
+    release(ch, true);
     return;
   }
   await setFirmware(ch, 'Downloaded');

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aChargePoint, aStation } from '../builders.ts';
+import { waitFor } from '../../helpers/csms.ts';
 import { errorOf, startApi, type ApiHarness } from './harness.ts';
 
 let h: ApiHarness;
@@ -119,10 +120,12 @@ describe('firmware routes', () => {
     const socket = connect(Number(new URL(h.base).port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write('PUT /api/files/diagnostics/dg-token-1 HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The write has begun (its part file is there), then the charger goes.
+    const listed = () => readdirSync(join(h.filesDir!, 'diagnostics')).sort();
+    await waitFor(() => listed().some((name) => name.endsWith('.part')));
     socket.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(readdirSync(join(h.filesDir!, 'diagnostics'))).toEqual([job.id]);
+    await waitFor(() => listed().length === 1);
+    expect(listed()).toEqual([job.id]);
     expect((await h.store.deviceJobs.get(job.id))?.fileBytes).toBe(3);
     expect((await fetch(`${h.base}/api/files/firmware/dg-token-1/x.bin`)).status).toBe(404);
     expect((await h.call('/api/cms/jobs/none/diagnostics', { token: h.adminToken })).status).toBe(404);

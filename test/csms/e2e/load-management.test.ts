@@ -132,6 +132,28 @@ describe.each(modes)('load management [%s]', (_name, configFor) => {
     expect(at('LM-BUSY', 8800)).toBeGreaterThan(at('LM-SLOW', 2200));
   });
 
+  it('holds an increase back while the decrease that makes room for it is not confirmed', async (ctx) => {
+    const { t, charger, start } = await setUp(ctx);
+    const a = await charger('LM-REFUSES');
+    const b = await charger('LM-WAITS');
+    const txA = await start(a);
+    await waitFor(() => lastLimit(a, txA) === LIMIT);
+    const txB = await start(b);
+    await waitFor(() => lastLimit(a, txA) === 5500 && lastLimit(b, txB) === 5500);
+    await waitFor(async () => (await t.store.chargingProfiles.list('LM-REFUSES')).some((p) => p.profile.chargingSchedule.chargingSchedulePeriod[0]!.limit === 5500));
+    // A's EV draws little, but its charger refuses the lower limit: it may still draw 5500.
+    a.answer = 'Rejected';
+    const power = (w: number) => [aMeterValue({ sampledValue: [aSampledValue({ measurand: 'Power.Active.Import', unit: 'W', value: String(w) })] })];
+    await a.conn.call('MeterValues', { connectorId: 1, transactionId: txA, meterValue: power(2000) });
+    await waitFor(() => lastLimit(a, txA) === 2200);
+    await waitFor(async () => (await t.store.chargingProfiles.unconfirmed('LM-REFUSES')).count === 1);
+    // Another division (B reports) must not raise B either: 5500 + 8800 would be in force.
+    await b.conn.call('MeterValues', { connectorId: 1, transactionId: txB, meterValue: power(5400) });
+    await t.settle();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lastLimit(b, txB)).toBe(5500);
+  });
+
   it('counts a charger that does not confirm, and shows it on the point', async (ctx) => {
     const { t, charger, start } = await setUp(ctx);
     const a = await charger('LM-NO');

@@ -95,7 +95,14 @@ describe.each(csmsStores)('[%s store] reservations', (_name, store) => {
     expect(refused.error).toMatchObject({ code: 'CSMS_ERR_RESERVATION_REFUSED', data: { status: 'Unavailable' } });
     const [stored] = await t.store.reservations.list({ customerId: bob.id });
     expect(stored).toMatchObject({ status: 'refused', note: 'Unavailable' });
-    expect((await feeEntries(bob.id)).map((e) => e.amountMinor).sort()).toEqual([-200, 200]);
+    expect((await feeEntries(bob.id)).map((e) => e.amountMinor).sort((a, b) => a - b)).toEqual([-200, 200]);
+    expect(await t.store.wallet.balance(bob.id)).toBe(5000);
+
+    // A charger the operator has not accepted takes no reservation (nothing is sent, nothing debited).
+    await t.store.chargePoints.update(CP, { registrationStatus: 'Pending' });
+    expect((await json(await reserve(bobToken, 2), 409)).error.code).toBe('CSMS_ERR_CONNECTOR_UNAVAILABLE');
+    await t.store.chargePoints.update(CP, { registrationStatus: 'Accepted' });
+    expect(await t.store.reservations.list({ customerId: bob.id })).toHaveLength(1);
     expect(await t.store.wallet.balance(bob.id)).toBe(5000);
 
     const poor = await aCustomer(t.store, { balance: 100 });
@@ -138,5 +145,25 @@ describe('cancel and expiry (sqlite store)', () => {
     expect(await connectorStatus(1)).toBe('Available');
     // Free again for anyone.
     expect(await json(await reserve(bobToken), 201)).toMatchObject({ customerId: bob.id, status: 'active' });
+  });
+
+  it('a ReserveNow answered too late is refunded and cancelled on the charger, which would otherwise hold the connector for nobody', async () => {
+    await setUp({ reservationFee: 200, ocppCallTimeoutMs: 300 });
+    // The charger reserves at once, but its answer arrives after the CSMS stopped waiting.
+    const handlers = charger.sim.shared.handlers;
+    const reserveNow = handlers.ReserveNow!;
+    handlers.ReserveNow = async (req, call) => {
+      const answer = await reserveNow(req, call);
+      await new Promise((r) => setTimeout(r, 600));
+      return answer;
+    };
+    const refused = await json(await reserve(aliceToken), 504);
+    expect(refused.error.code).toBe('CSMS_ERR_COMMAND_TIMEOUT');
+    const [r] = await t.store.reservations.list({ customerId: alice.id });
+    expect(r).toMatchObject({ status: 'refused' });
+    expect((await feeEntries(alice.id)).map((e) => e.amountMinor).sort((a, b) => a - b)).toEqual([-200, 200]);
+    await waitFor(() => charger.received.some((c) => c.action === 'CancelReservation' && c.payload.reservationId === r.id));
+    await waitFor(() => charger.sim.connectors[0].reservation === null && reportedStatus(1) === 'Available');
+    handlers.ReserveNow = reserveNow;
   });
 });

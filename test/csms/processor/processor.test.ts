@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { aStartTransaction, aStopTransaction } from '../../../src/ocpp/index.ts';
+import { aMeterValues, aStartTransaction, aStopTransaction } from '../../../src/ocpp/index.ts';
 import { createMemoryBroker } from '../../../src/csms/broker/memory.ts';
 import { createCharging, type Charging } from '../../../src/csms/domain/charging.ts';
 import type { Broker } from '../../../src/csms/domain/ports.ts';
@@ -102,5 +102,24 @@ describe('processor', () => {
     await processor.handle([{ body: { ...stopEvent, eventId: randomUUID() }, redelivered: false, attempts: 0 }]);
     expect(await store.wallet.balance(customer.id)).toBe(balance);
     expect((await store.messages.list('CP-P', { limit: 100 })).filter((m) => m.messageId === 'stop-1')).toHaveLength(4);
+  });
+  it('reports the charge points of session events to sessionsChanged once per applied event: not for a redelivery, nor for an event that failed', async () => {
+    const changed: string[][] = [];
+    const own = createProcessor({ store, charging, broker, clock: { now: () => new Date() }, messageLogRetention: 100, sessionsChanged: (ids) => changed.push(ids) });
+    await store.chargePoints.create({ id: 'CP-Q', connectors: 1, registrationStatus: 'Accepted' });
+    const meter = aCallEvent({ action: 'MeterValues', request: aMeterValues({ connectorId: 1 }), response: {} });
+    const deliver = (body: OcppAnsweredCall, redelivered = false) => ({ body, redelivered, attempts: 0 });
+    await own.handle([deliver(meter)]);
+    expect(changed).toEqual([['CP-P']]);
+    // The broker hands the same event over again (its ack was lost): already applied, nothing changed.
+    await own.handle([deliver(meter, true)]);
+    expect(changed).toEqual([['CP-P']]);
+    // A batch whose poison event fails alone: only the event that was applied counts.
+    const poison = aCallEvent({ chargePointId: 'CP-Q', action: 'StopTransaction', request: null as never });
+    const other = aCallEvent({ action: 'MeterValues', request: aMeterValues({ connectorId: 1 }), response: {} });
+    const outcome = await own.handle([deliver(poison), deliver(other)]);
+    expect(outcome.failed).toHaveLength(1);
+    expect(changed).toEqual([['CP-P'], ['CP-P']]);
+    own.close();
   });
 });

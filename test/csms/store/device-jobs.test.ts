@@ -8,7 +8,32 @@ const aJob = (id: string, over: Partial<NewDeviceJob> = {}): NewDeviceJob => ({ 
 
 describe.each(eachStore)('[%s] device jobs', (_name, adapter) => {
   let store: Store;
-  beforeEach(async (ctx) => ({ store } = await openStore(adapter, ctx)));
+  let opened: Awaited<ReturnType<typeof openStore>>;
+  beforeEach(async (ctx) => {
+    opened = await openStore(adapter, ctx);
+    ({ store } = opened);
+  });
+
+  it('moves the change counter another node reads when a file or a job changes (the ETags of the firmware and job lists)', async () => {
+    const other = await opened.another();
+    let seen = await other.changeCounter();
+    const moved = async () => {
+      const now = await other.changeCounter();
+      const did = now !== seen;
+      seen = now;
+      return did;
+    };
+    await store.deviceJobs.createFile(aFile('f1'));
+    expect(await moved()).toBe(true);
+    await store.deviceJobs.create(aJob('j1', { firmwareId: 'f1' }));
+    expect(await moved()).toBe(true);
+    await store.deviceJobs.update('j1', { status: 'Downloading' }, '2024-05-01T10:01:00.000Z');
+    expect(await moved()).toBe(true);
+    await store.deviceJobs.update('j1', { outcome: 'done' }, '2024-05-01T10:02:00.000Z');
+    expect(await moved()).toBe(true);
+    expect(await store.deviceJobs.deleteFile('f1')).toBe('deleted');
+    expect(await moved()).toBe(true);
+  });
 
   it('keeps firmware files, newest first, sizes beyond 32 bits, and refuses a duplicate id', async () => {
     await store.deviceJobs.createFile(aFile('old', '2024-05-01T09:00:00.000Z'));
