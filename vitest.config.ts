@@ -25,11 +25,15 @@ const unit = [
 
 /** Files that drive Chromium (test/helpers/browser.ts). */
 const browser = [
+  'test/csms/web/charging-profiles.test.ts',
   'test/csms/web/close-session.test.ts',
+  'test/csms/web/firmware.test.ts',
+  'test/csms/web/local-list.test.ts',
   'test/csms/web/modules.test.ts',
   'test/csms/web/money.test.ts',
   'test/csms/web/polling.test.ts',
   'test/csms/web/realtime.test.ts',
+  'test/csms/web/reservation.test.ts',
   'test/csms/web/sign-in-limits.test.ts',
   'test/csms/web/wallet.test.ts',
 ];

@@ -42,16 +42,11 @@ export function reservationNotification(type: 'reservation.created' | 'reservati
  * connector. Once: a redelivered event finds it no longer active.
  */
 export async function useReservation(store: Store, chargePointId: string, req: StartTransactionRequest, sessionId: number, at: string): Promise<Notification[]> {
-  let r: Reservation | null = null;
-  if (req.reservationId !== undefined) {
-    const named = await store.reservations.get(req.reservationId);
-    if (named && named.chargePointId === chargePointId) r = named;
-  } else {
-    const session = await store.sessions.get(sessionId);
-    const held = await store.reservations.activeOnConnector(chargePointId, req.connectorId);
-    if (held && session && session.customerId === held.customerId) r = held;
-  }
-  if (!r || r.status !== 'active') return [];
+  const session = await store.sessions.get(sessionId);
+  const r = req.reservationId !== undefined ? await store.reservations.get(req.reservationId) : await store.reservations.activeOnConnector(chargePointId, req.connectorId);
+  // Only the reserver's own session uses it: another customer's start (a charger that let them in, a
+  // reservationId it mixed up) leaves the reservation, and its fee, to its owner.
+  if (!r || r.chargePointId !== chargePointId || r.status !== 'active' || !session || session.customerId !== r.customerId) return [];
   const used = await store.reservations.finish(r.id, 'used', at, { sessionId });
   return used ? [reservationNotification('reservation.used', used, at)] : [];
 }

@@ -86,6 +86,18 @@ describe.each(csmsStores)('[%s store] reservations', (_name, store) => {
     expect(await feeEntries(bob.id)).toEqual([]);
   });
 
+  it("another customer's StartTransaction naming the reservation leaves it to its owner", async () => {
+    await setUp({ ...store, reservationFee: 200 });
+    const r = await json(await reserve(aliceToken), 201);
+    await waitFor(() => reportedStatus(1) === 'Reserved');
+    // A charger that mixed up reservations: Bob's card starts on connector 2 with Alice's reservationId.
+    const answer = await charger.conn.callAny('StartTransaction', { connectorId: 2, idTag: bob.idTag, meterStart: 0, timestamp: new Date().toISOString(), reservationId: r.id });
+    expect(answer.idTagInfo.status).toBe('Accepted');
+    await t.settle();
+    expect(await t.store.reservations.get(r.id)).toMatchObject({ status: 'active', sessionId: null });
+    expect(await feeEntries(alice.id)).toHaveLength(1);
+  });
+
   it('a refusal names the charger\'s answer and refunds the fee; a wallet that cannot pay is refused first', async () => {
     await setUp({ ...store, reservationFee: 200 });
     const admin = await login(t, 'admin@ev-csms.local', 'admin-password');
