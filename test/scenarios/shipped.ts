@@ -4,8 +4,11 @@
  * lost only after 20 s at least: on a loaded machine those judge the machine, not the code. The count and correctness thresholds
  * (leaks, lost notifications, negative balances, stuck sessions) still decide; bench/ measures speed.
  */
+import { expect } from 'vitest';
+import { runScenario } from '../../src/simulator/runner.ts';
 import { loadScenario } from '../../src/simulator/scenario/loader.ts';
 import type { Scenario } from '../../src/simulator/scenario/schema.ts';
+import type { RunResult } from '../../src/simulator/types.ts';
 import { isTimeThreshold, parseThreshold } from '../../src/simulator/thresholds.ts';
 import { withoutOverloadVerdict, withPatientWatchers } from '../simulator/helpers.ts';
 
@@ -17,4 +20,17 @@ export async function shippedScenario(file: string): Promise<Scenario> {
     return !(parsed.ok && isTimeThreshold(parsed.threshold));
   });
   return withPatientWatchers(withoutOverloadVerdict({ ...loaded.scenario, thresholds }));
+}
+
+/** Runs a shipped scenario as CI does (see shippedScenario). */
+export async function run(file: string): Promise<RunResult> {
+  return runScenario(await shippedScenario(file), {});
+}
+
+/** Exit 0, every threshold held, no isolation leak; the run's errors shown when not. */
+export function expectPassed(result: RunResult): void {
+  const failed = result.thresholds.filter((t) => t.ok !== true).map((t) => t.message);
+  // Which errors, when one was unexpected: the run's errors by kind, as its report lists them.
+  expect({ exitCode: result.exitCode, reason: result.reason, failed }, `errors: ${JSON.stringify(result.final.errors.top)}`).toEqual({ exitCode: 0, reason: expect.any(String), failed: [] });
+  expect(result.final.isolation.leaks).toBe(0);
 }

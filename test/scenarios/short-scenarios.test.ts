@@ -4,21 +4,8 @@
  * The RabbitMQ ones need the broker (skipped loudly without one, failing in CI).
  */
 import { describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/simulator/runner.ts';
-import type { RunResult } from '../../src/simulator/types.ts';
 import { describeRabbit } from '../helpers/rabbit.ts';
-import { shippedScenario } from './shipped.ts';
-
-async function run(file: string): Promise<RunResult> {
-  return runScenario(await shippedScenario(file), {});
-}
-
-function expectPassed(result: RunResult): void {
-  const failed = result.thresholds.filter((t) => t.ok !== true).map((t) => t.message);
-  // Which errors, when one was unexpected: the run's errors by kind, as its report lists them.
-  expect({ exitCode: result.exitCode, reason: result.reason, failed }, `errors: ${JSON.stringify(result.final.errors.top)}`).toEqual({ exitCode: 0, reason: expect.any(String), failed: [] });
-  expect(result.final.isolation.leaks).toBe(0);
-}
+import { expectPassed, run } from './shipped.ts';
 
 describe('shipped scenarios (embedded, polling)', () => {
   it('smoke.yaml passes', async () => {
@@ -43,33 +30,6 @@ describe('shipped scenarios (embedded, polling)', () => {
     const remoteStops = result.final.latency['ocpp.in.RemoteStopTransaction']?.count ?? 0;
     const asked = result.final.latency['rest.POST /api/user/charging/stop']?.count ?? 0;
     expect(remoteStops - asked).toBeGreaterThanOrEqual(3);
-  }, 120_000);
-
-  it('reservations.yaml passes: reserved connectors are refused to others, used by their reserver or expired', async () => {
-    const result = await run('reservations.yaml');
-    expectPassed(result);
-    const r = result.final.reservations;
-    expect(r.taken).toBe(0);
-    expect(r.blocked).toBeGreaterThan(0);
-    expect(r.used + r.expired).toBeGreaterThan(0);
-    expect(result.final.latency['ocpp.in.ReserveNow']?.count).toBeGreaterThanOrEqual(r.made);
-  }, 90_000);
-
-  it('firmware-rollout.yaml passes: the targeted share installs or fails as the scenario says, every job reaches an outcome', async () => {
-    const result = await run('firmware-rollout.yaml');
-    expectPassed(result);
-    expect(result.final.firmware).toMatchObject({ targeted: 6, installed: 4, failed: 2, durationMs: expect.any(Number) });
-    expect(result.final.latency['ocpp.FirmwareStatusNotification']?.count).toBeGreaterThanOrEqual(6 * 2);
-    // Each installed charger rebooted once: the expected disconnects of a reset.
-    expect(result.final.errors.top).toContainEqual({ key: 'ocpp.disconnect (reset) (expected)', count: 4 });
-  }, 90_000);
-
-  it('offline-authorization.yaml passes: cards start sessions from the local list while the CSMS is down, each billed once after', async () => {
-    const result = await run('offline-authorization.yaml');
-    expectPassed(result);
-    expect(result.final.auth?.offline.started).toBeGreaterThanOrEqual(5);
-    expect(result.final.reconciliation).toMatchObject({ ackedLost: 0, sessionsStuck: 0, billingMismatches: 0 });
-    expect(result.final.latency['ocpp.in.SendLocalList']?.count).toBeGreaterThan(0);
   }, 120_000);
 });
 

@@ -91,7 +91,7 @@ describe.each(csmsStores)('[%s store] reservations', (_name, store) => {
     const r = await json(await reserve(aliceToken), 201);
     await waitFor(() => reportedStatus(1) === 'Reserved');
     // A charger that mixed up reservations: Bob's card starts on connector 2 with Alice's reservationId.
-    const answer = await charger.conn.callAny('StartTransaction', { connectorId: 2, idTag: bob.idTag, meterStart: 0, timestamp: new Date().toISOString(), reservationId: r.id });
+    const answer: any = await charger.conn.callAny('StartTransaction', { connectorId: 2, idTag: bob.idTag, meterStart: 0, timestamp: new Date().toISOString(), reservationId: r.id });
     expect(answer.idTagInfo.status).toBe('Accepted');
     await t.settle();
     expect(await t.store.reservations.get(r.id)).toMatchObject({ status: 'active', sessionId: null });
