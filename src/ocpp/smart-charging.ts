@@ -87,7 +87,11 @@ export interface Limit {
   phases: number;
 }
 
-/** The schedule start `profile` uses at `t`, or null when it has none then (a Recurring one before its first start). */
+/**
+ * The schedule start `profile` uses at `t`. A Recurring one repeats its startSchedule's time of day
+ * (or of week) before that date too: 1.6 does not say it waits for it, and validFrom is how a
+ * profile is made to wait.
+ */
 function anchorAt(ip: InstalledProfile, t: number, txStart: number | undefined): number {
   const { profile } = ip;
   const start = time(profile.chargingSchedule.startSchedule);
