@@ -45,7 +45,7 @@ const KEYS: Record<string, KeySpec> = {
   // The phase wiring is read by the power electronics at start-up.
   ConnectorPhaseRotation: { readonly: false, kind: 'text', reboot: true, value: (tpl) => Array.from({ length: tpl.connectors + 1 }, (_, i) => `${i}.RST`).join(',') },
   ConnectorPhaseRotationMaxLength: { readonly: true, kind: 'positiveInt', value: (tpl) => String(tpl.connectors + 1) },
-  GetConfigurationMaxKeys: { readonly: true, kind: 'positiveInt', value: fixed('50') },
+  GetConfigurationMaxKeys: { readonly: true, kind: 'positiveInt', value: fixed('50'), template: true },
   HeartbeatInterval: { readonly: false, kind: 'positiveSeconds', value: (tpl) => seconds(tpl.heartbeatInterval) },
   LightIntensity: { readonly: false, kind: 'percent', value: fixed('50') },
   LocalAuthListEnabled: { readonly: false, kind: 'bool', value: fixed('true') },

@@ -78,3 +78,26 @@ it('7 cards to a charger holding 5: the first 5 by idTag, shown truncated with 2
   ]);
   expect(localListVersion(charger)).toEqual({ listVersion: 2 });
 });
+
+it('a charger that does not tell its limits and answers Failed: the same list is not sent again until the cards change', async () => {
+  h = await startSimHarness({ localList: 'on', localListSyncIntervalS: 0.2 });
+  await sevenCards();
+  // One key per GetConfiguration: the CSMS's question (two keys) gets a CALLERROR, so it assumes no limit.
+  const charger = await h.charger(template('GetConfigurationMaxKeys: 1, SendLocalListMaxLength: 3'));
+  const cp = charger.id;
+  await waitFor(async () => (await h.store().localLists.get(cp))?.status === 'failed');
+  const updates = async () => (await sentBy(cp)).filter((c) => c.action === 'SendLocalList').map((c) => [(c.request as any).updateType, (c.request as any).localAuthorizationList.length, c.response]);
+  expect(await updates()).toEqual([['Full', 7, { status: 'Failed' }]]);
+  expect(await h.get(`/api/cms/points/${cp}/local-list`)).toMatchObject({ charger: { status: 'failed', detail: 'Full Failed' } });
+
+  // Five sync intervals: no storm.
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(await updates()).toHaveLength(1);
+
+  // Other cards: one more try.
+  await aCustomer(h.store());
+  await waitFor(async () => (await updates()).length === 2);
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(await updates()).toEqual([['Full', 7, { status: 'Failed' }], ['Full', 8, { status: 'Failed' }]]);
+  expect(localListVersion(charger)).toEqual({ listVersion: 0 });
+});
