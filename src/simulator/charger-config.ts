@@ -45,11 +45,11 @@ const KEYS: Record<string, KeySpec> = {
   // The phase wiring is read by the power electronics at start-up.
   ConnectorPhaseRotation: { readonly: false, kind: 'text', reboot: true, value: (tpl) => Array.from({ length: tpl.connectors + 1 }, (_, i) => `${i}.RST`).join(',') },
   ConnectorPhaseRotationMaxLength: { readonly: true, kind: 'positiveInt', value: (tpl) => String(tpl.connectors + 1) },
-  GetConfigurationMaxKeys: { readonly: true, kind: 'positiveInt', value: fixed('50') },
+  GetConfigurationMaxKeys: { readonly: true, kind: 'positiveInt', value: fixed('50'), template: true },
   HeartbeatInterval: { readonly: false, kind: 'positiveSeconds', value: (tpl) => seconds(tpl.heartbeatInterval) },
   LightIntensity: { readonly: false, kind: 'percent', value: fixed('50') },
   LocalAuthListEnabled: { readonly: false, kind: 'bool', value: fixed('true') },
-  LocalAuthListMaxLength: { readonly: true, kind: 'positiveInt', value: fixed('10000') },
+  LocalAuthListMaxLength: { readonly: true, kind: 'positiveInt', value: fixed('10000'), template: true },
   LocalAuthorizeOffline: { readonly: false, kind: 'bool', value: fixed('true') },
   LocalPreAuthorize: { readonly: false, kind: 'bool', value: fixed('false') },
   MaxEnergyOnInvalidId: { readonly: false, kind: 'int', value: fixed('0') },
@@ -63,7 +63,7 @@ const KEYS: Record<string, KeySpec> = {
   // Read-only on a real charger (a property of its model); writable here so a scenario's template can choose it.
   ReserveConnectorZeroSupported: { readonly: false, kind: 'bool', value: fixed('false') },
   ResetRetries: { readonly: false, kind: 'positiveInt', value: fixed('3') },
-  SendLocalListMaxLength: { readonly: true, kind: 'positiveInt', value: fixed('1000') },
+  SendLocalListMaxLength: { readonly: true, kind: 'positiveInt', value: fixed('1000'), template: true },
   StopTransactionOnEVSideDisconnect: { readonly: false, kind: 'bool', value: fixed('true') },
   StopTransactionOnInvalidId: { readonly: false, kind: 'bool', value: fixed('true') },
   StopTxnAlignedData: { readonly: false, kind: 'measurands', value: fixed('') },

@@ -7,7 +7,7 @@
  * back VersionMismatch or Failed. Commands go through the command sender (audit, command.result);
  * each outcome is announced to the point's room (localList.synced / localList.failed).
  */
-import type { AuthorizationData, SendLocalListResponse, UpdateType } from '../../ocpp/index.ts';
+import type { AuthorizationData, GetConfigurationResponse, SendLocalListResponse, UpdateType } from '../../ocpp/index.ts';
 import { notify } from './notifications.ts';
 import type { Broker, Clock, CommandSender, Store } from './ports.ts';
 import type { LocalListEntry, LocalListState } from './types.ts';
@@ -57,11 +57,53 @@ function authorizationData(e: LocalListEntry): AuthorizationData {
 
 const fingerprint = (entries: readonly LocalListEntry[]): string => JSON.stringify(entries);
 
+/** What a charger takes (E2 §9.1): entries in one SendLocalList, entries held; Infinity where it does not say. */
+export interface LocalListLimits {
+  perMessage: number;
+  held: number;
+}
+
+/** The limits from a GetConfiguration answer: a key missing, unknown or not a positive integer is no limit. */
+export function limitsFrom(response: GetConfigurationResponse): LocalListLimits {
+  const value = (key: string) => {
+    const n = Number(response.configurationKey?.find((k) => k.key === key)?.value);
+    return Number.isInteger(n) && n > 0 ? n : Infinity;
+  };
+  return { perMessage: value('SendLocalListMaxLength'), held: value('LocalAuthListMaxLength') };
+}
+
+/** `items` in pieces of at most `size` (one empty piece for none: an empty Full still empties the list). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  if (items.length === 0) return [[]];
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const byIdTag = (a: LocalListEntry, b: LocalListEntry) => (a.idTag < b.idTag ? -1 : a.idTag > b.idTag ? 1 : 0);
+
+/** `held` after the charger applied `update` (E2 §5.15: with idTagInfo add or replace, without remove). */
+function applied(held: readonly LocalListEntry[], update: readonly AuthorizationData[]): LocalListEntry[] {
+  const key = (t: string) => t.toUpperCase();
+  const next = new Map(held.map((e) => [key(e.idTag), e]));
+  for (const a of update) {
+    if (a.idTagInfo) next.set(key(a.idTag), { idTag: a.idTag, status: a.idTagInfo.status, expiryDate: a.idTagInfo.expiryDate ?? null });
+    else next.delete(key(a.idTag));
+  }
+  return [...next.values()].sort(byIdTag);
+}
+
 export function createLocalListSync(deps: LocalListSyncDeps): LocalListSync {
   const { store, commands, clock } = deps;
   const now = () => clock.now().toISOString();
-  /** Per charger, the fingerprint of the entries it confirmed: a tick skips those already in step. */
+  /**
+   * Per charger, the fingerprint of the wanted cards last settled: confirmed, or refused (Failed,
+   * NotSupported) so that the same content is not sent again; a tick skips those. Its next boot
+   * (`check`) or other cards try again.
+   */
   const synced = new Map<string, string>();
+  /** Per charger, its limits, learnt once per connection (its boot); in memory: a property of the connection, cheap to ask again. */
+  const limits = new Map<string, LocalListLimits>();
   const queue = new Map<string, Promise<void>>();
 
   function announce(state: LocalListState, ok: boolean, data: Record<string, unknown>): void {
@@ -74,10 +116,24 @@ export function createLocalListSync(deps: LocalListSyncDeps): LocalListSync {
     return outcome.status === 'answered' ? (outcome.response as SendLocalListResponse).status : null;
   }
 
+  /** The charger's limits, asked once per connection; null: it did not answer (offline), try later. */
+  async function limitsOf(chargePointId: string): Promise<LocalListLimits | null> {
+    const known = limits.get(chargePointId);
+    if (known) return known;
+    const outcome = await commands.send(chargePointId, 'GetConfiguration', { key: ['SendLocalListMaxLength', 'LocalAuthListMaxLength'] }, { requestedBy: LOCAL_LIST_REQUESTER });
+    if (outcome.status === 'offline') return null;
+    // A CALLERROR or no answer: the charger does not tell; as before, no limit (a timeout is asked again next time).
+    const learnt = outcome.status === 'answered' ? limitsFrom(outcome.response as GetConfigurationResponse) : { perMessage: Infinity, held: Infinity };
+    if (outcome.status !== 'timeout') limits.set(chargePointId, learnt);
+    return learnt;
+  }
+
   async function run(chargePointId: string, check: boolean): Promise<void> {
-    const wanted = await store.localLists.wanted(now());
+    if (check) limits.delete(chargePointId);
+    const all = await store.localLists.wanted(now());
+    const key = fingerprint(all);
     const known = await store.localLists.get(chargePointId);
-    let state: LocalListState = known ?? { chargePointId, version: 0, entries: [], reportedVersion: null, status: 'failed', detail: null, updatedAt: now() };
+    let state: LocalListState = known ?? { chargePointId, version: 0, entries: [], reportedVersion: null, status: 'failed', detail: null, omitted: 0, updatedAt: now() };
     let full = !known || known.status !== 'synced';
     let floor = state.version;
     // A charger never sent a list may hold one of another CSMS (or of this one, before a data loss): ask.
@@ -91,49 +147,76 @@ export function createLocalListSync(deps: LocalListSyncDeps): LocalListSync {
         state = { ...state, status: 'unsupported', detail: 'GetLocalListVersion -1: no local list' };
         await store.localLists.save(state);
         // Not asked again until its next boot.
-        synced.set(chargePointId, fingerprint(wanted));
+        synced.set(chargePointId, key);
         announce(state, false, { updateType: null, detail: state.detail });
         return;
       }
       if (reported !== state.version) full = true;
       floor = Math.max(floor, reported);
     }
+    const limit = await limitsOf(chargePointId);
+    if (!limit) return;
+    // More cards than the charger holds: the first ones by idTag (the order `wanted` gives), the rest left off.
+    const wanted = all.slice(0, limit.held);
+    const omitted = all.length - wanted.length;
     if (!full && fingerprint(state.entries) === fingerprint(wanted)) {
-      if (check) await store.localLists.save(state);
-      synced.set(chargePointId, fingerprint(wanted));
+      if (check || state.omitted !== omitted) await store.localLists.save({ ...state, omitted });
+      synced.set(chargePointId, key);
       return;
     }
-    const version = floor + 1;
+    let version = floor;
     let answer: SendLocalListResponse['status'] | null = null;
     let updateType: UpdateType = 'Differential';
+    /** Sends `update` in pieces the charger takes (E2 §9.3 SendLocalListMaxLength), each with the next version; the first as `first`. */
+    const sendAll = async (first: UpdateType, update: AuthorizationData[], from: LocalListEntry[]): Promise<boolean> => {
+      let held = from;
+      const pieces = chunks(update, limit.perMessage);
+      for (const [i, piece] of pieces.entries()) {
+        updateType = i === 0 ? first : 'Differential';
+        answer = await send(chargePointId, version + 1, updateType, piece);
+        if (answer !== 'Accepted') return false;
+        version += 1;
+        held = i === pieces.length - 1 ? wanted : applied(held, piece);
+        // The confirmed state advances per piece: a failure further on resumes from here (with a Full).
+        state = { ...state, version, entries: held, status: 'synced', detail: null, omitted, updatedAt: now() };
+        if (state.reportedVersion !== null) state.reportedVersion = version;
+        if (i < pieces.length - 1) await store.localLists.save(state);
+      }
+      return true;
+    };
     if (!full) {
-      const diff = listDifference(state.entries, wanted);
-      answer = await send(chargePointId, version, 'Differential', diff);
-      if (answer === null) return; // unanswered: the charger may hold either; the next check tells
+      // Removals first: a charger near LocalAuthListMaxLength never holds more than the final list between pieces.
+      const diff = listDifference(state.entries, wanted).sort((a, b) => Number(a.idTagInfo !== undefined) - Number(b.idTagInfo !== undefined));
+      if (await sendAll('Differential', diff, state.entries)) return done(state, key, 'Differential', diff.length);
+      if (answer === null) return unanswered(); // the charger may hold either; the next check tells
       // E2 §5.15: a Differential refused is followed by the whole list.
       full = answer === 'VersionMismatch' || answer === 'Failed';
-      if (answer === 'Accepted') return done(state, wanted, version, 'Differential', diff.length);
     }
     if (full) {
-      updateType = 'Full';
-      answer = await send(chargePointId, version, 'Full', wanted.map(authorizationData));
-      if (answer === 'Accepted') return done(state, wanted, version, 'Full', wanted.length);
+      const list = wanted.map(authorizationData);
+      if (await sendAll('Full', list, [])) return done(state, key, 'Full', list.length);
     }
     // Unanswered, Failed, NotSupported: what the charger holds is unknown; the next try is Full.
-    state = { ...state, status: answer === 'NotSupported' ? 'unsupported' : 'failed', detail: answer === null ? `${updateType} unanswered` : `${updateType} ${answer}`, updatedAt: now() };
+    state = { ...state, status: answer === 'NotSupported' ? 'unsupported' : 'failed', detail: answer === null ? `${updateType} unanswered` : `${updateType} ${answer}`, omitted, updatedAt: now() };
     await store.localLists.save(state);
-    if (answer === 'NotSupported') synced.set(chargePointId, fingerprint(wanted));
-    else synced.delete(chargePointId);
-    announce(state, false, { updateType, detail: state.detail });
+    // Refused (Failed, NotSupported, VersionMismatch to a Full): not sent again while the cards and
+    // the connection stay the same; unanswered: the next tick tries again.
+    if (answer === null) synced.delete(chargePointId);
+    else synced.set(chargePointId, key);
+    announce(state, false, { updateType, detail: state.detail, omitted });
+
+    async function unanswered(): Promise<void> {
+      state = { ...state, status: 'failed', detail: `${updateType} unanswered`, omitted, updatedAt: now() };
+      await store.localLists.save(state);
+      synced.delete(chargePointId);
+      announce(state, false, { updateType, detail: state.detail, omitted });
+    }
   }
 
-  async function done(before: LocalListState, wanted: LocalListEntry[], version: number, updateType: UpdateType, sent: number): Promise<void> {
-    const state: LocalListState = { ...before, version, entries: wanted, status: 'synced', detail: null, updatedAt: now() };
-    // Our own answer is the charger's version now, as GetLocalListVersion would report it.
-    if (state.reportedVersion !== null) state.reportedVersion = version;
+  async function done(state: LocalListState, key: string, updateType: UpdateType, sent: number): Promise<void> {
     await store.localLists.save(state);
-    synced.set(before.chargePointId, fingerprint(wanted));
-    announce(state, true, { updateType, size: wanted.length, sent });
+    synced.set(state.chargePointId, key);
+    announce(state, true, { updateType, size: state.entries.length, sent, omitted: state.omitted });
   }
 
   function sync(chargePointId: string, opts: { check?: boolean } = {}): Promise<void> {

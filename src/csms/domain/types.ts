@@ -417,5 +417,7 @@ export interface LocalListState {
   /** synced: the charger holds `entries`; failed: the last update was refused or unanswered (the next is Full); unsupported: NotSupported. */
   status: 'synced' | 'failed' | 'unsupported';
   detail: string | null;
+  /** Wanted cards left off because the charger holds at most LocalAuthListMaxLength (0: none; the list is truncated). */
+  omitted: number;
   updatedAt: string;
 }

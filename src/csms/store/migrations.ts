@@ -920,4 +920,14 @@ export const MIGRATIONS: readonly MigrationStep[] = [
   SELECT track_changes(t::regclass) FROM unnest(ARRAY['firmware_files', 'device_jobs']) AS t;
 `,
   },
+  // 14: a charger holds at most LocalAuthListMaxLength entries; the wanted cards left off its list.
+  {
+    name: 'local lists record the cards left off',
+    sqlite: `
+  ALTER TABLE local_lists ADD COLUMN omitted INTEGER NOT NULL DEFAULT 0;
+  `,
+    postgres: `
+  ALTER TABLE local_lists ADD COLUMN omitted INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

@@ -16,15 +16,23 @@ it('GET /api/cms/points/:id/local-list: nothing sent yet, the cards the CSMS wou
   expect(await res.json()).toEqual({ enabled: false, charger: null, csms: { version: 1, size: 2, pending: 2, inStep: false } });
 
   await h.store.localLists.save({
-    chargePointId: cp.id, version: 4, reportedVersion: 4, status: 'synced', detail: null, updatedAt: '2024-05-01T12:00:00.000Z',
+    chargePointId: cp.id, version: 4, reportedVersion: 4, status: 'synced', detail: null, omitted: 0, updatedAt: '2024-05-01T12:00:00.000Z',
     entries: [{ idTag: 'LL-1', status: 'Accepted', expiryDate: null }],
   });
   res = await h.call(path, { token: h.adminToken });
   expect(await res.json()).toEqual({
     enabled: false,
-    charger: { version: 4, reportedVersion: 4, size: 1, status: 'synced', detail: null, updatedAt: '2024-05-01T12:00:00.000Z' },
+    charger: { version: 4, reportedVersion: 4, size: 1, status: 'synced', detail: null, truncated: false, omitted: 0, updatedAt: '2024-05-01T12:00:00.000Z' },
     csms: { version: 5, size: 2, pending: 1, inStep: false },
   });
+
+  // A charger that holds one card: truncated, the first card by idTag is all it should hold, in step.
+  await h.store.localLists.save({
+    chargePointId: cp.id, version: 4, reportedVersion: 4, status: 'synced', detail: null, omitted: 1, updatedAt: '2024-05-01T12:00:00.000Z',
+    entries: [{ idTag: 'LL-1', status: 'Accepted', expiryDate: null }],
+  });
+  res = await h.call(path, { token: h.adminToken });
+  expect(await res.json()).toMatchObject({ charger: { size: 1, truncated: true, omitted: 1 }, csms: { version: 4, size: 2, pending: 0, inStep: true } });
 
   expect((await h.call('/api/cms/points/NOPE/local-list', { token: h.adminToken })).status).toBe(404);
   expect(await errorOf(await h.call('/api/cms/points/NOPE/local-list', { token: h.adminToken }))).toMatchObject({ code: 'CSMS_ERR_CHARGER_NOT_FOUND' });

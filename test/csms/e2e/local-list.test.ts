@@ -36,8 +36,10 @@ it('sends the list at boot, removes a blocked customer by a Differential, shows 
   expect(listedIdTagInfo(charger, bob.idTag!)).toEqual({ status: 'Accepted' });
   const sent = async () => (await h.store().commands.list(cp, { limit: 50 })).filter((c) => c.requestedBy === LOCAL_LIST_REQUESTER).reverse();
   // (A round may find the charger before its boot does: then the boot's own check finds it in step.)
-  expect((await sent()).slice(0, 2).map((c) => [c.action, (c.request as any).updateType ?? null, c.response])).toEqual([
+  expect((await sent()).slice(0, 3).map((c) => [c.action, (c.request as any).updateType ?? null, c.response])).toEqual([
     ['GetLocalListVersion', null, { listVersion: 0 }],
+    // Its limits, once per connection (E2 §9.1, §9.3): the defaults take the whole list in one.
+    ['GetConfiguration', null, { configurationKey: [{ key: 'SendLocalListMaxLength', readonly: true, value: '1000' }, { key: 'LocalAuthListMaxLength', readonly: true, value: '10000' }] }],
     ['SendLocalList', 'Full', { status: 'Accepted' }],
   ]);
 

@@ -12,12 +12,12 @@ describe.each(eachStore)('[%s] local authorization lists', (_name, adapter) => {
     const cp = await store.chargePoints.create(aChargePoint());
     expect(await store.localLists.get(cp.id)).toBeNull();
     const state: LocalListState = {
-      chargePointId: cp.id, version: 3, reportedVersion: null, status: 'synced', detail: null, updatedAt: '2024-05-01T12:00:00.000Z',
+      chargePointId: cp.id, version: 3, reportedVersion: null, status: 'synced', detail: null, omitted: 0, updatedAt: '2024-05-01T12:00:00.000Z',
       entries: [{ idTag: 'A', status: 'Accepted', expiryDate: null }, { idTag: 'B', status: 'Accepted', expiryDate: '2030-01-01T00:00:00.000Z' }],
     };
     await store.localLists.save(state);
     expect(await store.localLists.get(cp.id)).toEqual(state);
-    const failed: LocalListState = { ...state, entries: [], reportedVersion: 2, status: 'failed', detail: 'VersionMismatch', updatedAt: '2024-05-01T12:01:00.000Z' };
+    const failed: LocalListState = { ...state, entries: [], reportedVersion: 2, status: 'failed', detail: 'VersionMismatch', omitted: 4, updatedAt: '2024-05-01T12:01:00.000Z' };
     await store.localLists.save(failed);
     expect(await store.localLists.get(cp.id)).toEqual(failed);
     await store.chargePoints.delete(cp.id);

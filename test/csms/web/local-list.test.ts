@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeBrowser, screenshot, signIn, type SignedInPage } from '../../helpers/browser.ts';
 import { waitFor } from '../../helpers/csms.ts';
+import { aChargePoint } from '../builders.ts';
 import { ADMIN, startWebFixture, type WebFixture } from './fixture.ts';
 
 describeBrowser('the local list on the CMS point detail', () => {
@@ -33,5 +34,19 @@ describeBrowser('the local list on the CMS point detail', () => {
     await page.waitForSelector('[data-testid=local-list-charger] >> text=v2', { timeout: 20_000 });
     expect(await page.textContent('[data-testid=local-list-charger]')).toContain('1 card(s)');
     await screenshot(page, 'cms-point-local-list');
+  });
+
+  it('says so when the charger holds fewer cards than there are (LocalAuthListMaxLength): truncated, how many left off', { timeout: 60_000 }, async () => {
+    // A charger not connected: its record stays as saved (no round touches it).
+    const cp = await f.t.store.chargePoints.create(aChargePoint());
+    const wanted = await f.t.store.localLists.wanted(new Date().toISOString());
+    await f.t.store.localLists.save({
+      chargePointId: cp.id, version: 2, reportedVersion: 2, status: 'synced', detail: null, omitted: 3,
+      entries: wanted.slice(0, 1), updatedAt: new Date().toISOString(),
+    });
+    const { page } = admin;
+    await page.goto(`${f.base}/cms/#/points/${cp.id}`);
+    await page.waitForSelector(`[data-testid=local-list-state] >> text=truncated: 3 card(s) left off`);
+    expect(await page.textContent('[data-testid=local-list-state]')).toContain('in step');
   });
 });

@@ -18,6 +18,8 @@ const localListSchema = obj({
       size: { type: 'integer' },
       status: { type: 'string', enum: ['synced', 'failed', 'unsupported'] },
       detail: { type: ['string', 'null'] },
+      truncated: { type: 'boolean', description: 'More cards than the charger holds (LocalAuthListMaxLength): the first ones by idTag are on its list' },
+      omitted: { type: 'integer', description: 'Cards left off its list' },
       updatedAt: { type: 'string' },
     })],
   },
@@ -44,11 +46,13 @@ export const cmsLocalListRoutes: FastifyPluginAsync<ApiContext> = async (app, ct
     const { chargePointId } = request.params;
     if (!await store.chargePoints.get(chargePointId)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
     const [state, wanted] = await Promise.all([store.localLists.get(chargePointId), store.localLists.wanted(ctx.now())]);
-    const pending = state?.status === 'synced' ? listDifference(state.entries, wanted).length : wanted.length;
+    // A truncated list holds the first cards by idTag, as many as the charger takes: those are what it should hold.
+    const fits = state && state.omitted > 0 ? wanted.slice(0, state.entries.length) : wanted;
+    const pending = state?.status === 'synced' ? listDifference(state.entries, fits).length : fits.length;
     const inStep = state?.status === 'synced' && pending === 0;
     return {
       enabled: ctx.config.localList === 'on',
-      charger: state && { version: state.version, reportedVersion: state.reportedVersion, size: state.entries.length, status: state.status, detail: state.detail, updatedAt: state.updatedAt },
+      charger: state && { version: state.version, reportedVersion: state.reportedVersion, size: state.entries.length, status: state.status, detail: state.detail, truncated: state.omitted > 0, omitted: state.omitted, updatedAt: state.updatedAt },
       csms: { version: inStep ? state.version : (state?.version ?? 0) + 1, size: wanted.length, pending, inStep },
     };
   });

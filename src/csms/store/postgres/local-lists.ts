@@ -3,7 +3,7 @@ import type { LocalListRepo } from '../../domain/ports.ts';
 import { localListValues, toLocalList, toWanted, type LocalListRow, type WantedRow } from '../rows/local-lists.ts';
 import type { PgContext } from './context.ts';
 
-const COLUMNS = 'charge_point_id, version, entries, reported_version, status, detail, updated_at';
+const COLUMNS = 'charge_point_id, version, entries, reported_version, status, detail, updated_at, omitted';
 
 export function createLocalListRepo({ db }: PgContext): LocalListRepo {
   return {
@@ -14,9 +14,9 @@ export function createLocalListRepo({ db }: PgContext): LocalListRepo {
     async save(state) {
       await db.query({
         name: 'local_lists_save',
-        text: `INSERT INTO local_lists (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        text: `INSERT INTO local_lists (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                ON CONFLICT (charge_point_id) DO UPDATE SET version = excluded.version, entries = excluded.entries, reported_version = excluded.reported_version,
-                 status = excluded.status, detail = excluded.detail, updated_at = excluded.updated_at`,
+                 status = excluded.status, detail = excluded.detail, updated_at = excluded.updated_at, omitted = excluded.omitted`,
         values: localListValues(state),
       });
     },

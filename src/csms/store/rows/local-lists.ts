@@ -9,6 +9,7 @@ export interface LocalListRow {
   reported_version: number | null;
   status: LocalListState['status'];
   detail: string | null;
+  omitted: number;
   updated_at: string;
 }
 
@@ -20,12 +21,13 @@ export function toLocalList(row: LocalListRow): LocalListState {
     reportedVersion: row.reported_version === null ? null : Number(row.reported_version),
     status: row.status,
     detail: row.detail,
+    omitted: Number(row.omitted),
     updatedAt: row.updated_at,
   };
 }
 
-export function localListValues(s: LocalListState): [string, number, string, number | null, string, string | null, string] {
-  return [s.chargePointId, s.version, JSON.stringify(s.entries), s.reportedVersion, s.status, s.detail, s.updatedAt];
+export function localListValues(s: LocalListState): [string, number, string, number | null, string, string | null, string, number] {
+  return [s.chargePointId, s.version, JSON.stringify(s.entries), s.reportedVersion, s.status, s.detail, s.updatedAt, s.omitted];
 }
 
 /** A row of the wanted-entries query: a card of a customer who may charge. */

@@ -7,9 +7,9 @@ import type { Sync } from './sync.ts';
 export function createLocalListRepo({ db }: RepoContext): Sync<LocalListRepo> {
   const get = db.prepare<[string], LocalListRow>('SELECT * FROM local_lists WHERE charge_point_id = ?');
   const save = db.prepare(
-    `INSERT INTO local_lists (charge_point_id, version, entries, reported_version, status, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO local_lists (charge_point_id, version, entries, reported_version, status, detail, updated_at, omitted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (charge_point_id) DO UPDATE SET version = excluded.version, entries = excluded.entries, reported_version = excluded.reported_version,
-       status = excluded.status, detail = excluded.detail, updated_at = excluded.updated_at`,
+       status = excluded.status, detail = excluded.detail, updated_at = excluded.updated_at, omitted = excluded.omitted`,
   );
   const wanted = db.prepare<[string], WantedRow>(
     `SELECT t.id_tag, t.expires_at FROM id_tags t JOIN users u ON u.id = t.customer_id

@@ -10,7 +10,7 @@ import { useResource } from '../shared/use-resource.ts';
 
 interface LocalListView {
   enabled: boolean;
-  charger: { version: number; reportedVersion: number | null; size: number; status: 'synced' | 'failed' | 'unsupported'; detail: string | null; updatedAt: string } | null;
+  charger: { version: number; reportedVersion: number | null; size: number; status: 'synced' | 'failed' | 'unsupported'; detail: string | null; truncated: boolean; omitted: number; updatedAt: string } | null;
   csms: { version: number; size: number; pending: number; inStep: boolean };
 }
 
@@ -24,8 +24,10 @@ export function LocalListCard(props: { chargePointId: string }) {
   const v = list.data;
   if (!v || (!v.enabled && !v.charger)) return list.error ? <ErrorNote error={list.error} /> : null;
   const held = v.charger;
-  const tone = held?.status === 'synced' && v.csms.inStep ? 'good' : held?.status === 'synced' ? 'warn' : 'bad';
-  const state = !held ? 'not sent yet' : held.status === 'unsupported' ? 'no local list on this charger' : held.status === 'failed' ? `last update failed${held.detail ? `: ${held.detail}` : ''}` : v.csms.inStep ? 'in step' : `${v.csms.pending} change(s) to send`;
+  const tone = held?.status === 'synced' && v.csms.inStep && !held.truncated ? 'good' : held?.status === 'synced' ? 'warn' : 'bad';
+  const base = !held ? 'not sent yet' : held.status === 'unsupported' ? 'no local list on this charger' : held.status === 'failed' ? `last update failed${held.detail ? `: ${held.detail}` : ''}` : v.csms.inStep ? 'in step' : `${v.csms.pending} change(s) to send`;
+  // More cards than the charger holds (LocalAuthListMaxLength): the first ones by idTag are on it.
+  const state = held?.truncated ? `${base} · truncated: ${held.omitted} card(s) left off` : base;
   return (
     <Card title="Local authorization list" testid="point-local-list">
       <ErrorNote error={list.error} />
