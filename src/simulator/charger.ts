@@ -92,7 +92,7 @@ export class SimCharger implements Actor, OutboxHost {
     readonly ctx: SimContext,
     readonly shared: FleetShared,
   ) {
-    this.connectors = Array.from({ length: tpl.connectors }, () => ({ status: 'Available' as ChargePointStatus, registerWh: ctx.random.int(0, 50_000), advancedTo: 0, tx: null, heldBy: null, reservation: null, unavailableAfterTx: false }));
+    this.connectors = Array.from({ length: tpl.connectors }, () => ({ status: 'Available' as ChargePointStatus, registerWh: ctx.random.int(0, 50_000), advancedTo: 0, tx: null, heldBy: null, booking: false, reservation: null, unavailableAfterTx: false }));
     // Drawn only when asked for, so the seeds of scenarios without it make the same choices as before.
     this.losesTransactions = tpl.faults.rebootLosesTransactions > 0 && ctx.random.chance(tpl.faults.rebootLosesTransactions);
     this.config = new ChargerConfig(tpl);
@@ -125,7 +125,7 @@ export class SimCharger implements Actor, OutboxHost {
   /** Index of a connector a customer may take now, or -1. */
   freeConnector(): number {
     if (this.resetting || this.poweredOff || (!this.link() && !(this.state !== 'idle' && this.state !== 'closed' && startsOffline(this)))) return -1;
-    return this.connectors.findIndex((c) => c.tx === null && c.heldBy === null && c.status === 'Available');
+    return this.connectors.findIndex((c) => c.tx === null && c.heldBy === null && !c.booking && c.status === 'Available');
   }
 
   /** The run's customer `owner` is about to use connector `i`: no other simulated customer picks it. */

@@ -127,7 +127,11 @@ export class SimCustomer implements Actor, SessionOwner, Reserver {
     // Drawn only when asked for, so the seeds of scenarios without reservations make the same choices as before.
     const reservations = this.cfg.reservations;
     if (reservations && this.ctx.random.chance(reservations.share)) {
+      // Kept from the other customers while the CSMS books it: until the charger has it Reserved they
+      // would see it free and be refused (a fair 409 of the CSMS, but not one a driver on site meets).
+      charger.connectors[connector].booking = true;
       this.reservation = await reserve(this.ctx, reservations, this, charger, connector, at);
+      charger.connectors[connector].booking = false;
       if (!this.reservation) return this.next();
       const r = this.reservation;
       this.ctx.scheduler.at(r.noShow ? expiryCheckAt(r) : performance.now() + this.pickMs(reservations.hold), r.noShow ? K_EXPIRY_CHECK : K_ARRIVE, this, this.gen);

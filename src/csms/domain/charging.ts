@@ -398,7 +398,7 @@ export function createCharging({ store, clock, currency, minStartBalance, holdMi
         throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} has a session in progress`);
       }
       // Reserved for another customer: refused with the reservation; for this one, it starts with the reserved card.
-      const reservation = await assertNotReservedForOther(store, chargePointId, connectorId, { customerId });
+      const reservation = await assertNotReservedForOther(store, chargePointId, connectorId, { customerId }, now());
       if (['Unavailable', 'Faulted', 'Charging', ...(reservation ? [] : ['Reserved'])].includes(connector.status)) {
         throw new CsmsError('CSMS_ERR_CONNECTOR_UNAVAILABLE', `${chargePointId}/${connectorId} is ${connector.status}`);
       }

@@ -52,12 +52,14 @@ export async function useReservation(store: Store, chargePointId: string, req: S
 }
 
 /**
- * Throws CSMS_ERR_CONNECTOR_RESERVED when the connector is reserved for another customer than the
- * one behind `idTag` (or `customerId`): a remote start would only be refused by the charger.
+ * Throws CSMS_ERR_CONNECTOR_RESERVED when the connector is reserved, at `at`, for another customer than
+ * the one behind `idTag` (or `customerId`): a remote start would only be refused by the charger.
  */
-export async function assertNotReservedForOther(store: Store, chargePointId: string, connectorId: number, who: { customerId?: number | null; idTag?: string }): Promise<Reservation | null> {
+export async function assertNotReservedForOther(store: Store, chargePointId: string, connectorId: number, who: { customerId?: number | null; idTag?: string }, at: string): Promise<Reservation | null> {
   const r = await store.reservations.activeOnConnector(chargePointId, connectorId);
-  if (!r) return null;
+  // Past its expiry it holds nothing, though the sweep may not have marked it yet: the charger freed
+  // the connector at expiryDate (E2 §5.13), and a driver there must not be refused for up to a sweep.
+  if (!r || r.expiresAt <= at) return null;
   let customerId = who.customerId ?? null;
   if (customerId === null && who.idTag !== undefined) customerId = sameIdTag(who.idTag, r.idTag) ? r.customerId : (await store.idTags.get(who.idTag))?.customerId ?? null;
   if (customerId === r.customerId) return r;

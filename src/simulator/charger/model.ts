@@ -51,6 +51,8 @@ export interface Connector {
   tx: Tx | null;
   /** The simulated customer about to use it (the run's bookkeeping, not an OCPP reservation). */
   heldBy: SessionOwner | null;
+  /** A simulated customer's reservation of it is on its way to the CSMS (the run's bookkeeping, like heldBy). */
+  booking: boolean;
   /** The OCPP reservation (ReserveNow) holding it Reserved, charger/reservation.ts. */
   reservation: ConnectorReservation | null;
   /** ChangeAvailability Inoperative came during a transaction: Unavailable once it ends (E2 §5.2). */

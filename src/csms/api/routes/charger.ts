@@ -81,7 +81,7 @@ export const chargerRoutes: FastifyPluginAsync<ApiContext> = async (app, ctx) =>
       if (!await store.chargePoints.get(chargePointId)) throw new CsmsError('CSMS_ERR_CHARGER_NOT_FOUND', chargePointId);
       const admin = currentUser(request);
       // A start on a connector reserved for another customer would only be refused by the charger.
-      if (route.action === 'RemoteStartTransaction' && typeof payload.connectorId === 'number') await assertNotReservedForOther(store, chargePointId, payload.connectorId, { idTag: String(payload.idTag) });
+      if (route.action === 'RemoteStartTransaction' && typeof payload.connectorId === 'number') await assertNotReservedForOther(store, chargePointId, payload.connectorId, { idTag: String(payload.idTag) }, ctx.clock.now().toISOString());
       try {
         const send = SMART_CHARGING_ACTIONS.has(route.action) ? smartCharging.send : commands.send;
         const outcome = await send(chargePointId, route.action, payload, { requestedBy: `admin:${admin.id}` });

@@ -29,7 +29,10 @@ interface Reservation {
 const STATUS_TONE: Record<string, string> = { active: 'Reserved', used: 'Charging', cancelled: 'Unavailable', expired: 'Unavailable', refused: 'Faulted' };
 const refetch = () => 'refetch' as const;
 // A reservation changes with its connector's status (Reserved, then Available or Charging).
-const REFETCH_ON = { 'connector.status': refetch, 'reservation.created': refetch, 'reservation.cancelled': refetch, 'reservation.expired': refetch, 'reservation.used': refetch };
+/** The point's room hears every change of its reservations. */
+const POINT_REFETCH_ON = { 'reservation.created': refetch, 'reservation.cancelled': refetch, 'reservation.expired': refetch, 'reservation.used': refetch };
+/** The points room hears no reservation.* events: a connector turning Reserved or leaving it is the sign. */
+const REFETCH_ON = { ...POINT_REFETCH_ON, 'connector.status': refetch };
 
 function ReservationTable(props: { items: Reservation[]; showPoint: boolean; onChanged(): void }) {
   const { api } = useServices();
@@ -97,7 +100,7 @@ export function ReservationsPage() {
 /** On a charge point's page: its last reservations. */
 export function PointReservations(props: { chargePointId: string }) {
   const id = props.chargePointId;
-  const list = useResource<{ items: Reservation[] }>(`/api/cms/reservations?limit=10&chargePointId=${encodeURIComponent(id)}`, { refresh: 'detail', rooms: [pointRoom(id)], on: REFETCH_ON });
+  const list = useResource<{ items: Reservation[] }>(`/api/cms/reservations?limit=10&chargePointId=${encodeURIComponent(id)}`, { refresh: 'detail', rooms: [pointRoom(id)], on: POINT_REFETCH_ON });
   return (
     <Card title="Reservations" testid="point-reservations" actions={<a href={href('reservations')}>All reservations</a>}>
       <ErrorNote error={list.error} />
