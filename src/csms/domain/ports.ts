@@ -409,8 +409,12 @@ export interface ChargingProfileRepo {
   /**
    * Keeps a profile the charger accepted. It replaces the one with the same chargingProfileId on the
    * charge point and the one with the same purpose and stackLevel on that connector (E2 §3.13.2).
+   * A profile for a transaction is kept only while that transaction is active on the charge point:
+   * false, and nothing changed, once it has ended. Checked under the session's row lock (SQLite runs
+   * one writer at a time), so a stop committing meanwhile either waits and then removes the profile
+   * (removeForTransaction) or has ended the session first: a TxProfile never outlives its transaction.
    */
-  install(p: InstalledProfile): Promise<void>;
+  install(p: InstalledProfile): Promise<boolean>;
   /** By connector, purpose, stack level. */
   list(chargePointId: string): Promise<InstalledProfile[]>;
   /** Removes what a ClearChargingProfile the charger accepted removed there; returns how many. */

@@ -57,10 +57,13 @@ export function createSmartCharging({ store, commands, clock, publish }: SmartCh
       if (!running || (transactionId !== null && running.id !== transactionId)) return;
       transactionId = running.id;
     }
-    await store.chargingProfiles.install({
+    // Kept only while the transaction runs: a stop processed while the charger answered (on any
+    // node) has removed, or will remove, its profiles; a check above alone would leave this one behind.
+    const kept = await store.chargingProfiles.install({
       chargePointId, connectorId: req.connectorId, chargingProfileId: profile.chargingProfileId, stackLevel: profile.stackLevel,
       purpose: profile.chargingProfilePurpose, transactionId, profile, requestedBy, installedAt: at,
     });
+    if (!kept) return;
     publish(notify('charging_profile.installed', { ...about, stackLevel: profile.stackLevel, transactionId, profile }, at, { chargePointId }));
   }
 

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { ChargingProfile } from '../../../src/ocpp/messages.ts';
 import type { Store } from '../../../src/csms/domain/ports.ts';
 import type { InstalledProfile } from '../../../src/csms/domain/types.ts';
-import { aChargePoint, aStation } from '../builders.ts';
+import { aChargePoint, aNewSession, aStation } from '../builders.ts';
 import { eachStore, openStore, type TestClock } from '../../helpers/stores.ts';
 
 function aProfile(overrides: Partial<ChargingProfile> = {}): ChargingProfile {
@@ -87,12 +87,34 @@ describe.each(eachStore)('[%s] charging profiles', (_name, adapter) => {
 
   it("removes a transaction's TxProfiles, and only those", async () => {
     const cp = await store.chargePoints.create(aChargePoint());
-    await store.chargingProfiles.install(installed(cp.id, 1, aProfile({ chargingProfileId: 5, chargingProfilePurpose: 'TxProfile', transactionId: 41 }), clock.at));
-    await store.chargingProfiles.install(installed(cp.id, 2, aProfile({ chargingProfileId: 6, chargingProfilePurpose: 'TxProfile', transactionId: 42 }), clock.at));
+    const { session: one } = await store.sessions.start(aNewSession({ chargePointId: cp.id, connectorId: 1 }));
+    const { session: two } = await store.sessions.start(aNewSession({ chargePointId: cp.id, connectorId: 2 }));
+    await store.chargingProfiles.install(installed(cp.id, 1, aProfile({ chargingProfileId: 5, chargingProfilePurpose: 'TxProfile', transactionId: one.id }), clock.at));
+    await store.chargingProfiles.install(installed(cp.id, 2, aProfile({ chargingProfileId: 6, chargingProfilePurpose: 'TxProfile', transactionId: two.id }), clock.at));
     await store.chargingProfiles.install(installed(cp.id, 1, aProfile({ chargingProfileId: 7 }), clock.at));
-    expect(await store.chargingProfiles.removeForTransaction(cp.id, 41)).toBe(1);
-    expect(await store.chargingProfiles.removeForTransaction(cp.id, 41)).toBe(0);
+    expect(await store.chargingProfiles.removeForTransaction(cp.id, one.id)).toBe(1);
+    expect(await store.chargingProfiles.removeForTransaction(cp.id, one.id)).toBe(0);
     expect((await store.chargingProfiles.list(cp.id)).map((p) => p.chargingProfileId).sort()).toEqual([6, 7]);
+  });
+
+  it('keeps a profile for a transaction only while that transaction is active on that charge point', async () => {
+    const cp = await store.chargePoints.create(aChargePoint());
+    const other = await store.chargePoints.create(aChargePoint());
+    const { session } = await store.sessions.start(aNewSession({ chargePointId: cp.id }));
+    const forTx = (transactionId: number, limit: number) => aProfile({
+      chargingProfileId: 5, chargingProfilePurpose: 'TxProfile', transactionId, chargingSchedule: { chargingRateUnit: 'W', chargingSchedulePeriod: [{ startPeriod: 0, limit }] },
+    });
+    expect(await store.chargingProfiles.install(installed(other.id, 1, forTx(session.id, 5_500), clock.at))).toBe(false);
+    expect(await store.chargingProfiles.install(installed(cp.id, 1, forTx(session.id + 1_000, 5_500), clock.at))).toBe(false);
+    expect(await store.chargingProfiles.list(other.id)).toEqual([]);
+    expect(await store.chargingProfiles.install(installed(cp.id, 1, forTx(session.id, 5_500), clock.at))).toBe(true);
+    expect(await store.chargingProfiles.install(installed(cp.id, 1, aProfile({ chargingProfileId: 7 }), clock.at))).toBe(true);
+    // The stop, as the processor applies it: the session ends, its TxProfiles go.
+    await store.sessions.complete(session.id, { meterStop: 1000, energyWh: 0, costMinor: 0, stoppedAt: '2024-05-01T11:00:00.000Z', reason: null });
+    expect(await store.chargingProfiles.removeForTransaction(cp.id, session.id)).toBe(1);
+    // A charger's answer recorded after the stop is not kept, and replaces nothing.
+    expect(await store.chargingProfiles.install(installed(cp.id, 1, forTx(session.id, 11_000), clock.at))).toBe(false);
+    expect((await store.chargingProfiles.list(cp.id)).map((p) => p.chargingProfileId)).toEqual([7]);
   });
 
   it('counts unconfirmed profiles per charge point with the last outcome', async () => {

@@ -290,6 +290,73 @@ describe.skipIf(!available)('PostgreSQL store', () => {
     });
   });
 
+  describe("a transaction's profile and its stop on two connections", () => {
+    const close = { meterStop: 1000, energyWh: 0, costMinor: 0, stoppedAt: '2024-05-01T11:00:00.000Z', reason: null };
+    const txProfile = (chargePointId: string, transactionId: number) => ({
+      chargePointId, connectorId: 1, chargingProfileId: 1_000_000 + transactionId, stackLevel: 1, purpose: 'TxProfile' as const, transactionId,
+      profile: {
+        chargingProfileId: 1_000_000 + transactionId, transactionId, stackLevel: 1, chargingProfilePurpose: 'TxProfile' as const, chargingProfileKind: 'Relative' as const,
+        chargingSchedule: { chargingRateUnit: 'W' as const, chargingSchedulePeriod: [{ startPeriod: 0, limit: 5500 }] },
+      },
+      requestedBy: 'csms: load management', installedAt: '2024-05-01T10:30:00.000Z',
+    });
+
+    async function started() {
+      const schema = newSchema();
+      const store = await open(schema);
+      const other = await open(schema);
+      const cp = await store.chargePoints.create(aChargePoint());
+      const { session } = await store.sessions.start(aNewSession({ chargePointId: cp.id }));
+      return { store, other, cp, session };
+    }
+
+    it('a stop that ended the session first (not yet committed): the install waits, then keeps nothing', async () => {
+      const { store, other, cp, session } = await started();
+      const inside = deferred();
+      const finish = deferred();
+      let pid = 0;
+      const stop = store.transaction(async () => {
+        pid = await backendPid(store);
+        await store.sessions.complete(session.id, close);
+        await store.chargingProfiles.removeForTransaction(cp.id, session.id);
+        inside.resolve();
+        await finish.promise;
+      });
+      await inside.promise;
+      const install = other.chargingProfiles.install(txProfile(cp.id, session.id));
+      await waitUntil(() => blocksSomeone(store, pid));
+      finish.resolve();
+      await stop;
+      expect(await install).toBe(false);
+      expect(await store.chargingProfiles.list(cp.id)).toEqual([]);
+    });
+
+    it('an install that checked the session first (not yet committed): the stop waits, then removes the profile', async () => {
+      const { store, other, cp, session } = await started();
+      const inside = deferred();
+      const finish = deferred();
+      let pid = 0;
+      // The install's own steps, held open between the check and the commit.
+      const install = other.transaction(async () => {
+        pid = await backendPid(other);
+        const kept = await other.chargingProfiles.install(txProfile(cp.id, session.id));
+        inside.resolve();
+        await finish.promise;
+        return kept;
+      });
+      await inside.promise;
+      const stop = store.transaction(async () => {
+        await store.sessions.complete(session.id, close);
+        return await store.chargingProfiles.removeForTransaction(cp.id, session.id);
+      });
+      await waitUntil(() => blocksSomeone(other, pid));
+      finish.resolve();
+      expect(await install).toBe(true);
+      expect(await stop).toBe(1);
+      expect(await store.chargingProfiles.list(cp.id)).toEqual([]);
+    });
+  });
+
   describe('changeCounter', () => {
     it('moves after a write by another store instance, not on reads or statements that touch no row', async () => {
       const schema = newSchema();

@@ -8,6 +8,9 @@ export function createChargingProfileRepo({ db }: PgContext): ChargingProfileRep
   return {
     install: (p) =>
       db.transaction(async () => {
+        // A stop completes the session (an UPDATE) before it removes the transaction's profiles: the
+        // lock makes it wait for this insert, or this check see the session ended.
+        if (p.transactionId !== null && !await db.first(`SELECT 1 FROM sessions WHERE id = $1 AND charge_point_id = $2 AND status = 'active' FOR SHARE`, [p.transactionId, p.chargePointId])) return false;
         await db.query(
           `DELETE FROM charging_profiles WHERE charge_point_id = $1
            AND (charging_profile_id = $2 OR (connector_id = $3 AND purpose = $4 AND stack_level = $5))`,
@@ -18,6 +21,7 @@ export function createChargingProfileRepo({ db }: PgContext): ChargingProfileRep
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
           [p.chargePointId, p.chargingProfileId, p.connectorId, p.purpose, p.stackLevel, p.transactionId, JSON.stringify(p.profile), p.requestedBy, p.installedAt],
         );
+        return true;
       }),
     async list(chargePointId) {
       const rows = await db.rows<ChargingProfileRow>(

@@ -14,6 +14,7 @@ export function createChargingProfileRepo({ db, tx }: RepoContext): Sync<Chargin
     `INSERT INTO charging_profiles (charge_point_id, charging_profile_id, connector_id, purpose, stack_level, transaction_id, profile, requested_by, installed_at)
      VALUES (@chargePointId, @chargingProfileId, @connectorId, @purpose, @stackLevel, @transactionId, @profile, @requestedBy, @installedAt)`,
   );
+  const running = db.prepare<[number, string]>(`SELECT 1 FROM sessions WHERE id = ? AND charge_point_id = ? AND status = 'active'`);
   const list = db.prepare<[string], ChargingProfileRow>(
     'SELECT * FROM charging_profiles WHERE charge_point_id = ? ORDER BY connector_id, purpose, stack_level, charging_profile_id',
   );
@@ -26,9 +27,11 @@ export function createChargingProfileRepo({ db, tx }: RepoContext): Sync<Chargin
 
   return {
     install(p) {
-      tx(() => {
+      return tx(() => {
+        if (p.transactionId !== null && running.get(p.transactionId, p.chargePointId) === undefined) return false;
         replaced.run(p.chargePointId, p.chargingProfileId, p.connectorId, p.purpose, p.stackLevel);
         insert.run({ ...p, profile: JSON.stringify(p.profile) });
+        return true;
       });
     },
     list(chargePointId) {
