@@ -4,18 +4,9 @@
  * for diagnostics through the REST API, downloads and uploads over HTTP as its firmware would.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aChargePoint, login, startCsms, waitFor, type TestCsms } from '../helpers/csms.ts';
-
-const { RPCClient } = createRequire(import.meta.url)('ocpp-rpc') as {
-  RPCClient: new (opts: Record<string, unknown>) => {
-    connect(): Promise<unknown>;
-    call(action: string, params: unknown): Promise<any>;
-    handle(action: string, fn: (ctx: { params: any }) => unknown): void;
-    close(opts?: Record<string, unknown>): Promise<unknown>;
-  };
-};
+import { RPCClient } from '../helpers/ocpp-rpc.ts';
 
 describe('interop with ocpp-rpc (strict mode): firmware and diagnostics', () => {
   let t: TestCsms;

@@ -2,18 +2,9 @@
  * Interop: an independent OCPP 1.6J implementation (the `ocpp-rpc` package, strict mode) drives a
  * whole session against our CSMS, and answers commands sent through the REST API.
  */
-import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aChargePoint, aCustomer, aTariffIn, login, startCsms, waitFor, type TestCsms } from '../helpers/csms.ts';
-
-const { RPCClient } = createRequire(import.meta.url)('ocpp-rpc') as {
-  RPCClient: new (opts: Record<string, unknown>) => {
-    connect(): Promise<unknown>;
-    call(action: string, params: unknown): Promise<any>;
-    handle(action: string, fn: (ctx: { params: any }) => unknown): void;
-    close(opts?: Record<string, unknown>): Promise<unknown>;
-  };
-};
+import { RPCClient } from '../helpers/ocpp-rpc.ts';
 
 describe('interop with ocpp-rpc (strict mode)', () => {
   let t: TestCsms;

@@ -3,19 +3,10 @@
  * every CALL it gets against the OCA schemas) receives the CSMS's SetChargingProfile, from an admin
  * and from load management, and its ClearChargingProfile and GetCompositeSchedule.
  */
-import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadProfileId } from '../../src/csms/domain/load-manager.ts';
 import { aChargePoint, aCustomer, login, startCsms, waitFor, type TestCsms } from '../helpers/csms.ts';
-
-const { RPCClient } = createRequire(import.meta.url)('ocpp-rpc') as {
-  RPCClient: new (opts: Record<string, unknown>) => {
-    connect(): Promise<unknown>;
-    call(action: string, params: unknown): Promise<any>;
-    handle(action: string, fn: (ctx: { params: any }) => unknown): void;
-    close(opts?: Record<string, unknown>): Promise<unknown>;
-  };
-};
+import { RPCClient } from '../helpers/ocpp-rpc.ts';
 
 describe('interop with ocpp-rpc (strict mode): Smart Charging', () => {
   let t: TestCsms;
